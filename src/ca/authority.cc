@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: authority.cc: issuance pipeline, batches, revocation, CRL.
+#include "ca/authority.h"
+
+#include "ca/serial_number.h"
+#include "core/text.h"
+
+namespace anchor::ca {
+namespace {
+
+// kSerialRetries bounds retries after a serial collision, which at 127 bits means a broken RNG.
+constexpr int kSerialRetries = 3;
+
+}  // namespace
+
+Authority::Authority(CaConfig config, crypto::Certificate root, crypto::Certificate intermediate,
+                     crypto::PrivateKey intermediate_key, store::Store& store, const Clock& clock,
+                     Rng& rng)
+    : config_(std::move(config)),
+      policy_(config_),
+      root_(std::move(root)),
+      intermediate_(std::move(intermediate)),
+      intermediate_key_(std::move(intermediate_key)),
+      store_(store),
+      clock_(clock),
+      rng_(rng) {}
+
+Status Authority::CheckCaValidity(Clock::time_point now) const {
+  if (now < intermediate_.NotBefore()) {
+    return Error(Code::kFailedPrecondition, "the intermediate CA is not valid until " +
+                                                Iso8601(intermediate_.NotBefore()) +
+                                                "; check this machine's clock");
+  }
+  if (now >= intermediate_.NotAfter()) {
+    return Error(Code::kFailedPrecondition,
+                 "the intermediate CA expired on " + Iso8601(intermediate_.NotAfter()) +
+                     "; no certificate can be issued until the CA is renewed");
+  }
+  return OkStatus();
+}
+
+Result<Authority::Prepared> Authority::Prepare(const IssueRequest& request,
+                                               Clock::time_point now) const {
+  // Proof of possession comes before anything else is read from the request.
+  ANCHOR_TRY(request.csr.VerifySignature());
+  std::vector<std::string> warnings;
+  Status unknown_names = OkStatus();
+  NameRequest names = IssuancePolicy::NamesFromCsr(request.csr, warnings, unknown_names);
+  if (request.names) {
+    names = *request.names;
+  } else {
+    ANCHOR_TRY(unknown_names);
+  }
+  const crypto::PublicKey key = request.csr.GetPublicKey();
+  ANCHOR_ASSIGN_OR_RETURN(Decision decision, policy_.Decide(key, std::move(names), request.profile,
+                                                            request.days, intermediate_, now));
+  decision.warnings.insert(decision.warnings.begin(), warnings.begin(), warnings.end());
+  return Prepared{std::move(decision), key, request.profile, request.token_hash};
+}
+
+store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert, Profile profile,
+                                             const std::string& token_hash) const {
+  store::CertificateRecord r;
+  r.serial = cert.SerialHex();
+  r.issuer = cert.Issuer();
+  r.subject = cert.Subject();
+  r.common_name = cert.CommonName();
+  for (const auto& san : cert.SubjectAltNames()) {
+    r.sans.push_back(san.ToString());
+  }
+  r.profile = std::string(ProfileName(profile));
+  r.not_before = UnixSeconds(cert.NotBefore());
+  r.not_after = UnixSeconds(cert.NotAfter());
+  r.der = cert.ToDer();
+  r.fingerprint = cert.Sha256Fingerprint();
+  r.token_hash = token_hash;
+  return r;
+}
+
+Result<std::vector<Issued>> Authority::SignAndRecord(std::span<const Prepared> prepared) {
+  for (int attempt = 0;; ++attempt) {
+    std::vector<Issued> issued;
+    std::vector<store::CertificateRecord> records;
+    issued.reserve(prepared.size());
+    records.reserve(prepared.size());
+    for (const Prepared& p : prepared) {
+      crypto::CertTemplate tmpl = p.decision.tmpl;
+      ANCHOR_ASSIGN_OR_RETURN(tmpl.serial, NewSerial(rng_));
+      ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert,
+                              crypto::SignCertificate(tmpl, p.key, &intermediate_, intermediate_key_));
+      records.push_back(ToRecord(cert, p.profile, p.token_hash));
+      issued.push_back(Issued{std::move(cert), p.decision.warnings});
+    }
+    Status st = store_.InsertCertificates(records, UnixSeconds(clock_.Now()));
+    if (st) {
+      return issued;
+    }
+    if (st.error().code() != Code::kAlreadyExists || attempt + 1 >= kSerialRetries) {
+      return st.error();
+    }
+  }
+}
+
+Result<Issued> Authority::Issue(const IssueRequest& request) {
+  const Clock::time_point now = clock_.Now();
+  ANCHOR_TRY(CheckCaValidity(now));
+  ANCHOR_ASSIGN_OR_RETURN(Prepared prepared, Prepare(request, now));
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<Issued> issued, SignAndRecord({&prepared, 1}));
+  return std::move(issued.front());
+}
+
+Status Authority::IssueBatch(std::span<const IssueRequest> requests, size_t group_size,
+                             const GroupCallback& on_group) {
+  const Clock::time_point now = clock_.Now();
+  ANCHOR_TRY(CheckCaValidity(now));
+  std::vector<Prepared> prepared;
+  prepared.reserve(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    auto p = Prepare(requests[i], now);
+    if (!p) {
+      return p.error().Prefixed("request #" + std::to_string(i + 1));
+    }
+    prepared.push_back(std::move(p).value());
+  }
+  group_size = std::max<size_t>(group_size, 1);
+  for (size_t first = 0; first < prepared.size(); first += group_size) {
+    const size_t n = std::min(group_size, prepared.size() - first);
+    ANCHOR_ASSIGN_OR_RETURN(std::vector<Issued> issued,
+                            SignAndRecord(std::span<const Prepared>(prepared).subspan(first, n)));
+    ANCHOR_TRY(on_group(issued, first));
+  }
+  return OkStatus();
+}
+
+Result<store::RevocationEvent> Authority::Revoke(const std::string& serial, int reason) {
+  std::vector<uint8_t> bytes;
+  if (!HexDecode(serial, bytes) || bytes.size() > kMaxSerialOctets) {
+    return Error(Code::kInvalidArgument,
+                 "'" + serial + "' is not a serial number; give it in hex as `anchor list` shows");
+  }
+  // Normalise: strip leading zero octets so "00ab" and "ab" name the same certificate.
+  size_t skip = 0;
+  while (skip + 1 < bytes.size() && bytes[skip] == 0) {
+    ++skip;
+  }
+  const std::string normal =
+      HexEncode(std::span<const uint8_t>(bytes).subspan(skip));
+  return store_.Revoke(normal, UnixSeconds(clock_.Now()), reason,
+                       "reason=" + std::string(crypto::ReasonName(reason)));
+}
+
+Result<crypto::Crl> Authority::BuildCrl() {
+  const Clock::time_point now = clock_.Now();
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<store::CertificateRecord> revoked,
+                          store_.RevokedUnexpired(UnixSeconds(now)));
+  crypto::CrlTemplate tmpl;
+  ANCHOR_ASSIGN_OR_RETURN(tmpl.crl_number, store_.NextCrlNumber(UnixSeconds(now)));
+  tmpl.this_update = now;
+  tmpl.next_update = std::min(now + std::chrono::hours(24) * config_.crl_days,
+                              intermediate_.NotAfter());
+  tmpl.distribution_point = config_.CrlUrl();
+  for (const store::CertificateRecord& r : revoked) {
+    crypto::RevokedEntry e;
+    ANCHOR_CHECK(HexDecode(r.serial, e.serial));
+    e.revoked_at = FromUnixSeconds(r.revoked_at);
+    e.reason = r.revocation_reason;
+    tmpl.entries.push_back(std::move(e));
+  }
+  return crypto::SignCrl(tmpl, intermediate_, intermediate_key_);
+}
+
+}  // namespace anchor::ca

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: authority.h: the issuing authority: issuance, batches, revocation and CRLs.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ca/config.h"
+#include "ca/issuance_policy.h"
+#include "ca/profile.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/rng.h"
+#include "crypto/certificate.h"
+#include "crypto/crl.h"
+#include "crypto/csr.h"
+#include "crypto/key.h"
+#include "store/store.h"
+
+namespace anchor::ca {
+
+// IssueRequest is one certificate to issue from a CSR.
+struct IssueRequest {
+  crypto::Csr csr;
+  Profile profile = Profile::kClient;
+  std::optional<int> days;
+  // names, when set, replaces the CSR's names (an operator's --cn/--san, or a token's binding).
+  std::optional<NameRequest> names;
+  std::string token_hash;
+};
+
+// Issued is a certificate that is recorded in the store, and the warnings of its issuance.
+struct Issued {
+  crypto::Certificate cert;
+  std::vector<std::string> warnings;
+};
+
+// Authority issues with the intermediate CA. It borrows `store`, `clock` and `rng`, which must
+// outlive it; it is safe to use from one thread at a time.
+class Authority final {
+ public:
+  Authority(CaConfig config, crypto::Certificate root, crypto::Certificate intermediate,
+            crypto::PrivateKey intermediate_key, store::Store& store, const Clock& clock, Rng& rng);
+
+  // Issue runs the pipeline: proof of possession, policy, serial, sign, record. The certificate
+  // is returned only after its row is committed.
+  Result<Issued> Issue(const IssueRequest& request);
+
+  // IssueBatch checks every request first and issues nothing if one fails (the error names its
+  // index). It then signs and records in groups of `group_size`, one transaction per group, and
+  // calls `on_group` with each committed group, so files are written only for committed rows.
+  using GroupCallback = std::function<Status(std::span<const Issued>, size_t first_index)>;
+  Status IssueBatch(std::span<const IssueRequest> requests, size_t group_size,
+                    const GroupCallback& on_group);
+
+  // Revoke marks `serial` revoked with `reason` (a CRLReason code) and returns the event.
+  Result<store::RevocationEvent> Revoke(const std::string& serial, int reason);
+
+  // BuildCrl signs a CRL of every revoked, unexpired certificate, with a new CRL number, valid
+  // for `crl_days` from now, its issuing distribution point matching the certificates' CDP.
+  Result<crypto::Crl> BuildCrl();
+
+  const crypto::Certificate& root() const { return root_; }
+  const crypto::Certificate& intermediate() const { return intermediate_; }
+  const CaConfig& config() const { return config_; }
+
+ private:
+  struct Prepared {
+    Decision decision;
+    crypto::PublicKey key;
+    Profile profile;
+    std::string token_hash;
+  };
+  Status CheckCaValidity(Clock::time_point now) const;
+  Result<Prepared> Prepare(const IssueRequest& request, Clock::time_point now) const;
+  Result<std::vector<Issued>> SignAndRecord(std::span<const Prepared> prepared);
+  store::CertificateRecord ToRecord(const crypto::Certificate& cert, Profile profile,
+                                    const std::string& token_hash) const;
+
+  CaConfig config_;
+  IssuancePolicy policy_;
+  crypto::Certificate root_;
+  crypto::Certificate intermediate_;
+  crypto::PrivateKey intermediate_key_;
+  store::Store& store_;
+  const Clock& clock_;
+  Rng& rng_;
+};
+
+}  // namespace anchor::ca

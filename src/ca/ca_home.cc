@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: ca_home.cc: `anchor init` and opening a CA home.
+#include "ca/ca_home.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "ca/ca_templates.h"
+#include "ca/serial_number.h"
+#include "core/file_io.h"
+#include "crypto/cert_builder.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace anchor::ca {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<crypto::Certificate> LoadCertFile(const std::string& path) {
+  ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  auto cert = crypto::Certificate::FromPem(text);
+  if (!cert) {
+    return cert.error().Prefixed(path);
+  }
+  return cert;
+}
+
+bool IsNonEmptyDirectoryOrFile(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return false;
+  }
+  return !fs::is_directory(path, ec) || !fs::is_empty(path, ec);
+}
+
+// IssueLocal issues a key and certificate for the CA's own use (server, admin) and writes them.
+Status IssueLocal(Authority& authority, crypto::KeyType type, Profile profile, NameRequest names,
+                  int days, const std::string& cert_path, const std::string& key_path) {
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(type));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, names.common_name, {}));
+  ANCHOR_ASSIGN_OR_RETURN(Issued issued,
+                          authority.Issue(IssueRequest{std::move(csr), profile, days, names, ""}));
+  ANCHOR_TRY(WritePrivateKeyFile(key_path, key, nullptr));
+  return WriteFileAtomic(cert_path,
+                         issued.cert.ToPem() + authority.intermediate().ToPem(), kPublicFileMode);
+}
+
+Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& clock, Rng& rng) {
+  const Clock::time_point now = clock.Now();
+  CaConfig config = CaConfig::Defaults();
+  config.name = options.name;
+  config.public_url = options.public_url;
+  config.key_type = options.key_type;
+
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey root_key, crypto::PrivateKey::Generate(options.key_type));
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> root_serial, NewSerial(rng));
+  ANCHOR_ASSIGN_OR_RETURN(
+      crypto::Certificate root,
+      crypto::SignCertificate(RootTemplate(options.name, root_serial, now, options.root_days),
+                              root_key.Public(), nullptr, root_key));
+
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey inter_key, crypto::PrivateKey::Generate(options.key_type));
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> inter_serial, NewSerial(rng));
+  ANCHOR_ASSIGN_OR_RETURN(
+      crypto::Certificate intermediate,
+      crypto::SignCertificate(
+          IntermediateTemplate(options.name, inter_serial, now, options.intermediate_days,
+                               root.NotAfter(), options.permitted_dns),
+          inter_key.Public(), &root, root_key));
+
+  ANCHOR_TRY(WritePrivateKeyFile(paths.root_key, root_key, options.passphrase));
+  ANCHOR_TRY(WritePrivateKeyFile(paths.intermediate_key, inter_key, options.passphrase));
+  ANCHOR_TRY(WriteFileAtomic(paths.root_crt, root.ToPem(), kPublicFileMode));
+  ANCHOR_TRY(WriteFileAtomic(paths.intermediate_crt, intermediate.ToPem(), kPublicFileMode));
+  ANCHOR_TRY(WriteFileAtomic(paths.config, config.ToToml(), kPublicFileMode));
+
+  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenSqliteStore(paths.db));
+  ANCHOR_TRY(store->AppendAudit("init", root.SerialHex(), root.Subject(),
+                                "intermediate=" + intermediate.SerialHex(), UnixSeconds(now)));
+  Authority authority(config, root, intermediate, std::move(inter_key), *store, clock, rng);
+
+  NameRequest server_names{"localhost", {}};
+  for (const char* n : {"dns:localhost", "ip:127.0.0.1", "ip:::1"}) {
+    server_names.sans.push_back(crypto::ParseGeneralName(n).value());
+  }
+  for (const std::string& san : options.server_sans) {
+    ANCHOR_ASSIGN_OR_RETURN(crypto::GeneralName name, crypto::ParseGeneralName(san));
+    server_names.sans.push_back(std::move(name));
+  }
+  const int server_days = config.PolicyFor(Profile::kServer).max_days;
+  ANCHOR_TRY(IssueLocal(authority, options.key_type, Profile::kServer, server_names, server_days,
+                        paths.server_crt, paths.server_key));
+  ANCHOR_TRY(IssueLocal(authority, options.key_type, Profile::kClient,
+                        NameRequest{options.name + "-admin", {}},
+                        config.PolicyFor(Profile::kClient).max_days, paths.admin_crt,
+                        paths.admin_key));
+  return OkStatus();
+}
+
+}  // namespace
+
+CaPaths CaPaths::In(const std::string& home) {
+  const auto p = [&](const char* f) { return (fs::path(home) / f).string(); };
+  return CaPaths{home,          p("anchor.toml"),      p("anchor.db"),
+                 p("root.crt"), p("root.key"),         p("intermediate.crt"),
+                 p("intermediate.key"), p("server.crt"), p("server.key"),
+                 p("admin.crt"), p("admin.key")};
+}
+
+Result<crypto::PrivateKey> LoadPrivateKeyFile(const std::string& path,
+                                              const SecretBytes* passphrase) {
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+  auto key = crypto::PrivateKey::FromPem(pem, passphrase);
+  if (!key) {
+    return key.error().Prefixed(path);
+  }
+  return key;
+}
+
+Status WritePrivateKeyFile(const std::string& path, const crypto::PrivateKey& key,
+                           const SecretBytes* passphrase, bool exclusive) {
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, key.ToPkcs8Pem(passphrase));
+  return WriteFileAtomic(path, pem, kPrivateKeyMode, exclusive);
+}
+
+Status InitCa(const std::string& home, const InitOptions& options, const Clock& clock, Rng& rng) {
+  if (IsNonEmptyDirectoryOrFile(home)) {
+    return Error(Code::kAlreadyExists, "a CA (or other files) already exists in " + home +
+                                           "; choose another --home or move it away first");
+  }
+  if (!options.public_url.empty()) {
+    ANCHOR_TRY(ValidatePublicUrl(options.public_url));
+  }
+  if (options.root_days < 1 || options.intermediate_days < 1) {
+    return Error(Code::kInvalidArgument, "--root-days and --intermediate-days must be positive");
+  }
+  const fs::path target = fs::absolute(home);
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  std::string staging = (target.parent_path() / ("." + target.filename().string() + ".init-XXXXXX"));
+  if (::mkdtemp(staging.data()) == nullptr) {
+    return Error(Code::kInvalidArgument, "cannot create a directory beside " + home);
+  }
+  ::chmod(staging.c_str(), 0700);
+  Status st = BuildCa(CaPaths::In(staging), options, clock, rng);
+  if (st && ::rename(staging.c_str(), target.c_str()) != 0) {
+    st = Error(Code::kAlreadyExists, "cannot move the new CA into " + home +
+                                         " (it appeared meanwhile, or is not empty)");
+  }
+  if (!st) {
+    fs::remove_all(staging, ec);
+  }
+  return st;
+}
+
+Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home,
+                                             const SecretBytes* passphrase, bool need_key,
+                                             const Clock& clock, Rng& rng) {
+  CaPaths paths = CaPaths::In(home);
+  if (!FileExists(paths.config)) {
+    return Error(Code::kFailedPrecondition,
+                 "no CA in " + home + "; run `anchor init` first, or set --home / ANCHOR_HOME");
+  }
+  ANCHOR_ASSIGN_OR_RETURN(CaConfig config, CaConfig::Load(paths.config));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate root, LoadCertFile(paths.root_crt));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate intermediate, LoadCertFile(paths.intermediate_crt));
+  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenSqliteStore(paths.db));
+  std::unique_ptr<CaHome> ca(new CaHome(std::move(paths), std::move(config), std::move(store),
+                                        std::move(root), std::move(intermediate)));
+  if (need_key) {
+    ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
+                            LoadPrivateKeyFile(ca->paths_.intermediate_key, passphrase));
+    if (!key.Public().Equals(ca->intermediate_.GetPublicKey())) {
+      return Error(Code::kFailedPrecondition, ca->paths_.intermediate_key +
+                                                  " does not match " + ca->paths_.intermediate_crt);
+    }
+    ca->authority_ = std::make_unique<Authority>(ca->config_, ca->root_, ca->intermediate_,
+                                                 std::move(key), *ca->store_, clock, rng);
+  }
+  return ca;
+}
+
+}  // namespace anchor::ca

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: ca_home.h: the CA home directory: creating it (`anchor init`) and opening it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ca/authority.h"
+#include "ca/config.h"
+#include "core/clock.h"
+#include "core/rng.h"
+#include "core/secret_bytes.h"
+#include "crypto/key.h"
+#include "store/store.h"
+
+namespace anchor::ca {
+
+// CaPaths names every file of a CA home.
+struct CaPaths {
+  std::string home, config, db, root_crt, root_key, intermediate_crt, intermediate_key,
+      server_crt, server_key, admin_crt, admin_key;
+  static CaPaths In(const std::string& home);
+};
+
+// InitOptions are the choices of `anchor init`.
+struct InitOptions {
+  std::string name = "anchor";
+  crypto::KeyType key_type = crypto::KeyType::kEcP256;
+  int root_days = 3650;
+  int intermediate_days = 1825;
+  std::string public_url;
+  std::vector<std::string> server_sans;    // beyond localhost, 127.0.0.1 and ::1
+  std::vector<std::string> permitted_dns;  // name constraints on the intermediate
+  const SecretBytes* passphrase = nullptr; // encrypts root.key and intermediate.key
+};
+
+// InitCa creates a CA in `home`: root, intermediate, server and admin certificates and keys,
+// anchor.toml and anchor.db. Everything is built in a temporary sibling directory and renamed
+// into place, so a failure leaves nothing behind. An existing, non-empty `home` is
+// kAlreadyExists.
+Status InitCa(const std::string& home, const InitOptions& options, const Clock& clock, Rng& rng);
+
+// CaHome is an opened CA: its configuration, store and authority.
+class CaHome final {
+ public:
+  // Open loads the CA in `home`. With `need_key` false the intermediate key is not read (for
+  // read-only commands such as `anchor list`), and `authority()` must not be called.
+  static Result<std::unique_ptr<CaHome>> Open(const std::string& home,
+                                              const SecretBytes* passphrase, bool need_key,
+                                              const Clock& clock, Rng& rng);
+
+  const CaPaths& paths() const { return paths_; }
+  const CaConfig& config() const { return config_; }
+  store::Store& store() { return *store_; }
+  Authority& authority() { return *authority_; }
+  const crypto::Certificate& root() const { return root_; }
+  const crypto::Certificate& intermediate() const { return intermediate_; }
+
+ private:
+  CaHome(CaPaths paths, CaConfig config, std::unique_ptr<store::Store> store,
+         crypto::Certificate root, crypto::Certificate intermediate)
+      : paths_(std::move(paths)),
+        config_(std::move(config)),
+        store_(std::move(store)),
+        root_(std::move(root)),
+        intermediate_(std::move(intermediate)) {}
+
+  CaPaths paths_;
+  CaConfig config_;
+  std::unique_ptr<store::Store> store_;
+  crypto::Certificate root_;
+  crypto::Certificate intermediate_;
+  std::unique_ptr<Authority> authority_;
+};
+
+// LoadPrivateKeyFile reads a PEM private key, naming `path` in every error.
+Result<crypto::PrivateKey> LoadPrivateKeyFile(const std::string& path,
+                                              const SecretBytes* passphrase);
+// WritePrivateKeyFile writes `key` as PKCS#8 PEM, mode 0600, atomically.
+Status WritePrivateKeyFile(const std::string& path, const crypto::PrivateKey& key,
+                           const SecretBytes* passphrase, bool exclusive = false);
+
+}  // namespace anchor::ca

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: config.cc: anchor.toml through toml++.
+#include "ca/config.h"
+
+#include <toml++/toml.h>
+
+#include <sstream>
+
+#include "ca/name_rules.h"
+#include "core/file_io.h"
+
+namespace anchor::ca {
+namespace {
+
+std::vector<crypto::KeyType> AllTypes() {
+  const auto all = crypto::AllKeyTypes();
+  return {all.begin(), all.end()};
+}
+
+Error BadKey(const std::string& origin, const std::string& key, const std::string& why) {
+  return Error(Code::kInvalidArgument, origin + ": " + key + ": " + why);
+}
+
+Result<std::vector<std::string>> StringList(const toml::node_view<const toml::node>& node,
+                                            const std::string& origin, const std::string& key) {
+  std::vector<std::string> out;
+  if (!node) {
+    return out;
+  }
+  const toml::array* arr = node.as_array();
+  if (arr == nullptr) {
+    return BadKey(origin, key, "expected a list of strings");
+  }
+  for (const toml::node& item : *arr) {
+    const auto s = item.value<std::string>();
+    if (!s) {
+      return BadKey(origin, key, "expected a list of strings");
+    }
+    out.push_back(*s);
+  }
+  return out;
+}
+
+template <typename T>
+Result<T> Scalar(const toml::node_view<const toml::node>& node, T fallback,
+                 const std::string& origin, const std::string& key) {
+  if (!node) {
+    return fallback;
+  }
+  const auto v = node.value<T>();
+  if (!v) {
+    return BadKey(origin, key, "has the wrong type");
+  }
+  return *v;
+}
+
+Status CheckKnownKeys(const toml::table& table, std::initializer_list<std::string_view> known,
+                      const std::string& origin, const std::string& where) {
+  for (const auto& [k, v] : table) {
+    bool ok = false;
+    for (const auto name : known) {
+      ok = ok || k.str() == name;
+    }
+    if (!ok) {
+      return BadKey(origin, where + std::string(k.str()), "unknown key; remove or correct it");
+    }
+  }
+  return OkStatus();
+}
+
+Result<ProfilePolicy> ParsePolicy(const toml::table& t, ProfilePolicy base,
+                                  const std::string& origin, const std::string& prefix) {
+  ANCHOR_TRY(CheckKnownKeys(t,
+                            {"default_days", "max_days", "dns_suffixes", "ip_ranges", "key_types",
+                             "allow_wildcards"},
+                            origin, prefix));
+  const toml::node_view<const toml::node> view(t);
+  ANCHOR_ASSIGN_OR_RETURN(int64_t def, Scalar<int64_t>(view["default_days"], base.default_days,
+                                                       origin, prefix + "default_days"));
+  ANCHOR_ASSIGN_OR_RETURN(int64_t max, Scalar<int64_t>(view["max_days"], base.max_days, origin,
+                                                       prefix + "max_days"));
+  if (max < 1 || max > 36500 || def < 1 || def > max) {
+    return BadKey(origin, prefix + "default_days",
+                  "must be between 1 and max_days, and max_days at most 36500");
+  }
+  base.default_days = static_cast<int>(def);
+  base.max_days = static_cast<int>(max);
+  if (view["dns_suffixes"]) {
+    ANCHOR_ASSIGN_OR_RETURN(base.dns_suffixes,
+                            StringList(view["dns_suffixes"], origin, prefix + "dns_suffixes"));
+  }
+  if (view["ip_ranges"]) {
+    ANCHOR_ASSIGN_OR_RETURN(base.ip_ranges,
+                            StringList(view["ip_ranges"], origin, prefix + "ip_ranges"));
+    for (const std::string& range : base.ip_ranges) {
+      if (!ParseCidr(range)) {
+        return BadKey(origin, prefix + "ip_ranges", "'" + range + "' is not a CIDR range");
+      }
+    }
+  }
+  if (view["key_types"]) {
+    ANCHOR_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                            StringList(view["key_types"], origin, prefix + "key_types"));
+    base.key_types.clear();
+    for (const std::string& name : names) {
+      auto type = crypto::ParseKeyType(name);
+      if (!type) {
+        return type.error().Prefixed(origin + ": " + prefix + "key_types");
+      }
+      base.key_types.push_back(*type);
+    }
+  }
+  ANCHOR_ASSIGN_OR_RETURN(base.allow_wildcards,
+                          Scalar<bool>(view["allow_wildcards"], base.allow_wildcards, origin,
+                                       prefix + "allow_wildcards"));
+  return base;
+}
+
+std::string TomlList(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    out += (i ? ", " : "") + std::string("\"") + items[i] + "\"";
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+CaConfig CaConfig::Defaults() {
+  CaConfig c;
+  c.profiles[Profile::kServer] = ProfilePolicy{90, 397, {}, {}, AllTypes(), false};
+  c.profiles[Profile::kClient] = ProfilePolicy{365, 825, {}, {}, AllTypes(), false};
+  c.profiles[Profile::kDevice] = ProfilePolicy{365, 825, {}, {}, AllTypes(), false};
+  c.profiles[Profile::kPeer] = ProfilePolicy{90, 397, {}, {}, AllTypes(), false};
+  return c;
+}
+
+Result<CaConfig> CaConfig::Load(const std::string& path) {
+  ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  return Parse(text, path);
+}
+
+Result<CaConfig> CaConfig::Parse(std::string_view text, const std::string& origin) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    return Error(Code::kInvalidArgument,
+                 origin + ":" + std::to_string(e.source().begin.line) + ": " +
+                     std::string(e.description()));
+  }
+  CaConfig c = Defaults();
+  ANCHOR_TRY(CheckKnownKeys(root, {"ca", "device", "profiles"}, origin, ""));
+  if (const toml::table* ca = root["ca"].as_table()) {
+    ANCHOR_TRY(CheckKnownKeys(*ca, {"name", "public_url", "key_type", "crl_days"}, origin, "ca."));
+    const toml::node_view<const toml::node> v(*ca);
+    ANCHOR_ASSIGN_OR_RETURN(c.name, Scalar<std::string>(v["name"], c.name, origin, "ca.name"));
+    ANCHOR_ASSIGN_OR_RETURN(c.public_url, Scalar<std::string>(v["public_url"], "", origin,
+                                                              "ca.public_url"));
+    if (!c.public_url.empty()) {
+      auto st = ValidatePublicUrl(c.public_url);
+      if (!st) {
+        return st.error().Prefixed(origin + ": ca.public_url");
+      }
+    }
+    ANCHOR_ASSIGN_OR_RETURN(std::string kt, Scalar<std::string>(v["key_type"], "ec-p256", origin,
+                                                                "ca.key_type"));
+    auto key_type = crypto::ParseKeyType(kt);
+    if (!key_type) {
+      return key_type.error().Prefixed(origin + ": ca.key_type");
+    }
+    c.key_type = *key_type;
+    ANCHOR_ASSIGN_OR_RETURN(int64_t crl_days, Scalar<int64_t>(v["crl_days"], 7, origin,
+                                                              "ca.crl_days"));
+    if (crl_days < 1 || crl_days > 366) {
+      return BadKey(origin, "ca.crl_days", "must be between 1 and 366");
+    }
+    c.crl_days = static_cast<int>(crl_days);
+  }
+  if (const toml::table* device = root["device"].as_table()) {
+    ANCHOR_TRY(CheckKnownKeys(*device, {"uri_template"}, origin, "device."));
+    ANCHOR_ASSIGN_OR_RETURN(
+        c.device_uri_template,
+        Scalar<std::string>(toml::node_view<const toml::node>(*device)["uri_template"],
+                            c.device_uri_template, origin, "device.uri_template"));
+    if (c.device_uri_template.find("{id}") == std::string::npos) {
+      return BadKey(origin, "device.uri_template", "must contain {id}");
+    }
+  }
+  if (const toml::table* profiles = root["profiles"].as_table()) {
+    for (const auto& [name, node] : *profiles) {
+      auto profile = ParseProfile(name.str());
+      if (!profile) {
+        return profile.error().Prefixed(origin + ": profiles." + std::string(name.str()));
+      }
+      const toml::table* t = node.as_table();
+      if (t == nullptr) {
+        return BadKey(origin, "profiles." + std::string(name.str()), "expected a table");
+      }
+      ANCHOR_ASSIGN_OR_RETURN(c.profiles[*profile],
+                              ParsePolicy(*t, c.profiles[*profile], origin,
+                                          "profiles." + std::string(name.str()) + "."));
+    }
+  }
+  return c;
+}
+
+std::string CaConfig::ToToml() const {
+  std::ostringstream out;
+  out << "# anchor.toml: configuration of this CA. Edit the policy here; `anchor sign` and\n"
+         "# `anchor serve` read it on start.\n\n"
+         "[ca]\n"
+      << "name = \"" << name << "\"\n"
+      << "# Base URL written into certificates as CRL distribution point ({url}/crl) and\n"
+         "# AIA (OCSP {url}/ocsp, caIssuers {url}/intermediate.crt). Empty: none.\n"
+      << "public_url = \"" << public_url << "\"\n"
+      << "key_type = \"" << crypto::KeyTypeName(key_type) << "\"\n"
+      << "crl_days = " << crl_days << "\n\n"
+      << "[device]\n"
+      << "# The URI SAN of device certificates; {id} is the device id (the CN).\n"
+      << "uri_template = \"" << device_uri_template << "\"\n";
+  for (const auto& [profile, p] : profiles) {
+    std::vector<std::string> types;
+    for (const auto t : p.key_types) {
+      types.emplace_back(crypto::KeyTypeName(t));
+    }
+    out << "\n[profiles." << ProfileName(profile) << "]\n"
+        << "default_days = " << p.default_days << "\n"
+        << "max_days = " << p.max_days << "\n"
+        << "# Allowed DNS suffixes (empty: any valid name) and IP ranges in CIDR (empty: any).\n"
+        << "dns_suffixes = " << TomlList(p.dns_suffixes) << "\n"
+        << "ip_ranges = " << TomlList(p.ip_ranges) << "\n"
+        << "key_types = " << TomlList(types) << "\n"
+        << "allow_wildcards = " << (p.allow_wildcards ? "true" : "false") << "\n";
+  }
+  return out.str();
+}
+
+std::string CaConfig::CrlUrl() const { return public_url.empty() ? "" : public_url + "/crl"; }
+std::string CaConfig::OcspUrl() const { return public_url.empty() ? "" : public_url + "/ocsp"; }
+std::string CaConfig::CaIssuersUrl() const {
+  return public_url.empty() ? "" : public_url + "/intermediate.crt";
+}
+
+Status ValidatePublicUrl(std::string_view url) {
+  const bool scheme = url.starts_with("http://") || url.starts_with("https://");
+  const bool clean = url.find_first_of(" \t\r\n\",'") == std::string_view::npos;
+  if (!scheme || !clean || url.ends_with("/") || url.size() < 10) {
+    return Error(Code::kInvalidArgument,
+                 "'" + std::string(url) +
+                     "' is not a usable public URL; give e.g. https://ca.example.com:8443 "
+                     "(http or https, no trailing slash)");
+  }
+  return OkStatus();
+}
+
+}  // namespace anchor::ca

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: config.h: anchor.toml, the CA's configuration and per-profile policy.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ca/profile.h"
+#include "core/error.h"
+#include "crypto/key.h"
+
+namespace anchor::ca {
+
+// ProfilePolicy is what a profile may issue. Empty name lists mean "any well-formed name".
+struct ProfilePolicy {
+  int default_days = 90;
+  int max_days = 397;
+  std::vector<std::string> dns_suffixes;  // "example.com" allows example.com and *.example.com
+  std::vector<std::string> ip_ranges;     // CIDR, e.g. "10.0.0.0/8", "::1/128"
+  std::vector<crypto::KeyType> key_types;
+  bool allow_wildcards = false;
+};
+
+// CaConfig is the content of anchor.toml.
+struct CaConfig {
+  std::string name = "anchor";
+  std::string public_url;  // e.g. "https://ca.example.com:8443"; empty: no CDP/AIA
+  crypto::KeyType key_type = crypto::KeyType::kEcP256;
+  std::string device_uri_template = "urn:anchor:device:{id}";
+  int crl_days = 7;
+  std::map<Profile, ProfilePolicy> profiles;
+
+  // Defaults returns a configuration with sensible policy for every profile.
+  static CaConfig Defaults();
+  // Load parses anchor.toml; unknown keys and bad values are kInvalidArgument naming the key.
+  static Result<CaConfig> Load(const std::string& path);
+  // Parse reads TOML text; `origin` names it in errors.
+  static Result<CaConfig> Parse(std::string_view toml, const std::string& origin);
+  // ToToml renders the configuration with comments, as `anchor init` writes it.
+  std::string ToToml() const;
+
+  const ProfilePolicy& PolicyFor(Profile p) const { return profiles.at(p); }
+  // CrlUrl, OcspUrl and CaIssuersUrl derive from `public_url`; empty without one.
+  std::string CrlUrl() const;
+  std::string OcspUrl() const;
+  std::string CaIssuersUrl() const;
+};
+
+// ValidatePublicUrl accepts http(s) URLs without spaces, quotes or commas.
+Status ValidatePublicUrl(std::string_view url);
+
+}  // namespace anchor::ca

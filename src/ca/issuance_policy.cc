@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: issuance_policy.cc: the policy steps of issuance.
+#include "ca/issuance_policy.h"
+
+#include <algorithm>
+
+#include "ca/name_rules.h"
+#include "core/text.h"
+
+namespace anchor::ca {
+namespace {
+
+using crypto::GeneralName;
+using Kind = GeneralName::Kind;
+
+std::string KeyTypeList(const std::vector<crypto::KeyType>& types) {
+  std::vector<std::string> names;
+  for (const auto t : types) {
+    names.emplace_back(crypto::KeyTypeName(t));
+  }
+  return Join(names, ", ");
+}
+
+Error Refuse(Profile profile, const std::string& what) {
+  return Error(Code::kPermissionDenied,
+               "policy of profile '" + std::string(ProfileName(profile)) + "' refuses " + what);
+}
+
+bool KindAllowed(Kind kind, Profile profile) {
+  switch (kind) {
+    case Kind::kDns:
+    case Kind::kIp: return true;
+    case Kind::kUri: return profile != Profile::kServer;
+    case Kind::kEmail: return profile == Profile::kClient;
+  }
+  return false;
+}
+
+void AddUnique(std::vector<GeneralName>& names, GeneralName name) {
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    names.push_back(std::move(name));
+  }
+}
+
+// NameFromCommonName turns a CN into a DNS or IP SAN when it is one.
+std::optional<GeneralName> NameFromCommonName(const std::string& cn) {
+  if (crypto::IsIpAddress(cn)) {
+    return crypto::ParseGeneralName("ip:" + cn).value();
+  }
+  if (IsValidDnsName(ToLower(cn), /*allow_wildcard=*/true)) {
+    return GeneralName{Kind::kDns, ToLower(cn)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+NameRequest IssuancePolicy::NamesFromCsr(const crypto::Csr& csr,
+                                         std::vector<std::string>& warnings,
+                                         Status& unknown_names) {
+  std::vector<std::string> unknown;
+  NameRequest names{csr.CommonName(), csr.SubjectAltNames(&unknown)};
+  if (!unknown.empty()) {
+    unknown_names = Error(Code::kPermissionDenied,
+                          "the request carries SAN kinds anchor does not issue (" +
+                              Join(unknown, ", ") + "); use dns:, ip:, uri: or email: names");
+  }
+  for (const std::string& ext : csr.RequestedExtensions()) {
+    if (ext == "X509v3 Subject Alternative Name") {
+      continue;
+    }
+    warnings.push_back("ignored the requested extension '" + ext +
+                       "': extensions come from the profile, never from the request");
+  }
+  if (csr.RequestsCa()) {
+    warnings.push_back("the request asked for CA:TRUE; a leaf certificate (CA:FALSE) was issued");
+  }
+  return names;
+}
+
+Result<Decision> IssuancePolicy::Decide(const crypto::PublicKey& key, NameRequest names,
+                                        Profile profile, std::optional<int> days,
+                                        const crypto::Certificate& issuer,
+                                        Clock::time_point now) const {
+  Decision d;
+  ANCHOR_TRY(CheckKeyType(key, profile));
+  ANCHOR_ASSIGN_OR_RETURN(names, ShapeNames(std::move(names), profile, d.warnings));
+  ANCHOR_TRY(CheckNames(names, profile));
+  d.tmpl.common_name = names.common_name;
+  d.tmpl.sans = std::move(names.sans);
+  ANCHOR_TRY(SetValidity(d.tmpl, days, profile, issuer, now, d.warnings));
+  EnforceExtensions(d.tmpl, key, profile);
+  return d;
+}
+
+Status IssuancePolicy::CheckKeyType(const crypto::PublicKey& key, Profile profile) const {
+  const auto& allowed = config_.PolicyFor(profile).key_types;
+  const auto type = key.Type();
+  if (!type || std::find(allowed.begin(), allowed.end(), *type) == allowed.end()) {
+    return Refuse(profile, "key type " + key.Description() + "; allowed: " + KeyTypeList(allowed));
+  }
+  return OkStatus();
+}
+
+Result<NameRequest> IssuancePolicy::ShapeNames(NameRequest names, Profile profile,
+                                               std::vector<std::string>& warnings) const {
+  std::vector<GeneralName> sans;
+  for (GeneralName& n : names.sans) {
+    AddUnique(sans, std::move(n));
+  }
+  if (profile == Profile::kDevice) {
+    // The device id is the CN; its URI SAN is derived from it, so the two cannot disagree.
+    if (!IsValidDeviceId(names.common_name)) {
+      return Error(Code::kInvalidArgument,
+                   "device id (CN) '" + names.common_name +
+                       "' is not valid; use 1-64 characters of letters, digits, '.', '_' or '-'");
+    }
+    std::string uri = config_.device_uri_template;
+    uri.replace(uri.find("{id}"), 4, names.common_name);
+    for (const GeneralName& n : sans) {
+      if (n.kind == Kind::kUri && n.value != uri) {
+        return Refuse(profile, "URI '" + n.value + "': a device's URI is " + uri);
+      }
+    }
+    AddUnique(sans, GeneralName{Kind::kUri, uri});
+  }
+  if (profile == Profile::kServer || profile == Profile::kPeer) {
+    // Clients match servers by SAN only (RFC 6125); a server certificate always carries its CN.
+    if (auto from_cn = NameFromCommonName(names.common_name)) {
+      const bool had = std::find(sans.begin(), sans.end(), *from_cn) != sans.end();
+      if (!had) {
+        warnings.push_back("added the common name '" + names.common_name +
+                           "' as a subject alternative name");
+        sans.insert(sans.begin(), *from_cn);
+      }
+    }
+  }
+  names.sans = std::move(sans);
+  return names;
+}
+
+Status IssuancePolicy::CheckNames(const NameRequest& names, Profile profile) const {
+  const ProfilePolicy& policy = config_.PolicyFor(profile);
+  if (!names.common_name.empty() && !IsValidCommonName(names.common_name)) {
+    return Error(Code::kInvalidArgument, "common name '" + names.common_name +
+                                             "' is not valid (1-64 printable characters)");
+  }
+  if (names.common_name.empty() && names.sans.empty()) {
+    return Error(Code::kInvalidArgument,
+                 "the request names nobody: give a common name (--cn) or a SAN (--san)");
+  }
+  if (ProfileRequiresSan(profile) && names.sans.empty()) {
+    return Error(Code::kInvalidArgument,
+                 "a " + std::string(ProfileName(profile)) +
+                     " certificate needs a DNS or IP name, and the common name '" +
+                     names.common_name + "' is neither; add --san dns:NAME or ip:ADDRESS");
+  }
+  for (const GeneralName& n : names.sans) {
+    if (!KindAllowed(n.kind, profile)) {
+      return Refuse(profile, "the name " + n.ToString() + " (that kind is not allowed)");
+    }
+    if (n.kind == Kind::kDns) {
+      if (!IsValidDnsName(n.value, policy.allow_wildcards)) {
+        return Refuse(profile, "DNS name '" + n.value + "' (not a valid host name" +
+                                   (policy.allow_wildcards ? ")" : ", or a wildcard)"));
+      }
+      const bool suffix_ok = policy.dns_suffixes.empty() ||
+                             std::any_of(policy.dns_suffixes.begin(), policy.dns_suffixes.end(),
+                                         [&](const std::string& s) {
+                                           return DnsNameHasSuffix(n.value, s);
+                                         });
+      if (!suffix_ok) {
+        return Refuse(profile, "DNS name '" + n.value + "'; allowed suffixes: " +
+                                   Join(policy.dns_suffixes, ", "));
+      }
+    }
+    if (n.kind == Kind::kIp && !policy.ip_ranges.empty()) {
+      const bool in_range = std::any_of(
+          policy.ip_ranges.begin(), policy.ip_ranges.end(),
+          [&](const std::string& r) { return IpInRange(n.value, *ParseCidr(r)); });
+      if (!in_range) {
+        return Refuse(profile, "IP address " + n.value + "; allowed ranges: " +
+                                   Join(policy.ip_ranges, ", "));
+      }
+    }
+    if ((n.kind == Kind::kUri || n.kind == Kind::kEmail) &&
+        (n.value.empty() || n.value.find_first_of(" \t\r\n") != std::string::npos)) {
+      return Error(Code::kInvalidArgument, "the name " + n.ToString() + " is malformed");
+    }
+  }
+  return OkStatus();
+}
+
+Status IssuancePolicy::SetValidity(crypto::CertTemplate& tmpl, std::optional<int> days,
+                                   Profile profile, const crypto::Certificate& issuer,
+                                   Clock::time_point now, std::vector<std::string>& warnings) const {
+  const ProfilePolicy& policy = config_.PolicyFor(profile);
+  const int want = days.value_or(policy.default_days);
+  if (want < 1) {
+    return Error(Code::kInvalidArgument, "--days must be at least 1");
+  }
+  if (want > policy.max_days) {
+    return Refuse(profile, std::to_string(want) + " days; the maximum is " +
+                               std::to_string(policy.max_days) + " (max_days in anchor.toml)");
+  }
+  // Backdated for clock skew, but never before the issuer itself became valid.
+  tmpl.not_before = std::max(now - kClockSkewBackdate, issuer.NotBefore());
+  tmpl.not_after = now + std::chrono::hours(24) * want;
+  if (tmpl.not_after > issuer.NotAfter()) {
+    tmpl.not_after = issuer.NotAfter();
+    warnings.push_back("validity shortened to the issuing CA's notAfter, " +
+                       Iso8601(issuer.NotAfter()));
+  }
+  return OkStatus();
+}
+
+void IssuancePolicy::EnforceExtensions(crypto::CertTemplate& tmpl, const crypto::PublicKey& key,
+                                       Profile profile) const {
+  tmpl.is_ca = false;
+  tmpl.key_usage = crypto::kDigitalSignature;
+  if (key.IsRsa()) {
+    tmpl.key_usage |= crypto::kKeyEncipherment;  // TLS 1.2 RSA key transport
+  }
+  tmpl.ext_key_usage = ProfileExtKeyUsage(profile);
+  tmpl.authority_key_id = true;
+  if (!config_.public_url.empty()) {
+    tmpl.crl_urls = {config_.CrlUrl()};
+    tmpl.ocsp_urls = {config_.OcspUrl()};
+    tmpl.ca_issuer_urls = {config_.CaIssuersUrl()};
+  }
+}
+
+}  // namespace anchor::ca

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: profile.h: the certificate profiles a CSR can be signed under.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "crypto/cert_builder.h"
+
+namespace anchor::ca {
+
+// Profile is a leaf profile. Root and intermediate certificates are made only by `anchor init`
+// (ca_templates.h), never from a CSR.
+enum class Profile { kServer, kClient, kDevice, kPeer };
+
+std::string_view ProfileName(Profile p);
+// ParseProfile reads "server", "client", "device" or "peer".
+Result<Profile> ParseProfile(std::string_view name);
+std::vector<Profile> AllProfiles();
+
+// ProfileExtKeyUsage is serverAuth for server, clientAuth for client and device, both for peer.
+std::vector<crypto::ExtKeyUsage> ProfileExtKeyUsage(Profile p);
+// ProfileRequiresSan is true where a SAN is mandatory (server, peer, device).
+bool ProfileRequiresSan(Profile p);
+
+}  // namespace anchor::ca

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: audit_cmd.cc: `anchor audit verify|list`: the hash-chained audit log.
+#include <iostream>
+
+#include "cli/context.h"
+#include "store/audit_chain.h"
+
+namespace anchor::cli {
+
+void RegisterAudit(CLI::App& app, Context& ctx, Action& action) {
+  CLI::App* audit = app.add_subcommand("audit", "the audit log of issuance and revocation");
+  audit->require_subcommand(1);
+  CLI::App* verify = audit->add_subcommand("verify", "check that no entry was edited or deleted");
+  verify->callback([&ctx, &action] {
+    action = [&ctx]() -> Status {
+      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/false));
+      ANCHOR_ASSIGN_OR_RETURN(std::vector<store::AuditEntry> log, home->store().AuditLog());
+      const auto findings = store::VerifyAuditChain(log);
+      for (const auto& f : findings) {
+        std::cout << "entry " << f.seq << ": " << f.problem << "\n";
+      }
+      if (!findings.empty()) {
+        return Error(Code::kFailedPrecondition,
+                     "the audit log was tampered with (" + std::to_string(findings.size()) +
+                         " finding(s))");
+      }
+      std::cout << "audit log intact: " << log.size() << " entries, head "
+                << (log.empty() ? std::string(store::kAuditGenesisHash) : log.back().hash) << "\n";
+      return OkStatus();
+    };
+  });
+  CLI::App* list = audit->add_subcommand("list", "print the audit log");
+  list->callback([&ctx, &action] {
+    action = [&ctx]() -> Status {
+      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/false));
+      ANCHOR_ASSIGN_OR_RETURN(std::vector<store::AuditEntry> log, home->store().AuditLog());
+      for (const auto& e : log) {
+        std::cout << e.seq << "  " << Iso8601(FromUnixSeconds(e.time)) << "  " << e.action << "  "
+                  << e.serial << "  " << e.subject << "  " << e.detail << "\n";
+      }
+      return OkStatus();
+    };
+  });
+}
+
+}  // namespace anchor::cli

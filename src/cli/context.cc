@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: context.cc: shared CLI plumbing.
+#include "cli/context.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "core/file_io.h"
+
+namespace anchor::cli {
+
+Context::Context() = default;
+
+std::string Context::Home() const {
+  if (!home_flag.empty()) {
+    return home_flag;
+  }
+  if (const char* env = std::getenv("ANCHOR_HOME"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  const char* user_home = std::getenv("HOME");
+  return std::string(user_home != nullptr ? user_home : ".") + "/.anchor";
+}
+
+Result<const SecretBytes*> Context::Passphrase() {
+  if (!passphrase_loaded_) {
+    passphrase_loaded_ = true;
+    if (!passphrase_file.empty()) {
+      ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(passphrase_file));
+      const size_t eol = text.find_first_of("\r\n");
+      SecretBytes pass(std::string_view(text).substr(0, eol));
+      ::explicit_bzero(text.data(), text.size());
+      if (pass.empty()) {
+        return Error(Code::kInvalidArgument,
+                     passphrase_file + ": the passphrase file's first line is empty");
+      }
+      passphrase_ = std::move(pass);
+    } else if (const char* env = std::getenv("ANCHOR_PASSPHRASE"); env != nullptr && *env != '\0') {
+      passphrase_ = SecretBytes(env);
+    }
+  }
+  return passphrase_ ? &*passphrase_ : nullptr;
+}
+
+Result<ca::CaHome*> Context::OpenCa(bool need_key) {
+  if (!ca_) {
+    ANCHOR_ASSIGN_OR_RETURN(const SecretBytes* pass, Passphrase());
+    ANCHOR_ASSIGN_OR_RETURN(ca_, ca::CaHome::Open(Home(), pass, need_key, clock_, rng_));
+  }
+  return ca_.get();
+}
+
+void Context::Warn(const std::string& message) const {
+  std::fprintf(stderr, "anchor: warning: %s\n", message.c_str());
+}
+
+void Context::Say(const std::string& message) const {
+  if (!quiet) {
+    std::fprintf(stderr, "%s\n", message.c_str());
+  }
+}
+
+Result<std::vector<crypto::GeneralName>> ParseSans(const std::vector<std::string>& values) {
+  std::vector<crypto::GeneralName> out;
+  for (const std::string& v : values) {
+    auto name = crypto::ParseGeneralName(v);
+    if (!name) {
+      return name.error().Prefixed("--san " + v);
+    }
+    out.push_back(std::move(name).value());
+  }
+  return out;
+}
+
+Status WriteOutput(const std::string& path, const std::string& content, mode_t mode) {
+  if (path.empty() || path == "-") {
+    std::cout << content << std::flush;
+    return OkStatus();
+  }
+  return WriteFileAtomic(path, content, mode);
+}
+
+Result<std::string> ReadInput(const std::string& path) {
+  if (path == "-") {
+    std::string all((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    return all;
+  }
+  return ReadFile(path);
+}
+
+}  // namespace anchor::cli

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: context.h: what every subcommand shares: the CA home, passphrase, clock, output.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ca/ca_home.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/secret_bytes.h"
+#include "crypto/crypto_rng.h"
+
+namespace anchor::cli {
+
+// Context is created once per process and handed to every subcommand.
+class Context final {
+ public:
+  Context();
+
+  // Home is --home, else $ANCHOR_HOME, else ~/.anchor.
+  std::string Home() const;
+  // Passphrase reads --passphrase-file (first line) or $ANCHOR_PASSPHRASE; nullptr when neither
+  // is given. The bytes live as long as the context.
+  Result<const SecretBytes*> Passphrase();
+  // OpenCa opens the CA home; with `need_key` it also loads the intermediate key.
+  Result<ca::CaHome*> OpenCa(bool need_key);
+
+  // Warn prints "anchor: warning: MESSAGE" to stderr.
+  void Warn(const std::string& message) const;
+  // Say prints a progress line to stderr unless --quiet.
+  void Say(const std::string& message) const;
+
+  const Clock& clock() const { return clock_; }
+  Rng& rng() { return rng_; }
+
+  // Options bound by run.cc.
+  std::string home_flag;
+  std::string passphrase_file;
+  bool quiet = false;
+  bool verbose = false;
+
+ private:
+  SystemClock clock_;
+  crypto::CryptoRng rng_;
+  std::optional<SecretBytes> passphrase_;
+  bool passphrase_loaded_ = false;
+  std::unique_ptr<ca::CaHome> ca_;
+};
+
+// Command is a registered subcommand's action; run.cc calls the one that was parsed.
+using Action = std::function<Status()>;
+
+// Each Register* adds one subcommand to `app` and returns the action that runs it.
+void RegisterInit(CLI::App& app, Context& ctx, Action& action);
+void RegisterKey(CLI::App& app, Context& ctx, Action& action);
+void RegisterCsr(CLI::App& app, Context& ctx, Action& action);
+void RegisterSign(CLI::App& app, Context& ctx, Action& action);
+void RegisterIssue(CLI::App& app, Context& ctx, Action& action);
+void RegisterInspect(CLI::App& app, Context& ctx, Action& action);
+void RegisterVerify(CLI::App& app, Context& ctx, Action& action);
+void RegisterLint(CLI::App& app, Context& ctx, Action& action);
+void RegisterList(CLI::App& app, Context& ctx, Action& action);
+void RegisterRevoke(CLI::App& app, Context& ctx, Action& action);
+void RegisterCrl(CLI::App& app, Context& ctx, Action& action);
+void RegisterTrust(CLI::App& app, Context& ctx, Action& action);
+void RegisterAudit(CLI::App& app, Context& ctx, Action& action);
+
+// ParseSans parses every --san value, naming the bad one.
+Result<std::vector<crypto::GeneralName>> ParseSans(const std::vector<std::string>& values);
+// WriteOutput writes `content` to `path`, or to stdout when `path` is empty or "-".
+Status WriteOutput(const std::string& path, const std::string& content, mode_t mode);
+// ReadInput reads `path`, naming it in errors.
+Result<std::string> ReadInput(const std::string& path);
+
+}  // namespace anchor::cli

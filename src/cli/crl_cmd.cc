@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: crl_cmd.cc: `anchor crl`: a new CRL signed by the intermediate.
+#include <unistd.h>
+
+#include "cli/context.h"
+#include "core/file_io.h"
+
+namespace anchor::cli {
+
+void RegisterCrl(CLI::App& app, Context& ctx, Action& action) {
+  struct Opts {
+    std::string out;
+    bool pem = false;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = app.add_subcommand("crl", "sign a new CRL (RFC 5280) of every revoked certificate");
+  cmd->add_option("--out,-o", o->out, "CRL file (default stdout)");
+  cmd->add_flag("--pem", o->pem, "PEM instead of DER");
+  cmd->callback([&ctx, &action, o] {
+    action = [&ctx, o]() -> Status {
+      if (!o->pem && o->out.empty() && ::isatty(STDOUT_FILENO)) {
+        return Error(Code::kInvalidArgument, "a DER CRL is binary; give --out FILE or --pem");
+      }
+      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      ANCHOR_ASSIGN_OR_RETURN(crypto::Crl crl, home->authority().BuildCrl());
+      const std::vector<uint8_t> der = crl.ToDer();
+      ANCHOR_TRY(WriteOutput(o->out, o->pem ? crl.ToPem() : std::string(der.begin(), der.end()),
+                             kPublicFileMode));
+      if (!o->out.empty()) {
+        ctx.Say("wrote CRL #" + std::to_string(crl.Number()) + " with " +
+                std::to_string(crl.Entries().size()) + " revoked certificate(s), next update " +
+                Iso8601(crl.NextUpdate()) + ", to " + o->out);
+      }
+      return OkStatus();
+    };
+  });
+}
+
+}  // namespace anchor::cli

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: issue_cmd.cc: `anchor issue`: key + CSR + sign in one step, for development.
+#include "ca/ca_home.h"
+#include "cli/context.h"
+#include "core/file_io.h"
+
+namespace anchor::cli {
+
+void RegisterIssue(CLI::App& app, Context& ctx, Action& action) {
+  struct Opts {
+    std::string cn;
+    std::string profile = "peer";
+    std::vector<std::string> sans;
+    std::optional<int> days;
+    std::string key_type = "ec-p256";
+    std::string cert;
+    std::string key;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = app.add_subcommand("issue", "make a key and a signed certificate in one step");
+  cmd->add_option("--cn", o->cn, "common name")->required();
+  cmd->add_option("--profile,-p", o->profile, "server, client, device or peer (default peer)");
+  cmd->add_option("--san", o->sans, "dns:NAME, ip:ADDRESS, uri:URI or email:ADDR (repeatable)");
+  cmd->add_option("--days", o->days, "validity in days");
+  cmd->add_option("--key-type", o->key_type, "key type (default ec-p256)");
+  cmd->add_option("--cert", o->cert, "certificate file to write (full chain)")->required();
+  cmd->add_option("--key", o->key, "key file to write (0600)")->required();
+  cmd->callback([&ctx, &action, o] {
+    action = [&ctx, o]() -> Status {
+      ANCHOR_ASSIGN_OR_RETURN(ca::Profile profile, ca::ParseProfile(o->profile));
+      ANCHOR_ASSIGN_OR_RETURN(crypto::KeyType type, crypto::ParseKeyType(o->key_type));
+      ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::GeneralName> sans, ParseSans(o->sans));
+      for (const std::string& path : {o->cert, o->key}) {
+        if (FileExists(path)) {
+          return Error(Code::kAlreadyExists, path + " already exists; refusing to replace it");
+        }
+      }
+      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(type));
+      ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, o->cn, sans));
+      ca::IssueRequest request{std::move(csr), profile, o->days, ca::NameRequest{o->cn, sans}, ""};
+      ANCHOR_ASSIGN_OR_RETURN(ca::Issued issued, home->authority().Issue(request));
+      for (const std::string& w : issued.warnings) {
+        ctx.Warn(w);
+      }
+      ANCHOR_TRY(ca::WritePrivateKeyFile(o->key, key, nullptr, /*exclusive=*/true));
+      ANCHOR_TRY(WriteFileAtomic(o->cert, issued.cert.ToPem() + home->intermediate().ToPem(),
+                                 kPublicFileMode, /*exclusive=*/true));
+      ctx.Say("issued " + std::string(ca::ProfileName(profile)) + " certificate " +
+              issued.cert.Subject() + " serial " + issued.cert.SerialHex());
+      ctx.Say("  certificate: " + o->cert + "\n  key:         " + o->key);
+      return OkStatus();
+    };
+  });
+}
+
+}  // namespace anchor::cli

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: lint_cmd.cc: `anchor lint`: findings with severity; exit 1 when any is an error.
+#include <iostream>
+
+#include "ca/lint.h"
+#include "cli/context.h"
+
+namespace anchor::cli {
+
+void RegisterLint(CLI::App& app, Context& ctx, Action& action) {
+  struct Opts {
+    std::string cert;
+    int max_days = 397;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = app.add_subcommand("lint", "check a certificate for what breaks mTLS peers");
+  cmd->add_option("cert", o->cert, "certificate file (every certificate in it is linted)")->required();
+  cmd->add_option("--max-days", o->max_days, "validity limit for leaf certificates (default 397)");
+  cmd->callback([&ctx, &action, o] {
+    action = [&ctx, o]() -> Status {
+      ANCHOR_ASSIGN_OR_RETURN(std::string data, ReadInput(o->cert));
+      auto certs = crypto::Certificate::ParseAll(data);
+      if (!certs) {
+        return certs.error().Prefixed(o->cert);
+      }
+      size_t errors = 0;
+      for (const crypto::Certificate& c : *certs) {
+        const ca::Report report = ca::Lint(c, ctx.clock().Now(), ca::LintLimits{o->max_days});
+        std::cout << c.Subject() << ":";
+        if (report.findings().empty()) {
+          std::cout << " no findings\n";
+        }
+        std::cout << (report.findings().empty() ? "" : "\n");
+        for (const ca::Finding& f : report.findings()) {
+          std::cout << "  " << ca::SeverityName(f.severity) << "  " << f.id << ": " << f.detail << "\n";
+          errors += f.severity == ca::Severity::kError ? 1 : 0;
+        }
+      }
+      if (errors > 0) {
+        return Error(Code::kInvalidArgument,
+                     o->cert + ": " + std::to_string(errors) + " lint error(s)");
+      }
+      return OkStatus();
+    };
+  });
+}
+
+}  // namespace anchor::cli

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: printers.h: human and JSON renderings of certificates, CSRs, CRLs, keys and records.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "core/clock.h"
+#include "crypto/certificate.h"
+#include "crypto/crl.h"
+#include "crypto/csr.h"
+#include "crypto/key.h"
+#include "store/store.h"
+
+namespace anchor::cli {
+
+std::string FormatCertificate(const crypto::Certificate& cert, Clock::time_point now);
+nlohmann::json CertificateJson(const crypto::Certificate& cert);
+std::string FormatCsr(const crypto::Csr& csr);
+nlohmann::json CsrJson(const crypto::Csr& csr);
+std::string FormatCrl(const crypto::Crl& crl);
+nlohmann::json CrlJson(const crypto::Crl& crl);
+std::string FormatPublicKey(const crypto::PublicKey& key);
+nlohmann::json PublicKeyJson(const crypto::PublicKey& key);
+nlohmann::json RecordJson(const store::CertificateRecord& record, int64_t now);
+// RecordState is "valid", "revoked" or "expired" at `now`.
+std::string RecordState(const store::CertificateRecord& record, int64_t now);
+
+}  // namespace anchor::cli

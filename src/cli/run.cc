@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: run.cc: builds the CLI11 app, dispatches, and turns errors into one line and an exit code.
+#include "cli/run.h"
+
+#include <cstdio>
+#include <exception>
+
+#include "cli/context.h"
+#include "cli/exit_codes.h"
+
+namespace anchor::cli {
+namespace {
+
+void PrintError(const Error& error, bool verbose) {
+  std::fprintf(stderr, "anchor: error: %s\n", error.message().c_str());
+  if (verbose && !error.detail().empty()) {
+    std::fprintf(stderr, "%s", error.detail().c_str());
+  }
+}
+
+}  // namespace
+
+int Run(int argc, char** argv) {
+  Context ctx;
+  CLI::App app{"anchor: a private PKI for mutual-TLS device fleets", "anchor"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.set_version_flag("--version", "anchor 0.1.0");
+  app.add_option("--home", ctx.home_flag, "CA home directory (default $ANCHOR_HOME or ~/.anchor)");
+  app.add_option("--passphrase-file", ctx.passphrase_file,
+                 "file whose first line is the key passphrase (or set ANCHOR_PASSPHRASE)");
+  app.add_flag("-q,--quiet", ctx.quiet, "print only results");
+  app.add_flag("-v,--verbose", ctx.verbose, "print OpenSSL detail with errors");
+
+  Action action;
+  RegisterInit(app, ctx, action);
+  RegisterKey(app, ctx, action);
+  RegisterCsr(app, ctx, action);
+  RegisterSign(app, ctx, action);
+  RegisterIssue(app, ctx, action);
+  RegisterInspect(app, ctx, action);
+  RegisterVerify(app, ctx, action);
+  RegisterLint(app, ctx, action);
+  RegisterList(app, ctx, action);
+  RegisterRevoke(app, ctx, action);
+  RegisterCrl(app, ctx, action);
+  RegisterTrust(app, ctx, action);
+  RegisterAudit(app, ctx, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "anchor: usage: %s (see anchor --help)\n", e.what());
+    return kExitUsage;
+  }
+  try {
+    if (!action) {
+      return kExitUsage;
+    }
+    const Status st = action();
+    if (!st) {
+      PrintError(st.error(), ctx.verbose);
+      return ExitCodeFor(st.error());
+    }
+    return kExitOk;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "anchor: error: %s\n", e.what());
+    return kExitFailure;
+  }
+}
+
+}  // namespace anchor::cli

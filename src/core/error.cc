@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: error.cc: `Error` and the names of its codes.
+#include "core/error.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace anchor {
+
+std::string_view CodeName(Code code) {
+  switch (code) {
+    case Code::kOk: return "ok";
+    case Code::kInvalidArgument: return "invalid_argument";
+    case Code::kUnauthenticated: return "unauthenticated";
+    case Code::kPermissionDenied: return "permission_denied";
+    case Code::kNotFound: return "not_found";
+    case Code::kAlreadyExists: return "already_exists";
+    case Code::kFailedPrecondition: return "failed_precondition";
+    case Code::kAborted: return "aborted";
+    case Code::kUnavailable: return "unavailable";
+    case Code::kUnimplemented: return "unimplemented";
+    case Code::kInternal: return "internal";
+  }
+  return "unknown";
+}
+
+Error::Error(Code code, std::string message, std::string detail, std::source_location where)
+    : code_(code), message_(std::move(message)), detail_(std::move(detail)), where_(where) {}
+
+Error Error::Prefixed(std::string_view context) const {
+  Error copy = *this;
+  copy.message_ = std::string(context) + ": " + message_;
+  return copy;
+}
+
+namespace internal {
+void CheckFailed(const char* condition, std::source_location where) {
+  std::fprintf(stderr, "anchor: invariant broken: %s at %s:%u\n", condition, where.file_name(),
+               static_cast<unsigned>(where.line()));
+  std::abort();
+}
+}  // namespace internal
+
+}  // namespace anchor

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: file_io.cc: POSIX file reading and atomic writes.
+#include "core/file_io.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace anchor {
+namespace {
+
+Error Errno(std::string_view what, const std::string& path, int err) {
+  const Code code = err == ENOENT ? Code::kNotFound
+                    : err == EEXIST ? Code::kAlreadyExists
+                    : (err == EACCES || err == EPERM) ? Code::kPermissionDenied
+                                                      : Code::kInvalidArgument;
+  return Error(code, std::string(what) + " " + path + ": " + std::strerror(err));
+}
+
+std::string DirectoryOf(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? "." : parent.string();
+}
+
+Status WriteAll(int fd, std::string_view content, const std::string& path) {
+  while (!content.empty()) {
+    const ssize_t n = ::write(fd, content.data(), content.size());
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return Errno("cannot write", path, errno);
+    }
+    content.remove_prefix(static_cast<size_t>(n));
+  }
+  return OkStatus();
+}
+
+// FsyncDirectory makes the rename itself durable.
+void FsyncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    (void)::fsync(fd);
+    ::close(fd);
+  }
+}
+
+}  // namespace
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Error(Code::kInvalidArgument, path + " is a directory, expected a file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Errno("cannot read", path, errno != 0 ? errno : ENOENT);
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view content, mode_t mode,
+                       bool exclusive) {
+  if (exclusive && FileExists(path)) {
+    return Error(Code::kAlreadyExists, path + " already exists; refusing to overwrite it");
+  }
+  std::string tmp = path + ".tmp-XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) {
+    return Errno("cannot create a temporary file for", path, errno);
+  }
+  Status status = OkStatus();
+  if (::fchmod(fd, mode) != 0) {
+    status = Errno("cannot set the mode of", tmp, errno);
+  }
+  if (status) {
+    status = WriteAll(fd, content, tmp);
+  }
+  if (status && ::fsync(fd) != 0) {
+    status = Errno("cannot fsync", tmp, errno);
+  }
+  if (::close(fd) != 0 && status) {
+    status = Errno("cannot close", tmp, errno);
+  }
+  if (status && exclusive) {
+    // link() fails when `path` exists, so two writers cannot both win.
+    if (::link(tmp.c_str(), path.c_str()) != 0) {
+      status = Errno("cannot create", path, errno);
+    }
+    ::unlink(tmp.c_str());
+  } else if (status && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    status = Errno("cannot rename into", path, errno);
+  }
+  if (!status) {
+    ::unlink(tmp.c_str());
+    return status;
+  }
+  FsyncDirectory(DirectoryOf(path));
+  return OkStatus();
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st{};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+Status MakeDirectories(const std::string& path, mode_t mode) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) {
+    return Error(Code::kInvalidArgument, "cannot create directory " + path + ": " + ec.message());
+  }
+  (void)::chmod(path.c_str(), mode);
+  return OkStatus();
+}
+
+}  // namespace anchor

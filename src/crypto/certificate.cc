@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: certificate.cc: parsing X.509 certificates and reading their fields.
+#include "crypto/certificate.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "core/text.h"
+#include "crypto/digest.h"
+#include "crypto/ossl_error.h"
+#include "crypto/pem.h"
+
+namespace anchor::crypto {
+namespace {
+
+std::string BioToString(BIO* bio) {
+  char* data = nullptr;
+  const long len = ::BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+std::string OctetsHex(const ASN1_OCTET_STRING* s) {
+  if (s == nullptr) {
+    return "";
+  }
+  return HexEncode({::ASN1_STRING_get0_data(s), static_cast<size_t>(::ASN1_STRING_length(s))},
+                   ':');
+}
+
+template <typename T>
+ossl::Ptr<T> GetExt(X509* x, int nid, int* critical = nullptr) {
+  return ossl::Ptr<T>(static_cast<T*>(::X509_get_ext_d2i(x, nid, critical, nullptr)));
+}
+
+std::vector<std::string> AccessUrls(X509* x, int method_nid) {
+  std::vector<std::string> out;
+  auto aia = GetExt<AUTHORITY_INFO_ACCESS>(x, NID_info_access);
+  for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia.get()); ++i) {
+    const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia.get(), i);
+    if (::OBJ_obj2nid(ad->method) == method_nid && ad->location->type == GEN_URI) {
+      const auto* uri = ad->location->d.uniformResourceIdentifier;
+      out.emplace_back(reinterpret_cast<const char*>(::ASN1_STRING_get0_data(uri)),
+                       static_cast<size_t>(::ASN1_STRING_length(uri)));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Clock::time_point AsnTimeToTimePoint(const ASN1_TIME* t) {
+  struct tm tm{};
+  if (t == nullptr || ::ASN1_TIME_to_tm(t, &tm) != 1) {
+    return Clock::time_point{};
+  }
+  return FromUnixSeconds(static_cast<int64_t>(::timegm(&tm)));
+}
+
+std::string NameToString(const X509_NAME* name) {
+  ossl::Ptr<BIO> bio(::BIO_new(::BIO_s_mem()));
+  ::X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  return BioToString(bio.get());
+}
+
+std::string NameCommonName(const X509_NAME* name) {
+  int last = -1;
+  for (int i = ::X509_NAME_get_index_by_NID(name, NID_commonName, -1); i >= 0;
+       i = ::X509_NAME_get_index_by_NID(name, NID_commonName, i)) {
+    last = i;
+  }
+  if (last < 0) {
+    return "";
+  }
+  const ASN1_STRING* data = ::X509_NAME_ENTRY_get_data(::X509_NAME_get_entry(name, last));
+  unsigned char* utf8 = nullptr;
+  const int len = ::ASN1_STRING_to_UTF8(&utf8, data);
+  if (len < 0) {
+    ossl::ClearErrors();
+    return "";
+  }
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
+  ::OPENSSL_free(utf8);
+  return out;
+}
+
+Result<Certificate> Certificate::FromDer(std::span<const uint8_t> der) {
+  const unsigned char* p = der.data();
+  ossl::Ptr<X509> x(::d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!x) {
+    return ossl::OsslError("not a DER certificate", Code::kInvalidArgument);
+  }
+  if (p != der.data() + der.size()) {
+    return Error(Code::kInvalidArgument, "trailing bytes after the DER certificate");
+  }
+  return Certificate(std::move(x));
+}
+
+Result<Certificate> Certificate::FromPem(std::string_view pem) {
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<Certificate> all, ParseAll(pem));
+  return std::move(all.front());
+}
+
+Result<std::vector<Certificate>> Certificate::ParseAll(std::string_view data) {
+  std::vector<Certificate> out;
+  if (!LooksLikePem(data)) {
+    ANCHOR_ASSIGN_OR_RETURN(Certificate c, FromDer(AsBytes(data)));
+    out.push_back(std::move(c));
+    return out;
+  }
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<PemBlock> blocks, ParsePemBlocks(data));
+  for (const PemBlock& block : blocks) {
+    if (block.label != "CERTIFICATE" && block.label != "TRUSTED CERTIFICATE") {
+      continue;
+    }
+    auto cert = FromDer(block.der);
+    if (!cert) {
+      return cert.error().Prefixed("certificate #" + std::to_string(out.size() + 1));
+    }
+    out.push_back(std::move(cert).value());
+  }
+  if (out.empty()) {
+    return Error(Code::kInvalidArgument, "no certificate found (expected -----BEGIN CERTIFICATE-----)");
+  }
+  return out;
+}
+
+Certificate Certificate::Borrow(X509* x509) { return Certificate(ossl::UpRef(x509)); }
+
+std::vector<uint8_t> Certificate::ToDer() const {
+  unsigned char* der = nullptr;
+  const int len = ::i2d_X509(x509_.get(), &der);
+  ANCHOR_CHECK(len > 0);
+  std::vector<uint8_t> out(der, der + len);
+  ::OPENSSL_free(der);
+  return out;
+}
+
+std::string Certificate::ToPem() const {
+  ossl::Ptr<BIO> bio(::BIO_new(::BIO_s_mem()));
+  ANCHOR_CHECK(::PEM_write_bio_X509(bio.get(), x509_.get()) == 1);
+  return BioToString(bio.get());
+}
+
+std::vector<uint8_t> Certificate::SerialBytes() const {
+  ossl::Ptr<BIGNUM> bn(::ASN1_INTEGER_to_BN(::X509_get0_serialNumber(x509_.get()), nullptr));
+  std::vector<uint8_t> out(static_cast<size_t>(BN_num_bytes(bn.get())));
+  ::BN_bn2bin(bn.get(), out.data());
+  if (out.empty()) {
+    out.push_back(0);
+  }
+  return out;
+}
+
+std::string Certificate::SerialHex() const { return HexEncode(SerialBytes()); }
+
+std::string Certificate::Subject() const { return NameToString(::X509_get_subject_name(x509_.get())); }
+
+std::string Certificate::Issuer() const { return NameToString(::X509_get_issuer_name(x509_.get())); }
+
+std::string Certificate::CommonName() const {
+  return NameCommonName(::X509_get_subject_name(x509_.get()));
+}
+
+Clock::time_point Certificate::NotBefore() const {
+  return AsnTimeToTimePoint(::X509_get0_notBefore(x509_.get()));
+}
+
+Clock::time_point Certificate::NotAfter() const {
+  return AsnTimeToTimePoint(::X509_get0_notAfter(x509_.get()));
+}
+
+std::vector<GeneralName> Certificate::SubjectAltNames() const {
+  auto sans = GetExt<GENERAL_NAMES>(x509_.get(), NID_subject_alt_name);
+  return FromOpenssl(sans.get(), nullptr);
+}
+
+bool Certificate::HasExtension(int nid) const {
+  return ::X509_get_ext_by_NID(x509_.get(), nid, -1) >= 0;
+}
+
+std::optional<BasicConstraints> Certificate::GetBasicConstraints() const {
+  int critical = 0;
+  auto bc = GetExt<BASIC_CONSTRAINTS>(x509_.get(), NID_basic_constraints, &critical);
+  if (!bc) {
+    return std::nullopt;
+  }
+  BasicConstraints out;
+  out.is_ca = bc->ca != 0;
+  out.critical = critical == 1;
+  if (bc->pathlen != nullptr) {
+    out.path_len = ::ASN1_INTEGER_get(bc->pathlen);
+  }
+  return out;
+}
+
+bool Certificate::IsCa() const {
+  const auto bc = GetBasicConstraints();
+  return bc && bc->is_ca;
+}
+
+std::vector<std::string> Certificate::KeyUsageNames() const {
+  static constexpr std::pair<uint32_t, const char*> kBits[] = {
+      {KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"},
+      {KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+      {KU_KEY_AGREEMENT, "keyAgreement"},         {KU_KEY_CERT_SIGN, "keyCertSign"},
+      {KU_CRL_SIGN, "cRLSign"},                   {KU_ENCIPHER_ONLY, "encipherOnly"},
+      {KU_DECIPHER_ONLY, "decipherOnly"}};
+  std::vector<std::string> out;
+  if (!HasExtension(NID_key_usage)) {
+    return out;
+  }
+  const uint32_t ku = ::X509_get_key_usage(x509_.get());
+  for (const auto& [bit, name] : kBits) {
+    if ((ku & bit) != 0) {
+      out.emplace_back(name);
+    }
+  }
+  return out;
+}
+
+bool Certificate::KeyUsageCritical() const {
+  const int idx = ::X509_get_ext_by_NID(x509_.get(), NID_key_usage, -1);
+  return idx >= 0 && ::X509_EXTENSION_get_critical(::X509_get_ext(x509_.get(), idx)) == 1;
+}
+
+std::vector<std::string> Certificate::ExtendedKeyUsageNames() const {
+  std::vector<std::string> out;
+  auto eku = GetExt<EXTENDED_KEY_USAGE>(x509_.get(), NID_ext_key_usage);
+  for (int i = 0; eku && i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
+    const ASN1_OBJECT* obj = sk_ASN1_OBJECT_value(eku.get(), i);
+    const int nid = ::OBJ_obj2nid(obj);
+    if (nid != NID_undef) {
+      out.emplace_back(::OBJ_nid2sn(nid));
+      continue;
+    }
+    char buf[128];
+    ::OBJ_obj2txt(buf, sizeof buf, obj, 1);
+    out.emplace_back(buf);
+  }
+  return out;
+}
+
+std::string Certificate::SubjectKeyIdHex() const {
+  return OctetsHex(::X509_get0_subject_key_id(x509_.get()));
+}
+
+std::string Certificate::AuthorityKeyIdHex() const {
+  return OctetsHex(::X509_get0_authority_key_id(x509_.get()));
+}
+
+std::vector<std::string> Certificate::CrlDistributionPoints() const {
+  std::vector<std::string> out;
+  auto cdp = GetExt<CRL_DIST_POINTS>(x509_.get(), NID_crl_distribution_points);
+  for (int i = 0; cdp && i < sk_DIST_POINT_num(cdp.get()); ++i) {
+    const DIST_POINT* dp = sk_DIST_POINT_value(cdp.get(), i);
+    if (dp->distpoint == nullptr || dp->distpoint->type != 0) {
+      continue;
+    }
+    for (const GeneralName& n : FromOpenssl(dp->distpoint->name.fullname, nullptr)) {
+      out.push_back(n.value);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Certificate::OcspUrls() const { return AccessUrls(x509_.get(), NID_ad_OCSP); }
+
+std::vector<std::string> Certificate::CaIssuerUrls() const {
+  return AccessUrls(x509_.get(), NID_ad_ca_issuers);
+}
+
+std::vector<std::string> Certificate::ExtensionNames() const {
+  std::vector<std::string> out;
+  for (int i = 0; i < ::X509_get_ext_count(x509_.get()); ++i) {
+    X509_EXTENSION* ext = ::X509_get_ext(x509_.get(), i);
+    const ASN1_OBJECT* obj = ::X509_EXTENSION_get_object(ext);
+    char buf[128];
+    ::OBJ_obj2txt(buf, sizeof buf, obj, 0);
+    out.push_back(std::string(::X509_EXTENSION_get_critical(ext) ? "!" : "") + buf);
+  }
+  return out;
+}
+
+std::string Certificate::Sha256Fingerprint() const {
+  const std::vector<uint8_t> der = ToDer();
+  return HexEncode(Sha256(der));
+}
+
+std::string Certificate::SignatureAlgorithm() const {
+  const int nid = ::X509_get_signature_nid(x509_.get());
+  return nid == NID_undef ? "unknown" : ::OBJ_nid2ln(nid);
+}
+
+bool Certificate::IsSelfIssued() const {
+  return ::X509_NAME_cmp(::X509_get_subject_name(x509_.get()),
+                         ::X509_get_issuer_name(x509_.get())) == 0;
+}
+
+PublicKey Certificate::GetPublicKey() const {
+  return PublicKey::Borrow(::X509_get0_pubkey(x509_.get()));
+}
+
+bool Certificate::VerifySignedBy(const PublicKey& issuer) const {
+  const bool ok = ::X509_verify(x509_.get(), issuer.Native()) == 1;
+  if (!ok) {
+    ossl::ClearErrors();
+  }
+  return ok;
+}
+
+std::string ToPemBundle(const std::vector<Certificate>& certs) {
+  std::string out;
+  for (const Certificate& c : certs) {
+    out += c.ToPem();
+  }
+  return out;
+}
+
+}  // namespace anchor::crypto

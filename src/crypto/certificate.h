@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: certificate.h: an immutable parsed X.509 certificate and the fields people check.
+#pragma once
+
+#include <openssl/x509.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "crypto/general_name.h"
+#include "crypto/key.h"
+#include "crypto/ossl_ptr.h"
+
+namespace anchor::crypto {
+
+// BasicConstraints mirrors RFC 5280 BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE,
+//   pathLenConstraint INTEGER (0..MAX) OPTIONAL }.
+struct BasicConstraints {
+  bool is_ca = false;
+  std::optional<long> path_len;
+  bool critical = false;
+};
+
+// Certificate is an immutable X.509 certificate. It is cheap to copy (a reference count).
+class Certificate final {
+ public:
+  // FromDer parses exactly one DER certificate; trailing bytes are kInvalidArgument.
+  static Result<Certificate> FromDer(std::span<const uint8_t> der);
+  // FromPem parses the first "CERTIFICATE" block of `pem`.
+  static Result<Certificate> FromPem(std::string_view pem);
+  // ParseAll parses every certificate of a PEM bundle, or one DER certificate. An input with no
+  // certificate is kInvalidArgument.
+  static Result<std::vector<Certificate>> ParseAll(std::string_view data);
+  // Borrow takes a new reference to `x509`.
+  static Certificate Borrow(X509* x509);
+
+  Certificate(const Certificate& other) : x509_(ossl::UpRef(other.x509_.get())) {}
+  Certificate& operator=(const Certificate& other) {
+    x509_ = ossl::UpRef(other.x509_.get());
+    return *this;
+  }
+  Certificate(Certificate&&) noexcept = default;
+  Certificate& operator=(Certificate&&) noexcept = default;
+
+  std::vector<uint8_t> ToDer() const;
+  std::string ToPem() const;
+
+  std::vector<uint8_t> SerialBytes() const;
+  // SerialHex is lower-case hex without separators, the form the store and CLI use.
+  std::string SerialHex() const;
+  // Subject and Issuer are RFC 2253 strings, e.g. "CN=device-1,O=anchor".
+  std::string Subject() const;
+  std::string Issuer() const;
+  std::string CommonName() const;
+  Clock::time_point NotBefore() const;
+  Clock::time_point NotAfter() const;
+  std::vector<GeneralName> SubjectAltNames() const;
+  bool HasExtension(int nid) const;
+  std::optional<BasicConstraints> GetBasicConstraints() const;
+  bool IsCa() const;
+  // KeyUsageNames are e.g. {"digitalSignature", "keyCertSign"}; empty when absent.
+  std::vector<std::string> KeyUsageNames() const;
+  bool KeyUsageCritical() const;
+  // ExtendedKeyUsageNames are short names, e.g. {"serverAuth", "clientAuth"}.
+  std::vector<std::string> ExtendedKeyUsageNames() const;
+  std::string SubjectKeyIdHex() const;
+  std::string AuthorityKeyIdHex() const;
+  std::vector<std::string> CrlDistributionPoints() const;
+  std::vector<std::string> OcspUrls() const;
+  std::vector<std::string> CaIssuerUrls() const;
+  // ExtensionNames lists every extension by short name (or dotted OID), "!" marking critical.
+  std::vector<std::string> ExtensionNames() const;
+  // Sha256Fingerprint is lower-case hex of SHA-256 over the DER.
+  std::string Sha256Fingerprint() const;
+  std::string SignatureAlgorithm() const;
+  bool IsSelfIssued() const;
+  PublicKey GetPublicKey() const;
+  // VerifySignedBy checks this certificate's signature with `issuer`'s public key.
+  bool VerifySignedBy(const PublicKey& issuer) const;
+
+  X509* Native() const { return x509_.get(); }  // borrowed: valid while *this lives
+
+ private:
+  explicit Certificate(ossl::Ptr<X509> x509) : x509_(std::move(x509)) {}
+  ossl::Ptr<X509> x509_;
+};
+
+// ToPemBundle concatenates the PEM of `certs`, in order.
+std::string ToPemBundle(const std::vector<Certificate>& certs);
+
+// AsnTimeToTimePoint converts an ASN1_TIME (UTCTime or GeneralizedTime) to a time point.
+Clock::time_point AsnTimeToTimePoint(const ASN1_TIME* t);
+
+// NameToString renders an X509_NAME as RFC 2253; NameCommonName returns its last CN.
+std::string NameToString(const X509_NAME* name);
+std::string NameCommonName(const X509_NAME* name);
+
+}  // namespace anchor::crypto

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: general_name.h: subject alternative names as values ("dns:x", "ip:x", "uri:x", "email:x").
+#pragma once
+
+#include <openssl/x509v3.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "crypto/ossl_ptr.h"
+
+namespace anchor::crypto {
+
+// GeneralName is one RFC 5280 GeneralName of the kinds anchor issues.
+struct GeneralName {
+  enum class Kind { kDns, kIp, kUri, kEmail };
+  Kind kind;
+  std::string value;  // IPs in canonical text form ("127.0.0.1", "::1")
+
+  bool operator==(const GeneralName&) const = default;
+  // ToString is "dns:example.com" etc., the form `ParseGeneralName` reads.
+  std::string ToString() const;
+};
+
+// ParseGeneralName reads "dns:X", "ip:X", "uri:X" or "email:X". A bare value is a DNS name, or
+// an IP when it parses as one.
+Result<GeneralName> ParseGeneralName(std::string_view text);
+
+// IsIpAddress tells whether `text` is an IPv4 or IPv6 literal.
+bool IsIpAddress(std::string_view text);
+
+// ToOpenssl converts `names` to an owned GENERAL_NAMES stack (for SAN, CDP and AIA).
+Result<ossl::Ptr<GENERAL_NAMES>> ToOpenssl(const std::vector<GeneralName>& names);
+
+// FromOpenssl converts the kinds anchor knows; others are returned as "othername:<type>" DNS-kind
+// placeholders in `unknown` so callers can refuse or report them.
+std::vector<GeneralName> FromOpenssl(const GENERAL_NAMES* names, std::vector<std::string>* unknown);
+
+}  // namespace anchor::crypto

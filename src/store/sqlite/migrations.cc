@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: migrations.cc: schema steps of the SQLite store.
+#include "store/sqlite/migrations.h"
+
+#include <array>
+
+namespace anchor::store::sqlite {
+namespace {
+
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE certificates (
+  serial            TEXT PRIMARY KEY,
+  issuer            TEXT NOT NULL,
+  subject           TEXT NOT NULL,
+  common_name       TEXT NOT NULL,
+  sans              TEXT NOT NULL,          -- one "kind:value" per line
+  profile           TEXT NOT NULL,
+  not_before        INTEGER NOT NULL,
+  not_after         INTEGER NOT NULL,
+  status            TEXT NOT NULL CHECK (status IN ('valid', 'revoked')),
+  revoked_at        INTEGER,
+  revocation_reason INTEGER,
+  der               BLOB NOT NULL,
+  fingerprint       TEXT NOT NULL UNIQUE,
+  token_hash        TEXT,
+  created_at        INTEGER NOT NULL
+);
+CREATE INDEX certificates_by_expiry ON certificates (status, not_after);
+CREATE INDEX certificates_by_created ON certificates (created_at);
+CREATE TABLE revocations (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  serial     TEXT NOT NULL REFERENCES certificates (serial),
+  revoked_at INTEGER NOT NULL,
+  reason     INTEGER NOT NULL
+);
+CREATE TABLE crl_numbers (
+  id   INTEGER PRIMARY KEY CHECK (id = 1),
+  last INTEGER NOT NULL
+);
+INSERT INTO crl_numbers (id, last) VALUES (1, 0);
+CREATE TABLE audit_log (
+  seq       INTEGER PRIMARY KEY,
+  time      INTEGER NOT NULL,
+  action    TEXT NOT NULL,
+  serial    TEXT NOT NULL,
+  subject   TEXT NOT NULL,
+  detail    TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+
+}  // namespace
+
+std::span<const std::string_view> Migrations() { return kMigrations; }
+
+}  // namespace anchor::store::sqlite

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: store.h: the one persistence interface of anchor. No backend type appears here.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace anchor::store {
+
+// CertificateRecord is one issued certificate as the store keeps it. Times are Unix seconds.
+struct CertificateRecord {
+  std::string serial;       // lower-case hex, unique
+  std::string issuer;       // RFC 2253
+  std::string subject;      // RFC 2253
+  std::string common_name;
+  std::vector<std::string> sans;  // "dns:x", "ip:x", "uri:x"
+  std::string profile;
+  int64_t not_before = 0;
+  int64_t not_after = 0;
+  bool revoked = false;
+  int64_t revoked_at = 0;
+  int revocation_reason = 0;
+  std::vector<uint8_t> der;
+  std::string fingerprint;  // SHA-256 of the DER, hex, unique
+  std::string token_hash;   // the enrollment token that paid for it, when any
+  int64_t created_at = 0;
+};
+
+// StatusFilter selects certificates by their state at `ListFilter::now`.
+enum class StatusFilter { kAny, kValid, kRevoked, kExpired };
+
+// ListFilter narrows `Store::List`.
+struct ListFilter {
+  StatusFilter status = StatusFilter::kAny;
+  int64_t now = 0;
+  std::optional<int64_t> expiring_before;  // not revoked, not yet expired, not_after < this
+  std::string profile;                     // empty: any
+  size_t limit = 0;                        // 0: no limit
+};
+
+// RevocationEvent is one entry of the revocation sequence that brokers follow with a cursor.
+struct RevocationEvent {
+  int64_t seq = 0;
+  std::string serial;
+  int64_t revoked_at = 0;
+  int reason = 0;
+};
+
+// AuditEntry is one hash-chained audit log entry: `hash` = SHA-256 over the canonical encoding
+// of the other fields, which include `prev_hash`, the hash of the entry before.
+struct AuditEntry {
+  int64_t seq = 0;
+  int64_t time = 0;
+  std::string action;  // "issue", "revoke", "crl", "init"
+  std::string serial;
+  std::string subject;
+  std::string detail;
+  std::string prev_hash;
+  std::string hash;
+};
+
+// Store is the persistence interface. Every method is one transaction; implementations are safe
+// to call from several threads.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // InsertCertificates records `records` and an "issue" audit entry for each, all in one
+  // transaction. A serial or fingerprint that exists already is kAlreadyExists and nothing is
+  // written.
+  virtual Status InsertCertificates(std::span<const CertificateRecord> records, int64_t now) = 0;
+  // FindBySerial returns the record of `serial` (hex), or kNotFound.
+  virtual Result<CertificateRecord> FindBySerial(std::string_view serial) = 0;
+  // List returns records matching `filter`, newest first.
+  virtual Result<std::vector<CertificateRecord>> List(const ListFilter& filter) = 0;
+  // CountCertificates returns how many certificates the store holds.
+  virtual Result<int64_t> CountCertificates() = 0;
+  // Revoke marks `serial` revoked, appends it to the revocation sequence and the audit log, in
+  // one transaction. kNotFound for an unknown serial, kFailedPrecondition if already revoked.
+  virtual Result<RevocationEvent> Revoke(std::string_view serial, int64_t revoked_at, int reason,
+                                         std::string_view detail) = 0;
+  // RevokedUnexpired returns the revoked certificates whose notAfter is after `now`: the CRL's
+  // entries.
+  virtual Result<std::vector<CertificateRecord>> RevokedUnexpired(int64_t now) = 0;
+  // RevocationsSince returns events with seq > `cursor`, oldest first, at most `limit`.
+  virtual Result<std::vector<RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) = 0;
+  // NextCrlNumber returns a new, strictly increasing CRL number and audits it.
+  virtual Result<int64_t> NextCrlNumber(int64_t now) = 0;
+  // AppendAudit adds a free-standing audit entry (e.g. "init").
+  virtual Status AppendAudit(std::string_view action, std::string_view serial,
+                             std::string_view subject, std::string_view detail, int64_t now) = 0;
+  // AuditLog returns the whole audit log, oldest first.
+  virtual Result<std::vector<AuditEntry>> AuditLog() = 0;
+};
+
+}  // namespace anchor::store
