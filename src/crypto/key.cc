@@ -126,6 +126,9 @@ std::string PublicKey::Description() const {
     return std::string(KeyTypeName(*t));
   }
   const int id = ::EVP_PKEY_get_base_id(key_.get());
+  if (id == EVP_PKEY_RSA) {
+    return "rsa-" + std::to_string(Bits());
+  }
   if (id == EVP_PKEY_EC) {
     return "ec-" + GroupName(key_.get());
   }
