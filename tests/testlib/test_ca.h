@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: test_ca.h: an in-memory CA (root, intermediate, SQLite ":memory:") at a fixed time.
+#pragma once
+
+#include <memory>
+
+#include "ca/authority.h"
+#include "ca/ca_templates.h"
+#include "ca/serial_number.h"
+#include "core/clock.h"
+#include "crypto/cert_builder.h"
+#include "store/sqlite/sqlite_store.h"
+#include "testlib/test_rng.h"
+
+namespace anchor::testing {
+
+// kReferenceTime is 2026-01-01T00:00:00Z.
+inline const Clock::time_point kReferenceTime = FromUnixSeconds(1767225600);
+
+// TestCa builds a root and an intermediate valid for `intermediate_days` from kReferenceTime.
+class TestCa {
+ public:
+  explicit TestCa(ca::CaConfig config = ca::CaConfig::Defaults(), int intermediate_days = 365,
+                  crypto::KeyType type = crypto::KeyType::kEcP256)
+      : clock(kReferenceTime), rng(42), config_(std::move(config)) {
+    root_key = std::make_unique<crypto::PrivateKey>(crypto::PrivateKey::Generate(type).value());
+    root = std::make_unique<crypto::Certificate>(
+        crypto::SignCertificate(ca::RootTemplate("test", ca::NewSerial(rng).value(), clock.Now(), 3650),
+                                root_key->Public(), nullptr, *root_key)
+            .value());
+    inter_key = std::make_unique<crypto::PrivateKey>(crypto::PrivateKey::Generate(type).value());
+    intermediate = std::make_unique<crypto::Certificate>(
+        crypto::SignCertificate(ca::IntermediateTemplate("test", ca::NewSerial(rng).value(),
+                                                         clock.Now(), intermediate_days,
+                                                         root->NotAfter(), {}),
+                                inter_key->Public(), root.get(), *root_key)
+            .value());
+    store = store::OpenSqliteStore(":memory:").value();
+    authority = std::make_unique<ca::Authority>(config_, *root, *intermediate, *inter_key, *store,
+                                                clock, rng);
+  }
+
+  FixedClock clock;
+  TestRng rng;
+  std::unique_ptr<crypto::PrivateKey> root_key, inter_key;
+  std::unique_ptr<crypto::Certificate> root, intermediate;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<ca::Authority> authority;
+
+ private:
+  ca::CaConfig config_;
+};
+
+// MakeCsr returns a CSR for a fresh key of `type`.
+inline crypto::Csr MakeCsr(const std::string& cn, std::vector<crypto::GeneralName> sans = {},
+                           crypto::KeyType type = crypto::KeyType::kEcP256) {
+  const auto key = crypto::PrivateKey::Generate(type).value();
+  return crypto::Csr::Create(key, cn, sans).value();
+}
+
+}  // namespace anchor::testing

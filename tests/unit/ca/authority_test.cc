@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ca/authority.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/text.h"
+#include "testlib/matchers.h"
+#include "testlib/test_ca.h"
+
+namespace anchor::ca {
+namespace {
+
+using anchor::testing::ErrorIs;
+using anchor::testing::IsOk;
+using anchor::testing::MakeCsr;
+using anchor::testing::TestCa;
+
+IssueRequest Request(crypto::Csr csr, Profile p = Profile::kClient) {
+  return IssueRequest{std::move(csr), p, std::nullopt, std::nullopt, ""};
+}
+
+TEST(AuthorityTest, IssuesARecordedLeafWithRandomSerial) {
+  TestCa ca;
+  const auto issued = ca.authority->Issue(Request(MakeCsr("device-1"), Profile::kDevice));
+  ASSERT_THAT(issued, IsOk());
+  const auto& cert = issued->cert;
+  EXPECT_FALSE(cert.IsCa());
+  EXPECT_EQ(cert.SerialBytes().size(), 16u);  // TestRng: the top byte is not zero
+  EXPECT_TRUE(cert.VerifySignedBy(ca.intermediate->GetPublicKey()));
+  const auto row = ca.store->FindBySerial(cert.SerialHex());
+  ASSERT_THAT(row, IsOk());
+  EXPECT_EQ(row->fingerprint, cert.Sha256Fingerprint());
+  EXPECT_EQ(row->profile, "device");
+}
+
+TEST(AuthorityTest, RejectsTamperedCsrBeforeAnythingElse) {
+  TestCa ca;
+  auto der = MakeCsr("x").ToDer();
+  der[der.size() - 2] ^= 0x01;
+  auto tampered = crypto::Csr::FromDer(der);
+  ASSERT_THAT(tampered, IsOk());
+  EXPECT_THAT(ca.authority->Issue(Request(std::move(tampered).value())),
+              ErrorIs(Code::kInvalidArgument));
+  EXPECT_EQ(ca.store->CountCertificates().value(), 0);
+}
+
+TEST(AuthorityTest, RefusesWithAnExpiredOrNotYetValidCa) {
+  TestCa ca(CaConfig::Defaults(), /*intermediate_days=*/10);
+  ca.clock.Advance(std::chrono::hours(24 * 11));
+  EXPECT_THAT(ca.authority->Issue(Request(MakeCsr("late"))), ErrorIs(Code::kFailedPrecondition));
+  TestCa early;
+  early.clock.Advance(-std::chrono::hours(1));
+  EXPECT_THAT(early.authority->Issue(Request(MakeCsr("early"))),
+              ErrorIs(Code::kFailedPrecondition));
+  EXPECT_EQ(ca.store->CountCertificates().value(), 0);
+}
+
+TEST(AuthorityTest, BatchIsAllOrNothing) {
+  TestCa ca;
+  std::vector<IssueRequest> requests;
+  for (int i = 0; i < 5; ++i) {
+    requests.push_back(Request(MakeCsr("dev-" + std::to_string(i)), Profile::kDevice));
+  }
+  requests.push_back(Request(MakeCsr("bad id!"), Profile::kDevice));
+  size_t calls = 0;
+  const auto st = ca.authority->IssueBatch(requests, 2, [&](auto, size_t) {
+    ++calls;
+    return OkStatus();
+  });
+  EXPECT_THAT(st, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(st.error().message().find("request #6"), std::string::npos);
+  EXPECT_EQ(calls, 0u);
+  EXPECT_EQ(ca.store->CountCertificates().value(), 0);
+}
+
+TEST(AuthorityTest, BatchCommitsInGroupsWithDistinctSerials) {
+  TestCa ca;
+  std::vector<IssueRequest> requests;
+  for (int i = 0; i < 300; ++i) {
+    requests.push_back(Request(MakeCsr("dev-" + std::to_string(i)), Profile::kDevice));
+  }
+  std::set<std::string> serials;
+  std::vector<size_t> firsts;
+  ASSERT_THAT(ca.authority->IssueBatch(requests, 128,
+                                       [&](std::span<const Issued> group, size_t first) {
+                                         // Rows are committed before the callback runs.
+                                         EXPECT_EQ(ca.store->CountCertificates().value(),
+                                                   static_cast<int64_t>(first + group.size()));
+                                         for (const auto& i : group) {
+                                           serials.insert(i.cert.SerialHex());
+                                         }
+                                         firsts.push_back(first);
+                                         return OkStatus();
+                                       }),
+              IsOk());
+  EXPECT_EQ(serials.size(), 300u);
+  EXPECT_EQ(firsts, (std::vector<size_t>{0, 128, 256}));
+}
+
+TEST(AuthorityTest, SerialCollisionIsRetriedThenReported) {
+  TestCa ca;
+  anchor::testing::RepeatingRng same;
+  Authority repeating(ca.authority->config(), *ca.root, *ca.intermediate, *ca.inter_key, *ca.store,
+                      ca.clock, same);
+  ASSERT_THAT(repeating.Issue(Request(MakeCsr("a"))), IsOk());
+  EXPECT_THAT(repeating.Issue(Request(MakeCsr("b"))), ErrorIs(Code::kAlreadyExists));
+  EXPECT_EQ(ca.store->CountCertificates().value(), 1);
+}
+
+TEST(AuthorityTest, RevokedCertificateAppearsInTheCrl) {
+  TestCa ca;
+  const auto a = ca.authority->Issue(Request(MakeCsr("a"))).value();
+  const auto b = ca.authority->Issue(Request(MakeCsr("b"))).value();
+  ASSERT_THAT(ca.authority->Revoke("00" + a.cert.SerialHex(), 1), IsOk());
+  EXPECT_THAT(ca.authority->Revoke("zz", 1), ErrorIs(Code::kInvalidArgument));
+  const auto crl = ca.authority->BuildCrl();
+  ASSERT_THAT(crl, IsOk());
+  ASSERT_EQ(crl->Entries().size(), 1u);
+  EXPECT_EQ(HexEncode(crl->Entries()[0].serial), a.cert.SerialHex());
+  EXPECT_EQ(crl->Entries()[0].reason, 1);
+  EXPECT_TRUE(crl->VerifySignedBy(ca.intermediate->GetPublicKey()));
+  EXPECT_EQ(ca.authority->BuildCrl().value().Number(), crl->Number() + 1);
+  (void)b;
+}
+
+}  // namespace
+}  // namespace anchor::ca

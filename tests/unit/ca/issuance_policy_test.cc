@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ca/issuance_policy.h"
+
+#include <gtest/gtest.h>
+
+#include "testlib/matchers.h"
+#include "testlib/test_ca.h"
+
+namespace anchor::ca {
+namespace {
+
+using anchor::testing::ErrorIs;
+using anchor::testing::IsOk;
+
+struct PolicyCase {
+  const char* name;
+  Profile profile;
+  const char* cn;
+  std::vector<const char*> sans;
+  int days;
+  Code expected;
+};
+
+void PrintTo(const PolicyCase& c, std::ostream* os) { *os << c.name; }
+
+CaConfig RestrictedConfig() {
+  CaConfig c = CaConfig::Defaults();
+  c.profiles[Profile::kServer].dns_suffixes = {"example.com"};
+  c.profiles[Profile::kServer].ip_ranges = {"10.0.0.0/8"};
+  return c;
+}
+
+const PolicyCase kCases[] = {
+    {"ok/server-cn-becomes-san", Profile::kServer, "www.example.com", {}, 90, Code::kOk},
+    {"ok/server-ip-in-range", Profile::kServer, "api.example.com", {"ip:10.1.2.3"}, 90, Code::kOk},
+    {"ok/client-any-cn", Profile::kClient, "Amy Client", {}, 365, Code::kOk},
+    {"ok/device-id", Profile::kDevice, "sensor-0042", {}, 365, Code::kOk},
+    {"ok/peer-ipv6", Profile::kPeer, "::1", {}, 30, Code::kOk},
+    {"fail/server-suffix", Profile::kServer, "www.evil.org", {}, 90, Code::kPermissionDenied},
+    {"fail/server-suffix-lookalike", Profile::kServer, "evilexample.com", {}, 90,
+     Code::kPermissionDenied},
+    {"fail/server-ip-out-of-range", Profile::kServer, "a.example.com", {"ip:192.168.1.1"}, 90,
+     Code::kPermissionDenied},
+    {"fail/server-no-hostname", Profile::kServer, "my laptop", {}, 90, Code::kInvalidArgument},
+    {"fail/server-wildcard", Profile::kServer, "*.example.com", {}, 90, Code::kPermissionDenied},
+    {"fail/server-uri", Profile::kServer, "a.example.com", {"uri:spiffe://x"}, 90,
+     Code::kPermissionDenied},
+    {"fail/exceeds-profile-max", Profile::kServer, "a.example.com", {}, 398,
+     Code::kPermissionDenied},
+    {"fail/zero-days", Profile::kClient, "c", {}, 0, Code::kInvalidArgument},
+    {"fail/device-bad-id", Profile::kDevice, "sensor 42", {}, 30, Code::kInvalidArgument},
+    {"fail/device-foreign-uri", Profile::kDevice, "s1", {"uri:urn:anchor:device:s2"}, 30,
+     Code::kPermissionDenied},
+    {"fail/nobody", Profile::kClient, "", {}, 30, Code::kInvalidArgument},
+};
+
+class PolicyTest : public ::testing::TestWithParam<PolicyCase> {};
+
+TEST_P(PolicyTest, Decides) {
+  const PolicyCase& c = GetParam();
+  anchor::testing::TestCa ca(RestrictedConfig());
+  const CaConfig config = RestrictedConfig();
+  const IssuancePolicy policy(config);
+  NameRequest names{c.cn, {}};
+  for (const char* s : c.sans) {
+    names.sans.push_back(crypto::ParseGeneralName(s).value());
+  }
+  const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
+  const auto d = policy.Decide(key.Public(), names, c.profile, c.days, *ca.intermediate, ca.clock.Now());
+  if (c.expected == Code::kOk) {
+    ASSERT_THAT(d, IsOk());
+    EXPECT_FALSE(d->tmpl.is_ca);
+    EXPECT_FALSE(d->tmpl.ext_key_usage.empty());
+    if (ProfileRequiresSan(c.profile)) {
+      EXPECT_FALSE(d->tmpl.sans.empty());
+    }
+  } else {
+    EXPECT_THAT(d, ErrorIs(c.expected));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, PolicyTest, ::testing::ValuesIn(kCases),
+                         [](const auto& info) {
+                           std::string n = info.param.name;
+                           for (char& ch : n) {
+                             ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+                           }
+                           return n;
+                         });
+
+TEST(PolicyTest, DeviceGetsItsUriAndServerItsCn) {
+  anchor::testing::TestCa ca;
+  const CaConfig config = CaConfig::Defaults();
+  const IssuancePolicy policy(config);
+  const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
+  const auto d = policy.Decide(key.Public(), {"sensor-1", {}}, Profile::kDevice, 30,
+                               *ca.intermediate, ca.clock.Now());
+  ASSERT_THAT(d, IsOk());
+  EXPECT_EQ(d->tmpl.sans.back().ToString(), "uri:urn:anchor:device:sensor-1");
+  EXPECT_EQ(d->tmpl.not_before, ca.clock.Now() - kClockSkewBackdate);
+}
+
+TEST(PolicyTest, NotAfterNeverPassesTheIssuer) {
+  anchor::testing::TestCa ca(CaConfig::Defaults(), /*intermediate_days=*/10);
+  const CaConfig config = CaConfig::Defaults();
+  const IssuancePolicy policy(config);
+  const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
+  const auto d = policy.Decide(key.Public(), {"c", {}}, Profile::kClient, 365, *ca.intermediate,
+                               ca.clock.Now());
+  ASSERT_THAT(d, IsOk());
+  EXPECT_EQ(d->tmpl.not_after, ca.intermediate->NotAfter());
+  EXPECT_FALSE(d->warnings.empty());
+}
+
+}  // namespace
+}  // namespace anchor::ca

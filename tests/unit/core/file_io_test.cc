@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/file_io.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "testlib/matchers.h"
+
+namespace anchor {
+namespace {
+
+using testing::ErrorIs;
+using testing::IsOk;
+
+class FileIoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("anchor-fileio-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Path(const char* name) const { return (dir_ / name).string(); }
+  size_t EntryCount() const {
+    return std::distance(std::filesystem::directory_iterator(dir_), {});
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(FileIoTest, WritesKeysWithMode0600) {
+  ASSERT_THAT(WriteFileAtomic(Path("k.pem"), "secret", kPrivateKeyMode), IsOk());
+  struct stat st{};
+  ASSERT_EQ(::stat(Path("k.pem").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(ReadFile(Path("k.pem")).value(), "secret");
+}
+
+TEST_F(FileIoTest, ReplacesAtomicallyAndLeavesNoTemporaryFile) {
+  ASSERT_THAT(WriteFileAtomic(Path("a"), "one", kPublicFileMode), IsOk());
+  ASSERT_THAT(WriteFileAtomic(Path("a"), "two", kPublicFileMode), IsOk());
+  EXPECT_EQ(ReadFile(Path("a")).value(), "two");
+  EXPECT_EQ(EntryCount(), 1u);
+}
+
+TEST_F(FileIoTest, ExclusiveRefusesToReplace) {
+  ASSERT_THAT(WriteFileAtomic(Path("a"), "one", kPublicFileMode, true), IsOk());
+  EXPECT_THAT(WriteFileAtomic(Path("a"), "two", kPublicFileMode, true),
+              ErrorIs(Code::kAlreadyExists));
+  EXPECT_EQ(ReadFile(Path("a")).value(), "one");
+  EXPECT_EQ(EntryCount(), 1u);
+}
+
+TEST_F(FileIoTest, FailedWriteLeavesNothing) {
+  EXPECT_THAT(WriteFileAtomic(Path("missing-dir/a"), "x", kPublicFileMode),
+              ErrorIs(Code::kNotFound));
+  EXPECT_EQ(EntryCount(), 0u);
+}
+
+TEST_F(FileIoTest, ReadingAMissingFileNamesIt) {
+  const auto r = ReadFile(Path("nope"));
+  EXPECT_THAT(r, ErrorIs(Code::kNotFound));
+  EXPECT_NE(r.error().message().find("nope"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace anchor
