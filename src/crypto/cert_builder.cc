@@ -4,6 +4,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "crypto/internal/spki.h"
 #include "crypto/ossl_error.h"
 
 namespace anchor::crypto {
@@ -230,7 +231,11 @@ Result<Certificate> SignCertificate(const CertTemplate& tmpl, const PublicKey& s
     return ossl::OsslError("X509_set_issuer_name");
   }
   ANCHOR_TRY(SetValidity(x.get(), tmpl));
-  if (::X509_set_pubkey(x.get(), subject_key.Native()) != 1) {
+  // Copy the request's SPKI bytes when we have them: X509_set_pubkey costs an encode and a
+  // decode through OpenSSL 3.0's provider machinery.
+  const bool copied = subject_key.Spki() != nullptr &&
+                      internal::CopySpkiInto(subject_key.Spki(), ::X509_get_X509_PUBKEY(x.get()));
+  if (!copied && ::X509_set_pubkey(x.get(), subject_key.Native()) != 1) {
     return ossl::OsslError("X509_set_pubkey");
   }
   ANCHOR_TRY(AddExtensions(x.get(), tmpl, issuer));

@@ -297,7 +297,22 @@ bool Certificate::IsSelfIssued() const {
 }
 
 PublicKey Certificate::GetPublicKey() const {
-  return PublicKey::Borrow(::X509_get0_pubkey(x509_.get()));
+  X509_PUBKEY* spki = ::X509_get_X509_PUBKEY(x509_.get());
+  if (EVP_PKEY* key = ::X509_get0_pubkey(x509_.get())) {
+    return PublicKey::Borrow(key, spki);
+  }
+  // A certificate built from copied SPKI bytes has no decoded key cached; decode it now.
+  ossl::ClearErrors();
+  unsigned char* der = nullptr;
+  const int len = ::i2d_X509_PUBKEY(spki, &der);
+  auto key = len > 0 ? PublicKey::FromDer({der, static_cast<size_t>(len)})
+                     : Result<PublicKey>(Error(Code::kInvalidArgument, "no public key"));
+  ::OPENSSL_free(der);
+  if (!key) {
+    ossl::ClearErrors();
+    return PublicKey::Borrow(nullptr);
+  }
+  return std::move(key).value();
 }
 
 bool Certificate::VerifySignedBy(const PublicKey& issuer) const {

@@ -133,7 +133,8 @@ bool Csr::RequestsCa() const {
 }
 
 PublicKey Csr::GetPublicKey() const {
-  return PublicKey::Borrow(::X509_REQ_get0_pubkey(req_.get()));
+  return PublicKey::Borrow(::X509_REQ_get0_pubkey(req_.get()),
+                           ::X509_REQ_get_X509_PUBKEY(req_.get()));
 }
 
 std::vector<uint8_t> Csr::ToDer() const {

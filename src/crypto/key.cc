@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core/text.h"
+#include "crypto/internal/spki.h"
 #include "crypto/ossl_error.h"
 
 namespace anchor::crypto {
@@ -93,9 +94,30 @@ Result<PublicKey> PublicKey::FromDer(std::span<const uint8_t> der) {
   return PublicKey(std::move(key));
 }
 
-PublicKey PublicKey::Borrow(EVP_PKEY* key) { return PublicKey(ossl::UpRef(key)); }
+PublicKey PublicKey::Borrow(EVP_PKEY* key, const X509_PUBKEY* spki) {
+  PublicKey out(ossl::UpRef(key));
+  if (spki != nullptr) {
+    out.spki_ = internal::CopySpki(spki);
+  }
+  return out;
+}
+
+PublicKey::PublicKey(const PublicKey& other)
+    : key_(ossl::UpRef(other.key_.get())),
+      spki_(other.spki_ ? internal::CopySpki(other.spki_.get()) : nullptr) {}
+
+PublicKey& PublicKey::operator=(const PublicKey& other) {
+  if (this != &other) {
+    key_ = ossl::UpRef(other.key_.get());
+    spki_ = other.spki_ ? internal::CopySpki(other.spki_.get()) : nullptr;
+  }
+  return *this;
+}
 
 std::optional<KeyType> PublicKey::Type() const {
+  if (!key_) {
+    return std::nullopt;
+  }
   switch (::EVP_PKEY_get_base_id(key_.get())) {
     case EVP_PKEY_ED25519:
       return KeyType::kEd25519;
@@ -122,6 +144,9 @@ std::optional<KeyType> PublicKey::Type() const {
 }
 
 std::string PublicKey::Description() const {
+  if (!key_) {
+    return "unsupported key";
+  }
   if (const auto t = Type()) {
     return std::string(KeyTypeName(*t));
   }
@@ -137,11 +162,14 @@ std::string PublicKey::Description() const {
   return out + "-" + std::to_string(Bits());
 }
 
-int PublicKey::Bits() const { return ::EVP_PKEY_get_bits(key_.get()); }
+int PublicKey::Bits() const { return key_ ? ::EVP_PKEY_get_bits(key_.get()) : 0; }
 
-bool PublicKey::IsRsa() const { return ::EVP_PKEY_get_base_id(key_.get()) == EVP_PKEY_RSA; }
+bool PublicKey::IsRsa() const { return key_ && ::EVP_PKEY_get_base_id(key_.get()) == EVP_PKEY_RSA; }
 
 std::vector<uint8_t> PublicKey::SpkiDer() const {
+  if (!key_) {
+    return {};
+  }
   unsigned char* der = nullptr;
   const int len = ::i2d_PUBKEY(key_.get(), &der);
   ANCHOR_CHECK(len > 0);
@@ -151,13 +179,16 @@ std::vector<uint8_t> PublicKey::SpkiDer() const {
 }
 
 std::string PublicKey::ToPem() const {
+  if (!key_) {
+    return "";
+  }
   ossl::Ptr<BIO> bio(::BIO_new(::BIO_s_mem()));
   ANCHOR_CHECK(::PEM_write_bio_PUBKEY(bio.get(), key_.get()) == 1);
   return BioToString(bio.get());
 }
 
 bool PublicKey::Equals(const PublicKey& other) const {
-  return ::EVP_PKEY_eq(key_.get(), other.key_.get()) == 1;
+  return key_ && other.key_ && ::EVP_PKEY_eq(key_.get(), other.key_.get()) == 1;
 }
 
 // ---- PrivateKey ----

@@ -30,19 +30,18 @@ std::span<const KeyType> AllKeyTypes();
 // PublicKey is an immutable public key (an SPKI).
 class PublicKey final {
  public:
-  PublicKey(const PublicKey& other) : key_(ossl::UpRef(other.key_.get())) {}
-  PublicKey& operator=(const PublicKey& other) {
-    key_ = ossl::UpRef(other.key_.get());
-    return *this;
-  }
+  PublicKey(const PublicKey& other);
+  PublicKey& operator=(const PublicKey& other);
   PublicKey(PublicKey&&) noexcept = default;
   PublicKey& operator=(PublicKey&&) noexcept = default;
 
   // FromPem parses a "PUBLIC KEY" PEM block, FromDer a DER SubjectPublicKeyInfo.
   static Result<PublicKey> FromPem(std::string_view pem);
   static Result<PublicKey> FromDer(std::span<const uint8_t> der);
-  // Borrow takes a new reference to `key` (from a certificate or CSR).
-  static PublicKey Borrow(EVP_PKEY* key);
+  // Borrow takes a new reference to `key` (from a certificate or CSR). With `spki`, a copy of
+  // that encoded SubjectPublicKeyInfo is kept too, so certificates can be built without
+  // re-encoding the key (see `Spki`). A null `key` gives an empty key that matches nothing.
+  static PublicKey Borrow(EVP_PKEY* key, const X509_PUBKEY* spki = nullptr);
 
   // Type returns the anchor key type, or nullopt for keys anchor does not issue for (RSA-1024,
   // secp256k1, ...), which policy then refuses.
@@ -57,10 +56,13 @@ class PublicKey final {
   bool Equals(const PublicKey& other) const;
 
   EVP_PKEY* Native() const { return key_.get(); }  // borrowed
+  // Spki is the SubjectPublicKeyInfo this key was read from, or null when it was made otherwise.
+  const X509_PUBKEY* Spki() const { return spki_.get(); }
 
  private:
   explicit PublicKey(ossl::Ptr<EVP_PKEY> key) : key_(std::move(key)) {}
   ossl::Ptr<EVP_PKEY> key_;
+  ossl::Ptr<X509_PUBKEY> spki_;
 };
 
 // PrivateKey is an immutable private key.
