@@ -24,6 +24,7 @@ demo: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	$(MAKE) --no-print-directory fuzz-smoke
 
 $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DANCHOR_SANITIZE=ON -DANCHOR_BENCH=OFF
@@ -37,8 +38,10 @@ $(FUZZ_BUILD)/build.ninja:
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DANCHOR_FUZZ=ON -DANCHOR_BENCH=OFF
 
+FUZZERS = csr_parse_fuzzer certificate_parse_fuzzer csr_to_certificate_fuzzer
+
 fuzz-smoke: setup $(FUZZ_BUILD)/build.ninja
-	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZERS)
 	cd $(FUZZ_BUILD) && ctest --output-on-failure -L fuzz
 
 bench: build

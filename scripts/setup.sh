@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libssl-dev libsqlite3-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  openssl curl nodejs python3 python3-cryptography gnutls-bin golang-cfssl
+  bc openssl curl nodejs python3 python3-cryptography gnutls-bin golang-cfssl
 )
 
 missing=()

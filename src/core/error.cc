@@ -24,7 +24,7 @@ std::string_view CodeName(Code code) {
   return "unknown";
 }
 
-Error::Error(Code code, std::string message, std::string detail, std::source_location where)
+Error::Error(Code code, std::string message, std::string detail, SourceLocation where)
     : code_(code), message_(std::move(message)), detail_(std::move(detail)), where_(where) {}
 
 Error Error::Prefixed(std::string_view context) const {
@@ -34,7 +34,7 @@ Error Error::Prefixed(std::string_view context) const {
 }
 
 namespace internal {
-void CheckFailed(const char* condition, std::source_location where) {
+void CheckFailed(const char* condition, SourceLocation where) {
   std::fprintf(stderr, "anchor: invariant broken: %s at %s:%u\n", condition, where.file_name(),
                static_cast<unsigned>(where.line()));
   std::abort();

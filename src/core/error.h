@@ -4,13 +4,29 @@
 
 #include <cassert>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
 
 namespace anchor {
+
+// SourceLocation is where an `Error` was made. It stands in for SourceLocation, which
+// clang 14 (the fuzzing compiler on Debian 12) cannot provide with libstdc++ 12.
+class SourceLocation final {
+ public:
+  static constexpr SourceLocation current(const char* file = __builtin_FILE(),
+                                          unsigned line = __builtin_LINE()) {
+    return SourceLocation(file, line);
+  }
+  constexpr const char* file_name() const { return file_; }
+  constexpr unsigned line() const { return line_; }
+
+ private:
+  constexpr SourceLocation(const char* file, unsigned line) : file_(file), line_(line) {}
+  const char* file_;
+  unsigned line_;
+};
 
 // Code says what the caller should do next (STYLE.md 4.2); cli/ maps it to an exit code and
 // server/ to an HTTP status, each in one place.
@@ -36,12 +52,12 @@ std::string_view CodeName(Code code);
 class Error final {
  public:
   Error(Code code, std::string message, std::string detail = {},
-        std::source_location where = std::source_location::current());
+        SourceLocation where = SourceLocation::current());
 
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   const std::string& detail() const { return detail_; }
-  const std::source_location& where() const { return where_; }
+  const SourceLocation& where() const { return where_; }
 
   // Prefixed returns a copy whose message starts with `context: `, keeping the code, so a
   // caller can say which file or field the failure is about.
@@ -51,7 +67,7 @@ class Error final {
   Code code_;
   std::string message_;
   std::string detail_;
-  std::source_location where_;
+  SourceLocation where_;
 };
 
 // Result holds a `T` or an `Error`. It is shaped like std::expected<T, Error> so it can become
@@ -127,10 +143,10 @@ inline Status OkStatus() { return Status(); }
 #define ANCHOR_CHECK(cond) \
   do {                     \
     if (!(cond)) {         \
-      ::anchor::internal::CheckFailed(#cond, std::source_location::current()); \
+      ::anchor::internal::CheckFailed(#cond, ::anchor::SourceLocation::current()); \
     }                      \
   } while (false)
 
 namespace anchor::internal {
-[[noreturn]] void CheckFailed(const char* condition, std::source_location where);
+[[noreturn]] void CheckFailed(const char* condition, SourceLocation where);
 }  // namespace anchor::internal

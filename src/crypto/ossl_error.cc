@@ -6,7 +6,7 @@
 
 namespace anchor::ossl {
 
-Error OsslError(std::string_view what, Code code, std::source_location where) {
+Error OsslError(std::string_view what, Code code, SourceLocation where) {
   std::string detail;
   char buf[256];  // ERR_error_string_n needs no more
   for (unsigned long e = ::ERR_get_error(); e != 0; e = ::ERR_get_error()) {

@@ -2,7 +2,6 @@
 // File: ossl_error.h: turns the OpenSSL error queue into an `Error`.
 #pragma once
 
-#include <source_location>
 #include <string>
 #include <string_view>
 
@@ -13,7 +12,7 @@ namespace anchor::ossl {
 // OsslError drains the thread's OpenSSL error queue into the detail of an `Error` with `code`.
 // Call it right after a failing OpenSSL call; branch on return values, never on reason codes.
 Error OsslError(std::string_view what, Code code = Code::kInternal,
-                std::source_location where = std::source_location::current());
+                SourceLocation where = SourceLocation::current());
 
 // ClearErrors drops the queue when a failure is deliberately ignored (e.g. a parse attempt).
 void ClearErrors();
