@@ -7,17 +7,12 @@
 
 #include "core/text.h"
 #include "crypto/digest.h"
+#include "crypto/internal/der.h"
 #include "crypto/ossl_error.h"
 #include "crypto/pem.h"
 
 namespace anchor::crypto {
 namespace {
-
-std::string BioToString(BIO* bio) {
-  char* data = nullptr;
-  const long len = ::BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<size_t>(len));
-}
 
 std::string OctetsHex(const ASN1_OCTET_STRING* s) {
   if (s == nullptr) {
@@ -59,7 +54,7 @@ Clock::time_point AsnTimeToTimePoint(const ASN1_TIME* t) {
 std::string NameToString(const X509_NAME* name) {
   ossl::Ptr<BIO> bio(::BIO_new(::BIO_s_mem()));
   ::X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-  return BioToString(bio.get());
+  return internal::BioToString(bio.get());
 }
 
 std::string NameCommonName(const X509_NAME* name) {
@@ -84,14 +79,7 @@ std::string NameCommonName(const X509_NAME* name) {
 }
 
 Result<Certificate> Certificate::FromDer(std::span<const uint8_t> der) {
-  const unsigned char* p = der.data();
-  ossl::Ptr<X509> x(::d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!x) {
-    return ossl::OsslError("not a DER certificate", Code::kInvalidArgument);
-  }
-  if (p != der.data() + der.size()) {
-    return Error(Code::kInvalidArgument, "trailing bytes after the DER certificate");
-  }
+  ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<X509> x, internal::D2iExact(::d2i_X509, der, "certificate"));
   return Certificate(std::move(x));
 }
 
@@ -127,18 +115,13 @@ Result<std::vector<Certificate>> Certificate::ParseAll(std::string_view data) {
 Certificate Certificate::Borrow(X509* x509) { return Certificate(ossl::UpRef(x509)); }
 
 std::vector<uint8_t> Certificate::ToDer() const {
-  unsigned char* der = nullptr;
-  const int len = ::i2d_X509(x509_.get(), &der);
-  ANCHOR_CHECK(len > 0);
-  std::vector<uint8_t> out(der, der + len);
-  ::OPENSSL_free(der);
-  return out;
+  return internal::I2d(::i2d_X509, x509_.get());
 }
 
 std::string Certificate::ToPem() const {
   ossl::Ptr<BIO> bio(::BIO_new(::BIO_s_mem()));
   ANCHOR_CHECK(::PEM_write_bio_X509(bio.get(), x509_.get()) == 1);
-  return BioToString(bio.get());
+  return internal::BioToString(bio.get());
 }
 
 std::vector<uint8_t> Certificate::SerialBytes() const {

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "core/text.h"
+#include "crypto/internal/der.h"
 #include "crypto/ossl_error.h"
 #include "crypto/pem.h"
 
@@ -114,25 +115,11 @@ Result<Crl> SignCrl(const CrlTemplate& tmpl, const Certificate& issuer,
     return ossl::OsslError("X509_CRL_sign");
   }
   // Round-trip through DER so the returned object holds the canonical, cached encoding.
-  unsigned char* der = nullptr;
-  const int len = ::i2d_X509_CRL(crl.get(), &der);
-  if (len <= 0) {
-    return ossl::OsslError("i2d_X509_CRL");
-  }
-  auto out = Crl::FromDer({der, static_cast<size_t>(len)});
-  ::OPENSSL_free(der);
-  return out;
+  return Crl::FromDer(internal::I2d(::i2d_X509_CRL, crl.get()));
 }
 
 Result<Crl> Crl::FromDer(std::span<const uint8_t> der) {
-  const unsigned char* p = der.data();
-  ossl::Ptr<X509_CRL> crl(::d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
-  if (!crl) {
-    return ossl::OsslError("not a DER CRL", Code::kInvalidArgument);
-  }
-  if (p != der.data() + der.size()) {
-    return Error(Code::kInvalidArgument, "trailing bytes after the DER CRL");
-  }
+  ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<X509_CRL> crl, internal::D2iExact(::d2i_X509_CRL, der, "CRL"));
   return Crl(std::move(crl));
 }
 
@@ -149,14 +136,7 @@ Result<Crl> Crl::Parse(std::string_view data) {
   return Error(Code::kInvalidArgument, "no CRL found (expected -----BEGIN X509 CRL-----)");
 }
 
-std::vector<uint8_t> Crl::ToDer() const {
-  unsigned char* der = nullptr;
-  const int len = ::i2d_X509_CRL(crl_.get(), &der);
-  ANCHOR_CHECK(len > 0);
-  std::vector<uint8_t> out(der, der + len);
-  ::OPENSSL_free(der);
-  return out;
-}
+std::vector<uint8_t> Crl::ToDer() const { return internal::I2d(::i2d_X509_CRL, crl_.get()); }
 
 std::string Crl::ToPem() const { return crypto::ToPem("X509 CRL", ToDer()); }
 

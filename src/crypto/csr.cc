@@ -6,6 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include "crypto/certificate.h"
+#include "crypto/internal/der.h"
 #include "crypto/ossl_error.h"
 #include "crypto/pem.h"
 
@@ -21,14 +22,8 @@ ossl::Ptr<STACK_OF(X509_EXTENSION)> Extensions(X509_REQ* req) {
 }  // namespace
 
 Result<Csr> Csr::FromDer(std::span<const uint8_t> der) {
-  const unsigned char* p = der.data();
-  ossl::Ptr<X509_REQ> req(::d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
-  if (!req) {
-    return ossl::OsslError("not a PKCS#10 certificate request", Code::kInvalidArgument);
-  }
-  if (p != der.data() + der.size()) {
-    return Error(Code::kInvalidArgument, "trailing bytes after the DER certificate request");
-  }
+  ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<X509_REQ> req,
+                          internal::D2iExact(::d2i_X509_REQ, der, "PKCS#10 certificate request"));
   return Csr(std::move(req));
 }
 
@@ -137,14 +132,7 @@ PublicKey Csr::GetPublicKey() const {
                            ::X509_REQ_get_X509_PUBKEY(req_.get()));
 }
 
-std::vector<uint8_t> Csr::ToDer() const {
-  unsigned char* der = nullptr;
-  const int len = ::i2d_X509_REQ(req_.get(), &der);
-  ANCHOR_CHECK(len > 0);
-  std::vector<uint8_t> out(der, der + len);
-  ::OPENSSL_free(der);
-  return out;
-}
+std::vector<uint8_t> Csr::ToDer() const { return internal::I2d(::i2d_X509_REQ, req_.get()); }
 
 std::string Csr::ToPem() const { return crypto::ToPem("CERTIFICATE REQUEST", ToDer()); }
 

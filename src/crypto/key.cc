@@ -12,6 +12,7 @@
 
 #include "core/text.h"
 #include "crypto/internal/spki.h"
+#include "crypto/internal/der.h"
 #include "crypto/ossl_error.h"
 
 namespace anchor::crypto {
@@ -20,12 +21,6 @@ namespace {
 constexpr std::array<KeyType, 6> kAllKeyTypes = {KeyType::kEcP256,  KeyType::kEcP384,
                                                  KeyType::kEd25519, KeyType::kRsa2048,
                                                  KeyType::kRsa3072, KeyType::kRsa4096};
-
-std::string BioToString(BIO* bio) {
-  char* data = nullptr;
-  const long len = ::BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<size_t>(len));
-}
 
 // PassphraseCallback hands OpenSSL the passphrase, or refuses when there is none.
 int PassphraseCallback(char* buf, int size, int /*rwflag*/, void* userdata) {
@@ -86,11 +81,7 @@ Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
 }
 
 Result<PublicKey> PublicKey::FromDer(std::span<const uint8_t> der) {
-  const unsigned char* p = der.data();
-  ossl::Ptr<EVP_PKEY> key(::d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
-  if (!key || p != der.data() + der.size()) {
-    return ossl::OsslError("not a DER public key", Code::kInvalidArgument);
-  }
+  ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<EVP_PKEY> key, internal::D2iExact(::d2i_PUBKEY, der, "public key"));
   return PublicKey(std::move(key));
 }
 
@@ -170,12 +161,7 @@ std::vector<uint8_t> PublicKey::SpkiDer() const {
   if (!key_) {
     return {};
   }
-  unsigned char* der = nullptr;
-  const int len = ::i2d_PUBKEY(key_.get(), &der);
-  ANCHOR_CHECK(len > 0);
-  std::vector<uint8_t> out(der, der + len);
-  ::OPENSSL_free(der);
-  return out;
+  return internal::I2d(::i2d_PUBKEY, static_cast<const EVP_PKEY*>(key_.get()));
 }
 
 std::string PublicKey::ToPem() const {
@@ -184,7 +170,7 @@ std::string PublicKey::ToPem() const {
   }
   ossl::Ptr<BIO> bio(::BIO_new(::BIO_s_mem()));
   ANCHOR_CHECK(::PEM_write_bio_PUBKEY(bio.get(), key_.get()) == 1);
-  return BioToString(bio.get());
+  return internal::BioToString(bio.get());
 }
 
 bool PublicKey::Equals(const PublicKey& other) const {
@@ -242,7 +228,7 @@ Result<std::string> PrivateKey::ToPkcs8Pem(const SecretBytes* passphrase) const 
                                         nullptr) != 1) {
       return ossl::OsslError("PEM_write_bio_PKCS8PrivateKey");
     }
-    return BioToString(bio.get());
+    return internal::BioToString(bio.get());
   }
   // PBES2 with scrypt (RFC 7914) rather than PBKDF2: memory-hard against offline guessing.
   ossl::Ptr<X509_ALGOR> pbe(::PKCS5_pbe2_set_scrypt(::EVP_aes_256_cbc(), nullptr, 0, nullptr,
@@ -263,7 +249,7 @@ Result<std::string> PrivateKey::ToPkcs8Pem(const SecretBytes* passphrase) const 
   if (::PEM_write_bio_PKCS8(bio.get(), sig.get()) != 1) {
     return ossl::OsslError("PEM_write_bio_PKCS8");
   }
-  return BioToString(bio.get());
+  return internal::BioToString(bio.get());
 }
 
 PublicKey PrivateKey::Public() const { return PublicKey::Borrow(key_.get()); }

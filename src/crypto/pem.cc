@@ -4,6 +4,7 @@
 
 #include <openssl/pem.h>
 
+#include "crypto/internal/der.h"
 #include "crypto/ossl_error.h"
 #include "crypto/ossl_ptr.h"
 
@@ -47,9 +48,7 @@ std::string ToPem(std::string_view label, std::span<const uint8_t> der) {
   const std::string name(label);
   ANCHOR_CHECK(::PEM_write_bio(bio.get(), name.c_str(), "", der.data(),
                                static_cast<long>(der.size())) > 0);
-  char* data = nullptr;
-  const long len = ::BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<size_t>(len));
+  return internal::BioToString(bio.get());
 }
 
 }  // namespace anchor::crypto
