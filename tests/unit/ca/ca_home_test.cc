@@ -8,6 +8,7 @@
 
 #include "core/file_io.h"
 #include "testlib/matchers.h"
+#include "testlib/temp_dir.h"
 #include "testlib/test_ca.h"
 
 namespace anchor::ca {
@@ -16,17 +17,9 @@ namespace {
 using anchor::testing::ErrorIs;
 using anchor::testing::IsOk;
 
-class CaHomeTest : public ::testing::Test {
+class CaHomeTest : public anchor::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("anchor-home-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string Home() const { return (dir_ / "ca").string(); }
-  std::filesystem::path dir_;
+  std::string Home() const { return Path("ca"); }
   FixedClock clock_{anchor::testing::kReferenceTime};
   anchor::testing::TestRng rng_{7};
 };

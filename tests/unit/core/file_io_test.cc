@@ -4,9 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <filesystem>
-
 #include "testlib/matchers.h"
+#include "testlib/temp_dir.h"
 
 namespace anchor {
 namespace {
@@ -14,21 +13,7 @@ namespace {
 using testing::ErrorIs;
 using testing::IsOk;
 
-class FileIoTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("anchor-fileio-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string Path(const char* name) const { return (dir_ / name).string(); }
-  size_t EntryCount() const {
-    return std::distance(std::filesystem::directory_iterator(dir_), {});
-  }
-  std::filesystem::path dir_;
-};
+using FileIoTest = testing::TempDirTest;
 
 TEST_F(FileIoTest, WritesKeysWithMode0600) {
   ASSERT_THAT(WriteFileAtomic(Path("k.pem"), "secret", kPrivateKeyMode), IsOk());
