@@ -4,6 +4,7 @@
 
 #include "ca/serial_number.h"
 #include "core/text.h"
+#include "crypto/digest.h"
 
 namespace anchor::ca {
 namespace {
@@ -72,7 +73,7 @@ store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert, Pr
   r.not_before = UnixSeconds(cert.NotBefore());
   r.not_after = UnixSeconds(cert.NotAfter());
   r.der = cert.ToDer();
-  r.fingerprint = cert.Sha256Fingerprint();
+  r.fingerprint = HexEncode(crypto::Sha256(r.der));  // from the DER we already have
   r.token_hash = token_hash;
   return r;
 }
