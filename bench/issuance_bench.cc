@@ -91,7 +91,7 @@ void BM_Issue(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
     auto csr = crypto::Csr::FromDer(f.csr_ders[i++ % f.csr_ders.size()]);
-    auto issued = f.authority->Issue({std::move(csr).value(), ca::Profile::kDevice, 30, std::nullopt, ""});
+    auto issued = f.authority->Issue({std::move(csr).value(), ca::Profile::kDevice, 30, std::nullopt, {}});
     if (!issued) {
       state.SkipWithError(issued.error().message().c_str());
       break;
@@ -112,7 +112,7 @@ void BM_IssueBatch(benchmark::State& state) {
     requests.reserve(256);
     for (size_t i = 0; i < 256; ++i) {
       requests.push_back({crypto::Csr::FromDer(f.csr_ders[i % f.csr_ders.size()]).value(),
-                          ca::Profile::kDevice, 30, std::nullopt, ""});
+                          ca::Profile::kDevice, 30, std::nullopt, {}});
     }
     auto st = f.authority->IssueBatch(requests, 256, [](auto, size_t) { return OkStatus(); });
     if (!st) {

@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (const auto profile : anchor::ca::AllProfiles()) {
     auto copy = anchor::crypto::Csr::FromDer(csr->ToDer());
-    auto issued = ca->authority->Issue({std::move(copy).value(), profile, 30, std::nullopt, ""});
+    auto issued = ca->authority->Issue({std::move(copy).value(), profile, 30, std::nullopt, {}});
     if (issued && issued->cert.IsCa()) {
       std::abort();  // a CSR must never yield a CA
     }

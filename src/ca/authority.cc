@@ -2,6 +2,7 @@
 // File: authority.cc: issuance pipeline, batches, revocation, CRL.
 #include "ca/authority.h"
 
+#include "ca/enrollment_token.h"
 #include "ca/serial_number.h"
 #include "core/text.h"
 #include "crypto/digest.h"
@@ -52,11 +53,19 @@ Result<Authority::Prepared> Authority::Prepare(const IssueRequest& request,
   } else {
     ANCHOR_TRY(unknown_names);
   }
+  Profile profile = request.profile;
+  std::string token_hash;
+  if (!request.token.empty()) {
+    ANCHOR_ASSIGN_OR_RETURN(store::TokenRecord token, RedeemableToken(store_, request.token, now));
+    ANCHOR_ASSIGN_OR_RETURN(profile, ParseProfile(token.profile));
+    ANCHOR_ASSIGN_OR_RETURN(names, BindNames(token, names, config_));
+    token_hash = token.hash;
+  }
   const crypto::PublicKey key = request.csr.GetPublicKey();
-  ANCHOR_ASSIGN_OR_RETURN(Decision decision, policy_.Decide(key, std::move(names), request.profile,
+  ANCHOR_ASSIGN_OR_RETURN(Decision decision, policy_.Decide(key, std::move(names), profile,
                                                             request.days, intermediate_, now));
   decision.warnings.insert(decision.warnings.begin(), warnings.begin(), warnings.end());
-  return Prepared{std::move(decision), key, request.profile, request.token_hash};
+  return Prepared{std::move(decision), key, profile, std::move(token_hash)};
 }
 
 store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert, Profile profile,

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/rng.h"
+#include "core/secret_bytes.h"
 #include "crypto/certificate.h"
 #include "crypto/crl.h"
 #include "crypto/csr.h"
@@ -27,9 +28,11 @@ struct IssueRequest {
   crypto::Csr csr;
   Profile profile = Profile::kClient;
   std::optional<int> days;
-  // names, when set, replaces the CSR's names (an operator's --cn/--san, or a token's binding).
+  // names, when set, replaces the CSR's names (an operator's --cn/--san).
   std::optional<NameRequest> names;
-  std::string token_hash;
+  // token, when set, is a one-time enrollment token: it must be redeemable, it fixes the profile
+  // and bounds the names, and it is consumed in the transaction that records the certificate.
+  SecretBytes token;
 };
 
 // Issued is a certificate that is recorded in the store, and the warnings of its issuance.

@@ -41,7 +41,7 @@ Status IssueLocal(Authority& authority, crypto::KeyType type, Profile profile, N
   ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(type));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, names.common_name, {}));
   ANCHOR_ASSIGN_OR_RETURN(Issued issued,
-                          authority.Issue(IssueRequest{std::move(csr), profile, days, names, ""}));
+                          authority.Issue(IssueRequest{std::move(csr), profile, days, names, {}}));
   ANCHOR_TRY(WritePrivateKeyFile(key_path, key, nullptr));
   return WriteFileAtomic(cert_path,
                          issued.cert.ToPem() + authority.intermediate().ToPem(), kPublicFileMode);

@@ -93,6 +93,12 @@ Result<Decision> IssuancePolicy::Decide(const crypto::PublicKey& key, NameReques
   return d;
 }
 
+Status IssuancePolicy::Admits(const NameRequest& names, Profile profile) const {
+  std::vector<std::string> ignored;
+  ANCHOR_ASSIGN_OR_RETURN(NameRequest shaped, ShapeNames(names, profile, ignored));
+  return CheckNames(shaped, profile);
+}
+
 Status IssuancePolicy::CheckKeyType(const crypto::PublicKey& key, Profile profile) const {
   const auto& allowed = config_.PolicyFor(profile).key_types;
   const auto type = key.Type();

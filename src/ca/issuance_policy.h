@@ -45,6 +45,10 @@ class IssuancePolicy final {
   // for `days` (the profile's default when absent) from `now`, never beyond `issuer`'s notAfter.
   // Refusals are kPermissionDenied (policy) or kInvalidArgument (malformed input); the serial is
   // left for the authority to draw.
+  // Admits checks `names` against `profile`'s name rules without a key or a validity: what a
+  // token may be created for.
+  Status Admits(const NameRequest& names, Profile profile) const;
+
   Result<Decision> Decide(const crypto::PublicKey& key, NameRequest names, Profile profile,
                           std::optional<int> days, const crypto::Certificate& issuer,
                           Clock::time_point now) const;

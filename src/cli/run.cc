@@ -46,6 +46,7 @@ int Run(int argc, char** argv) {
   RegisterCrl(app, ctx, action);
   RegisterTrust(app, ctx, action);
   RegisterAudit(app, ctx, action);
+  RegisterToken(app, ctx, action);
 
   try {
     app.parse(argc, argv);

@@ -72,7 +72,7 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
         if (!csr) {
           return csr.error().Prefixed(path);
         }
-        requests.push_back(ca::IssueRequest{std::move(csr).value(), profile, o->days, {}, ""});
+        requests.push_back(ca::IssueRequest{std::move(csr).value(), profile, o->days, {}, {}});
       }
       if (!o->out_dir.empty()) {
         ANCHOR_TRY(MakeDirectories(o->out_dir, 0755));

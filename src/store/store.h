@@ -45,6 +45,18 @@ struct ListFilter {
   size_t limit = 0;                        // 0: no limit
 };
 
+// TokenRecord is a one-time enrollment token as stored: its hash and what it may be redeemed for.
+struct TokenRecord {
+  std::string hash;  // SHA-256 of the token, lower-case hex
+  std::string common_name;
+  std::vector<std::string> sans;  // "dns:x", "ip:x", "uri:x"
+  std::string profile;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;
+  int64_t used_at = 0;  // 0 while unused
+  std::string used_by;  // the serial it paid for
+};
+
 // RevocationEvent is one entry of the revocation sequence that brokers follow with a cursor.
 struct RevocationEvent {
   int64_t seq = 0;
@@ -73,8 +85,9 @@ class Store {
   virtual ~Store() = default;
 
   // InsertCertificates records `records` and an "issue" audit entry for each, all in one
-  // transaction. A serial or fingerprint that exists already is kAlreadyExists and nothing is
-  // written.
+  // transaction. A record with a `token_hash` also consumes that token in the same transaction;
+  // a token that is unknown, used or expired at `now` is kUnauthenticated. A serial or
+  // fingerprint that exists already is kAlreadyExists. On any error nothing is written.
   virtual Status InsertCertificates(std::span<const CertificateRecord> records, int64_t now) = 0;
   // FindBySerial returns the record of `serial` (hex), or kNotFound.
   virtual Result<CertificateRecord> FindBySerial(std::string_view serial) = 0;
@@ -93,6 +106,11 @@ class Store {
   virtual Result<std::vector<RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) = 0;
   // NextCrlNumber returns a new, strictly increasing CRL number and audits it.
   virtual Result<int64_t> NextCrlNumber(int64_t now) = 0;
+  // InsertToken records a new token (and a "token" audit entry). A duplicate hash is
+  // kAlreadyExists.
+  virtual Status InsertToken(const TokenRecord& token, int64_t now) = 0;
+  // FindToken returns the token with `hash`, or kNotFound.
+  virtual Result<TokenRecord> FindToken(std::string_view hash) = 0;
   // AppendAudit adds a free-standing audit entry (e.g. "init").
   virtual Status AppendAudit(std::string_view action, std::string_view serial,
                              std::string_view subject, std::string_view detail, int64_t now) = 0;

@@ -50,7 +50,21 @@ CREATE TABLE audit_log (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// v2: one-time enrollment tokens, stored as SHA-256 hashes only.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE tokens (
+  hash        TEXT PRIMARY KEY,               -- SHA-256 of the token, hex; the token is never stored
+  common_name TEXT NOT NULL,
+  sans        TEXT NOT NULL,                  -- one "kind:value" per line
+  profile     TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  used_at     INTEGER,
+  used_by     TEXT REFERENCES certificates (serial)
+);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
 
 }  // namespace
 

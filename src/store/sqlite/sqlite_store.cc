@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <utility>
 
 #include "core/text.h"
 #include "store/audit_chain.h"
@@ -46,6 +47,25 @@ std::vector<std::string> SplitLines(std::string_view text) {
   }
   return out;
 }
+
+// ScopedStatement is a cached statement lent for one use: it is reset when the scope ends, so no
+// half-read statement keeps a read snapshot open (which would make this connection's next write
+// fail at once with SQLITE_BUSY_SNAPSHOT instead of waiting).
+class ScopedStatement {
+ public:
+  explicit ScopedStatement(sqlite3_stmt* s) : s_(s) {}
+  ScopedStatement(ScopedStatement&& other) noexcept : s_(std::exchange(other.s_, nullptr)) {}
+  ScopedStatement& operator=(ScopedStatement&&) = delete;
+  ~ScopedStatement() {
+    if (s_ != nullptr) {
+      ::sqlite3_reset(s_);
+    }
+  }
+  operator sqlite3_stmt*() const { return s_; }  // NOLINT: used where the C API wants the pointer
+
+ private:
+  sqlite3_stmt* s_;
+};
 
 // Binder binds parameters left to right, so call sites read like the SQL.
 class Binder {
@@ -109,19 +129,21 @@ class SqliteStore final : public Store {
   explicit SqliteStore(Db db) : db_(std::move(db)) {}
 
   Status Init() {
+    // Wait for other connections (other processes, `anchor serve` replicas) before anything else,
+    // including the PRAGMAs below, which take locks of their own.
+    ::sqlite3_busy_timeout(db_.get(), 10000);
     ANCHOR_TRY(Exec("PRAGMA journal_mode=WAL"));
     // FULL: a committed certificate row survives power loss, as the rules of trust require
     // before a certificate is handed out.
     ANCHOR_TRY(Exec("PRAGMA synchronous=FULL"));
     ANCHOR_TRY(Exec("PRAGMA foreign_keys=ON"));
-    ::sqlite3_busy_timeout(db_.get(), 10000);
     return Migrate();
   }
 
   Status InsertCertificates(std::span<const CertificateRecord> records, int64_t now) override {
     std::lock_guard lock(mu_);
     return InTransaction([&]() -> Status {
-      ANCHOR_ASSIGN_OR_RETURN(sqlite3_stmt * insert,
+      ANCHOR_ASSIGN_OR_RETURN(ScopedStatement insert,
                               Prepared("INSERT INTO certificates (" + std::string(kCertColumns) +
                                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
       for (const CertificateRecord& r : records) {
@@ -134,7 +156,12 @@ class SqliteStore final : public Store {
         if (::sqlite3_step(insert) != SQLITE_DONE) {
           return SqlError(db_.get(), "recording certificate " + r.serial);
         }
-        ANCHOR_TRY(AppendAuditLocked("issue", r.serial, r.subject, "profile=" + r.profile, now));
+        std::string detail = "profile=" + r.profile;
+        if (!r.token_hash.empty()) {
+          ANCHOR_TRY(ConsumeTokenLocked(r.token_hash, r.serial, now));
+          detail += " token=" + r.token_hash.substr(0, 12);
+        }
+        ANCHOR_TRY(AppendAuditLocked("issue", r.serial, r.subject, detail, now));
       }
       return OkStatus();
     });
@@ -142,7 +169,7 @@ class SqliteStore final : public Store {
 
   Result<CertificateRecord> FindBySerial(std::string_view serial) override {
     std::lock_guard lock(mu_);
-    ANCHOR_ASSIGN_OR_RETURN(sqlite3_stmt * s, Prepared("SELECT " + std::string(kCertColumns) +
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, Prepared("SELECT " + std::string(kCertColumns) +
                                                        " FROM certificates WHERE serial = ?"));
     Binder(s).Text(ToLower(serial));
     const int rc = ::sqlite3_step(s);
@@ -174,7 +201,7 @@ class SqliteStore final : public Store {
     if (f.limit > 0) {
       sql += " LIMIT " + std::to_string(f.limit);
     }
-    ANCHOR_ASSIGN_OR_RETURN(sqlite3_stmt * s, Prepared(sql));
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, Prepared(sql));
     Binder b(s);
     if (f.status == StatusFilter::kValid || f.status == StatusFilter::kExpired) {
       b.Int(f.now);
@@ -190,7 +217,7 @@ class SqliteStore final : public Store {
 
   Result<int64_t> CountCertificates() override {
     std::lock_guard lock(mu_);
-    ANCHOR_ASSIGN_OR_RETURN(sqlite3_stmt * s, Prepared("SELECT COUNT(*) FROM certificates"));
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, Prepared("SELECT COUNT(*) FROM certificates"));
     Binder{s};
     if (::sqlite3_step(s) != SQLITE_ROW) {
       return SqlError(db_.get(), "counting certificates");
@@ -203,7 +230,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     RevocationEvent event{0, ToLower(serial), revoked_at, reason};
     Status st = InTransaction([&]() -> Status {
-      ANCHOR_ASSIGN_OR_RETURN(sqlite3_stmt * find,
+      ANCHOR_ASSIGN_OR_RETURN(ScopedStatement find,
                               Prepared("SELECT status, subject FROM certificates WHERE serial = ?"));
       Binder(find).Text(event.serial);
       const int rc = ::sqlite3_step(find);
@@ -219,7 +246,7 @@ class SqliteStore final : public Store {
       }
       const std::string subject = ColumnText(find, 1);
       ANCHOR_ASSIGN_OR_RETURN(
-          sqlite3_stmt * update,
+          ScopedStatement update,
           Prepared("UPDATE certificates SET status = 'revoked', revoked_at = ?, "
                    "revocation_reason = ? WHERE serial = ?"));
       Binder(update).Int(revoked_at).Int(reason).Text(event.serial);
@@ -227,7 +254,7 @@ class SqliteStore final : public Store {
         return SqlError(db_.get(), "revoking");
       }
       ANCHOR_ASSIGN_OR_RETURN(
-          sqlite3_stmt * seq,
+          ScopedStatement seq,
           Prepared("INSERT INTO revocations (serial, revoked_at, reason) VALUES (?, ?, ?)"));
       Binder(seq).Text(event.serial).Int(revoked_at).Int(reason);
       if (::sqlite3_step(seq) != SQLITE_DONE) {
@@ -245,7 +272,7 @@ class SqliteStore final : public Store {
   Result<std::vector<CertificateRecord>> RevokedUnexpired(int64_t now) override {
     std::lock_guard lock(mu_);
     ANCHOR_ASSIGN_OR_RETURN(
-        sqlite3_stmt * s,
+        ScopedStatement s,
         Prepared("SELECT " + std::string(kCertColumns) +
                  " FROM certificates WHERE status = 'revoked' AND not_after > ? ORDER BY serial"));
     Binder(s).Int(now);
@@ -255,7 +282,7 @@ class SqliteStore final : public Store {
   Result<std::vector<RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) override {
     std::lock_guard lock(mu_);
     ANCHOR_ASSIGN_OR_RETURN(
-        sqlite3_stmt * s,
+        ScopedStatement s,
         Prepared("SELECT seq, serial, revoked_at, reason FROM revocations WHERE seq > ? "
                  "ORDER BY seq LIMIT ?"));
     Binder(s).Int(cursor).Int(static_cast<int64_t>(limit));
@@ -276,7 +303,7 @@ class SqliteStore final : public Store {
     int64_t number = 0;
     Status st = InTransaction([&]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(
-          sqlite3_stmt * s,
+          ScopedStatement s,
           Prepared("UPDATE crl_numbers SET last = last + 1 WHERE id = 1 RETURNING last"));
       Binder{s};
       if (::sqlite3_step(s) != SQLITE_ROW) {
@@ -292,6 +319,45 @@ class SqliteStore final : public Store {
     return number;
   }
 
+  Status InsertToken(const TokenRecord& t, int64_t now) override {
+    std::lock_guard lock(mu_);
+    return InTransaction([&]() -> Status {
+      ANCHOR_ASSIGN_OR_RETURN(
+          ScopedStatement insert,
+          Prepared("INSERT INTO tokens (hash, common_name, sans, profile, created_at, expires_at) "
+                   "VALUES (?,?,?,?,?,?)"));
+      Binder(insert).Text(t.hash).Text(t.common_name).Text(JoinLines(t.sans)).Text(t.profile)
+          .Int(t.created_at).Int(t.expires_at);
+      if (::sqlite3_step(insert) != SQLITE_DONE) {
+        return SqlError(db_.get(), "recording the token");
+      }
+      return AppendAuditLocked("token", "", "CN=" + t.common_name,
+                               "profile=" + t.profile + " token=" + t.hash.substr(0, 12) +
+                                   " expires=" + std::to_string(t.expires_at),
+                               now);
+    });
+  }
+
+  Result<TokenRecord> FindToken(std::string_view hash) override {
+    std::lock_guard lock(mu_);
+    ANCHOR_ASSIGN_OR_RETURN(
+        ScopedStatement s,
+        Prepared("SELECT hash, common_name, sans, profile, created_at, expires_at, used_at, "
+                 "used_by FROM tokens WHERE hash = ?"));
+    Binder(s).Text(hash);
+    const int rc = ::sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+      return Error(Code::kNotFound, "unknown token");
+    }
+    if (rc != SQLITE_ROW) {
+      return SqlError(db_.get(), "reading the token");
+    }
+    return TokenRecord{ColumnText(s, 0), ColumnText(s, 1), SplitLines(ColumnText(s, 2)),
+                       ColumnText(s, 3), ::sqlite3_column_int64(s, 4),
+                       ::sqlite3_column_int64(s, 5), ::sqlite3_column_int64(s, 6),
+                       ColumnText(s, 7)};
+  }
+
   Status AppendAudit(std::string_view action, std::string_view serial, std::string_view subject,
                      std::string_view detail, int64_t now) override {
     std::lock_guard lock(mu_);
@@ -302,7 +368,7 @@ class SqliteStore final : public Store {
   Result<std::vector<AuditEntry>> AuditLog() override {
     std::lock_guard lock(mu_);
     ANCHOR_ASSIGN_OR_RETURN(
-        sqlite3_stmt * s,
+        ScopedStatement s,
         Prepared("SELECT seq, time, action, serial, subject, detail, prev_hash, hash "
                  "FROM audit_log ORDER BY seq"));
     Binder{s};
@@ -321,27 +387,24 @@ class SqliteStore final : public Store {
 
  private:
   Status Exec(const std::string& sql) {
-    char* err = nullptr;
-    if (::sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err != nullptr ? err : "unknown";
-      ::sqlite3_free(err);
-      return Error(Code::kInternal, "sqlite: " + msg);
+    if (::sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return SqlError(db_.get(), "sqlite");
     }
     return OkStatus();
   }
 
-  // Prepared returns a cached statement for `sql`, prepared once per connection.
-  Result<sqlite3_stmt*> Prepared(const std::string& sql) {
+  // Prepared lends the cached statement for `sql`, prepared once per connection.
+  Result<ScopedStatement> Prepared(const std::string& sql) {
     auto it = statements_.find(sql);
     if (it != statements_.end()) {
-      return it->second.get();
+      return ScopedStatement(it->second.get());
     }
     sqlite3_stmt* s = nullptr;
     if (::sqlite3_prepare_v3(db_.get(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s,
                              nullptr) != SQLITE_OK) {
       return SqlError(db_.get(), "preparing statement");
     }
-    return statements_.emplace(sql, Stmt(s)).first->second.get();
+    return ScopedStatement(statements_.emplace(sql, Stmt(s)).first->second.get());
   }
 
   template <typename Fn>
@@ -369,10 +432,27 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  // ConsumeTokenLocked marks the token used by `serial`, only if it is unused and unexpired; the
+  // caller holds the transaction, so a failure rolls back the certificate row too.
+  Status ConsumeTokenLocked(std::string_view hash, std::string_view serial, int64_t now) {
+    ANCHOR_ASSIGN_OR_RETURN(
+        ScopedStatement use,
+        Prepared("UPDATE tokens SET used_at = ?, used_by = ? "
+                 "WHERE hash = ? AND used_at IS NULL AND expires_at > ?"));
+    Binder(use).Int(now).Text(serial).Text(hash).Int(now);
+    if (::sqlite3_step(use) != SQLITE_DONE) {
+      return SqlError(db_.get(), "consuming the token");
+    }
+    if (::sqlite3_changes(db_.get()) != 1) {
+      return Error(Code::kUnauthenticated, "the enrollment token is unknown, expired or already used");
+    }
+    return OkStatus();
+  }
+
   // AppendAuditLocked chains a new entry to the last one; the caller holds a transaction.
   Status AppendAuditLocked(std::string_view action, std::string_view serial,
                            std::string_view subject, std::string_view detail, int64_t now) {
-    ANCHOR_ASSIGN_OR_RETURN(sqlite3_stmt * last,
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement last,
                             Prepared("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
     Binder{last};
     AuditEntry e;
@@ -390,7 +470,7 @@ class SqliteStore final : public Store {
     e.detail = detail;
     e.hash = AuditHash(e);
     ANCHOR_ASSIGN_OR_RETURN(
-        sqlite3_stmt * insert,
+        ScopedStatement insert,
         Prepared("INSERT INTO audit_log (seq, time, action, serial, subject, detail, prev_hash, "
                  "hash) VALUES (?,?,?,?,?,?,?,?)"));
     Binder(insert).Int(e.seq).Int(e.time).Text(e.action).Text(e.serial).Text(e.subject)
@@ -402,7 +482,7 @@ class SqliteStore final : public Store {
   }
 
   Status Migrate() {
-    ANCHOR_ASSIGN_OR_RETURN(sqlite3_stmt * s, Prepared("PRAGMA user_version"));
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, Prepared("PRAGMA user_version"));
     Binder{s};
     if (::sqlite3_step(s) != SQLITE_ROW) {
       return SqlError(db_.get(), "reading the schema version");

@@ -18,7 +18,7 @@ using anchor::testing::MakeCsr;
 using anchor::testing::TestCa;
 
 IssueRequest Request(crypto::Csr csr, Profile p = Profile::kClient) {
-  return IssueRequest{std::move(csr), p, std::nullopt, std::nullopt, ""};
+  return IssueRequest{std::move(csr), p, std::nullopt, std::nullopt, {}};
 }
 
 TEST(AuthorityTest, IssuesARecordedLeafWithRandomSerial) {

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: enrollment_token.cc: token creation and the checks of a redemption.
+#include "ca/enrollment_token.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/text.h"
+#include "crypto/digest.h"
+
+namespace anchor::ca {
+namespace {
+
+constexpr size_t kTokenBytes = 32;
+
+Error BadToken() {
+  return Error(Code::kUnauthenticated,
+               "the enrollment token is unknown, expired or already used; ask for a new one");
+}
+
+std::string DeviceUri(const CaConfig& config, const std::string& id) {
+  std::string uri = config.device_uri_template;
+  uri.replace(uri.find("{id}"), 4, id);
+  return uri;
+}
+
+}  // namespace
+
+std::string HashToken(std::string_view token) { return crypto::Sha256Hex(token); }
+
+Result<std::chrono::seconds> ParseDuration(std::string_view text) {
+  int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  const std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
+  const int64_t scale = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+  if (ec != std::errc() || n <= 0 || scale == 0 || n > 366 * 86400 / scale) {
+    return Error(Code::kInvalidArgument, "'" + std::string(text) +
+                                             "' is not a duration; write e.g. 30m, 24h or 7d "
+                                             "(at most a year)");
+  }
+  return std::chrono::seconds(n * scale);
+}
+
+Result<CreatedToken> CreateToken(const CaConfig& config, store::Store& store, Rng& rng,
+                                 const Clock& clock, const NameRequest& names, Profile profile,
+                                 std::chrono::seconds ttl) {
+  ANCHOR_TRY(IssuancePolicy(config).Admits(names, profile));
+  std::vector<uint8_t> raw(kTokenBytes);
+  ANCHOR_TRY(rng.Fill(raw));
+  std::string text = std::string(kTokenPrefix) + HexEncode(raw);
+  CreatedToken out{SecretBytes(text), {}};
+  ::explicit_bzero(text.data(), text.size());
+  ::explicit_bzero(raw.data(), raw.size());
+  const int64_t now = UnixSeconds(clock.Now());
+  out.record.hash = HashToken({out.token.data(), out.token.size()});
+  out.record.common_name = names.common_name;
+  for (const auto& san : names.sans) {
+    out.record.sans.push_back(san.ToString());
+  }
+  out.record.profile = std::string(ProfileName(profile));
+  out.record.created_at = now;
+  out.record.expires_at = now + ttl.count();
+  ANCHOR_TRY(store.InsertToken(out.record, now));
+  return out;
+}
+
+Result<store::TokenRecord> RedeemableToken(store::Store& store, const SecretBytes& token,
+                                           Clock::time_point now) {
+  const std::string_view text(token.data(), token.size());
+  if (!text.starts_with(kTokenPrefix)) {
+    return BadToken();
+  }
+  const std::string hash = HashToken(text);
+  auto record = store.FindToken(hash);
+  if (!record) {
+    return record.error().code() == Code::kNotFound ? BadToken() : record.error();
+  }
+  // The lookup was by hash; compare again without early exit so no timing depends on the match.
+  if (!crypto::ConstantTimeEquals(record->hash, hash) || record->used_at != 0 ||
+      record->expires_at <= UnixSeconds(now)) {
+    return BadToken();
+  }
+  return record;
+}
+
+Result<NameRequest> BindNames(const store::TokenRecord& token, const NameRequest& requested,
+                              const CaConfig& config) {
+  NameRequest bound{token.common_name, {}};
+  if (!requested.common_name.empty() && requested.common_name != token.common_name) {
+    return Error(Code::kPermissionDenied, "the request's CN '" + requested.common_name +
+                                              "' is not the token's '" + token.common_name + "'");
+  }
+  std::vector<std::string> allowed = token.sans;
+  allowed.push_back("dns:" + ToLower(token.common_name));
+  allowed.push_back("ip:" + token.common_name);
+  allowed.push_back("uri:" + DeviceUri(config, token.common_name));
+  for (const auto& san : requested.sans) {
+    if (std::find(allowed.begin(), allowed.end(), san.ToString()) == allowed.end()) {
+      return Error(Code::kPermissionDenied,
+                   "the request names " + san.ToString() + ", which the token does not allow");
+    }
+    bound.sans.push_back(san);
+  }
+  if (requested.sans.empty()) {
+    for (const std::string& s : token.sans) {
+      ANCHOR_ASSIGN_OR_RETURN(crypto::GeneralName name, crypto::ParseGeneralName(s));
+      bound.sans.push_back(std::move(name));
+    }
+  }
+  return bound;
+}
+
+}  // namespace anchor::ca

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: enrollment_token.h: one-time enrollment tokens: creation, hashing, redemption checks.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "ca/config.h"
+#include "ca/issuance_policy.h"
+#include "ca/profile.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/rng.h"
+#include "core/secret_bytes.h"
+#include "store/store.h"
+
+namespace anchor::ca {
+
+// kTokenPrefix marks anchor tokens so secret scanners and humans recognise them.
+inline constexpr std::string_view kTokenPrefix = "anc_";
+
+// CreatedToken is a new token: `token` is shown once and never stored; `record` is what the
+// store keeps (its hash and binding).
+struct CreatedToken {
+  SecretBytes token;
+  store::TokenRecord record;
+};
+
+// CreateToken makes a token for `names` under `profile`, valid for `ttl` from now: 32 bytes from
+// `rng`, hex, prefixed. The names must already pass the profile's policy, so no token can be
+// made for a name the CA would refuse. The record is stored (and audited) before returning.
+Result<CreatedToken> CreateToken(const CaConfig& config, store::Store& store, Rng& rng,
+                                 const Clock& clock, const NameRequest& names, Profile profile,
+                                 std::chrono::seconds ttl);
+
+// HashToken is the stored form of a token: SHA-256, lower-case hex.
+std::string HashToken(std::string_view token);
+
+// RedeemableToken looks up `token` and checks it in constant time, unused and unexpired at
+// `now`. Every failure is kUnauthenticated with the same message shape, so a caller learns
+// nothing about which tokens exist. It does not consume the token: the store does that in the
+// transaction that records the certificate.
+Result<store::TokenRecord> RedeemableToken(store::Store& store, const SecretBytes& token,
+                                           Clock::time_point now);
+
+// BindNames returns the names to issue for a token redemption: the token's CN, and the request's
+// SANs when it asks for some (each must be one the token allows) or else the token's SANs. A
+// name outside the token's is kPermissionDenied.
+Result<NameRequest> BindNames(const store::TokenRecord& token, const NameRequest& requested,
+                              const CaConfig& config);
+
+// ParseDuration reads "90s", "30m", "24h" or "7d".
+Result<std::chrono::seconds> ParseDuration(std::string_view text);
+
+}  // namespace anchor::ca

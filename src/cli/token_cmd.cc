@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: token_cmd.cc: `anchor token create`: a one-time enrollment token, shown once.
+#include <iostream>
+
+#include "ca/enrollment_token.h"
+#include "cli/context.h"
+
+namespace anchor::cli {
+
+void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
+  struct Opts {
+    std::string cn;
+    std::vector<std::string> sans;
+    std::string profile = "device";
+    std::string ttl = "24h";
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* token = app.add_subcommand("token", "one-time enrollment tokens");
+  token->require_subcommand(1);
+  CLI::App* create = token->add_subcommand(
+      "create", "create a token bound to names and a profile; it is printed once, stored hashed");
+  create->add_option("--cn", o->cn, "the common name (device id) the token may enroll")->required();
+  create->add_option("--san", o->sans, "further names the token allows (repeatable)");
+  create->add_option("--profile,-p", o->profile, "server, client, device (default) or peer");
+  create->add_option("--ttl", o->ttl, "how long it may be redeemed: 30m, 24h (default), 7d");
+  create->callback([&ctx, &action, o] {
+    action = [&ctx, o]() -> Status {
+      ANCHOR_ASSIGN_OR_RETURN(ca::Profile profile, ca::ParseProfile(o->profile));
+      ANCHOR_ASSIGN_OR_RETURN(std::chrono::seconds ttl, ca::ParseDuration(o->ttl));
+      ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::GeneralName> sans, ParseSans(o->sans));
+      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/false));
+      ANCHOR_ASSIGN_OR_RETURN(
+          ca::CreatedToken created,
+          ca::CreateToken(home->config(), home->store(), ctx.rng(), ctx.clock(),
+                          ca::NameRequest{o->cn, sans}, profile, ttl));
+      std::cout << std::string_view(created.token.data(), created.token.size()) << "\n";
+      ctx.Say("token for CN=" + o->cn + " (" + o->profile + "), single use, expires " +
+              Iso8601(FromUnixSeconds(created.record.expires_at)) +
+              "; it is not stored and cannot be shown again");
+      return OkStatus();
+    };
+  });
+}
+
+}  // namespace anchor::cli
