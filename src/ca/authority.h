@@ -69,6 +69,8 @@ class Authority final {
   const crypto::Certificate& root() const { return root_; }
   const crypto::Certificate& intermediate() const { return intermediate_; }
   const CaConfig& config() const { return config_; }
+  // key is the intermediate's private key, for the responders that sign in its name (OCSP).
+  const crypto::PrivateKey& key() const { return intermediate_key_; }
 
  private:
   struct Prepared {

@@ -47,6 +47,7 @@ int Run(int argc, char** argv) {
   RegisterTrust(app, ctx, action);
   RegisterAudit(app, ctx, action);
   RegisterToken(app, ctx, action);
+  RegisterOcsp(app, ctx, action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: responder.cc: status lookup for each CertID and the signed answer.
+#include "ocsp/responder.h"
+
+#include "core/text.h"
+#include "crypto/ocsp.h"
+
+namespace anchor::ocsp {
+
+std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) const {
+  auto request = crypto::OcspRequest::FromDer(request_der);
+  if (!request) {
+    //= https://www.rfc-editor.org/rfc/rfc6960#section-2.3
+    //# malformedRequest (1), -- Illegal confirmation request
+    return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+  }
+  std::vector<crypto::OcspCertStatus> statuses;
+  for (size_t i = 0; i < request->Count(); ++i) {
+    if (!request->IssuedBy(i, issuer_)) {
+      //= https://www.rfc-editor.org/rfc/rfc5019#section-2.2.3
+      //# The response "unauthorized" is returned in cases where the client is not authorized to
+      //# make this query to this server or the server is not capable of responding
+      //# authoritatively.
+      // A response signed by this CA about another issuer's certificate would be rejected by
+      // relying parties anyway (the signer is not that certificate's issuer).
+      return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+    }
+    crypto::OcspCertStatus st;  // unknown: our issuer, but a serial we never issued
+    auto record = store_.FindBySerial(HexEncode(request->SerialAt(i)));
+    if (!record && record.error().code() != Code::kNotFound) {
+      return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_INTERNALERROR);
+    }
+    if (record) {
+      st.kind = record->revoked ? crypto::OcspCertStatus::Kind::kRevoked
+                                : crypto::OcspCertStatus::Kind::kGood;
+      st.revoked_at = FromUnixSeconds(record->revoked_at);
+      st.reason = record->revocation_reason;
+    }
+    statuses.push_back(st);
+  }
+  const Clock::time_point now = clock_.Now();
+  auto response = crypto::SignOcspResponse(*request, statuses, issuer_, key_, now, now + validity_);
+  if (!response) {
+    return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_INTERNALERROR);
+  }
+  return std::move(response).value();
+}
+
+}  // namespace anchor::ocsp

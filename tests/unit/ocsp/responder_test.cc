@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ocsp/responder.h"
+
+#include <gtest/gtest.h>
+#include <openssl/ocsp.h>
+
+#include "crypto/pkcs7.h"
+#include "testlib/matchers.h"
+#include "testlib/test_ca.h"
+
+namespace anchor::ocsp {
+namespace {
+
+using anchor::testing::IsOk;
+using anchor::testing::MakeCsr;
+using anchor::testing::TestCa;
+
+// RequestFor builds a request with OpenSSL's own OCSP API, as a relying party would.
+std::vector<uint8_t> RequestFor(const crypto::Certificate& cert, const crypto::Certificate& issuer) {
+  OCSP_REQUEST* req = OCSP_REQUEST_new();
+  OCSP_CERTID* id = OCSP_cert_to_id(nullptr, cert.Native(), issuer.Native());
+  OCSP_request_add0_id(req, id);
+  OCSP_request_add1_nonce(req, nullptr, -1);
+  unsigned char* der = nullptr;
+  const int len = i2d_OCSP_REQUEST(req, &der);
+  std::vector<uint8_t> out(der, der + len);
+  OPENSSL_free(der);
+  OCSP_REQUEST_free(req);
+  return out;
+}
+
+// StatusIn reads the single status of a response with OpenSSL, checking its signature first.
+int StatusIn(const std::vector<uint8_t>& der, const crypto::Certificate& root, int* reason) {
+  const unsigned char* p = der.data();
+  OCSP_RESPONSE* resp = d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size()));
+  if (resp == nullptr) {
+    return -100;
+  }
+  int out = -OCSP_response_status(resp);
+  OCSP_BASICRESP* basic = OCSP_response_get1_basic(resp);
+  if (basic != nullptr) {
+    X509_STORE* store = X509_STORE_new();
+    X509_STORE_add_cert(store, root.Native());
+    if (OCSP_basic_verify(basic, nullptr, store, 0) != 1) {
+      out = -200;
+    } else {
+      ASN1_GENERALIZEDTIME* rev = nullptr;
+      out = OCSP_single_get0_status(OCSP_resp_get0(basic, 0), reason, &rev, nullptr, nullptr);
+    }
+    X509_STORE_free(store);
+    OCSP_BASICRESP_free(basic);
+  }
+  OCSP_RESPONSE_free(resp);
+  return out;
+}
+
+TEST(ResponderTest, GoodThenRevokedWithReason) {
+  TestCa ca;
+  const auto cert = ca.authority->Issue({MakeCsr("dev-1"), ca::Profile::kDevice, 30, std::nullopt, {}})
+                        .value()
+                        .cert;
+  const Responder responder(*ca.intermediate, *ca.inter_key, *ca.store, ca.clock);
+  int reason = -1;
+  EXPECT_EQ(StatusIn(responder.Respond(RequestFor(cert, *ca.intermediate)), *ca.root, &reason),
+            V_OCSP_CERTSTATUS_GOOD);
+  ASSERT_THAT(ca.authority->Revoke(cert.SerialHex(), 1), IsOk());
+  EXPECT_EQ(StatusIn(responder.Respond(RequestFor(cert, *ca.intermediate)), *ca.root, &reason),
+            V_OCSP_CERTSTATUS_REVOKED);
+  EXPECT_EQ(reason, 1);
+}
+
+// RequestForSerial asks about `serial` under `issuer`, a certificate that may not exist.
+std::vector<uint8_t> RequestForSerial(const crypto::Certificate& issuer, long serial) {
+  ASN1_INTEGER* n = ASN1_INTEGER_new();
+  ASN1_INTEGER_set(n, serial);
+  OCSP_CERTID* id = OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(issuer.Native()),
+                                     X509_get0_pubkey_bitstr(issuer.Native()), n);
+  ASN1_INTEGER_free(n);
+  OCSP_REQUEST* req = OCSP_REQUEST_new();
+  OCSP_request_add0_id(req, id);
+  unsigned char* der = nullptr;
+  const int len = i2d_OCSP_REQUEST(req, &der);
+  std::vector<uint8_t> out(der, der + len);
+  OPENSSL_free(der);
+  OCSP_REQUEST_free(req);
+  return out;
+}
+
+TEST(ResponderTest, UnknownSerialUnauthorizedIssuerMalformedGarbage) {
+  TestCa ca;
+  TestCa other;
+  const auto foreign = other.authority->Issue({MakeCsr("x"), ca::Profile::kClient, 30, std::nullopt, {}})
+                           .value()
+                           .cert;
+  const Responder responder(*ca.intermediate, *ca.inter_key, *ca.store, ca.clock);
+  int reason = -1;
+  EXPECT_EQ(StatusIn(responder.Respond(RequestForSerial(*ca.intermediate, 12345)), *ca.root, &reason),
+            V_OCSP_CERTSTATUS_UNKNOWN);
+  EXPECT_EQ(StatusIn(responder.Respond(RequestFor(foreign, *other.intermediate)), *ca.root, &reason),
+            -OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+  const std::vector<uint8_t> junk = {0x30, 0x03, 0x02, 0x01, 0x00};
+  EXPECT_EQ(StatusIn(responder.Respond(junk), *ca.root, &reason),
+            -OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+}
+
+TEST(Pkcs7Test, CertsOnlyRoundTrip) {
+  TestCa ca;
+  const auto der = crypto::CertsOnlyPkcs7({*ca.intermediate, *ca.root});
+  ASSERT_THAT(der, IsOk());
+  const auto certs = crypto::CertsFromPkcs7(*der);
+  ASSERT_THAT(certs, IsOk());
+  ASSERT_EQ(certs->size(), 2u);
+  EXPECT_EQ((*certs)[0].Sha256Fingerprint(), ca.intermediate->Sha256Fingerprint());
+  EXPECT_FALSE(crypto::CertsFromPkcs7(std::vector<uint8_t>{0x30, 0x00}));
+}
+
+}  // namespace
+}  // namespace anchor::ocsp
