@@ -15,10 +15,10 @@ using anchor::testing::IsOk;
 using anchor::testing::MakeCsr;
 using anchor::testing::TestCa;
 
-// RequestFor builds a request with OpenSSL's own OCSP API, as a relying party would.
-std::vector<uint8_t> RequestFor(const crypto::Certificate& cert, const crypto::Certificate& issuer) {
+// RequestWith builds a request for `id` (which it takes) with OpenSSL's own OCSP API, as a
+// relying party would, with a nonce.
+std::vector<uint8_t> RequestWith(OCSP_CERTID* id) {
   OCSP_REQUEST* req = OCSP_REQUEST_new();
-  OCSP_CERTID* id = OCSP_cert_to_id(nullptr, cert.Native(), issuer.Native());
   OCSP_request_add0_id(req, id);
   OCSP_request_add1_nonce(req, nullptr, -1);
   unsigned char* der = nullptr;
@@ -27,6 +27,10 @@ std::vector<uint8_t> RequestFor(const crypto::Certificate& cert, const crypto::C
   OPENSSL_free(der);
   OCSP_REQUEST_free(req);
   return out;
+}
+
+std::vector<uint8_t> RequestFor(const crypto::Certificate& cert, const crypto::Certificate& issuer) {
+  return RequestWith(OCSP_cert_to_id(nullptr, cert.Native(), issuer.Native()));
 }
 
 // StatusIn reads the single status of a response with OpenSSL, checking its signature first.
@@ -76,14 +80,7 @@ std::vector<uint8_t> RequestForSerial(const crypto::Certificate& issuer, long se
   OCSP_CERTID* id = OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(issuer.Native()),
                                      X509_get0_pubkey_bitstr(issuer.Native()), n);
   ASN1_INTEGER_free(n);
-  OCSP_REQUEST* req = OCSP_REQUEST_new();
-  OCSP_request_add0_id(req, id);
-  unsigned char* der = nullptr;
-  const int len = i2d_OCSP_REQUEST(req, &der);
-  std::vector<uint8_t> out(der, der + len);
-  OPENSSL_free(der);
-  OCSP_REQUEST_free(req);
-  return out;
+  return RequestWith(id);
 }
 
 TEST(ResponderTest, UnknownSerialUnauthorizedIssuerMalformedGarbage) {
