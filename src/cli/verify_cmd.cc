@@ -29,6 +29,7 @@ void RegisterVerify(CLI::App& app, Context& ctx, Action& action) {
     std::string host;
     std::string purpose = "any";
     std::vector<std::string> crls;
+    std::string key;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("verify", "verify a certificate chain (exit 0 only if valid)");
@@ -40,6 +41,7 @@ void RegisterVerify(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--purpose", o->purpose, "server, client or any (default any)")
       ->check(CLI::IsMember({"server", "client", "any"}));
   cmd->add_option("--crl", o->crls, "CRL file(s) to check the leaf against");
+  cmd->add_option("--key", o->key, "also check that this private key belongs to the certificate");
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> given, LoadCerts(o->cert));
@@ -75,6 +77,15 @@ void RegisterVerify(CLI::App& app, Context& ctx, Action& action) {
                      : o->purpose == "client" ? crypto::Purpose::kClient
                                               : crypto::Purpose::kAny;
       opts.at = ctx.clock().Now();
+      if (!o->key.empty()) {
+        ANCHOR_ASSIGN_OR_RETURN(const SecretBytes* pass, ctx.Passphrase());
+        ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, ca::LoadPrivateKeyFile(o->key, pass));
+        if (!key.Public().Equals(given.front().GetPublicKey())) {
+          return Error(Code::kInvalidArgument,
+                       o->key + " does not belong to " + o->cert +
+                           " (a TLS server would fail to start with this pair)");
+        }
+      }
       auto chain = crypto::VerifyChain(given.front(), opts);
       if (!chain) {
         return chain.error().Prefixed(o->cert);

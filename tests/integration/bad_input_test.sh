@@ -81,6 +81,10 @@ anchor key --out "$ANCHOR_HOME/intermediate.key" --force -q
 refused_cleanly "intermediate key and certificate do not match" t.crt anchor sign good.csr --out t.crt
 cp inter.key.bak "$ANCHOR_HOME/intermediate.key"
 
+# A certificate and a key that do not belong together.
+anchor verify ok.crt --key ok.key >/dev/null || fail "the matching pair was refused"
+refused_cleanly "key and certificate that do not match" none anchor verify ok.crt --key rsa.key
+
 # Encrypted CA keys: a wrong or missing passphrase is refused, the right one works.
 echo "correct horse battery staple" > pass.txt
 echo "wrong" > wrong.txt
