@@ -62,6 +62,12 @@ class Authority final {
   // Revoke marks `serial` revoked with `reason` (a CRLReason code) and returns the event.
   Result<store::RevocationEvent> Revoke(const std::string& serial, int reason);
 
+  // RevocationsSince returns revocation events after `cursor` (for the feed and for knowing when
+  // a cached CRL is stale).
+  Result<std::vector<store::RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) {
+    return store_.RevocationsSince(cursor, limit);
+  }
+
   // BuildCrl signs a CRL of every revoked, unexpired certificate, with a new CRL number, valid
   // for `crl_days` from now, its issuing distribution point matching the certificates' CDP.
   Result<crypto::Crl> BuildCrl();

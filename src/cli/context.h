@@ -70,6 +70,7 @@ void RegisterTrust(CLI::App& app, Context& ctx, Action& action);
 void RegisterAudit(CLI::App& app, Context& ctx, Action& action);
 void RegisterToken(CLI::App& app, Context& ctx, Action& action);
 void RegisterOcsp(CLI::App& app, Context& ctx, Action& action);
+void RegisterServe(CLI::App& app, Context& ctx, Action& action);
 
 // ParseSans parses every --san value, naming the bad one.
 Result<std::vector<crypto::GeneralName>> ParseSans(const std::vector<std::string>& values);

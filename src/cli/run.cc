@@ -48,6 +48,7 @@ int Run(int argc, char** argv) {
   RegisterAudit(app, ctx, action);
   RegisterToken(app, ctx, action);
   RegisterOcsp(app, ctx, action);
+  RegisterServe(app, ctx, action);
 
   try {
     app.parse(argc, argv);

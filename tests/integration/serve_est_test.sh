@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# `anchor serve` with an EST client made only of curl and openssl: cacerts, simpleenroll with a
+# one-time token (Basic password), the token refused the second time, bad requests refused while
+# the server keeps serving, OCSP over HTTP with `openssl ocsp -url`, /crl checked by openssl,
+# TLS 1.2 refused by default, and a clean exit on SIGTERM.
+source "$(dirname "$0")/lib.sh"
+
+anchor init --name online -q
+"$ANCHOR" serve --listen 127.0.0.1:0 >serve.log 2>&1 &  # the binary itself, so $! is its PID
+SERVE_PID=$!
+PIDS+=($SERVE_PID)
+for _ in $(seq 1 100); do grep -q "listening on" serve.log && break; sleep 0.1; done
+PORT=$(sed -n 's/.*listening on https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' serve.log)
+[ -n "$PORT" ] || { cat serve.log; fail "anchor serve did not start"; }
+BASE="https://localhost:$PORT"
+CURL=(curl -sS --max-time 10 --resolve "localhost:$PORT:127.0.0.1" --cacert "$ANCHOR_HOME/root.crt")
+
+# cacerts: the chain, as certs-only PKCS#7 in base64.
+"${CURL[@]}" "$BASE/.well-known/est/cacerts" | base64 -d > cacerts.p7
+openssl pkcs7 -inform DER -in cacerts.p7 -print_certs -noout | grep -q "online Root CA" \
+  || fail "cacerts does not hold the root"
+pass "GET cacerts parsed by openssl pkcs7"
+
+# simpleenroll: the device makes its key and CSR with openssl, posts it with curl.
+token=$(anchor token create --cn sensor-1 -q)
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout dev.key \
+  -subj /CN=sensor-1 -outform DER -out dev.csr.der 2>/dev/null
+base64 dev.csr.der > dev.csr.b64
+enroll() {  # enroll TOKEN [curl args...]: prints the HTTP status, body in enroll.out
+  local t=$1; shift
+  "${CURL[@]}" -o enroll.out -w '%{http_code}' -u "device:$t" -H "Content-Type: application/pkcs10" \
+    --data-binary @dev.csr.b64 "$@" "$BASE/.well-known/est/simpleenroll"
+}
+[ "$(enroll "$token")" = 200 ] || { cat enroll.out; fail "enrollment refused"; }
+base64 -d enroll.out | openssl pkcs7 -inform DER -print_certs -out dev.crt
+openssl verify -x509_strict -purpose sslclient -CAfile "$ANCHOR_HOME/root.crt" \
+  -untrusted "$ANCHOR_HOME/intermediate.crt" dev.crt >/dev/null || fail "enrolled certificate"
+[ "$(openssl x509 -in dev.crt -noout -pubkey)" = "$(openssl pkey -in dev.key -pubout)" ] \
+  || fail "the certificate is not for the device's key"
+pass "simpleenroll with curl + openssl: certificate verified, key never sent"
+
+[ "$(enroll "$token")" = 401 ] || fail "a used token must give 401"
+[ "$(enroll anc_0000)" = 401 ] || fail "an unknown token must give 401"
+[ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' -u "x:$token" -H "Content-Type: application/pkcs10" \
+     --data-binary "not base64!" "$BASE/.well-known/est/simpleenroll")" = 400 ] || fail "bad base64"
+[ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' -u "x:$token" -H "Content-Type: text/plain" \
+     --data-binary @dev.csr.b64 "$BASE/.well-known/est/simpleenroll")" = 415 ] || fail "content type"
+head -c 70000 /dev/zero | base64 > big.b64
+[ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' -u "x:$token" -H "Content-Type: application/pkcs10" \
+     --data-binary @big.b64 "$BASE/.well-known/est/simpleenroll")" = 413 ] || fail "oversized body"
+[ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$BASE/healthz")" = 200 ] || fail "server stopped serving"
+pass "used/unknown token 401, bad base64 400, wrong type 415, oversized 413; still serving"
+
+expect_fail "a TLS 1.2 client when 1.3 is required" \
+  curl -sS --max-time 10 --tlsv1.2 --tls-max 1.2 --resolve "localhost:$PORT:127.0.0.1" \
+  --cacert "$ANCHOR_HOME/root.crt" "$BASE/healthz"
+
+# OCSP over HTTP, then revocation seen by OCSP and by the served CRL.
+openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -cert dev.crt -url "http://127.0.0.1:1/" \
+  -reqout req.der >/dev/null 2>&1 || true
+"${CURL[@]}" -H "Content-Type: application/ocsp-request" --data-binary @req.der "$BASE/ocsp" -o resp.der
+openssl ocsp -reqin req.der -respin resp.der -CAfile "$ANCHOR_HOME/root.crt" -resp_text 2>&1 \
+  | grep -q "Cert Status: good" || fail "OCSP over HTTP: expected good"
+anchor revoke --cert dev.crt --reason keyCompromise -q
+"${CURL[@]}" -H "Content-Type: application/ocsp-request" --data-binary @req.der "$BASE/ocsp" -o resp.der
+openssl ocsp -reqin req.der -respin resp.der -CAfile "$ANCHOR_HOME/root.crt" -resp_text 2>&1 \
+  | grep -q "Cert Status: revoked" || fail "OCSP over HTTP: expected revoked"
+"${CURL[@]}" "$BASE/crl" -o served.crl
+cat "$ANCHOR_HOME/root.crt" "$ANCHOR_HOME/intermediate.crt" > cas.pem
+openssl crl -inform DER -in served.crl -out served.pem
+if openssl verify -crl_check -CAfile cas.pem -CRLfile served.pem dev.crt >/dev/null 2>&1; then
+  fail "the served CRL does not revoke dev.crt"
+fi
+pass "OCSP over HTTP good then revoked; served CRL revokes it"
+
+kill -TERM "$SERVE_PID"
+rc=0; wait "$SERVE_PID" || rc=$?
+[ $rc -eq 0 ] || { cat serve.log; fail "anchor serve exited $rc on SIGTERM"; }
+pass "SIGTERM: clean exit 0"
