@@ -128,7 +128,8 @@ Status Authority::IssueBatch(std::span<const IssueRequest> requests, size_t grou
   for (size_t i = 0; i < requests.size(); ++i) {
     auto p = Prepare(requests[i], now);
     if (!p) {
-      return p.error().Prefixed("request #" + std::to_string(i + 1));
+      return p.error().Prefixed(requests[i].label.empty() ? "request #" + std::to_string(i + 1)
+                                                           : requests[i].label);
     }
     prepared.push_back(std::move(p).value());
   }

@@ -33,6 +33,8 @@ struct IssueRequest {
   // token, when set, is a one-time enrollment token: it must be redeemable, it fixes the profile
   // and bounds the names, and it is consumed in the transaction that records the certificate.
   SecretBytes token;
+  // label names the request in errors (a file name); "request #N" when empty.
+  std::string label;
 };
 
 // Issued is a certificate that is recorded in the store, and the warnings of its issuance.
@@ -53,7 +55,7 @@ class Authority final {
   Result<Issued> Issue(const IssueRequest& request);
 
   // IssueBatch checks every request first and issues nothing if one fails (the error names its
-  // index). It then signs and records in groups of `group_size`, one transaction per group, and
+  // label, or its index). It then signs and records in groups of `group_size`, one transaction per group, and
   // calls `on_group` with each committed group, so files are written only for committed rows.
   using GroupCallback = std::function<Status(std::span<const Issued>, size_t first_index)>;
   Status IssueBatch(std::span<const IssueRequest> requests, size_t group_size,

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: issue_cmd.cc: `anchor issue`: key + CSR + sign in one step, for development.
+#include <unistd.h>
+
 #include "ca/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
@@ -44,8 +46,12 @@ void RegisterIssue(CLI::App& app, Context& ctx, Action& action) {
         ctx.Warn(w);
       }
       ANCHOR_TRY(ca::WritePrivateKeyFile(o->key, key, nullptr, /*exclusive=*/true));
-      ANCHOR_TRY(WriteFileAtomic(o->cert, issued.cert.ToPem() + home->intermediate().ToPem(),
-                                 kPublicFileMode, /*exclusive=*/true));
+      Status wrote = WriteFileAtomic(o->cert, issued.cert.ToPem() + home->intermediate().ToPem(),
+                                     kPublicFileMode, /*exclusive=*/true);
+      if (!wrote) {
+        ::unlink(o->key.c_str());  // a key without its certificate is of no use; leave neither
+        return wrote;
+      }
       ctx.Say("issued " + std::string(ca::ProfileName(profile)) + " certificate " +
               issued.cert.Subject() + " serial " + issued.cert.SerialHex());
       ctx.Say("  certificate: " + o->cert + "\n  key:         " + o->key);

@@ -72,7 +72,7 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
         if (!csr) {
           return csr.error().Prefixed(path);
         }
-        requests.push_back(ca::IssueRequest{std::move(csr).value(), profile, o->days, {}, {}});
+        requests.push_back(ca::IssueRequest{std::move(csr).value(), profile, o->days, {}, {}, path});
       }
       if (!o->out_dir.empty()) {
         ANCHOR_TRY(MakeDirectories(o->out_dir, 0755));
@@ -100,19 +100,7 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
         }
         return OkStatus();
       };
-      auto st = home->authority().IssueBatch(requests, kGroupSize, write_group);
-      if (!st) {
-        const std::string msg = st.error().message();
-        // Batch errors are "request #N: ..."; name the file instead.
-        if (msg.starts_with("request #")) {
-          const size_t index = std::stoul(msg.substr(9)) - 1;
-          if (index < o->csrs.size()) {
-            return Error(st.error().code(), o->csrs[index] + msg.substr(msg.find(':')),
-                         st.error().detail());
-          }
-        }
-        return st;
-      }
+      ANCHOR_TRY(home->authority().IssueBatch(requests, kGroupSize, write_group));
       if (o->csrs.size() > 1) {
         ctx.Say("signed " + std::to_string(done) + " certificates into " + o->out_dir);
       }

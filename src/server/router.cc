@@ -16,22 +16,25 @@ http::Response Text(int status, std::string body) {
 http::Response Router::Crl() {
   // Caller holds mu_. Regenerate only when a revocation happened since, or half the CRL's
   // validity has passed; otherwise every GET would sign a CRL and grow the audit log.
-  auto newer = authority_.RevocationsSince(crl_cursor_, 1000000);
-  if (!newer) {
-    return http::ErrorResponse(newer.error());
+  auto next = authority_.RevocationsSince(crl_cursor_, 1);  // one row: is anything new?
+  if (!next) {
+    return http::ErrorResponse(next.error());
   }
   const Clock::time_point now = clock_.Now();
-  const bool stale = !crl_ || !newer->empty() ||
+  const bool stale = !crl_ || !next->empty() ||
                      now > crl_->ThisUpdate() + (crl_->NextUpdate() - crl_->ThisUpdate()) / 2;
   if (stale) {
+    // Advance the cursor to the newest event before signing, so a revocation that lands while
+    // the CRL is built is seen by the next request.
+    for (auto batch = authority_.RevocationsSince(crl_cursor_, 1024); batch && !batch->empty();
+         batch = authority_.RevocationsSince(crl_cursor_, 1024)) {
+      crl_cursor_ = batch->back().seq;
+    }
     auto crl = authority_.BuildCrl();
     if (!crl) {
       return http::ErrorResponse(crl.error());
     }
     crl_ = std::move(crl).value();
-    if (!newer->empty()) {
-      crl_cursor_ = newer->back().seq;
-    }
   }
   const auto der = crl_->ToDer();
   return http::Response{200, "application/pkix-crl", {}, std::string(der.begin(), der.end())};
