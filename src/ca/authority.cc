@@ -55,7 +55,9 @@ Result<Authority::Prepared> Authority::Prepare(const IssueRequest& request,
   }
   Profile profile = request.profile;
   std::string token_hash;
-  if (!request.token.empty()) {
+  if (request.renewal_of) {
+    ANCHOR_ASSIGN_OR_RETURN(names, RenewalNames(*request.renewal_of, names, profile));
+  } else if (!request.token.empty()) {
     ANCHOR_ASSIGN_OR_RETURN(store::TokenRecord token, RedeemableToken(store_, request.token, now));
     ANCHOR_ASSIGN_OR_RETURN(profile, ParseProfile(token.profile));
     ANCHOR_ASSIGN_OR_RETURN(names, BindNames(token, names, config_));
@@ -66,6 +68,69 @@ Result<Authority::Prepared> Authority::Prepare(const IssueRequest& request,
                                                             request.days, intermediate_, now));
   decision.warnings.insert(decision.warnings.begin(), warnings.begin(), warnings.end());
   return Prepared{std::move(decision), key, profile, std::move(token_hash)};
+}
+
+Result<ClientIdentity> Authority::IdentifyClient(const crypto::Certificate& cert,
+                                                std::chrono::seconds grace) const {
+  const auto refuse = [&cert](const std::string& why) {
+    return Error(Code::kUnauthenticated, "client certificate " + cert.SerialHex() + " (" +
+                                             cert.Subject() + ") " + why);
+  };
+  if (cert.Issuer() != intermediate_.Subject() ||
+      !cert.VerifySignedBy(intermediate_.GetPublicKey())) {
+    return refuse("was not issued by this CA's intermediate");
+  }
+  auto record = store_.FindBySerial(cert.SerialHex());
+  if (!record) {
+    if (record.error().code() == Code::kNotFound) {
+      return refuse("is not in this CA's store");
+    }
+    return record.error();
+  }
+  if (record->fingerprint != cert.Sha256Fingerprint()) {
+    return refuse("does not match the certificate recorded under its serial");
+  }
+  if (record->revoked) {
+    return refuse("is revoked (" + std::string(crypto::ReasonName(record->revocation_reason)) +
+                  ")");
+  }
+  const Clock::time_point now = clock_.Now();
+  if (now < cert.NotBefore()) {
+    return refuse("is not valid yet");
+  }
+  if (now >= cert.NotAfter() + grace) {
+    return refuse("expired on " + Iso8601(cert.NotAfter()) +
+                  (grace.count() > 0 ? ", beyond the renewal grace period" : "") +
+                  "; enroll again with a token");
+  }
+  ANCHOR_ASSIGN_OR_RETURN(Profile profile, ParseProfile(record->profile));
+  return ClientIdentity{std::move(record).value(), profile};
+}
+
+Result<NameRequest> Authority::RenewalNames(const crypto::Certificate& old,
+                                            const NameRequest& asked,
+                                            Profile& profile) const {
+  const std::chrono::seconds grace(config_.server.renewal_grace_seconds);
+  ANCHOR_ASSIGN_OR_RETURN(ClientIdentity who, IdentifyClient(old, grace));
+  //= https://www.rfc-editor.org/rfc/rfc7030#section-4.2.2
+  //# the Subject field and SubjectAltName extension MUST be identical to the corresponding
+  //# fields in the certificate being renewed or rekeyed.
+  // A CSR made with only `-subj /CN=...` carries no SANs, and anchor adds SANs (the CN of a
+  // server, a device's URI), so the CSR may omit SANs but not ask for one the old one lacks.
+  const std::vector<crypto::GeneralName> old_sans = old.SubjectAltNames();
+  if (asked.common_name != old.CommonName()) {
+    return Error(Code::kPermissionDenied, "a renewal must ask for the same common name '" +
+                                              old.CommonName() + "', not '" +
+                                              asked.common_name + "'");
+  }
+  for (const crypto::GeneralName& san : asked.sans) {
+    if (std::find(old_sans.begin(), old_sans.end(), san) == old_sans.end()) {
+      return Error(Code::kPermissionDenied, "a renewal cannot add the name '" + san.ToString() +
+                                                "'; the certificate being renewed does not carry it");
+    }
+  }
+  profile = who.profile;
+  return NameRequest{old.CommonName(), old_sans};
 }
 
 store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert, Profile profile,
@@ -144,18 +209,7 @@ Status Authority::IssueBatch(std::span<const IssueRequest> requests, size_t grou
 }
 
 Result<store::RevocationEvent> Authority::Revoke(const std::string& serial, int reason) {
-  std::vector<uint8_t> bytes;
-  if (!HexDecode(serial, bytes) || bytes.size() > kMaxSerialOctets) {
-    return Error(Code::kInvalidArgument,
-                 "'" + serial + "' is not a serial number; give it in hex as `anchor list` shows");
-  }
-  // Normalise: strip leading zero octets so "00ab" and "ab" name the same certificate.
-  size_t skip = 0;
-  while (skip + 1 < bytes.size() && bytes[skip] == 0) {
-    ++skip;
-  }
-  const std::string normal =
-      HexEncode(std::span<const uint8_t>(bytes).subspan(skip));
+  ANCHOR_ASSIGN_OR_RETURN(const std::string normal, NormalizeSerial(serial));
   return store_.Revoke(normal, UnixSeconds(clock_.Now()), reason,
                        "reason=" + std::string(crypto::ReasonName(reason)));
 }

@@ -35,6 +35,17 @@ struct IssueRequest {
   SecretBytes token;
   // label names the request in errors (a file name); "request #N" when empty.
   std::string label;
+  // renewal_of, when set, is the certificate being renewed (EST simplereenroll), as presented by
+  // the client over mTLS: it must be a live credential of this CA (see `IdentifyClient`), the
+  // CSR must ask for its common name and no SAN it lacks, and the new certificate carries its
+  // names under its profile. `request.profile` and `request.names` are then ignored.
+  std::optional<crypto::Certificate> renewal_of;
+};
+
+// ClientIdentity is a client certificate recognised as one this CA issued and still honours.
+struct ClientIdentity {
+  store::CertificateRecord record;
+  Profile profile = Profile::kClient;
 };
 
 // Issued is a certificate that is recorded in the store, and the warnings of its issuance.
@@ -61,6 +72,13 @@ class Authority final {
   Status IssueBatch(std::span<const IssueRequest> requests, size_t group_size,
                     const GroupCallback& on_group);
 
+  // IdentifyClient accepts `cert` (a TLS client certificate) as a credential only if the
+  // intermediate signed it, the store holds it under the same fingerprint, it is not revoked, and
+  // it is valid now or expired less than `grace` ago. Anything else is kUnauthenticated saying
+  // what was wrong. TLS has already checked the chain; this checks what TLS cannot know.
+  Result<ClientIdentity> IdentifyClient(const crypto::Certificate& cert,
+                                        std::chrono::seconds grace = std::chrono::seconds(0)) const;
+
   // Revoke marks `serial` revoked with `reason` (a CRLReason code) and returns the event.
   Result<store::RevocationEvent> Revoke(const std::string& serial, int reason);
 
@@ -77,6 +95,7 @@ class Authority final {
   const crypto::Certificate& root() const { return root_; }
   const crypto::Certificate& intermediate() const { return intermediate_; }
   const CaConfig& config() const { return config_; }
+  const Clock& clock() const { return clock_; }
   // key is the intermediate's private key, for the responders that sign in its name (OCSP).
   const crypto::PrivateKey& key() const { return intermediate_key_; }
 
@@ -89,6 +108,9 @@ class Authority final {
   };
   Status CheckCaValidity(Clock::time_point now) const;
   Result<Prepared> Prepare(const IssueRequest& request, Clock::time_point now) const;
+  // RenewalNames checks a renewal's credential and names; it sets `profile` to the old one's.
+  Result<NameRequest> RenewalNames(const crypto::Certificate& old, const NameRequest& asked,
+                                   Profile& profile) const;
   Result<std::vector<Issued>> SignAndRecord(std::span<const Prepared> prepared);
   store::CertificateRecord ToRecord(const crypto::Certificate& cert, Profile profile,
                                     const std::string& token_hash) const;

@@ -92,9 +92,9 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
   const int server_days = config.PolicyFor(Profile::kServer).max_days;
   ANCHOR_TRY(IssueLocal(authority, options.key_type, Profile::kServer, server_names, server_days,
                         paths.server_crt, paths.server_key));
-  ANCHOR_TRY(IssueLocal(authority, options.key_type, Profile::kClient,
+  ANCHOR_TRY(IssueLocal(authority, options.key_type, Profile::kAdmin,
                         NameRequest{options.name + "-admin", {}},
-                        config.PolicyFor(Profile::kClient).max_days, paths.admin_crt,
+                        config.PolicyFor(Profile::kAdmin).max_days, paths.admin_crt,
                         paths.admin_key));
   return OkStatus();
 }

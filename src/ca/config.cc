@@ -116,6 +116,52 @@ Result<ProfilePolicy> ParsePolicy(const toml::table& t, ProfilePolicy base,
   return base;
 }
 
+// BoundedInt reads an integer key of [server] and checks it lies in [lo, hi].
+Result<int> BoundedInt(const toml::table& t, const std::string& key, int fallback, int lo, int hi,
+                       const std::string& origin) {
+  ANCHOR_ASSIGN_OR_RETURN(int64_t v, Scalar<int64_t>(toml::node_view<const toml::node>(t)[key],
+                                                     fallback, origin, "server." + key));
+  if (v < lo || v > hi) {
+    return BadKey(origin, "server." + key,
+                  "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  return static_cast<int>(v);
+}
+
+Result<ServerConfig> ParseServer(const toml::table& t, const std::string& origin) {
+  ANCHOR_TRY(CheckKnownKeys(t,
+                            {"threads", "max_connections", "max_body_kib", "header_timeout_seconds",
+                             "idle_timeout_seconds", "renewal_grace_seconds", "bootstrap_ca",
+                             "bootstrap_profile"},
+                            origin, "server."));
+  ServerConfig s;
+  ANCHOR_ASSIGN_OR_RETURN(s.threads, BoundedInt(t, "threads", s.threads, 0, 256, origin));
+  ANCHOR_ASSIGN_OR_RETURN(s.max_connections,
+                          BoundedInt(t, "max_connections", s.max_connections, 1, 1000000, origin));
+  ANCHOR_ASSIGN_OR_RETURN(s.max_body_kib,
+                          BoundedInt(t, "max_body_kib", s.max_body_kib, 1, 1024, origin));
+  ANCHOR_ASSIGN_OR_RETURN(s.header_timeout_seconds,
+                          BoundedInt(t, "header_timeout_seconds", s.header_timeout_seconds, 1,
+                                     600, origin));
+  ANCHOR_ASSIGN_OR_RETURN(s.idle_timeout_seconds,
+                          BoundedInt(t, "idle_timeout_seconds", s.idle_timeout_seconds, 1, 3600,
+                                     origin));
+  ANCHOR_ASSIGN_OR_RETURN(s.renewal_grace_seconds,
+                          BoundedInt(t, "renewal_grace_seconds", s.renewal_grace_seconds, 0,
+                                     90 * 86400, origin));
+  const toml::node_view<const toml::node> v(t);
+  ANCHOR_ASSIGN_OR_RETURN(s.bootstrap_ca, Scalar<std::string>(v["bootstrap_ca"], "", origin,
+                                                              "server.bootstrap_ca"));
+  ANCHOR_ASSIGN_OR_RETURN(s.bootstrap_profile,
+                          Scalar<std::string>(v["bootstrap_profile"], s.bootstrap_profile, origin,
+                                              "server.bootstrap_profile"));
+  auto profile = ParseProfile(s.bootstrap_profile);
+  if (!profile || *profile == Profile::kAdmin) {
+    return BadKey(origin, "server.bootstrap_profile", "must be server, client, device or peer");
+  }
+  return s;
+}
+
 std::string TomlList(const std::vector<std::string>& items) {
   std::string out = "[";
   for (size_t i = 0; i < items.size(); ++i) {
@@ -132,6 +178,7 @@ CaConfig CaConfig::Defaults() {
   c.profiles[Profile::kClient] = ProfilePolicy{365, 825, {}, {}, AllTypes(), false};
   c.profiles[Profile::kDevice] = ProfilePolicy{365, 825, {}, {}, AllTypes(), false};
   c.profiles[Profile::kPeer] = ProfilePolicy{90, 397, {}, {}, AllTypes(), false};
+  c.profiles[Profile::kAdmin] = ProfilePolicy{365, 825, {}, {}, AllTypes(), false};
   return c;
 }
 
@@ -150,7 +197,7 @@ Result<CaConfig> CaConfig::Parse(std::string_view text, const std::string& origi
                      std::string(e.description()));
   }
   CaConfig c = Defaults();
-  ANCHOR_TRY(CheckKnownKeys(root, {"ca", "device", "profiles"}, origin, ""));
+  ANCHOR_TRY(CheckKnownKeys(root, {"ca", "device", "profiles", "server"}, origin, ""));
   if (const toml::table* ca = root["ca"].as_table()) {
     ANCHOR_TRY(CheckKnownKeys(*ca, {"name", "public_url", "key_type", "crl_days"}, origin, "ca."));
     const toml::node_view<const toml::node> v(*ca);
@@ -187,6 +234,9 @@ Result<CaConfig> CaConfig::Parse(std::string_view text, const std::string& origi
       return BadKey(origin, "device.uri_template", "must contain {id}");
     }
   }
+  if (const toml::table* server = root["server"].as_table()) {
+    ANCHOR_ASSIGN_OR_RETURN(c.server, ParseServer(*server, origin));
+  }
   if (const toml::table* profiles = root["profiles"].as_table()) {
     for (const auto& [name, node] : *profiles) {
       auto profile = ParseProfile(name.str());
@@ -218,7 +268,20 @@ std::string CaConfig::ToToml() const {
       << "crl_days = " << crl_days << "\n\n"
       << "[device]\n"
       << "# The URI SAN of device certificates; {id} is the device id (the CN).\n"
-      << "uri_template = \"" << device_uri_template << "\"\n";
+      << "uri_template = \"" << device_uri_template << "\"\n\n"
+      << "[server]\n"
+      << "# Limits of `anchor serve`. threads = 0: one per core.\n"
+      << "threads = " << server.threads << "\n"
+      << "max_connections = " << server.max_connections << "\n"
+      << "max_body_kib = " << server.max_body_kib << "\n"
+      << "header_timeout_seconds = " << server.header_timeout_seconds << "\n"
+      << "idle_timeout_seconds = " << server.idle_timeout_seconds << "\n"
+      << "# simplereenroll renews an expired certificate only within this many seconds of expiry.\n"
+      << "renewal_grace_seconds = " << server.renewal_grace_seconds << "\n"
+      << "# A PEM file of factory CA certificates: a device holding a certificate from one may\n"
+      << "# enroll for its own CN without a token. Empty: none.\n"
+      << "bootstrap_ca = \"" << server.bootstrap_ca << "\"\n"
+      << "bootstrap_profile = \"" << server.bootstrap_profile << "\"\n";
   for (const auto& [profile, p] : profiles) {
     std::vector<std::string> types;
     for (const auto t : p.key_types) {

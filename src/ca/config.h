@@ -22,6 +22,20 @@ struct ProfilePolicy {
   bool allow_wildcards = false;
 };
 
+// ServerConfig is the [server] table: the limits and enrollment choices of `anchor serve`.
+struct ServerConfig {
+  int threads = 0;                 // 0: one per core
+  int max_connections = 1024;      // beyond this, new connections are closed at once
+  int max_body_kib = 64;           // request body limit
+  int header_timeout_seconds = 10; // to finish the TLS handshake and read a request's header
+  int idle_timeout_seconds = 60;   // between keep-alive requests
+  int renewal_grace_seconds = 0;   // how long after expiry simplereenroll still renews
+  // bootstrap_ca, when set, is a PEM file of factory CA certificates: a client certificate that
+  // chains to one may enroll once under `bootstrap_profile` for the CN its certificate carries.
+  std::string bootstrap_ca;
+  std::string bootstrap_profile = "device";
+};
+
 // CaConfig is the content of anchor.toml.
 struct CaConfig {
   std::string name = "anchor";
@@ -30,6 +44,7 @@ struct CaConfig {
   std::string device_uri_template = "urn:anchor:device:{id}";
   int crl_days = 7;
   std::map<Profile, ProfilePolicy> profiles;
+  ServerConfig server;
 
   // Defaults returns a configuration with sensible policy for every profile.
   static CaConfig Defaults();

@@ -44,6 +44,12 @@ Result<std::chrono::seconds> ParseDuration(std::string_view text) {
 Result<CreatedToken> CreateToken(const CaConfig& config, store::Store& store, Rng& rng,
                                  const Clock& clock, const NameRequest& names, Profile profile,
                                  std::chrono::seconds ttl) {
+  if (profile == Profile::kAdmin) {
+    // An admin certificate opens the admin API; it is issued offline (`anchor issue --profile
+    // admin`) by someone holding the CA key, never redeemed from a token over the network.
+    return Error(Code::kPermissionDenied,
+                 "tokens cannot be made for the admin profile; use `anchor issue --profile admin`");
+  }
   ANCHOR_TRY(IssuancePolicy(config).Admits(names, profile));
   std::vector<uint8_t> raw(kTokenBytes);
   ANCHOR_TRY(rng.Fill(raw));

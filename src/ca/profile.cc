@@ -10,12 +10,13 @@ std::string_view ProfileName(Profile p) {
     case Profile::kClient: return "client";
     case Profile::kDevice: return "device";
     case Profile::kPeer: return "peer";
+    case Profile::kAdmin: return "admin";
   }
   return "unknown";
 }
 
 std::vector<Profile> AllProfiles() {
-  return {Profile::kServer, Profile::kClient, Profile::kDevice, Profile::kPeer};
+  return {Profile::kServer, Profile::kClient, Profile::kDevice, Profile::kPeer, Profile::kAdmin};
 }
 
 Result<Profile> ParseProfile(std::string_view name) {
@@ -30,7 +31,7 @@ Result<Profile> ParseProfile(std::string_view name) {
                      "' cannot be issued from a CSR; CA certificates are made by `anchor init`");
   }
   return Error(Code::kInvalidArgument, "unknown profile '" + std::string(name) +
-                                           "'; use server, client, device or peer");
+                                           "'; use server, client, device, peer or admin");
 }
 
 std::vector<crypto::ExtKeyUsage> ProfileExtKeyUsage(Profile p) {
@@ -38,12 +39,13 @@ std::vector<crypto::ExtKeyUsage> ProfileExtKeyUsage(Profile p) {
   switch (p) {
     case Profile::kServer: return {ExtKeyUsage::kServerAuth};
     case Profile::kClient:
-    case Profile::kDevice: return {ExtKeyUsage::kClientAuth};
+    case Profile::kDevice:
+    case Profile::kAdmin: return {ExtKeyUsage::kClientAuth};
     case Profile::kPeer: return {ExtKeyUsage::kServerAuth, ExtKeyUsage::kClientAuth};
   }
   return {};
 }
 
-bool ProfileRequiresSan(Profile p) { return p != Profile::kClient; }
+bool ProfileRequiresSan(Profile p) { return p != Profile::kClient && p != Profile::kAdmin; }
 
 }  // namespace anchor::ca

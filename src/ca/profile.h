@@ -13,14 +13,17 @@ namespace anchor::ca {
 
 // Profile is a leaf profile. Root and intermediate certificates are made only by `anchor init`
 // (ca_templates.h), never from a CSR.
-enum class Profile { kServer, kClient, kDevice, kPeer };
+// kAdmin is a client certificate that the admin API accepts; it is never issued through a token
+// or EST enrollment.
+enum class Profile { kServer, kClient, kDevice, kPeer, kAdmin };
 
 std::string_view ProfileName(Profile p);
-// ParseProfile reads "server", "client", "device" or "peer".
+// ParseProfile reads "server", "client", "device", "peer" or "admin".
 Result<Profile> ParseProfile(std::string_view name);
 std::vector<Profile> AllProfiles();
 
-// ProfileExtKeyUsage is serverAuth for server, clientAuth for client and device, both for peer.
+// ProfileExtKeyUsage is serverAuth for server, clientAuth for client, device and admin, both for
+// peer.
 std::vector<crypto::ExtKeyUsage> ProfileExtKeyUsage(Profile p);
 // ProfileRequiresSan is true where a SAN is mandatory (server, peer, device).
 bool ProfileRequiresSan(Profile p);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -19,5 +21,9 @@ inline constexpr size_t kSerialOctets = 16;
 // encodes in at most 16 octets: 127 bits of entropy, far above the CA/B Forum's 64. Uniqueness
 // is enforced by the store's primary key; the caller retries on the (2^-127) collision.
 Result<std::vector<uint8_t>> NewSerial(Rng& rng);
+
+// NormalizeSerial reads a serial as a user types it (hex, either case, ':' allowed) and returns
+// the store's form: lower-case hex without leading zero octets, so "00:AB" and "ab" match.
+Result<std::string> NormalizeSerial(std::string_view text);
 
 }  // namespace anchor::ca

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "api/record_json.h"
 #include "cli/context.h"
 #include "cli/printers.h"
 
@@ -40,7 +41,7 @@ void RegisterList(CLI::App& app, Context& ctx, Action& action) {
       if (o->json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& r : records) {
-          out.push_back(RecordJson(r, filter.now));
+          out.push_back(api::RecordJson(r, filter.now));
         }
         std::cout << out.dump(2) << "\n";
         return OkStatus();
@@ -49,7 +50,7 @@ void RegisterList(CLI::App& app, Context& ctx, Action& action) {
                   "COMMON NAME");
       for (const auto& r : records) {
         std::printf("%-32s  %-7s  %-8s  %-20s  %s\n", r.serial.c_str(), r.profile.c_str(),
-                    RecordState(r, filter.now).c_str(), Iso8601(FromUnixSeconds(r.not_after)).c_str(),
+                    api::RecordState(r, filter.now).c_str(), Iso8601(FromUnixSeconds(r.not_after)).c_str(),
                     r.common_name.c_str());
       }
       ctx.Say(std::to_string(records.size()) + " certificate(s)");

@@ -24,7 +24,7 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action) {
     action = [&ctx, o]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(std::string request, ReadInput(o->request));
       ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
-      const ocsp::Responder responder(home->intermediate(), home->authority().key(), home->store(),
+      const ocsp::Responder responder(home->intermediate(), {home->intermediate(), home->authority().key()}, home->store(),
                                       ctx.clock());
       const std::vector<uint8_t> der = responder.Respond(crypto::AsBytes(request));
       ANCHOR_TRY(WriteOutput(o->out, std::string(der.begin(), der.end()), kPublicFileMode));

@@ -23,8 +23,5 @@ std::string FormatCrl(const crypto::Crl& crl);
 nlohmann::json CrlJson(const crypto::Crl& crl);
 std::string FormatPublicKey(const crypto::PublicKey& key);
 nlohmann::json PublicKeyJson(const crypto::PublicKey& key);
-nlohmann::json RecordJson(const store::CertificateRecord& record, int64_t now);
-// RecordState is "valid", "revoked" or "expired" at `now`.
-std::string RecordState(const store::CertificateRecord& record, int64_t now);
 
 }  // namespace anchor::cli

@@ -1,52 +1,104 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: serve_cmd.cc: `anchor serve`: the online CA over HTTPS (EST, OCSP, CRL).
+// File: serve_cmd.cc: `anchor serve`: the online CA over HTTPS (EST, OCSP, CRL, admin API).
 #include <cstdio>
 
 #include "cli/context.h"
+#include "core/file_io.h"
 #include "ocsp/responder.h"
 #include "server/https_server.h"
 #include "server/router.h"
 
 namespace anchor::cli {
+namespace {
+
+// ParseListen splits "ADDRESS:PORT" ("[::1]:8443" for IPv6).
+Status ParseListen(const std::string& listen, server::ServerOptions& opts) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return Error(Code::kInvalidArgument, "--listen wants ADDRESS:PORT, e.g. 127.0.0.1:8443");
+  }
+  opts.address = listen.substr(0, colon);
+  if (opts.address.size() > 2 && opts.address.front() == '[') {
+    opts.address = opts.address.substr(1, opts.address.size() - 2);
+  }
+  try {
+    const unsigned long port = std::stoul(listen.substr(colon + 1));
+    if (port > 65535) {
+      throw std::out_of_range("port");
+    }
+    opts.port = static_cast<uint16_t>(port);
+  } catch (const std::exception&) {
+    return Error(Code::kInvalidArgument, "--listen: '" + listen + "' has no valid port");
+  }
+  return OkStatus();
+}
+
+// LoadBootstrap reads the factory CAs named by [server] bootstrap_ca, if any.
+Result<est::Bootstrap> LoadBootstrap(const ca::CaConfig& config) {
+  est::Bootstrap bootstrap;
+  if (config.server.bootstrap_ca.empty()) {
+    return bootstrap;
+  }
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(config.server.bootstrap_ca));
+  auto roots = crypto::Certificate::ParseAll(pem);
+  if (!roots || roots->empty()) {
+    return Error(Code::kInvalidArgument, config.server.bootstrap_ca +
+                                             ": server.bootstrap_ca holds no PEM certificate");
+  }
+  bootstrap.roots = std::move(roots).value();
+  ANCHOR_ASSIGN_OR_RETURN(bootstrap.profile, ca::ParseProfile(config.server.bootstrap_profile));
+  return bootstrap;
+}
+
+}  // namespace
 
 void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
   struct Opts {
     std::string listen = "127.0.0.1:8443";
     std::string tls_min = "1.3";
+    int threads = -1;
   };
   auto o = std::make_shared<Opts>();
-  CLI::App* cmd = app.add_subcommand("serve", "serve EST enrollment, OCSP and the CRL over HTTPS");
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "serve EST enrollment, OCSP, the CRL, the revocation feed and the admin API");
   cmd->add_option("--listen", o->listen, "ADDRESS:PORT (default 127.0.0.1:8443; port 0: any)");
   cmd->add_option("--tls-min", o->tls_min, "1.3 (default) or 1.2")->check(CLI::IsMember({"1.2", "1.3"}));
+  cmd->add_option("--threads", o->threads, "server threads (default: [server] threads, 0 = cores)")
+      ->check(CLI::Range(0, 256));
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
-      const size_t colon = o->listen.rfind(':');
-      if (colon == std::string::npos) {
-        return Error(Code::kInvalidArgument, "--listen wants ADDRESS:PORT, e.g. 127.0.0.1:8443");
-      }
       server::ServerOptions opts;
-      opts.address = o->listen.substr(0, colon);
-      if (opts.address.size() > 2 && opts.address.front() == '[') {
-        opts.address = opts.address.substr(1, opts.address.size() - 2);
-      }
-      try {
-        opts.port = static_cast<uint16_t>(std::stoul(o->listen.substr(colon + 1)));
-      } catch (const std::exception&) {
-        return Error(Code::kInvalidArgument, "--listen: '" + o->listen + "' has no valid port");
-      }
+      ANCHOR_TRY(ParseListen(o->listen, opts));
       ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      const ca::ServerConfig& limits = home->config().server;
+      ANCHOR_ASSIGN_OR_RETURN(est::Bootstrap bootstrap, LoadBootstrap(home->config()));
       opts.cert_chain_file = home->paths().server_crt;
       opts.key_file = home->paths().server_key;
       opts.client_ca_file = home->paths().root_crt;
+      opts.extra_client_ca_files = {home->paths().intermediate_crt};
+      if (!limits.bootstrap_ca.empty()) {
+        opts.extra_client_ca_files.push_back(limits.bootstrap_ca);
+      }
       opts.allow_tls12 = o->tls_min == "1.2";
-      const ocsp::Responder responder(home->intermediate(), home->authority().key(), home->store(),
-                                      ctx.clock());
-      server::Router router(home->authority(), responder, ctx.clock());
-      ANCHOR_ASSIGN_OR_RETURN(auto https, server::HttpsServer::Create(opts, [&router](const http::Request& r) {
-                                return router.Dispatch(r);
-                              }));
-      std::printf("anchor serve: listening on https://%s:%u (TLS >= %s)\n", opts.address.c_str(),
-                  static_cast<unsigned>(https->port()), o->tls_min.c_str());
+      opts.max_body_bytes = static_cast<size_t>(limits.max_body_kib) * 1024;
+      opts.header_timeout = std::chrono::seconds(limits.header_timeout_seconds);
+      opts.idle_timeout = std::chrono::seconds(limits.idle_timeout_seconds);
+      opts.threads = o->threads >= 0 ? o->threads : limits.threads;
+      opts.max_connections = limits.max_connections;
+      api::Metrics metrics;
+      opts.metrics = &metrics;
+      const ocsp::Responder responder(home->intermediate(),
+                                      {home->intermediate(), home->authority().key()},
+                                      home->store(), ctx.clock());
+      server::Router router(home->authority(), home->store(), responder, ctx.rng(), metrics,
+                            std::move(bootstrap));
+      ANCHOR_ASSIGN_OR_RETURN(
+          auto https, server::HttpsServer::Create(opts, [&router](const http::Request& r) {
+            return router.Dispatch(r);
+          }));
+      std::printf("anchor serve: listening on https://%s:%u (TLS >= %s, %zu threads)\n",
+                  opts.address.c_str(), static_cast<unsigned>(https->port()), o->tls_min.c_str(),
+                  https->threads());
       std::fflush(stdout);
       https->Run();
       ctx.Say("anchor serve: stopped");

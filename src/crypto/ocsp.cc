@@ -62,6 +62,14 @@ bool OcspRequest::IssuedBy(size_t i, const Certificate& issuer) const {
   return same;
 }
 
+std::vector<uint8_t> OcspRequest::CertIdDer(size_t i) const {
+  return internal::I2d(::i2d_OCSP_CERTID, EntryId(req_.get(), i));
+}
+
+bool OcspRequest::HasNonce() const {
+  return ::OCSP_REQUEST_get_ext_by_NID(req_.get(), NID_id_pkix_OCSP_Nonce, -1) >= 0;
+}
+
 Result<std::vector<uint8_t>> SignOcspResponse(const OcspRequest& request,
                                               const std::vector<OcspCertStatus>& statuses,
                                               const Certificate& signer, const PrivateKey& key,

@@ -29,6 +29,11 @@ class OcspRequest final {
   std::vector<uint8_t> SerialAt(size_t i) const;
   // IssuedBy tells whether entry `i` names `issuer` (name and key hash, in its hash algorithm).
   bool IssuedBy(size_t i, const Certificate& issuer) const;
+  // CertIdDer is entry `i`'s CertID, DER: equal requests for one certificate have equal bytes.
+  std::vector<uint8_t> CertIdDer(size_t i) const;
+  // HasNonce is true when the request carries a nonce extension (RFC 6960 4.4.1); its response
+  // must then be signed afresh.
+  bool HasNonce() const;
 
   OCSP_REQUEST* Native() const { return req_.get(); }  // borrowed
 

@@ -33,4 +33,18 @@ Result<SecretBytes> TokenFromRequest(const http::Request& request) {
   return missing;
 }
 
+Result<std::vector<crypto::Certificate>> PeerChain(const http::Request& request) {
+  if (request.peer_chain.empty()) {
+    return Error(Code::kUnauthenticated,
+                 "no client certificate: connect with the certificate this request is about "
+                 "(curl --cert/--key)");
+  }
+  std::vector<crypto::Certificate> chain;
+  for (const auto& der : request.peer_chain) {
+    ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::Certificate::FromDer(der));
+    chain.push_back(std::move(cert));
+  }
+  return chain;
+}
+
 }  // namespace anchor::est

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/secret_bytes.h"
+#include "crypto/certificate.h"
 #include "http/http_message.h"
 
 namespace anchor::est {
@@ -12,5 +13,9 @@ namespace anchor::est {
 // "Authorization: Basic base64(user:TOKEN)" (any user name), as EST clients such as curl send
 // it. No Authorization header, or one of another scheme, is kUnauthenticated.
 Result<SecretBytes> TokenFromRequest(const http::Request& request);
+
+// PeerChain parses the client certificate chain TLS verified (leaf first). No certificate is
+// kUnauthenticated: "present your current certificate".
+Result<std::vector<crypto::Certificate>> PeerChain(const http::Request& request);
 
 }  // namespace anchor::est

@@ -5,6 +5,7 @@
 #include "core/text.h"
 #include "crypto/base64.h"
 #include "crypto/pkcs7.h"
+#include "crypto/chain_verifier.h"
 #include "est/credentials.h"
 
 namespace anchor::est {
@@ -43,33 +44,95 @@ http::Response EstService::CaCerts() const {
   return CertsOnly({authority_.intermediate(), authority_.root()});
 }
 
-http::Response EstService::SimpleEnroll(const http::Request& request) {
+// ReadCsr checks the transport-level shape of an enrollment body and decodes its CSR.
+Result<crypto::Csr> ReadCsr(const http::Request& request, http::Response& refusal) {
   if (request.body.size() > kMaxBodyBytes) {
-    return Plain(413, "the request body is larger than 64 KiB");
+    refusal = Plain(413, "the request body is larger than 64 KiB");
+    return Error(Code::kInvalidArgument, "too large");
   }
   if (!IsPkcs10(request.Header("Content-Type"))) {
-    return Plain(415, "send the CSR as Content-Type: application/pkcs10 (base64 DER PKCS#10)");
+    refusal = Plain(415, "send the CSR as Content-Type: application/pkcs10 (base64 DER PKCS#10)");
+    return Error(Code::kInvalidArgument, "content type");
+  }
+  auto der = crypto::Base64Decode(request.body);
+  if (!der) {
+    refusal = http::ErrorResponse(der.error());
+    return der.error();
+  }
+  auto csr = crypto::Csr::FromDer(*der);
+  if (!csr) {
+    refusal = Plain(400, "the body is not a DER PKCS#10 certificate request");
+    return csr.error();
+  }
+  return csr;
+}
+
+http::Response EstService::Enroll(const ca::IssueRequest& issue) {
+  auto issued = authority_.Issue(issue);
+  if (!issued) {
+    return http::ErrorResponse(issued.error());
+  }
+  return CertsOnly({issued->cert});
+}
+
+Result<ca::IssueRequest> EstService::BootstrapRequest(const http::Request& request,
+                                                      crypto::Csr csr) const {
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain, PeerChain(request));
+  crypto::VerifyOptions verify;
+  verify.trusted = bootstrap_.roots;
+  verify.untrusted.assign(chain.begin() + 1, chain.end());
+  verify.purpose = crypto::Purpose::kClient;
+  verify.at = authority_.clock().Now();
+  if (auto ok = crypto::VerifyChain(chain.front(), verify); !ok) {
+    return Error(Code::kUnauthenticated,
+                 "the client certificate is not a valid factory certificate: " +
+                     ok.error().message());
+  }
+  // The factory certificate names the device; the device may ask for that name only.
+  if (csr.CommonName() != chain.front().CommonName()) {
+    return Error(Code::kPermissionDenied, "a factory certificate for '" +
+                                              chain.front().CommonName() +
+                                              "' may enroll only that common name, not '" +
+                                              csr.CommonName() + "'");
+  }
+  ca::IssueRequest issue{std::move(csr), bootstrap_.profile};
+  issue.label = "bootstrap " + chain.front().Subject();
+  return issue;
+}
+
+http::Response EstService::SimpleEnroll(const http::Request& request) {
+  http::Response refusal;
+  auto csr = ReadCsr(request, refusal);
+  if (!csr) {
+    return refusal;
+  }
+  const bool has_token = !request.Header("Authorization").empty();
+  if (!has_token && !bootstrap_.roots.empty() && !request.peer_chain.empty()) {
+    auto issue = BootstrapRequest(request, std::move(csr).value());
+    return issue ? Enroll(std::move(issue).value()) : http::ErrorResponse(issue.error());
   }
   auto token = TokenFromRequest(request);
   if (!token) {
     return http::ErrorResponse(token.error());
   }
-  auto der = crypto::Base64Decode(request.body);
-  if (!der) {
-    return http::ErrorResponse(der.error());
-  }
-  auto csr = crypto::Csr::FromDer(*der);
-  if (!csr) {
-    return Plain(400, "the body is not a DER PKCS#10 certificate request");
-  }
   // The token fixes the profile; Authority checks proof of possession before the token.
-  auto issued = authority_.Issue(ca::IssueRequest{std::move(csr).value(), ca::Profile::kClient,
-                                                  std::nullopt, std::nullopt,
-                                                  std::move(token).value()});
-  if (!issued) {
-    return http::ErrorResponse(issued.error());
+  return Enroll(ca::IssueRequest{std::move(csr).value(), ca::Profile::kClient,
+                                          std::nullopt, std::nullopt, std::move(token).value()});
+}
+
+http::Response EstService::SimpleReenroll(const http::Request& request) {
+  http::Response refusal;
+  auto csr = ReadCsr(request, refusal);
+  if (!csr) {
+    return refusal;
   }
-  return CertsOnly({issued->cert});
+  auto chain = PeerChain(request);
+  if (!chain) {
+    return http::ErrorResponse(chain.error());
+  }
+  ca::IssueRequest issue{std::move(csr).value()};
+  issue.renewal_of = chain->front();
+  return Enroll(std::move(issue));
 }
 
 http::Response EstService::CsrAttrs() const { return http::Response{204, "text/plain", {}, ""}; }

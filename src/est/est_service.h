@@ -12,24 +12,45 @@ inline constexpr size_t kMaxBodyBytes = 64 * 1024;
 
 // EstService answers EST requests with `authority`, which it borrows and which must outlive it.
 // Authority is single-threaded, so the caller serialises calls.
+// Bootstrap lets devices holding a factory (manufacturer) certificate enroll without a token: a
+// client certificate chaining to one of `roots` may ask for its own CN under `profile`.
+struct Bootstrap {
+  std::vector<crypto::Certificate> roots;  // empty: bootstrap enrollment is off
+  ca::Profile profile = ca::Profile::kDevice;
+};
+
 class EstService final {
  public:
   explicit EstService(ca::Authority& authority) : authority_(authority) {}
+  EstService(ca::Authority& authority, Bootstrap bootstrap)
+      : authority_(authority), bootstrap_(std::move(bootstrap)) {}
 
   // CaCerts is GET cacerts: the intermediate and the root, certs-only PKCS#7, base64.
   http::Response CaCerts() const;
 
-  // SimpleEnroll is POST simpleenroll with a one-time token. Answers: 200 with the issued
-  // certificate (certs-only PKCS#7, base64); 400 malformed body or CSR (bad base64, not a CSR,
-  // bad signature); 401 no, unknown, used or expired token; 403 names or key the token or policy
-  // refuse; 413 too large; 415 not application/pkcs10. The token is consumed only with success.
+  // SimpleEnroll is POST simpleenroll with a one-time token, or else with a factory client
+  // certificate when a bootstrap CA is configured. Answers: 200 with the issued certificate
+  // (certs-only PKCS#7, base64); 400 malformed body or CSR (bad base64, not a CSR, bad
+  // signature); 401 no, unknown, used or expired token, or a factory certificate that does not
+  // verify; 403 names or key the token or policy refuse; 413 too large; 415 not
+  // application/pkcs10. The token is consumed only with success.
   http::Response SimpleEnroll(const http::Request& request);
+
+  // SimpleReenroll is POST simplereenroll, authenticated by the client certificate being renewed
+  // (RFC 7030 4.2.2): it must be this CA's, unrevoked, unexpired (or within the configured grace
+  // period); the CSR must ask for the same subject and no new name; a new key is allowed.
+  // Answers as SimpleEnroll; a missing, revoked or expired certificate is 401.
+  http::Response SimpleReenroll(const http::Request& request);
 
   // CsrAttrs is GET csrattrs: 204, anchor asks for nothing beyond a CN (RFC 7030 4.5.2 allows it).
   http::Response CsrAttrs() const;
 
  private:
+  http::Response Enroll(const ca::IssueRequest& issue);
+  Result<ca::IssueRequest> BootstrapRequest(const http::Request& request, crypto::Csr csr) const;
+
   ca::Authority& authority_;
+  Bootstrap bootstrap_;
 };
 
 }  // namespace anchor::est

@@ -2,6 +2,8 @@
 // File: http_message.cc: header lookup and the code-to-status mapping.
 #include "http/http_message.h"
 
+#include <charconv>
+
 #include "core/text.h"
 
 namespace anchor::http {
@@ -13,6 +15,67 @@ bool CaseInsensitiveLess::operator()(const std::string& a, const std::string& b)
 std::string Request::Header(const std::string& name) const {
   const auto it = headers.find(name);
   return it == headers.end() ? "" : it->second;
+}
+
+namespace {
+
+int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string Request::Path() const { return target.substr(0, target.find('?')); }
+
+std::optional<std::string> Request::Query(std::string_view name) const {
+  const size_t q = target.find('?');
+  if (q == std::string::npos) {
+    return std::nullopt;
+  }
+  std::string_view rest = std::string_view(target).substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      return PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%') {
+      const int hi = i + 2 < text.size() ? HexDigitValue(text[i + 1]) : -1;
+      const int lo = i + 2 < text.size() ? HexDigitValue(text[i + 2]) : -1;
+      if (hi < 0 || lo < 0) {
+        return std::nullopt;
+      }
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (text[i] == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+std::optional<int64_t> ParseCount(std::string_view text) {
+  int64_t v = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
+    return std::nullopt;
+  }
+  return v;
 }
 
 int StatusFor(Code code) {

@@ -2,7 +2,9 @@
 // File: http_message.h: plain HTTP request/response values for the protocol handlers.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,10 +25,22 @@ struct Request {
   std::string target;
   std::map<std::string, std::string, CaseInsensitiveLess> headers;
   std::string body;
+  // peer_chain is the client's certificate chain as TLS verified it (DER, leaf first); empty
+  // when the client sent no certificate. Handlers that accept a certificate as a credential
+  // check it further (issuer, revocation) themselves.
+  std::vector<std::vector<uint8_t>> peer_chain;
 
   // Header returns the value of `name`, or "" when absent.
   std::string Header(const std::string& name) const;
+  // Path is the target without its query string.
+  std::string Path() const;
+  // Query returns the percent-decoded value of query parameter `name`, or nullopt when absent.
+  std::optional<std::string> Query(std::string_view name) const;
 };
+
+// PercentDecode decodes %XX escapes and '+' (as a space when `plus_is_space`); nullopt for a
+// malformed escape.
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 
 // Response is what a handler returns; server/ writes it.
 struct Response {
@@ -35,6 +49,9 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 };
+
+// ParseCount reads a query parameter that must be a non-negative decimal integer, all of it.
+std::optional<int64_t> ParseCount(std::string_view text);
 
 // StatusFor maps an error code to its HTTP status (STYLE.md 4.2): the one place this happens.
 int StatusFor(Code code);

@@ -14,9 +14,69 @@ std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) co
     //# malformedRequest (1), -- Illegal confirmation request
     return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
   }
+  if (request->HasNonce() || request->Count() != 1 || !request->IssuedBy(0, issuer_)) {
+    return Sign(*request);
+  }
+  const std::vector<uint8_t> id = request->CertIdDer(0);
+  const std::string key(id.begin(), id.end());
+  if (auto hit = FromCache(key)) {
+    return std::move(hit).value();
+  }
+  auto cursor = LatestRevocation();  // read before the status, so a later revocation is seen
+  std::vector<uint8_t> der = Sign(*request);
+  if (cursor) {
+    std::lock_guard lock(mu_);
+    if (cache_.size() >= kCacheEntries) {
+      cache_.clear();
+    }
+    cache_[key] = Cached{der, clock_.Now() + validity_ / 2, *cursor};
+  }
+  return der;
+}
+
+Result<int64_t> Responder::LatestRevocation() const {
+  int64_t cursor;
+  {
+    std::lock_guard lock(mu_);
+    cursor = known_cursor_;
+  }
+  for (;;) {
+    ANCHOR_ASSIGN_OR_RETURN(auto events, store_.RevocationsSince(cursor, 256));
+    if (events.empty()) {
+      break;
+    }
+    cursor = events.back().seq;
+  }
+  std::lock_guard lock(mu_);
+  known_cursor_ = std::max(known_cursor_, cursor);
+  return known_cursor_;
+}
+
+std::optional<std::vector<uint8_t>> Responder::FromCache(const std::string& key) const {
+  Cached entry;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = cache_.find(key);
+    if (it == cache_.end()) {
+      return std::nullopt;
+    }
+    entry = it->second;
+  }
+  if (clock_.Now() >= entry.refresh_after) {
+    return std::nullopt;
+  }
+  // Any revocation since it was signed may concern this certificate: one indexed row tells.
+  auto newer = store_.RevocationsSince(entry.revocation_cursor, 1);
+  if (!newer || !newer->empty()) {
+    return std::nullopt;
+  }
+  return std::move(entry.der);
+}
+
+std::vector<uint8_t> Responder::Sign(const crypto::OcspRequest& request) const {
   std::vector<crypto::OcspCertStatus> statuses;
-  for (size_t i = 0; i < request->Count(); ++i) {
-    if (!request->IssuedBy(i, issuer_)) {
+  for (size_t i = 0; i < request.Count(); ++i) {
+    if (!request.IssuedBy(i, issuer_)) {
       //= https://www.rfc-editor.org/rfc/rfc5019#section-2.2.3
       //# The response "unauthorized" is returned in cases where the client is not authorized to
       //# make this query to this server or the server is not capable of responding
@@ -26,7 +86,7 @@ std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) co
       return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_UNAUTHORIZED);
     }
     crypto::OcspCertStatus st;  // unknown: our issuer, but a serial we never issued
-    auto record = store_.FindBySerial(HexEncode(request->SerialAt(i)));
+    auto record = store_.FindBySerial(HexEncode(request.SerialAt(i)));
     if (!record && record.error().code() != Code::kNotFound) {
       return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_INTERNALERROR);
     }
@@ -39,7 +99,8 @@ std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) co
     statuses.push_back(st);
   }
   const Clock::time_point now = clock_.Now();
-  auto response = crypto::SignOcspResponse(*request, statuses, issuer_, key_, now, now + validity_);
+  auto response = crypto::SignOcspResponse(request, statuses, signer_.cert, signer_.key, now,
+                                           now + validity_);
   if (!response) {
     return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_INTERNALERROR);
   }

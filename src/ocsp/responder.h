@@ -4,24 +4,40 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
 #include <span>
 #include <vector>
 
 #include "core/clock.h"
 #include "crypto/certificate.h"
 #include "crypto/key.h"
+#include "crypto/ocsp.h"
 #include "store/store.h"
 
 namespace anchor::ocsp {
 
-// Responder answers for the certificates `issuer` issued, from the store, signing with `key`
-// (the issuer's own key: a CA-designated responder is a later step). It borrows everything it
-// is given, which must outlive it. Safe to call from several threads (the store serialises).
+// Signer is who signs the responses: the issuing CA itself, or a delegated OCSP signer that the
+// issuer certified with id-kp-OCSPSigning (RFC 6960 4.2.2.2).
+struct Signer {
+  const crypto::Certificate& cert;
+  const crypto::PrivateKey& key;
+};
+
+// Responder answers for the certificates `issuer` issued, from the store, signed by `signer`.
+// It borrows everything it is given, which must outlive it. Safe to call from several threads.
+//
+// Requests without a nonce for one certificate (the RFC 5019 profile that browsers, nginx
+// stapling and GET requests use) are answered from a cache: a response is reused until half its
+// validity has passed or a revocation has been recorded since it was signed (one indexed query
+// per request), so a status change is never hidden by the cache.
 class Responder final {
  public:
-  Responder(const crypto::Certificate& issuer, const crypto::PrivateKey& key, store::Store& store,
+  Responder(const crypto::Certificate& issuer, Signer signer, store::Store& store,
             const Clock& clock, std::chrono::seconds validity = std::chrono::hours(1))
-      : issuer_(issuer), key_(key), store_(store), clock_(clock), validity_(validity) {}
+      : issuer_(issuer), signer_(signer), store_(store), clock_(clock), validity_(validity) {}
 
   // Respond always returns a DER OCSPResponse: "successful" with one SingleResponse per request
   // entry (good, revoked with time and reason, or unknown for a serial of ours that was never
@@ -30,11 +46,26 @@ class Responder final {
   std::vector<uint8_t> Respond(std::span<const uint8_t> request_der) const;
 
  private:
+  struct Cached {
+    std::vector<uint8_t> der;
+    Clock::time_point refresh_after;
+    int64_t revocation_cursor;  // the newest revocation when it was signed
+  };
+  // kCacheEntries bounds the cache; when full it is emptied (simple, and refills at signing rate).
+  static constexpr size_t kCacheEntries = 100000;
+
+  std::vector<uint8_t> Sign(const crypto::OcspRequest& request) const;
+  std::optional<std::vector<uint8_t>> FromCache(const std::string& key) const;
+  Result<int64_t> LatestRevocation() const;
+
   const crypto::Certificate& issuer_;
-  const crypto::PrivateKey& key_;
+  Signer signer_;
   store::Store& store_;
   const Clock& clock_;
   std::chrono::seconds validity_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, Cached> cache_;  // CertID DER -> response
+  mutable int64_t known_cursor_ = 0;  // revocations up to here have been seen
 };
 
 }  // namespace anchor::ocsp

@@ -11,6 +11,9 @@
 
 #include <array>
 #include <atomic>
+#include <thread>
+
+#include "crypto/certificate.h"
 
 namespace anchor::server {
 namespace {
@@ -51,10 +54,15 @@ bhttp::response<bhttp::string_body> ToBeast(const http::Response& in, unsigned v
 struct HttpsServer::Impl {
   ServerOptions options;
   Handler handler;
-  asio::io_context ioc{1};
   asio::ssl::context tls{asio::ssl::context::tls_server};
-  tcp::acceptor acceptor{ioc};
+  // One io_context per thread; the acceptor lives on the first and hands sockets round-robin.
+  // Declared after `tls` so that sessions, destroyed with their io_context, go first.
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  std::unique_ptr<tcp::acceptor> acceptor;
   std::atomic<int> in_flight{0};
+  std::atomic<int64_t> open{0};
+  api::Metrics fallback_metrics;  // when the caller passes none
+  api::Metrics* metrics = &fallback_metrics;
 
   Status ConfigureTls() {
     SSL_CTX* ctx = tls.native_handle();
@@ -69,12 +77,19 @@ struct HttpsServer::Impl {
     if (ec) {
       return Error(Code::kInvalidArgument, options.key_file + ": " + ec.message());
     }
-    tls.load_verify_file(options.client_ca_file, ec);
-    if (ec) {
-      return Error(Code::kInvalidArgument, options.client_ca_file + ": " + ec.message());
+    std::vector<std::string> ca_files = {options.client_ca_file};
+    ca_files.insert(ca_files.end(), options.extra_client_ca_files.begin(),
+                    options.extra_client_ca_files.end());
+    for (const std::string& file : ca_files) {
+      tls.load_verify_file(file, ec);
+      if (ec) {
+        return Error(Code::kInvalidArgument, file + ": " + ec.message());
+      }
     }
     // Requested, not required: each endpoint decides whether it needs a client certificate.
     tls.set_verify_mode(asio::ssl::verify_peer);
+    // Clients reconnect often (renewal, the feed): resumption spares them a full handshake.
+    ::SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
     return OkStatus();
   }
 
@@ -85,13 +100,14 @@ struct HttpsServer::Impl {
       return Error(Code::kInvalidArgument, "'" + options.address + "' is not an IP address");
     }
     const tcp::endpoint endpoint{address, options.port};
-    acceptor.open(endpoint.protocol(), ec);
+    acceptor = std::make_unique<tcp::acceptor>(*iocs.front());
+    acceptor->open(endpoint.protocol(), ec);
     if (!ec) {
-      acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-      acceptor.bind(endpoint, ec);
+      acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+      acceptor->bind(endpoint, ec);
     }
     if (!ec) {
-      acceptor.listen(asio::socket_base::max_listen_connections, ec);
+      acceptor->listen(asio::socket_base::max_listen_connections, ec);
     }
     if (ec) {
       return Error(Code::kUnavailable,
@@ -101,13 +117,39 @@ struct HttpsServer::Impl {
     return OkStatus();
   }
 
+  // PeerChain is the client's chain as TLS verified it, DER, leaf first; empty without one.
+  static std::vector<std::vector<uint8_t>> PeerChain(SSL* ssl) {
+    std::vector<std::vector<uint8_t>> out;
+    STACK_OF(X509)* chain = ::SSL_get0_verified_chain(ssl);
+    for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
+      out.push_back(crypto::Certificate::Borrow(sk_X509_value(chain, i)).ToDer());
+    }
+    return out;
+  }
+
+  asio::awaitable<void> DrainAfter413(beast::ssl_stream<beast::tcp_stream>& stream) {
+    // Closing with unread request bytes makes the kernel send a reset, and the client would
+    // lose the 413. Read and drop what it is still sending, bounded in bytes and time.
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    std::array<char, 16384> sink;
+    for (size_t drained = 0; drained < (1u << 20);) {
+      auto [drain_ec, got] = co_await stream.async_read_some(asio::buffer(sink), kNoThrow);
+      if (drain_ec) {
+        break;
+      }
+      drained += got;
+    }
+  }
+
   asio::awaitable<void> Session(tcp::socket socket) {
     beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls);
     beast::get_lowest_layer(stream).expires_after(options.header_timeout);
     auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
     if (hs_ec) {
+      metrics->tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
       co_return;  // a failed handshake costs this connection only
     }
+    const std::vector<std::vector<uint8_t>> peer_chain = PeerChain(stream.native_handle());
     beast::flat_buffer buffer;
     for (bool first = true;; first = false) {
       beast::get_lowest_layer(stream).expires_after(first ? options.header_timeout
@@ -115,22 +157,14 @@ struct HttpsServer::Impl {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(options.max_body_bytes);
       parser.header_limit(16 * 1024);
+      // The header timeout covers the whole request once its first byte is due: a client that
+      // trickles bytes (slowloris) is cut off when the timer runs out, whatever it has sent.
       auto [read_ec, n] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
       if (read_ec == bhttp::error::body_limit) {
         auto res = ToBeast(http::Response{413, "text/plain", {}, "the request body is too large\n"},
                            11, false);
         co_await bhttp::async_write(stream, res, kNoThrow);
-        // Closing with unread request bytes makes the kernel send a reset, and the client would
-        // lose the 413. Read and drop what it is still sending, bounded in bytes and time.
-        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
-        std::array<char, 16384> sink;
-        for (size_t drained = 0; drained < (1u << 20);) {
-          auto [drain_ec, got] = co_await stream.async_read_some(asio::buffer(sink), kNoThrow);
-          if (drain_ec) {
-            break;
-          }
-          drained += got;
-        }
+        co_await DrainAfter413(stream);
         break;
       }
       if (read_ec) {
@@ -139,7 +173,9 @@ struct HttpsServer::Impl {
       beast::get_lowest_layer(stream).expires_after(options.header_timeout);
       ++in_flight;
       const auto& req = parser.get();
-      const http::Response response = handler(ToRequest(req));
+      http::Request request = ToRequest(req);
+      request.peer_chain = peer_chain;
+      const http::Response response = handler(request);
       auto res = ToBeast(response, req.version(), req.keep_alive());
       auto [write_ec, written] = co_await bhttp::async_write(stream, res, kNoThrow);
       --in_flight;
@@ -152,13 +188,27 @@ struct HttpsServer::Impl {
   }
 
   asio::awaitable<void> Accept() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+    for (size_t next = 0;; ++next) {
+      asio::io_context& ioc = *iocs[next % iocs.size()];
+      auto [ec, socket] = co_await acceptor->async_accept(ioc, kNoThrow);
       if (ec) {
-        co_return;  // closed on shutdown
+        if (ec == asio::error::operation_aborted || !acceptor->is_open()) {
+          co_return;  // closed on shutdown
+        }
+        continue;  // e.g. EMFILE: this connection is lost, the listener is not
       }
-      asio::co_spawn(ioc, Session(std::move(socket)), [](std::exception_ptr) {
+      if (open.load() >= options.max_connections) {
+        metrics->connections_refused.fetch_add(1, std::memory_order_relaxed);
+        boost::system::error_code ignored;
+        socket.close(ignored);  // over the limit: refuse at once rather than queue
+        continue;
+      }
+      ++open;
+      metrics->open_connections.fetch_add(1, std::memory_order_relaxed);
+      asio::co_spawn(ioc, Session(std::move(socket)), [this](std::exception_ptr) {
         // Exceptions stop at this boundary (STYLE.md 4.5): one session, never the server.
+        --open;
+        metrics->open_connections.fetch_sub(1, std::memory_order_relaxed);
       });
     }
   }
@@ -172,20 +222,33 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Create(const ServerOptions& op
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->handler = std::move(handler);
+  if (options.metrics != nullptr) {
+    impl->metrics = options.metrics;
+  }
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads) : cores;
+  for (size_t i = 0; i < threads; ++i) {
+    impl->iocs.push_back(std::make_unique<asio::io_context>(1));
+  }
   ANCHOR_TRY(impl->ConfigureTls());
   ANCHOR_TRY(impl->Listen());
   return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
 }
 
-uint16_t HttpsServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+uint16_t HttpsServer::port() const { return impl_->acceptor->local_endpoint().port(); }
+
+size_t HttpsServer::threads() const { return impl_->iocs.size(); }
 
 void HttpsServer::Run() {
   Impl& s = *impl_;
-  asio::signal_set signals(s.ioc, SIGINT, SIGTERM);
-  asio::steady_timer drain(s.ioc);
+  asio::io_context& main = *s.iocs.front();
+  asio::signal_set signals(main, SIGINT, SIGTERM);
+  asio::steady_timer drain(main);
   std::function<void()> wait_for_drain = [&] {
     if (s.in_flight == 0) {
-      s.ioc.stop();
+      for (auto& ioc : s.iocs) {
+        ioc->stop();
+      }
       return;
     }
     drain.expires_after(std::chrono::milliseconds(20));
@@ -194,12 +257,24 @@ void HttpsServer::Run() {
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (!ec) {
       boost::system::error_code ignored;
-      s.acceptor.close(ignored);
+      s.acceptor->close(ignored);
       wait_for_drain();
     }
   });
-  asio::co_spawn(s.ioc, s.Accept(), asio::detached);
-  s.ioc.run();
+  asio::co_spawn(main, s.Accept(), asio::detached);
+  std::vector<std::thread> workers;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (size_t i = 1; i < s.iocs.size(); ++i) {
+    guards.push_back(asio::make_work_guard(*s.iocs[i]));
+    workers.emplace_back([ioc = s.iocs[i].get()] { ioc->run(); });
+  }
+  main.run();
+  for (auto& ioc : s.iocs) {
+    ioc->stop();
+  }
+  for (std::thread& t : workers) {
+    t.join();
+  }
 }
 
 }  // namespace anchor::server

@@ -7,8 +7,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
+#include "api/metrics.h"
 #include "http/http_message.h"
 
 namespace anchor::server {
@@ -21,15 +23,22 @@ struct ServerOptions {
   std::string cert_chain_file;
   std::string key_file;
   std::string client_ca_file;
+  // extra_client_ca_files are further PEM files of certificates that client chains may use: the
+  // issuing intermediate (so a client sending only its leaf verifies), factory CAs.
+  std::vector<std::string> extra_client_ca_files;
   bool allow_tls12 = false;
   size_t max_body_bytes = 64 * 1024;
   std::chrono::seconds header_timeout{10};
   std::chrono::seconds idle_timeout{60};
+  int threads = 0;  // io_context threads; 0: one per core
+  int max_connections = 1024;
+  api::Metrics* metrics = nullptr;  // optional: connection and handshake counters
 };
 
 using Handler = std::function<http::Response(const http::Request&)>;
 
-// HttpsServer serves `handler` over HTTPS/1.1 with keep-alive on one thread.
+// HttpsServer serves `handler` over HTTPS/1.1 with keep-alive, one io_context per thread;
+// `handler` is called from all of them.
 class HttpsServer final {
  public:
   // Create loads the certificate, key and client CA and binds the listening socket; errors name
@@ -38,6 +47,7 @@ class HttpsServer final {
   ~HttpsServer();
 
   uint16_t port() const;
+  size_t threads() const;
   // Run serves until SIGINT or SIGTERM: then it stops accepting, lets requests in flight finish,
   // and returns.
   void Run();

@@ -2,6 +2,8 @@
 // File: router.cc: the routing table.
 #include "server/router.h"
 
+#include "api/revocation_feed.h"
+#include "crypto/base64.h"
 #include "crypto/pem.h"
 
 namespace anchor::server {
@@ -20,7 +22,7 @@ http::Response Router::Crl() {
   if (!next) {
     return http::ErrorResponse(next.error());
   }
-  const Clock::time_point now = clock_.Now();
+  const Clock::time_point now = authority_.clock().Now();
   const bool stale = !crl_ || !next->empty() ||
                      now > crl_->ThisUpdate() + (crl_->NextUpdate() - crl_->ThisUpdate()) / 2;
   if (stale) {
@@ -40,32 +42,81 @@ http::Response Router::Crl() {
   return http::Response{200, "application/pkix-crl", {}, std::string(der.begin(), der.end())};
 }
 
+http::Response Router::Est(const std::string& path, const http::Request& request) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool reenroll = path == "simplereenroll";
+  http::Response response;
+  {
+    std::lock_guard lock(mu_);
+    response = reenroll ? est_.SimpleReenroll(request) : est_.SimpleEnroll(request);
+  }
+  metrics_.ObserveEnrollment(std::chrono::steady_clock::now() - start);
+  if (response.status == 200) {
+    (reenroll ? metrics_.renewed : metrics_.issued).fetch_add(1, std::memory_order_relaxed);
+  } else if (response.status < 500) {
+    metrics_.enroll_refused.fetch_add(1, std::memory_order_relaxed);
+  }
+  return response;
+}
+
+http::Response Router::Ocsp(const http::Request& request, const std::string& path) {
+  std::vector<uint8_t> der;
+  if (request.method == "POST") {
+    if (request.Header("Content-Type") != "application/ocsp-request") {
+      return Text(415, "send Content-Type: application/ocsp-request");
+    }
+    der = responder_.Respond(crypto::AsBytes(request.body));
+  } else {
+    //= https://www.rfc-editor.org/rfc/rfc6960#appendix-A.1
+    //# An OCSP request using the GET method is constructed as follows:
+    //# GET {url}/{url-encoding of base-64 encoding of the DER encoding of the OCSPRequest}
+    const auto encoded = http::PercentDecode(path.substr(std::string_view("/ocsp/").size()),
+                                             /*plus_is_space=*/false);
+    auto request_der = encoded ? crypto::Base64Decode(*encoded)
+                               : Result<std::vector<uint8_t>>(Error(Code::kInvalidArgument, ""));
+    if (!request_der) {
+      return Text(400, "the path after /ocsp/ is not a URL-encoded base64 OCSP request");
+    }
+    der = responder_.Respond(*request_der);
+  }
+  return http::Response{200, "application/ocsp-response", {}, std::string(der.begin(), der.end())};
+}
+
 http::Response Router::Dispatch(const http::Request& request) {
-  const std::string path = request.target.substr(0, request.target.find('?'));
+  const std::string path = request.Path();
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
   if (path == "/healthz" && get) {
     return Text(200, "ok");
   }
-  std::lock_guard lock(mu_);
-  if (path == "/.well-known/est/cacerts" && get) {
-    return est_.CaCerts();
+  if (path == "/api/v1/revocations" && get) {
+    return api::RevocationFeed(authority_, request);
   }
-  if (path == "/.well-known/est/simpleenroll" && post) {
-    return est_.SimpleEnroll(request);
+  if ((path == "/ocsp" && post) || (path.rfind("/ocsp/", 0) == 0 && get)) {
+    return Ocsp(request, path);
   }
-  if (path == "/.well-known/est/csrattrs" && get) {
-    return est_.CsrAttrs();
+  if (path == "/intermediate.crt" && get) {
+    const auto der = authority_.intermediate().ToDer();
+    return http::Response{200, "application/pkix-cert", {}, std::string(der.begin(), der.end())};
   }
-  if (path == "/ocsp" && post) {
-    if (request.Header("Content-Type") != "application/ocsp-request") {
-      return Text(415, "send Content-Type: application/ocsp-request");
+  constexpr std::string_view kEst = "/.well-known/est/";
+  if (path.rfind(kEst, 0) == 0) {
+    const std::string op = path.substr(kEst.size());
+    if (get && (op == "cacerts" || op == "csrattrs")) {
+      std::lock_guard lock(mu_);
+      return op == "cacerts" ? est_.CaCerts() : est_.CsrAttrs();
     }
-    const auto der = responder_.Respond(crypto::AsBytes(request.body));
-    return http::Response{200, "application/ocsp-response", {}, std::string(der.begin(), der.end())};
+    if (post && (op == "simpleenroll" || op == "simplereenroll")) {
+      return Est(op, request);
+    }
   }
   if (path == "/crl" && get) {
+    std::lock_guard lock(mu_);
     return Crl();
+  }
+  if (api::AdminApi::Handles(path)) {
+    std::lock_guard lock(mu_);
+    return admin_.Handle(request);
   }
   return Text(404, "no such endpoint: " + request.method + " " + path);
 }

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <optional>
 
+#include "api/admin_api.h"
+#include "api/metrics.h"
 #include "ca/authority.h"
 #include "est/est_service.h"
 #include "http/http_message.h"
@@ -12,26 +14,41 @@
 
 namespace anchor::server {
 
-// Router sends each request to its handler: EST under /.well-known/est/, OCSP at /ocsp, the
-// current CRL at /crl, /healthz. It serialises calls into the authority, which is
-// single-threaded. It borrows everything, which must outlive it.
+// Router sends each request to its handler:
+//   /.well-known/est/{cacerts,simpleenroll,simplereenroll,csrattrs}   EST (RFC 7030)
+//   POST /ocsp, GET /ocsp/{base64 request}                             OCSP (RFC 6960)
+//   GET /crl, GET /intermediate.crt                                    CRL and caIssuers (DER)
+//   GET /api/v1/revocations?since=N                                    the revocation feed
+//   /api/v1/certificates..., /api/v1/tokens, /metrics                  admin API
+//   GET /healthz
+// It is called from every server thread. Calls into the single-threaded Authority (EST, CRL,
+// admin) are serialised by one mutex; OCSP, the feed and /healthz only read the thread-safe
+// store and run in parallel. It borrows everything, which must outlive it.
 class Router final {
  public:
-  Router(ca::Authority& authority, const ocsp::Responder& responder, const Clock& clock)
-      : authority_(authority), est_(authority), responder_(responder), clock_(clock) {}
+  Router(ca::Authority& authority, store::Store& store, const ocsp::Responder& responder, Rng& rng,
+         api::Metrics& metrics, est::Bootstrap bootstrap)
+      : authority_(authority),
+        est_(authority, std::move(bootstrap)),
+        admin_(authority, store, rng, metrics),
+        responder_(responder),
+        metrics_(metrics) {}
 
   http::Response Dispatch(const http::Request& request);
 
  private:
   http::Response Crl();
+  http::Response Est(const std::string& path, const http::Request& request);
+  http::Response Ocsp(const http::Request& request, const std::string& path);
 
-  std::mutex mu_;
+  std::mutex mu_;  // guards authority_, est_, admin_ and the CRL cache
   ca::Authority& authority_;
   std::optional<crypto::Crl> crl_;  // the CRL served, until a revocation or half its validity
   int64_t crl_cursor_ = 0;          // the revocation sequence it includes
   est::EstService est_;
+  api::AdminApi admin_;
   const ocsp::Responder& responder_;
-  const Clock& clock_;
+  api::Metrics& metrics_;
 };
 
 }  // namespace anchor::server

@@ -63,7 +63,7 @@ TEST(ResponderTest, GoodThenRevokedWithReason) {
   const auto cert = ca.authority->Issue({MakeCsr("dev-1"), ca::Profile::kDevice, 30, std::nullopt, {}})
                         .value()
                         .cert;
-  const Responder responder(*ca.intermediate, *ca.inter_key, *ca.store, ca.clock);
+  const Responder responder(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, *ca.store, ca.clock);
   int reason = -1;
   EXPECT_EQ(StatusIn(responder.Respond(RequestFor(cert, *ca.intermediate)), *ca.root, &reason),
             V_OCSP_CERTSTATUS_GOOD);
@@ -89,7 +89,7 @@ TEST(ResponderTest, UnknownSerialUnauthorizedIssuerMalformedGarbage) {
   const auto foreign = other.authority->Issue({MakeCsr("x"), ca::Profile::kClient, 30, std::nullopt, {}})
                            .value()
                            .cert;
-  const Responder responder(*ca.intermediate, *ca.inter_key, *ca.store, ca.clock);
+  const Responder responder(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, *ca.store, ca.clock);
   int reason = -1;
   EXPECT_EQ(StatusIn(responder.Respond(RequestForSerial(*ca.intermediate, 12345)), *ca.root, &reason),
             V_OCSP_CERTSTATUS_UNKNOWN);

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: record_json.cc: CertificateRecord -> JSON.
+#include "api/record_json.h"
+
+#include "core/clock.h"
+#include "crypto/crl.h"
+
+namespace anchor::api {
+
+std::string RecordState(const store::CertificateRecord& r, int64_t now) {
+  if (r.revoked) {
+    return "revoked";
+  }
+  return r.not_after <= now ? "expired" : "valid";
+}
+
+nlohmann::json RecordJson(const store::CertificateRecord& r, int64_t now) {
+  nlohmann::json j = {{"serial", r.serial},
+                      {"subject", r.subject},
+                      {"common_name", r.common_name},
+                      {"sans", r.sans},
+                      {"profile", r.profile},
+                      {"status", RecordState(r, now)},
+                      {"not_before", Iso8601(FromUnixSeconds(r.not_before))},
+                      {"not_after", Iso8601(FromUnixSeconds(r.not_after))},
+                      {"sha256", r.fingerprint}};
+  if (r.revoked) {
+    j["revoked_at"] = Iso8601(FromUnixSeconds(r.revoked_at));
+    j["revocation_reason"] = crypto::ReasonName(r.revocation_reason);
+  }
+  return j;
+}
+
+}  // namespace anchor::api

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: record_json.h: a stored certificate as JSON, for `anchor list --json` and the admin API.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.h"
+
+namespace anchor::api {
+
+// RecordState is "valid", "revoked" or "expired" at `now` (Unix seconds).
+std::string RecordState(const store::CertificateRecord& record, int64_t now);
+
+// RecordJson is the record's public fields (no DER, no token hash), times in ISO 8601.
+nlohmann::json RecordJson(const store::CertificateRecord& record, int64_t now);
+
+}  // namespace anchor::api
