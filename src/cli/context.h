@@ -71,6 +71,8 @@ void RegisterAudit(CLI::App& app, Context& ctx, Action& action);
 void RegisterToken(CLI::App& app, Context& ctx, Action& action);
 void RegisterOcsp(CLI::App& app, Context& ctx, Action& action);
 void RegisterServe(CLI::App& app, Context& ctx, Action& action);
+void RegisterEnroll(CLI::App& app, Context& ctx, Action& action);
+void RegisterRenew(CLI::App& app, Context& ctx, Action& action);
 
 // ParseSans parses every --san value, naming the bad one.
 Result<std::vector<crypto::GeneralName>> ParseSans(const std::vector<std::string>& values);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: revoke_cmd.cc: `anchor revoke`: by serial or by certificate file.
 #include "cli/context.h"
+#include "cli/remote.h"
+#include "client/admin_client.h"
 #include "crypto/crl.h"
 
 namespace anchor::cli {
@@ -10,6 +12,7 @@ void RegisterRevoke(CLI::App& app, Context& ctx, Action& action) {
     std::string serial;
     std::string cert;
     std::string reason = "unspecified";
+    RemoteFlags remote;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("revoke", "revoke a certificate (then publish with `anchor crl`)");
@@ -18,6 +21,8 @@ void RegisterRevoke(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--reason", o->reason,
                   "unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, "
                   "cessationOfOperation, privilegeWithdrawn");
+  AddServerFlags(cmd, o->remote, /*required=*/false);
+  AddAdminFlags(cmd, o->remote);
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(int reason, crypto::ParseReason(o->reason));
@@ -32,6 +37,16 @@ void RegisterRevoke(CLI::App& app, Context& ctx, Action& action) {
       }
       if (serial.empty()) {
         return Error(Code::kInvalidArgument, "give a SERIAL or --cert FILE");
+      }
+      if (!o->remote.server.empty()) {
+        // Through the server, the CRL, OCSP and the broker feed change at once.
+        ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http, ConnectAsAdmin(ctx, o->remote));
+        client::AdminClient admin(http, o->remote.server);
+        ANCHOR_ASSIGN_OR_RETURN(nlohmann::json event, admin.Revoke(serial, o->reason));
+        ctx.Say("revoked " + event.value("serial", serial) + " (" + o->reason +
+                ") on " + o->remote.server + ", revocation #" +
+                std::to_string(event.value("seq", int64_t{0})));
+        return OkStatus();
       }
       ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       ANCHOR_ASSIGN_OR_RETURN(store::RevocationEvent event, home->authority().Revoke(serial, reason));

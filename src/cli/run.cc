@@ -49,6 +49,8 @@ int Run(int argc, char** argv) {
   RegisterToken(app, ctx, action);
   RegisterOcsp(app, ctx, action);
   RegisterServe(app, ctx, action);
+  RegisterEnroll(app, ctx, action);
+  RegisterRenew(app, ctx, action);
 
   try {
     app.parse(argc, argv);

@@ -4,17 +4,36 @@
 
 #include "ca/enrollment_token.h"
 #include "cli/context.h"
+#include "cli/remote.h"
+#include "client/admin_client.h"
 
 namespace anchor::cli {
 
-void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
-  struct Opts {
+namespace {
+
+struct TokenOpts {
     std::string cn;
     std::vector<std::string> sans;
     std::string profile = "device";
     std::string ttl = "24h";
-  };
-  auto o = std::make_shared<Opts>();
+  RemoteFlags remote;
+};
+
+// CreateRemotely asks `anchor serve` for the token through the admin API.
+Status CreateRemotely(Context& ctx, const TokenOpts& o) {
+  ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http, ConnectAsAdmin(ctx, o.remote));
+  client::AdminClient admin(http, o.remote.server);
+  ANCHOR_ASSIGN_OR_RETURN(nlohmann::json created, admin.CreateToken(o.cn, o.sans, o.profile, o.ttl));
+  std::cout << created.value("token", "") << "\n";
+  ctx.Say("token for CN=" + o.cn + " (" + o.profile + "), single use, expires " +
+          created.value("expires_at", "") + "; it is not stored and cannot be shown again");
+  return OkStatus();
+}
+
+}  // namespace
+
+void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
+  auto o = std::make_shared<TokenOpts>();
   CLI::App* token = app.add_subcommand("token", "one-time enrollment tokens");
   token->require_subcommand(1);
   CLI::App* create = token->add_subcommand(
@@ -23,8 +42,13 @@ void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
   create->add_option("--san", o->sans, "further names the token allows (repeatable)");
   create->add_option("--profile,-p", o->profile, "server, client, device (default) or peer");
   create->add_option("--ttl", o->ttl, "how long it may be redeemed: 30m, 24h (default), 7d");
+  AddServerFlags(create, o->remote, /*required=*/false);
+  AddAdminFlags(create, o->remote);
   create->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
+      if (!o->remote.server.empty()) {
+        return CreateRemotely(ctx, *o);
+      }
       ANCHOR_ASSIGN_OR_RETURN(ca::Profile profile, ca::ParseProfile(o->profile));
       ANCHOR_ASSIGN_OR_RETURN(std::chrono::seconds ttl, ca::ParseDuration(o->ttl));
       ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::GeneralName> sans, ParseSans(o->sans));

@@ -95,6 +95,21 @@ int StatusFor(Code code) {
   return 500;
 }
 
+Code CodeForStatus(int status) {
+  switch (status) {
+    case 401: return Code::kUnauthenticated;
+    case 403: return Code::kPermissionDenied;
+    case 404: return Code::kNotFound;
+    case 409: return Code::kFailedPrecondition;
+    case 501: return Code::kUnimplemented;
+    case 500: return Code::kInternal;
+  }
+  if (status >= 500) {
+    return Code::kUnavailable;
+  }
+  return status >= 400 ? Code::kInvalidArgument : Code::kOk;
+}
+
 Response ErrorResponse(const Error& error) {
   Response r;
   r.status = StatusFor(error.code());

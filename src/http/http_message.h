@@ -56,6 +56,10 @@ std::optional<int64_t> ParseCount(std::string_view text);
 // StatusFor maps an error code to its HTTP status (STYLE.md 4.2): the one place this happens.
 int StatusFor(Code code);
 
+// CodeForStatus is StatusFor's inverse, for clients reading an answer: 4xx and 5xx statuses to
+// the error code a server would have had.
+Code CodeForStatus(int status);
+
 // ErrorResponse is a short text/plain answer that says what was wrong, with the status of
 // `error`'s code; 401 carries a WWW-Authenticate challenge, 503 a Retry-After.
 Response ErrorResponse(const Error& error);

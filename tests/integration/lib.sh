@@ -62,3 +62,35 @@ stop_last_server() {
   wait "$pid" 2>/dev/null || true
   unset 'PIDS[-1]'
 }
+
+# start_anchor_serve [serve flags...]: `anchor serve` on an ephemeral port of 127.0.0.1 (the
+# binary itself, so its PID is the server's); sets SERVE_PID, PORT, BASE (https://localhost:PORT)
+# and CURL (curl pinned to the CA root, resolving localhost to 127.0.0.1).
+start_anchor_serve() {
+  "$ANCHOR" serve --listen 127.0.0.1:0 "$@" >"$WORK/serve.log" 2>&1 &
+  SERVE_PID=$!
+  PIDS+=($SERVE_PID)
+  local i
+  for i in $(seq 1 100); do
+    grep -q "listening on" "$WORK/serve.log" && break
+    sleep 0.1
+  done
+  PORT=$(sed -n 's/.*listening on https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/serve.log")
+  [ -n "$PORT" ] || { cat "$WORK/serve.log"; fail "anchor serve did not start"; }
+  BASE="https://localhost:$PORT"
+  CURL=(curl -sS --max-time 10 --resolve "localhost:$PORT:127.0.0.1" --cacert "$ANCHOR_HOME/root.crt")
+}
+
+# stop_anchor_serve: SIGTERM, and the server must exit 0.
+stop_anchor_serve() {
+  kill -TERM "$SERVE_PID"
+  local rc=0
+  wait "$SERVE_PID" || rc=$?
+  unset 'PIDS[-1]'
+  [ $rc -eq 0 ] || { cat "$WORK/serve.log"; fail "anchor serve exited $rc on SIGTERM"; }
+}
+
+# http_status CURL-ARGS...: prints only the HTTP status of the request (body in $WORK/http.out).
+http_status() {
+  "${CURL[@]}" -o "$WORK/http.out" -w '%{http_code}' "$@" || true
+}

@@ -2,19 +2,13 @@
 # SPDX-License-Identifier: Apache-2.0
 # `anchor serve` with an EST client made only of curl and openssl: cacerts, simpleenroll with a
 # one-time token (Basic password), the token refused the second time, bad requests refused while
-# the server keeps serving, OCSP over HTTP with `openssl ocsp -url`, /crl checked by openssl,
+# the server keeps serving, OCSP with `openssl ocsp -url` (POST) and the GET form, the OCSP cache
+# invalidated by a revocation, /crl checked by openssl,
 # TLS 1.2 refused by default, and a clean exit on SIGTERM.
 source "$(dirname "$0")/lib.sh"
 
 anchor init --name online -q
-"$ANCHOR" serve --listen 127.0.0.1:0 >serve.log 2>&1 &  # the binary itself, so $! is its PID
-SERVE_PID=$!
-PIDS+=($SERVE_PID)
-for _ in $(seq 1 100); do grep -q "listening on" serve.log && break; sleep 0.1; done
-PORT=$(sed -n 's/.*listening on https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' serve.log)
-[ -n "$PORT" ] || { cat serve.log; fail "anchor serve did not start"; }
-BASE="https://localhost:$PORT"
-CURL=(curl -sS --max-time 10 --resolve "localhost:$PORT:127.0.0.1" --cacert "$ANCHOR_HOME/root.crt")
+start_anchor_serve
 
 # cacerts: the chain, as certs-only PKCS#7 in base64.
 "${CURL[@]}" "$BASE/.well-known/est/cacerts" | base64 -d > cacerts.p7
@@ -56,9 +50,28 @@ expect_fail "a TLS 1.2 client when 1.3 is required" \
   curl -sS --max-time 10 --tlsv1.2 --tls-max 1.2 --resolve "localhost:$PORT:127.0.0.1" \
   --cacert "$ANCHOR_HOME/root.crt" "$BASE/healthz"
 
-# OCSP over HTTP, then revocation seen by OCSP and by the served CRL.
-openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -cert dev.crt -url "http://127.0.0.1:1/" \
-  -reqout req.der >/dev/null 2>&1 || true
+# openssl ocsp as the client, over HTTPS to /ocsp: good, with its nonce.
+openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -cert dev.crt -url "$BASE/ocsp" \
+  -CAfile "$ANCHOR_HOME/root.crt" > ocsp.out 2>&1 || { cat ocsp.out; fail "openssl ocsp"; }
+grep -q "Response verify OK" ocsp.out && grep -q "dev.crt: good" ocsp.out \
+  || { cat ocsp.out; fail "openssl ocsp -url: expected good"; }
+pass "openssl ocsp -url $BASE/ocsp: good, response verified"
+
+# OCSP by POST and by GET (RFC 6960 A.1, as a cached RFC 5019 request without nonce).
+openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -cert dev.crt -no_nonce -reqout req.der \
+  -url "http://127.0.0.1:1/" >/dev/null 2>&1 || true
+get_ocsp() {  # the GET form: URL-encoded base64 of the DER request
+  local path
+  path=$(python3 -c 'import base64,sys,urllib.parse; print(urllib.parse.quote(base64.b64encode(open(sys.argv[1],"rb").read()).decode(), safe=""))' req.der)
+  "${CURL[@]}" "$BASE/ocsp/$path" -o "$1"
+}
+get_ocsp resp_get.der
+openssl ocsp -reqin req.der -respin resp_get.der -CAfile "$ANCHOR_HOME/root.crt" -resp_text 2>&1 \
+  | grep -q "Cert Status: good" || fail "OCSP GET: expected good"
+get_ocsp resp_get2.der
+cmp -s resp_get.der resp_get2.der || fail "a repeated nonce-less request should be served from the cache"
+pass "OCSP GET (URL-encoded base64) good; repeated request answered from the cache"
+[ "$(http_status "$BASE/ocsp/%%%")" = 400 ] || fail "a malformed OCSP GET path must be 400"
 "${CURL[@]}" -H "Content-Type: application/ocsp-request" --data-binary @req.der "$BASE/ocsp" -o resp.der
 openssl ocsp -reqin req.der -respin resp.der -CAfile "$ANCHOR_HOME/root.crt" -resp_text 2>&1 \
   | grep -q "Cert Status: good" || fail "OCSP over HTTP: expected good"
@@ -66,6 +79,12 @@ anchor revoke --cert dev.crt --reason keyCompromise -q
 "${CURL[@]}" -H "Content-Type: application/ocsp-request" --data-binary @req.der "$BASE/ocsp" -o resp.der
 openssl ocsp -reqin req.der -respin resp.der -CAfile "$ANCHOR_HOME/root.crt" -resp_text 2>&1 \
   | grep -q "Cert Status: revoked" || fail "OCSP over HTTP: expected revoked"
+get_ocsp resp_get3.der
+openssl ocsp -reqin req.der -respin resp_get3.der -CAfile "$ANCHOR_HOME/root.crt" -resp_text 2>&1 \
+  | grep -q "Cert Status: revoked" || fail "the OCSP cache hid a revocation"
+openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -cert dev.crt -url "$BASE/ocsp" \
+  -CAfile "$ANCHOR_HOME/root.crt" 2>&1 | grep -q "dev.crt: revoked" \
+  || fail "openssl ocsp -url: expected revoked"
 "${CURL[@]}" "$BASE/crl" -o served.crl
 cat "$ANCHOR_HOME/root.crt" "$ANCHOR_HOME/intermediate.crt" > cas.pem
 openssl crl -inform DER -in served.crl -out served.pem
@@ -74,7 +93,5 @@ if openssl verify -crl_check -CAfile cas.pem -CRLfile served.pem dev.crt >/dev/n
 fi
 pass "OCSP over HTTP good then revoked; served CRL revokes it"
 
-kill -TERM "$SERVE_PID"
-rc=0; wait "$SERVE_PID" || rc=$?
-[ $rc -eq 0 ] || { cat serve.log; fail "anchor serve exited $rc on SIGTERM"; }
+stop_anchor_serve
 pass "SIGTERM: clean exit 0"

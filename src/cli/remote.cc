@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: remote.cc: server flags, CA pinning and the admin connection.
+#include "cli/remote.h"
+
+#include "client/est_client.h"
+#include "core/file_io.h"
+
+namespace anchor::cli {
+
+CLI::Option* AddServerFlags(CLI::App* cmd, RemoteFlags& flags, bool required) {
+  CLI::Option* server = cmd->add_option("--server", flags.server,
+                                        "URL of anchor serve, e.g. https://ca.example:8443");
+  if (required) {
+    server->required();
+  }
+  cmd->add_option("--ca-cert", flags.ca_cert, "PEM file of the CA that the server must chain to");
+  cmd->add_option("--fingerprint", flags.fingerprint,
+                  "SHA-256 fingerprint of the CA root: fetch and pin the CA (instead of --ca-cert)");
+  cmd->add_option("--tls-min", flags.tls_min, "1.3 (default) or 1.2")
+      ->check(CLI::IsMember({"1.2", "1.3"}));
+  return server;
+}
+
+void AddAdminFlags(CLI::App* cmd, RemoteFlags& flags) {
+  cmd->add_option("--admin-cert", flags.cert, "admin client certificate (default: CA home's admin.crt)");
+  cmd->add_option("--admin-key", flags.key, "its key (default: CA home's admin.key)");
+}
+
+Result<std::string> ServerCaPem(const RemoteFlags& flags) {
+  if (!flags.ca_cert.empty()) {
+    ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(flags.ca_cert));
+    auto certs = crypto::Certificate::ParseAll(pem);
+    if (!certs || certs->empty()) {
+      return Error(Code::kInvalidArgument, flags.ca_cert + ": holds no PEM certificate");
+    }
+    return pem;
+  }
+  if (!flags.fingerprint.empty()) {
+    return client::FetchCaByFingerprint(flags.server, flags.fingerprint, flags.tls_min == "1.2");
+  }
+  return Error(Code::kInvalidArgument,
+               "give --ca-cert FILE or --fingerprint SHA256 so the server can be verified");
+}
+
+Result<client::HttpsClient> ConnectAsAdmin(Context& ctx, RemoteFlags flags) {
+  const ca::CaPaths home = ca::CaPaths::In(ctx.Home());
+  if (flags.cert.empty() && FileExists(home.admin_crt)) {
+    flags.cert = home.admin_crt;
+    flags.key = home.admin_key;
+  }
+  if (flags.ca_cert.empty() && flags.fingerprint.empty() && FileExists(home.root_crt)) {
+    flags.ca_cert = home.root_crt;
+  }
+  if (flags.cert.empty() || flags.key.empty()) {
+    return Error(Code::kInvalidArgument,
+                 "the admin API needs an admin certificate: give --admin-cert and --admin-key "
+                 "(or run on the CA machine, where the CA home's admin.crt is used)");
+  }
+  client::TlsOptions tls;
+  ANCHOR_ASSIGN_OR_RETURN(tls.ca_pem, ServerCaPem(flags));
+  tls.cert_file = flags.cert;
+  tls.key_file = flags.key;
+  tls.allow_tls12 = flags.tls_min == "1.2";
+  return client::HttpsClient::Create(std::move(tls));
+}
+
+std::string ChainPem(const crypto::Certificate& leaf, const std::string& ca_pem) {
+  std::string out = leaf.ToPem();
+  auto cas = crypto::Certificate::ParseAll(ca_pem);
+  if (cas) {
+    for (const crypto::Certificate& c : *cas) {
+      if (!c.IsSelfIssued()) {
+        out += c.ToPem();
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace anchor::cli

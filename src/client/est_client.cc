@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: est_client.cc: EST requests and the PKCS#7 answers.
+#include "client/est_client.h"
+
+#include "core/text.h"
+#include "crypto/base64.h"
+#include "crypto/chain_verifier.h"
+#include "crypto/pkcs7.h"
+
+namespace anchor::client {
+namespace {
+
+constexpr const char* kEst = "/.well-known/est/";
+
+// CertsFromBody decodes an EST certs-only answer: base64 (RFC 7030 4.1.3) of a PKCS#7.
+Result<std::vector<crypto::Certificate>> CertsFromBody(const std::string& what,
+                                                       const HttpResult& result) {
+  if (result.status != 200) {
+    return ErrorFromResponse(what, result);
+  }
+  auto der = crypto::Base64Decode(result.body);
+  if (!der) {
+    return Error(Code::kUnavailable, what + ": the answer is not base64");
+  }
+  auto certs = crypto::CertsFromPkcs7(*der);
+  if (!certs || certs->empty()) {
+    return Error(Code::kUnavailable, what + ": the answer is not a certs-only PKCS#7");
+  }
+  return certs;
+}
+
+// NormalizeFingerprint lower-cases and drops ':' so "AB:CD" equals "abcd".
+std::string NormalizeFingerprint(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c != ':') {
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<crypto::Certificate>> EstClient::CaCerts() {
+  ANCHOR_ASSIGN_OR_RETURN(HttpResult r, http_.Get(JoinUrl(base_url_, kEst) + "cacerts"));
+  return CertsFromBody("cacerts", r);
+}
+
+Result<crypto::Certificate> EstClient::Enroll(const std::string& op, const crypto::Csr& csr,
+                                              const std::vector<std::string>& headers) {
+  const std::string body = crypto::Base64Encode(csr.ToDer(), /*wrap=*/true);
+  ANCHOR_ASSIGN_OR_RETURN(HttpResult r, http_.Post(JoinUrl(base_url_, kEst) + op,
+                                                   "application/pkcs10", body, headers));
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> certs, CertsFromBody(op, r));
+  // The answer must be for the key we asked with; anything else is not ours to install.
+  if (!certs.front().GetPublicKey().Equals(csr.GetPublicKey())) {
+    return Error(Code::kUnavailable, op + ": the server returned a certificate for another key");
+  }
+  return std::move(certs.front());
+}
+
+Result<crypto::Certificate> EstClient::SimpleEnroll(const crypto::Csr& csr,
+                                                    const SecretBytes& token) {
+  std::vector<std::string> headers;
+  if (!token.empty()) {
+    headers.push_back("Authorization: Bearer " + std::string(token.data(), token.size()));
+  }
+  auto result = Enroll("simpleenroll", csr, headers);
+  for (std::string& h : headers) {
+    ::explicit_bzero(h.data(), h.size());
+  }
+  return result;
+}
+
+Result<crypto::Certificate> EstClient::SimpleReenroll(const crypto::Csr& csr) {
+  return Enroll("simplereenroll", csr, {});
+}
+
+Result<std::string> FetchCaByFingerprint(const std::string& base_url,
+                                         const std::string& fingerprint, bool allow_tls12) {
+  TlsOptions tls;
+  tls.verify_server = false;  // the content is checked against the fingerprint instead
+  tls.allow_tls12 = allow_tls12;
+  ANCHOR_ASSIGN_OR_RETURN(HttpsClient http, HttpsClient::Create(tls));
+  EstClient est(http, base_url);
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> certs, est.CaCerts());
+  const std::string want = NormalizeFingerprint(fingerprint);
+  const crypto::Certificate* anchor = nullptr;
+  for (const crypto::Certificate& c : certs) {
+    if (c.Sha256Fingerprint() == want) {
+      anchor = &c;
+    }
+  }
+  if (anchor == nullptr) {
+    return Error(Code::kPermissionDenied,
+                 "no certificate from " + base_url + " has the SHA-256 fingerprint " +
+                     fingerprint + "; check the fingerprint (anchor inspect root.crt)");
+  }
+  std::string pem;
+  crypto::VerifyOptions verify;
+  verify.trusted = {*anchor};
+  for (const crypto::Certificate& c : certs) {
+    if (&c != anchor) {
+      auto ok = crypto::VerifyChain(c, verify);
+      if (!ok) {
+        return Error(Code::kPermissionDenied,
+                     "cacerts from " + base_url + " holds a certificate that does not chain to "
+                     "the fingerprinted one: " + ok.error().message());
+      }
+    }
+    pem += c.ToPem();
+  }
+  return pem;
+}
+
+}  // namespace anchor::client
