@@ -69,7 +69,7 @@ void RegisterEnroll(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--key", o->key, "key file: used if it exists, else generated here (0600)")
       ->required();
   cmd->add_option("--cert", o->cert, "certificate file to write (full chain)")->required();
-  cmd->add_option("--ca-out", o->ca_out, "write the CA chain here (to verify peers with)");
+  cmd->add_option("--ca-out", o->ca_out, "write the CA root(s) here, to verify peers with");
   cmd->add_option("--key-type", o->key_type, "type of a generated key (default ec-p256)");
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
@@ -89,17 +89,17 @@ void RegisterEnroll(CLI::App& app, Context& ctx, Action& action) {
       tls.cert_file = o->remote.cert;
       tls.key_file = o->remote.key;
       tls.allow_tls12 = o->remote.tls_min == "1.2";
-      const std::string ca_pem = tls.ca_pem;
       ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http, client::HttpsClient::Create(std::move(tls)));
       client::EstClient est(http, o->remote.server);
       ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, est.SimpleEnroll(csr, token));
+      ANCHOR_ASSIGN_OR_RETURN(CaChainPems files, FetchChainPems(est, cert));
       // Key first: a certificate on disk must always have its key beside it.
       if (generated) {
         ANCHOR_TRY(ca::WritePrivateKeyFile(o->key, key, nullptr));
       }
-      ANCHOR_TRY(WriteFileAtomic(o->cert, ChainPem(cert, ca_pem), kPublicFileMode));
+      ANCHOR_TRY(WriteFileAtomic(o->cert, files.chain, kPublicFileMode));
       if (!o->ca_out.empty()) {
-        ANCHOR_TRY(WriteFileAtomic(o->ca_out, ca_pem, kPublicFileMode));
+        ANCHOR_TRY(WriteFileAtomic(o->ca_out, files.roots, kPublicFileMode));
       }
       ctx.Say("enrolled " + cert.Subject() + " serial " + cert.SerialHex() + ", valid until " +
               Iso8601(cert.NotAfter()));

@@ -2,7 +2,6 @@
 // File: remote.cc: server flags, CA pinning and the admin connection.
 #include "cli/remote.h"
 
-#include "client/est_client.h"
 #include "core/file_io.h"
 
 namespace anchor::cli {
@@ -64,15 +63,14 @@ Result<client::HttpsClient> ConnectAsAdmin(Context& ctx, RemoteFlags flags) {
   return client::HttpsClient::Create(std::move(tls));
 }
 
-std::string ChainPem(const crypto::Certificate& leaf, const std::string& ca_pem) {
-  std::string out = leaf.ToPem();
-  auto cas = crypto::Certificate::ParseAll(ca_pem);
-  if (cas) {
-    for (const crypto::Certificate& c : *cas) {
-      if (!c.IsSelfIssued()) {
-        out += c.ToPem();
-      }
-    }
+Result<CaChainPems> FetchChainPems(client::EstClient& est, const crypto::Certificate& leaf) {
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> cas, est.CaCerts());
+  CaChainPems out{leaf.ToPem(), ""};
+  for (const crypto::Certificate& c : cas) {
+    (c.IsSelfIssued() ? out.roots : out.chain) += c.ToPem();
+  }
+  if (out.roots.empty()) {
+    return Error(Code::kUnavailable, "cacerts from the server holds no root certificate");
   }
   return out;
 }

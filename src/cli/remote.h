@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/context.h"
+#include "client/est_client.h"
 #include "client/https_client.h"
 
 namespace anchor::cli {
@@ -37,8 +38,14 @@ Result<std::string> ServerCaPem(const RemoteFlags& flags);
 // enough.
 Result<client::HttpsClient> ConnectAsAdmin(Context& ctx, RemoteFlags flags);
 
-// ChainPem is `leaf` followed by the CA certificates of `ca_pem` that are not self-signed roots:
-// the chain a TLS peer must send.
-std::string ChainPem(const crypto::Certificate& leaf, const std::string& ca_pem);
+// CaChainPems are the files an enrolled client keeps: its certificate followed by the
+// intermediates (what it sends in a handshake), and the roots (what it verifies peers with).
+struct CaChainPems {
+  std::string chain;
+  std::string roots;
+};
+
+// FetchChainPems builds them for `leaf` from the server's cacerts, over the verified connection.
+Result<CaChainPems> FetchChainPems(client::EstClient& est, const crypto::Certificate& leaf);
 
 }  // namespace anchor::cli

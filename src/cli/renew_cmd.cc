@@ -51,15 +51,15 @@ void RegisterRenew(CLI::App& app, Context& ctx, Action& action) {
       tls.cert_file = o->remote.cert;
       tls.key_file = o->remote.key;
       tls.allow_tls12 = o->remote.tls_min == "1.2";
-      const std::string ca_pem = tls.ca_pem;
       ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http, client::HttpsClient::Create(std::move(tls)));
       client::EstClient est(http, o->remote.server);
       ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate renewed, est.SimpleReenroll(csr));
+      ANCHOR_ASSIGN_OR_RETURN(CaChainPems files, FetchChainPems(est, renewed));
       // Nothing was touched until now: a failed renewal leaves the working pair as it was.
       if (o->rekey) {
         ANCHOR_TRY(ca::WritePrivateKeyFile(o->remote.key, key, nullptr));
       }
-      ANCHOR_TRY(WriteFileAtomic(o->remote.cert, ChainPem(renewed, ca_pem), kPublicFileMode));
+      ANCHOR_TRY(WriteFileAtomic(o->remote.cert, files.chain, kPublicFileMode));
       ctx.Say("renewed " + renewed.Subject() + ": serial " + renewed.SerialHex() +
               ", valid until " + Iso8601(renewed.NotAfter()) + (o->rekey ? " (new key)" : ""));
       return OkStatus();
