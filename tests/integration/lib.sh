@@ -56,6 +56,15 @@ start_node_server() {
   NODE_PORT=$(cat "$WORK/node.port")
 }
 
+# forget_pid PID: PID has been stopped and waited for; cleanup need not.
+forget_pid() {
+  local kept=() p
+  for p in "${PIDS[@]}"; do
+    [ "$p" = "$1" ] || kept+=("$p")
+  done
+  PIDS=("${kept[@]}")
+}
+
 stop_last_server() {
   local pid=${PIDS[-1]}
   kill "$pid" 2>/dev/null || true
@@ -86,7 +95,7 @@ stop_anchor_serve() {
   kill -TERM "$SERVE_PID"
   local rc=0
   wait "$SERVE_PID" || rc=$?
-  unset 'PIDS[-1]'
+  forget_pid "$SERVE_PID"
   [ $rc -eq 0 ] || { cat "$WORK/serve.log"; fail "anchor serve exited $rc on SIGTERM"; }
 }
 

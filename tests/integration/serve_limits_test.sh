@@ -43,7 +43,7 @@ sleep 0.5
 for _ in 1 2 3; do
   [ "$(http_status "$BASE/healthz")" = 200 ] || fail "healthz while slowloris clients are connected"
 done
-wait "$SLOW_PID"; unset 'PIDS[-1]'
+wait "$SLOW_PID"; forget_pid "$SLOW_PID"
 read -r cut_count worst < slow.out
 [ "$cut_count" = 20 ] || fail "only $cut_count of 20 slow clients were cut off"
 python3 -c "import sys; sys.exit(0 if $worst < 4.5 else 1)" || fail "slow clients cut after ${worst}s (timeout 2 s)"
@@ -66,7 +66,7 @@ PIDS+=($HOLD_PID)
 for _ in $(seq 1 50); do grep -q held hold.out && break; sleep 0.1; done
 grep -q held hold.out || fail "could not open 120 connections"
 expect_fail "a connection beyond max_connections" "${CURL[@]}" -f "$BASE/healthz"
-wait "$HOLD_PID"; unset 'PIDS[-1]'
+wait "$HOLD_PID"; forget_pid "$HOLD_PID"
 sleep 0.2
 [ "$(http_status "$BASE/healthz")" = 200 ] || fail "service did not resume after the connections closed"
 pass "max_connections: the 121st connection refused, service resumes"
