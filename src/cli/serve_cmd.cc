@@ -11,24 +11,25 @@
 namespace anchor::cli {
 namespace {
 
-// ParseListen splits "ADDRESS:PORT" ("[::1]:8443" for IPv6).
-Status ParseListen(const std::string& listen, server::ServerOptions& opts) {
+// ParseListen splits "ADDRESS:PORT" ("[::1]:8443" for IPv6); `flag` names it in errors.
+Status ParseListen(const std::string& flag, const std::string& listen, std::string& address,
+                   uint16_t& port) {
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {
-    return Error(Code::kInvalidArgument, "--listen wants ADDRESS:PORT, e.g. 127.0.0.1:8443");
+    return Error(Code::kInvalidArgument, flag + " wants ADDRESS:PORT, e.g. 127.0.0.1:8443");
   }
-  opts.address = listen.substr(0, colon);
-  if (opts.address.size() > 2 && opts.address.front() == '[') {
-    opts.address = opts.address.substr(1, opts.address.size() - 2);
+  address = listen.substr(0, colon);
+  if (address.size() > 2 && address.front() == '[') {
+    address = address.substr(1, address.size() - 2);
   }
   try {
-    const unsigned long port = std::stoul(listen.substr(colon + 1));
-    if (port > 65535) {
+    const unsigned long value = std::stoul(listen.substr(colon + 1));
+    if (value > 65535) {
       throw std::out_of_range("port");
     }
-    opts.port = static_cast<uint16_t>(port);
+    port = static_cast<uint16_t>(value);
   } catch (const std::exception&) {
-    return Error(Code::kInvalidArgument, "--listen: '" + listen + "' has no valid port");
+    return Error(Code::kInvalidArgument, flag + ": '" + listen + "' has no valid port");
   }
   return OkStatus();
 }
@@ -56,19 +57,28 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
   struct Opts {
     std::string listen = "127.0.0.1:8443";
     std::string tls_min = "1.3";
+    std::string http_listen;
     int threads = -1;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
       "serve", "serve EST enrollment, OCSP, the CRL, the revocation feed and the admin API");
   cmd->add_option("--listen", o->listen, "ADDRESS:PORT (default 127.0.0.1:8443; port 0: any)");
+  cmd->add_option("--http-listen", o->http_listen,
+                  "also serve OCSP, the CRL and intermediate.crt over plain HTTP here (for http:// "
+                  "CDP/AIA URLs); nothing else is served without TLS");
   cmd->add_option("--tls-min", o->tls_min, "1.3 (default) or 1.2")->check(CLI::IsMember({"1.2", "1.3"}));
   cmd->add_option("--threads", o->threads, "server threads (default: [server] threads, 0 = cores)")
       ->check(CLI::Range(0, 256));
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       server::ServerOptions opts;
-      ANCHOR_TRY(ParseListen(o->listen, opts));
+      ANCHOR_TRY(ParseListen("--listen", o->listen, opts.address, opts.port));
+      if (!o->http_listen.empty()) {
+        uint16_t plain = 0;
+        ANCHOR_TRY(ParseListen("--http-listen", o->http_listen, opts.plain_address, plain));
+        opts.plain_port = plain;
+      }
       ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       const ca::ServerConfig& limits = home->config().server;
       ANCHOR_ASSIGN_OR_RETURN(est::Bootstrap bootstrap, LoadBootstrap(home->config()));
@@ -99,6 +109,10 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       std::printf("anchor serve: listening on https://%s:%u (TLS >= %s, %zu threads)\n",
                   opts.address.c_str(), static_cast<unsigned>(https->port()), o->tls_min.c_str(),
                   https->threads());
+      if (auto plain = https->plain_port()) {
+        std::printf("anchor serve: OCSP and CRL also on http://%s:%u\n", opts.plain_address.c_str(),
+                    static_cast<unsigned>(*plain));
+      }
       std::fflush(stdout);
       https->Run();
       ctx.Say("anchor serve: stopped");

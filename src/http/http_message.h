@@ -29,6 +29,8 @@ struct Request {
   // when the client sent no certificate. Handlers that accept a certificate as a credential
   // check it further (issuer, revocation) themselves.
   std::vector<std::vector<uint8_t>> peer_chain;
+  // secure is false for requests over plain HTTP, which may reach only signed, public content.
+  bool secure = true;
 
   // Header returns the value of `name`, or "" when absent.
   std::string Header(const std::string& name) const;

@@ -59,6 +59,7 @@ struct HttpsServer::Impl {
   // Declared after `tls` so that sessions, destroyed with their io_context, go first.
   std::vector<std::unique_ptr<asio::io_context>> iocs;
   std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<tcp::acceptor> plain_acceptor;  // optional: plain HTTP for OCSP and CRLs
   std::atomic<int> in_flight{0};
   std::atomic<int64_t> open{0};
   api::Metrics fallback_metrics;  // when the caller passes none
@@ -93,28 +94,27 @@ struct HttpsServer::Impl {
     return OkStatus();
   }
 
-  Status Listen() {
+  Result<std::unique_ptr<tcp::acceptor>> Listen(const std::string& host, uint16_t port) {
     boost::system::error_code ec;
-    const auto address = asio::ip::make_address(options.address, ec);
+    const auto address = asio::ip::make_address(host, ec);
     if (ec) {
-      return Error(Code::kInvalidArgument, "'" + options.address + "' is not an IP address");
+      return Error(Code::kInvalidArgument, "'" + host + "' is not an IP address");
     }
-    const tcp::endpoint endpoint{address, options.port};
-    acceptor = std::make_unique<tcp::acceptor>(*iocs.front());
-    acceptor->open(endpoint.protocol(), ec);
+    const tcp::endpoint endpoint{address, port};
+    auto out = std::make_unique<tcp::acceptor>(*iocs.front());
+    out->open(endpoint.protocol(), ec);
     if (!ec) {
-      acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-      acceptor->bind(endpoint, ec);
+      out->set_option(asio::socket_base::reuse_address(true), ec);
+      out->bind(endpoint, ec);
     }
     if (!ec) {
-      acceptor->listen(asio::socket_base::max_listen_connections, ec);
+      out->listen(asio::socket_base::max_listen_connections, ec);
     }
     if (ec) {
-      return Error(Code::kUnavailable,
-                   "cannot listen on " + options.address + ":" + std::to_string(options.port) + ": " +
-                       ec.message());
+      return Error(Code::kUnavailable, "cannot listen on " + host + ":" + std::to_string(port) +
+                                           ": " + ec.message());
     }
-    return OkStatus();
+    return out;
   }
 
   // PeerChain is the client's chain as TLS verified it, DER, leaf first; empty without one.
@@ -127,7 +127,8 @@ struct HttpsServer::Impl {
     return out;
   }
 
-  asio::awaitable<void> DrainAfter413(beast::ssl_stream<beast::tcp_stream>& stream) {
+  template <typename Stream>
+  asio::awaitable<void> DrainAfter413(Stream& stream) {
     // Closing with unread request bytes makes the kernel send a reset, and the client would
     // lose the 413. Read and drop what it is still sending, bounded in bytes and time.
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
@@ -141,15 +142,11 @@ struct HttpsServer::Impl {
     }
   }
 
-  asio::awaitable<void> Session(tcp::socket socket) {
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls);
-    beast::get_lowest_layer(stream).expires_after(options.header_timeout);
-    auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
-    if (hs_ec) {
-      metrics->tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
-      co_return;  // a failed handshake costs this connection only
-    }
-    const std::vector<std::vector<uint8_t>> peer_chain = PeerChain(stream.native_handle());
+  // Exchange reads requests and writes answers on an established stream (TLS or plain) until
+  // the client closes, a limit is hit, or the client asks to close.
+  template <typename Stream>
+  asio::awaitable<void> Exchange(Stream& stream, const std::vector<std::vector<uint8_t>>& peer_chain,
+                                 bool secure) {
     beast::flat_buffer buffer;
     for (bool first = true;; first = false) {
       beast::get_lowest_layer(stream).expires_after(first ? options.header_timeout
@@ -157,42 +154,61 @@ struct HttpsServer::Impl {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(options.max_body_bytes);
       parser.header_limit(16 * 1024);
-      // The header timeout covers the whole request once its first byte is due: a client that
-      // trickles bytes (slowloris) is cut off when the timer runs out, whatever it has sent.
+      // The timer covers the whole request: a client that trickles bytes (slowloris) is cut off
+      // when it runs out, whatever it has sent.
       auto [read_ec, n] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
       if (read_ec == bhttp::error::body_limit) {
         auto res = ToBeast(http::Response{413, "text/plain", {}, "the request body is too large\n"},
                            11, false);
         co_await bhttp::async_write(stream, res, kNoThrow);
         co_await DrainAfter413(stream);
-        break;
+        co_return;
       }
       if (read_ec) {
-        break;
+        co_return;
       }
       beast::get_lowest_layer(stream).expires_after(options.header_timeout);
       ++in_flight;
       const auto& req = parser.get();
       http::Request request = ToRequest(req);
       request.peer_chain = peer_chain;
+      request.secure = secure;
       const http::Response response = handler(request);
       auto res = ToBeast(response, req.version(), req.keep_alive());
       auto [write_ec, written] = co_await bhttp::async_write(stream, res, kNoThrow);
       --in_flight;
       if (write_ec || !res.keep_alive()) {
-        break;
+        co_return;
       }
     }
+  }
+
+  asio::awaitable<void> TlsSession(tcp::socket socket) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls);
+    beast::get_lowest_layer(stream).expires_after(options.header_timeout);
+    auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
+    if (hs_ec) {
+      metrics->tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+      co_return;  // a failed handshake costs this connection only
+    }
+    co_await Exchange(stream, PeerChain(stream.native_handle()), /*secure=*/true);
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(kNoThrow);
   }
 
-  asio::awaitable<void> Accept() {
+  asio::awaitable<void> PlainSession(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await Exchange(stream, {}, /*secure=*/false);
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::awaitable<void> Accept(tcp::acceptor& acceptor, bool secure) {
     for (size_t next = 0;; ++next) {
       asio::io_context& ioc = *iocs[next % iocs.size()];
-      auto [ec, socket] = co_await acceptor->async_accept(ioc, kNoThrow);
+      auto [ec, socket] = co_await acceptor.async_accept(ioc, kNoThrow);
       if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor->is_open()) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
           co_return;  // closed on shutdown
         }
         continue;  // e.g. EMFILE: this connection is lost, the listener is not
@@ -205,7 +221,8 @@ struct HttpsServer::Impl {
       }
       ++open;
       metrics->open_connections.fetch_add(1, std::memory_order_relaxed);
-      asio::co_spawn(ioc, Session(std::move(socket)), [this](std::exception_ptr) {
+      auto session = secure ? TlsSession(std::move(socket)) : PlainSession(std::move(socket));
+      asio::co_spawn(ioc, std::move(session), [this](std::exception_ptr) {
         // Exceptions stop at this boundary (STYLE.md 4.5): one session, never the server.
         --open;
         metrics->open_connections.fetch_sub(1, std::memory_order_relaxed);
@@ -231,11 +248,22 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Create(const ServerOptions& op
     impl->iocs.push_back(std::make_unique<asio::io_context>(1));
   }
   ANCHOR_TRY(impl->ConfigureTls());
-  ANCHOR_TRY(impl->Listen());
+  ANCHOR_ASSIGN_OR_RETURN(impl->acceptor, impl->Listen(options.address, options.port));
+  if (options.plain_port) {
+    ANCHOR_ASSIGN_OR_RETURN(impl->plain_acceptor,
+                            impl->Listen(options.plain_address, *options.plain_port));
+  }
   return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
 }
 
 uint16_t HttpsServer::port() const { return impl_->acceptor->local_endpoint().port(); }
+
+std::optional<uint16_t> HttpsServer::plain_port() const {
+  if (!impl_->plain_acceptor) {
+    return std::nullopt;
+  }
+  return impl_->plain_acceptor->local_endpoint().port();
+}
 
 size_t HttpsServer::threads() const { return impl_->iocs.size(); }
 
@@ -258,10 +286,16 @@ void HttpsServer::Run() {
     if (!ec) {
       boost::system::error_code ignored;
       s.acceptor->close(ignored);
+      if (s.plain_acceptor) {
+        s.plain_acceptor->close(ignored);
+      }
       wait_for_drain();
     }
   });
-  asio::co_spawn(main, s.Accept(), asio::detached);
+  asio::co_spawn(main, s.Accept(*s.acceptor, /*secure=*/true), asio::detached);
+  if (s.plain_acceptor) {
+    asio::co_spawn(main, s.Accept(*s.plain_acceptor, /*secure=*/false), asio::detached);
+  }
   std::vector<std::thread> workers;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   for (size_t i = 1; i < s.iocs.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,11 @@ struct ServerOptions {
   size_t max_body_bytes = 64 * 1024;
   std::chrono::seconds header_timeout{10};
   std::chrono::seconds idle_timeout{60};
+  // plain_port, when set, also listens for plain HTTP on `plain_address`: requests there are
+  // marked not secure, and the handler serves only what is signed anyway (OCSP, CRLs), as
+  // certificates' http:// CDP and AIA URLs expect.
+  std::string plain_address = "127.0.0.1";
+  std::optional<uint16_t> plain_port;
   int threads = 0;  // io_context threads; 0: one per core
   int max_connections = 1024;
   api::Metrics* metrics = nullptr;  // optional: connection and handshake counters
@@ -47,6 +53,7 @@ class HttpsServer final {
   ~HttpsServer();
 
   uint16_t port() const;
+  std::optional<uint16_t> plain_port() const;
   size_t threads() const;
   // Run serves until SIGINT or SIGTERM: then it stops accepting, lets requests in flight finish,
   // and returns.

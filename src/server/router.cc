@@ -89,15 +89,25 @@ http::Response Router::Dispatch(const http::Request& request) {
   if (path == "/healthz" && get) {
     return Text(200, "ok");
   }
-  if (path == "/api/v1/revocations" && get) {
-    return api::RevocationFeed(authority_, request);
-  }
   if ((path == "/ocsp" && post) || (path.rfind("/ocsp/", 0) == 0 && get)) {
     return Ocsp(request, path);
   }
   if (path == "/intermediate.crt" && get) {
     const auto der = authority_.intermediate().ToDer();
     return http::Response{200, "application/pkix-cert", {}, std::string(der.begin(), der.end())};
+  }
+  if (path == "/crl" && get) {
+    std::lock_guard lock(mu_);
+    return Crl();
+  }
+  if (!request.secure) {
+    // Plain HTTP carries only what is signed (OCSP responses, CRLs, certificates): enrollment
+    // tokens, CSRs and the admin API never travel without TLS.
+    return Text(403, "this endpoint is served over HTTPS only");
+  }
+  // The feed is unsigned: over TLS only, so nobody in between can hide a revocation.
+  if (path == "/api/v1/revocations" && get) {
+    return api::RevocationFeed(authority_, request);
   }
   constexpr std::string_view kEst = "/.well-known/est/";
   if (path.rfind(kEst, 0) == 0) {
@@ -109,10 +119,6 @@ http::Response Router::Dispatch(const http::Request& request) {
     if (post && (op == "simpleenroll" || op == "simplereenroll")) {
       return Est(op, request);
     }
-  }
-  if (path == "/crl" && get) {
-    std::lock_guard lock(mu_);
-    return Crl();
   }
   if (api::AdminApi::Handles(path)) {
     std::lock_guard lock(mu_);

@@ -73,8 +73,9 @@ stop_last_server() {
 }
 
 # start_anchor_serve [serve flags...]: `anchor serve` on an ephemeral port of 127.0.0.1 (the
-# binary itself, so its PID is the server's); sets SERVE_PID, PORT, BASE (https://localhost:PORT)
-# and CURL (curl pinned to the CA root, resolving localhost to 127.0.0.1).
+# binary itself, so its PID is the server's); sets SERVE_PID, PORT, BASE (https://localhost:PORT),
+# HTTP_PORT (with --http-listen) and CURL (curl pinned to the CA root, resolving localhost to
+# 127.0.0.1).
 start_anchor_serve() {
   "$ANCHOR" serve --listen 127.0.0.1:0 "$@" >"$WORK/serve.log" 2>&1 &
   SERVE_PID=$!
@@ -87,6 +88,7 @@ start_anchor_serve() {
   PORT=$(sed -n 's/.*listening on https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/serve.log")
   [ -n "$PORT" ] || { cat "$WORK/serve.log"; fail "anchor serve did not start"; }
   BASE="https://localhost:$PORT"
+  HTTP_PORT=$(sed -n 's/.*also on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/serve.log")
   CURL=(curl -sS --max-time 10 --resolve "localhost:$PORT:127.0.0.1" --cacert "$ANCHOR_HOME/root.crt")
 }
 

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 
 anchor init --name online -q
-start_anchor_serve
+start_anchor_serve --http-listen 127.0.0.1:0
 
 # cacerts: the chain, as certs-only PKCS#7 in base64.
 "${CURL[@]}" "$BASE/.well-known/est/cacerts" | base64 -d > cacerts.p7
@@ -79,6 +79,15 @@ anchor revoke --cert dev.crt --reason keyCompromise -q
 "${CURL[@]}" -H "Content-Type: application/ocsp-request" --data-binary @req.der "$BASE/ocsp" -o resp.der
 openssl ocsp -reqin req.der -respin resp.der -CAfile "$ANCHOR_HOME/root.crt" -resp_text 2>&1 \
   | grep -q "Cert Status: revoked" || fail "OCSP over HTTP: expected revoked"
+openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -cert dev.crt \
+  -url "http://127.0.0.1:$HTTP_PORT/ocsp" -CAfile "$ANCHOR_HOME/root.crt" 2>&1 \
+  | grep -q "dev.crt: revoked" || fail "openssl ocsp -url http://...: expected revoked"
+[ "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/crl")" = 200 ] \
+  || fail "GET /crl over plain HTTP"
+[ "$(curl -sS -o /dev/null -w '%{http_code}' -u "x:$token" -H "Content-Type: application/pkcs10" \
+     --data-binary @dev.csr.b64 "http://127.0.0.1:$HTTP_PORT/.well-known/est/simpleenroll")" = 403 ] \
+  || fail "EST over plain HTTP must be refused"
+pass "plain HTTP (--http-listen): openssl ocsp -url http://127.0.0.1:PORT/ocsp revoked, /crl served, EST 403"
 get_ocsp resp_get3.der
 openssl ocsp -reqin req.der -respin resp_get3.der -CAfile "$ANCHOR_HOME/root.crt" -resp_text 2>&1 \
   | grep -q "Cert Status: revoked" || fail "the OCSP cache hid a revocation"
