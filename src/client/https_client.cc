@@ -68,7 +68,12 @@ Result<HttpsClient> HttpsClient::Create(TlsOptions options) {
   const TlsOptions& o = impl->options;
   ::curl_easy_setopt(h, CURLOPT_ERRORBUFFER, impl->error);
   ::curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  ::curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+  ::curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, o.allow_plain_http ? "https,http" : "https");
+  if (o.fresh_connection) {
+    ::curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    ::curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+    ::curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+  }
   ::curl_easy_setopt(h, CURLOPT_TIMEOUT, o.timeout_seconds);
   ::curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, std::min(o.timeout_seconds, 10L));
   ::curl_easy_setopt(h, CURLOPT_SSLVERSION,

@@ -20,6 +20,11 @@ struct TlsOptions {
   bool allow_tls12 = false;
   bool verify_server = true;
   long timeout_seconds = 30;
+  // fresh_connection makes every request open a new connection with a full handshake (no
+  // keep-alive, no session resumption): for load tests that measure handshakes.
+  bool fresh_connection = false;
+  // allow_plain_http permits http:// URLs, for content that is signed anyway (OCSP, CRLs).
+  bool allow_plain_http = false;
 };
 
 // HttpResult is a completed exchange, whatever its status.
