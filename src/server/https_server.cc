@@ -219,6 +219,10 @@ struct HttpsServer::Impl {
         socket.close(ignored);  // over the limit: refuse at once rather than queue
         continue;
       }
+      // Small writes (session tickets, then the response) must not wait for ACKs (Nagle +
+      // delayed ACK costs up to 40 ms per new connection).
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       ++open;
       metrics->open_connections.fetch_add(1, std::memory_order_relaxed);
       auto session = secure ? TlsSession(std::move(socket)) : PlainSession(std::move(socket));

@@ -38,5 +38,27 @@ TEST(ConfigTest, BadValuesNameTheKey) {
   EXPECT_THAT(CaConfig::Parse("this is not toml", "t"), ErrorIs(Code::kInvalidArgument));
 }
 
+TEST(ConfigTest, ServerLimitsRoundTripAndAreBounded) {
+  CaConfig c = CaConfig::Defaults();
+  c.server.max_connections = 50;
+  c.server.renewal_grace_seconds = 600;
+  c.server.bootstrap_ca = "/etc/factory.pem";
+  const auto back = CaConfig::Parse(c.ToToml(), "anchor.toml");
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->server.max_connections, 50);
+  EXPECT_EQ(back->server.renewal_grace_seconds, 600);
+  EXPECT_EQ(back->server.bootstrap_ca, "/etc/factory.pem");
+  EXPECT_EQ(back->server.header_timeout_seconds, 10);
+
+  const auto zero = CaConfig::Parse("[server]\nmax_connections = 0\n", "t");
+  ASSERT_THAT(zero, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(zero.error().message().find("server.max_connections"), std::string::npos);
+  EXPECT_THAT(CaConfig::Parse("[server]\nheader_timeout_seconds = \"10\"\n", "t"),
+              ErrorIs(Code::kInvalidArgument));
+  EXPECT_THAT(CaConfig::Parse("[server]\nbootstrap_profile = \"admin\"\n", "t"),
+              ErrorIs(Code::kInvalidArgument));
+  EXPECT_THAT(CaConfig::Parse("[server]\nworkers = 4\n", "t"), ErrorIs(Code::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace anchor::ca

@@ -17,10 +17,12 @@ using anchor::testing::TestCa;
 
 // RequestWith builds a request for `id` (which it takes) with OpenSSL's own OCSP API, as a
 // relying party would, with a nonce.
-std::vector<uint8_t> RequestWith(OCSP_CERTID* id) {
+std::vector<uint8_t> RequestWith(OCSP_CERTID* id, bool nonce = true) {
   OCSP_REQUEST* req = OCSP_REQUEST_new();
   OCSP_request_add0_id(req, id);
-  OCSP_request_add1_nonce(req, nullptr, -1);
+  if (nonce) {
+    OCSP_request_add1_nonce(req, nullptr, -1);
+  }
   unsigned char* der = nullptr;
   const int len = i2d_OCSP_REQUEST(req, &der);
   std::vector<uint8_t> out(der, der + len);
@@ -29,8 +31,9 @@ std::vector<uint8_t> RequestWith(OCSP_CERTID* id) {
   return out;
 }
 
-std::vector<uint8_t> RequestFor(const crypto::Certificate& cert, const crypto::Certificate& issuer) {
-  return RequestWith(OCSP_cert_to_id(nullptr, cert.Native(), issuer.Native()));
+std::vector<uint8_t> RequestFor(const crypto::Certificate& cert, const crypto::Certificate& issuer,
+                                bool nonce = true) {
+  return RequestWith(OCSP_cert_to_id(nullptr, cert.Native(), issuer.Native()), nonce);
 }
 
 // StatusIn reads the single status of a response with OpenSSL, checking its signature first.
@@ -98,6 +101,44 @@ TEST(ResponderTest, UnknownSerialUnauthorizedIssuerMalformedGarbage) {
   const std::vector<uint8_t> junk = {0x30, 0x03, 0x02, 0x01, 0x00};
   EXPECT_EQ(StatusIn(responder.Respond(junk), *ca.root, &reason),
             -OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+}
+
+TEST(ResponderTest, NoncelessResponsesAreCachedUntilARevocationOrHalfTheirValidity) {
+  TestCa ca;
+  const Responder responder(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, *ca.store,
+                            ca.clock);
+  const auto cert = ca.authority->Issue({MakeCsr("dev-1"), ca::Profile::kClient}).value().cert;
+  const auto other = ca.authority->Issue({MakeCsr("dev-2"), ca::Profile::kClient}).value().cert;
+  const auto request = RequestFor(cert, *ca.intermediate, /*nonce=*/false);
+  const auto first = responder.Respond(request);
+  ca.clock.Advance(std::chrono::seconds(60));
+  EXPECT_EQ(responder.Respond(request), first) << "a repeated request is answered from the cache";
+  int reason = 0;
+  EXPECT_EQ(StatusIn(first, *ca.root, &reason), V_OCSP_CERTSTATUS_GOOD);
+
+  // A revocation of another certificate invalidates too (the cache keys on the revocation
+  // sequence): a fresh signature, still good.
+  ASSERT_THAT(ca.authority->Revoke(other.SerialHex(), 1), IsOk());
+  const auto after_other = responder.Respond(request);
+  EXPECT_NE(after_other, first);
+  EXPECT_EQ(StatusIn(after_other, *ca.root, &reason), V_OCSP_CERTSTATUS_GOOD);
+
+  ASSERT_THAT(ca.authority->Revoke(cert.SerialHex(), 1), IsOk());
+  EXPECT_EQ(StatusIn(responder.Respond(request), *ca.root, &reason), V_OCSP_CERTSTATUS_REVOKED)
+      << "the cache never hides a revocation";
+
+  const auto cached = responder.Respond(request);
+  ca.clock.Advance(std::chrono::minutes(31));  // past half of the 1 h validity
+  EXPECT_NE(responder.Respond(request), cached) << "refreshed after half its validity";
+}
+
+TEST(ResponderTest, RequestsWithANonceAreSignedAfresh) {
+  TestCa ca;
+  const Responder responder(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, *ca.store,
+                            ca.clock);
+  const auto cert = ca.authority->Issue({MakeCsr("dev-1"), ca::Profile::kClient}).value().cert;
+  const auto request = RequestFor(cert, *ca.intermediate, /*nonce=*/true);
+  EXPECT_NE(responder.Respond(request), responder.Respond(request));
 }
 
 TEST(Pkcs7Test, CertsOnlyRoundTrip) {

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# `anchor serve` against its peers, same machine, same run, same load client (bench/anchor-load),
+# same CA (anchor's intermediate signs for everyone), all on 127.0.0.1:
+#   1. enrollments/s: anchor EST simpleenroll (token) vs `cfssl serve` /api/v1/cfssl/sign with its
+#      SQLite certdb, HTTPS keep-alive and a new connection per request, concurrency 1, 8, 32;
+#   2. OCSP responses/s over plain HTTP: anchor (--http-listen) vs `openssl ocsp -port` vs
+#      `cfssl ocspserve` (responses pre-signed by `cfssl ocsprefresh`, dumped by `ocspdump`),
+#      one nonce-less request;
+#   3. full mTLS handshakes/s and server CPU per handshake: anchor (/healthz, 1 thread) vs nginx
+#      (ssl_verify_client on, one process), same server certificate, TLS 1.3, same client cert;
+#   4. anchor serve's resident memory idle and after the enrollment runs.
+# Usage: bench/serve_bench.sh [BUILD_DIR]   Prints a Markdown report.
+set -euo pipefail
+BUILD=$(realpath "${1:-build}")
+ANCHOR="$BUILD/apps/anchor"
+LOAD="$BUILD/bench/anchor-load"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/anchor-serve-bench.XXXXXX")
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+cd "$WORK"
+export ANCHOR_HOME="$WORK/ca"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+rate() { sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$1"; }
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
+TICK=$(getconf CLK_TCK)
+
+"$ANCHOR" init --name bench -q
+sed -i 's/^threads = .*/threads = 0/' "$ANCHOR_HOME/anchor.toml"
+APORT=$(free_port); HPORT=$(free_port)
+"$ANCHOR" serve --listen "127.0.0.1:$APORT" --http-listen "127.0.0.1:$HPORT" > anchor.log 2>&1 &
+APID=$!; PIDS+=($APID); wait_port "$APORT"
+ABASE="https://localhost:$APORT"
+idle_rss=$(ps -o rss= -p "$APID" | tr -d ' ')
+
+# cfssl serve: anchor's intermediate as its CA, its SQLite certdb (schema of cfssl's migration
+# 001), HTTPS with anchor's server certificate.
+python3 - <<'PY'
+import sqlite3
+sqlite3.connect("certs.db").executescript("""
+CREATE TABLE certificates (serial_number blob NOT NULL, authority_key_identifier blob NOT NULL,
+  ca_label blob, status blob NOT NULL, reason int, expiry timestamp, revoked_at timestamp,
+  pem blob NOT NULL, PRIMARY KEY(serial_number, authority_key_identifier));
+CREATE TABLE ocsp_responses (serial_number blob NOT NULL, authority_key_identifier blob NOT NULL,
+  body blob NOT NULL, expiry timestamp, PRIMARY KEY(serial_number, authority_key_identifier));
+""")
+PY
+echo '{"driver":"sqlite3","data_source":"'"$WORK"'/certs.db"}' > db.json
+echo '{"signing":{"default":{"expiry":"8760h","usages":["digital signature","client auth"]}}}' > cfssl.json
+CPORT=$(free_port)
+cfssl serve -loglevel 2 -address 127.0.0.1 -port "$CPORT" -ca "$ANCHOR_HOME/intermediate.crt" \
+  -ca-key "$ANCHOR_HOME/intermediate.key" -config cfssl.json -db-config db.json \
+  -tls-cert "$ANCHOR_HOME/server.crt" -tls-key "$ANCHOR_HOME/server.key" > cfssl.log 2>&1 &
+PIDS+=($!); wait_port "$CPORT"
+CBASE="https://localhost:$CPORT"
+
+echo "## Enrollments per second (anchor EST vs cfssl serve, same CSRs shape, same client)"
+echo
+echo "| transport | concurrency | anchor /s | cfssl /s | ratio |"
+echo "| --- | --- | --- | --- | --- |"
+for fresh in "" --fresh; do
+  for c in 1 8 32; do
+    n=$([ -z "$fresh" ] && echo 1000 || echo 300)
+    "$LOAD" enroll --url "$ABASE" --ca "$ANCHOR_HOME/root.crt" --admin-cert "$ANCHOR_HOME/admin.crt" \
+      --admin-key "$ANCHOR_HOME/admin.key" --target anchor --n "$n" --concurrency "$c" $fresh > a.out
+    "$LOAD" enroll --url "$CBASE" --ca "$ANCHOR_HOME/root.crt" --target cfssl --n "$n" \
+      --concurrency "$c" $fresh > c.out
+    mode=$([ -z "$fresh" ] && echo "HTTPS keep-alive" || echo "new TLS connection each")
+    echo "| $mode | $c | $(rate a.out) | $(rate c.out) | $(ratio "$(rate a.out)" "$(rate c.out)") |"
+  done
+done
+storm_rss=$(ps -o rss= -p "$APID" | tr -d ' ')
+echo
+
+# OCSP: one anchor certificate for anchor, one cfssl certificate for openssl and cfssl.
+"$ANCHOR" issue --cn ocsp-probe --profile client --cert probe.crt --key probe.key -q
+openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -cert probe.crt -no_nonce -reqout a_req.der \
+  -url http://127.0.0.1:1/ >/dev/null 2>&1 || true
+cfssl_pem=$(python3 -c 'import sqlite3; print(sqlite3.connect("certs.db").execute("SELECT pem FROM certificates LIMIT 1").fetchone()[0])')
+echo "$cfssl_pem" > cprobe.crt
+openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -cert cprobe.crt -no_nonce -reqout c_req.der \
+  -url http://127.0.0.1:1/ >/dev/null 2>&1 || true
+python3 - <<'PY'
+import sqlite3, subprocess
+# openssl ocsp's index.txt: every certificate cfssl issued, valid.
+rows = sqlite3.connect("certs.db").execute("SELECT pem FROM certificates").fetchall()
+with open("index.txt", "w") as out:
+    for (pem,) in rows:
+        pem = pem.decode() if isinstance(pem, bytes) else pem
+        info = subprocess.run(["openssl", "x509", "-noout", "-serial", "-enddate", "-subject",
+                               "-nameopt", "compat"], input=pem.encode(), capture_output=True).stdout.decode()
+        f = dict(l.split("=", 1) for l in info.splitlines())
+        import datetime
+        end = datetime.datetime.strptime(f["notAfter"], "%b %d %H:%M:%S %Y %Z").strftime("%y%m%d%H%M%SZ")
+        out.write(f"V\t{end}\t\t{f['serial']}\tunknown\t{f['subject']}\n")
+PY
+OPORT=$(free_port)
+# openssl ocsp cannot bind one address: it listens on all interfaces; the client uses loopback.
+openssl ocsp -index index.txt -port "$OPORT" -rsigner "$ANCHOR_HOME/intermediate.crt" \
+  -rkey "$ANCHOR_HOME/intermediate.key" -CA "$ANCHOR_HOME/intermediate.crt" -nmin 60 > openssl-ocsp.log 2>&1 &
+PIDS+=($!); wait_port "$OPORT"
+cfssl ocsprefresh -loglevel 2 -db-config db.json -ca "$ANCHOR_HOME/intermediate.crt" \
+  -responder "$ANCHOR_HOME/intermediate.crt" -responder-key "$ANCHOR_HOME/intermediate.key" > refresh.log 2>&1
+# cfssl 1.2 (Debian's) serves OCSP from a responses file: dump what ocsprefresh signed.
+cfssl ocspdump -db-config db.json > responses
+FPORT=$(free_port)
+cfssl ocspserve -loglevel 2 -address 127.0.0.1 -port "$FPORT" -responses responses > ocspserve.log 2>&1 &
+PIDS+=($!); wait_port "$FPORT"
+
+echo "## OCSP responses per second (plain HTTP, one nonce-less request, same client)"
+echo
+echo "| concurrency | anchor /s | openssl ocsp /s | cfssl ocspserve /s | anchor/openssl | anchor/cfssl |"
+echo "| --- | --- | --- | --- | --- | --- |"
+for c in 1 8; do
+  "$LOAD" ocsp --url "http://127.0.0.1:$HPORT/ocsp" --request a_req.der --n 5000 --concurrency "$c" > a.out
+  # openssl ocsp answers one request at a time and closes the connection; it gets fewer requests.
+  "$LOAD" ocsp --url "http://127.0.0.1:$OPORT/" --request c_req.der --n 500 --concurrency "$c" > o.out || true
+  "$LOAD" ocsp --url "http://127.0.0.1:$FPORT/" --request c_req.der --n 5000 --concurrency "$c" > f.out
+  echo "| $c | $(rate a.out) | $(rate o.out) | $(rate f.out) | $(ratio "$(rate a.out)" "$(rate o.out)") | $(ratio "$(rate a.out)" "$(rate f.out)") |"
+done
+echo
+
+# Handshakes: anchor with one thread vs nginx with one process, both mTLS, TLS 1.3.
+kill "$APID"; wait "$APID" 2>/dev/null || true
+"$ANCHOR" serve --listen "127.0.0.1:$APORT" --threads 1 > anchor1.log 2>&1 &
+APID=$!; PIDS+=($APID); wait_port "$APORT"
+"$ANCHOR" issue --cn hs-client --profile client --cert hs.crt --key hs.key -q
+NPORT=$(free_port)
+mkdir -p nginx/tmp
+cat > nginx/nginx.conf <<CONF
+daemon off;
+master_process off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/tmp;
+  proxy_temp_path $WORK/nginx/tmp;
+  fastcgi_temp_path $WORK/nginx/tmp;
+  uwsgi_temp_path $WORK/nginx/tmp;
+  scgi_temp_path $WORK/nginx/tmp;
+  server {
+    listen 127.0.0.1:$NPORT ssl;
+    ssl_protocols TLSv1.3;
+    ssl_certificate $ANCHOR_HOME/server.crt;
+    ssl_certificate_key $ANCHOR_HOME/server.key;
+    ssl_client_certificate $ANCHOR_HOME/root.crt;
+    ssl_verify_client on;
+    ssl_verify_depth 2;
+    location /healthz { return 200 "ok\n"; }
+  }
+}
+CONF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" 2>nginx/stderr &
+NPID=$!; PIDS+=($NPID); wait_port "$NPORT"
+
+echo "## Full mTLS handshakes (new connection, no resumption, GET /healthz, TLS 1.3, one server core)"
+echo
+echo "| server | concurrency | handshakes/s | server CPU ms/handshake |"
+echo "| --- | --- | --- | --- |"
+for c in 1 8; do
+  for server in anchor nginx; do
+    pid=$([ $server = anchor ] && echo "$APID" || echo "$NPID")
+    port=$([ $server = anchor ] && echo "$APORT" || echo "$NPORT")
+    before=$(cpu_ticks "$pid")
+    "$LOAD" handshake --url "https://localhost:$port/healthz" --ca "$ANCHOR_HOME/root.crt" \
+      --cert hs.crt --key hs.key --n 2000 --concurrency "$c" --fresh > h.out
+    after=$(cpu_ticks "$pid")
+    ms=$(python3 -c "import sys; print(f'{(int(sys.argv[2])-int(sys.argv[1]))*1000/int(sys.argv[3])/2000:.3f}')" "$before" "$after" "$TICK")
+    echo "| $server | $c | $(rate h.out) | $ms |"
+  done
+done
+echo
+echo "## anchor serve resident memory"
+echo
+echo "| state | RSS KiB |"
+echo "| --- | --- |"
+echo "| idle after start | $idle_rss |"
+echo "| after the enrollment runs (7,800 enrollments) | $storm_rss |"

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+// The admin API, the revocation feed and the metrics as pure functions over http::Request.
+#include "api/admin_api.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "api/revocation_feed.h"
+#include "testlib/matchers.h"
+#include "testlib/test_ca.h"
+
+namespace anchor::api {
+namespace {
+
+using anchor::testing::IsOk;
+using anchor::testing::MakeCsr;
+using anchor::testing::TestCa;
+
+class AdminApiTest : public ::testing::Test {
+ protected:
+  crypto::Certificate Issue(const std::string& cn, ca::Profile profile) {
+    return ca_.authority->Issue({MakeCsr(cn), profile}).value().cert;
+  }
+  http::Request As(const crypto::Certificate* who, const std::string& method,
+                   const std::string& target, const std::string& body = "") {
+    http::Request r;
+    r.method = method;
+    r.target = target;
+    r.body = body;
+    if (!body.empty()) {
+      r.headers["Content-Type"] = "application/json";
+    }
+    if (who != nullptr) {
+      r.peer_chain.push_back(who->ToDer());
+    }
+    return r;
+  }
+  static nlohmann::json Json(const http::Response& r) { return nlohmann::json::parse(r.body); }
+  size_t Revocations() { return ca_.store->RevocationsSince(0, 100).value().size(); }
+
+  TestCa ca_;
+  Metrics metrics_;
+  AdminApi api_{*ca_.authority, *ca_.store, ca_.rng, metrics_};
+  crypto::Certificate admin_ = Issue("ops", ca::Profile::kAdmin);
+};
+
+TEST_F(AdminApiTest, OnlyAnUnrevokedAdminCertificateOfThisCaIsLetIn) {
+  EXPECT_EQ(api_.Handle(As(nullptr, "GET", "/api/v1/certificates")).status, 401);
+  const auto device = Issue("dev-1", ca::Profile::kDevice);
+  EXPECT_EQ(api_.Handle(As(&device, "GET", "/api/v1/certificates")).status, 403);
+  TestCa other;
+  const auto foreign = other.authority->Issue({MakeCsr("ops"), ca::Profile::kAdmin}).value().cert;
+  EXPECT_EQ(api_.Handle(As(&foreign, "GET", "/api/v1/certificates")).status, 403);
+  EXPECT_EQ(api_.Handle(As(&admin_, "GET", "/api/v1/certificates")).status, 200);
+  ASSERT_THAT(ca_.authority->Revoke(admin_.SerialHex(), 0), IsOk());
+  EXPECT_EQ(api_.Handle(As(&admin_, "GET", "/api/v1/certificates")).status, 403);
+}
+
+TEST_F(AdminApiTest, ListsFiltersAndGetsCertificates) {
+  const auto device = Issue("dev-1", ca::Profile::kDevice);
+  const auto list = Json(api_.Handle(As(&admin_, "GET", "/api/v1/certificates?profile=device")));
+  ASSERT_EQ(list["certificates"].size(), 1u);
+  EXPECT_EQ(list["certificates"][0]["serial"], device.SerialHex());
+  EXPECT_EQ(api_.Handle(As(&admin_, "GET", "/api/v1/certificates?status=nope")).status, 400);
+  EXPECT_EQ(api_.Handle(As(&admin_, "GET", "/api/v1/certificates?limit=0")).status, 400);
+
+  const http::Response one = api_.Handle(As(&admin_, "GET", "/api/v1/certificates/" + device.SerialHex()));
+  ASSERT_EQ(one.status, 200);
+  EXPECT_EQ(crypto::Certificate::FromPem(Json(one)["pem"].get<std::string>())->SerialHex(),
+            device.SerialHex());
+  EXPECT_EQ(api_.Handle(As(&admin_, "GET", "/api/v1/certificates/00ff")).status, 404);
+  EXPECT_EQ(api_.Handle(As(&admin_, "GET", "/api/v1/certificates/zz")).status, 400);
+  EXPECT_EQ(api_.Handle(As(&admin_, "DELETE", "/api/v1/certificates")).status, 404);
+}
+
+TEST_F(AdminApiTest, RevokesOnceAndRefusesBadBodiesWithoutWriting) {
+  const auto device = Issue("dev-1", ca::Profile::kDevice);
+  const std::string path = "/api/v1/certificates/" + device.SerialHex() + "/revoke";
+  EXPECT_EQ(api_.Handle(As(&admin_, "POST", path, "{\"reason\": \"bored\"}")).status, 400);
+  EXPECT_EQ(api_.Handle(As(&admin_, "POST", path, "{\"reason\": 1}")).status, 400);
+  EXPECT_EQ(api_.Handle(As(&admin_, "POST", path, "[1,2]")).status, 400);
+  EXPECT_EQ(api_.Handle(As(&admin_, "POST", path, "{")).status, 400);
+  EXPECT_EQ(Revocations(), 0u);
+  const http::Response ok = api_.Handle(As(&admin_, "POST", path, "{\"reason\": \"keyCompromise\"}"));
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(Json(ok)["reason"], "keyCompromise");
+  EXPECT_EQ(api_.Handle(As(&admin_, "POST", path, "")).status, 409);
+  EXPECT_EQ(Revocations(), 1u);
+  EXPECT_EQ(metrics_.revoked.load(), 1u);
+}
+
+TEST_F(AdminApiTest, CreatesTokensButNeverForTheAdminProfile) {
+  const http::Response r =
+      api_.Handle(As(&admin_, "POST", "/api/v1/tokens", R"({"cn": "dev-9", "sans": ["dev-9.example"], "ttl": "2h"})"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(Json(r)["token"].get<std::string>().rfind("anc_", 0), 0u);
+  EXPECT_EQ(Json(r)["profile"], "device");
+  EXPECT_EQ(api_.Handle(As(&admin_, "POST", "/api/v1/tokens", R"({"cn": "x", "profile": "admin"})")).status,
+            403);
+  EXPECT_EQ(api_.Handle(As(&admin_, "POST", "/api/v1/tokens", R"({"cn": "x", "ttl": "forever"})")).status,
+            400);
+  EXPECT_EQ(api_.Handle(As(&admin_, "POST", "/api/v1/tokens", R"({"sans": []})")).status, 400);
+}
+
+TEST_F(AdminApiTest, MetricsAreServedToAdminsInPrometheusFormat) {
+  metrics_.issued += 3;
+  metrics_.ObserveEnrollment(std::chrono::microseconds(1500));
+  metrics_.ObserveEnrollment(std::chrono::seconds(2));
+  const http::Response r = api_.Handle(As(&admin_, "GET", "/metrics"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("anchor_certificates_issued_total 3\n"), std::string::npos);
+  EXPECT_NE(r.body.find("anchor_enrollment_duration_seconds_bucket{le=\"0.001\"} 0\n"), std::string::npos);
+  EXPECT_NE(r.body.find("anchor_enrollment_duration_seconds_bucket{le=\"0.0025\"} 1\n"), std::string::npos);
+  EXPECT_NE(r.body.find("anchor_enrollment_duration_seconds_bucket{le=\"+Inf\"} 2\n"), std::string::npos);
+  EXPECT_NE(r.body.find("anchor_enrollment_duration_seconds_count 2\n"), std::string::npos);
+}
+
+TEST_F(AdminApiTest, TheRevocationFeedPagesWithACursor) {
+  std::vector<std::string> serials;
+  for (int i = 0; i < 5; ++i) {
+    serials.push_back(Issue("dev-" + std::to_string(i), ca::Profile::kDevice).SerialHex());
+    ASSERT_THAT(ca_.authority->Revoke(serials.back(), 1), IsOk());
+  }
+  http::Request r;
+  r.method = "GET";
+  r.target = "/api/v1/revocations?since=0&limit=3";
+  auto page = Json(RevocationFeed(*ca_.authority, r));
+  ASSERT_EQ(page["revocations"].size(), 3u);
+  EXPECT_TRUE(page["more"].get<bool>());
+  EXPECT_EQ(page["revocations"][0]["serial"], serials[0]);
+  EXPECT_EQ(page["revocations"][0]["reason"], "keyCompromise");
+  r.target = "/api/v1/revocations?since=" + std::to_string(page["cursor"].get<int64_t>());
+  page = Json(RevocationFeed(*ca_.authority, r));
+  ASSERT_EQ(page["revocations"].size(), 2u);
+  EXPECT_FALSE(page["more"].get<bool>());
+  r.target = "/api/v1/revocations?since=" + std::to_string(page["cursor"].get<int64_t>());
+  page = Json(RevocationFeed(*ca_.authority, r));
+  EXPECT_TRUE(page["revocations"].empty());
+  r.target = "/api/v1/revocations?since=abc";
+  EXPECT_EQ(RevocationFeed(*ca_.authority, r).status, 400);
+  r.target = "/api/v1/revocations?limit=10001";
+  EXPECT_EQ(RevocationFeed(*ca_.authority, r).status, 400);
+}
+
+}  // namespace
+}  // namespace anchor::api
