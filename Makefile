@@ -38,7 +38,7 @@ $(FUZZ_BUILD)/build.ninja:
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DANCHOR_FUZZ=ON -DANCHOR_BENCH=OFF
 
-FUZZERS = csr_parse_fuzzer certificate_parse_fuzzer csr_to_certificate_fuzzer
+FUZZERS = csr_parse_fuzzer certificate_parse_fuzzer csr_to_certificate_fuzzer http_router_fuzzer
 
 fuzz-smoke: setup $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZERS)

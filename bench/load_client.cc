@@ -173,7 +173,7 @@ int Run(const Options& o) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("mode=%s target=%s n=%zu concurrency=%d fresh=%d seconds=%.3f rate=%.1f errors=%d\n",
-              o.mode.c_str(), o.target.c_str(), jobs.size(), o.concurrency, o.fresh ? 1 : 0,
+              o.mode.c_str(), o.mode == "enroll" ? o.target.c_str() : "-", jobs.size(), o.concurrency, o.fresh ? 1 : 0,
               seconds, jobs.size() / seconds, errors.load());
   if (!first_error.empty()) {
     std::fprintf(stderr, "anchor-load: first error: %s\n", first_error.c_str());

@@ -89,8 +89,11 @@ struct HttpsServer::Impl {
     }
     // Requested, not required: each endpoint decides whether it needs a client certificate.
     tls.set_verify_mode(asio::ssl::verify_peer);
-    // Clients reconnect often (renewal, the feed): resumption spares them a full handshake.
-    ::SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+    // Clients reconnect often (renewal, the feed): TLS 1.3 stateless tickets let them resume
+    // without a server-side session cache (no lock, no memory per client); one ticket is
+    // enough for a client that reconnects once at a time.
+    ::SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    ::SSL_CTX_set_num_tickets(ctx, 1);
     return OkStatus();
   }
 
