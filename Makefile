@@ -47,6 +47,7 @@ fuzz-smoke: setup $(FUZZ_BUILD)/build.ninja
 bench: build
 	$(BUILD)/bench/issuance_bench --benchmark_min_time=2
 	bash bench/sign_vs_openssl.sh $(BUILD)/apps/anchor 1000
+	bash bench/serve_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
