@@ -2,6 +2,7 @@
 // File: authority.cc: issuance pipeline, batches, revocation, CRL.
 #include "ca/authority.h"
 
+#include "ca/ca_templates.h"
 #include "ca/enrollment_token.h"
 #include "ca/serial_number.h"
 #include "core/text.h"
@@ -133,7 +134,7 @@ Result<NameRequest> Authority::RenewalNames(const crypto::Certificate& old,
   return NameRequest{old.CommonName(), old_sans};
 }
 
-store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert, Profile profile,
+store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert, std::string_view profile,
                                              const std::string& token_hash) const {
   store::CertificateRecord r;
   r.serial = cert.SerialHex();
@@ -143,7 +144,7 @@ store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert, Pr
   for (const auto& san : cert.SubjectAltNames()) {
     r.sans.push_back(san.ToString());
   }
-  r.profile = std::string(ProfileName(profile));
+  r.profile = std::string(profile);
   r.not_before = UnixSeconds(cert.NotBefore());
   r.not_after = UnixSeconds(cert.NotAfter());
   r.der = cert.ToDer();
@@ -163,7 +164,7 @@ Result<std::vector<Issued>> Authority::SignAndRecord(std::span<const Prepared> p
       ANCHOR_ASSIGN_OR_RETURN(tmpl.serial, NewSerial(rng_));
       ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert,
                               crypto::SignCertificate(tmpl, p.key, &intermediate_, intermediate_key_));
-      records.push_back(ToRecord(cert, p.profile, p.token_hash));
+      records.push_back(ToRecord(cert, ProfileName(p.profile), p.token_hash));
       issued.push_back(Issued{std::move(cert), p.decision.warnings});
     }
     Status st = store_.InsertCertificates(records, UnixSeconds(clock_.Now()));
@@ -206,6 +207,23 @@ Status Authority::IssueBatch(std::span<const IssueRequest> requests, size_t grou
     ANCHOR_TRY(on_group(issued, first));
   }
   return OkStatus();
+}
+
+Result<crypto::Certificate> Authority::IssueOcspSigner(const crypto::PublicKey& key, int days) {
+  if (days < 1 || days > 30) {
+    return Error(Code::kInvalidArgument, "an OCSP signer is valid for 1 to 30 days");
+  }
+  const Clock::time_point now = clock_.Now();
+  ANCHOR_TRY(CheckCaValidity(now));
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> serial, NewSerial(rng_));
+  ANCHOR_ASSIGN_OR_RETURN(
+      crypto::Certificate cert,
+      crypto::SignCertificate(OcspSignerTemplate(config_.name, std::move(serial), now, days,
+                                                 intermediate_.NotAfter()),
+                              key, &intermediate_, intermediate_key_));
+  const store::CertificateRecord record = ToRecord(cert, "ocsp-signer", "");
+  ANCHOR_TRY(store_.InsertCertificates({&record, 1}, UnixSeconds(now)));
+  return cert;
 }
 
 Result<store::RevocationEvent> Authority::Revoke(const std::string& serial, int reason) {

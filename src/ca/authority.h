@@ -72,6 +72,11 @@ class Authority final {
   Status IssueBatch(std::span<const IssueRequest> requests, size_t group_size,
                     const GroupCallback& on_group);
 
+  // IssueOcspSigner certifies `key` as this CA's delegated OCSP responder for `days` (at most
+  // 30: ocsp-nocheck means it cannot be revoked in practice, so it must be short-lived), and
+  // records it (profile "ocsp-signer").
+  Result<crypto::Certificate> IssueOcspSigner(const crypto::PublicKey& key, int days);
+
   // IdentifyClient accepts `cert` (a TLS client certificate) as a credential only if the
   // intermediate signed it, the store holds it under the same fingerprint, it is not revoked, and
   // it is valid now or expired less than `grace` ago. Anything else is kUnauthenticated saying
@@ -112,7 +117,7 @@ class Authority final {
   Result<NameRequest> RenewalNames(const crypto::Certificate& old, const NameRequest& asked,
                                    Profile& profile) const;
   Result<std::vector<Issued>> SignAndRecord(std::span<const Prepared> prepared);
-  store::CertificateRecord ToRecord(const crypto::Certificate& cert, Profile profile,
+  store::CertificateRecord ToRecord(const crypto::Certificate& cert, std::string_view profile,
                                     const std::string& token_hash) const;
 
   CaConfig config_;

@@ -106,7 +106,7 @@ CaPaths CaPaths::In(const std::string& home) {
   return CaPaths{home,          p("anchor.toml"),      p("anchor.db"),
                  p("root.crt"), p("root.key"),         p("intermediate.crt"),
                  p("intermediate.key"), p("server.crt"), p("server.key"),
-                 p("admin.crt"), p("admin.key")};
+                 p("admin.crt"), p("admin.key"), p("ocsp.crt"),   p("ocsp.key")};
 }
 
 Result<crypto::PrivateKey> LoadPrivateKeyFile(const std::string& path,
@@ -180,6 +180,32 @@ Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home,
                                                  std::move(key), *ca->store_, clock, rng);
   }
   return ca;
+}
+
+Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time_point now) {
+  const CaPaths& paths = home.paths();
+  if (!FileExists(paths.ocsp_crt)) {
+    return std::optional<OcspSigner>();
+  }
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(paths.ocsp_crt));
+  auto cert = crypto::Certificate::FromPem(pem);
+  if (!cert) {
+    return cert.error().Prefixed(paths.ocsp_crt);
+  }
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, LoadPrivateKeyFile(paths.ocsp_key, nullptr));
+  if (!key.Public().Equals(cert->GetPublicKey())) {
+    return Error(Code::kInvalidArgument, paths.ocsp_key + " is not the key of " + paths.ocsp_crt);
+  }
+  if (!cert->VerifySignedBy(home.intermediate().GetPublicKey())) {
+    return Error(Code::kInvalidArgument,
+                 paths.ocsp_crt + " was not issued by this CA's intermediate; run `anchor ocsp signer`");
+  }
+  if (now < cert->NotBefore() || now >= cert->NotAfter()) {
+    return Error(Code::kFailedPrecondition, paths.ocsp_crt + " is not valid now (until " +
+                                                Iso8601(cert->NotAfter()) +
+                                                "); run `anchor ocsp signer` for a new one");
+  }
+  return std::optional<OcspSigner>(OcspSigner{std::move(cert).value(), std::move(key)});
 }
 
 }  // namespace anchor::ca

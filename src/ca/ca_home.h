@@ -19,7 +19,7 @@ namespace anchor::ca {
 // CaPaths names every file of a CA home.
 struct CaPaths {
   std::string home, config, db, root_crt, root_key, intermediate_crt, intermediate_key,
-      server_crt, server_key, admin_crt, admin_key;
+      server_crt, server_key, admin_crt, admin_key, ocsp_crt, ocsp_key;
   static CaPaths In(const std::string& home);
 };
 
@@ -73,6 +73,17 @@ class CaHome final {
   crypto::Certificate intermediate_;
   std::unique_ptr<Authority> authority_;
 };
+
+// OcspSigner is a delegated OCSP responder's certificate and key.
+struct OcspSigner {
+  crypto::Certificate cert;
+  crypto::PrivateKey key;
+};
+
+// LoadOcspSigner reads the CA home's ocsp.crt and ocsp.key (made by `anchor ocsp signer`). It
+// returns nullopt when there are none, and an error when they do not match, were not issued by
+// the intermediate, or are not valid at `now`: a responder must never sign with a stale signer.
+Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time_point now);
 
 // LoadPrivateKeyFile reads a PEM private key, naming `path` in every error.
 Result<crypto::PrivateKey> LoadPrivateKeyFile(const std::string& path,

@@ -35,4 +35,19 @@ crypto::CertTemplate IntermediateTemplate(const std::string& name, std::vector<u
   return t;
 }
 
+crypto::CertTemplate OcspSignerTemplate(const std::string& name, std::vector<uint8_t> serial,
+                                        Clock::time_point now, int days,
+                                        Clock::time_point issuer_not_after) {
+  crypto::CertTemplate t;
+  t.serial = std::move(serial);
+  t.common_name = name + " OCSP Responder";
+  t.organization = name;
+  t.not_before = now - kClockSkewBackdate;
+  t.not_after = std::min(now + std::chrono::hours(24) * days, issuer_not_after);
+  t.key_usage = crypto::kDigitalSignature;
+  t.ext_key_usage = {crypto::ExtKeyUsage::kOcspSigning};
+  t.ocsp_no_check = true;
+  return t;
+}
+
 }  // namespace anchor::ca

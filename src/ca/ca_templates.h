@@ -21,4 +21,11 @@ crypto::CertTemplate IntermediateTemplate(const std::string& name, std::vector<u
                                           Clock::time_point issuer_not_after,
                                           std::vector<std::string> permitted_dns);
 
+// OcspSignerTemplate: a delegated OCSP responder (RFC 6960 4.2.2.2): CA:FALSE, digitalSignature,
+// id-kp-OCSPSigning only, id-pkix-ocsp-nocheck (relying parties do not ask about the
+// responder's own status: it is short-lived instead), AKID.
+crypto::CertTemplate OcspSignerTemplate(const std::string& name, std::vector<uint8_t> serial,
+                                        Clock::time_point now, int days,
+                                        Clock::time_point issuer_not_after);
+
 }  // namespace anchor::ca

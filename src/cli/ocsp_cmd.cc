@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: ocsp_cmd.cc: `anchor ocsp respond`: answer an OCSP request file offline (e.g. to
-// pre-sign responses for OCSP stapling, or to check a relying party's request).
+// pre-sign responses for OCSP stapling, or to check a relying party's request); `anchor ocsp
+// signer`: a delegated OCSP responder certificate.
+#include "ca/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
 #include "crypto/pem.h"
@@ -12,6 +14,7 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action) {
   struct Opts {
     std::string request;
     std::string out;
+    int days = 7;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* ocsp = app.add_subcommand("ocsp", "OCSP (RFC 6960)");
@@ -24,11 +27,34 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action) {
     action = [&ctx, o]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(std::string request, ReadInput(o->request));
       ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
-      const ocsp::Responder responder(home->intermediate(), {home->intermediate(), home->authority().key()}, home->store(),
-                                      ctx.clock());
+      ANCHOR_ASSIGN_OR_RETURN(std::optional<ca::OcspSigner> delegated,
+                              ca::LoadOcspSigner(*home, ctx.clock().Now()));
+      const ocsp::Signer signer = delegated ? ocsp::Signer{delegated->cert, delegated->key}
+                                            : ocsp::Signer{home->intermediate(), home->authority().key()};
+      const ocsp::Responder responder(home->intermediate(), signer, home->store(), ctx.clock());
       const std::vector<uint8_t> der = responder.Respond(crypto::AsBytes(request));
       ANCHOR_TRY(WriteOutput(o->out, std::string(der.begin(), der.end()), kPublicFileMode));
       ctx.Say("wrote OCSP response to " + o->out);
+      return OkStatus();
+    };
+  });
+  CLI::App* signer = ocsp->add_subcommand(
+      "signer", "make a delegated OCSP signer (ocsp.crt, ocsp.key in the CA home): `anchor serve` "
+                "and `anchor ocsp respond` then sign with it instead of the intermediate");
+  signer->add_option("--days", o->days, "validity, 1 to 30 days (default 7); renew it before")
+      ->check(CLI::Range(1, 30));
+  signer->callback([&ctx, &action, o] {
+    action = [&ctx, o]() -> Status {
+      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
+                              crypto::PrivateKey::Generate(home->config().key_type));
+      ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert,
+                              home->authority().IssueOcspSigner(key.Public(), o->days));
+      // Key first, then the certificate: a reader that finds ocsp.crt finds its key.
+      ANCHOR_TRY(ca::WritePrivateKeyFile(home->paths().ocsp_key, key, nullptr));
+      ANCHOR_TRY(WriteFileAtomic(home->paths().ocsp_crt, cert.ToPem(), kPublicFileMode));
+      ctx.Say("OCSP signer " + cert.Subject() + " serial " + cert.SerialHex() + ", valid until " +
+              Iso8601(cert.NotAfter()) + "; restart anchor serve to use it");
       return OkStatus();
     };
   });

@@ -97,9 +97,11 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       opts.max_connections = limits.max_connections;
       api::Metrics metrics;
       opts.metrics = &metrics;
-      const ocsp::Responder responder(home->intermediate(),
-                                      {home->intermediate(), home->authority().key()},
-                                      home->store(), ctx.clock());
+      ANCHOR_ASSIGN_OR_RETURN(std::optional<ca::OcspSigner> delegated,
+                              ca::LoadOcspSigner(*home, ctx.clock().Now()));
+      const ocsp::Signer signer = delegated ? ocsp::Signer{delegated->cert, delegated->key}
+                                            : ocsp::Signer{home->intermediate(), home->authority().key()};
+      const ocsp::Responder responder(home->intermediate(), signer, home->store(), ctx.clock());
       server::Router router(home->authority(), home->store(), responder, ctx.rng(), metrics,
                             std::move(bootstrap));
       ANCHOR_ASSIGN_OR_RETURN(
@@ -109,6 +111,7 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       std::printf("anchor serve: listening on https://%s:%u (TLS >= %s, %zu threads)\n",
                   opts.address.c_str(), static_cast<unsigned>(https->port()), o->tls_min.c_str(),
                   https->threads());
+      std::printf("anchor serve: OCSP signed by %s\n", signer.cert.Subject().c_str());
       if (auto plain = https->plain_port()) {
         std::printf("anchor serve: OCSP and CRL also on http://%s:%u\n", opts.plain_address.c_str(),
                     static_cast<unsigned>(*plain));

@@ -189,6 +189,22 @@ Status AddNameConstraints(X509* x, const std::vector<std::string>& permitted_dns
   return AddExtension(x, NID_name_constraints, nc.get(), /*critical=*/true);
 }
 
+//= https://www.rfc-editor.org/rfc/rfc6960#section-4.2.2.2.1
+//# The value of the extension SHALL be NULL.
+Status AddOcspNoCheck(X509* x) {
+  static constexpr unsigned char kDerNull[] = {0x05, 0x00};
+  ossl::Ptr<ASN1_STRING> value(::ASN1_OCTET_STRING_new());
+  if (!value || ::ASN1_OCTET_STRING_set(value.get(), kDerNull, sizeof kDerNull) != 1) {
+    return ossl::OsslError("ASN1_OCTET_STRING_set");
+  }
+  ossl::Ptr<X509_EXTENSION> ext(
+      ::X509_EXTENSION_create_by_NID(nullptr, NID_id_pkix_OCSP_noCheck, 0, value.get()));
+  if (!ext || ::X509_add_ext(x, ext.get(), -1) != 1) {
+    return ossl::OsslError("adding extension ocspNoCheck");
+  }
+  return OkStatus();
+}
+
 Status AddExtensions(X509* x, const CertTemplate& tmpl, const Certificate* issuer) {
   ANCHOR_TRY(AddBasicConstraints(x, tmpl));
   if (tmpl.key_usage != 0) {
@@ -211,6 +227,9 @@ Status AddExtensions(X509* x, const CertTemplate& tmpl, const Certificate* issue
   }
   if (!tmpl.ocsp_urls.empty() || !tmpl.ca_issuer_urls.empty()) {
     ANCHOR_TRY(AddAuthorityInfoAccess(x, tmpl));
+  }
+  if (tmpl.ocsp_no_check) {
+    ANCHOR_TRY(AddOcspNoCheck(x));
   }
   return OkStatus();
 }

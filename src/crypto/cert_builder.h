@@ -43,6 +43,7 @@ struct CertTemplate {
   std::vector<std::string> ocsp_urls;
   std::vector<std::string> ca_issuer_urls;
   std::vector<std::string> permitted_dns;  // name constraints (CA certificates only)
+  bool ocsp_no_check = false;              // id-pkix-ocsp-nocheck (delegated OCSP signers)
   bool authority_key_id = true;            // false for a self-signed root
 };
 

@@ -104,3 +104,21 @@ pass "OCSP over HTTP good then revoked; served CRL revokes it"
 
 stop_anchor_serve
 pass "SIGTERM: clean exit 0"
+
+# A delegated OCSP signer: openssl checks it (issued by the intermediate, id-kp-OCSPSigning) and
+# names it as the responder.
+anchor ocsp signer --days 7 -q
+[ "$(stat -c %a "$ANCHOR_HOME/ocsp.key")" = 600 ] || fail "ocsp.key mode"
+openssl x509 -in "$ANCHOR_HOME/ocsp.crt" -noout -ext extendedKeyUsage,noCheck 2>/dev/null \
+  | grep -q "OCSP Signing" || fail "the signer lacks id-kp-OCSPSigning"
+openssl x509 -in "$ANCHOR_HOME/ocsp.crt" -noout -text | grep -q "OCSP No Check" \
+  || fail "the signer lacks ocsp-nocheck"
+start_anchor_serve
+grep -q "OCSP signed by CN=online OCSP Responder" serve.log || fail "serve does not use the signer"
+openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -cert dev.crt -url "$BASE/ocsp" \
+  -CAfile "$ANCHOR_HOME/root.crt" -resp_text > delegated.out 2>&1 || { cat delegated.out; fail "ocsp"; }
+grep -q "Response verify OK" delegated.out && grep -q "dev.crt: revoked" delegated.out \
+  || { cat delegated.out; fail "openssl does not accept the delegated signer's response"; }
+grep -q "Responder Id: .*CN = online OCSP Responder" delegated.out || fail "responder id"
+stop_anchor_serve
+pass "delegated OCSP signer (ocsp-nocheck): openssl verifies its response"

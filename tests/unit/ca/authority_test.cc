@@ -125,5 +125,18 @@ TEST(AuthorityTest, RevokedCertificateAppearsInTheCrl) {
   (void)b;
 }
 
+TEST(AuthorityTest, OcspSignerIsAShortLivedRecordedNonCaResponder) {
+  TestCa ca;
+  const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
+  EXPECT_THAT(ca.authority->IssueOcspSigner(key.Public(), 31), ErrorIs(Code::kInvalidArgument));
+  const auto signer = ca.authority->IssueOcspSigner(key.Public(), 7);
+  ASSERT_THAT(signer, IsOk());
+  EXPECT_FALSE(signer->IsCa());
+  EXPECT_EQ(signer->ExtendedKeyUsageNames(), std::vector<std::string>{"OCSPSigning"});
+  EXPECT_TRUE(signer->HasExtension(NID_id_pkix_OCSP_noCheck));
+  EXPECT_LE(signer->NotAfter(), ca.clock.Now() + std::chrono::hours(24 * 7));
+  EXPECT_EQ(ca.store->FindBySerial(signer->SerialHex()).value().profile, "ocsp-signer");
+}
+
 }  // namespace
 }  // namespace anchor::ca
