@@ -152,13 +152,22 @@ struct HttpsServer::Impl {
                                  bool secure) {
     beast::flat_buffer buffer;
     for (bool first = true;; first = false) {
-      beast::get_lowest_layer(stream).expires_after(first ? options.header_timeout
-                                                          : options.idle_timeout);
+      if (!first && buffer.size() == 0) {
+        // Between requests a client may stay silent for the idle timeout; once the next
+        // request's first byte arrives, the header timeout applies as it did to the first.
+        beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+        auto [idle_ec, got] = co_await stream.async_read_some(buffer.prepare(4096), kNoThrow);
+        if (idle_ec) {
+          co_return;
+        }
+        buffer.commit(got);
+      }
+      // The timer covers the whole request (the first one: with the handshake): a client that
+      // trickles bytes (slowloris) is cut off when it runs out, whatever it has sent.
+      beast::get_lowest_layer(stream).expires_after(options.header_timeout);
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(options.max_body_bytes);
       parser.header_limit(16 * 1024);
-      // The timer covers the whole request: a client that trickles bytes (slowloris) is cut off
-      // when it runs out, whatever it has sent.
       auto [read_ec, n] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
       if (read_ec == bhttp::error::body_limit) {
         auto res = ToBeast(http::Response{413, "text/plain", {}, "the request body is too large\n"},

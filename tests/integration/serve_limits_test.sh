@@ -11,14 +11,18 @@ sed -i 's/^header_timeout_seconds = .*/header_timeout_seconds = 2/; s/^max_conne
   "$ANCHOR_HOME/anchor.toml"
 start_anchor_serve --threads 2
 
-# Slowloris: 20 TLS clients each send a request header one byte every 0.5 s.
+# Slowloris: 20 TLS clients each send a request header one byte every 0.5 s; half of them on a
+# kept-alive connection after one good request.
 cat > slow.py <<'PY'
 import socket, ssl, sys, threading, time
 port, ca, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 ctx = ssl.create_default_context(cafile=ca)
 cut = []
-def slow():
+def slow(i):
     s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
+    if i % 2:  # half of them send one good request first, then trickle the next (keep-alive)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        s.recv(4096)
     start = time.monotonic()
     try:
         for b in b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 100:
@@ -31,7 +35,7 @@ def slow():
             cut.append(time.monotonic() - start)
     except (OSError, ssl.SSLError):
         cut.append(time.monotonic() - start)
-threads = [threading.Thread(target=slow) for _ in range(n)]
+threads = [threading.Thread(target=slow, args=(i,)) for i in range(n)]
 for t in threads: t.start()
 for t in threads: t.join()
 print(len(cut), max(cut) if cut else -1)
