@@ -42,7 +42,7 @@ Status IssueLocal(Authority& authority, crypto::KeyType type, Profile profile, N
   ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, names.common_name, {}));
   ANCHOR_ASSIGN_OR_RETURN(Issued issued,
                           authority.Issue(IssueRequest{std::move(csr), profile, days, names, {}}));
-  ANCHOR_TRY(WritePrivateKeyFile(key_path, key, nullptr));
+  ANCHOR_TRY(crypto::WritePrivateKeyFile(key_path, key, nullptr));
   return WriteFileAtomic(cert_path,
                          issued.cert.ToPem() + authority.intermediate().ToPem(), kPublicFileMode);
 }
@@ -70,8 +70,8 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
                                root.NotAfter(), options.permitted_dns),
           inter_key.Public(), &root, root_key));
 
-  ANCHOR_TRY(WritePrivateKeyFile(paths.root_key, root_key, options.passphrase));
-  ANCHOR_TRY(WritePrivateKeyFile(paths.intermediate_key, inter_key, options.passphrase));
+  ANCHOR_TRY(crypto::WritePrivateKeyFile(paths.root_key, root_key, options.passphrase));
+  ANCHOR_TRY(crypto::WritePrivateKeyFile(paths.intermediate_key, inter_key, options.passphrase));
   ANCHOR_TRY(WriteFileAtomic(paths.root_crt, root.ToPem(), kPublicFileMode));
   ANCHOR_TRY(WriteFileAtomic(paths.intermediate_crt, intermediate.ToPem(), kPublicFileMode));
   ANCHOR_TRY(WriteFileAtomic(paths.config, config.ToToml(), kPublicFileMode));
@@ -107,22 +107,6 @@ CaPaths CaPaths::In(const std::string& home) {
                  p("root.crt"), p("root.key"),         p("intermediate.crt"),
                  p("intermediate.key"), p("server.crt"), p("server.key"),
                  p("admin.crt"), p("admin.key"), p("ocsp.crt"),   p("ocsp.key")};
-}
-
-Result<crypto::PrivateKey> LoadPrivateKeyFile(const std::string& path,
-                                              const SecretBytes* passphrase) {
-  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
-  auto key = crypto::PrivateKey::FromPem(pem, passphrase);
-  if (!key) {
-    return key.error().Prefixed(path);
-  }
-  return key;
-}
-
-Status WritePrivateKeyFile(const std::string& path, const crypto::PrivateKey& key,
-                           const SecretBytes* passphrase, bool exclusive) {
-  ANCHOR_ASSIGN_OR_RETURN(std::string pem, key.ToPkcs8Pem(passphrase));
-  return WriteFileAtomic(path, pem, kPrivateKeyMode, exclusive);
 }
 
 Status InitCa(const std::string& home, const InitOptions& options, const Clock& clock, Rng& rng) {
@@ -171,7 +155,7 @@ Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home,
                                         std::move(root), std::move(intermediate)));
   if (need_key) {
     ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
-                            LoadPrivateKeyFile(ca->paths_.intermediate_key, passphrase));
+                            crypto::LoadPrivateKeyFile(ca->paths_.intermediate_key, passphrase));
     if (!key.Public().Equals(ca->intermediate_.GetPublicKey())) {
       return Error(Code::kFailedPrecondition, ca->paths_.intermediate_key +
                                                   " does not match " + ca->paths_.intermediate_crt);
@@ -192,7 +176,7 @@ Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time
   if (!cert) {
     return cert.error().Prefixed(paths.ocsp_crt);
   }
-  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, LoadPrivateKeyFile(paths.ocsp_key, nullptr));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::LoadPrivateKeyFile(paths.ocsp_key, nullptr));
   if (!key.Public().Equals(cert->GetPublicKey())) {
     return Error(Code::kInvalidArgument, paths.ocsp_key + " is not the key of " + paths.ocsp_crt);
   }

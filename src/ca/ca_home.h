@@ -12,6 +12,7 @@
 #include "core/rng.h"
 #include "core/secret_bytes.h"
 #include "crypto/key.h"
+#include "crypto/key_file.h"
 #include "store/store.h"
 
 namespace anchor::ca {
@@ -84,12 +85,5 @@ struct OcspSigner {
 // returns nullopt when there are none, and an error when they do not match, were not issued by
 // the intermediate, or are not valid at `now`: a responder must never sign with a stale signer.
 Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time_point now);
-
-// LoadPrivateKeyFile reads a PEM private key, naming `path` in every error.
-Result<crypto::PrivateKey> LoadPrivateKeyFile(const std::string& path,
-                                              const SecretBytes* passphrase);
-// WritePrivateKeyFile writes `key` as PKCS#8 PEM, mode 0600, atomically.
-Status WritePrivateKeyFile(const std::string& path, const crypto::PrivateKey& key,
-                           const SecretBytes* passphrase, bool exclusive = false);
 
 }  // namespace anchor::ca

@@ -12,7 +12,7 @@ namespace {
 Result<crypto::Crl> RootCrl(Context& ctx, ca::CaHome& home, int days) {
   ANCHOR_ASSIGN_OR_RETURN(const SecretBytes* passphrase, ctx.Passphrase());
   ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
-                          ca::LoadPrivateKeyFile(home.paths().root_key, passphrase));
+                          crypto::LoadPrivateKeyFile(home.paths().root_key, passphrase));
   return ca::BuildRootCrl(home.root(), key, home.store(), ctx.clock(), days);
 }
 

@@ -23,7 +23,7 @@ void RegisterCsr(CLI::App& app, Context& ctx, Action& action) {
     action = [&ctx, o]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::GeneralName> sans, ParseSans(o->sans));
       ANCHOR_ASSIGN_OR_RETURN(const SecretBytes* pass, ctx.Passphrase());
-      ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, ca::LoadPrivateKeyFile(o->key, pass));
+      ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::LoadPrivateKeyFile(o->key, pass));
       auto csr = crypto::Csr::Create(key, o->cn, sans);
       if (!csr) {
         return csr.error().Prefixed("--cn " + o->cn);

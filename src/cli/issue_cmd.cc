@@ -45,7 +45,7 @@ void RegisterIssue(CLI::App& app, Context& ctx, Action& action) {
       for (const std::string& w : issued.warnings) {
         ctx.Warn(w);
       }
-      ANCHOR_TRY(ca::WritePrivateKeyFile(o->key, key, nullptr, /*exclusive=*/true));
+      ANCHOR_TRY(crypto::WritePrivateKeyFile(o->key, key, nullptr, /*exclusive=*/true));
       Status wrote = WriteFileAtomic(o->cert, issued.cert.ToPem() + home->intermediate().ToPem(),
                                      kPublicFileMode, /*exclusive=*/true);
       if (!wrote) {

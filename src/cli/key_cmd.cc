@@ -27,7 +27,7 @@ void RegisterKey(CLI::App& app, Context& ctx, Action& action) {
       }
       ANCHOR_ASSIGN_OR_RETURN(const SecretBytes* pass, ctx.Passphrase());
       ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(type));
-      ANCHOR_TRY(ca::WritePrivateKeyFile(o->out, key, pass, /*exclusive=*/!o->force));
+      ANCHOR_TRY(crypto::WritePrivateKeyFile(o->out, key, pass, /*exclusive=*/!o->force));
       ctx.Say("wrote " + std::string(crypto::KeyTypeName(type)) + " key to " + o->out +
               (pass ? " (encrypted)" : ""));
       return OkStatus();

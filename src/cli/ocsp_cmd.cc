@@ -51,7 +51,7 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert,
                               home->authority().IssueOcspSigner(key.Public(), o->days));
       // Key first, then the certificate: a reader that finds ocsp.crt finds its key.
-      ANCHOR_TRY(ca::WritePrivateKeyFile(home->paths().ocsp_key, key, nullptr));
+      ANCHOR_TRY(crypto::WritePrivateKeyFile(home->paths().ocsp_key, key, nullptr));
       ANCHOR_TRY(WriteFileAtomic(home->paths().ocsp_crt, cert.ToPem(), kPublicFileMode));
       ctx.Say("OCSP signer " + cert.Subject() + " serial " + cert.SerialHex() + ", valid until " +
               Iso8601(cert.NotAfter()) + "; restart anchor serve to use it");

@@ -25,20 +25,8 @@ void AddAdminFlags(CLI::App* cmd, RemoteFlags& flags) {
   cmd->add_option("--admin-key", flags.key, "its key (default: CA home's admin.key)");
 }
 
-Result<std::string> ServerCaPem(const RemoteFlags& flags) {
-  if (!flags.ca_cert.empty()) {
-    ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(flags.ca_cert));
-    auto certs = crypto::Certificate::ParseAll(pem);
-    if (!certs || certs->empty()) {
-      return Error(Code::kInvalidArgument, flags.ca_cert + ": holds no PEM certificate");
-    }
-    return pem;
-  }
-  if (!flags.fingerprint.empty()) {
-    return client::FetchCaByFingerprint(flags.server, flags.fingerprint, flags.tls_min == "1.2");
-  }
-  return Error(Code::kInvalidArgument,
-               "give --ca-cert FILE or --fingerprint SHA256 so the server can be verified");
+agent::ServerTrust Trust(const RemoteFlags& flags) {
+  return agent::ServerTrust{flags.server, flags.ca_cert, flags.fingerprint, flags.tls_min == "1.2"};
 }
 
 Result<client::HttpsClient> ConnectAsAdmin(Context& ctx, RemoteFlags flags) {
@@ -56,23 +44,11 @@ Result<client::HttpsClient> ConnectAsAdmin(Context& ctx, RemoteFlags flags) {
                  "(or run on the CA machine, where the CA home's admin.crt is used)");
   }
   client::TlsOptions tls;
-  ANCHOR_ASSIGN_OR_RETURN(tls.ca_pem, ServerCaPem(flags));
+  ANCHOR_ASSIGN_OR_RETURN(tls.ca_pem, agent::ServerCaPem(Trust(flags)));
   tls.cert_file = flags.cert;
   tls.key_file = flags.key;
   tls.allow_tls12 = flags.tls_min == "1.2";
   return client::HttpsClient::Create(std::move(tls));
-}
-
-Result<CaChainPems> FetchChainPems(client::EstClient& est, const crypto::Certificate& leaf) {
-  ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> cas, est.CaCerts());
-  CaChainPems out{leaf.ToPem(), ""};
-  for (const crypto::Certificate& c : cas) {
-    (c.IsSelfIssued() ? out.roots : out.chain) += c.ToPem();
-  }
-  if (out.roots.empty()) {
-    return Error(Code::kUnavailable, "cacerts from the server holds no root certificate");
-  }
-  return out;
 }
 
 }  // namespace anchor::cli

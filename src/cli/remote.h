@@ -7,7 +7,7 @@
 #include <string>
 
 #include "cli/context.h"
-#include "client/est_client.h"
+#include "agent/device_enrollment.h"
 #include "client/https_client.h"
 
 namespace anchor::cli {
@@ -29,23 +29,12 @@ CLI::Option* AddServerFlags(CLI::App* cmd, RemoteFlags& flags, bool required);
 // AddAdminFlags adds --admin-cert and --admin-key (into `flags.cert`, `flags.key`).
 void AddAdminFlags(CLI::App* cmd, RemoteFlags& flags);
 
-// ServerCaPem returns the PEM to verify the server with: --ca-cert, else cacerts fetched and
-// checked against --fingerprint.
-Result<std::string> ServerCaPem(const RemoteFlags& flags);
+// Trust is the flags as the agent layer takes them.
+agent::ServerTrust Trust(const RemoteFlags& flags);
 
 // ConnectAsAdmin opens a client for the admin API: --cert/--key default to the CA home's
 // admin.crt/admin.key and --ca-cert to its root.crt, so on the CA machine `--server URL` is
 // enough.
 Result<client::HttpsClient> ConnectAsAdmin(Context& ctx, RemoteFlags flags);
-
-// CaChainPems are the files an enrolled client keeps: its certificate followed by the
-// intermediates (what it sends in a handshake), and the roots (what it verifies peers with).
-struct CaChainPems {
-  std::string chain;
-  std::string roots;
-};
-
-// FetchChainPems builds them for `leaf` from the server's cacerts, over the verified connection.
-Result<CaChainPems> FetchChainPems(client::EstClient& est, const crypto::Certificate& leaf);
 
 }  // namespace anchor::cli

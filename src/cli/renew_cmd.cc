@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: renew_cmd.cc: `anchor renew`: renew a certificate over EST simplereenroll (mTLS).
-#include "ca/ca_home.h"
 #include "cli/context.h"
 #include "cli/remote.h"
-#include "client/est_client.h"
+#include "agent/device_enrollment.h"
 #include "core/file_io.h"
 
 namespace anchor::cli {
@@ -25,41 +24,10 @@ void RegisterRenew(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--key-type", o->key_type, "type of the new key with --rekey (default ec-p256)");
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
-      ANCHOR_ASSIGN_OR_RETURN(std::string cert_pem, ReadFile(o->remote.cert));
-      auto current = crypto::Certificate::FromPem(cert_pem);
-      if (!current) {
-        return current.error().Prefixed(o->remote.cert);
-      }
-      ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey old_key,
-                              ca::LoadPrivateKeyFile(o->remote.key, nullptr));
-      if (!old_key.Public().Equals(current->GetPublicKey())) {
-        return Error(Code::kInvalidArgument,
-                     o->remote.key + " is not the key of " + o->remote.cert);
-      }
-      crypto::PrivateKey key = old_key;
-      if (o->rekey) {
-        ANCHOR_ASSIGN_OR_RETURN(crypto::KeyType type, crypto::ParseKeyType(o->key_type));
-        ANCHOR_ASSIGN_OR_RETURN(key, crypto::PrivateKey::Generate(type));
-      }
-      //= https://www.rfc-editor.org/rfc/rfc7030#section-4.2.2
-      //# the Subject field and SubjectAltName extension MUST be identical to the corresponding
-      //# fields in the certificate being renewed or rekeyed.
-      ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, current->CommonName(),
-                                                                   current->SubjectAltNames()));
-      client::TlsOptions tls;
-      ANCHOR_ASSIGN_OR_RETURN(tls.ca_pem, ServerCaPem(o->remote));
-      tls.cert_file = o->remote.cert;
-      tls.key_file = o->remote.key;
-      tls.allow_tls12 = o->remote.tls_min == "1.2";
-      ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http, client::HttpsClient::Create(std::move(tls)));
-      client::EstClient est(http, o->remote.server);
-      ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate renewed, est.SimpleReenroll(csr));
-      ANCHOR_ASSIGN_OR_RETURN(CaChainPems files, FetchChainPems(est, renewed));
-      // Nothing was touched until now: a failed renewal leaves the working pair as it was.
-      if (o->rekey) {
-        ANCHOR_TRY(ca::WritePrivateKeyFile(o->remote.key, key, nullptr));
-      }
-      ANCHOR_TRY(WriteFileAtomic(o->remote.cert, files.chain, kPublicFileMode));
+      const agent::RenewRequest request{Trust(o->remote),
+                                        agent::DeviceFiles{o->remote.key, o->remote.cert, ""},
+                                        o->rekey, o->key_type};
+      ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate renewed, agent::Renew(request));
       ctx.Say("renewed " + renewed.Subject() + ": serial " + renewed.SerialHex() +
               ", valid until " + Iso8601(renewed.NotAfter()) + (o->rekey ? " (new key)" : ""));
       return OkStatus();

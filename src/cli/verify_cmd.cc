@@ -79,7 +79,7 @@ void RegisterVerify(CLI::App& app, Context& ctx, Action& action) {
       opts.at = ctx.clock().Now();
       if (!o->key.empty()) {
         ANCHOR_ASSIGN_OR_RETURN(const SecretBytes* pass, ctx.Passphrase());
-        ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, ca::LoadPrivateKeyFile(o->key, pass));
+        ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::LoadPrivateKeyFile(o->key, pass));
         if (!key.Public().Equals(given.front().GetPublicKey())) {
           return Error(Code::kInvalidArgument,
                        o->key + " does not belong to " + o->cert +

@@ -72,12 +72,13 @@ stop_last_server() {
   unset 'PIDS[-1]'
 }
 
-# start_anchor_serve [serve flags...]: `anchor serve` on an ephemeral port of 127.0.0.1 (the
+# start_anchor_serve [serve flags...]: `anchor serve` on an ephemeral port of 127.0.0.1, or on
+# $SERVE_LISTEN (to come back on the same port), (the
 # binary itself, so its PID is the server's); sets SERVE_PID, PORT, BASE (https://localhost:PORT),
 # HTTP_PORT (with --http-listen) and CURL (curl pinned to the CA root, resolving localhost to
 # 127.0.0.1).
 start_anchor_serve() {
-  "$ANCHOR" serve --listen 127.0.0.1:0 "$@" >"$WORK/serve.log" 2>&1 &
+  "$ANCHOR" serve --listen "${SERVE_LISTEN:-127.0.0.1:0}" "$@" >"$WORK/serve.log" 2>&1 &
   SERVE_PID=$!
   PIDS+=($SERVE_PID)
   local i

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: agent_state.h: what `anchor-agent status` shows, kept beside the certificate.
+#pragma once
+
+#include <string>
+
+#include "core/error.h"
+
+namespace anchor::agent {
+
+// AgentState is the agent's last word on its certificate, written atomically to
+// "<cert>.state.json" after every attempt.
+struct AgentState {
+  std::string common_name;
+  std::string serial;
+  std::string not_after;     // ISO 8601
+  std::string next_renewal;  // ISO 8601
+  std::string last_renewal;  // ISO 8601, empty before the first
+  std::string last_error;    // one line, empty after a success
+  std::string last_error_at;
+  int failures = 0;  // consecutive failed attempts
+};
+
+std::string StatePath(const std::string& cert_path);
+Status SaveState(const std::string& cert_path, const AgentState& state);
+// LoadState returns the saved state, or an empty one when there is none yet.
+Result<AgentState> LoadState(const std::string& cert_path);
+
+}  // namespace anchor::agent

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: device_enrollment.cc: enroll and renew over EST, and the files they write.
+#include "agent/device_enrollment.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "client/est_client.h"
+#include "core/file_io.h"
+#include "crypto/csr.h"
+#include "crypto/key_file.h"
+
+namespace anchor::agent {
+namespace {
+
+// ChainPems are the certificate followed by the intermediates, and the roots, from cacerts
+// fetched over the verified connection.
+struct ChainPems {
+  std::string chain;
+  std::string roots;
+};
+
+Result<ChainPems> FetchChainPems(client::EstClient& est, const crypto::Certificate& leaf) {
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> cas, est.CaCerts());
+  ChainPems out{leaf.ToPem(), ""};
+  for (const crypto::Certificate& c : cas) {
+    (c.IsSelfIssued() ? out.roots : out.chain) += c.ToPem();
+  }
+  if (out.roots.empty()) {
+    return Error(Code::kUnavailable, "cacerts from the server holds no root certificate");
+  }
+  return out;
+}
+
+Result<client::HttpsClient> Connect(const ServerTrust& trust, const std::string& cert,
+                                    const std::string& key) {
+  client::TlsOptions tls;
+  ANCHOR_ASSIGN_OR_RETURN(tls.ca_pem, ServerCaPem(trust));
+  tls.cert_file = cert;
+  tls.key_file = key;
+  tls.allow_tls12 = trust.allow_tls12;
+  return client::HttpsClient::Create(std::move(tls));
+}
+
+// Install writes what an enrollment or renewal produced: the key first (when new), so that a
+// certificate on disk always has its key beside it.
+Status Install(const DeviceFiles& files, const crypto::PrivateKey* new_key, const ChainPems& pems) {
+  if (new_key != nullptr) {
+    ANCHOR_TRY(crypto::WritePrivateKeyFile(files.key, *new_key, nullptr));
+  }
+  ANCHOR_TRY(WriteFileAtomic(files.cert, pems.chain, kPublicFileMode));
+  if (!files.ca_out.empty()) {
+    ANCHOR_TRY(WriteFileAtomic(files.ca_out, pems.roots, kPublicFileMode));
+  }
+  return OkStatus();
+}
+
+// KeyForEnrollment loads the device's key, or makes one (written only after enrollment).
+Result<crypto::PrivateKey> KeyForEnrollment(const std::string& path, const std::string& type,
+                                            bool generate) {
+  if (!generate) {
+    return crypto::LoadPrivateKeyFile(path, nullptr);
+  }
+  ANCHOR_ASSIGN_OR_RETURN(crypto::KeyType key_type, crypto::ParseKeyType(type));
+  return crypto::PrivateKey::Generate(key_type);
+}
+
+}  // namespace
+
+Result<std::string> ServerCaPem(const ServerTrust& trust) {
+  if (!trust.ca_cert.empty()) {
+    ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(trust.ca_cert));
+    auto certs = crypto::Certificate::ParseAll(pem);
+    if (!certs || certs->empty()) {
+      return Error(Code::kInvalidArgument, trust.ca_cert + ": holds no PEM certificate");
+    }
+    return pem;
+  }
+  if (!trust.fingerprint.empty()) {
+    return client::FetchCaByFingerprint(trust.server, trust.fingerprint, trust.allow_tls12);
+  }
+  return Error(Code::kInvalidArgument,
+               "give --ca-cert FILE or --fingerprint SHA256 so the server can be verified");
+}
+
+Result<SecretBytes> ReadToken(const std::string& flag, const std::string& file) {
+  if (!file.empty()) {
+    ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+    SecretBytes token(text.substr(0, text.find_first_of("\r\n")));
+    ::explicit_bzero(text.data(), text.size());
+    return token;
+  }
+  if (!flag.empty()) {
+    return SecretBytes(flag);
+  }
+  if (const char* env = std::getenv("ANCHOR_TOKEN"); env != nullptr && *env != '\0') {
+    return SecretBytes(std::string_view(env));
+  }
+  return SecretBytes();
+}
+
+Result<crypto::Certificate> ReadCertificateFile(const std::string& path) {
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+  auto cert = crypto::Certificate::FromPem(pem);
+  if (!cert) {
+    return cert.error().Prefixed(path);
+  }
+  return cert;
+}
+
+Result<EnrollResult> Enroll(const EnrollRequest& request) {
+  if (request.token.empty() && request.factory_cert.empty()) {
+    return Error(Code::kInvalidArgument,
+                 "give a one-time token (--token-file, --token or $ANCHOR_TOKEN) or "
+                 "--factory-cert/--factory-key");
+  }
+  const bool generate = !FileExists(request.files.key);
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
+                          KeyForEnrollment(request.files.key, request.key_type, generate));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr,
+                          crypto::Csr::Create(key, request.common_name, request.sans));
+  ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http,
+                          Connect(request.trust, request.factory_cert, request.factory_key));
+  client::EstClient est(http, request.trust.server);
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, est.SimpleEnroll(csr, request.token));
+  ANCHOR_ASSIGN_OR_RETURN(ChainPems pems, FetchChainPems(est, cert));
+  ANCHOR_TRY(Install(request.files, generate ? &key : nullptr, pems));
+  return EnrollResult{std::move(cert), generate};
+}
+
+Result<crypto::Certificate> Renew(const RenewRequest& request) {
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate current, ReadCertificateFile(request.files.cert));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey old_key,
+                          crypto::LoadPrivateKeyFile(request.files.key, nullptr));
+  if (!old_key.Public().Equals(current.GetPublicKey())) {
+    return Error(Code::kInvalidArgument,
+                 request.files.key + " is not the key of " + request.files.cert);
+  }
+  crypto::PrivateKey key = old_key;
+  if (request.rekey) {
+    ANCHOR_ASSIGN_OR_RETURN(crypto::KeyType type, crypto::ParseKeyType(request.key_type));
+    ANCHOR_ASSIGN_OR_RETURN(key, crypto::PrivateKey::Generate(type));
+  }
+  //= https://www.rfc-editor.org/rfc/rfc7030#section-4.2.2
+  //# the Subject field and SubjectAltName extension MUST be identical to the corresponding
+  //# fields in the certificate being renewed or rekeyed.
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, current.CommonName(),
+                                                               current.SubjectAltNames()));
+  ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http,
+                          Connect(request.trust, request.files.cert, request.files.key));
+  client::EstClient est(http, request.trust.server);
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate renewed, est.SimpleReenroll(csr));
+  ANCHOR_ASSIGN_OR_RETURN(ChainPems pems, FetchChainPems(est, renewed));
+  ANCHOR_TRY(Install(request.files, request.rekey ? &key : nullptr, pems));
+  return renewed;
+}
+
+}  // namespace anchor::agent

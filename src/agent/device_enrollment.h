@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: device_enrollment.h: the device side of EST: enroll once, renew, write the files.
+// Shared by `anchor enroll/renew` and anchor-agent; links no Boost and no SQLite.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/secret_bytes.h"
+#include "crypto/certificate.h"
+#include "crypto/general_name.h"
+
+namespace anchor::agent {
+
+// ServerTrust says how to reach and verify the CA server.
+struct ServerTrust {
+  std::string server;       // https://host:port
+  std::string ca_cert;      // PEM file of the CA the server chains to
+  std::string fingerprint;  // or: SHA-256 of the root, to fetch and pin cacerts once
+  bool allow_tls12 = false;
+};
+
+// ServerCaPem returns the PEM to verify the server with: the --ca-cert file, else cacerts
+// fetched and checked against the fingerprint.
+Result<std::string> ServerCaPem(const ServerTrust& trust);
+
+// DeviceFiles are where a device keeps its identity.
+struct DeviceFiles {
+  std::string key;     // private key, 0600
+  std::string cert;    // certificate + intermediates (what it presents)
+  std::string ca_out;  // the CA root(s), to verify peers with; empty: not written
+};
+
+struct EnrollRequest {
+  ServerTrust trust;
+  DeviceFiles files;
+  std::string common_name;
+  std::vector<crypto::GeneralName> sans;
+  SecretBytes token;         // one-time token, or empty with a factory certificate
+  std::string factory_cert;  // bootstrap: a factory certificate and key presented over mTLS
+  std::string factory_key;
+  std::string key_type = "ec-p256";  // of a key made here when `files.key` does not exist
+};
+
+struct EnrollResult {
+  crypto::Certificate cert;
+  bool generated_key = false;
+};
+
+// Enroll gets a certificate over EST simpleenroll. The key is used if `files.key` exists, else
+// made here; nothing is written until the certificate is in hand, then the key (0600) and the
+// chain, atomically.
+Result<EnrollResult> Enroll(const EnrollRequest& request);
+
+struct RenewRequest {
+  ServerTrust trust;
+  DeviceFiles files;
+  bool rekey = false;
+  std::string key_type = "ec-p256";
+};
+
+// Renew renews `files.cert` over EST simplereenroll, presenting it (with `files.key`) as the
+// TLS client certificate, with the same subject and SANs. Nothing is written unless the new
+// certificate is in hand: a failed renewal leaves the working pair as it was.
+Result<crypto::Certificate> Renew(const RenewRequest& request);
+
+// ReadToken takes the token from `file` (first line), else `flag`, else $ANCHOR_TOKEN; a token
+// on the command line is visible to other users through ps, so the file or the variable is
+// better. Empty when none is given.
+Result<SecretBytes> ReadToken(const std::string& flag, const std::string& file);
+
+// ReadCertificateFile reads the first certificate of a PEM file, naming it in errors.
+Result<crypto::Certificate> ReadCertificateFile(const std::string& path);
+
+}  // namespace anchor::agent

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: key_file.cc: private key files.
+#include "crypto/key_file.h"
+
+#include "core/file_io.h"
+
+namespace anchor::crypto {
+
+Result<PrivateKey> LoadPrivateKeyFile(const std::string& path, const SecretBytes* passphrase) {
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+  auto key = PrivateKey::FromPem(pem, passphrase);
+  if (!key) {
+    return key.error().Prefixed(path);
+  }
+  return key;
+}
+
+Status WritePrivateKeyFile(const std::string& path, const PrivateKey& key,
+                           const SecretBytes* passphrase, bool exclusive) {
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, key.ToPkcs8Pem(passphrase));
+  return WriteFileAtomic(path, pem, kPrivateKeyMode, exclusive);
+}
+
+}  // namespace anchor::crypto

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: key_file.h: private keys on disk: read naming the file, written 0600 and atomically.
+#pragma once
+
+#include <string>
+
+#include "core/error.h"
+#include "core/secret_bytes.h"
+#include "crypto/key.h"
+
+namespace anchor::crypto {
+
+// LoadPrivateKeyFile reads a PEM private key, naming `path` in every error.
+Result<PrivateKey> LoadPrivateKeyFile(const std::string& path, const SecretBytes* passphrase);
+
+// WritePrivateKeyFile writes `key` as PKCS#8 PEM, mode 0600, atomically (temp file, fsync,
+// rename); with `exclusive`, an existing file is kAlreadyExists.
+Status WritePrivateKeyFile(const std::string& path, const PrivateKey& key,
+                           const SecretBytes* passphrase, bool exclusive = false);
+
+}  // namespace anchor::crypto

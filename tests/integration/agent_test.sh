@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# anchor-agent against anchor serve: first enrollment with a one-time token (key made on the
+# device, 0600, and the CA received only a CSR for its public key); not due: nothing changes;
+# due: renewed with a new key and --on-renew run; CA down: the working certificate untouched and
+# the error in `status`; the daemon renews, runs its hook and stops on SIGTERM. The agent binary
+# links neither Boost nor SQLite.
+source "$(dirname "$0")/lib.sh"
+: "${ANCHOR_AGENT:?ANCHOR_AGENT must name the anchor-agent binary}"
+
+! ldd "$ANCHOR_AGENT" | grep -Eq "sqlite|boost" || fail "anchor-agent links SQLite or Boost"
+anchor init --name devices -q
+start_anchor_serve
+anchor token create --cn pump-1 -q > token.txt
+AGENT=("$ANCHOR_AGENT" run --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --cn pump-1
+       --key pump.key --cert pump.crt --ca-out ca.pem --token-file token.txt
+       --on-renew 'echo "$ANCHOR_SERIAL" >> hook.log')
+
+"${AGENT[@]}" --once 2> agent.log || { cat agent.log; fail "first enrollment"; }
+[ "$(stat -c %a pump.key)" = 600 ] || fail "key mode"
+openssl verify -x509_strict -purpose sslclient -CAfile ca.pem -untrusted pump.crt pump.crt >/dev/null \
+  || fail "the agent's chain does not verify"
+serial1=$(openssl x509 -in pump.crt -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f')
+python3 - "$ANCHOR_HOME/anchor.db" "$serial1" <<'PY' || fail "the CA's record does not match the device key"
+import sqlite3, subprocess, sys
+der = sqlite3.connect(sys.argv[1]).execute("SELECT der FROM certificates WHERE serial=?", (sys.argv[2],)).fetchone()[0]
+pub = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-pubkey"], input=der, capture_output=True).stdout
+mine = subprocess.run(["openssl", "pkey", "-in", "pump.key", "-pubout"], capture_output=True).stdout
+assert pub == mine
+PY
+grep -q "^$serial1$" hook.log || fail "--on-renew did not run after enrollment"
+"$ANCHOR_AGENT" status --cert pump.crt > status.out
+grep -q "identity: *CN=pump-1" status.out && grep -q "last error: *none" status.out \
+  || { cat status.out; fail "status"; }
+pass "first start: enrolled with a token, key made here (0600), CA holds only its public key; status"
+
+"${AGENT[@]}" --once 2>> agent.log || fail "a run that is not due"
+[ "$(openssl x509 -in pump.crt -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f')" = "$serial1" ] \
+  || fail "renewed before two thirds of the lifetime"
+cp pump.key key.before
+"${AGENT[@]}" --once --renew-at 0 2>> agent.log || { cat agent.log; fail "due renewal"; }
+serial2=$(openssl x509 -in pump.crt -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f')
+[ "$serial2" != "$serial1" ] || fail "not renewed when due"
+! cmp -s pump.key key.before || fail "renewal kept the key (default is a new key)"
+[ "$(openssl x509 -in pump.crt -noout -pubkey)" = "$(openssl pkey -in pump.key -pubout)" ] || fail "pair"
+grep -q "^$serial2$" hook.log || fail "--on-renew did not run after renewal"
+pass "not due: untouched; due: renewed with a new key, --on-renew run"
+
+stop_anchor_serve
+cp pump.crt crt.before; cp pump.key key.before
+expect_fail "renewal while the CA is down" "${AGENT[@]}" --once --renew-at 0
+cmp -s pump.crt crt.before && cmp -s pump.key key.before || fail "a failed renewal touched the files"
+"$ANCHOR_AGENT" status --cert pump.crt > status.out
+grep -q "last error: .*Couldn't connect" status.out || { cat status.out; fail "status lacks the error"; }
+pass "CA down: working certificate untouched, status shows the error"
+
+# The daemon: due at once (--renew-at 0), renews, runs the hook, then waits; SIGTERM stops it.
+SERVE_LISTEN="127.0.0.1:$PORT" start_anchor_serve  # the CA is back, where it was
+"${AGENT[@]}" --renew-at 0 2> daemon.log &
+AGENT_PID=$!
+PIDS+=($AGENT_PID)
+for _ in $(seq 1 100); do grep -q "renewed" daemon.log && break; sleep 0.1; done
+grep -q "renewed" daemon.log || { cat daemon.log; fail "the daemon did not renew"; }
+"$ANCHOR_AGENT" status --cert pump.crt | grep -q "last error: *none" || fail "status after recovery"
+rss=$(ps -o rss= -p "$AGENT_PID" | tr -d ' ')
+kill -TERM "$AGENT_PID"
+rc=0; wait "$AGENT_PID" || rc=$?
+forget_pid "$AGENT_PID"
+[ $rc -eq 0 ] || fail "the agent exited $rc on SIGTERM"
+pass "daemon: renewed after the CA came back, waits (RSS ${rss} KiB), stops cleanly on SIGTERM"
+stop_anchor_serve
