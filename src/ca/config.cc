@@ -71,8 +71,8 @@ Status CheckKnownKeys(const toml::table& table, std::initializer_list<std::strin
 Result<ProfilePolicy> ParsePolicy(const toml::table& t, ProfilePolicy base,
                                   const std::string& origin, const std::string& prefix) {
   ANCHOR_TRY(CheckKnownKeys(t,
-                            {"default_days", "max_days", "dns_suffixes", "ip_ranges", "key_types",
-                             "allow_wildcards"},
+                            {"default_days", "max_days", "default_minutes", "dns_suffixes",
+                             "ip_ranges", "key_types", "allow_wildcards"},
                             origin, prefix));
   const toml::node_view<const toml::node> view(t);
   ANCHOR_ASSIGN_OR_RETURN(int64_t def, Scalar<int64_t>(view["default_days"], base.default_days,
@@ -85,6 +85,13 @@ Result<ProfilePolicy> ParsePolicy(const toml::table& t, ProfilePolicy base,
   }
   base.default_days = static_cast<int>(def);
   base.max_days = static_cast<int>(max);
+  ANCHOR_ASSIGN_OR_RETURN(int64_t minutes, Scalar<int64_t>(view["default_minutes"],
+                                                           base.default_minutes, origin,
+                                                           prefix + "default_minutes"));
+  if (minutes < 0 || minutes > int64_t{max} * 1440) {
+    return BadKey(origin, prefix + "default_minutes", "must be between 0 and max_days in minutes");
+  }
+  base.default_minutes = static_cast<int>(minutes);
   if (view["dns_suffixes"]) {
     ANCHOR_ASSIGN_OR_RETURN(base.dns_suffixes,
                             StringList(view["dns_suffixes"], origin, prefix + "dns_suffixes"));
@@ -290,6 +297,8 @@ std::string CaConfig::ToToml() const {
     out << "\n[profiles." << ProfileName(profile) << "]\n"
         << "default_days = " << p.default_days << "\n"
         << "max_days = " << p.max_days << "\n"
+        << "# > 0: certificates live this many minutes unless a request names its days.\n"
+        << "default_minutes = " << p.default_minutes << "\n"
         << "# Allowed DNS suffixes (empty: any valid name) and IP ranges in CIDR (empty: any).\n"
         << "dns_suffixes = " << TomlList(p.dns_suffixes) << "\n"
         << "ip_ranges = " << TomlList(p.ip_ranges) << "\n"

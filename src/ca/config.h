@@ -20,6 +20,9 @@ struct ProfilePolicy {
   std::vector<std::string> ip_ranges;     // CIDR, e.g. "10.0.0.0/8", "::1/128"
   std::vector<crypto::KeyType> key_types;
   bool allow_wildcards = false;
+  // default_minutes, when > 0, replaces default_days for requests that name no validity:
+  // short-lived certificates (renewed by the agent at two thirds of their life), and tests.
+  int default_minutes = 0;
 };
 
 // ServerConfig is the [server] table: the limits and enrollment choices of `anchor serve`.

@@ -211,7 +211,9 @@ Status IssuancePolicy::SetValidity(crypto::CertTemplate& tmpl, std::optional<int
   }
   // Backdated for clock skew, but never before the issuer itself became valid.
   tmpl.not_before = std::max(now - kClockSkewBackdate, issuer.NotBefore());
-  tmpl.not_after = now + std::chrono::hours(24) * want;
+  tmpl.not_after = !days && policy.default_minutes > 0
+                      ? now + std::chrono::minutes(policy.default_minutes)
+                      : now + std::chrono::hours(24) * want;
   if (tmpl.not_after > issuer.NotAfter()) {
     tmpl.not_after = issuer.NotAfter();
     warnings.push_back("validity shortened to the issuing CA's notAfter, " +

@@ -69,3 +69,28 @@ forget_pid "$AGENT_PID"
 [ $rc -eq 0 ] || fail "the agent exited $rc on SIGTERM"
 pass "daemon: renewed after the CA came back, waits (RSS ${rss} KiB), stops cleanly on SIGTERM"
 stop_anchor_serve
+
+# Two thirds of a short lifetime: device certificates of 1 minute (+ the 60 s backdating: 120 s
+# in all), so the agent renews 20 s after each enrollment, by itself, with the default schedule.
+sed -i '/^\[profiles.device\]/,/^\[/ s/^default_minutes = .*/default_minutes = 1/' "$ANCHOR_HOME/anchor.toml"
+start_anchor_serve
+anchor token create --cn pump-2 -q > token2.txt
+"$ANCHOR_AGENT" run --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --cn pump-2 --key p2.key \
+  --cert p2.crt --token-file token2.txt --on-renew 'echo "$ANCHOR_SERIAL" >> hook2.log' 2> short.log &
+AGENT_PID=$!
+PIDS+=($AGENT_PID)
+for _ in $(seq 1 100); do [ -s p2.crt ] && break; sleep 0.1; done
+lifetime=$(( $(date -d "$(openssl x509 -in p2.crt -noout -enddate | cut -d= -f2)" +%s) - \
+             $(date -d "$(openssl x509 -in p2.crt -noout -startdate | cut -d= -f2)" +%s) ))
+[ "$lifetime" = 120 ] || fail "expected a 120 s certificate, got $lifetime s"
+first=$(openssl x509 -in p2.crt -noout -serial)
+enrolled_at=$(date +%s)
+for _ in $(seq 1 400); do grep -q "renewed" short.log && break; sleep 0.1; done
+renewed_after=$(( $(date +%s) - enrolled_at ))
+grep -q "renewed" short.log || { cat short.log; fail "no renewal at two thirds of the lifetime"; }
+[ "$(openssl x509 -in p2.crt -noout -serial)" != "$first" ] || fail "the certificate did not change"
+[ "$renewed_after" -ge 15 ] || fail "renewed after ${renewed_after}s, before two thirds of the lifetime"
+[ "$(wc -l < hook2.log)" = 2 ] || fail "--on-renew should have run twice (enroll, renew)"
+kill -TERM "$AGENT_PID"; wait "$AGENT_PID" || true; forget_pid "$AGENT_PID"
+pass "a 2-minute certificate renewed by the daemon after ${renewed_after}s (two thirds: 20 s after issuance)"
+stop_anchor_serve

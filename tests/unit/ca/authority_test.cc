@@ -138,5 +138,20 @@ TEST(AuthorityTest, OcspSignerIsAShortLivedRecordedNonCaResponder) {
   EXPECT_EQ(ca.store->FindBySerial(signer->SerialHex()).value().profile, "ocsp-signer");
 }
 
+TEST(AuthorityTest, DefaultMinutesMakeShortLivedCertificatesUnlessDaysAreAsked) {
+  CaConfig config = CaConfig::Defaults();
+  config.profiles[Profile::kDevice].default_minutes = 3;
+  TestCa ca(config);
+  const auto short_lived = ca.authority->Issue({MakeCsr("pump-1"), Profile::kDevice}).value().cert;
+  EXPECT_EQ(short_lived.NotAfter(), ca.clock.Now() + std::chrono::minutes(3));
+  const auto asked = ca.authority->Issue({MakeCsr("pump-2"), Profile::kDevice, 2}).value().cert;
+  EXPECT_EQ(asked.NotAfter(), ca.clock.Now() + std::chrono::hours(48));
+  const auto back = CaConfig::Parse(config.ToToml(), "anchor.toml");
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->PolicyFor(Profile::kDevice).default_minutes, 3);
+  EXPECT_THAT(CaConfig::Parse("[profiles.device]\nmax_days = 1\ndefault_minutes = 1441\n", "t"),
+              ErrorIs(Code::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace anchor::ca
