@@ -80,7 +80,8 @@ class Authority final {
   // IdentifyClient accepts `cert` (a TLS client certificate) as a credential only if the
   // intermediate signed it, the store holds it under the same fingerprint, it is not revoked, and
   // it is valid now or expired less than `grace` ago. Anything else is kUnauthenticated saying
-  // what was wrong. TLS has already checked the chain; this checks what TLS cannot know.
+  // what was wrong. TLS has already checked the chain; this checks what TLS cannot know. It only
+  // reads (the store is thread-safe), so unlike the rest it may be called from several threads.
   Result<ClientIdentity> IdentifyClient(const crypto::Certificate& cert,
                                         std::chrono::seconds grace = std::chrono::seconds(0)) const;
 

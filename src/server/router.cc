@@ -2,6 +2,7 @@
 // File: router.cc: the routing table.
 #include "server/router.h"
 
+#include "api/hello.h"
 #include "api/revocation_feed.h"
 #include "crypto/base64.h"
 #include "crypto/pem.h"
@@ -104,6 +105,9 @@ http::Response Router::Dispatch(const http::Request& request) {
     // Plain HTTP carries only what is signed (OCSP responses, CRLs, certificates): enrollment
     // tokens, CSRs and the admin API never travel without TLS.
     return Text(403, "this endpoint is served over HTTPS only");
+  }
+  if (path == "/hello" && get) {
+    return api::Hello(authority_, request);  // IdentifyClient only reads: no lock needed
   }
   // The feed is unsigned: over TLS only, so nobody in between can hide a revocation.
   if (path == "/api/v1/revocations" && get) {

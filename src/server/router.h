@@ -20,10 +20,11 @@ namespace anchor::server {
 //   GET /crl, GET /intermediate.crt                                    CRL and caIssuers (DER)
 //   GET /api/v1/revocations?since=N                                    the revocation feed
 //   /api/v1/certificates..., /api/v1/tokens, /metrics                  admin API
+//   GET /hello                                                         mTLS hello (seeds 003/004)
 //   GET /healthz
 // It is called from every server thread. Calls into the single-threaded Authority (EST, CRL,
-// admin) are serialised by one mutex; OCSP, the feed and /healthz only read the thread-safe
-// store and run in parallel. It borrows everything, which must outlive it.
+// admin) are serialised by one mutex; OCSP, the feed, /hello and /healthz only read the
+// thread-safe store and run in parallel. It borrows everything, which must outlive it.
 class Router final {
  public:
   Router(ca::Authority& authority, store::Store& store, const ocsp::Responder& responder, Rng& rng,

@@ -61,7 +61,7 @@ AGENT_PID=$!
 PIDS+=($AGENT_PID)
 for _ in $(seq 1 100); do grep -q "renewed" daemon.log && break; sleep 0.1; done
 grep -q "renewed" daemon.log || { cat daemon.log; fail "the daemon did not renew"; }
-"$ANCHOR_AGENT" status --cert pump.crt | grep -q "last error: *none" || fail "status after recovery"
+"$ANCHOR_AGENT" status --cert pump.crt | has "last error: *none" || fail "status after recovery"
 rss=$(ps -o rss= -p "$AGENT_PID" | tr -d ' ')
 kill -TERM "$AGENT_PID"
 rc=0; wait "$AGENT_PID" || rc=$?

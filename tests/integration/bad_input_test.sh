@@ -49,8 +49,8 @@ refused_cleanly "CA profile from a CSR" t.crt anchor sign good.csr --profile int
 /usr/bin/python3 "$TESTS_DIR/make_csrs.py" --ca-request ca-request.csr
 anchor sign ca-request.csr --profile server --out leaf.crt 2>warn.txt
 grep -q "CA:TRUE" warn.txt || fail "expected a warning about the CA:TRUE request"
-openssl x509 -in leaf.crt -noout -ext basicConstraints | grep -q "CA:FALSE" || fail "issued a CA!"
-openssl x509 -in leaf.crt -noout -ext keyUsage | grep -q "Certificate Sign" && fail "keyCertSign copied"
+openssl x509 -in leaf.crt -noout -ext basicConstraints | has "CA:FALSE" || fail "issued a CA!"
+openssl x509 -in leaf.crt -noout -ext keyUsage | has "Certificate Sign" && fail "keyCertSign copied"
 rows=$(row_count)
 pass "CA:TRUE request -> leaf certificate"
 

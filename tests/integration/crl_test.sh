@@ -25,7 +25,7 @@ grep -q "Key Compromise" crl.txt || fail "reason missing from the CRL"
 number=$(openssl crl -in crl.pem -noout -crlnumber | sed 's/crlNumber=//')
 [ "$((16#$number))" -eq 2 ] || fail "CRL number should be 2, got $number"
 grep -q "URI:http://127.0.0.1:8443/crl" crl.txt || fail "issuing distribution point missing"
-openssl x509 -in d1.crt -noout -ext crlDistributionPoints | grep -q "URI:http://127.0.0.1:8443/crl" \
+openssl x509 -in d1.crt -noout -ext crlDistributionPoints | has "URI:http://127.0.0.1:8443/crl" \
   || fail "certificate CDP missing"
 
 cat "$ANCHOR_HOME/root.crt" "$ANCHOR_HOME/intermediate.crt" > cafile.pem

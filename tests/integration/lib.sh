@@ -21,6 +21,9 @@ export ANCHOR_HOME="$WORK/ca"
 unset ANCHOR_PASSPHRASE
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# has PATTERN...: grep for the end of a pipe. Unlike `grep -q` it reads all of its input, so the
+# writer never dies of SIGPIPE, which `set -o pipefail` would report as a failure.
+has() { grep "$@" >/dev/null; }
 pass() { echo "ok: $*"; }
 anchor() { "$ANCHOR" "$@"; }
 

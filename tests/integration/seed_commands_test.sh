@@ -18,7 +18,7 @@ openssl verify -x509_strict -purpose sslserver -CAfile "$ANCHOR_HOME/root.crt" \
   -untrusted "$ANCHOR_HOME/intermediate.crt" server.crt >/dev/null || fail "server.crt"
 openssl verify -x509_strict -purpose sslclient -CAfile "$ANCHOR_HOME/root.crt" \
   -untrusted "$ANCHOR_HOME/intermediate.crt" client.crt >/dev/null || fail "client.crt"
-openssl x509 -in server.crt -noout -ext subjectAltName | grep -q "DNS:localhost" \
+openssl x509 -in server.crt -noout -ext subjectAltName | has "DNS:localhost" \
   || fail "the server certificate must carry its CN as a DNS SAN"
 pass "seed 003 CSRs (openssl req -new -subj) signed by anchor"
 
@@ -46,7 +46,7 @@ stop_last_server
 openssl req -new -x509 -nodes -days 365 -subj '/CN=my-ca' -keyout ca.key -out ca.crt 2>/dev/null
 anchor key --type rsa-2048 --out amy.key -q
 anchor csr --key amy.key --cn amy-client --san dns:amy.example.com --out amy.csr -q
-openssl req -in amy.csr -noout -verify 2>&1 | grep -q "verify OK" || fail "openssl rejects anchor's CSR"
+openssl req -in amy.csr -noout -verify 2>&1 | has "verify OK" || fail "openssl rejects anchor's CSR"
 openssl x509 -req -in amy.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 \
   -out amy.crt 2>/dev/null || fail "openssl x509 -req could not sign anchor's CSR"
 openssl verify -CAfile ca.crt amy.crt >/dev/null || fail "amy.crt"

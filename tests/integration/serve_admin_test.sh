@@ -25,7 +25,7 @@ pass "admin API: no certificate 401, device certificate 403"
 [ "$(json 'len(d["certificates"])')" = 1 ] || fail "list should find the one device: $(cat http.out)"
 [ "$(json 'd["certificates"][0]["serial"]')" = "$serial" ] || fail "listed serial"
 [ "$(http_status "${ADMIN[@]}" "$BASE/api/v1/certificates/$serial")" = 200 ] || fail "get"
-json 'd["pem"]' | openssl x509 -noout -serial | grep -qi "$serial" || fail "get returns the PEM"
+json 'd["pem"]' | openssl x509 -noout -serial | has -i "$serial" || fail "get returns the PEM"
 [ "$(http_status "${ADMIN[@]}" "$BASE/api/v1/certificates/ffff")" = 404 ] || fail "unknown serial 404"
 [ "$(http_status "${ADMIN[@]}" "$BASE/api/v1/certificates/xyz")" = 400 ] || fail "bad serial 400"
 [ "$(http_status "${ADMIN[@]}" "$BASE/api/v1/certificates?status=bogus")" = 400 ] || fail "bad filter"
@@ -82,7 +82,9 @@ expect_fail "anchor list --server with a device certificate" \
   anchor list --server "$BASE" --admin-cert dev2.crt --admin-key dev2.key
 grep -q "403" last.err || fail "expected 403: $(cat last.err)"
 anchor revoke --server "$BASE" "$serial2" --reason superseded -q || fail "anchor revoke --server"
-anchor list --server "$BASE" --status revoked --json | grep -qi "$serial2" || fail "revoked via CLI"
+anchor list --server "$BASE" --status revoked --json | has -i "$serial2" || fail "revoked via CLI"
+[ "$(http_status --cert dev2.crt --key dev2.key "$BASE/hello")" = 401 ] \
+  || fail "/hello must refuse a revoked certificate that TLS still accepts"
 pass "anchor list/token create/revoke --server"
 
 [ "$(http_status "${ADMIN[@]}" "$BASE/metrics")" = 200 ] || fail "metrics"

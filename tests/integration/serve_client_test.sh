@@ -19,6 +19,13 @@ openssl verify -x509_strict -purpose sslclient -CAfile ca.pem -untrusted a.crt a
 [ "$(openssl x509 -in a.crt -noout -pubkey)" = "$(openssl pkey -in a.key -pubout)" ] || fail "key"
 pass "anchor enroll --ca-cert: key made here (0600), full chain verified by openssl"
 
+[ "$(http_status --cert a.crt --key a.key "$BASE/hello")" = 200 ] || fail "/hello with a.crt"
+grep -qx "Hello, sensor-a" http.out || fail "/hello answer: $(cat http.out)"
+[ "$(http_status "$BASE/hello")" = 401 ] || fail "/hello without a certificate must be 401"
+expect_fail "/hello from a TLS 1.2 client (1.3 required)" "${CURL[@]}" --tlsv1.2 --tls-max 1.2 \
+  --cert a.crt --key a.key "$BASE/hello"
+pass "GET /hello with the enrolled certificate: Hello, sensor-a; without one 401"
+
 # The fingerprint of the root, by openssl, pins the CA without a file.
 fp=$(openssl x509 -in "$ANCHOR_HOME/root.crt" -noout -fingerprint -sha256 | cut -d= -f2)
 t2=$(anchor token create --cn sensor-b -q)
@@ -53,7 +60,7 @@ pass "anchor renew, and --rekey: new serial, key and certificate match"
 anchor issue --cn localhost --profile server --cert srv.crt --key srv.key -q
 start_node_server "$WORK/srv.crt" "$WORK/srv.key" "$ANCHOR_HOME/root.crt"
 curl -sS --max-time 10 --cacert ca.pem --cert a.crt --key a.key \
-  "https://localhost:$NODE_PORT/" | grep -q "Hello World" || fail "node + curl with a.crt"
+  "https://localhost:$NODE_PORT/" | has "Hello World" || fail "node + curl with a.crt"
 stop_last_server
 pass "the renewed certificate opens the seeds' Node.js mTLS server"
 

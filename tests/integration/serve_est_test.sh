@@ -12,7 +12,7 @@ start_anchor_serve --http-listen 127.0.0.1:0
 
 # cacerts: the chain, as certs-only PKCS#7 in base64.
 "${CURL[@]}" "$BASE/.well-known/est/cacerts" | base64 -d > cacerts.p7
-openssl pkcs7 -inform DER -in cacerts.p7 -print_certs -noout | grep -q "online Root CA" \
+openssl pkcs7 -inform DER -in cacerts.p7 -print_certs -noout | has "online Root CA" \
   || fail "cacerts does not hold the root"
 pass "GET cacerts parsed by openssl pkcs7"
 
@@ -67,21 +67,21 @@ get_ocsp() {  # the GET form: URL-encoded base64 of the DER request
 }
 get_ocsp resp_get.der
 openssl ocsp -reqin req.der -respin resp_get.der -CAfile "$ANCHOR_HOME/root.crt" -resp_text 2>&1 \
-  | grep -q "Cert Status: good" || fail "OCSP GET: expected good"
+  | has "Cert Status: good" || fail "OCSP GET: expected good"
 get_ocsp resp_get2.der
 cmp -s resp_get.der resp_get2.der || fail "a repeated nonce-less request should be served from the cache"
 pass "OCSP GET (URL-encoded base64) good; repeated request answered from the cache"
 [ "$(http_status "$BASE/ocsp/%%%")" = 400 ] || fail "a malformed OCSP GET path must be 400"
 "${CURL[@]}" -H "Content-Type: application/ocsp-request" --data-binary @req.der "$BASE/ocsp" -o resp.der
 openssl ocsp -reqin req.der -respin resp.der -CAfile "$ANCHOR_HOME/root.crt" -resp_text 2>&1 \
-  | grep -q "Cert Status: good" || fail "OCSP over HTTP: expected good"
+  | has "Cert Status: good" || fail "OCSP over HTTP: expected good"
 anchor revoke --cert dev.crt --reason keyCompromise -q
 "${CURL[@]}" -H "Content-Type: application/ocsp-request" --data-binary @req.der "$BASE/ocsp" -o resp.der
 openssl ocsp -reqin req.der -respin resp.der -CAfile "$ANCHOR_HOME/root.crt" -resp_text 2>&1 \
-  | grep -q "Cert Status: revoked" || fail "OCSP over HTTP: expected revoked"
+  | has "Cert Status: revoked" || fail "OCSP over HTTP: expected revoked"
 openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -cert dev.crt \
   -url "http://127.0.0.1:$HTTP_PORT/ocsp" -CAfile "$ANCHOR_HOME/root.crt" 2>&1 \
-  | grep -q "dev.crt: revoked" || fail "openssl ocsp -url http://...: expected revoked"
+  | has "dev.crt: revoked" || fail "openssl ocsp -url http://...: expected revoked"
 [ "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/crl")" = 200 ] \
   || fail "GET /crl over plain HTTP"
 [ "$(curl -sS -o /dev/null -w '%{http_code}' -u "x:$token" -H "Content-Type: application/pkcs10" \
@@ -90,9 +90,9 @@ openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -cert dev.crt \
 pass "plain HTTP (--http-listen): openssl ocsp -url http://127.0.0.1:PORT/ocsp revoked, /crl served, EST 403"
 get_ocsp resp_get3.der
 openssl ocsp -reqin req.der -respin resp_get3.der -CAfile "$ANCHOR_HOME/root.crt" -resp_text 2>&1 \
-  | grep -q "Cert Status: revoked" || fail "the OCSP cache hid a revocation"
+  | has "Cert Status: revoked" || fail "the OCSP cache hid a revocation"
 openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -cert dev.crt -url "$BASE/ocsp" \
-  -CAfile "$ANCHOR_HOME/root.crt" 2>&1 | grep -q "dev.crt: revoked" \
+  -CAfile "$ANCHOR_HOME/root.crt" 2>&1 | has "dev.crt: revoked" \
   || fail "openssl ocsp -url: expected revoked"
 "${CURL[@]}" "$BASE/crl" -o served.crl
 cat "$ANCHOR_HOME/root.crt" "$ANCHOR_HOME/intermediate.crt" > cas.pem
@@ -110,8 +110,8 @@ pass "SIGTERM: clean exit 0"
 anchor ocsp signer --days 7 -q
 [ "$(stat -c %a "$ANCHOR_HOME/ocsp.key")" = 600 ] || fail "ocsp.key mode"
 openssl x509 -in "$ANCHOR_HOME/ocsp.crt" -noout -ext extendedKeyUsage,noCheck 2>/dev/null \
-  | grep -q "OCSP Signing" || fail "the signer lacks id-kp-OCSPSigning"
-openssl x509 -in "$ANCHOR_HOME/ocsp.crt" -noout -text | grep -q "OCSP No Check" \
+  | has "OCSP Signing" || fail "the signer lacks id-kp-OCSPSigning"
+openssl x509 -in "$ANCHOR_HOME/ocsp.crt" -noout -text | has "OCSP No Check" \
   || fail "the signer lacks ocsp-nocheck"
 start_anchor_serve
 grep -q "OCSP signed by CN=online OCSP Responder" serve.log || fail "serve does not use the signer"

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: hello.cc: the mTLS hello endpoint.
+#include "api/hello.h"
+
+namespace anchor::api {
+
+http::Response Hello(const ca::Authority& authority, const http::Request& request) {
+  if (request.peer_chain.empty()) {
+    return http::ErrorResponse(Error(Code::kUnauthenticated,
+                                     "no client certificate: connect with one this CA issued"));
+  }
+  auto leaf = crypto::Certificate::FromDer(request.peer_chain.front());
+  if (!leaf) {
+    return http::ErrorResponse(Error(Code::kUnauthenticated, "the client certificate cannot be read"));
+  }
+  auto who = authority.IdentifyClient(*leaf);
+  if (!who) {
+    return http::ErrorResponse(who.error());
+  }
+  return http::Response{200, "text/plain", {}, "Hello, " + leaf->CommonName() + "\n"};
+}
+
+}  // namespace anchor::api
