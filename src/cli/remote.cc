@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: remote.cc: server flags, CA pinning and the admin connection.
+// File: remote.cc: server flags and the admin connection (CA pinning is in agent/).
 #include "cli/remote.h"
 
 #include "core/file_io.h"
