@@ -14,6 +14,7 @@
 # enrollment counts by 10 (to check the script, not to measure).
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
+HERE=$(cd "$(dirname "$0")/.." && pwd)
 ANCHOR="$BUILD/apps/anchor"
 LOAD="$BUILD/bench/anchor-load"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/anchor-serve-bench.XXXXXX")
@@ -164,32 +165,10 @@ kill "$APID"; wait "$APID" 2>/dev/null || true
 APID=$!; PIDS+=($APID); wait_port "$APORT" anchor1.log
 "$ANCHOR" issue --cn hs-client --profile client --cert hs.crt --key hs.key -q
 NPORT=$(free_port)
-mkdir -p nginx/tmp
-cat > nginx/nginx.conf <<CONF
-daemon off;
-master_process off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx/tmp;
-  proxy_temp_path $WORK/nginx/tmp;
-  fastcgi_temp_path $WORK/nginx/tmp;
-  uwsgi_temp_path $WORK/nginx/tmp;
-  scgi_temp_path $WORK/nginx/tmp;
-  server {
-    listen 127.0.0.1:$NPORT ssl;
-    ssl_protocols TLSv1.3;
-    ssl_certificate $ANCHOR_HOME/server.crt;
-    ssl_certificate_key $ANCHOR_HOME/server.key;
-    ssl_client_certificate $ANCHOR_HOME/root.crt;
-    ssl_verify_client on;
-    ssl_verify_depth 2;
-    location /healthz { return 200 "ok\n"; }
-  }
-}
-CONF
+source "$HERE/tests/integration/nginx_mtls.sh"
+# warn: at info nginx logs every closed connection, which would bill it for our load.
+NGINX_LOG_LEVEL=warn write_nginx_mtls_conf "$WORK/nginx" "$NPORT" "$ANCHOR_HOME/server.crt" \
+  "$ANCHOR_HOME/server.key" "$ANCHOR_HOME/root.crt" 'location /healthz { return 200 "ok\n"; }'
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" 2>nginx/stderr &
 NPID=$!; PIDS+=($NPID); wait_port "$NPORT" nginx/stderr
 

@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/file_io.h"
 #include "crypto/crypto_rng.h"
+#include "crypto/key_file.h"
 
 namespace anchor::agent {
 namespace {
@@ -128,7 +129,7 @@ Status EnrollFirst(const Options& o, AgentState& state, Rng& rng) {
 Status KeepFresh(const Options& o, AgentState& state, Rng& rng) {
   Clock::time_point last_attempt{};
   while (!g_stop) {
-    ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, ReadCertificateFile(o.files.cert));
+    ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::LoadCertificateFile(o.files.cert));
     Record(state, o, cert);
     Clock::time_point due = RenewalTime(cert.NotBefore(), cert.NotAfter(), o.renew_at);
     if (state.failures > 0) {
@@ -184,8 +185,8 @@ Status Run(const Options& o) {
   return KeepFresh(o, state, rng);
 }
 
-Status Status_(const std::string& cert_path) {
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, ReadCertificateFile(cert_path));
+Status ShowStatus(const std::string& cert_path) {
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::LoadCertificateFile(cert_path));
   ANCHOR_ASSIGN_OR_RETURN(AgentState state, LoadState(cert_path));
   std::printf("identity:      %s\n", cert.Subject().c_str());
   std::printf("serial:        %s\n", cert.SerialHex().c_str());
@@ -244,7 +245,7 @@ int RunAgentCommand(int argc, char** argv) {
     std::fprintf(stderr, "anchor-agent: error: --cn is needed for the first enrollment\n");
     return 2;
   }
-  const Status st = *run ? Run(o) : Status_(status_cert);
+  const Status st = *run ? Run(o) : ShowStatus(status_cert);
   if (!st) {
     std::fprintf(stderr, "anchor-agent: error: %s\n", st.error().message().c_str());
     return 1;

@@ -99,15 +99,6 @@ Result<SecretBytes> ReadToken(const std::string& flag, const std::string& file) 
   return SecretBytes();
 }
 
-Result<crypto::Certificate> ReadCertificateFile(const std::string& path) {
-  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
-  auto cert = crypto::Certificate::FromPem(pem);
-  if (!cert) {
-    return cert.error().Prefixed(path);
-  }
-  return cert;
-}
-
 Result<EnrollResult> Enroll(const EnrollRequest& request) {
   if (request.token.empty() && request.factory_cert.empty()) {
     return Error(Code::kInvalidArgument,
@@ -129,7 +120,7 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
 }
 
 Result<crypto::Certificate> Renew(const RenewRequest& request) {
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate current, ReadCertificateFile(request.files.cert));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate current, crypto::LoadCertificateFile(request.files.cert));
   ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey old_key,
                           crypto::LoadPrivateKeyFile(request.files.key, nullptr));
   if (!old_key.Public().Equals(current.GetPublicKey())) {

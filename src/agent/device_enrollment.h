@@ -70,7 +70,4 @@ Result<crypto::Certificate> Renew(const RenewRequest& request);
 // better. Empty when none is given.
 Result<SecretBytes> ReadToken(const std::string& flag, const std::string& file);
 
-// ReadCertificateFile reads the first certificate of a PEM file, naming it in errors.
-Result<crypto::Certificate> ReadCertificateFile(const std::string& path);
-
 }  // namespace anchor::agent

@@ -113,16 +113,11 @@ http::Response AdminApi::Handle(const http::Request& request) {
 http::Response AdminApi::ListCertificates(const http::Request& request) {
   store::ListFilter filter;
   filter.now = UnixSeconds(authority_.clock().Now());
-  const std::string status = request.Query("status").value_or("any");
-  if (status == "valid") {
-    filter.status = store::StatusFilter::kValid;
-  } else if (status == "revoked") {
-    filter.status = store::StatusFilter::kRevoked;
-  } else if (status == "expired") {
-    filter.status = store::StatusFilter::kExpired;
-  } else if (status != "any") {
+  const auto status = ParseStatusFilter(request.Query("status").value_or("any"));
+  if (!status) {
     return Refuse(Code::kInvalidArgument, "status must be valid, revoked, expired or any");
   }
+  filter.status = *status;
   filter.profile = request.Query("profile").value_or("");
   if (auto days = request.Query("expiring_within_days")) {
     auto n = http::ParseCount(*days);

@@ -14,6 +14,14 @@ std::string RecordState(const store::CertificateRecord& r, int64_t now) {
   return r.not_after <= now ? "expired" : "valid";
 }
 
+std::optional<store::StatusFilter> ParseStatusFilter(std::string_view status) {
+  if (status == "valid") return store::StatusFilter::kValid;
+  if (status == "revoked") return store::StatusFilter::kRevoked;
+  if (status == "expired") return store::StatusFilter::kExpired;
+  if (status == "any") return store::StatusFilter::kAny;
+  return std::nullopt;
+}
+
 nlohmann::json RecordJson(const store::CertificateRecord& r, int64_t now) {
   nlohmann::json j = {{"serial", r.serial},
                       {"subject", r.subject},

@@ -4,12 +4,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+#include <string_view>
+
 #include "store/store.h"
 
 namespace anchor::api {
 
 // RecordState is "valid", "revoked" or "expired" at `now` (Unix seconds).
 std::string RecordState(const store::CertificateRecord& record, int64_t now);
+
+// ParseStatusFilter reads "valid", "revoked", "expired" or "any" (the admin API's and
+// `anchor list`'s --status); nullopt for anything else.
+std::optional<store::StatusFilter> ParseStatusFilter(std::string_view status);
 
 // RecordJson is the record's public fields (no DER, no token hash), times in ISO 8601.
 nlohmann::json RecordJson(const store::CertificateRecord& record, int64_t now);

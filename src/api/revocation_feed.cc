@@ -7,20 +7,12 @@
 #include "crypto/crl.h"
 
 namespace anchor::api {
-namespace {
-
-http::Response BadRequest(std::string why) {
-  return http::Response{400, "text/plain", {}, std::move(why) + "\n"};
-}
-
-}  // namespace
-
 http::Response RevocationFeed(ca::Authority& authority, const http::Request& request) {
   int64_t since = 0;
   if (auto text = request.Query("since")) {
     auto v = http::ParseCount(*text);
     if (!v) {
-      return BadRequest("since must be the cursor of the last answer (an integer >= 0)");
+      return http::TextResponse(400, "since must be the cursor of the last answer (an integer >= 0)");
     }
     since = *v;
   }
@@ -28,7 +20,7 @@ http::Response RevocationFeed(ca::Authority& authority, const http::Request& req
   if (auto text = request.Query("limit")) {
     auto v = http::ParseCount(*text);
     if (!v || *v < 1 || static_cast<size_t>(*v) > kFeedPageMax) {
-      return BadRequest("limit must be between 1 and " + std::to_string(kFeedPageMax));
+      return http::TextResponse(400, "limit must be between 1 and " + std::to_string(kFeedPageMax));
     }
     limit = static_cast<size_t>(*v);
   }

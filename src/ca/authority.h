@@ -77,8 +77,8 @@ class Authority final {
   // records it (profile "ocsp-signer").
   Result<crypto::Certificate> IssueOcspSigner(const crypto::PublicKey& key, int days);
 
-  // IdentifyClient accepts `cert` (a TLS client certificate) as a credential only if the
-  // intermediate signed it, the store holds it under the same fingerprint, it is not revoked, and
+  // IdentifyClient accepts `cert` (a TLS client certificate) as a credential only if the store
+  // holds it (same serial, same SHA-256 of the DER: this CA issued it), it is not revoked, and
   // it is valid now or expired less than `grace` ago. Anything else is kUnauthenticated saying
   // what was wrong. TLS has already checked the chain; this checks what TLS cannot know. It only
   // reads (the store is thread-safe), so unlike the rest it may be called from several threads.

@@ -18,15 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Result<crypto::Certificate> LoadCertFile(const std::string& path) {
-  ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  auto cert = crypto::Certificate::FromPem(text);
-  if (!cert) {
-    return cert.error().Prefixed(path);
-  }
-  return cert;
-}
-
 bool IsNonEmptyDirectoryOrFile(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
@@ -148,8 +139,8 @@ Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home,
                  "no CA in " + home + "; run `anchor init` first, or set --home / ANCHOR_HOME");
   }
   ANCHOR_ASSIGN_OR_RETURN(CaConfig config, CaConfig::Load(paths.config));
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate root, LoadCertFile(paths.root_crt));
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate intermediate, LoadCertFile(paths.intermediate_crt));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::LoadCertificateFile(paths.root_crt));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate intermediate, crypto::LoadCertificateFile(paths.intermediate_crt));
   ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenSqliteStore(paths.db));
   std::unique_ptr<CaHome> ca(new CaHome(std::move(paths), std::move(config), std::move(store),
                                         std::move(root), std::move(intermediate)));
@@ -171,25 +162,21 @@ Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time
   if (!FileExists(paths.ocsp_crt)) {
     return std::optional<OcspSigner>();
   }
-  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(paths.ocsp_crt));
-  auto cert = crypto::Certificate::FromPem(pem);
-  if (!cert) {
-    return cert.error().Prefixed(paths.ocsp_crt);
-  }
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::LoadCertificateFile(paths.ocsp_crt));
   ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::LoadPrivateKeyFile(paths.ocsp_key, nullptr));
-  if (!key.Public().Equals(cert->GetPublicKey())) {
+  if (!key.Public().Equals(cert.GetPublicKey())) {
     return Error(Code::kInvalidArgument, paths.ocsp_key + " is not the key of " + paths.ocsp_crt);
   }
-  if (!cert->VerifySignedBy(home.intermediate().GetPublicKey())) {
+  if (!cert.VerifySignedBy(home.intermediate().GetPublicKey())) {
     return Error(Code::kInvalidArgument,
                  paths.ocsp_crt + " was not issued by this CA's intermediate; run `anchor ocsp signer`");
   }
-  if (now < cert->NotBefore() || now >= cert->NotAfter()) {
+  if (now < cert.NotBefore() || now >= cert.NotAfter()) {
     return Error(Code::kFailedPrecondition, paths.ocsp_crt + " is not valid now (until " +
-                                                Iso8601(cert->NotAfter()) +
+                                                Iso8601(cert.NotAfter()) +
                                                 "); run `anchor ocsp signer` for a new one");
   }
-  return std::optional<OcspSigner>(OcspSigner{std::move(cert).value(), std::move(key)});
+  return std::optional<OcspSigner>(OcspSigner{std::move(cert), std::move(key)});
 }
 
 }  // namespace anchor::ca

@@ -26,10 +26,7 @@ Result<nlohmann::json> ListLocally(Context& ctx, const ListOpts& o) {
   ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/false));
   store::ListFilter filter;
   filter.now = UnixSeconds(ctx.clock().Now());
-  filter.status = o.status == "valid"     ? store::StatusFilter::kValid
-                  : o.status == "revoked" ? store::StatusFilter::kRevoked
-                  : o.status == "expired" ? store::StatusFilter::kExpired
-                                          : store::StatusFilter::kAny;
+  filter.status = api::ParseStatusFilter(o.status).value();  // CLI11 admits only these
   if (o.expiring_within) {
     filter.expiring_before = filter.now + int64_t{*o.expiring_within} * 86400;
   }

@@ -114,12 +114,14 @@ Result<HttpResult> HttpsClient::Perform(const std::string& url, const std::strin
   HttpResult result;
   SlistPtr list;
   for (const std::string& header : headers) {
-    curl_slist* grown = ::curl_slist_append(list.get(), header.c_str());
-    if (grown == nullptr) {
+    // Appending returns the list's head, the one `list` holds once it is non-empty.
+    curl_slist* head = ::curl_slist_append(list.get(), header.c_str());
+    if (head == nullptr) {
       return Error(Code::kInternal, "curl_slist_append failed");
     }
-    (void)list.release();
-    list.reset(grown);
+    if (!list) {
+      list.reset(head);
+    }
   }
   ::curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   ::curl_easy_setopt(h, CURLOPT_HTTPHEADER, list.get());

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: key_file.cc: private key files.
+// File: key_file.cc: key and certificate files.
 #include "crypto/key_file.h"
 
 #include "core/file_io.h"
@@ -13,6 +13,15 @@ Result<PrivateKey> LoadPrivateKeyFile(const std::string& path, const SecretBytes
     return key.error().Prefixed(path);
   }
   return key;
+}
+
+Result<Certificate> LoadCertificateFile(const std::string& path) {
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+  auto cert = Certificate::FromPem(pem);
+  if (!cert) {
+    return cert.error().Prefixed(path);
+  }
+  return cert;
 }
 
 Status WritePrivateKeyFile(const std::string& path, const PrivateKey& key,

@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: key_file.h: private keys on disk: read naming the file, written 0600 and atomically.
+// File: key_file.h: keys and certificates on disk: read naming the file; private keys written
+// 0600 and atomically.
 #pragma once
 
 #include <string>
 
 #include "core/error.h"
 #include "core/secret_bytes.h"
+#include "crypto/certificate.h"
 #include "crypto/key.h"
 
 namespace anchor::crypto {
 
 // LoadPrivateKeyFile reads a PEM private key, naming `path` in every error.
 Result<PrivateKey> LoadPrivateKeyFile(const std::string& path, const SecretBytes* passphrase);
+
+// LoadCertificateFile reads the first certificate of a PEM file, naming `path` in every error.
+Result<Certificate> LoadCertificateFile(const std::string& path);
 
 // WritePrivateKeyFile writes `key` as PKCS#8 PEM, mode 0600, atomically (temp file, fsync,
 // rename); with `exclusive`, an existing file is kAlreadyExists.

@@ -2,6 +2,8 @@
 // File: est_service.cc: cacerts, simpleenroll, csrattrs.
 #include "est/est_service.h"
 
+#include <optional>
+
 #include "core/text.h"
 #include "crypto/base64.h"
 #include "crypto/pkcs7.h"
@@ -10,13 +12,6 @@
 
 namespace anchor::est {
 namespace {
-
-http::Response Plain(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.body = std::move(body) + "\n";
-  return r;
-}
 
 //= https://www.rfc-editor.org/rfc/rfc7030#section-4.1.3
 //# The HTTP content-type of "application/pkcs7-mime" is used. The Simple PKI Response is sent
@@ -38,33 +33,32 @@ bool IsPkcs10(const std::string& content_type) {
   return type == "application/pkcs10";
 }
 
+// RefuseBody answers an enrollment body of the wrong size or type (413, 415), before decoding.
+std::optional<http::Response> RefuseBody(const http::Request& request) {
+  if (request.body.size() > kMaxBodyBytes) {
+    return http::TextResponse(413, "the request body is larger than 64 KiB");
+  }
+  if (!IsPkcs10(request.Header("Content-Type"))) {
+    return http::TextResponse(
+        415, "send the CSR as Content-Type: application/pkcs10 (base64 DER PKCS#10)");
+  }
+  return std::nullopt;
+}
+
+// DecodeCsr reads the base64 DER PKCS#10 of an enrollment body; errors are kInvalidArgument (400).
+Result<crypto::Csr> DecodeCsr(const std::string& body) {
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> der, crypto::Base64Decode(body));
+  auto csr = crypto::Csr::FromDer(der);
+  if (!csr) {
+    return Error(Code::kInvalidArgument, "the body is not a DER PKCS#10 certificate request");
+  }
+  return csr;
+}
+
 }  // namespace
 
 http::Response EstService::CaCerts() const {
   return CertsOnly({authority_.intermediate(), authority_.root()});
-}
-
-// ReadCsr checks the transport-level shape of an enrollment body and decodes its CSR.
-Result<crypto::Csr> ReadCsr(const http::Request& request, http::Response& refusal) {
-  if (request.body.size() > kMaxBodyBytes) {
-    refusal = Plain(413, "the request body is larger than 64 KiB");
-    return Error(Code::kInvalidArgument, "too large");
-  }
-  if (!IsPkcs10(request.Header("Content-Type"))) {
-    refusal = Plain(415, "send the CSR as Content-Type: application/pkcs10 (base64 DER PKCS#10)");
-    return Error(Code::kInvalidArgument, "content type");
-  }
-  auto der = crypto::Base64Decode(request.body);
-  if (!der) {
-    refusal = http::ErrorResponse(der.error());
-    return der.error();
-  }
-  auto csr = crypto::Csr::FromDer(*der);
-  if (!csr) {
-    refusal = Plain(400, "the body is not a DER PKCS#10 certificate request");
-    return csr.error();
-  }
-  return csr;
 }
 
 http::Response EstService::Enroll(const ca::IssueRequest& issue) {
@@ -95,16 +89,16 @@ Result<ca::IssueRequest> EstService::BootstrapRequest(const http::Request& reque
                                               "' may enroll only that common name, not '" +
                                               csr.CommonName() + "'");
   }
-  ca::IssueRequest issue{std::move(csr), bootstrap_.profile};
-  issue.label = "bootstrap " + chain.front().Subject();
-  return issue;
+  return ca::IssueRequest{std::move(csr), bootstrap_.profile};
 }
 
 http::Response EstService::SimpleEnroll(const http::Request& request) {
-  http::Response refusal;
-  auto csr = ReadCsr(request, refusal);
+  if (auto refusal = RefuseBody(request)) {
+    return *refusal;
+  }
+  auto csr = DecodeCsr(request.body);
   if (!csr) {
-    return refusal;
+    return http::ErrorResponse(csr.error());
   }
   const bool has_token = !request.Header("Authorization").empty();
   if (!has_token && !bootstrap_.roots.empty() && !request.peer_chain.empty()) {
@@ -121,10 +115,12 @@ http::Response EstService::SimpleEnroll(const http::Request& request) {
 }
 
 http::Response EstService::SimpleReenroll(const http::Request& request) {
-  http::Response refusal;
-  auto csr = ReadCsr(request, refusal);
+  if (auto refusal = RefuseBody(request)) {
+    return *refusal;
+  }
+  auto csr = DecodeCsr(request.body);
   if (!csr) {
-    return refusal;
+    return http::ErrorResponse(csr.error());
   }
   auto chain = PeerChain(request);
   if (!chain) {

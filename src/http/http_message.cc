@@ -110,10 +110,13 @@ Code CodeForStatus(int status) {
   return status >= 400 ? Code::kInvalidArgument : Code::kOk;
 }
 
+Response TextResponse(int status, std::string line) {
+  return Response{status, "text/plain", {}, std::move(line) + "\n"};
+}
+
 Response ErrorResponse(const Error& error) {
-  Response r;
-  r.status = StatusFor(error.code());
-  r.body = error.code() == Code::kInternal ? "internal error\n" : error.message() + "\n";
+  Response r = TextResponse(StatusFor(error.code()),
+                            error.code() == Code::kInternal ? "internal error" : error.message());
   if (r.status == 401) {
     r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"anchor EST\"");
   }

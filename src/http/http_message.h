@@ -62,6 +62,9 @@ int StatusFor(Code code);
 // the error code a server would have had.
 Code CodeForStatus(int status);
 
+// TextResponse is a text/plain answer of one line: `line` and a newline.
+Response TextResponse(int status, std::string line);
+
 // ErrorResponse is a short text/plain answer that says what was wrong, with the status of
 // `error`'s code; 401 carries a WWW-Authenticate challenge, 503 a Retry-After.
 Response ErrorResponse(const Error& error);

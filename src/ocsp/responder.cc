@@ -14,7 +14,18 @@ std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) co
     //# malformedRequest (1), -- Illegal confirmation request
     return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
   }
-  if (request->HasNonce() || request->Count() != 1 || !request->IssuedBy(0, issuer_)) {
+  for (size_t i = 0; i < request->Count(); ++i) {
+    if (!request->IssuedBy(i, issuer_)) {
+      //= https://www.rfc-editor.org/rfc/rfc5019#section-2.2.3
+      //# The response "unauthorized" is returned in cases where the client is not authorized to
+      //# make this query to this server or the server is not capable of responding
+      //# authoritatively.
+      // A response signed by this CA about another issuer's certificate would be rejected by
+      // relying parties anyway (the signer is not that certificate's issuer).
+      return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+    }
+  }
+  if (request->HasNonce() || request->Count() != 1) {
     return Sign(*request);
   }
   const std::vector<uint8_t> id = request->CertIdDer(0);
@@ -76,15 +87,6 @@ std::optional<std::vector<uint8_t>> Responder::FromCache(const std::string& key)
 std::vector<uint8_t> Responder::Sign(const crypto::OcspRequest& request) const {
   std::vector<crypto::OcspCertStatus> statuses;
   for (size_t i = 0; i < request.Count(); ++i) {
-    if (!request.IssuedBy(i, issuer_)) {
-      //= https://www.rfc-editor.org/rfc/rfc5019#section-2.2.3
-      //# The response "unauthorized" is returned in cases where the client is not authorized to
-      //# make this query to this server or the server is not capable of responding
-      //# authoritatively.
-      // A response signed by this CA about another issuer's certificate would be rejected by
-      // relying parties anyway (the signer is not that certificate's issuer).
-      return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_UNAUTHORIZED);
-    }
     crypto::OcspCertStatus st;  // unknown: our issuer, but a serial we never issued
     auto record = store_.FindBySerial(HexEncode(request.SerialAt(i)));
     if (!record && record.error().code() != Code::kNotFound) {

@@ -54,6 +54,7 @@ class Responder final {
   // kCacheEntries bounds the cache; when full it is emptied (simple, and refills at signing rate).
   static constexpr size_t kCacheEntries = 100000;
 
+  // Sign answers a request whose entries all name `issuer_` (Respond checked), from the store.
   std::vector<uint8_t> Sign(const crypto::OcspRequest& request) const;
   std::optional<std::vector<uint8_t>> FromCache(const std::string& key) const;
   Result<int64_t> LatestRevocation() const;

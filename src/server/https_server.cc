@@ -61,8 +61,8 @@ struct HttpsServer::Impl {
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<tcp::acceptor> plain_acceptor;  // optional: plain HTTP for OCSP and CRLs
   std::atomic<int> in_flight{0};
-  std::atomic<int64_t> open{0};
   api::Metrics fallback_metrics;  // when the caller passes none
+  // The open-connection gauge is also the count that max_connections bounds.
   api::Metrics* metrics = &fallback_metrics;
 
   Status ConfigureTls() {
@@ -225,7 +225,7 @@ struct HttpsServer::Impl {
         }
         continue;  // e.g. EMFILE: this connection is lost, the listener is not
       }
-      if (open.load() >= options.max_connections) {
+      if (metrics->open_connections.load() >= options.max_connections) {
         metrics->connections_refused.fetch_add(1, std::memory_order_relaxed);
         boost::system::error_code ignored;
         socket.close(ignored);  // over the limit: refuse at once rather than queue
@@ -235,12 +235,10 @@ struct HttpsServer::Impl {
       // delayed ACK costs up to 40 ms per new connection).
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      ++open;
       metrics->open_connections.fetch_add(1, std::memory_order_relaxed);
       auto session = secure ? TlsSession(std::move(socket)) : PlainSession(std::move(socket));
       asio::co_spawn(ioc, std::move(session), [this](std::exception_ptr) {
         // Exceptions stop at this boundary (STYLE.md 4.5): one session, never the server.
-        --open;
         metrics->open_connections.fetch_sub(1, std::memory_order_relaxed);
       });
     }

@@ -8,14 +8,6 @@
 #include "crypto/pem.h"
 
 namespace anchor::server {
-namespace {
-
-http::Response Text(int status, std::string body) {
-  return http::Response{status, "text/plain", {}, std::move(body) + "\n"};
-}
-
-}  // namespace
-
 http::Response Router::Crl() {
   // Caller holds mu_. Regenerate only when a revocation happened since, or half the CRL's
   // validity has passed; otherwise every GET would sign a CRL and grow the audit log.
@@ -64,7 +56,7 @@ http::Response Router::Ocsp(const http::Request& request, const std::string& pat
   std::vector<uint8_t> der;
   if (request.method == "POST") {
     if (request.Header("Content-Type") != "application/ocsp-request") {
-      return Text(415, "send Content-Type: application/ocsp-request");
+      return http::TextResponse(415, "send Content-Type: application/ocsp-request");
     }
     der = responder_.Respond(crypto::AsBytes(request.body));
   } else {
@@ -73,10 +65,9 @@ http::Response Router::Ocsp(const http::Request& request, const std::string& pat
     //# GET {url}/{url-encoding of base-64 encoding of the DER encoding of the OCSPRequest}
     const auto encoded = http::PercentDecode(path.substr(std::string_view("/ocsp/").size()),
                                              /*plus_is_space=*/false);
-    auto request_der = encoded ? crypto::Base64Decode(*encoded)
-                               : Result<std::vector<uint8_t>>(Error(Code::kInvalidArgument, ""));
-    if (!request_der) {
-      return Text(400, "the path after /ocsp/ is not a URL-encoded base64 OCSP request");
+    const auto request_der = crypto::Base64Decode(encoded.value_or(""));
+    if (!encoded || !request_der) {
+      return http::TextResponse(400, "the path after /ocsp/ is not a URL-encoded base64 OCSP request");
     }
     der = responder_.Respond(*request_der);
   }
@@ -88,7 +79,7 @@ http::Response Router::Dispatch(const http::Request& request) {
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
   if (path == "/healthz" && get) {
-    return Text(200, "ok");
+    return http::TextResponse(200, "ok");
   }
   if ((path == "/ocsp" && post) || (path.rfind("/ocsp/", 0) == 0 && get)) {
     return Ocsp(request, path);
@@ -104,7 +95,7 @@ http::Response Router::Dispatch(const http::Request& request) {
   if (!request.secure) {
     // Plain HTTP carries only what is signed (OCSP responses, CRLs, certificates): enrollment
     // tokens, CSRs and the admin API never travel without TLS.
-    return Text(403, "this endpoint is served over HTTPS only");
+    return http::TextResponse(403, "this endpoint is served over HTTPS only");
   }
   if (path == "/hello" && get) {
     return api::Hello(authority_, request);  // IdentifyClient only reads: no lock needed
@@ -128,7 +119,7 @@ http::Response Router::Dispatch(const http::Request& request) {
     std::lock_guard lock(mu_);
     return admin_.Handle(request);
   }
-  return Text(404, "no such endpoint: " + request.method + " " + path);
+  return http::TextResponse(404, "no such endpoint: " + request.method + " " + path);
 }
 
 }  // namespace anchor::server

@@ -19,33 +19,10 @@ openssl crl -inform DER -in served.crl -out crl.pem
 anchor crl --root --pem >> crl.pem
 
 NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p nginx/logs nginx/tmp
-cat > nginx/nginx.conf <<CONF
-daemon off;
-master_process off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log info;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx/tmp;
-  proxy_temp_path $WORK/nginx/tmp;
-  fastcgi_temp_path $WORK/nginx/tmp;
-  uwsgi_temp_path $WORK/nginx/tmp;
-  scgi_temp_path $WORK/nginx/tmp;
-  server {
-    listen 127.0.0.1:$NGINX_PORT ssl;
-    ssl_protocols TLSv1.3;
-    ssl_certificate $WORK/srv.crt;
-    ssl_certificate_key $WORK/srv.key;
-    ssl_client_certificate $ANCHOR_HOME/root.crt;
-    ssl_verify_client on;
-    ssl_verify_depth 2;
-    ssl_crl $WORK/crl.pem;
-    location / { return 200 "hello \$ssl_client_s_dn\n"; }
-  }
-}
-CONF
+source "$TESTS_DIR/nginx_mtls.sh"
+write_nginx_mtls_conf "$WORK/nginx" "$NGINX_PORT" "$WORK/srv.crt" "$WORK/srv.key" \
+  "$ANCHOR_HOME/root.crt" "ssl_crl $WORK/crl.pem;" \
+  'location / { return 200 "hello $ssl_client_s_dn\n"; }'
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" 2>nginx/stderr &
 PIDS+=($!)
 NCURL=(curl -sS --max-time 5 --resolve "localhost:$NGINX_PORT:127.0.0.1" --cacert "$ANCHOR_HOME/root.crt")
