@@ -8,64 +8,19 @@
 
 #include "ca/name_rules.h"
 #include "core/file_io.h"
+#include "core/toml_fields.h"
 
 namespace anchor::ca {
 namespace {
 
+using toml_fields::BadKey;
+using toml_fields::CheckKnownKeys;
+using toml_fields::Scalar;
+using toml_fields::StringList;
+
 std::vector<crypto::KeyType> AllTypes() {
   const auto all = crypto::AllKeyTypes();
   return {all.begin(), all.end()};
-}
-
-Error BadKey(const std::string& origin, const std::string& key, const std::string& why) {
-  return Error(Code::kInvalidArgument, origin + ": " + key + ": " + why);
-}
-
-Result<std::vector<std::string>> StringList(const toml::node_view<const toml::node>& node,
-                                            const std::string& origin, const std::string& key) {
-  std::vector<std::string> out;
-  if (!node) {
-    return out;
-  }
-  const toml::array* arr = node.as_array();
-  if (arr == nullptr) {
-    return BadKey(origin, key, "expected a list of strings");
-  }
-  for (const toml::node& item : *arr) {
-    const auto s = item.value<std::string>();
-    if (!s) {
-      return BadKey(origin, key, "expected a list of strings");
-    }
-    out.push_back(*s);
-  }
-  return out;
-}
-
-template <typename T>
-Result<T> Scalar(const toml::node_view<const toml::node>& node, T fallback,
-                 const std::string& origin, const std::string& key) {
-  if (!node) {
-    return fallback;
-  }
-  const auto v = node.value<T>();
-  if (!v) {
-    return BadKey(origin, key, "has the wrong type");
-  }
-  return *v;
-}
-
-Status CheckKnownKeys(const toml::table& table, std::initializer_list<std::string_view> known,
-                      const std::string& origin, const std::string& where) {
-  for (const auto& [k, v] : table) {
-    bool ok = false;
-    for (const auto name : known) {
-      ok = ok || k.str() == name;
-    }
-    if (!ok) {
-      return BadKey(origin, where + std::string(k.str()), "unknown key; remove or correct it");
-    }
-  }
-  return OkStatus();
 }
 
 Result<ProfilePolicy> ParsePolicy(const toml::table& t, ProfilePolicy base,
@@ -164,7 +119,7 @@ Result<ServerConfig> ParseServer(const toml::table& t, const std::string& origin
                                               "server.bootstrap_profile"));
   auto profile = ParseProfile(s.bootstrap_profile);
   if (!profile || *profile == Profile::kAdmin) {
-    return BadKey(origin, "server.bootstrap_profile", "must be server, client, device or peer");
+    return BadKey(origin, "server.bootstrap_profile", "must be server, client, device, service or peer");
   }
   return s;
 }
@@ -177,6 +132,22 @@ std::string TomlList(const std::vector<std::string>& items) {
   return out + "]";
 }
 
+// ParseUriTemplate reads [table] uri_template into `out`, which must hold {id}.
+Status ParseUriTemplate(const toml::table& root, const std::string& table,
+                        const std::string& origin, std::string& out) {
+  const toml::table* t = root[table].as_table();
+  if (t == nullptr) {
+    return OkStatus();
+  }
+  ANCHOR_TRY(CheckKnownKeys(*t, {"uri_template"}, origin, table + "."));
+  ANCHOR_ASSIGN_OR_RETURN(out, Scalar<std::string>(toml::node_view<const toml::node>(*t)["uri_template"],
+                                                   out, origin, table + ".uri_template"));
+  if (out.find("{id}") == std::string::npos) {
+    return BadKey(origin, table + ".uri_template", "must contain {id}");
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 CaConfig CaConfig::Defaults() {
@@ -184,6 +155,7 @@ CaConfig CaConfig::Defaults() {
   c.profiles[Profile::kServer] = ProfilePolicy{90, 397, {}, {}, AllTypes(), false};
   c.profiles[Profile::kClient] = ProfilePolicy{365, 825, {}, {}, AllTypes(), false};
   c.profiles[Profile::kDevice] = ProfilePolicy{365, 825, {}, {}, AllTypes(), false};
+  c.profiles[Profile::kService] = ProfilePolicy{90, 397, {}, {}, AllTypes(), false};
   c.profiles[Profile::kPeer] = ProfilePolicy{90, 397, {}, {}, AllTypes(), false};
   c.profiles[Profile::kAdmin] = ProfilePolicy{365, 825, {}, {}, AllTypes(), false};
   return c;
@@ -195,16 +167,9 @@ Result<CaConfig> CaConfig::Load(const std::string& path) {
 }
 
 Result<CaConfig> CaConfig::Parse(std::string_view text, const std::string& origin) {
-  toml::table root;
-  try {
-    root = toml::parse(text, origin);
-  } catch (const toml::parse_error& e) {
-    return Error(Code::kInvalidArgument,
-                 origin + ":" + std::to_string(e.source().begin.line) + ": " +
-                     std::string(e.description()));
-  }
+  ANCHOR_ASSIGN_OR_RETURN(toml::table root, toml_fields::ParseToml(text, origin));
   CaConfig c = Defaults();
-  ANCHOR_TRY(CheckKnownKeys(root, {"ca", "device", "profiles", "server"}, origin, ""));
+  ANCHOR_TRY(CheckKnownKeys(root, {"ca", "device", "service", "profiles", "server"}, origin, ""));
   if (const toml::table* ca = root["ca"].as_table()) {
     ANCHOR_TRY(CheckKnownKeys(*ca, {"name", "public_url", "key_type", "crl_days"}, origin, "ca."));
     const toml::node_view<const toml::node> v(*ca);
@@ -231,16 +196,8 @@ Result<CaConfig> CaConfig::Parse(std::string_view text, const std::string& origi
     }
     c.crl_days = static_cast<int>(crl_days);
   }
-  if (const toml::table* device = root["device"].as_table()) {
-    ANCHOR_TRY(CheckKnownKeys(*device, {"uri_template"}, origin, "device."));
-    ANCHOR_ASSIGN_OR_RETURN(
-        c.device_uri_template,
-        Scalar<std::string>(toml::node_view<const toml::node>(*device)["uri_template"],
-                            c.device_uri_template, origin, "device.uri_template"));
-    if (c.device_uri_template.find("{id}") == std::string::npos) {
-      return BadKey(origin, "device.uri_template", "must contain {id}");
-    }
-  }
+  ANCHOR_TRY(ParseUriTemplate(root, "device", origin, c.device_uri_template));
+  ANCHOR_TRY(ParseUriTemplate(root, "service", origin, c.service_uri_template));
   if (const toml::table* server = root["server"].as_table()) {
     ANCHOR_ASSIGN_OR_RETURN(c.server, ParseServer(*server, origin));
   }
@@ -276,6 +233,9 @@ std::string CaConfig::ToToml() const {
       << "[device]\n"
       << "# The URI SAN of device certificates; {id} is the device id (the CN).\n"
       << "uri_template = \"" << device_uri_template << "\"\n\n"
+      << "[service]\n"
+      << "# The URI SAN of service certificates (backends that read device data).\n"
+      << "uri_template = \"" << service_uri_template << "\"\n\n"
       << "[server]\n"
       << "# Limits of `anchor serve`. threads = 0: one per core.\n"
       << "threads = " << server.threads << "\n"
@@ -306,6 +266,15 @@ std::string CaConfig::ToToml() const {
         << "allow_wildcards = " << (p.allow_wildcards ? "true" : "false") << "\n";
   }
   return out.str();
+}
+
+std::string CaConfig::RoleUri(Profile p, const std::string& id) const {
+  if (p != Profile::kDevice && p != Profile::kService) {
+    return "";
+  }
+  std::string uri = p == Profile::kDevice ? device_uri_template : service_uri_template;
+  uri.replace(uri.find("{id}"), 4, id);
+  return uri;
 }
 
 std::string CaConfig::CrlUrl() const { return public_url.empty() ? "" : public_url + "/crl"; }

@@ -45,6 +45,7 @@ struct CaConfig {
   std::string public_url;  // e.g. "https://ca.example.com:8443"; empty: no CDP/AIA
   crypto::KeyType key_type = crypto::KeyType::kEcP256;
   std::string device_uri_template = "urn:anchor:device:{id}";
+  std::string service_uri_template = "urn:anchor:service:{id}";
   int crl_days = 7;
   std::map<Profile, ProfilePolicy> profiles;
   ServerConfig server;
@@ -59,6 +60,9 @@ struct CaConfig {
   std::string ToToml() const;
 
   const ProfilePolicy& PolicyFor(Profile p) const { return profiles.at(p); }
+  // RoleUri is the URI SAN that a device or service certificate for `id` carries (its template
+  // with {id} replaced); empty for the other profiles.
+  std::string RoleUri(Profile p, const std::string& id) const;
   // CrlUrl, OcspUrl and CaIssuersUrl derive from `public_url`; empty without one.
   std::string CrlUrl() const;
   std::string OcspUrl() const;

@@ -18,12 +18,6 @@ Error BadToken() {
                "the enrollment token is unknown, expired or already used; ask for a new one");
 }
 
-std::string DeviceUri(const CaConfig& config, const std::string& id) {
-  std::string uri = config.device_uri_template;
-  uri.replace(uri.find("{id}"), 4, id);
-  return uri;
-}
-
 }  // namespace
 
 std::string HashToken(std::string_view token) { return crypto::Sha256Hex(token); }
@@ -99,7 +93,12 @@ Result<NameRequest> BindNames(const store::TokenRecord& token, const NameRequest
   std::vector<std::string> allowed = token.sans;
   allowed.push_back("dns:" + ToLower(token.common_name));
   allowed.push_back("ip:" + token.common_name);
-  allowed.push_back("uri:" + DeviceUri(config, token.common_name));
+  // The role URI the profile derives from the CN (device, service) may be asked for too.
+  if (auto profile = ParseProfile(token.profile)) {
+    if (const std::string uri = config.RoleUri(*profile, token.common_name); !uri.empty()) {
+      allowed.push_back("uri:" + uri);
+    }
+  }
   for (const auto& san : requested.sans) {
     if (std::find(allowed.begin(), allowed.end(), san.ToString()) == allowed.end()) {
       return Error(Code::kPermissionDenied,

@@ -114,18 +114,19 @@ Result<NameRequest> IssuancePolicy::ShapeNames(NameRequest names, Profile profil
   for (GeneralName& n : names.sans) {
     AddUnique(sans, std::move(n));
   }
-  if (profile == Profile::kDevice) {
-    // The device id is the CN; its URI SAN is derived from it, so the two cannot disagree.
+  if (profile == Profile::kDevice || profile == Profile::kService) {
+    // The id is the CN; the URI SAN that names the role is derived from it, so the two cannot
+    // disagree, and a broker can trust "urn:anchor:device:X" to mean the device whose CN is X.
+    const std::string role(ProfileName(profile));
     if (!IsValidDeviceId(names.common_name)) {
       return Error(Code::kInvalidArgument,
-                   "device id (CN) '" + names.common_name +
+                   role + " id (CN) '" + names.common_name +
                        "' is not valid; use 1-64 characters of letters, digits, '.', '_' or '-'");
     }
-    std::string uri = config_.device_uri_template;
-    uri.replace(uri.find("{id}"), 4, names.common_name);
+    const std::string uri = config_.RoleUri(profile, names.common_name);
     for (const GeneralName& n : sans) {
       if (n.kind == Kind::kUri && n.value != uri) {
-        return Refuse(profile, "URI '" + n.value + "': a device's URI is " + uri);
+        return Refuse(profile, "URI '" + n.value + "': a " + role + "'s URI is " + uri);
       }
     }
     AddUnique(sans, GeneralName{Kind::kUri, uri});

@@ -9,6 +9,7 @@ std::string_view ProfileName(Profile p) {
     case Profile::kServer: return "server";
     case Profile::kClient: return "client";
     case Profile::kDevice: return "device";
+    case Profile::kService: return "service";
     case Profile::kPeer: return "peer";
     case Profile::kAdmin: return "admin";
   }
@@ -16,7 +17,8 @@ std::string_view ProfileName(Profile p) {
 }
 
 std::vector<Profile> AllProfiles() {
-  return {Profile::kServer, Profile::kClient, Profile::kDevice, Profile::kPeer, Profile::kAdmin};
+  return {Profile::kServer,  Profile::kClient, Profile::kDevice,
+          Profile::kService, Profile::kPeer,   Profile::kAdmin};
 }
 
 Result<Profile> ParseProfile(std::string_view name) {
@@ -31,7 +33,7 @@ Result<Profile> ParseProfile(std::string_view name) {
                      "' cannot be issued from a CSR; CA certificates are made by `anchor init`");
   }
   return Error(Code::kInvalidArgument, "unknown profile '" + std::string(name) +
-                                           "'; use server, client, device, peer or admin");
+                                           "'; use server, client, device, service, peer or admin");
 }
 
 std::vector<crypto::ExtKeyUsage> ProfileExtKeyUsage(Profile p) {
@@ -40,6 +42,7 @@ std::vector<crypto::ExtKeyUsage> ProfileExtKeyUsage(Profile p) {
     case Profile::kServer: return {ExtKeyUsage::kServerAuth};
     case Profile::kClient:
     case Profile::kDevice:
+    case Profile::kService:
     case Profile::kAdmin: return {ExtKeyUsage::kClientAuth};
     case Profile::kPeer: return {ExtKeyUsage::kServerAuth, ExtKeyUsage::kClientAuth};
   }

@@ -52,7 +52,7 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
       "sign", "sign CSRs with the intermediate CA; writes leaf + intermediate (full chain)");
   cmd->add_option("csr", o->csrs, "request files (PEM or DER)")->required();
   cmd->add_option("--profile,-p", o->profile,
-                  "server, client, device or peer (default: peer = serverAuth + clientAuth)");
+                  "server, client, device, service or peer (default: peer = serverAuth + clientAuth)");
   cmd->add_option("--days", o->days, "validity in days (default: the profile's default_days)");
   auto* out = cmd->add_option("--out,-o", o->out, "certificate file (one CSR; default stdout)");
   cmd->add_option("--out-dir", o->out_dir, "directory for many CSRs: NAME.csr -> NAME.crt")

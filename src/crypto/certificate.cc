@@ -113,6 +113,7 @@ Result<std::vector<Certificate>> Certificate::ParseAll(std::string_view data) {
 }
 
 Certificate Certificate::Borrow(X509* x509) { return Certificate(ossl::UpRef(x509)); }
+Certificate Certificate::Adopt(X509* x509) { return Certificate(ossl::Ptr<X509>(x509)); }
 
 std::vector<uint8_t> Certificate::ToDer() const {
   return internal::I2d(::i2d_X509, x509_.get());
@@ -277,6 +278,11 @@ std::string Certificate::SignatureAlgorithm() const {
 bool Certificate::IsSelfIssued() const {
   return ::X509_NAME_cmp(::X509_get_subject_name(x509_.get()),
                          ::X509_get_issuer_name(x509_.get())) == 0;
+}
+
+bool Certificate::NamesIssuer(const Certificate& issuer) const {
+  return ::X509_NAME_cmp(::X509_get_issuer_name(x509_.get()),
+                         ::X509_get_subject_name(issuer.x509_.get())) == 0;
 }
 
 PublicKey Certificate::GetPublicKey() const {

@@ -39,6 +39,9 @@ class Certificate final {
   static Result<std::vector<Certificate>> ParseAll(std::string_view data);
   // Borrow takes a new reference to `x509`.
   static Certificate Borrow(X509* x509);
+  // Adopt takes over the reference the caller holds on `x509` (which must not be null), for APIs
+  // that hand out a reference the caller must free, such as mosquitto_client_certificate.
+  static Certificate Adopt(X509* x509);
 
   Certificate(const Certificate& other) : x509_(ossl::UpRef(other.x509_.get())) {}
   Certificate& operator=(const Certificate& other) {
@@ -80,6 +83,9 @@ class Certificate final {
   std::string Sha256Fingerprint() const;
   std::string SignatureAlgorithm() const;
   bool IsSelfIssued() const;
+  // NamesIssuer tells whether this certificate's issuer name is `issuer`'s subject (a cheap
+  // pre-check; only `VerifySignedBy` proves who signed it).
+  bool NamesIssuer(const Certificate& issuer) const;
   PublicKey GetPublicKey() const;
   // VerifySignedBy checks this certificate's signature with `issuer`'s public key.
   bool VerifySignedBy(const PublicKey& issuer) const;

@@ -46,15 +46,16 @@ want = {
     "server": {ExtendedKeyUsageOID.SERVER_AUTH},
     "client": {ExtendedKeyUsageOID.CLIENT_AUTH},
     "device": {ExtendedKeyUsageOID.CLIENT_AUTH},
+    "service": {ExtendedKeyUsageOID.CLIENT_AUTH},
     "peer": {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH},
 }[profile]
 if eku != want:
     fail(f"EKU {eku} != {want}")
-if profile in ("server", "peer", "device"):
+if profile in ("server", "peer", "device", "service"):
     san = exts.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
-    if profile == "device":
+    if profile in ("device", "service"):
         uris = san.get_values_for_type(x509.UniformResourceIdentifier)
-        if uris != [f"urn:anchor:device:{cn}"]:
-            fail(f"device URI SAN {uris}")
+        if uris != [f"urn:anchor:{profile}:{cn}"]:
+            fail(f"{profile} URI SAN {uris}")
     elif cn not in san.get_values_for_type(x509.DNSName):
         fail("server CN missing from SAN")

@@ -9,16 +9,17 @@ anchor init --name peers -q
 cat "$ANCHOR_HOME/intermediate.crt" "$ANCHOR_HOME/root.crt" > chain.pem
 
 for kt in ec-p256 ec-p384 ed25519 rsa-2048; do
-  for profile in server client device peer; do
+  for profile in server client device service peer; do
     base="$profile-$kt"
     cn="$base.example.com"
     [ "$profile" = device ] && cn="dev-$kt-01"
+    [ "$profile" = service ] && cn="svc-$kt-01"
     anchor key --type "$kt" --out "$base.key" -q
     anchor csr --key "$base.key" --cn "$cn" --out "$base.csr" -q
     anchor sign "$base.csr" --profile "$profile" --out "$base.crt" -q 2>/dev/null
     case $profile in
       server) purposes="sslserver" ;;
-      client|device) purposes="sslclient" ;;
+      client|device|service) purposes="sslclient" ;;
       peer) purposes="sslserver sslclient" ;;
     esac
     for purpose in $purposes; do

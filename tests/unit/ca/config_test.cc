@@ -25,6 +25,19 @@ TEST(ConfigTest, WrittenConfigParsesBackTheSame) {
   EXPECT_EQ(back->PolicyFor(Profile::kServer).key_types.size(), 1u);
 }
 
+TEST(ConfigTest, RoleUriTemplatesRoundTripAndNeedTheId) {
+  CaConfig c = CaConfig::Defaults();
+  c.service_uri_template = "spiffe://fleet/service/{id}";
+  const auto back = CaConfig::Parse(c.ToToml(), "anchor.toml");
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->RoleUri(Profile::kService, "ingest"), "spiffe://fleet/service/ingest");
+  EXPECT_EQ(back->RoleUri(Profile::kDevice, "pump-1"), "urn:anchor:device:pump-1");
+  EXPECT_EQ(back->RoleUri(Profile::kClient, "pump-1"), "");
+  const auto no_id = CaConfig::Parse("[service]\nuri_template = \"urn:x\"\n", "t");
+  ASSERT_THAT(no_id, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(no_id.error().message().find("service.uri_template"), std::string::npos);
+}
+
 TEST(ConfigTest, BadValuesNameTheKey) {
   const auto unknown = CaConfig::Parse("[ca]\ncolour = \"blue\"\n", "t.toml");
   ASSERT_THAT(unknown, ErrorIs(Code::kInvalidArgument));

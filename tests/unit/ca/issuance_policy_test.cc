@@ -35,6 +35,7 @@ const PolicyCase kCases[] = {
     {"ok/server-ip-in-range", Profile::kServer, "api.example.com", {"ip:10.1.2.3"}, 90, Code::kOk},
     {"ok/client-any-cn", Profile::kClient, "Amy Client", {}, 365, Code::kOk},
     {"ok/device-id", Profile::kDevice, "sensor-0042", {}, 365, Code::kOk},
+    {"ok/service-id", Profile::kService, "ingest-1", {}, 90, Code::kOk},
     {"ok/peer-ipv6", Profile::kPeer, "::1", {}, 30, Code::kOk},
     {"fail/server-suffix", Profile::kServer, "www.evil.org", {}, 90, Code::kPermissionDenied},
     {"fail/server-suffix-lookalike", Profile::kServer, "evilexample.com", {}, 90,
@@ -50,6 +51,9 @@ const PolicyCase kCases[] = {
     {"fail/zero-days", Profile::kClient, "c", {}, 0, Code::kInvalidArgument},
     {"fail/device-bad-id", Profile::kDevice, "sensor 42", {}, 30, Code::kInvalidArgument},
     {"fail/device-foreign-uri", Profile::kDevice, "s1", {"uri:urn:anchor:device:s2"}, 30,
+     Code::kPermissionDenied},
+    {"fail/service-bad-id", Profile::kService, "ingest/1", {}, 30, Code::kInvalidArgument},
+    {"fail/service-claims-device-uri", Profile::kService, "s1", {"uri:urn:anchor:device:s1"}, 30,
      Code::kPermissionDenied},
     {"fail/nobody", Profile::kClient, "", {}, 30, Code::kInvalidArgument},
 };
@@ -98,6 +102,19 @@ TEST(PolicyTest, DeviceGetsItsUriAndServerItsCn) {
   ASSERT_THAT(d, IsOk());
   EXPECT_EQ(d->tmpl.sans.back().ToString(), "uri:urn:anchor:device:sensor-1");
   EXPECT_EQ(d->tmpl.not_before, ca.clock.Now() - kClockSkewBackdate);
+}
+
+TEST(PolicyTest, ServiceGetsItsRoleUriAndClientAuth) {
+  anchor::testing::TestCa ca;
+  const CaConfig config = CaConfig::Defaults();
+  const IssuancePolicy policy(config);
+  const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
+  const auto d = policy.Decide(key.Public(), {"ingest-1", {}}, Profile::kService, 30,
+                               *ca.intermediate, ca.clock.Now());
+  ASSERT_THAT(d, IsOk());
+  ASSERT_EQ(d->tmpl.sans.size(), 1u);
+  EXPECT_EQ(d->tmpl.sans[0].ToString(), "uri:urn:anchor:service:ingest-1");
+  EXPECT_EQ(d->tmpl.ext_key_usage, std::vector<crypto::ExtKeyUsage>{crypto::ExtKeyUsage::kClientAuth});
 }
 
 TEST(PolicyTest, NotAfterNeverPassesTheIssuer) {

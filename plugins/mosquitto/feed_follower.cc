@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: feed_follower.cc: polling the revocation feed and cacerts; the cache file.
+#include "plugins/mosquitto/feed_follower.h"
+
+#include <nlohmann/json.hpp>
+
+#include "client/est_client.h"
+#include "client/https_client.h"
+#include "core/file_io.h"
+#include "crypto/chain_verifier.h"
+
+namespace anchor::mqtt {
+namespace {
+
+// kFeedPageLimit is the page size asked of the feed; a broker catching up pages through.
+constexpr int kFeedPageLimit = 5000;
+
+std::string Describe(const RevocationList& list) {
+  return std::to_string(list.size()) + " revoked serial(s), cursor " +
+         std::to_string(list.cursor());
+}
+
+}  // namespace
+
+void LogQueue::Push(Level level, std::string text) {
+  std::lock_guard lock(mu_);
+  lines_.push_back(Line{level, std::move(text)});
+}
+
+std::vector<LogQueue::Line> LogQueue::Drain() {
+  std::lock_guard lock(mu_);
+  return std::exchange(lines_, {});
+}
+
+FeedFollower::FeedFollower(FollowerOptions options, RevocationList& list,
+                           TrustedIssuers& issuers, LogQueue& log)
+    : options_(std::move(options)), list_(list), issuers_(issuers), log_(log) {}
+
+FeedFollower::~FeedFollower() { Stop(); }
+
+void FeedFollower::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void FeedFollower::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+Clock::time_point FeedFollower::LastSuccess() const {
+  return Clock::time_point(std::chrono::nanoseconds(last_success_ns_.load()));
+}
+
+void FeedFollower::Run() {
+  for (;;) {
+    Poll();
+    std::unique_lock lock(mu_);
+    if (wake_.wait_for(lock, options_.poll_interval, [this] { return stop_; })) {
+      return;
+    }
+  }
+}
+
+void FeedFollower::Poll() {
+  const Status st = PollOnce();
+  if (st) {
+    last_success_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               SystemClock().Now().time_since_epoch())
+                               .count());
+    if (!reachable_) {
+      log_.Push(LogQueue::Level::kNotice, "following the revocation feed of " + options_.ca_url +
+                                              ": " + Describe(list_));
+    }
+    reachable_ = true;
+  } else if (reachable_ || !polled_) {
+    log_.Push(LogQueue::Level::kWarning,
+              "cannot follow the revocation feed of " + options_.ca_url + " (" +
+                  st.error().message() + "); keeping the last known list: " + Describe(list_));
+    reachable_ = false;
+  }
+  polled_ = true;
+}
+
+Status FeedFollower::PollOnce() {
+  // One connection, kept alive across polls; made again after a failure (the CA may have come
+  // back elsewhere, or the broker's certificate may have been renewed on disk).
+  std::unique_ptr<client::HttpsClient>& http = http_;
+  if (http == nullptr) {
+    client::TlsOptions tls;
+    tls.ca_pem = options_.root_pem;
+    tls.cert_file = options_.cert_file;
+    tls.key_file = options_.key_file;
+    tls.timeout_seconds = 5;
+    ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient made, client::HttpsClient::Create(tls));
+    http = std::make_unique<client::HttpsClient>(std::move(made));
+  }
+  const auto fail = [&](Error e) {
+    http.reset();
+    return e;
+  };
+  const bool issuers_due = !issuers_.Known() ||
+                           SystemClock().Now() - issuers_fetched_ > options_.issuer_refresh;
+  if (issuers_due) {
+    client::EstClient est(*http, options_.ca_url);
+    auto cacerts = est.CaCerts();
+    if (!cacerts) {
+      return fail(cacerts.error());
+    }
+    auto roots = crypto::Certificate::ParseAll(options_.root_pem);
+    if (!roots) {
+      return roots.error();
+    }
+    std::vector<crypto::Certificate> issuers;
+    for (const crypto::Certificate& c : *cacerts) {
+      crypto::VerifyOptions verify{*roots, *cacerts};
+      if (c.IsCa() && !c.IsSelfIssued() && crypto::VerifyChain(c, verify)) {
+        issuers.push_back(c);
+      }
+    }
+    if (issuers.empty()) {
+      return Error(Code::kFailedPrecondition,
+                   "the CA's cacerts holds no intermediate that chains to the root in ca_file");
+    }
+    issuers_.Set(std::move(issuers));
+    issuers_fetched_ = SystemClock().Now();
+    saved_cursor_ = -1;  // the cache holds the issuers too
+  }
+  FeedPage page;
+  do {
+    const std::string url = client::JoinUrl(
+        options_.ca_url, "/api/v1/revocations?since=" + std::to_string(list_.cursor()) +
+                             "&limit=" + std::to_string(kFeedPageLimit));
+    auto answer = http->Get(url);
+    if (!answer) {
+      return fail(answer.error());
+    }
+    if (answer->status != 200) {
+      return fail(client::ErrorFromResponse("the revocation feed", *answer));
+    }
+    ANCHOR_ASSIGN_OR_RETURN(page, ParseFeedPage(answer->body));
+    ANCHOR_TRY(list_.Apply(page));
+  } while (page.more);
+  SaveCache();
+  return OkStatus();
+}
+
+void FeedFollower::SaveCache() {
+  const FeedPage snapshot = list_.Snapshot();
+  if (options_.cache_file.empty() || snapshot.cursor == saved_cursor_) {
+    return;
+  }
+  const nlohmann::json cache = {{"cursor", snapshot.cursor},
+                                {"serials", snapshot.serials},
+                                {"issuers_pem", crypto::ToPemBundle(issuers_.Get())}};
+  const Status st = WriteFileAtomic(options_.cache_file, cache.dump() + "\n", kPublicFileMode);
+  if (!st) {
+    log_.Push(LogQueue::Level::kWarning, "cannot write the revocation cache: " + st.error().message());
+    return;
+  }
+  saved_cursor_ = snapshot.cursor;
+}
+
+void FeedFollower::LoadCache() {
+  if (options_.cache_file.empty() || !FileExists(options_.cache_file)) {
+    return;
+  }
+  const auto ignore = [&](const std::string& why) {
+    log_.Push(LogQueue::Level::kWarning,
+              "ignoring the revocation cache " + options_.cache_file + ": " + why);
+  };
+  auto text = ReadFile(options_.cache_file);
+  if (!text) {
+    return ignore(text.error().message());
+  }
+  const auto doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("cursor") || !doc["cursor"].is_number_integer() ||
+      !doc.contains("serials") || !doc["serials"].is_array() || !doc.contains("issuers_pem") ||
+      !doc["issuers_pem"].is_string()) {
+    return ignore("not a cache this plugin wrote");
+  }
+  FeedPage saved{doc["cursor"].get<int64_t>(), false, {}};
+  for (const auto& s : doc["serials"]) {
+    if (!s.is_string() || !IsSerialHex(s.get<std::string>())) {
+      return ignore("a serial is not lower-case hex");
+    }
+    saved.serials.push_back(s.get<std::string>());
+  }
+  auto issuers = crypto::Certificate::ParseAll(doc["issuers_pem"].get<std::string>());
+  auto roots = crypto::Certificate::ParseAll(options_.root_pem);
+  if (!issuers || !roots) {
+    return ignore("its issuers cannot be read");
+  }
+  for (const crypto::Certificate& c : *issuers) {
+    if (!crypto::VerifyChain(c, crypto::VerifyOptions{*roots, {}})) {
+      return ignore("an issuer does not chain to the root in ca_file");
+    }
+  }
+  list_.Restore(saved);
+  issuers_.Set(std::move(*issuers));
+  saved_cursor_ = saved.cursor;
+  log_.Push(LogQueue::Level::kNotice,
+            "loaded the revocation cache " + options_.cache_file + ": " + Describe(list_));
+}
+
+}  // namespace anchor::mqtt

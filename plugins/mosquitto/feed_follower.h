@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: feed_follower.h: a background thread that follows the CA's revocation feed over mTLS
+// and keeps the broker's revocation list and trusted issuers current.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "plugins/mosquitto/client_identity.h"
+#include "core/clock.h"
+#include "plugins/mosquitto/revocation_list.h"
+
+namespace anchor::client {
+class HttpsClient;
+}
+
+namespace anchor::mqtt {
+
+// LogQueue carries log lines from the follower thread to the broker's thread, which alone may
+// call the broker's logging (Mosquitto's log can publish to $SYS topics, which is not
+// thread-safe).
+class LogQueue final {
+ public:
+  enum class Level { kInfo, kNotice, kWarning, kError };
+  struct Line {
+    Level level;
+    std::string text;
+  };
+  void Push(Level level, std::string text);
+  std::vector<Line> Drain();
+
+ private:
+  std::mutex mu_;
+  std::vector<Line> lines_;
+};
+
+// FollowerOptions say where the CA is and how to reach it.
+struct FollowerOptions {
+  std::string ca_url;     // https://host:port of `anchor serve`
+  std::string root_pem;   // the anchor root(s): to verify the CA server and its intermediates
+  std::string cert_file;  // the broker's client certificate (chain) for mTLS to the CA
+  std::string key_file;
+  std::chrono::milliseconds poll_interval{250};
+  std::string cache_file;  // empty: no cache
+  // issuer_refresh is how often cacerts is fetched again (an intermediate rollover).
+  std::chrono::seconds issuer_refresh{3600};
+};
+
+// FeedFollower polls GET /api/v1/revocations?since=CURSOR every `poll_interval` over one
+// kept-alive mTLS connection, and cacerts when it knows no issuer or `issuer_refresh` passed.
+// While the CA is unreachable the list stays as it was; the change of state is logged once.
+class FeedFollower final {
+ public:
+  FeedFollower(FollowerOptions options, RevocationList& list, TrustedIssuers& issuers,
+               LogQueue& log);
+  ~FeedFollower();  // stops the thread
+  FeedFollower(const FeedFollower&) = delete;
+  FeedFollower& operator=(const FeedFollower&) = delete;
+
+  // LoadCache restores the list and the issuers from the cache file, if there is one. A cache
+  // that cannot be read is logged and ignored: the feed rebuilds it.
+  void LoadCache();
+  // Poll follows the feed once, on the caller's thread (the plugin does so at broker start,
+  // before any client connects); Start then polls on a thread of its own until Stop.
+  void Poll();
+  void Start();
+  void Stop();
+
+  // LastSuccess is when the feed last answered (the epoch before the first answer).
+  Clock::time_point LastSuccess() const;
+
+ private:
+  void Run();
+  Status PollOnce();
+  Status FetchIssuers();
+  void SaveCache();
+
+  FollowerOptions options_;
+  RevocationList& list_;
+  TrustedIssuers& issuers_;
+  LogQueue& log_;
+  std::unique_ptr<client::HttpsClient> http_;  // used by the follower thread only
+  std::atomic<int64_t> last_success_ns_{0};
+  bool reachable_ = false;  // as last logged
+  bool polled_ = false;
+  Clock::time_point issuers_fetched_{};
+  int64_t saved_cursor_ = -1;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace anchor::mqtt

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: mosquitto_entry.cc: the Mosquitto plugin API v5 entry points and event callbacks of
+// anchor_mosquitto.so. The only file that sees Mosquitto's types; every decision is made by
+// BrokerGuard. Mosquitto runs its loop and these callbacks on one thread.
+//
+// Mosquitto 2.0 skips plugin authentication entirely when a listener sets
+// use_identity_as_username ("Authentication assumed to be cleared", handle_connect.c), so a
+// plugin could not refuse a revoked certificate at connect. This plugin therefore does what
+// that option does itself: on MOSQ_EVT_BASIC_AUTH it reads the client certificate, checks it,
+// and sets the username to the certificate's CN (mosquitto_set_username). Keep
+// use_identity_as_username off; with it on, clients are checked at their first publish or
+// subscribe instead, and a warning says so.
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+#include <mosquitto_plugin.h>
+#include <openssl/x509.h>
+
+#include <exception>
+#include <memory>
+
+#include "core/text.h"
+#include "plugins/mosquitto/broker_guard.h"
+
+namespace anchor::mqtt {
+namespace {
+
+constexpr int kPluginApiVersion = 5;
+
+struct PluginState {
+  mosquitto_plugin_id_t* id = nullptr;
+  std::unique_ptr<BrokerGuard> guard;
+  bool following = false;
+  bool warned_identity_as_username = false;
+};
+
+int LevelOf(LogQueue::Level level) {
+  switch (level) {
+    case LogQueue::Level::kInfo: return MOSQ_LOG_INFO;
+    case LogQueue::Level::kNotice: return MOSQ_LOG_NOTICE;
+    case LogQueue::Level::kWarning: return MOSQ_LOG_WARNING;
+    case LogQueue::Level::kError: return MOSQ_LOG_ERR;
+  }
+  return MOSQ_LOG_NOTICE;
+}
+
+void Log(int level, const std::string& text) {
+  mosquitto_log_printf(level, "anchor: %s", text.c_str());
+}
+
+std::string Describe(struct mosquitto* client) {
+  const char* id = mosquitto_client_id(client);
+  const char* address = mosquitto_client_address(client);
+  return std::string("client '") + (id != nullptr ? id : "?") + "' from " +
+         (address != nullptr ? address : "?");
+}
+
+std::string Describe(const ClientIdentity& who) {
+  return "'" + who.common_name + "' (serial " + who.serial + ")";
+}
+
+// AdmitClient checks the client's certificate and records it; false when refused (logged).
+bool AdmitClient(PluginState& state, struct mosquitto* client) {
+  void* native = mosquitto_client_certificate(client);
+  if (native == nullptr) {
+    Log(MOSQ_LOG_NOTICE, "refused " + Describe(client) +
+                             ": no client certificate (set require_certificate true on the "
+                             "listener)");
+    return false;
+  }
+  const crypto::Certificate cert = crypto::Certificate::Adopt(static_cast<X509*>(native));
+  auto who = state.guard->Admit(cert, SystemClock().Now());
+  if (!who) {
+    Log(MOSQ_LOG_NOTICE, "refused " + Describe(client) + " with certificate '" +
+                             cert.CommonName() + "': " + who.error().message());
+    return false;
+  }
+  const char* id = mosquitto_client_id(client);
+  state.guard->Connected(client, id != nullptr ? id : "", *who);
+  return true;
+}
+
+int OnBasicAuth(int, void* event_data, void* userdata) {
+  auto& state = *static_cast<PluginState*>(userdata);
+  auto* event = static_cast<mosquitto_evt_basic_auth*>(event_data);
+  try {
+    if (!AdmitClient(state, event->client)) {
+      return MOSQ_ERR_AUTH;
+    }
+    const ClientIdentity* who = state.guard->Find(event->client);
+    // The username becomes the certificate's CN, whatever the client sent: what
+    // use_identity_as_username would do, and what mosquitto's logs and %u patterns show.
+    if (mosquitto_set_username(event->client, who->common_name.c_str()) != MOSQ_ERR_SUCCESS) {
+      state.guard->Disconnected(event->client);
+      Log(MOSQ_LOG_NOTICE, "refused " + Describe(event->client) + ": its CN is not valid UTF-8");
+      return MOSQ_ERR_AUTH;
+    }
+    return MOSQ_ERR_SUCCESS;
+  } catch (const std::exception& e) {
+    Log(MOSQ_LOG_ERR, std::string("refused a client after an internal error: ") + e.what());
+    return MOSQ_ERR_AUTH;
+  }
+}
+
+Access AccessOf(int access) {
+  switch (access) {
+    case MOSQ_ACL_WRITE: return Access::kPublish;
+    case MOSQ_ACL_SUBSCRIBE: return Access::kSubscribe;
+    default: return Access::kReceive;
+  }
+}
+
+int OnAclCheck(int, void* event_data, void* userdata) {
+  auto& state = *static_cast<PluginState*>(userdata);
+  auto* event = static_cast<mosquitto_evt_acl_check*>(event_data);
+  if (event->access == MOSQ_ACL_UNSUBSCRIBE) {
+    return MOSQ_ERR_SUCCESS;
+  }
+  try {
+    const ClientIdentity* who = state.guard->Find(event->client);
+    if (who == nullptr) {
+      // Authentication was skipped (use_identity_as_username): check the client now.
+      if (!state.warned_identity_as_username) {
+        Log(MOSQ_LOG_WARNING,
+            "a client reached an ACL check without passing this plugin's authentication; "
+            "turn use_identity_as_username off, or revoked certificates are refused only at "
+            "their first publish or subscribe");
+        state.warned_identity_as_username = true;
+      }
+      if (!AdmitClient(state, event->client)) {
+        if (const char* id = mosquitto_client_id(event->client)) {
+          mosquitto_kick_client_by_clientid(id, false);
+        }
+        return MOSQ_ERR_ACL_DENIED;
+      }
+      who = state.guard->Find(event->client);
+    }
+    const Access access = AccessOf(event->access);
+    if (state.guard->Allows(*who, access, event->topic)) {
+      return MOSQ_ERR_SUCCESS;
+    }
+    Log(MOSQ_LOG_NOTICE, "denied " + std::string(AccessName(access)) + " '" + event->topic +
+                             "' to " + Describe(*who) + " (roles: " +
+                             (who->roles.empty() ? "none" : Join(who->roles, ", ")) + ")");
+    return MOSQ_ERR_ACL_DENIED;
+  } catch (const std::exception& e) {
+    Log(MOSQ_LOG_ERR, std::string("denied an ACL check after an internal error: ") + e.what());
+    return MOSQ_ERR_ACL_DENIED;
+  }
+}
+
+int OnTick(int, void*, void* userdata) {
+  auto& state = *static_cast<PluginState*>(userdata);
+  try {
+    if (!state.following) {
+      // The feed's thread starts with the broker's loop, not at init: a broker that then
+      // fails to open its listeners exits without calling cleanup, and a thread still inside
+      // libcurl would race the process's exit handlers.
+      state.guard->Start();
+      state.following = true;
+    }
+    for (const LogQueue::Line& line : state.guard->log().Drain()) {
+      Log(LevelOf(line.level), line.text);
+    }
+    for (const KickTarget& target : state.guard->TakeKicks()) {
+      Log(MOSQ_LOG_NOTICE, "disconnecting client '" + target.client_id + "' " +
+                               Describe(target.who) + ": its certificate was revoked");
+      mosquitto_kick_client_by_clientid(target.client_id.c_str(), false);
+    }
+  } catch (const std::exception& e) {
+    Log(MOSQ_LOG_ERR, std::string("tick: ") + e.what());
+  }
+  return MOSQ_ERR_SUCCESS;
+}
+
+int OnDisconnect(int, void* event_data, void* userdata) {
+  auto& state = *static_cast<PluginState*>(userdata);
+  state.guard->Disconnected(static_cast<mosquitto_evt_disconnect*>(event_data)->client);
+  return MOSQ_ERR_SUCCESS;
+}
+
+int OnReload(int, void*, void* userdata) {
+  auto& state = *static_cast<PluginState*>(userdata);
+  try {
+    const Status st = state.guard->ReloadAcl();
+    Log(st ? MOSQ_LOG_NOTICE : MOSQ_LOG_ERR,
+        st ? std::string("reloaded the ACL rules")
+           : "kept the old ACL rules: " + st.error().message());
+  } catch (const std::exception& e) {
+    Log(MOSQ_LOG_ERR, std::string("reload: ") + e.what());
+  }
+  return MOSQ_ERR_SUCCESS;
+}
+
+struct Registration {
+  int event;
+  MOSQ_FUNC_generic_callback callback;
+};
+constexpr Registration kCallbacks[] = {{MOSQ_EVT_BASIC_AUTH, OnBasicAuth},
+                                       {MOSQ_EVT_ACL_CHECK, OnAclCheck},
+                                       {MOSQ_EVT_TICK, OnTick},
+                                       {MOSQ_EVT_DISCONNECT, OnDisconnect},
+                                       {MOSQ_EVT_RELOAD, OnReload}};
+
+// Unregister removes every callback of kCallbacks (those never registered are refused quietly).
+void Unregister(mosquitto_plugin_id_t* id) {
+  for (const Registration& r : kCallbacks) {
+    mosquitto_callback_unregister(id, r.event, r.callback, nullptr);
+  }
+}
+
+int Init(mosquitto_plugin_id_t* id, void** userdata, struct mosquitto_opt* options, int count) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (int i = 0; i < count; ++i) {
+    pairs.emplace_back(options[i].key != nullptr ? options[i].key : "",
+                       options[i].value != nullptr ? options[i].value : "");
+  }
+  auto parsed = ParseGuardOptions(pairs);
+  if (!parsed) {
+    Log(MOSQ_LOG_ERR, parsed.error().message());
+    return MOSQ_ERR_INVAL;
+  }
+  auto guard = BrokerGuard::Create(std::move(*parsed));
+  if (!guard) {
+    Log(MOSQ_LOG_ERR, guard.error().message());
+    return MOSQ_ERR_INVAL;
+  }
+  auto state = std::make_unique<PluginState>();
+  state->id = id;
+  state->guard = std::move(*guard);
+  state->guard->FollowOnce();
+  for (const Registration& r : kCallbacks) {
+    if (mosquitto_callback_register(id, r.event, r.callback, nullptr, state.get()) !=
+        MOSQ_ERR_SUCCESS) {
+      Unregister(id);
+      Log(MOSQ_LOG_ERR, "cannot register a callback (is per_listener_settings on? keep it off)");
+      return MOSQ_ERR_INVAL;
+    }
+  }
+  for (const LogQueue::Line& line : state->guard->log().Drain()) {
+    Log(LevelOf(line.level), line.text);
+  }
+  Log(MOSQ_LOG_NOTICE, "plugin ready: certificate identities, topic ACLs, live revocation");
+  *userdata = state.release();
+  return MOSQ_ERR_SUCCESS;
+}
+
+}  // namespace
+}  // namespace anchor::mqtt
+
+#define ANCHOR_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))
+
+ANCHOR_PLUGIN_EXPORT int mosquitto_plugin_version(int count, const int* versions) {
+  for (int i = 0; i < count; ++i) {
+    if (versions[i] == anchor::mqtt::kPluginApiVersion) {
+      return anchor::mqtt::kPluginApiVersion;
+    }
+  }
+  return -1;
+}
+
+ANCHOR_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* id, void** userdata,
+                                               struct mosquitto_opt* options, int count) {
+  try {
+    return anchor::mqtt::Init(id, userdata, options, count);
+  } catch (const std::exception& e) {
+    anchor::mqtt::Log(MOSQ_LOG_ERR, std::string("cannot start: ") + e.what());
+    return MOSQ_ERR_UNKNOWN;
+  }
+}
+
+ANCHOR_PLUGIN_EXPORT int mosquitto_plugin_cleanup(void* userdata, struct mosquitto_opt*, int) {
+  std::unique_ptr<anchor::mqtt::PluginState> state(
+      static_cast<anchor::mqtt::PluginState*>(userdata));
+  if (state == nullptr) {
+    return MOSQ_ERR_SUCCESS;
+  }
+  anchor::mqtt::Unregister(state->id);
+  return MOSQ_ERR_SUCCESS;  // the guard stops its thread as `state` goes
+}
