@@ -109,3 +109,69 @@ stop_anchor_serve() {
 http_status() {
   "${CURL[@]}" -o "$WORK/http.out" -w '%{http_code}' "$@" || true
 }
+
+# free_port: a TCP port of 127.0.0.1 that nothing listens on now (for servers, such as
+# Mosquitto, that cannot report the port they were given for port 0).
+free_port() {
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# mosquitto_conf PORT CAFILE CERT KEY [plugin_opt lines...]: a Mosquitto configuration on stdout
+# with one mTLS listener on 127.0.0.1:PORT (require_certificate, TCP_NODELAY) and anchor's
+# plugin ($ANCHOR_PLUGIN) following the CA at $BASE; each further argument is a line
+# "key value" that becomes "plugin_opt_key value". The log goes to $WORK/mosquitto-PORT.log.
+mosquitto_conf() {
+  local port=$1 cafile=$2 cert=$3 key=$4; shift 4
+  cat <<CONF
+user $(id -un)
+per_listener_settings false
+log_dest file $WORK/mosquitto-$port.log
+log_type error
+log_type warning
+log_type notice
+log_type information
+persistence false
+listener $port 127.0.0.1
+cafile $cafile
+certfile $cert
+keyfile $key
+require_certificate true
+set_tcp_nodelay true
+plugin $ANCHOR_PLUGIN
+plugin_opt_ca_url $BASE
+plugin_opt_ca_file $ANCHOR_HOME/root.crt
+plugin_opt_cert $cert
+plugin_opt_key $key
+CONF
+  local opt
+  for opt in "$@"; do
+    echo "plugin_opt_$opt"
+  done
+}
+
+# start_mosquitto CONF PORT: Mosquitto in the background, its PID in MOSQ_PID, ready when its
+# log says it is running. Sanitizer builds preload their runtime ($ANCHOR_BROKER_PRELOAD), as
+# the plugin needs it and Mosquitto was not built with it.
+start_mosquitto() {
+  local conf=$1 port=$2 log="$WORK/mosquitto-$2.log"
+  : > "$log"
+  env ${ANCHOR_BROKER_PRELOAD:+LD_PRELOAD=$ANCHOR_BROKER_PRELOAD} ASAN_OPTIONS=detect_leaks=0 \
+    mosquitto -c "$conf" >>"$WORK/mosquitto-$port.out" 2>&1 &
+  MOSQ_PID=$!
+  PIDS+=($MOSQ_PID)
+  local i
+  for i in $(seq 1 100); do
+    grep -q "running" "$log" && return 0
+    kill -0 "$MOSQ_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$log" "$WORK/mosquitto-$port.out" >&2
+  fail "mosquitto did not start on port $port"
+}
+
+# stop_pid PID: SIGTERM, wait, and forget it.
+stop_pid() {
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  forget_pid "$1"
+}
