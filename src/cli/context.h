@@ -73,6 +73,7 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action);
 void RegisterServe(CLI::App& app, Context& ctx, Action& action);
 void RegisterEnroll(CLI::App& app, Context& ctx, Action& action);
 void RegisterRenew(CLI::App& app, Context& ctx, Action& action);
+void RegisterDemo(CLI::App& app, Context& ctx, Action& action);
 
 // ParseSans parses every --san value, naming the bad one.
 Result<std::vector<crypto::GeneralName>> ParseSans(const std::vector<std::string>& values);

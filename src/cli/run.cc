@@ -51,6 +51,7 @@ int Run(int argc, char** argv) {
   RegisterServe(app, ctx, action);
   RegisterEnroll(app, ctx, action);
   RegisterRenew(app, ctx, action);
+  RegisterDemo(app, ctx, action);
 
   try {
     app.parse(argc, argv);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# `make demo`: the tutorials' mTLS flow (seeds 000, 003, 004) done by anchor, step by step, in a
+# `make tour`: the tutorials' mTLS flow (seeds 000, 003, 004) done by anchor, step by step, in a
 # temporary directory: a CA, a server and a client certificate, verification, the seeds' Node.js
 # mTLS server, curl with the client certificate, a refused stranger, revocation and a CRL; then
 # the online CA: `anchor serve`, a device enrolling itself with a one-time token over EST,
