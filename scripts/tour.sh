@@ -9,7 +9,7 @@ set -euo pipefail
 
 ANCHOR=$(realpath "${1:-build/apps/anchor}")
 HERE=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/anchor-demo.XXXXXX")
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/anchor-tour.XXXXXX")
 NODE_PID=""
 SERVE_PID=""
 cleanup() {
@@ -103,4 +103,4 @@ run "The revocation feed that brokers follow" \
   curl -sS --cacert ca.pem --resolve "localhost:$CA_PORT:127.0.0.1" "$CA_URL/api/v1/revocations?since=0"
 run "Every certificate this CA issued" anchor list
 run "The audit log is intact (hash chain)" anchor audit verify
-printf '\n\033[32mDemo complete.\033[0m Everything ran in %s and is removed now.\n' "$WORK"
+printf '\n\033[32mTour complete.\033[0m Everything ran in %s and is removed now.\n' "$WORK"
