@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The fleet simulation: a fresh CA and `anchor serve`, Mosquitto with anchor's plugin, then
+# anchor-fleet enrolls N devices (each its own key, files and connections, through the agent's
+# flows), renews them all, revokes 10% and checks at the broker that none of those can connect
+# and all the others can. Prints progress and throughput.
+# Usage: bash bench/fleet.sh [BUILD_DIR] [N_DEVICES] [CONCURRENCY]
+set -euo pipefail
+BUILD=$(realpath "${1:-build}")
+N=${2:-1000}
+CONCURRENCY=${3:-8}
+ANCHOR=$BUILD/apps/anchor
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/anchor-fleet.XXXXXX")
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+cd "$WORK"
+export ANCHOR_HOME=$WORK/ca
+
+"$ANCHOR" init --name fleet -q
+# Room for the simulation's parallel TLS connections and its revocation checks.
+sed -i 's/^max_connections = .*/max_connections = 4096/' "$ANCHOR_HOME/anchor.toml"
+"$ANCHOR" serve --listen 127.0.0.1:0 > serve.log 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 100); do grep -q "listening on" serve.log && break; sleep 0.1; done
+CA_URL="https://localhost:$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' serve.log | head -1)"
+"$ANCHOR" issue --cn localhost --profile peer --cert broker.crt --key broker.key -q 2>/dev/null
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > mosquitto.conf <<CONF
+user $(id -un)
+per_listener_settings false
+persistence false
+log_dest file $WORK/mosquitto.log
+log_type error
+log_type warning
+listener $PORT 127.0.0.1
+max_connections -1
+cafile $ANCHOR_HOME/root.crt
+certfile $WORK/broker.crt
+keyfile $WORK/broker.key
+require_certificate true
+set_tcp_nodelay true
+plugin $BUILD/plugins/mosquitto/anchor_mosquitto.so
+plugin_opt_ca_url $CA_URL
+plugin_opt_ca_file $ANCHOR_HOME/root.crt
+plugin_opt_cert $WORK/broker.crt
+plugin_opt_key $WORK/broker.key
+CONF
+mosquitto -c mosquitto.conf > mosquitto.out 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.05; done
+
+"$BUILD/bench/anchor-fleet" --ca-url "$CA_URL" --ca-cert "$ANCHOR_HOME/root.crt" \
+  --admin-cert "$ANCHOR_HOME/admin.crt" --admin-key "$ANCHOR_HOME/admin.key" \
+  --broker-port "$PORT" --dir "$WORK/devices" --n "$N" --concurrency "$CONCURRENCY"
+echo "CA store: $(python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("SELECT COUNT(*) FROM certificates").fetchone()[0], "certificates,", c.execute("SELECT COUNT(*) FROM certificates WHERE status=\"revoked\"").fetchone()[0], "revoked")' "$ANCHOR_HOME/anchor.db" 2>/dev/null || echo '?')"
