@@ -25,7 +25,8 @@ namespace {
 volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
 
-// kMinRenewalInterval keeps a misconfigured --renew-at from renewing in a tight loop.
+// kMinRenewalInterval keeps a misconfigured --renew-at from renewing in a tight loop after
+// successful renewals.
 constexpr std::chrono::seconds kMinRenewalInterval{60};
 
 struct Options {
@@ -78,6 +79,14 @@ void Record(AgentState& state, const Options& o, const crypto::Certificate& cert
   state.next_renewal = Iso8601(RenewalTime(cert.NotBefore(), cert.NotAfter(), o.renew_at));
 }
 
+// Persist saves the state for `anchor-agent status`. It is a report, not the agent's memory:
+// on a full disk the agent carries on with the certificate it has, and says so.
+void Persist(const Options& o, const AgentState& state) {
+  if (const Status st = SaveState(o.files.cert, state); !st) {
+    Log("warning: cannot save the state for `status`: " + st.error().message());
+  }
+}
+
 void RecordFailure(AgentState& state, const Error& error) {
   state.last_error = error.message();
   state.last_error_at = Iso8601(SystemClock().Now());
@@ -106,14 +115,14 @@ Status EnrollFirst(const Options& o, AgentState& state, Rng& rng) {
       state.failures = 0;
       state.last_error.clear();
       Record(state, o, enrolled->cert);
-      ANCHOR_TRY(SaveState(o.files.cert, state));
+      Persist(o, state);
       Log("enrolled " + enrolled->cert.Subject() + " serial " + enrolled->cert.SerialHex() +
           (enrolled->generated_key ? " with a key made here" : ""));
       RunHook(o, enrolled->cert);
       return OkStatus();
     }
     RecordFailure(state, enrolled.error());
-    (void)SaveState(o.files.cert, state);
+    Persist(o, state);
     if (!Retryable(enrolled.error()) || o.once) {
       return enrolled.error();
     }
@@ -133,11 +142,13 @@ Status KeepFresh(const Options& o, AgentState& state, Rng& rng) {
     Record(state, o, cert);
     Clock::time_point due = RenewalTime(cert.NotBefore(), cert.NotAfter(), o.renew_at);
     if (state.failures > 0) {
+      // After a failure the back-off decides (from 5 s), not the minimum interval below.
       due = std::max(due, last_attempt + RetryDelay(state.failures, rng));
       state.next_renewal = Iso8601(due);
+    } else {
+      due = std::max(due, last_attempt + kMinRenewalInterval);
     }
-    due = std::max(due, last_attempt + kMinRenewalInterval);
-    ANCHOR_TRY(SaveState(o.files.cert, state));
+    Persist(o, state);
     if (SystemClock().Now() < due) {
       if (o.once) {
         return OkStatus();
@@ -151,7 +162,7 @@ Status KeepFresh(const Options& o, AgentState& state, Rng& rng) {
     auto renewed = Renew(request);
     if (!renewed) {
       RecordFailure(state, renewed.error());
-      (void)SaveState(o.files.cert, state);
+      Persist(o, state);
       Log("renewal failed: " + renewed.error().message() + "; the current certificate stays");
       if (!Retryable(renewed.error()) || o.once) {
         return renewed.error();
@@ -162,7 +173,7 @@ Status KeepFresh(const Options& o, AgentState& state, Rng& rng) {
     state.last_error.clear();
     state.last_renewal = Iso8601(SystemClock().Now());
     Record(state, o, *renewed);
-    ANCHOR_TRY(SaveState(o.files.cert, state));
+    Persist(o, state);
     Log("renewed " + renewed->Subject() + ": serial " + renewed->SerialHex() + ", valid until " +
         Iso8601(renewed->NotAfter()) + ", next renewal " + state.next_renewal);
     RunHook(o, *renewed);
@@ -178,6 +189,7 @@ Status Run(const Options& o) {
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   crypto::CryptoRng rng;
+  ANCHOR_TRY(RecoverInterruptedInstall(o.files));
   ANCHOR_ASSIGN_OR_RETURN(AgentState state, LoadState(o.files.cert));
   if (!FileExists(o.files.cert) || !FileExists(o.files.key)) {
     ANCHOR_TRY(EnrollFirst(o, state, rng));

@@ -2,6 +2,9 @@
 // File: device_enrollment.cc: enroll and renew over EST, and the files they write.
 #include "agent/device_enrollment.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -42,18 +45,28 @@ Result<client::HttpsClient> Connect(const ServerTrust& trust, const std::string&
   return client::HttpsClient::Create(std::move(tls));
 }
 
-// Install writes what an enrollment or renewal produced: the key first (when new), so that a
-// certificate on disk always has its key beside it.
+// Install writes what an enrollment or renewal produced as one group: nothing is replaced
+// unless the new key (when there is one), chain and roots are all on disk, so a full disk
+// leaves the working pair as it was. The key goes first, so that a crash between the renames
+// leaves what RecoverInterruptedInstall can finish.
 Status Install(const DeviceFiles& files, const crypto::PrivateKey* new_key, const ChainPems& pems) {
+  std::vector<PendingFile> group;
   if (new_key != nullptr) {
-    ANCHOR_TRY(crypto::WritePrivateKeyFile(files.key, *new_key, nullptr));
+    ANCHOR_ASSIGN_OR_RETURN(std::string pem, new_key->ToPkcs8Pem(nullptr));
+    group.push_back({files.key, std::move(pem), kPrivateKeyMode});
   }
-  ANCHOR_TRY(WriteFileAtomic(files.cert, pems.chain, kPublicFileMode));
+  group.push_back({files.cert, pems.chain, kPublicFileMode});
   if (!files.ca_out.empty()) {
-    ANCHOR_TRY(WriteFileAtomic(files.ca_out, pems.roots, kPublicFileMode));
+    group.push_back({files.ca_out, pems.roots, kPublicFileMode});
   }
-  return OkStatus();
+  const Status st = WriteFilesTogether(group);
+  if (new_key != nullptr) {
+    ::explicit_bzero(group.front().content.data(), group.front().content.size());
+  }
+  return st;
 }
+
+std::string Staged(const std::string& path) { return path + kStagedSuffix; }
 
 // KeyForEnrollment loads the device's key, or makes one (written only after enrollment).
 Result<crypto::PrivateKey> KeyForEnrollment(const std::string& path, const std::string& type,
@@ -99,6 +112,44 @@ Result<SecretBytes> ReadToken(const std::string& flag, const std::string& file) 
   return SecretBytes();
 }
 
+Status RecoverInterruptedInstall(const DeviceFiles& files) {
+  const std::string key_new = Staged(files.key), cert_new = Staged(files.cert);
+  const std::string ca_new = files.ca_out.empty() ? "" : Staged(files.ca_out);
+  const auto discard = [&] {
+    for (const std::string& f : {key_new, cert_new, ca_new}) {
+      if (!f.empty()) {
+        ::unlink(f.c_str());
+      }
+    }
+  };
+  if (FileExists(key_new) || !FileExists(cert_new)) {
+    // Stopped before the first rename (nothing changed), or after the last certificate rename.
+    if (FileExists(key_new)) {
+      discard();
+    } else if (!ca_new.empty() && FileExists(ca_new) && ::rename(ca_new.c_str(), files.ca_out.c_str()) != 0) {
+      return Error(Code::kUnavailable, "cannot finish writing " + files.ca_out);
+    }
+    return OkStatus();
+  }
+  // The key was replaced (or kept); the chain was not: finish if they belong together.
+  auto key = crypto::LoadPrivateKeyFile(files.key, nullptr);
+  auto staged = crypto::LoadCertificateFile(cert_new);
+  if (!key || !staged || !key->Public().Equals(staged->GetPublicKey())) {
+    discard();
+    return OkStatus();
+  }
+  std::vector<std::pair<std::string, std::string>> renames = {{cert_new, files.cert}};
+  if (!ca_new.empty() && FileExists(ca_new)) {
+    renames.emplace_back(ca_new, files.ca_out);
+  }
+  for (const auto& [from, to] : renames) {
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      return Error(Code::kUnavailable, "cannot finish writing " + to + ": " + std::strerror(errno));
+    }
+  }
+  return OkStatus();
+}
+
 Result<EnrollResult> Enroll(const EnrollRequest& request) {
   if (request.token.empty() && request.factory_cert.empty()) {
     return Error(Code::kInvalidArgument,
@@ -120,6 +171,7 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
 }
 
 Result<crypto::Certificate> Renew(const RenewRequest& request) {
+  ANCHOR_TRY(RecoverInterruptedInstall(request.files));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate current, crypto::LoadCertificateFile(request.files.cert));
   ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey old_key,
                           crypto::LoadPrivateKeyFile(request.files.key, nullptr));

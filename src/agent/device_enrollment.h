@@ -65,6 +65,12 @@ struct RenewRequest {
 // certificate is in hand: a failed renewal leaves the working pair as it was.
 Result<crypto::Certificate> Renew(const RenewRequest& request);
 
+// RecoverInterruptedInstall finishes or undoes an installation that a crash cut off between
+// renaming the new key and the new chain into place (their "<path>.new" copies are left): the
+// chain goes in if the key on disk is its key, else the staged files are removed. Renew calls
+// it first; anchor-agent calls it at start.
+Status RecoverInterruptedInstall(const DeviceFiles& files);
+
 // ReadToken takes the token from `file` (first line), else `flag`, else $ANCHOR_TOKEN; a token
 // on the command line is visible to other users through ps, so the file or the variable is
 // better. Empty when none is given.

@@ -16,10 +16,12 @@ namespace anchor {
 namespace {
 
 Error Errno(std::string_view what, const std::string& path, int err) {
+  // A full disk or quota is a state that passes: kUnavailable tells callers to retry later.
   const Code code = err == ENOENT ? Code::kNotFound
                     : err == EEXIST ? Code::kAlreadyExists
                     : (err == EACCES || err == EPERM) ? Code::kPermissionDenied
-                                                      : Code::kInvalidArgument;
+                    : (err == ENOSPC || err == EDQUOT) ? Code::kUnavailable
+                                                       : Code::kInvalidArgument;
   return Error(code, std::string(what) + " " + path + ": " + std::strerror(err));
 }
 
@@ -104,6 +106,28 @@ Status WriteFileAtomic(const std::string& path, std::string_view content, mode_t
     return status;
   }
   FsyncDirectory(DirectoryOf(path));
+  return OkStatus();
+}
+
+Status WriteFilesTogether(const std::vector<PendingFile>& files) {
+  for (size_t i = 0; i < files.size(); ++i) {
+    const Status st = WriteFileAtomic(files[i].path + kStagedSuffix, files[i].content, files[i].mode);
+    if (!st) {
+      for (size_t j = 0; j < i; ++j) {
+        ::unlink((files[j].path + kStagedSuffix).c_str());
+      }
+      return st;
+    }
+  }
+  for (const PendingFile& f : files) {
+    const std::string staged = f.path + kStagedSuffix;
+    if (::rename(staged.c_str(), f.path.c_str()) != 0) {
+      return Errno("cannot rename into", f.path, errno);
+    }
+  }
+  for (const PendingFile& f : files) {
+    FsyncDirectory(DirectoryOf(f.path));
+  }
   return OkStatus();
 }
 

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.h"
 
@@ -19,6 +20,23 @@ Result<std::string> ReadFile(const std::string& path);
 // one, never a part. With `exclusive` it fails with kAlreadyExists instead of replacing a file.
 Status WriteFileAtomic(const std::string& path, std::string_view content, mode_t mode,
                        bool exclusive = false);
+
+// kStagedSuffix names the staged copy "<path>.new" that `WriteFilesTogether` writes first.
+inline constexpr const char* kStagedSuffix = ".new";
+
+// PendingFile is one file of a group that must change together (a key and its certificate).
+struct PendingFile {
+  std::string path;
+  std::string content;
+  mode_t mode;
+};
+
+// WriteFilesTogether writes every file to "<path>.new" (each atomically and fsynced) and, only
+// once all are written, renames them over their paths in order. When a write fails (a full
+// disk) no file is changed and the staged copies are removed. Renames need no space, so only a
+// crash between them can leave the group half changed; the "<path>.new" files left then let
+// the caller finish or undo it (see agent::RecoverInterruptedInstall).
+Status WriteFilesTogether(const std::vector<PendingFile>& files);
 
 // kPrivateKeyMode is the mode of every private key file anchor writes.
 inline constexpr mode_t kPrivateKeyMode = 0600;
