@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: main.cc: the `anchor-agent` binary.
-#include "agent/agent_command.h"
+// File: main.cc: the `anchor-agent` binary (the resident scheduler; no OpenSSL, no libcurl).
+#include "agent/agent_scheduler.h"
 
 int main(int argc, char** argv) { return anchor::agent::RunAgentCommand(argc, argv); }

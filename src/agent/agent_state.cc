@@ -14,7 +14,9 @@ Status SaveState(const std::string& cert_path, const AgentState& s) {
   const nlohmann::json j = {{"common_name", s.common_name},   {"serial", s.serial},
                             {"not_after", s.not_after},       {"next_renewal", s.next_renewal},
                             {"last_renewal", s.last_renewal}, {"last_error", s.last_error},
-                            {"last_error_at", s.last_error_at}, {"failures", s.failures}};
+                            {"last_error_at", s.last_error_at}, {"failures", s.failures},
+                            {"renewal_jitter_seconds", s.renewal_jitter_seconds},
+                            {"next_attempt_unix", s.next_attempt_unix}};
   return WriteFileAtomic(StatePath(cert_path), j.dump(2) + "\n", kPublicFileMode);
 }
 
@@ -37,6 +39,8 @@ Result<AgentState> LoadState(const std::string& cert_path) {
   s.last_error = j.value("last_error", "");
   s.last_error_at = j.value("last_error_at", "");
   s.failures = j.value("failures", 0);
+  s.renewal_jitter_seconds = j.value("renewal_jitter_seconds", int64_t{-1});
+  s.next_attempt_unix = j.value("next_attempt_unix", int64_t{0});
   return s;
 }
 

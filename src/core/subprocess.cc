@@ -79,11 +79,22 @@ Result<Subprocess> Subprocess::Start(const SubprocessOptions& options) {
   SpawnActions actions;
   const std::string out = options.output_file.empty() ? "/dev/null" : options.output_file;
   ::posix_spawn_file_actions_addopen(&actions.files, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_addopen(&actions.files, STDOUT_FILENO, out.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-  ::posix_spawn_file_actions_adddup2(&actions.files, STDOUT_FILENO, STDERR_FILENO);
+  if (!options.inherit_output) {
+    ::posix_spawn_file_actions_addopen(&actions.files, STDOUT_FILENO, out.c_str(),
+                                       O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::posix_spawn_file_actions_adddup2(&actions.files, STDOUT_FILENO, STDERR_FILENO);
+  }
   if (!options.cwd.empty()) {
     ::posix_spawn_file_actions_addchdir_np(&actions.files, options.cwd.c_str());
+  }
+  int report[2] = {-1, -1};
+  if (options.report_fd >= 3) {
+    if (::pipe2(report, O_CLOEXEC) != 0) {
+      return Error(Code::kUnavailable, "cannot make a pipe: " + std::string(std::strerror(errno)));
+    }
+    ::posix_spawn_file_actions_adddup2(&actions.files, report[1], options.report_fd);
+    // Read once the child has ended, without waiting for any descendant that kept a copy.
+    ::fcntl(report[0], F_SETFL, O_NONBLOCK);
   }
   // A process group of its own: Ctrl-C reaches the parent alone, which stops its children in
   // order rather than all at once.
@@ -96,15 +107,42 @@ Result<Subprocess> Subprocess::Start(const SubprocessOptions& options) {
   pid_t pid = -1;
   const int rc = ::posix_spawnp(&pid, argv[0], &actions.files, &actions.attr, argv.data(),
                                 envp.data());
+  if (report[1] >= 0) {
+    ::close(report[1]);  // the child holds its own copy
+  }
   if (rc != 0) {
+    if (report[0] >= 0) {
+      ::close(report[0]);
+    }
     return Error(Code::kNotFound,
                  "cannot run " + options.argv[0] + ": " + std::string(std::strerror(rc)));
   }
-  return Subprocess(pid);
+  return Subprocess(pid, report[0]);
+}
+
+std::string Subprocess::TakeReport() {
+  std::string out;
+  if (report_fd_ < 0) {
+    return out;
+  }
+  char buf[512];
+  for (;;) {
+    const ssize_t n = ::read(report_fd_, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;  // the end, or nothing more written (EAGAIN)
+    }
+  }
+  ::close(report_fd_);
+  report_fd_ = -1;
+  return out;
 }
 
 Subprocess::Subprocess(Subprocess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), exit_code_(other.exit_code_) {}
+    : pid_(std::exchange(other.pid_, -1)),
+      exit_code_(other.exit_code_),
+      report_fd_(std::exchange(other.report_fd_, -1)) {}
 
 Subprocess& Subprocess::operator=(Subprocess&& other) noexcept {
   if (this != &other) {
@@ -113,6 +151,10 @@ Subprocess& Subprocess::operator=(Subprocess&& other) noexcept {
     }
     pid_ = std::exchange(other.pid_, -1);
     exit_code_ = other.exit_code_;
+    if (report_fd_ >= 0) {
+      ::close(report_fd_);
+    }
+    report_fd_ = std::exchange(other.report_fd_, -1);
   }
   return *this;
 }
@@ -120,6 +162,9 @@ Subprocess& Subprocess::operator=(Subprocess&& other) noexcept {
 Subprocess::~Subprocess() {
   if (pid_ > 0) {
     Stop();
+  }
+  if (report_fd_ >= 0) {
+    ::close(report_fd_);
   }
 }
 

@@ -18,6 +18,10 @@ struct SubprocessOptions {
   std::vector<std::string> env;   // "NAME=value" added to (or replacing in) this environment
   std::string output_file;        // stdout and stderr, appended; empty: /dev/null
   std::string cwd;                // empty: this process's
+  bool inherit_output = false;    // stdout and stderr stay this process's (output_file unused)
+  // report_fd, when >= 3, is a descriptor of the child connected to a pipe that `TakeReport`
+  // reads: a channel for a result that must not depend on the disk.
+  int report_fd = -1;
 };
 
 // Subprocess is a started program. It is stopped (SIGTERM, then SIGKILL) and reaped when the
@@ -44,11 +48,14 @@ class Subprocess final {
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(3));
   // Release lets the process run on after this object is gone (`anchor demo --keep`).
   void Release() { pid_ = -1; }
+  // TakeReport returns what the child wrote to its report_fd; call it once the child has ended.
+  std::string TakeReport();
 
  private:
-  explicit Subprocess(pid_t pid) : pid_(pid) {}
+  explicit Subprocess(pid_t pid, int report_read_fd = -1) : pid_(pid), report_fd_(report_read_fd) {}
   pid_t pid_ = -1;
   int exit_code_ = -1;
+  int report_fd_ = -1;  // our end of the report pipe
 };
 
 // CommandResult is a finished program's exit code and what it printed (stdout and stderr).

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: agent_options.h: the `anchor-agent` command line, shared by the resident scheduler and
+// the worker it runs, so that both read the same flags the same way.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "agent/renewal_schedule.h"
+
+namespace anchor::agent {
+
+// AgentOptions are the flags of `anchor-agent run` and `anchor-agent status`.
+struct AgentOptions {
+  std::string server, ca_cert, fingerprint, tls_min = "1.3";
+  std::string common_name;
+  std::vector<std::string> sans;
+  std::string key, cert, ca_out;
+  std::string token, token_file, factory_cert, factory_key;
+  std::string key_type = "ec-p256";
+  std::string on_renew;
+  double renew_at = kDefaultRenewAt;
+  bool rekey = true;
+  bool once = false;
+  std::string status_cert;
+};
+
+// AgentCommands are the parsed subcommands; exactly one of them was given.
+struct AgentCommands {
+  CLI::App* run = nullptr;
+  CLI::App* status = nullptr;
+};
+
+// AddAgentCommands defines `run` and `status` on `app`, bound to `o`.
+AgentCommands AddAgentCommands(CLI::App& app, AgentOptions& o);
+
+// Exit codes of `anchor-agent` (and of each worker run): a failure that a later attempt may
+// outlive (the CA or the disk unavailable) is kExitRetry, so that the scheduler, cron or
+// systemd can tell it from one that needs a person (revoked, expired, a bad token).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitRetry = 75;  // EX_TEMPFAIL
+
+// kReportFdVariable names the descriptor on which a worker run by the scheduler reports
+// "next_attempt_unix=N", the time of its next attempt.
+inline constexpr const char* kReportFdVariable = "ANCHOR_AGENT_REPORT_FD";
+
+}  // namespace anchor::agent
