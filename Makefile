@@ -44,7 +44,8 @@ $(FUZZ_BUILD)/build.ninja:
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DANCHOR_FUZZ=ON -DANCHOR_BENCH=OFF
 
-FUZZERS = csr_parse_fuzzer certificate_parse_fuzzer csr_to_certificate_fuzzer http_router_fuzzer
+FUZZERS = csr_parse_fuzzer certificate_parse_fuzzer csr_to_certificate_fuzzer http_router_fuzzer \
+          mqtt_policy_fuzzer
 
 fuzz-smoke: setup $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZERS)
@@ -54,6 +55,9 @@ bench: build
 	$(BUILD)/bench/issuance_bench --benchmark_min_time=2
 	bash bench/sign_vs_openssl.sh $(BUILD)/apps/anchor 1000
 	bash bench/serve_bench.sh $(BUILD)
+	bash bench/broker_bench.sh $(BUILD) 2000 50
+	bash bench/fleet.sh $(BUILD) 1000 8
+	bash bench/agent_footprint.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

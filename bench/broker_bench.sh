@@ -42,11 +42,13 @@ CA_URL="https://localhost:$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' serve.log |
 issue() { "$ANCHOR" issue --cn "$1" --profile "$2" --cert "$3.crt" --key "$3.key" -q 2>/dev/null; }
 issue localhost peer broker
 issue dev-load device load
-mkdir -p devices crl-devices
+N_COLD=500
+mkdir -p devices crl-devices cold
 for i in $(seq 0 $((N_DROP - 1))); do
   issue "dev-$i" device "devices/dev-$i"
   [ "$i" -lt 5 ] && issue "crl-$i" device "crl-devices/dev-$i"
 done
+for i in $(seq 0 $((N_COLD - 1))); do issue "cold-$i" device "cold/dev-$i"; done
 "$ANCHOR" crl --pem --out crl.pem -q
 
 conf() {  # conf PORT NAME [extra lines]: a broker configuration
@@ -115,6 +117,17 @@ print(f"concurrency {c}: median plugin/plain rate = {med('plugin', 2) / med('pla
       f"(cost {100 * (1 - med('plugin', 2) / med('plain', 2)):.1f}%), "
       f"broker CPU per connection plugin/plain = {med('plugin', 3) / max(med('plain', 3), 1):.3f}")
 PY
+done
+
+echo
+echo "== 1b. Each connection with a certificate the broker has not seen ($N_COLD devices, once each)"
+for b in plugin plain; do
+  port_var="P_${b^^}"; pid_var="${b^^}_PID"
+  before=$(cpu_ticks "${!pid_var}")
+  line=$("$MQB" connect --port "${!port_var}" --cafile "$ANCHOR_HOME/root.crt" --devices cold \
+         --distinct "$N_COLD" --n "$N_COLD" --concurrency 4)
+  after=$(cpu_ticks "${!pid_var}")
+  echo "$b: $line broker_cpu_us_per_conn=$(echo "($after - $before) * 1000000 / $HZ / $N_COLD" | bc)"
 done
 
 echo

@@ -2,8 +2,10 @@
 // File: mqtt_bench.cc: anchor-mqtt-bench, the client of the broker benchmarks
 // (bench/broker_bench.sh). The same client measures Mosquitto with and without anchor's plugin.
 //
-//   anchor-mqtt-bench connect --port P --cafile F --cert C --key K [--n N] [--concurrency C]
-//       full mTLS connections (TCP, TLS 1.3 handshake, CONNECT/CONNACK, DISCONNECT) per second
+//   anchor-mqtt-bench connect --port P --cafile F (--cert C --key K | --devices DIR --distinct M)
+//                             [--n N] [--concurrency C]
+//       full mTLS connections (TCP, TLS 1.3 handshake, CONNECT/CONNACK, DISCONNECT) per second,
+//       all with one certificate, or with DIR/dev-<i mod M>.crt (each seen first by the broker)
 //   anchor-mqtt-bench drop --port P --cafile F --devices DIR --n N --ca-url URL
 //                          --admin-cert C --admin-key K [--reload CMD] [--wait-ms MS]
 //       for each device DIR/dev-<i>.crt: connect, subscribe, revoke it through the admin API,
@@ -38,6 +40,7 @@ struct Options {
   int n = 1000;
   int concurrency = 4;
   int wait_ms = 3000;
+  int distinct = 0;
   bool verbose = false;
 };
 
@@ -47,8 +50,10 @@ int Connect(const Options& o) {
   std::vector<std::thread> workers;
   for (int t = 0; t < o.concurrency; ++t) {
     workers.emplace_back([&] {
-      while (next++ < o.n) {
-        MqttSession s(o.target, o.cert, o.key);
+      for (int i = next++; i < o.n; i = next++) {
+        const std::string base = o.devices + "/dev-" + std::to_string(i % std::max(o.distinct, 1));
+        MqttSession s(o.target, o.distinct > 0 ? base + ".crt" : o.cert,
+                      o.distinct > 0 ? base + ".key" : o.key);
         const int rc = s.Connect();
         (rc == 0 ? accepted : rc > 0 ? refused : failed) += 1;
         if (rc == 0) {
@@ -141,7 +146,8 @@ int main(int argc, char** argv) {
     cmd->add_option("--concurrency", o.concurrency, "parallel clients (connect)");
     cmd->add_option("--cert", o.cert, "client certificate (connect)");
     cmd->add_option("--key", o.key, "client key (connect)");
-    cmd->add_option("--devices", o.devices, "directory of dev-<i>.crt/.key (drop)");
+    cmd->add_option("--devices", o.devices, "directory of dev-<i>.crt/.key");
+    cmd->add_option("--distinct", o.distinct, "certificates of --devices to cycle through (connect)");
     cmd->add_option("--ca-url", o.ca_url, "anchor serve (drop)");
     cmd->add_option("--ca-cert", o.ca_cert, "its root (drop)");
     cmd->add_option("--admin-cert", o.admin_cert, "admin certificate (drop)");

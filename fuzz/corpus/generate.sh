@@ -18,3 +18,7 @@ openssl x509 -req -in csr/rsa-subj.pem -CA certificate/ca.pem -CAkey "$tmp/rsa.k
   -CAcreateserial -CAserial "$tmp/ca.srl" -days 365 -out certificate/seed-leaf-v1.pem 2>/dev/null
 cat certificate/seed-leaf-v1.pem certificate/ca.pem > certificate/chain.pem
 openssl x509 -in certificate/ca.pem -outform DER -out certificate/ca.der
+# The broker plugin's seeds: the first byte picks the parser (0 feed, 1 rules, 2 topics).
+printf '\x00{"cursor":3,"more":false,"revocations":[{"seq":3,"serial":"0a1b","revoked_at":"2026-01-01T00:00:00Z","revoked_at_unix":1767225600,"reason":"keyCompromise"}]}' > mqtt_policy/feed.bin
+printf '\x01[roles]\ndevice = "urn:anchor:device:{cn}"\n\n[[allow]]\nrole = "device"\npublish = ["devices/{cn}/#"]\nsubscribe = ["commands/{cn}/#"]\n\n[[allow]]\ncn = "client_b"\nsubscribe = ["devices/client_a/#"]\n' > mqtt_policy/rules.bin
+printf '\x02devices/+/telemetry\ndevices/a/telemetry' > mqtt_policy/topics.bin

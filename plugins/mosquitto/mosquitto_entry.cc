@@ -60,6 +60,7 @@ std::string Describe(const ClientIdentity& who) {
 
 // AdmitClient checks the client's certificate and records it; false when refused (logged).
 bool AdmitClient(PluginState& state, struct mosquitto* client) {
+  state.guard->Disconnected(client);  // nothing of an earlier client may outlive its handle
   void* native = mosquitto_client_certificate(client);
   if (native == nullptr) {
     Log(MOSQ_LOG_NOTICE, "refused " + Describe(client) +

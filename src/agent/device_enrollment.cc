@@ -115,37 +115,32 @@ Result<SecretBytes> ReadToken(const std::string& flag, const std::string& file) 
 Status RecoverInterruptedInstall(const DeviceFiles& files) {
   const std::string key_new = Staged(files.key), cert_new = Staged(files.cert);
   const std::string ca_new = files.ca_out.empty() ? "" : Staged(files.ca_out);
-  const auto discard = [&] {
-    for (const std::string& f : {key_new, cert_new, ca_new}) {
-      if (!f.empty()) {
-        ::unlink(f.c_str());
-      }
+  const auto finish = [](const std::string& staged, const std::string& path) -> Status {
+    if (::rename(staged.c_str(), path.c_str()) != 0) {
+      return Error(Code::kUnavailable, "cannot finish writing " + path + ": " + std::strerror(errno));
     }
+    return OkStatus();
   };
-  if (FileExists(key_new) || !FileExists(cert_new)) {
-    // Stopped before the first rename (nothing changed), or after the last certificate rename.
-    if (FileExists(key_new)) {
-      discard();
-    } else if (!ca_new.empty() && FileExists(ca_new) && ::rename(ca_new.c_str(), files.ca_out.c_str()) != 0) {
-      return Error(Code::kUnavailable, "cannot finish writing " + files.ca_out);
+  if (FileExists(key_new)) {
+    // Stopped before the first rename: nothing changed, and the staged files are forgotten.
+    for (const std::string& f : {key_new, cert_new, ca_new}) {
+      ::unlink(f.c_str());
     }
     return OkStatus();
   }
-  // The key was replaced (or kept); the chain was not: finish if they belong together.
-  auto key = crypto::LoadPrivateKeyFile(files.key, nullptr);
-  auto staged = crypto::LoadCertificateFile(cert_new);
-  if (!key || !staged || !key->Public().Equals(staged->GetPublicKey())) {
-    discard();
-    return OkStatus();
+  if (FileExists(cert_new)) {
+    // The key was replaced (or kept) and the chain was not: finish if they belong together.
+    auto key = crypto::LoadPrivateKeyFile(files.key, nullptr);
+    auto staged = crypto::LoadCertificateFile(cert_new);
+    if (!key || !staged || !key->Public().Equals(staged->GetPublicKey())) {
+      ::unlink(cert_new.c_str());
+      ::unlink(ca_new.c_str());
+      return OkStatus();
+    }
+    ANCHOR_TRY(finish(cert_new, files.cert));
   }
-  std::vector<std::pair<std::string, std::string>> renames = {{cert_new, files.cert}};
   if (!ca_new.empty() && FileExists(ca_new)) {
-    renames.emplace_back(ca_new, files.ca_out);
-  }
-  for (const auto& [from, to] : renames) {
-    if (::rename(from.c_str(), to.c_str()) != 0) {
-      return Error(Code::kUnavailable, "cannot finish writing " + to + ": " + std::strerror(errno));
-    }
+    ANCHOR_TRY(finish(ca_new, files.ca_out));
   }
   return OkStatus();
 }
