@@ -7,17 +7,7 @@
 # Usage: bash bench/agent_footprint.sh [BUILD_DIR]
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
-ANCHOR=$BUILD/apps/anchor
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/anchor-agent-footprint.XXXXXX")
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-cd "$WORK"
-export ANCHOR_HOME=$WORK/ca
+source "$(dirname "$0")/lib.sh"
 
 # peak_kib CMD...: the largest resident set of CMD and its children, from getrusage.
 peak_kib() {
@@ -34,10 +24,8 @@ for b in anchor-agent anchor-agent-worker; do
 done
 
 "$ANCHOR" init --name footprint -q
-"$ANCHOR" serve --listen 127.0.0.1:0 > serve.log 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do grep -q "listening on" serve.log && break; sleep 0.1; done
-URL="https://localhost:$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' serve.log | head -1)"
+start_anchor_serve
+URL=$CA_URL
 "$ANCHOR" token create --cn sensor-1 -q > token
 "$ANCHOR" token create --cn sensor-2 -q > token2
 

@@ -16,29 +16,13 @@ set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 N_CONN=${2:-2000}
 N_DROP=${3:-50}
-ANCHOR=$BUILD/apps/anchor
+source "$(dirname "$0")/lib.sh"
 PLUGIN=$BUILD/plugins/mosquitto/anchor_mosquitto.so
 MQB=$BUILD/bench/anchor-mqtt-bench
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/anchor-broker-bench.XXXXXX")
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-cd "$WORK"
-export ANCHOR_HOME=$WORK/ca
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 
 "$ANCHOR" init --name bench -q
-"$ANCHOR" serve --listen 127.0.0.1:0 > serve.log 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do grep -q "listening on" serve.log && break; sleep 0.1; done
-CA_URL="https://localhost:$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' serve.log | head -1)"
+start_anchor_serve
 issue() { "$ANCHOR" issue --cn "$1" --profile "$2" --cert "$3.crt" --key "$3.key" -q 2>/dev/null; }
 issue localhost peer broker
 issue dev-load device load
@@ -74,8 +58,7 @@ start_broker() {  # start_broker NAME PORT: sets BROKER_PID once the port accept
   mosquitto -c "$WORK/$1.conf" > "$WORK/$1.out" 2>&1 &
   BROKER_PID=$!
   PIDS+=($BROKER_PID)
-  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return; sleep 0.05; done
-  cat "$WORK/$1.log" "$WORK/$1.out"; echo "broker $1 did not start" >&2; exit 1
+  wait_port "$2" "$WORK/$1.out"
 }
 
 # Without the plugin the broker takes the certificate's CN as the username, as tutorials set it up.

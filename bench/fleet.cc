@@ -10,7 +10,6 @@
 //      refused, the others admitted.
 // Each phase prints its progress and its rate; the end says what 100,000 devices would take.
 #include <CLI/CLI.hpp>
-
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -125,8 +124,8 @@ int Run(const Options& o) {
   });
   const int revoked_count = (o.n + o.revoke_every - 1) / o.revoke_every;
   const double revoke_rate = Phase(o, "revoke", revoked_count, 1, [&](int k) -> Status {
-    ANCHOR_ASSIGN_OR_RETURN(auto cert,
-                            anchor::crypto::LoadCertificateFile(DevicePath(o, k * o.revoke_every, "crt")));
+    ANCHOR_ASSIGN_OR_RETURN(
+        auto cert, anchor::crypto::LoadCertificateFile(DevicePath(o, k * o.revoke_every, "crt")));
     ANCHOR_TRY(admin.Revoke(cert.SerialHex(), "cessationOfOperation"));
     return anchor::OkStatus();
   });
@@ -165,14 +164,16 @@ int Run(const Options& o) {
   });
   std::printf(
       "result: tokens %.0f/s, enroll %.0f/s, renew %.0f/s, revoke %.0f/s, broker connect %.0f/s; "
-      "the broker refused the last revoked device %.0f ms after the last revocation; revoked admitted: %d of %d; "
+      "the broker refused the last revoked device %.0f ms after the last revocation; revoked "
+      "admitted: %d of %d; "
       "valid refused: %d of %d\n",
       token_rate, enroll_rate, renew_rate, revoke_rate, check_rate, seen_ms,
       wrongly_admitted.load(), revoked_count, wrongly_refused.load(), o.n - revoked_count);
   const double per_device_s = 1 / token_rate + 1 / enroll_rate;
-  std::printf("100,000 devices at these rates: tokens + enrollment %.0f min, renewal of all %.0f "
-              "min (one CA process, %d clients at a time)\n",
-              100000 * per_device_s / 60, 100000 / renew_rate / 60, o.concurrency);
+  std::printf(
+      "100,000 devices at these rates: tokens + enrollment %.0f min, renewal of all %.0f "
+      "min (one CA process, %d clients at a time)\n",
+      100000 * per_device_s / 60, 100000 / renew_rate / 60, o.concurrency);
   return wrongly_admitted == 0 && wrongly_refused == 0 ? 0 : 1;
 }
 
@@ -186,7 +187,8 @@ int main(int argc, char** argv) {
   app.add_option("--ca-cert", o.ca_cert, "its root")->required();
   app.add_option("--admin-cert", o.admin_cert, "admin certificate")->required();
   app.add_option("--admin-key", o.admin_key, "admin key")->required();
-  app.add_option("--broker-port", o.broker.port, "Mosquitto with anchor's plugin, on localhost")->required();
+  app.add_option("--broker-port", o.broker.port, "Mosquitto with anchor's plugin, on localhost")
+      ->required();
   app.add_option("--dir", o.dir, "where the devices keep their files")->required();
   app.add_option("--n", o.n, "devices (default 1000)");
   app.add_option("--concurrency", o.concurrency, "devices at work at once (default 8)");

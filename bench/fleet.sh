@@ -9,27 +9,14 @@ set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 N=${2:-1000}
 CONCURRENCY=${3:-8}
-ANCHOR=$BUILD/apps/anchor
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/anchor-fleet.XXXXXX")
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-cd "$WORK"
-export ANCHOR_HOME=$WORK/ca
+source "$(dirname "$0")/lib.sh"
 
 "$ANCHOR" init --name fleet -q
 # Room for the simulation's parallel TLS connections and its revocation checks.
 sed -i 's/^max_connections = .*/max_connections = 4096/' "$ANCHOR_HOME/anchor.toml"
-"$ANCHOR" serve --listen 127.0.0.1:0 > serve.log 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do grep -q "listening on" serve.log && break; sleep 0.1; done
-CA_URL="https://localhost:$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' serve.log | head -1)"
+start_anchor_serve
 "$ANCHOR" issue --cn localhost --profile peer --cert broker.crt --key broker.key -q 2>/dev/null
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 cat > mosquitto.conf <<CONF
 user $(id -un)
 per_listener_settings false
@@ -52,7 +39,7 @@ plugin_opt_key $WORK/broker.key
 CONF
 mosquitto -c mosquitto.conf > mosquitto.out 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.05; done
+wait_port "$PORT" mosquitto.out
 
 "$BUILD/bench/anchor-fleet" --ca-url "$CA_URL" --ca-cert "$ANCHOR_HOME/root.crt" \
   --admin-cert "$ANCHOR_HOME/admin.crt" --admin-key "$ANCHOR_HOME/admin.key" \

@@ -14,7 +14,6 @@
 //
 // Each prints one line of key=value results.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -66,9 +65,9 @@ int Connect(const Options& o) {
     w.join();
   }
   const double seconds = std::chrono::duration<double>(Steady::now() - start).count();
-  std::printf("mode=connect n=%d concurrency=%d seconds=%.3f rate=%.1f accepted=%d refused=%d errors=%d\n",
-              o.n, o.concurrency, seconds, o.n / seconds, accepted.load(), refused.load(),
-              failed.load());
+  std::printf(
+      "mode=connect n=%d concurrency=%d seconds=%.3f rate=%.1f accepted=%d refused=%d errors=%d\n",
+      o.n, o.concurrency, seconds, o.n / seconds, accepted.load(), refused.load(), failed.load());
   return accepted == o.n ? 0 : 1;
 }
 
@@ -124,10 +123,11 @@ int Drop(const Options& o) {
     MqttSession again(o.target, base + ".crt", base + ".key");
     reconnect_refused += again.Connect() != 0 ? 1 : 0;
   }
-  std::printf("mode=drop n=%d dropped=%zu never_dropped=%d median_ms=%.0f p90_ms=%.0f worst_ms=%.0f "
-              "reconnect_refused=%d\n",
-              o.n, drops.size(), never_dropped, Percentile(drops, 0.5), Percentile(drops, 0.9),
-              drops.empty() ? 0 : *std::max_element(drops.begin(), drops.end()), reconnect_refused);
+  std::printf(
+      "mode=drop n=%d dropped=%zu never_dropped=%d median_ms=%.0f p90_ms=%.0f worst_ms=%.0f "
+      "reconnect_refused=%d\n",
+      o.n, drops.size(), never_dropped, Percentile(drops, 0.5), Percentile(drops, 0.9),
+      drops.empty() ? 0 : *std::max_element(drops.begin(), drops.end()), reconnect_refused);
   return 0;
 }
 
@@ -141,13 +141,15 @@ int main(int argc, char** argv) {
   for (const char* mode : {"connect", "drop"}) {
     CLI::App* cmd = app.add_subcommand(mode);
     cmd->add_option("--port", o.target.port, "the broker's port on localhost")->required();
-    cmd->add_option("--cafile", o.target.cafile, "the CA the broker's certificate chains to")->required();
+    cmd->add_option("--cafile", o.target.cafile, "the CA the broker's certificate chains to")
+        ->required();
     cmd->add_option("--n", o.n, "connections (connect) or revocations (drop)");
     cmd->add_option("--concurrency", o.concurrency, "parallel clients (connect)");
     cmd->add_option("--cert", o.cert, "client certificate (connect)");
     cmd->add_option("--key", o.key, "client key (connect)");
     cmd->add_option("--devices", o.devices, "directory of dev-<i>.crt/.key");
-    cmd->add_option("--distinct", o.distinct, "certificates of --devices to cycle through (connect)");
+    cmd->add_option("--distinct", o.distinct,
+                    "certificates of --devices to cycle through (connect)");
     cmd->add_option("--ca-url", o.ca_url, "anchor serve (drop)");
     cmd->add_option("--ca-cert", o.ca_cert, "its root (drop)");
     cmd->add_option("--admin-cert", o.admin_cert, "admin certificate (drop)");

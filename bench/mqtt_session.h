@@ -30,9 +30,8 @@ class MqttSession final {
   MqttSession(const BrokerTarget& target, const std::string& cert, const std::string& key)
       : target_(target), m_(::mosquitto_new(nullptr, true, this)) {
     ::mosquitto_tls_set(m_, target.cafile.c_str(), nullptr, cert.c_str(), key.c_str(), nullptr);
-    ::mosquitto_connect_callback_set(m_, [](mosquitto*, void* self, int rc) {
-      static_cast<MqttSession*>(self)->connack_ = rc;
-    });
+    ::mosquitto_connect_callback_set(
+        m_, [](mosquitto*, void* self, int rc) { static_cast<MqttSession*>(self)->connack_ = rc; });
     ::mosquitto_subscribe_callback_set(m_, [](mosquitto*, void* self, int, int, const int*) {
       static_cast<MqttSession*>(self)->subscribed_ = true;
     });
@@ -65,7 +64,8 @@ class MqttSession final {
   }
 
   // Subscribe waits for the SUBACK.
-  bool Subscribe(const std::string& topic, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  bool Subscribe(const std::string& topic,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     if (::mosquitto_subscribe(m_, nullptr, topic.c_str(), 1) != MOSQ_ERR_SUCCESS) {
       return false;
     }

@@ -15,25 +15,10 @@
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 HERE=$(cd "$(dirname "$0")/.." && pwd)
-ANCHOR="$BUILD/apps/anchor"
+source "$HERE/bench/lib.sh"
 LOAD="$BUILD/bench/anchor-load"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/anchor-serve-bench.XXXXXX")
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-cd "$WORK"
-export ANCHOR_HOME="$WORK/ca"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {  # wait_port PORT LOG: until something listens on PORT, else show LOG and stop
-  for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done
-  echo "port $1 never opened; $2 says:" >&2; cat "$2" >&2; exit 1
-}
 rate() { sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$1"; }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
 TICK=$(getconf CLK_TCK)
 
 "$ANCHOR" init --name bench -q

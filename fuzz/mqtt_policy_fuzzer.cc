@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     case 1:
       if (auto policy = anchor::mqtt::AclPolicy::Parse(text, "fuzz.toml")) {
-        const anchor::mqtt::ClientIdentity who{"dev-1", "01", policy->RolesOf("dev-1", {"urn:anchor:device:dev-1"})};
+        const anchor::mqtt::ClientIdentity who{
+            "dev-1", "01", policy->RolesOf("dev-1", {"urn:anchor:device:dev-1"})};
         (void)policy->Allows(who, anchor::mqtt::Access::kSubscribe, "devices/dev-1/#");
         (void)policy->Allows(who, anchor::mqtt::Access::kPublish, "devices/dev-1/telemetry");
       }

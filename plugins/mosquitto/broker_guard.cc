@@ -59,13 +59,15 @@ Result<GuardOptions> ParseGuardOptions(
       g.stale_after = std::chrono::seconds(s);
     } else if (key == "on_ca_down") {
       if (value != "open" && value != "closed") {
-        return BadOption(key, "'" + value + "': use open (admit against the last known list) "
-                                            "or closed (refuse new connections)");
+        return BadOption(key, "'" + value +
+                                  "': use open (admit against the last known list) "
+                                  "or closed (refuse new connections)");
       }
       g.fail_closed = value == "closed";
     } else {
-      return BadOption(key, "unknown option; the anchor plugin takes ca_url, ca_file, cert, key, "
-                            "acl_file, cache_file, poll_ms, stale_after_s, on_ca_down");
+      return BadOption(key,
+                       "unknown option; the anchor plugin takes ca_url, ca_file, cert, key, "
+                       "acl_file, cache_file, poll_ms, stale_after_s, on_ca_down");
     }
   }
   if (g.follower.ca_url.rfind("https://", 0) != 0) {

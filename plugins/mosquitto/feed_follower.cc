@@ -32,13 +32,15 @@ std::vector<LogQueue::Line> LogQueue::Drain() {
   return std::exchange(lines_, {});
 }
 
-FeedFollower::FeedFollower(FollowerOptions options, RevocationList& list,
-                           TrustedIssuers& issuers, LogQueue& log)
+FeedFollower::FeedFollower(FollowerOptions options, RevocationList& list, TrustedIssuers& issuers,
+                           LogQueue& log)
     : options_(std::move(options)), list_(list), issuers_(issuers), log_(log) {}
 
 FeedFollower::~FeedFollower() { Stop(); }
 
-void FeedFollower::Start() { thread_ = std::thread([this] { Run(); }); }
+void FeedFollower::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void FeedFollower::Stop() {
   {
@@ -68,18 +70,18 @@ void FeedFollower::Run() {
 void FeedFollower::Poll() {
   const Status st = PollOnce();
   if (st) {
-    last_success_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               SystemClock().Now().time_since_epoch())
-                               .count());
+    last_success_ns_.store(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(SystemClock().Now().time_since_epoch())
+            .count());
     if (!reachable_) {
-      log_.Push(LogQueue::Level::kNotice, "following the revocation feed of " + options_.ca_url +
-                                              ": " + Describe(list_));
+      log_.Push(LogQueue::Level::kNotice,
+                "following the revocation feed of " + options_.ca_url + ": " + Describe(list_));
     }
     reachable_ = true;
   } else if (reachable_ || !polled_) {
-    log_.Push(LogQueue::Level::kWarning,
-              "cannot follow the revocation feed of " + options_.ca_url + " (" +
-                  st.error().message() + "); keeping the last known list: " + Describe(list_));
+    log_.Push(LogQueue::Level::kWarning, "cannot follow the revocation feed of " + options_.ca_url +
+                                             " (" + st.error().message() +
+                                             "); keeping the last known list: " + Describe(list_));
     reachable_ = false;
   }
   polled_ = true;
@@ -102,8 +104,8 @@ Status FeedFollower::PollOnce() {
     http.reset();
     return e;
   };
-  const bool issuers_due = !issuers_.Known() ||
-                           SystemClock().Now() - issuers_fetched_ > options_.issuer_refresh;
+  const bool issuers_due =
+      !issuers_.Known() || SystemClock().Now() - issuers_fetched_ > options_.issuer_refresh;
   if (issuers_due) {
     client::EstClient est(*http, options_.ca_url);
     auto cacerts = est.CaCerts();
@@ -158,7 +160,8 @@ void FeedFollower::SaveCache() {
                                 {"issuers_pem", crypto::ToPemBundle(issuers_.Get())}};
   const Status st = WriteFileAtomic(options_.cache_file, cache.dump() + "\n", kPublicFileMode);
   if (!st) {
-    log_.Push(LogQueue::Level::kWarning, "cannot write the revocation cache: " + st.error().message());
+    log_.Push(LogQueue::Level::kWarning,
+              "cannot write the revocation cache: " + st.error().message());
     return;
   }
   saved_cursor_ = snapshot.cursor;

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "plugins/mosquitto/client_identity.h"
 #include "core/clock.h"
+#include "plugins/mosquitto/client_identity.h"
 #include "plugins/mosquitto/revocation_list.h"
 
 namespace anchor::client {

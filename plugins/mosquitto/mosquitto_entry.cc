@@ -35,10 +35,14 @@ struct PluginState {
 
 int LevelOf(LogQueue::Level level) {
   switch (level) {
-    case LogQueue::Level::kInfo: return MOSQ_LOG_INFO;
-    case LogQueue::Level::kNotice: return MOSQ_LOG_NOTICE;
-    case LogQueue::Level::kWarning: return MOSQ_LOG_WARNING;
-    case LogQueue::Level::kError: return MOSQ_LOG_ERR;
+    case LogQueue::Level::kInfo:
+      return MOSQ_LOG_INFO;
+    case LogQueue::Level::kNotice:
+      return MOSQ_LOG_NOTICE;
+    case LogQueue::Level::kWarning:
+      return MOSQ_LOG_WARNING;
+    case LogQueue::Level::kError:
+      return MOSQ_LOG_ERR;
   }
   return MOSQ_LOG_NOTICE;
 }
@@ -71,8 +75,8 @@ bool AdmitClient(PluginState& state, struct mosquitto* client) {
   const crypto::Certificate cert = crypto::Certificate::Adopt(static_cast<X509*>(native));
   auto who = state.guard->Admit(cert, SystemClock().Now());
   if (!who) {
-    Log(MOSQ_LOG_NOTICE, "refused " + Describe(client) + " with certificate '" +
-                             cert.CommonName() + "': " + who.error().message());
+    Log(MOSQ_LOG_NOTICE, "refused " + Describe(client) + " with certificate '" + cert.CommonName() +
+                             "': " + who.error().message());
     return false;
   }
   const char* id = mosquitto_client_id(client);
@@ -104,9 +108,12 @@ int OnBasicAuth(int, void* event_data, void* userdata) {
 
 Access AccessOf(int access) {
   switch (access) {
-    case MOSQ_ACL_WRITE: return Access::kPublish;
-    case MOSQ_ACL_SUBSCRIBE: return Access::kSubscribe;
-    default: return Access::kReceive;
+    case MOSQ_ACL_WRITE:
+      return Access::kPublish;
+    case MOSQ_ACL_SUBSCRIBE:
+      return Access::kSubscribe;
+    default:
+      return Access::kReceive;
   }
 }
 

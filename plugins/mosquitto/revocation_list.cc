@@ -35,8 +35,7 @@ Result<FeedPage> ParseFeedPage(std::string_view json) {
   FeedPage page{cursor->get<int64_t>(), more->get<bool>(), {}};
   for (const auto& entry : *list) {
     const auto serial = entry.is_object() ? entry.find("serial") : entry.end();
-    if (serial == entry.end() || !serial->is_string() ||
-        !IsSerialHex(serial->get<std::string>())) {
+    if (serial == entry.end() || !serial->is_string() || !IsSerialHex(serial->get<std::string>())) {
       return BadFeed("an entry without a lower-case hex serial");
     }
     page.serials.push_back(serial->get<std::string>());

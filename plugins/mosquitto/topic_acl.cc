@@ -42,8 +42,9 @@ Result<std::vector<std::string>> Patterns(const toml::table& rule, std::string_v
     std::string probe;  // validate the shape with a harmless CN in place of {cn}
     if (!ExpandCommonName(p, "x", probe) || !IsValidFilter(probe)) {
       return BadKey(origin, name,
-                    "'" + p + "' is not an MQTT topic filter ('+' and '#' only as whole levels, "
-                              "'#' last)");
+                    "'" + p +
+                        "' is not an MQTT topic filter ('+' and '#' only as whole levels, "
+                        "'#' last)");
     }
   }
   return patterns;
@@ -59,7 +60,8 @@ Result<std::vector<Role>> ParseRoles(const toml::table& root, const std::string&
     const auto uri = value.value<std::string>();
     const std::string key = "roles." + std::string(name.str());
     if (!uri || uri->find(kCnPlaceholder) == std::string::npos) {
-      return BadKey(origin, key, "must be a URI template holding {cn}, e.g. urn:anchor:device:{cn}");
+      return BadKey(origin, key,
+                    "must be a URI template holding {cn}, e.g. urn:anchor:device:{cn}");
     }
     roles.push_back(Role{std::string(name.str()), *uri});
   }
@@ -78,8 +80,8 @@ Result<AclRule> ParseRule(const toml::table& t, const std::vector<Role>& roles,
                   "selects nobody; give role = \"...\" or cn = \"...\"");
   }
   const bool known_role =
-      rule.role.empty() || std::any_of(roles.begin(), roles.end(),
-                                       [&](const Role& r) { return r.name == rule.role; });
+      rule.role.empty() ||
+      std::any_of(roles.begin(), roles.end(), [&](const Role& r) { return r.name == rule.role; });
   if (!known_role) {
     return BadKey(origin, where + "role", "'" + rule.role + "' is not defined under [roles]");
   }
@@ -100,9 +102,12 @@ bool Selects(const AclRule& rule, const ClientIdentity& who) {
 
 std::string_view AccessName(Access access) {
   switch (access) {
-    case Access::kPublish: return "publish";
-    case Access::kSubscribe: return "subscribe";
-    case Access::kReceive: return "receive";
+    case Access::kPublish:
+      return "publish";
+    case Access::kSubscribe:
+      return "subscribe";
+    case Access::kReceive:
+      return "receive";
   }
   return "unknown";
 }
@@ -175,7 +180,8 @@ bool AclPolicy::Allows(const ClientIdentity& who, Access access, std::string_vie
 }
 
 bool TopicMatches(std::string_view filter, std::string_view topic) {
-  if (!topic.empty() && topic[0] == '$' && !filter.empty() && (filter[0] == '+' || filter[0] == '#')) {
+  if (!topic.empty() && topic[0] == '$' && !filter.empty() &&
+      (filter[0] == '+' || filter[0] == '#')) {
     return false;
   }
   const auto f = Levels(filter);
@@ -254,8 +260,8 @@ bool ExpandCommonName(std::string_view pattern, std::string_view common_name, st
       out.append(pattern.substr(start));
       return true;
     }
-    if (common_name.empty() || common_name.find_first_of(std::string_view("/+#\0", 4)) !=
-                                   std::string_view::npos) {
+    if (common_name.empty() ||
+        common_name.find_first_of(std::string_view("/+#\0", 4)) != std::string_view::npos) {
       return false;
     }
     out.append(pattern.substr(start, at - start)).append(common_name);

@@ -10,13 +10,13 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <cstring>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
-#include "agent/agent_options.h"
+#include "agent/agent_cli.h"
 #include "core/clock.h"
 #include "core/file_io.h"
 #include "core/subprocess.h"
@@ -34,12 +34,6 @@ constexpr std::chrono::seconds kMinWait{5};
 // kWorkerGrace is how long a stopping agent lets an attempt in progress finish: longer than the
 // client's request timeouts, so files are never left half-renewed by the stop.
 constexpr std::chrono::seconds kWorkerGrace{40};
-
-void Log(const std::string& message) {
-  std::fprintf(stderr, "%s anchor-agent: %s\n", Iso8601(SystemClock().Now()).c_str(),
-               message.c_str());
-  std::fflush(stderr);
-}
 
 std::string FindWorker() {
   if (const char* env = std::getenv("ANCHOR_AGENT_WORKER"); env != nullptr && *env != '\0') {
@@ -68,17 +62,21 @@ bool SleepUntil(Clock::time_point when) {
 constexpr int kReportFd = 3;
 
 struct AttemptResult {
-  int code = kExitRetry;      // -1: the agent is stopping (the attempt was let finish)
-  int64_t next_attempt = 0;   // as the worker reported it; 0: no report (it crashed)
+  int code = kExitRetry;     // -1: the agent is stopping (the attempt was let finish)
+  int64_t next_attempt = 0;  // as the worker reported it; 0: no report (it crashed)
 };
 
 // RunAttempt runs one worker attempt and collects its exit code and report.
 AttemptResult RunAttempt(const std::vector<std::string>& argv) {
-  SubprocessOptions options{argv, {std::string(kReportFdVariable) + "=" + std::to_string(kReportFd)},
-                            "", "", /*inherit_output=*/true, kReportFd};
+  SubprocessOptions options{argv,
+                            {std::string(kReportFdVariable) + "=" + std::to_string(kReportFd)},
+                            "",
+                            "",
+                            /*inherit_output=*/true,
+                            kReportFd};
   auto worker = Subprocess::Start(options);
   if (!worker) {
-    Log(worker.error().message());
+    LogLine(worker.error().message());
     return {};
   }
   AttemptResult result;
@@ -110,7 +108,7 @@ int Daemon(const std::vector<std::string>& worker_argv) {
       break;
     }
     if (attempt.code == kExitFailed || attempt.code == kExitUsage) {
-      Log("stopping: the last attempt needs attention (see above, and `anchor-agent status`)");
+      LogLine("stopping: the last attempt needs attention (see above, and `anchor-agent status`)");
       return attempt.code;
     }
     // A worker that died without a report: wait longer each time, as its back-off would.
@@ -118,13 +116,13 @@ int Daemon(const std::vector<std::string>& worker_argv) {
     const auto earliest = SystemClock().Now() + kMinWait * (1 << std::min(unreported, 9));
     const auto next = std::max(FromUnixSeconds(attempt.next_attempt), earliest);
     if (attempt.code == kExitRetry) {
-      Log("next attempt at " + Iso8601(next));
+      LogLine("next attempt at " + Iso8601(next));
     }
     if (!SleepUntil(next)) {
       break;
     }
   }
-  Log("stopped");
+  LogLine("stopped");
   return kExitOk;
 }
 
@@ -132,18 +130,19 @@ int Daemon(const std::vector<std::string>& worker_argv) {
 
 int RunAgentCommand(int argc, char** argv) {
   AgentOptions o;
-  CLI::App app{"anchor-agent: enrolls this device with anchor serve and keeps its certificate fresh",
-               "anchor-agent"};
-  const AgentCommands commands = AddAgentCommands(app, o);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+  const auto parsed = ParseAgentArgs(
+      argc, argv,
+      "anchor-agent: enrolls this device with anchor serve and keeps its certificate fresh", o);
+  if (const int* code = std::get_if<int>(&parsed)) {
+    return *code;
   }
+  const AgentCommands& commands = std::get<AgentCommands>(parsed);
   const std::string worker = FindWorker();
   if (worker.empty()) {
-    std::fprintf(stderr, "anchor-agent: error: %s not found beside anchor-agent; install both, or "
-                         "set ANCHOR_AGENT_WORKER\n", kWorkerName);
+    std::fprintf(stderr,
+                 "anchor-agent: error: %s not found beside anchor-agent; install both, or "
+                 "set ANCHOR_AGENT_WORKER\n",
+                 kWorkerName);
     return kExitFailed;
   }
   std::vector<std::string> worker_argv{worker};

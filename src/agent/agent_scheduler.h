@@ -6,7 +6,7 @@ namespace anchor::agent {
 
 // RunAgentCommand parses `anchor-agent` arguments and runs: `run` waits between renewals and
 // runs anchor-agent-worker for each attempt; `run --once` and `status` are handed to the worker.
-// It returns the exit code (agent_options.h).
+// It returns the exit code (agent_cli.h).
 int RunAgentCommand(int argc, char** argv);
 
 }  // namespace anchor::agent

@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "agent/agent_options.h"
+#include "agent/agent_cli.h"
 #include "agent/agent_state.h"
 #include "agent/device_enrollment.h"
 #include "agent/renewal_schedule.h"
@@ -28,12 +28,6 @@ namespace {
 // successful renewals.
 constexpr std::chrono::seconds kMinRenewalInterval{60};
 
-void Log(const std::string& message) {
-  std::fprintf(stderr, "%s anchor-agent: %s\n", Iso8601(SystemClock().Now()).c_str(),
-               message.c_str());
-  std::fflush(stderr);
-}
-
 DeviceFiles Files(const AgentOptions& o) { return {o.key, o.cert, o.ca_out}; }
 
 ServerTrust Trust(const AgentOptions& o) {
@@ -44,7 +38,7 @@ ServerTrust Trust(const AgentOptions& o) {
 // disk the worker carries on with the certificate it has, and says so.
 void Persist(const AgentOptions& o, const AgentState& state) {
   if (const Status st = SaveState(o.cert, state); !st) {
-    Log("warning: cannot save the state for `status`: " + st.error().message());
+    LogLine("warning: cannot save the state for `status`: " + st.error().message());
   }
 }
 
@@ -59,7 +53,7 @@ void RunHook(const AgentOptions& o, const crypto::Certificate& cert) {
   ::setenv("ANCHOR_SERIAL", cert.SerialHex().c_str(), 1);
   const int rc = std::system(o.on_renew.c_str());
   if (rc != 0) {
-    Log("warning: --on-renew exited with status " + std::to_string(rc));
+    LogLine("warning: --on-renew exited with status " + std::to_string(rc));
   }
 }
 
@@ -83,13 +77,14 @@ Clock::time_point Schedule(AgentState& state, const AgentOptions& o,
 
 // Succeeded records a new certificate; the next renewal comes no sooner than the minimum
 // interval.
-void Succeeded(AgentState& state, const AgentOptions& o, const crypto::Certificate& cert, Rng& rng) {
+void Succeeded(AgentState& state, const AgentOptions& o, const crypto::Certificate& cert,
+               Rng& rng) {
   state.failures = 0;
   state.last_error.clear();
   state.last_renewal = Iso8601(SystemClock().Now());
   Schedule(state, o, cert, rng);
-  state.next_attempt_unix = std::max(state.next_attempt_unix,
-                                     UnixSeconds(SystemClock().Now() + kMinRenewalInterval));
+  state.next_attempt_unix =
+      std::max(state.next_attempt_unix, UnixSeconds(SystemClock().Now() + kMinRenewalInterval));
 }
 
 // Failed records a failed attempt and returns the exit code: kExitRetry with the back-off's
@@ -123,15 +118,15 @@ int EnrollOnce(const AgentOptions& o, AgentState& state, Rng& rng) {
     return Enroll(request);
   }();
   if (!enrolled) {
-    Log("enrollment failed: " + enrolled.error().message());
+    LogLine("enrollment failed: " + enrolled.error().message());
     return Failed(state, o, enrolled.error(), rng);
   }
   Succeeded(state, o, enrolled->cert, rng);
   state.next_attempt_unix = UnixSeconds(Schedule(state, o, enrolled->cert, rng));
   Persist(o, state);
-  Log("enrolled " + enrolled->cert.Subject() + " serial " + enrolled->cert.SerialHex() +
-      (enrolled->generated_key ? " with a key made here" : "") + "; next renewal " +
-      state.next_renewal);
+  LogLine("enrolled " + enrolled->cert.Subject() + " serial " + enrolled->cert.SerialHex() +
+          (enrolled->generated_key ? " with a key made here" : "") + "; next renewal " +
+          state.next_renewal);
   RunHook(o, enrolled->cert);
   return kExitOk;
 }
@@ -139,7 +134,7 @@ int EnrollOnce(const AgentOptions& o, AgentState& state, Rng& rng) {
 int RenewIfDue(const AgentOptions& o, AgentState& state, Rng& rng) {
   auto cert = crypto::LoadCertificateFile(o.cert);
   if (!cert) {
-    Log(cert.error().message());
+    LogLine(cert.error().message());
     return kExitFailed;
   }
   if (SystemClock().Now() < Schedule(state, o, *cert, rng)) {
@@ -149,31 +144,31 @@ int RenewIfDue(const AgentOptions& o, AgentState& state, Rng& rng) {
   }
   auto renewed = Renew({Trust(o), Files(o), o.rekey, o.key_type});
   if (!renewed) {
-    Log("renewal failed: " + renewed.error().message() + "; the current certificate stays");
+    LogLine("renewal failed: " + renewed.error().message() + "; the current certificate stays");
     return Failed(state, o, renewed.error(), rng);
   }
   Succeeded(state, o, *renewed, rng);
   Persist(o, state);
-  Log("renewed " + renewed->Subject() + ": serial " + renewed->SerialHex() + ", valid until " +
-      Iso8601(renewed->NotAfter()) + ", next renewal " + state.next_renewal);
+  LogLine("renewed " + renewed->Subject() + ": serial " + renewed->SerialHex() + ", valid until " +
+          Iso8601(renewed->NotAfter()) + ", next renewal " + state.next_renewal);
   RunHook(o, *renewed);
   return kExitOk;
 }
 
 int Attempt(const AgentOptions& o, AgentState& state, Rng& rng) {
   if (const Status st = RecoverInterruptedInstall(Files(o)); !st) {
-    Log(st.error().message());
+    LogLine(st.error().message());
     return Failed(state, o, st.error(), rng);
   }
   auto loaded = LoadState(o.cert);
   if (!loaded) {
-    Log(loaded.error().message());
+    LogLine(loaded.error().message());
     return kExitFailed;
   }
   state = std::move(*loaded);
   if (!FileExists(o.cert) || !FileExists(o.key)) {
     if (o.common_name.empty()) {
-      Log("error: --cn is needed for the first enrollment");
+      LogLine("error: --cn is needed for the first enrollment");
       return kExitUsage;
     }
     return EnrollOnce(o, state, rng);
@@ -218,8 +213,8 @@ int ShowStatus(const std::string& cert_path) {
   std::printf("identity:      %s\n", cert->Subject().c_str());
   std::printf("serial:        %s\n", cert->SerialHex().c_str());
   std::printf("expires:       %s\n", Iso8601(cert->NotAfter()).c_str());
-  std::printf("next renewal:  %s\n", state->next_renewal.empty() ? "(agent not run yet)"
-                                                                  : state->next_renewal.c_str());
+  std::printf("next renewal:  %s\n",
+              state->next_renewal.empty() ? "(agent not run yet)" : state->next_renewal.c_str());
   std::printf("last renewal:  %s\n",
               state->last_renewal.empty() ? "never" : state->last_renewal.c_str());
   std::printf("last error:    %s\n",
@@ -235,15 +230,12 @@ int ShowStatus(const std::string& cert_path) {
 
 int RunAgentWorker(int argc, char** argv) {
   AgentOptions o;
-  CLI::App app{"anchor-agent-worker: one enrollment or renewal attempt of anchor-agent",
-               "anchor-agent"};
-  const AgentCommands commands = AddAgentCommands(app, o);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+  const auto parsed = ParseAgentArgs(
+      argc, argv, "anchor-agent-worker: one enrollment or renewal attempt of anchor-agent", o);
+  if (const int* code = std::get_if<int>(&parsed)) {
+    return *code;
   }
-  return *commands.run ? RunOnce(o) : ShowStatus(o.status_cert);
+  return *std::get<AgentCommands>(parsed).run ? RunOnce(o) : ShowStatus(o.status_cert);
 }
 
 }  // namespace anchor::agent

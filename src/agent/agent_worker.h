@@ -6,7 +6,7 @@ namespace anchor::agent {
 
 // RunAgentWorker parses the same arguments as `anchor-agent` and makes one attempt: it enrolls
 // when there is no certificate, renews when it is due, records in the state file when to come
-// back, and returns kExitOk, kExitRetry or kExitFailed (agent_options.h). `status` prints the
+// back, and returns kExitOk, kExitRetry or kExitFailed (agent_cli.h). `status` prints the
 // certificate and the state.
 int RunAgentWorker(int argc, char** argv);
 

@@ -44,9 +44,31 @@ constexpr milliseconds kDropAim{1000};
 constexpr const char* kPayload = R"({"temperature": 21.5})";
 constexpr const char* kDevices[] = {"client_a", "client_b"};
 
+// kDemoAcl is the broker's rules: anchor's default roles, and the seed's pair.
+constexpr const char* kDemoAcl =
+    R"(# Who may publish and subscribe where, by the certificate's identity.
+[roles]
+device = "urn:anchor:device:{cn}"
+service = "urn:anchor:service:{cn}"
+
+[[allow]]
+role = "device"
+publish = ["devices/{cn}/#"]
+subscribe = ["commands/{cn}/#"]
+
+[[allow]]
+role = "service"
+subscribe = ["devices/+/telemetry"]
+publish = ["commands/+/#"]
+
+# The seed's pair: client_b reads what client_a publishes.
+[[allow]]
+cn = "client_b"
+subscribe = ["devices/client_a/#"]
+)";
+
 long Elapsed(Steady::time_point since) {
-  return static_cast<long>(
-      std::chrono::duration_cast<milliseconds>(Steady::now() - since).count());
+  return static_cast<long>(std::chrono::duration_cast<milliseconds>(Steady::now() - since).count());
 }
 
 Error StepFailed(const std::string& why) { return Error(Code::kFailedPrecondition, why); }
@@ -277,8 +299,9 @@ Status Demo::WaitForFile(const std::string& file, Subprocess* owner) {
 
 std::vector<std::string> Demo::MqttArgs(const std::string& program, const std::string& cert,
                                         const std::string& key) const {
-  return {program, "-h", "localhost", "-p", std::to_string(broker_port_), "--cafile",
-          "ca/root.crt", "--cert", cert, "--key", key};
+  std::vector<std::string> args = {program, "-h", "localhost", "-p", std::to_string(broker_port_)};
+  args.insert(args.end(), {"--cafile", "ca/root.crt", "--cert", cert, "--key", key});
+  return args;
 }
 
 // BrokerLogLines returns the broker log's lines that hold `needle`.
@@ -307,9 +330,10 @@ Status Demo::Prepare() {
     }
   }
   if (!o_.mosquitto.empty() && !FileExists(o_.mosquitto)) {
-    return Error(Code::kFailedPrecondition,
-                 "Mosquitto not found at " + o_.mosquitto +
-                     ": apt-get install mosquitto mosquitto-clients, or give its path with --mosquitto");
+    return Error(
+        Code::kFailedPrecondition,
+        "Mosquitto not found at " + o_.mosquitto +
+            ": apt-get install mosquitto mosquitto-clients, or give its path with --mosquitto");
   }
   if (o_.mosquitto.empty()) {
     o_.mosquitto = FindProgram("mosquitto");
@@ -323,9 +347,9 @@ Status Demo::Prepare() {
   }
   for (const char* tool : {"mosquitto_pub", "mosquitto_sub", "curl"}) {
     if (FindProgram(tool).empty()) {
-      return Error(Code::kFailedPrecondition,
-                   std::string(tool) + " is not installed: apt-get install " +
-                       (tool[0] == 'c' ? "curl" : "mosquitto-clients"));
+      return Error(Code::kFailedPrecondition, std::string(tool) +
+                                                  " is not installed: apt-get install " +
+                                                  (tool[0] == 'c' ? "curl" : "mosquitto-clients"));
     }
   }
   if (o_.dir.empty()) {
@@ -378,53 +402,37 @@ Status Demo::StartBroker() {
              "kill -HUP $(cat broker/mosquitto.pid 2>/dev/null) 2>/dev/null || true"}));
   ANCHOR_TRY(WaitForFile("broker/broker.crt", agent));
   ANCHOR_ASSIGN_OR_RETURN(broker_port_, FreeLoopbackPort());
-  ANCHOR_TRY(WriteFileAtomic(Abs("broker/acl.toml"), R"(# Who may publish and subscribe where, by the certificate's identity.
-[roles]
-device = "urn:anchor:device:{cn}"
-service = "urn:anchor:service:{cn}"
-
-[[allow]]
-role = "device"
-publish = ["devices/{cn}/#"]
-subscribe = ["commands/{cn}/#"]
-
-[[allow]]
-role = "service"
-subscribe = ["devices/+/telemetry"]
-publish = ["commands/+/#"]
-
-# The seed's pair: client_b reads what client_a publishes.
-[[allow]]
-cn = "client_b"
-subscribe = ["devices/client_a/#"]
-)",
-                             kPublicFileMode));
-  const std::string conf =
-      "# Mosquitto checks the TLS chain; anchor's plugin adds identities, ACLs and live revocation.\n"
-      "user " + UserName() + "\n"
-      "per_listener_settings false\n"
-      "persistence false\n"
-      "log_dest file " + Abs("broker/mosquitto.log") + "\n"
-      "log_timestamp_format %H:%M:%S\n"
-      "log_type error\nlog_type warning\nlog_type notice\nlog_type information\nlog_type subscribe\n"
-      "listener " + std::to_string(broker_port_) + " 127.0.0.1\n"
-      "cafile " + Abs("ca/root.crt") + "\n"
-      "certfile " + Abs("broker/broker.crt") + "\n"
-      "keyfile " + Abs("broker/broker.key") + "\n"
-      "require_certificate true\n"
-      "# Without it every TLS connect waits about 40 ms on Nagle's algorithm.\n"
-      "set_tcp_nodelay true\n"
-      "plugin " + o_.plugin + "\n"
-      "plugin_opt_ca_url " + ca_url_ + "\n"
-      "plugin_opt_ca_file " + Abs("ca/root.crt") + "\n"
-      "plugin_opt_cert " + Abs("broker/broker.crt") + "\n"
-      "plugin_opt_key " + Abs("broker/broker.key") + "\n"
-      "plugin_opt_acl_file " + Abs("broker/acl.toml") + "\n"
-      "plugin_opt_cache_file " + Abs("broker/revocations.json") + "\n"
-      "plugin_opt_poll_ms " + std::to_string(o_.revocation_poll_ms) + "\n";
+  ANCHOR_TRY(WriteFileAtomic(Abs("broker/acl.toml"), kDemoAcl, kPublicFileMode));
+  const std::vector<std::string> lines = {
+      "# Mosquitto checks the TLS chain; anchor's plugin adds identities, ACLs and revocation.",
+      "user " + UserName(),
+      "per_listener_settings false",
+      "persistence false",
+      "log_dest file " + Abs("broker/mosquitto.log"),
+      "log_timestamp_format %H:%M:%S",
+      "log_type error",
+      "log_type warning",
+      "log_type notice",
+      "log_type information",
+      "log_type subscribe",
+      "listener " + std::to_string(broker_port_) + " 127.0.0.1",
+      "cafile " + Abs("ca/root.crt"),
+      "certfile " + Abs("broker/broker.crt"),
+      "keyfile " + Abs("broker/broker.key"),
+      "require_certificate true",
+      "# Without it every TLS connect waits about 40 ms on Nagle's algorithm.",
+      "set_tcp_nodelay true",
+      "plugin " + o_.plugin,
+      "plugin_opt_ca_url " + ca_url_,
+      "plugin_opt_ca_file " + Abs("ca/root.crt"),
+      "plugin_opt_cert " + Abs("broker/broker.crt"),
+      "plugin_opt_key " + Abs("broker/broker.key"),
+      "plugin_opt_acl_file " + Abs("broker/acl.toml"),
+      "plugin_opt_cache_file " + Abs("broker/revocations.json"),
+      "plugin_opt_poll_ms " + std::to_string(o_.revocation_poll_ms)};
+  const std::string conf = Join(lines, "\n") + "\n";
   ANCHOR_TRY(WriteFileAtomic(Abs("broker/mosquitto.conf"), conf, kPublicFileMode));
-  console_.Line("→ broker/mosquitto.conf: TLS listener 127.0.0.1:" +
-                std::to_string(broker_port_) +
+  console_.Line("→ broker/mosquitto.conf: TLS listener 127.0.0.1:" + std::to_string(broker_port_) +
                 ", require_certificate true, set_tcp_nodelay true, plugin anchor_mosquitto.so; "
                 "broker/acl.toml: devices publish under devices/{cn}/#");
   ANCHOR_ASSIGN_OR_RETURN(Subprocess * broker,
@@ -443,23 +451,25 @@ Status Demo::EnrollDevices() {
     ANCHOR_TRY(WriteFileAtomic(Abs(device + "/token"), token, kPrivateKeyMode));
     ANCHOR_ASSIGN_OR_RETURN(
         Subprocess * agent,
-        Spawn(device + "-agent",
-              {"anchor-agent", "run", "--server", ca_url_, "--ca-cert", "ca/root.crt", "--cn",
-               device, "--key", device + "/" + device + ".key", "--cert",
-               device + "/" + device + ".crt", "--ca-out", device + "/ca.pem", "--token-file",
-               device + "/token"}));
+        Spawn(
+            device + "-agent",
+            {"anchor-agent", "run", "--server", ca_url_, "--ca-cert", "ca/root.crt", "--cn", device,
+             "--key", device + "/" + device + ".key", "--cert", device + "/" + device + ".crt",
+             "--ca-out", device + "/ca.pem", "--token-file", device + "/token"}));
     ANCHOR_TRY(WaitForFile(device + "/" + device + ".crt", agent));
     ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert,
                             crypto::LoadCertificateFile(Abs(device + "/" + device + ".crt")));
     console_.Line("→ " + device + ": key made on the device (" + device + "/" + device +
                   ".key, 0600), certificate " + cert.SerialHex() + ", " +
-                  Join([&] {
-                    std::vector<std::string> names;
-                    for (const auto& n : cert.SubjectAltNames()) {
-                      names.push_back(n.ToString());
-                    }
-                    return names;
-                  }(), ", ") +
+                  Join(
+                      [&] {
+                        std::vector<std::string> names;
+                        for (const auto& n : cert.SubjectAltNames()) {
+                          names.push_back(n.ToString());
+                        }
+                        return names;
+                      }(),
+                      ", ") +
                   ", valid until " + Iso8601(cert.NotAfter()));
   }
   return OkStatus();
@@ -471,8 +481,8 @@ Status Demo::PublishAndReceive() {
   sub_a.insert(sub_a.end(), {"-i", "client_a-commands", "-t", "commands/client_a/#", "-v"});
   ANCHOR_ASSIGN_OR_RETURN(sub_a_, Spawn("sub_a", sub_a));
   auto sub_b = MqttArgs("mosquitto_sub", "client_b/client_b.crt", "client_b/client_b.key");
-  sub_b.insert(sub_b.end(), {"-i", "client_b-telemetry", "-t", "devices/client_a/telemetry",
-                             "-v", "-C", "1", "-W", "15"});
+  sub_b.insert(sub_b.end(), {"-i", "client_b-telemetry", "-t", "devices/client_a/telemetry", "-v",
+                             "-C", "1", "-W", "15"});
   ANCHOR_ASSIGN_OR_RETURN(Subprocess * receiver, Spawn("sub_b", sub_b));
   // The broker logs each subscription (log_type subscribe) once it is in place.
   ANCHOR_TRY(WaitForText("broker/mosquitto.log", "client_a-commands 0 commands/client_a/#",
@@ -545,7 +555,8 @@ Status Demo::ShowTlsRefusals(size_t count) {
 
 Status Demo::DenyForeignTopic() {
   auto pub = MqttArgs("mosquitto_pub", "client_a/client_a.crt", "client_a/client_a.key");
-  pub.insert(pub.end(), {"-t", "devices/client_b/telemetry", "-m", "spoofed", "-q", "1", "-V", "5"});
+  pub.insert(pub.end(),
+             {"-t", "devices/client_b/telemetry", "-m", "spoofed", "-q", "1", "-V", "5"});
   ANCHOR_ASSIGN_OR_RETURN(CommandResult r, Exec(pub));
   if (ToLower(r.output).find("not authorized") == std::string::npos) {
     console_.Line(r.output);
@@ -562,14 +573,14 @@ Status Demo::RevokeAndDrop() {
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert,
                           crypto::LoadCertificateFile(Abs("client_a/client_a.crt")));
   const std::string serial = cert.SerialHex();
-  ANCHOR_TRY(ExecOk({"anchor", "revoke", "--server", ca_url_, serial, "--reason",
-                     "keyCompromise"}));
+  ANCHOR_TRY(
+      ExecOk({"anchor", "revoke", "--server", ca_url_, serial, "--reason", "keyCompromise"}));
   const auto revoked = Steady::now();
   ANCHOR_ASSIGN_OR_RETURN(Steady::time_point dropped,
                           WaitForText("broker/mosquitto.log",
                                       "disconnecting client 'client_a-commands'", kStartTimeout));
-  const long ms = static_cast<long>(
-      std::chrono::duration_cast<milliseconds>(dropped - revoked).count());
+  const long ms =
+      static_cast<long>(std::chrono::duration_cast<milliseconds>(dropped - revoked).count());
   console_.Line("broker: " + BrokerLogLines("disconnecting client 'client_a-commands'"));
   console_.Line("→ client_a's open subscription was dropped " + std::to_string(ms) +
                 " ms after `anchor revoke` returned");
@@ -625,10 +636,9 @@ void Demo::PrintKeepInstructions() {
       "  anchor list; anchor revoke --server %s SERIAL\n"
       "  tail -f broker/mosquitto.log logs/*.log\n"
       "Stop it all with: kill",
-      dir_.c_str(), dir_.c_str(),
-      std::filesystem::path(o_.anchor).parent_path().c_str(),
-      std::filesystem::path(o_.agent).parent_path().c_str(), broker_port_, ca_url_.c_str(), ca_url_.c_str(),
-      ca_url_.c_str());
+      dir_.c_str(), dir_.c_str(), std::filesystem::path(o_.anchor).parent_path().c_str(),
+      std::filesystem::path(o_.agent).parent_path().c_str(), broker_port_, ca_url_.c_str(),
+      ca_url_.c_str(), ca_url_.c_str());
   for (Process& p : processes_) {
     if (p.process.Running()) {
       std::printf(" %d", p.process.pid());
@@ -652,29 +662,33 @@ void Demo::StopAll() {
 Status Demo::Run() {
   const auto started = Steady::now();
   ANCHOR_TRY(Prepare());
-  std::printf("anchor demo: seed 002's IoT system (a private CA, an MQTT broker, two devices) "
-              "and seeds 003/004's mTLS hello, on loopback\n");
-  ANCHOR_TRY(Step("A fresh CA (root + intermediate) and the online CA, anchor serve", [&] {
-    return StartCa();
-  }));
-  ANCHOR_TRY(Step("The broker's certificate enrolled over EST by anchor-agent; Mosquitto started "
-                  "with TLS, require_certificate and anchor's plugin",
-                  [&] { return StartBroker(); }));
-  ANCHOR_TRY(Step("client_a and client_b: each agent makes its key and enrolls with a one-time "
-                  "token",
-                  [&] { return EnrollDevices(); }));
+  std::printf(
+      "anchor demo: seed 002's IoT system (a private CA, an MQTT broker, two devices) "
+      "and seeds 003/004's mTLS hello, on loopback\n");
+  ANCHOR_TRY(Step("A fresh CA (root + intermediate) and the online CA, anchor serve",
+                  [&] { return StartCa(); }));
+  ANCHOR_TRY(
+      Step("The broker's certificate enrolled over EST by anchor-agent; Mosquitto started "
+           "with TLS, require_certificate and anchor's plugin",
+           [&] { return StartBroker(); }));
+  ANCHOR_TRY(
+      Step("client_a and client_b: each agent makes its key and enrolls with a one-time "
+           "token",
+           [&] { return EnrollDevices(); }));
   ANCHOR_TRY(Step("client_b subscribes, client_a publishes: the message arrives",
                   [&] { return PublishAndReceive(); }));
   ANCHOR_TRY(Step("Rogues are refused: a self-signed certificate and one from another CA",
                   [&] { return RefuseRogues(); }));
   ANCHOR_TRY(Step("client_a publishing to client_b's topic is denied by the ACL",
                   [&] { return DenyForeignTopic(); }));
-  ANCHOR_TRY(Step("anchor revoke client_a: its open subscription is dropped and it cannot "
-                  "reconnect",
-                  [&] { return RevokeAndDrop(); }));
-  ANCHOR_TRY(Step("The HTTPS side (seeds 003/004): mTLS hello with curl; no certificate and "
-                  "TLS 1.2 refused",
-                  [&] { return HttpsHello(); }));
+  ANCHOR_TRY(
+      Step("anchor revoke client_a: its open subscription is dropped and it cannot "
+           "reconnect",
+           [&] { return RevokeAndDrop(); }));
+  ANCHOR_TRY(
+      Step("The HTTPS side (seeds 003/004): mTLS hello with curl; no certificate and "
+           "TLS 1.2 refused",
+           [&] { return HttpsHello(); }));
   console_.Done(Elapsed(started));
   if (o_.keep) {
     PrintKeepInstructions();

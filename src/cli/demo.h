@@ -11,12 +11,12 @@ namespace anchor::cli {
 
 // DemoOptions are the flags of `anchor demo`.
 struct DemoOptions {
-  bool keep = false;          // leave everything running and print how to use it
-  std::string dir;            // where to build it; empty: a new temporary directory
-  std::string anchor;         // this program
-  std::string agent;          // anchor-agent; empty: found beside `anchor`
-  std::string plugin;         // anchor_mosquitto.so; empty: found beside `anchor`
-  std::string mosquitto;      // empty: from $PATH or /usr/sbin
+  bool keep = false;      // leave everything running and print how to use it
+  std::string dir;        // where to build it; empty: a new temporary directory
+  std::string anchor;     // this program
+  std::string agent;      // anchor-agent; empty: found beside `anchor`
+  std::string plugin;     // anchor_mosquitto.so; empty: found beside `anchor`
+  std::string mosquitto;  // empty: from $PATH or /usr/sbin
   int revocation_poll_ms = 250;
 };
 

@@ -35,10 +35,12 @@ std::string FirstExisting(const std::filesystem::path& dir,
 void RegisterDemo(CLI::App& app, Context& ctx, Action& action) {
   auto o = std::make_shared<DemoOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "demo", "the whole system on loopback: CA, anchor serve, Mosquitto with anchor's plugin, two "
-              "devices enrolled by anchor-agent, ACLs, live revocation, mTLS hello");
+      "demo",
+      "the whole system on loopback: CA, anchor serve, Mosquitto with anchor's plugin, two "
+      "devices enrolled by anchor-agent, ACLs, live revocation, mTLS hello");
   cmd->add_flag("--keep", o->keep, "leave it running and print the commands to use it by hand");
-  cmd->add_option("--dir", o->dir, "build it in this new or empty directory (default: a temporary one)");
+  cmd->add_option("--dir", o->dir,
+                  "build it in this new or empty directory (default: a temporary one)");
   cmd->add_option("--agent", o->agent, "the anchor-agent binary (default: beside anchor)");
   cmd->add_option("--plugin", o->plugin, "anchor_mosquitto.so (default: beside anchor)");
   cmd->add_option("--mosquitto", o->mosquitto, "the mosquitto binary (default: $PATH, /usr/sbin)");
@@ -52,9 +54,9 @@ void RegisterDemo(CLI::App& app, Context& ctx, Action& action) {
         options.agent = FirstExisting(dir, {"anchor-agent"});
       }
       if (options.plugin.empty()) {
-        options.plugin = FirstExisting(dir, {"../plugins/mosquitto/anchor_mosquitto.so",
-                                             "../lib/anchor/anchor_mosquitto.so",
-                                             "anchor_mosquitto.so"});
+        options.plugin =
+            FirstExisting(dir, {"../plugins/mosquitto/anchor_mosquitto.so",
+                                "../lib/anchor/anchor_mosquitto.so", "anchor_mosquitto.so"});
       }
       return RunDemo(std::move(options));
     };

@@ -105,8 +105,8 @@ Result<Subprocess> Subprocess::Start(const SubprocessOptions& options) {
   std::vector<char*> argv = CStrings(argv_strings);
   std::vector<char*> envp = CStrings(env_strings);
   pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, argv[0], &actions.files, &actions.attr, argv.data(),
-                                envp.data());
+  const int rc =
+      ::posix_spawnp(&pid, argv[0], &actions.files, &actions.attr, argv.data(), envp.data());
   if (report[1] >= 0) {
     ::close(report[1]);  // the child holds its own copy
   }
@@ -186,8 +186,8 @@ Result<int> Subprocess::Wait(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (Running()) {
     if (std::chrono::steady_clock::now() >= deadline) {
-      return Error(Code::kUnavailable, "still running after " +
-                                           std::to_string(timeout.count()) + " ms");
+      return Error(Code::kUnavailable,
+                   "still running after " + std::to_string(timeout.count()) + " ms");
     }
     std::this_thread::sleep_for(kPollInterval);
   }
@@ -216,7 +216,8 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
   char path[] = "/tmp/anchor-run.XXXXXX";
   const int fd = ::mkstemp(path);
   if (fd < 0) {
-    return Error(Code::kInternal, "cannot create a temporary file: " + std::string(std::strerror(errno)));
+    return Error(Code::kInternal,
+                 "cannot create a temporary file: " + std::string(std::strerror(errno)));
   }
   ::close(fd);
   struct Unlink {

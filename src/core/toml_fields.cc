@@ -8,9 +8,8 @@ Result<toml::table> ParseToml(std::string_view text, const std::string& origin) 
   try {
     return toml::parse(text, origin);
   } catch (const toml::parse_error& e) {
-    return Error(Code::kInvalidArgument,
-                 origin + ":" + std::to_string(e.source().begin.line) + ": " +
-                     std::string(e.description()));
+    return Error(Code::kInvalidArgument, origin + ":" + std::to_string(e.source().begin.line) +
+                                             ": " + std::string(e.description()));
   }
 }
 

@@ -125,25 +125,31 @@ TEST_F(BrokerGuardTest, ParsesOptionsAndNamesTheBadOne) {
   ASSERT_THAT(WriteFileAtomic(root, ca_.root->ToPem(), 0644), IsOk());
   ASSERT_THAT(WriteFileAtomic(cert, ca_.root->ToPem(), 0644), IsOk());
   ASSERT_THAT(WriteFileAtomic(key, "key", 0600), IsOk());
-  std::vector<std::pair<std::string, std::string>> good = {
-      {"ca_url", "https://ca:8443"}, {"ca_file", root},     {"cert", cert},
-      {"key", key},                  {"poll_ms", "100"},    {"on_ca_down", "closed"},
-      {"stale_after_s", "5"}};
+  std::vector<std::pair<std::string, std::string>> good = {{"ca_url", "https://ca:8443"},
+                                                           {"ca_file", root},
+                                                           {"cert", cert},
+                                                           {"key", key},
+                                                           {"poll_ms", "100"},
+                                                           {"on_ca_down", "closed"},
+                                                           {"stale_after_s", "5"}};
   const auto parsed = ParseGuardOptions(good);
   ASSERT_THAT(parsed, IsOk());
   EXPECT_TRUE(parsed->fail_closed);
   EXPECT_EQ(parsed->follower.poll_interval, std::chrono::milliseconds(100));
   EXPECT_EQ(parsed->stale_after, std::chrono::seconds(5));
 
-  const std::pair<std::string, std::string> bad[] = {
-      {"poll_ms", "0"}, {"on_ca_down", "maybe"}, {"ca_url", "http://ca"}, {"colour", "blue"},
-      {"ca_file", Path("missing.crt")}};
+  const std::pair<std::string, std::string> bad[] = {{"poll_ms", "0"},
+                                                     {"on_ca_down", "maybe"},
+                                                     {"ca_url", "http://ca"},
+                                                     {"colour", "blue"},
+                                                     {"ca_file", Path("missing.crt")}};
   for (const auto& [k, v] : bad) {
     auto options = good;
     options.emplace_back(k, v);
     const auto r = ParseGuardOptions(options);
     ASSERT_THAT(r, ErrorIs(Code::kInvalidArgument)) << k;
-    EXPECT_NE(r.error().message().find("plugin_opt_" + k), std::string::npos) << r.error().message();
+    EXPECT_NE(r.error().message().find("plugin_opt_" + k), std::string::npos)
+        << r.error().message();
   }
 }
 

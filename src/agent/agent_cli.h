@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: agent_options.h: the `anchor-agent` command line, shared by the resident scheduler and
-// the worker it runs, so that both read the same flags the same way.
+// File: agent_cli.h: the `anchor-agent` command line, shared by the resident scheduler and the
+// worker it runs, so that both read the same flags the same way, exit with the same codes and
+// log the same way.
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "agent/renewal_schedule.h"
@@ -33,8 +34,14 @@ struct AgentCommands {
   CLI::App* status = nullptr;
 };
 
-// AddAgentCommands defines `run` and `status` on `app`, bound to `o`.
-AgentCommands AddAgentCommands(CLI::App& app, AgentOptions& o);
+// ParseAgentArgs defines `run` and `status` on a CLI11 app described by `about`, parses `argv`
+// into `o`, and returns the parsed commands, or the exit code when parsing ended the run (help,
+// a usage error, which CLI11 has printed).
+std::variant<AgentCommands, int> ParseAgentArgs(int argc, char** argv, const std::string& about,
+                                                AgentOptions& o);
+
+// LogLine writes "TIME anchor-agent: MESSAGE" to stderr.
+void LogLine(const std::string& message);
 
 // Exit codes of `anchor-agent` (and of each worker run): a failure that a later attempt may
 // outlive (the CA or the disk unavailable) is kExitRetry, so that the scheduler, cron or

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: agent_options.cc: the flags of `anchor-agent run` and `status`.
-#include "agent/agent_options.h"
+// File: agent_cli.cc: the flags of `anchor-agent run` and `status`, and the log line.
+#include "agent/agent_cli.h"
+
+#include <cstdio>
+
+#include "core/clock.h"
 
 namespace anchor::agent {
+namespace {
 
 AgentCommands AddAgentCommands(CLI::App& app, AgentOptions& o) {
   app.require_subcommand(1);
@@ -12,7 +17,8 @@ AgentCommands AddAgentCommands(CLI::App& app, AgentOptions& o) {
   run->add_option("--server", o.server, "URL of anchor serve")->required();
   run->add_option("--ca-cert", o.ca_cert, "PEM file of the CA the server chains to");
   run->add_option("--fingerprint", o.fingerprint, "SHA-256 of the CA root (instead of --ca-cert)");
-  run->add_option("--tls-min", o.tls_min, "1.3 (default) or 1.2")->check(CLI::IsMember({"1.2", "1.3"}));
+  run->add_option("--tls-min", o.tls_min, "1.3 (default) or 1.2")
+      ->check(CLI::IsMember({"1.2", "1.3"}));
   run->add_option("--cn", o.common_name, "the device id to enroll (the token's CN)");
   run->add_option("--san", o.sans, "further names (repeatable)");
   run->add_option("--key", o.key, "key file (made here, 0600)")->required();
@@ -23,17 +29,39 @@ AgentCommands AddAgentCommands(CLI::App& app, AgentOptions& o) {
   run->add_option("--factory-cert", o.factory_cert, "enroll with a factory certificate");
   run->add_option("--factory-key", o.factory_key, "its key");
   run->add_option("--key-type", o.key_type, "type of the keys made here (default ec-p256)");
-  run->add_option("--on-renew", o.on_renew,
-                  "shell command after each new certificate ($ANCHOR_CERT, $ANCHOR_KEY, $ANCHOR_SERIAL)");
+  run->add_option(
+      "--on-renew", o.on_renew,
+      "shell command after each new certificate ($ANCHOR_CERT, $ANCHOR_KEY, $ANCHOR_SERIAL)");
   run->add_option("--renew-at", o.renew_at, "share of the lifetime after which to renew (0.667)")
       ->check(CLI::Range(0.0, 1.0));
   run->add_flag("!--keep-key", o.rekey, "renew with the same key (default: a new key each time)");
-  run->add_flag("--once", o.once,
-                "enroll or renew if due, then exit (for cron and systemd timers; exit 75: try again "
-                "later)");
+  run->add_flag(
+      "--once", o.once,
+      "enroll or renew if due, then exit (for cron and systemd timers; exit 75: try again "
+      "later)");
   c.status = app.add_subcommand("status", "identity, expiry, next renewal, last error");
   c.status->add_option("--cert", o.status_cert, "the certificate the agent keeps")->required();
   return c;
+}
+
+}  // namespace
+
+std::variant<AgentCommands, int> ParseAgentArgs(int argc, char** argv, const std::string& about,
+                                                AgentOptions& o) {
+  CLI::App app{about, "anchor-agent"};
+  const AgentCommands commands = AddAgentCommands(app, o);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return commands;
+}
+
+void LogLine(const std::string& message) {
+  std::fprintf(stderr, "%s anchor-agent: %s\n", Iso8601(SystemClock().Now()).c_str(),
+               message.c_str());
+  std::fflush(stderr);
 }
 
 }  // namespace anchor::agent
