@@ -70,19 +70,29 @@ def cmd_connect(args):
     return 0 if rc == 0 else 1
 
 
-def cmd_kick(args):
+def subscribed_client(args, on_message=None):
+    """Connects with --cert/--key and subscribes to --topic; None (reported) when either fails."""
     client, rc = connect(args, args.cert, args.key)
     if not client:
-        print(json.dumps({"error": "not connected", "connack": rc}))
-        return 1
+        print(json.dumps({"error": "subscriber not connected", "connack": rc}))
+        return None
     subscribed = threading.Event()
-    dropped = threading.Event()
     client.on_subscribe = lambda c, u, mid, granted: subscribed.set()
-    client.on_disconnect = lambda c, u, rc: dropped.set()
+    if on_message:
+        client.on_message = on_message
     client.subscribe(args.topic, qos=1)
     if not subscribed.wait(args.timeout):
         print(json.dumps({"error": "no SUBACK"}))
+        return None
+    return client
+
+
+def cmd_kick(args):
+    client = subscribed_client(args)
+    if not client:
         return 1
+    dropped = threading.Event()
+    client.on_disconnect = lambda c, u, rc: dropped.set()
     subprocess.run(args.revoke, shell=True, check=True, stdout=subprocess.DEVNULL)
     revoked_at = time.monotonic()
     was_dropped = dropped.wait(args.timeout)
@@ -94,16 +104,10 @@ def cmd_kick(args):
 
 
 def cmd_deliver(args):
-    subscriber, rc = connect(args, args.cert, args.key)
-    if not subscriber:
-        print(json.dumps({"error": "subscriber not connected", "connack": rc}))
-        return 1
     got = threading.Event()
-    subscribed = threading.Event()
-    subscriber.on_message = lambda c, u, msg: got.set()
-    subscriber.on_subscribe = lambda c, u, mid, granted: subscribed.set()
-    subscriber.subscribe(args.topic, qos=1)
-    subscribed.wait(args.timeout)
+    subscriber = subscribed_client(args, on_message=lambda c, u, msg: got.set())
+    if not subscriber:
+        return 1
     publisher, rc = connect(args, args.publish_cert, args.publish_key)
     if not publisher:
         print(json.dumps({"error": "publisher not connected", "connack": rc}))
