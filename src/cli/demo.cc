@@ -181,7 +181,7 @@ class Demo final {
   std::string Abs(const std::string& relative) const { return dir_ + "/" + relative; }
   std::vector<std::string> Env() const { return {"ANCHOR_HOME=" + Abs("ca")}; }
   std::string Program(const std::string& name) const;
-  Result<CommandResult> Exec(const std::vector<std::string>& argv, bool quiet = false);
+  Result<CommandResult> Exec(const std::vector<std::string>& argv);
   Result<std::string> ExecOk(const std::vector<std::string>& argv);
   Status ExecRefused(const std::vector<std::string>& argv, const std::string& expect);
   Result<Subprocess*> Spawn(const std::string& name, const std::vector<std::string>& argv);
@@ -197,7 +197,6 @@ class Demo final {
   std::string dir_;
   std::deque<Process> processes_;  // a deque: the Subprocess* that Spawn hands out stay valid
   std::string ca_url_;
-  int ca_port_ = 0;
   int broker_port_ = 0;
   Subprocess* sub_a_ = nullptr;
 };
@@ -229,10 +228,8 @@ std::string Demo::Program(const std::string& name) const {
   return name;
 }
 
-Result<CommandResult> Demo::Exec(const std::vector<std::string>& argv, bool quiet) {
-  if (!quiet) {
-    console_.Command(argv);
-  }
+Result<CommandResult> Demo::Exec(const std::vector<std::string>& argv) {
+  console_.Command(argv);
   std::vector<std::string> real = argv;
   real[0] = Program(argv[0]);
   return RunCommand(real, kCommandTimeout, Env(), dir_);
@@ -247,7 +244,8 @@ Result<std::string> Demo::ExecOk(const std::vector<std::string>& argv) {
   return r.output;
 }
 
-// ExecRefused runs a command that must fail, and shows the line of its output that says why.
+// ExecRefused runs a command that must be refused (a non-zero exit, or `expect` in its output,
+// as for mosquitto_pub's QoS 1 warnings), and shows the first line of what it said.
 Status Demo::ExecRefused(const std::vector<std::string>& argv, const std::string& expect) {
   ANCHOR_ASSIGN_OR_RETURN(CommandResult r, Exec(argv));
   const bool said = ToLower(r.output).find(ToLower(expect)) != std::string::npos;
@@ -378,8 +376,7 @@ Status Demo::StartCa() {
   ANCHOR_TRY(WaitForText("logs/serve.log", "listening on https://127.0.0.1:", kStartTimeout));
   ANCHOR_ASSIGN_OR_RETURN(std::string log, ReadFile(Abs("logs/serve.log")));
   const size_t at = log.find("127.0.0.1:") + std::string("127.0.0.1:").size();
-  ca_port_ = std::atoi(log.c_str() + at);
-  ca_url_ = "https://localhost:" + std::to_string(ca_port_);
+  ca_url_ = "https://localhost:" + std::to_string(std::atoi(log.c_str() + at));
   console_.Line(log.substr(0, log.find_last_not_of('\n') + 1) + " (PID " +
                 std::to_string(serve->pid()) + ")");
   return OkStatus();
