@@ -90,24 +90,23 @@ void FeedFollower::Poll() {
 Status FeedFollower::PollOnce() {
   // One connection, kept alive across polls; made again after a failure (the CA may have come
   // back elsewhere, or the broker's certificate may have been renewed on disk).
-  std::unique_ptr<client::HttpsClient>& http = http_;
-  if (http == nullptr) {
+  if (http_ == nullptr) {
     client::TlsOptions tls;
     tls.ca_pem = options_.root_pem;
     tls.cert_file = options_.cert_file;
     tls.key_file = options_.key_file;
     tls.timeout_seconds = 5;
     ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient made, client::HttpsClient::Create(tls));
-    http = std::make_unique<client::HttpsClient>(std::move(made));
+    http_ = std::make_unique<client::HttpsClient>(std::move(made));
   }
   const auto fail = [&](Error e) {
-    http.reset();
+    http_.reset();
     return e;
   };
   const bool issuers_due =
       !issuers_.Known() || SystemClock().Now() - issuers_fetched_ > options_.issuer_refresh;
   if (issuers_due) {
-    client::EstClient est(*http, options_.ca_url);
+    client::EstClient est(*http_, options_.ca_url);
     auto cacerts = est.CaCerts();
     if (!cacerts) {
       return fail(cacerts.error());
@@ -136,7 +135,7 @@ Status FeedFollower::PollOnce() {
     const std::string url = client::JoinUrl(
         options_.ca_url, "/api/v1/revocations?since=" + std::to_string(list_.cursor()) +
                              "&limit=" + std::to_string(kFeedPageLimit));
-    auto answer = http->Get(url);
+    auto answer = http_->Get(url);
     if (!answer) {
       return fail(answer.error());
     }

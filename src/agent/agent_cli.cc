@@ -2,6 +2,8 @@
 // File: agent_cli.cc: the flags of `anchor-agent run` and `status`, and the log line.
 #include "agent/agent_cli.h"
 
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 
 #include "core/clock.h"
@@ -9,11 +11,10 @@
 namespace anchor::agent {
 namespace {
 
-AgentCommands AddAgentCommands(CLI::App& app, AgentOptions& o) {
+// AddAgentCommands defines `run` and `status` on `app`, bound to `o`; it returns `run`.
+CLI::App* AddAgentCommands(CLI::App& app, AgentOptions& o) {
   app.require_subcommand(1);
-  AgentCommands c;
-  c.run = app.add_subcommand("run", "enroll if needed, then renew at 2/3 of each lifetime");
-  CLI::App* run = c.run;
+  CLI::App* run = app.add_subcommand("run", "enroll if needed, then renew at 2/3 of each lifetime");
   run->add_option("--server", o.server, "URL of anchor serve")->required();
   run->add_option("--ca-cert", o.ca_cert, "PEM file of the CA the server chains to");
   run->add_option("--fingerprint", o.fingerprint, "SHA-256 of the CA root (instead of --ca-cert)");
@@ -39,23 +40,24 @@ AgentCommands AddAgentCommands(CLI::App& app, AgentOptions& o) {
       "--once", o.once,
       "enroll or renew if due, then exit (for cron and systemd timers; exit 75: try again "
       "later)");
-  c.status = app.add_subcommand("status", "identity, expiry, next renewal, last error");
-  c.status->add_option("--cert", o.status_cert, "the certificate the agent keeps")->required();
-  return c;
+  CLI::App* status = app.add_subcommand("status", "identity, expiry, next renewal, last error");
+  status->add_option("--cert", o.status_cert, "the certificate the agent keeps")->required();
+  return run;
 }
 
 }  // namespace
 
-std::variant<AgentCommands, int> ParseAgentArgs(int argc, char** argv, const std::string& about,
-                                                AgentOptions& o) {
+std::variant<AgentCommand, int> ParseAgentArgs(int argc, char** argv, const std::string& about,
+                                               AgentOptions& o) {
   CLI::App app{about, "anchor-agent"};
-  const AgentCommands commands = AddAgentCommands(app, o);
+  const CLI::App* run = AddAgentCommands(app, o);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  return commands;
+  // Only plain values leave this function: the subcommands die with `app`.
+  return run->parsed() ? AgentCommand::kRun : AgentCommand::kStatus;
 }
 
 void LogLine(const std::string& message) {

@@ -28,17 +28,14 @@ struct AgentOptions {
   std::string status_cert;
 };
 
-// AgentCommands are the parsed subcommands; exactly one of them was given.
-struct AgentCommands {
-  CLI::App* run = nullptr;
-  CLI::App* status = nullptr;
-};
+// AgentCommand is the subcommand that was given.
+enum class AgentCommand { kRun, kStatus };
 
 // ParseAgentArgs defines `run` and `status` on a CLI11 app described by `about`, parses `argv`
-// into `o`, and returns the parsed commands, or the exit code when parsing ended the run (help,
+// into `o`, and returns the command given, or the exit code when parsing ended the run (help,
 // a usage error, which CLI11 has printed).
-std::variant<AgentCommands, int> ParseAgentArgs(int argc, char** argv, const std::string& about,
-                                                AgentOptions& o);
+std::variant<AgentCommand, int> ParseAgentArgs(int argc, char** argv, const std::string& about,
+                                               AgentOptions& o);
 
 // LogLine writes "TIME anchor-agent: MESSAGE" to stderr.
 void LogLine(const std::string& message);

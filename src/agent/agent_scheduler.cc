@@ -136,7 +136,7 @@ int RunAgentCommand(int argc, char** argv) {
   if (const int* code = std::get_if<int>(&parsed)) {
     return *code;
   }
-  const AgentCommands& commands = std::get<AgentCommands>(parsed);
+  const AgentCommand command = std::get<AgentCommand>(parsed);
   const std::string worker = FindWorker();
   if (worker.empty()) {
     std::fprintf(stderr,
@@ -147,7 +147,7 @@ int RunAgentCommand(int argc, char** argv) {
   }
   std::vector<std::string> worker_argv{worker};
   worker_argv.insert(worker_argv.end(), argv + 1, argv + argc);
-  if (*commands.status || o.once) {
+  if (command == AgentCommand::kStatus || o.once) {
     std::vector<char*> args;
     for (std::string& a : worker_argv) {
       args.push_back(a.data());

@@ -235,7 +235,8 @@ int RunAgentWorker(int argc, char** argv) {
   if (const int* code = std::get_if<int>(&parsed)) {
     return *code;
   }
-  return *std::get<AgentCommands>(parsed).run ? RunOnce(o) : ShowStatus(o.status_cert);
+  return std::get<AgentCommand>(parsed) == AgentCommand::kRun ? RunOnce(o)
+                                                              : ShowStatus(o.status_cert);
 }
 
 }  // namespace anchor::agent
