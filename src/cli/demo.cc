@@ -662,30 +662,29 @@ Status Demo::Run() {
   std::printf(
       "anchor demo: seed 002's IoT system (a private CA, an MQTT broker, two devices) "
       "and seeds 003/004's mTLS hello, on loopback\n");
-  ANCHOR_TRY(Step("A fresh CA (root + intermediate) and the online CA, anchor serve",
-                  [&] { return StartCa(); }));
-  ANCHOR_TRY(
-      Step("The broker's certificate enrolled over EST by anchor-agent; Mosquitto started "
-           "with TLS, require_certificate and anchor's plugin",
-           [&] { return StartBroker(); }));
-  ANCHOR_TRY(
-      Step("client_a and client_b: each agent makes its key and enrolls with a one-time "
-           "token",
-           [&] { return EnrollDevices(); }));
-  ANCHOR_TRY(Step("client_b subscribes, client_a publishes: the message arrives",
-                  [&] { return PublishAndReceive(); }));
-  ANCHOR_TRY(Step("Rogues are refused: a self-signed certificate and one from another CA",
-                  [&] { return RefuseRogues(); }));
-  ANCHOR_TRY(Step("client_a publishing to client_b's topic is denied by the ACL",
-                  [&] { return DenyForeignTopic(); }));
-  ANCHOR_TRY(
-      Step("anchor revoke client_a: its open subscription is dropped and it cannot "
-           "reconnect",
-           [&] { return RevokeAndDrop(); }));
-  ANCHOR_TRY(
-      Step("The HTTPS side (seeds 003/004): mTLS hello with curl; no certificate and "
-           "TLS 1.2 refused",
-           [&] { return HttpsHello(); }));
+  struct DemoStep {
+    const char* title;
+    Status (Demo::*run)();
+  };
+  static constexpr DemoStep kSteps[] = {
+      {"A fresh CA (root + intermediate) and the online CA, anchor serve", &Demo::StartCa},
+      {"The broker's certificate enrolled over EST by anchor-agent; Mosquitto started with TLS, "
+       "require_certificate and anchor's plugin",
+       &Demo::StartBroker},
+      {"client_a and client_b: each agent makes its key and enrolls with a one-time token",
+       &Demo::EnrollDevices},
+      {"client_b subscribes, client_a publishes: the message arrives", &Demo::PublishAndReceive},
+      {"Rogues are refused: a self-signed certificate and one from another CA",
+       &Demo::RefuseRogues},
+      {"client_a publishing to client_b's topic is denied by the ACL", &Demo::DenyForeignTopic},
+      {"anchor revoke client_a: its open subscription is dropped and it cannot reconnect",
+       &Demo::RevokeAndDrop},
+      {"The HTTPS side (seeds 003/004): mTLS hello with curl; no certificate and TLS 1.2 refused",
+       &Demo::HttpsHello},
+  };
+  for (const DemoStep& step : kSteps) {
+    ANCHOR_TRY(Step(step.title, [&] { return (this->*step.run)(); }));
+  }
   console_.Done(Elapsed(started));
   if (o_.keep) {
     PrintKeepInstructions();
