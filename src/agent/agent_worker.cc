@@ -75,16 +75,12 @@ Clock::time_point Schedule(AgentState& state, const AgentOptions& o,
   return due;
 }
 
-// Succeeded records a new certificate; the next renewal comes no sooner than the minimum
-// interval.
+// Succeeded records a new certificate and when it is due.
 void Succeeded(AgentState& state, const AgentOptions& o, const crypto::Certificate& cert,
                Rng& rng) {
   state.failures = 0;
   state.last_error.clear();
-  state.last_renewal = Iso8601(SystemClock().Now());
   Schedule(state, o, cert, rng);
-  state.next_attempt_unix =
-      std::max(state.next_attempt_unix, UnixSeconds(SystemClock().Now() + kMinRenewalInterval));
 }
 
 // Failed records a failed attempt and returns the exit code: kExitRetry with the back-off's
@@ -122,7 +118,6 @@ int EnrollOnce(const AgentOptions& o, AgentState& state, Rng& rng) {
     return Failed(state, o, enrolled.error(), rng);
   }
   Succeeded(state, o, enrolled->cert, rng);
-  state.next_attempt_unix = UnixSeconds(Schedule(state, o, enrolled->cert, rng));
   Persist(o, state);
   LogLine("enrolled " + enrolled->cert.Subject() + " serial " + enrolled->cert.SerialHex() +
           (enrolled->generated_key ? " with a key made here" : "") + "; next renewal " +
@@ -148,6 +143,10 @@ int RenewIfDue(const AgentOptions& o, AgentState& state, Rng& rng) {
     return Failed(state, o, renewed.error(), rng);
   }
   Succeeded(state, o, *renewed, rng);
+  state.last_renewal = Iso8601(SystemClock().Now());
+  // However --renew-at is set, the next renewal comes no sooner than the minimum interval.
+  state.next_attempt_unix =
+      std::max(state.next_attempt_unix, UnixSeconds(SystemClock().Now() + kMinRenewalInterval));
   Persist(o, state);
   LogLine("renewed " + renewed->Subject() + ": serial " + renewed->SerialHex() + ", valid until " +
           Iso8601(renewed->NotAfter()) + ", next renewal " + state.next_renewal);
