@@ -42,8 +42,7 @@ std::string DevicePath(const Options& o, int i, const char* ext) {
 
 // Phase runs `work` for devices 0..n-1 on `concurrency` threads, printing progress every 10%,
 // and returns the rate; it stops the program at the first failure.
-double Phase(const Options& o, const char* name, int n, int concurrency,
-             const std::function<Status(int)>& work) {
+double Phase(const char* name, int n, int concurrency, const std::function<Status(int)>& work) {
   std::atomic<int> next{0}, done{0};
   std::mutex mu;
   std::string first_error;
@@ -74,7 +73,6 @@ double Phase(const Options& o, const char* name, int n, int concurrency,
     std::fprintf(stderr, "anchor-fleet: %s failed: %s\n", name, first_error.c_str());
     std::exit(1);
   }
-  (void)o;
   return n / std::chrono::duration<double>(Steady::now() - start).count();
 }
 
@@ -104,12 +102,12 @@ int Run(const Options& o) {
   auto admin_http = AdminConnection(o);
   anchor::client::AdminClient admin(admin_http, o.ca_url);
   std::vector<anchor::SecretBytes> tokens(o.n);
-  const double token_rate = Phase(o, "tokens", o.n, 1, [&](int i) -> Status {
+  const double token_rate = Phase("tokens", o.n, 1, [&](int i) -> Status {
     ANCHOR_ASSIGN_OR_RETURN(auto made, admin.CreateToken(DeviceName(i), {}, "device", "1h"));
     tokens[i] = anchor::SecretBytes(made["token"].get<std::string>());
     return anchor::MakeDirectories(o.dir + "/" + DeviceName(i), 0700);
   });
-  const double enroll_rate = Phase(o, "enroll", o.n, o.concurrency, [&](int i) -> Status {
+  const double enroll_rate = Phase("enroll", o.n, o.concurrency, [&](int i) -> Status {
     anchor::agent::EnrollRequest request;
     request.trust = Trust(o);
     request.files = Files(o, i);
@@ -118,12 +116,12 @@ int Run(const Options& o) {
     ANCHOR_TRY(anchor::agent::Enroll(request));
     return anchor::OkStatus();
   });
-  const double renew_rate = Phase(o, "renew", o.n, o.concurrency, [&](int i) -> Status {
+  const double renew_rate = Phase("renew", o.n, o.concurrency, [&](int i) -> Status {
     ANCHOR_TRY(anchor::agent::Renew({Trust(o), Files(o, i), /*rekey=*/true, "ec-p256"}));
     return anchor::OkStatus();
   });
   const int revoked_count = (o.n + o.revoke_every - 1) / o.revoke_every;
-  const double revoke_rate = Phase(o, "revoke", revoked_count, 1, [&](int k) -> Status {
+  const double revoke_rate = Phase("revoke", revoked_count, 1, [&](int k) -> Status {
     ANCHOR_ASSIGN_OR_RETURN(
         auto cert, anchor::crypto::LoadCertificateFile(DevicePath(o, k * o.revoke_every, "crt")));
     ANCHOR_TRY(admin.Revoke(cert.SerialHex(), "cessationOfOperation"));
@@ -147,7 +145,7 @@ int Run(const Options& o) {
   const double seen_ms =
       std::chrono::duration<double, std::milli>(Steady::now() - revoked_at).count();
   std::atomic<int> wrongly_admitted{0}, wrongly_refused{0};
-  const double check_rate = Phase(o, "connect", o.n, o.concurrency, [&](int i) -> Status {
+  const double check_rate = Phase("connect", o.n, o.concurrency, [&](int i) -> Status {
     anchor::bench::MqttSession s(o.broker, DevicePath(o, i, "crt"), DevicePath(o, i, "key"));
     const int rc = s.Connect();
     const bool should_be_refused = i % o.revoke_every == 0;

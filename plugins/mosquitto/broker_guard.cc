@@ -76,11 +76,12 @@ Result<GuardOptions> ParseGuardOptions(
   ANCHOR_TRY(NeedFile("ca_file", ca_file));
   ANCHOR_TRY(NeedFile("cert", g.follower.cert_file));
   ANCHOR_TRY(NeedFile("key", g.follower.key_file));
-  ANCHOR_ASSIGN_OR_RETURN(g.follower.root_pem, ReadFile(ca_file));
-  auto roots = crypto::Certificate::ParseAll(g.follower.root_pem);
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(ca_file));
+  auto roots = crypto::Certificate::ParseAll(pem);
   if (!roots) {
     return BadOption("ca_file", roots.error().message());
   }
+  g.follower.roots = std::move(*roots);
   return g;
 }
 
@@ -139,7 +140,8 @@ Result<ClientIdentity> BrokerGuard::Admit(const crypto::Certificate& cert, Clock
 void BrokerGuard::Connected(const void* client, std::string client_id, ClientIdentity who) {
   Disconnected(client);  // a handle the broker reuses must not keep an old serial indexed
   clients_by_serial_.emplace(who.serial, client);
-  clients_[client] = Connection{std::move(client_id), std::move(who)};
+  Grants grants = policy_.GrantsFor(who);
+  clients_[client] = Connection{std::move(client_id), std::move(who), std::move(grants)};
 }
 
 void BrokerGuard::Disconnected(const void* client) {
@@ -157,13 +159,9 @@ void BrokerGuard::Disconnected(const void* client) {
   clients_.erase(it);
 }
 
-const ClientIdentity* BrokerGuard::Find(const void* client) const {
+const Connection* BrokerGuard::Find(const void* client) const {
   const auto it = clients_.find(client);
-  return it == clients_.end() ? nullptr : &it->second.who;
-}
-
-bool BrokerGuard::Allows(const ClientIdentity& who, Access access, std::string_view topic) const {
-  return policy_.Allows(who, access, topic);
+  return it == clients_.end() ? nullptr : &it->second;
 }
 
 std::vector<KickTarget> BrokerGuard::TakeKicks() {
@@ -186,6 +184,10 @@ Status BrokerGuard::ReloadAcl() {
     return OkStatus();
   }
   ANCHOR_ASSIGN_OR_RETURN(policy_, AclPolicy::Load(options_.acl_file));
+  for (auto& [handle, c] : clients_) {
+    c.who.roles = policy_.RolesOf(c.who.common_name, c.who.uris);
+    c.grants = policy_.GrantsFor(c.who);
+  }
   return OkStatus();
 }
 

@@ -34,14 +34,22 @@ struct GuardOptions {
 Result<GuardOptions> ParseGuardOptions(
     const std::vector<std::pair<std::string, std::string>>& options);
 
+// Connection is an admitted client: its id, who its certificate says it is, and what the rules
+// grant it.
+struct Connection {
+  std::string client_id;
+  ClientIdentity who;
+  Grants grants;
+};
+
 // KickTarget is a connected client to drop, and why.
 struct KickTarget {
   std::string client_id;
   ClientIdentity who;
 };
 
-// BrokerGuard holds the plugin's state. Admit, the client registry, Allows and TakeKicks run on
-// the broker's thread; the feed follower runs on its own.
+// BrokerGuard holds the plugin's state. Admit, the client registry and TakeKicks run on the
+// broker's thread; the feed follower runs on its own.
 class BrokerGuard final {
  public:
   // Create loads the rules and the cache file; it does not reach the CA yet.
@@ -56,19 +64,18 @@ class BrokerGuard final {
   // (fail-closed) the CA's feed is stale.
   Result<ClientIdentity> Admit(const crypto::Certificate& cert, Clock::time_point now);
 
-  // Connected records an admitted client under the broker's handle for it; Disconnected
-  // forgets it. Find returns null for a client this guard never admitted.
+  // Connected records an admitted client under the broker's handle for it, with its grants;
+  // Disconnected forgets it. Find returns null for a client this guard never admitted.
   void Connected(const void* client, std::string client_id, ClientIdentity who);
   void Disconnected(const void* client);
-  const ClientIdentity* Find(const void* client) const;
-
-  bool Allows(const ClientIdentity& who, Access access, std::string_view topic) const;
+  const Connection* Find(const void* client) const;
 
   // TakeKicks returns the connected clients whose certificates were revoked since the last
   // call; cheap when nothing was.
   std::vector<KickTarget> TakeKicks();
 
-  // ReloadAcl reads the rules file again (on SIGHUP); on error the old rules stay.
+  // ReloadAcl reads the rules file again (on SIGHUP) and works out every connected client's
+  // roles and grants again; on error the old rules stay.
   Status ReloadAcl();
 
   LogQueue& log() { return log_; }
@@ -80,11 +87,6 @@ class BrokerGuard final {
 
  private:
   explicit BrokerGuard(GuardOptions options, AclPolicy policy);
-
-  struct Connection {
-    std::string client_id;
-    ClientIdentity who;
-  };
 
   GuardOptions options_;
   AclPolicy policy_;

@@ -11,13 +11,12 @@ Result<ClientIdentity> IdentifyClient(const crypto::Certificate& cert, const Acl
     return Error(Code::kInvalidArgument, "the certificate has no common name");
   }
   who.serial = cert.SerialHex();
-  std::vector<std::string> uris;
   for (const crypto::GeneralName& name : cert.SubjectAltNames()) {
     if (name.kind == crypto::GeneralName::Kind::kUri) {
-      uris.push_back(name.value);
+      who.uris.push_back(name.value);
     }
   }
-  who.roles = policy.RolesOf(who.common_name, uris);
+  who.roles = policy.RolesOf(who.common_name, who.uris);
   return who;
 }
 

@@ -92,7 +92,7 @@ Status FeedFollower::PollOnce() {
   // back elsewhere, or the broker's certificate may have been renewed on disk).
   if (http_ == nullptr) {
     client::TlsOptions tls;
-    tls.ca_pem = options_.root_pem;
+    tls.ca_pem = crypto::ToPemBundle(options_.roots);
     tls.cert_file = options_.cert_file;
     tls.key_file = options_.key_file;
     tls.timeout_seconds = 5;
@@ -106,29 +106,7 @@ Status FeedFollower::PollOnce() {
   const bool issuers_due =
       !issuers_.Known() || SystemClock().Now() - issuers_fetched_ > options_.issuer_refresh;
   if (issuers_due) {
-    client::EstClient est(*http_, options_.ca_url);
-    auto cacerts = est.CaCerts();
-    if (!cacerts) {
-      return fail(cacerts.error());
-    }
-    auto roots = crypto::Certificate::ParseAll(options_.root_pem);
-    if (!roots) {
-      return roots.error();
-    }
-    std::vector<crypto::Certificate> issuers;
-    for (const crypto::Certificate& c : *cacerts) {
-      crypto::VerifyOptions verify{*roots, *cacerts};
-      if (c.IsCa() && !c.IsSelfIssued() && crypto::VerifyChain(c, verify)) {
-        issuers.push_back(c);
-      }
-    }
-    if (issuers.empty()) {
-      return Error(Code::kFailedPrecondition,
-                   "the CA's cacerts holds no intermediate that chains to the root in ca_file");
-    }
-    issuers_.Set(std::move(issuers));
-    issuers_fetched_ = SystemClock().Now();
-    saved_cursor_ = -1;  // the cache holds the issuers too
+    ANCHOR_TRY(FetchIssuers());
   }
   FeedPage page;
   do {
@@ -149,13 +127,49 @@ Status FeedFollower::PollOnce() {
   return OkStatus();
 }
 
+Status FeedFollower::FetchIssuers() {
+  client::EstClient est(*http_, options_.ca_url);
+  auto cacerts = est.CaCerts();
+  if (!cacerts) {
+    http_.reset();
+    return cacerts.error();
+  }
+  std::vector<crypto::Certificate> issuers = VerifiedIssuers(*cacerts);
+  if (issuers.empty()) {
+    return Error(Code::kFailedPrecondition,
+                 "the CA's cacerts holds no intermediate that chains to the root in ca_file");
+  }
+  issuers_.Set(std::move(issuers));
+  issuers_fetched_ = SystemClock().Now();
+  saved_cursor_ = -1;  // the cache holds the issuers too
+  return OkStatus();
+}
+
+std::vector<crypto::Certificate> FeedFollower::VerifiedIssuers(
+    const std::vector<crypto::Certificate>& candidates) const {
+  std::vector<crypto::Certificate> out;
+  const crypto::VerifyOptions verify{options_.roots, candidates};
+  for (const crypto::Certificate& c : candidates) {
+    if (c.IsCa() && !c.IsSelfIssued() && crypto::VerifyChain(c, verify)) {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 void FeedFollower::SaveCache() {
   const FeedPage snapshot = list_.Snapshot();
   if (options_.cache_file.empty() || snapshot.cursor == saved_cursor_) {
     return;
   }
+  // The cache is a feed page (read back by ParseFeedPage) with the issuers beside it.
+  nlohmann::json revocations = nlohmann::json::array();
+  for (const std::string& serial : snapshot.serials) {
+    revocations.push_back({{"serial", serial}});
+  }
   const nlohmann::json cache = {{"cursor", snapshot.cursor},
-                                {"serials", snapshot.serials},
+                                {"more", false},
+                                {"revocations", std::move(revocations)},
                                 {"issuers_pem", crypto::ToPemBundle(issuers_.Get())}};
   const Status st = WriteFileAtomic(options_.cache_file, cache.dump() + "\n", kPublicFileMode);
   if (!st) {
@@ -178,32 +192,22 @@ void FeedFollower::LoadCache() {
   if (!text) {
     return ignore(text.error().message());
   }
+  auto saved = ParseFeedPage(*text);
+  if (!saved) {
+    return ignore(saved.error().message());
+  }
   const auto doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || !doc.contains("cursor") || !doc["cursor"].is_number_integer() ||
-      !doc.contains("serials") || !doc["serials"].is_array() || !doc.contains("issuers_pem") ||
-      !doc["issuers_pem"].is_string()) {
-    return ignore("not a cache this plugin wrote");
+  const auto pem = doc.find("issuers_pem");
+  if (pem == doc.end() || !pem->is_string()) {
+    return ignore("it holds no issuers");
   }
-  FeedPage saved{doc["cursor"].get<int64_t>(), false, {}};
-  for (const auto& s : doc["serials"]) {
-    if (!s.is_string() || !IsSerialHex(s.get<std::string>())) {
-      return ignore("a serial is not lower-case hex");
-    }
-    saved.serials.push_back(s.get<std::string>());
+  auto issuers = crypto::Certificate::ParseAll(pem->get<std::string>());
+  if (!issuers || VerifiedIssuers(*issuers).size() != issuers->size()) {
+    return ignore("its issuers do not chain to the root in ca_file");
   }
-  auto issuers = crypto::Certificate::ParseAll(doc["issuers_pem"].get<std::string>());
-  auto roots = crypto::Certificate::ParseAll(options_.root_pem);
-  if (!issuers || !roots) {
-    return ignore("its issuers cannot be read");
-  }
-  for (const crypto::Certificate& c : *issuers) {
-    if (!crypto::VerifyChain(c, crypto::VerifyOptions{*roots, {}})) {
-      return ignore("an issuer does not chain to the root in ca_file");
-    }
-  }
-  list_.Restore(saved);
+  list_.Restore(*saved);
   issuers_.Set(std::move(*issuers));
-  saved_cursor_ = saved.cursor;
+  saved_cursor_ = saved->cursor;
   log_.Push(LogQueue::Level::kNotice,
             "loaded the revocation cache " + options_.cache_file + ": " + Describe(list_));
 }

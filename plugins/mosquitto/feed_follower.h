@@ -42,8 +42,10 @@ class LogQueue final {
 
 // FollowerOptions say where the CA is and how to reach it.
 struct FollowerOptions {
-  std::string ca_url;     // https://host:port of `anchor serve`
-  std::string root_pem;   // the anchor root(s): to verify the CA server and its intermediates
+  std::string ca_url;  // https://host:port of `anchor serve`
+  // roots are the anchor root(s) of ca_file: the CA server and its intermediates must chain to
+  // them.
+  std::vector<crypto::Certificate> roots;
   std::string cert_file;  // the broker's client certificate (chain) for mTLS to the CA
   std::string key_file;
   std::chrono::milliseconds poll_interval{250};
@@ -79,6 +81,9 @@ class FeedFollower final {
   void Run();
   Status PollOnce();
   Status FetchIssuers();
+  // VerifiedIssuers returns the CA certificates among `candidates` that chain to the roots.
+  std::vector<crypto::Certificate> VerifiedIssuers(
+      const std::vector<crypto::Certificate>& candidates) const;
   void SaveCache();
 
   FollowerOptions options_;

@@ -91,10 +91,10 @@ int OnBasicAuth(int, void* event_data, void* userdata) {
     if (!AdmitClient(state, event->client)) {
       return MOSQ_ERR_AUTH;
     }
-    const ClientIdentity* who = state.guard->Find(event->client);
+    const ClientIdentity& who = state.guard->Find(event->client)->who;
     // The username becomes the certificate's CN, whatever the client sent: what
     // use_identity_as_username would do, and what mosquitto's logs and %u patterns show.
-    if (mosquitto_set_username(event->client, who->common_name.c_str()) != MOSQ_ERR_SUCCESS) {
+    if (mosquitto_set_username(event->client, who.common_name.c_str()) != MOSQ_ERR_SUCCESS) {
       state.guard->Disconnected(event->client);
       Log(MOSQ_LOG_NOTICE, "refused " + Describe(event->client) + ": its CN is not valid UTF-8");
       return MOSQ_ERR_AUTH;
@@ -124,8 +124,8 @@ int OnAclCheck(int, void* event_data, void* userdata) {
     return MOSQ_ERR_SUCCESS;
   }
   try {
-    const ClientIdentity* who = state.guard->Find(event->client);
-    if (who == nullptr) {
+    const Connection* client = state.guard->Find(event->client);
+    if (client == nullptr) {
       // Authentication was skipped (use_identity_as_username): check the client now.
       if (!state.warned_identity_as_username) {
         Log(MOSQ_LOG_WARNING,
@@ -140,15 +140,16 @@ int OnAclCheck(int, void* event_data, void* userdata) {
         }
         return MOSQ_ERR_ACL_DENIED;
       }
-      who = state.guard->Find(event->client);
+      client = state.guard->Find(event->client);
     }
     const Access access = AccessOf(event->access);
-    if (state.guard->Allows(*who, access, event->topic)) {
+    if (client->grants.Allows(access, event->topic)) {
       return MOSQ_ERR_SUCCESS;
     }
+    const ClientIdentity& who = client->who;
     Log(MOSQ_LOG_NOTICE, "denied " + std::string(AccessName(access)) + " '" + event->topic +
-                             "' to " + Describe(*who) + " (roles: " +
-                             (who->roles.empty() ? "none" : Join(who->roles, ", ")) + ")");
+                             "' to " + Describe(who) + " (roles: " +
+                             (who.roles.empty() ? "none" : Join(who.roles, ", ")) + ")");
     return MOSQ_ERR_ACL_DENIED;
   } catch (const std::exception& e) {
     Log(MOSQ_LOG_ERR, std::string("denied an ACL check after an internal error: ") + e.what());

@@ -18,20 +18,27 @@ using toml_fields::StringList;
 
 constexpr std::string_view kCnPlaceholder = "{cn}";
 
-// Levels splits a topic or filter at "/"; "a//b" has an empty middle level, as in MQTT.
-std::vector<std::string_view> Levels(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (;;) {
-    const size_t slash = s.find('/', start);
-    if (slash == std::string_view::npos) {
-      out.push_back(s.substr(start));
-      return out;
+// LevelCursor walks a topic or filter level by level ("a//b" has an empty middle level, as in
+// MQTT), without copying.
+class LevelCursor final {
+ public:
+  explicit LevelCursor(std::string_view s) : rest_(s) {}
+  // Next sets `level` to the next level; false once every level was given.
+  bool Next(std::string_view& level) {
+    if (done_) {
+      return false;
     }
-    out.push_back(s.substr(start, slash - start));
-    start = slash + 1;
+    const size_t slash = rest_.find('/');
+    level = rest_.substr(0, slash);
+    done_ = slash == std::string_view::npos;
+    rest_.remove_prefix(done_ ? rest_.size() : slash + 1);
+    return true;
   }
-}
+
+ private:
+  std::string_view rest_;
+  bool done_ = false;
+};
 
 Result<std::vector<std::string>> Patterns(const toml::table& rule, std::string_view key,
                                           const std::string& origin, const std::string& where) {
@@ -158,25 +165,31 @@ std::vector<std::string> AclPolicy::RolesOf(std::string_view common_name,
   return out;
 }
 
-bool AclPolicy::Allows(const ClientIdentity& who, Access access, std::string_view topic) const {
+Grants AclPolicy::GrantsFor(const ClientIdentity& who) const {
+  Grants grants;
   std::string pattern;
-  for (const AclRule& rule : rules_) {
-    if (!Selects(rule, who)) {
-      continue;
+  const auto add = [&](const std::vector<std::string>& from, std::vector<std::string>& to) {
+    for (const std::string& p : from) {
+      if (ExpandCommonName(p, who.common_name, pattern)) {
+        to.push_back(pattern);
+      }
     }
-    const auto& patterns = access == Access::kPublish ? rule.publish : rule.subscribe;
-    for (const std::string& p : patterns) {
-      if (!ExpandCommonName(p, who.common_name, pattern)) {
-        continue;
-      }
-      const bool ok = access == Access::kSubscribe ? FilterWithin(topic, pattern)
-                                                   : TopicMatches(pattern, topic);
-      if (ok) {
-        return true;
-      }
+  };
+  for (const AclRule& rule : rules_) {
+    if (Selects(rule, who)) {
+      add(rule.publish, grants.publish);
+      add(rule.subscribe, grants.subscribe);
     }
   }
-  return false;
+  return grants;
+}
+
+bool Grants::Allows(Access access, std::string_view topic) const {
+  const auto& patterns = access == Access::kPublish ? publish : subscribe;
+  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& pattern) {
+    return access == Access::kSubscribe ? FilterWithin(topic, pattern)
+                                        : TopicMatches(pattern, topic);
+  });
 }
 
 bool TopicMatches(std::string_view filter, std::string_view topic) {
@@ -184,20 +197,17 @@ bool TopicMatches(std::string_view filter, std::string_view topic) {
       (filter[0] == '+' || filter[0] == '#')) {
     return false;
   }
-  const auto f = Levels(filter);
-  const auto t = Levels(topic);
-  for (size_t i = 0; i < f.size(); ++i) {
-    if (f[i] == "#") {
+  LevelCursor f(filter), t(topic);
+  std::string_view fl, tl;
+  while (f.Next(fl)) {
+    if (fl == "#") {
       return true;  // "a/#" also matches "a", the parent level
     }
-    if (i >= t.size()) {
-      return false;
-    }
-    if (f[i] != "+" && f[i] != t[i]) {
+    if (!t.Next(tl) || (fl != "+" && fl != tl)) {
       return false;
     }
   }
-  return f.size() == t.size();
+  return !t.Next(tl);
 }
 
 bool FilterWithin(std::string_view filter, std::string_view pattern) {
@@ -212,37 +222,36 @@ bool FilterWithin(std::string_view filter, std::string_view pattern) {
   if (filter[0] == '$' && pattern_wild_first) {
     return false;  // a pattern starting with a wildcard matches no "$" topic
   }
-  const auto f = Levels(filter);
-  const auto p = Levels(pattern);
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == "#") {
+  LevelCursor p(pattern), f(filter);
+  std::string_view pl, fl;
+  while (p.Next(pl)) {
+    if (pl == "#") {
       return true;
     }
-    if (i >= f.size()) {
+    if (!f.Next(fl)) {
       return false;  // the filter stops above the pattern's levels
     }
-    if (f[i] == "#") {
+    if (fl == "#") {
       return false;  // the filter reaches deeper than the pattern allows
     }
-    if (p[i] == "+") {
-      continue;  // a literal or "+" in the filter stays within one level
-    }
-    if (f[i] != p[i]) {
+    if (pl != "+" && fl != pl) {
       return false;  // includes a "+" in the filter where the pattern names one level
     }
   }
-  return f.size() == p.size();
+  return !f.Next(fl);
 }
 
 bool IsValidFilter(std::string_view filter) {
   if (filter.empty() || filter.find('\0') != std::string_view::npos) {
     return false;
   }
-  const auto levels = Levels(filter);
-  for (size_t i = 0; i < levels.size(); ++i) {
-    const std::string_view l = levels[i];
-    if (l.find('#') != std::string_view::npos && (l != "#" || i + 1 != levels.size())) {
-      return false;
+  LevelCursor levels(filter);
+  std::string_view l;
+  while (levels.Next(l)) {
+    const bool has_hash = l.find('#') != std::string_view::npos;
+    std::string_view after;
+    if (has_hash && (l != "#" || levels.Next(after))) {
+      return false;  // "#" only as the last, whole level
     }
     if (l.find('+') != std::string_view::npos && l != "+") {
       return false;

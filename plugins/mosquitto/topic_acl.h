@@ -25,6 +25,18 @@ struct ClientIdentity {
   std::string common_name;
   std::string serial;              // lower-case hex, as the CA's revocation feed has it
   std::vector<std::string> roles;  // roles whose URI SAN the certificate carries
+  std::vector<std::string> uris;   // the certificate's URI SANs, to find its roles again
+};
+
+// Grants are what one client may do: the patterns of every rule that selects it, with {cn}
+// expanded. They are worked out once per connection (and again when the rules are reloaded),
+// so a check on each publish and each delivery is matching only, without allocating.
+struct Grants {
+  std::vector<std::string> publish;
+  std::vector<std::string> subscribe;  // also what the client may receive
+
+  // Allows tells whether `access` on `topic` (a filter for kSubscribe) is granted.
+  bool Allows(Access access, std::string_view topic) const;
 };
 
 // Role names a kind of client, recognised by a URI SAN: `uri_template` with "{cn}" replaced by
@@ -62,8 +74,12 @@ class AclPolicy final {
   // RolesOf returns the names of the roles whose URI, for `common_name`, is among `uris`.
   std::vector<std::string> RolesOf(std::string_view common_name,
                                    const std::vector<std::string>& uris) const;
-  // Allows tells whether `who` may do `access` on `topic` (a filter for kSubscribe).
-  bool Allows(const ClientIdentity& who, Access access, std::string_view topic) const;
+  // GrantsFor collects what `who` may do under these rules.
+  Grants GrantsFor(const ClientIdentity& who) const;
+  // Allows is GrantsFor(who).Allows(access, topic), for a single check.
+  bool Allows(const ClientIdentity& who, Access access, std::string_view topic) const {
+    return GrantsFor(who).Allows(access, topic);
+  }
 
   const std::vector<Role>& roles() const { return roles_; }
   const std::vector<AclRule>& rules() const { return rules_; }

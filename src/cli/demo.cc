@@ -195,6 +195,7 @@ class Demo final {
   DemoOptions o_;
   Console console_;
   std::string dir_;
+  bool dir_was_given_ = false;     // an existing empty --dir
   std::deque<Process> processes_;  // a deque: the Subprocess* that Spawn hands out stay valid
   std::string ca_url_;
   int broker_port_ = 0;
@@ -351,14 +352,16 @@ Status Demo::Prepare() {
     }
   }
   if (o_.dir.empty()) {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string templ = std::string(tmp != nullptr ? tmp : "/tmp") + "/anchor-demo.XXXXXX";
+    std::string templ = (std::filesystem::temp_directory_path() / "anchor-demo.XXXXXX").string();
     if (::mkdtemp(templ.data()) == nullptr) {
       return Error(Code::kUnavailable, "cannot create a directory under " + templ);
     }
     o_.dir = templ;
-  } else if (FileExists(o_.dir) && !std::filesystem::is_empty(o_.dir)) {
-    return Error(Code::kAlreadyExists, o_.dir + " is not empty; give a new or empty --dir");
+  } else if (FileExists(o_.dir)) {
+    if (!std::filesystem::is_empty(o_.dir)) {
+      return Error(Code::kAlreadyExists, o_.dir + " is not empty; give a new or empty --dir");
+    }
+    dir_was_given_ = true;  // emptied afterwards, not removed: it is the user's
   }
   dir_ = std::filesystem::absolute(o_.dir).string();
   for (const char* sub : {"logs", "broker", "client_a", "client_b", "rogue"}) {
@@ -652,7 +655,13 @@ void Demo::StopAll() {
   processes_.clear();
   if (!dir_.empty() && !o_.keep) {
     std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
+    if (dir_was_given_) {
+      for (const auto& entry : std::filesystem::directory_iterator(dir_, ignored)) {
+        std::filesystem::remove_all(entry.path(), ignored);
+      }
+    } else {
+      std::filesystem::remove_all(dir_, ignored);
+    }
   }
 }
 

@@ -32,7 +32,8 @@ std::string FirstExisting(const std::filesystem::path& dir,
 
 }  // namespace
 
-void RegisterDemo(CLI::App& app, Context& ctx, Action& action) {
+void RegisterDemo(CLI::App& app, Context& /*ctx: the demo makes a CA home of its own*/,
+                  Action& action) {
   auto o = std::make_shared<DemoOptions>();
   CLI::App* cmd = app.add_subcommand(
       "demo",
@@ -44,9 +45,8 @@ void RegisterDemo(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--agent", o->agent, "the anchor-agent binary (default: beside anchor)");
   cmd->add_option("--plugin", o->plugin, "anchor_mosquitto.so (default: beside anchor)");
   cmd->add_option("--mosquitto", o->mosquitto, "the mosquitto binary (default: $PATH, /usr/sbin)");
-  cmd->callback([&ctx, &action, o] {
-    action = [&ctx, o]() -> Status {
-      (void)ctx;
+  cmd->callback([&action, o] {
+    action = [o]() -> Status {
       DemoOptions options = *o;
       options.anchor = SelfPath();
       const std::filesystem::path dir = std::filesystem::path(options.anchor).parent_path();

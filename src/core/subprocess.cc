@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "core/file_io.h"
@@ -213,16 +214,16 @@ int Subprocess::Stop(std::chrono::milliseconds grace) {
 Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                  std::chrono::milliseconds timeout,
                                  const std::vector<std::string>& env, const std::string& cwd) {
-  char path[] = "/tmp/anchor-run.XXXXXX";
-  const int fd = ::mkstemp(path);
+  std::string path = (std::filesystem::temp_directory_path() / "anchor-run.XXXXXX").string();
+  const int fd = ::mkstemp(path.data());
   if (fd < 0) {
     return Error(Code::kInternal,
                  "cannot create a temporary file: " + std::string(std::strerror(errno)));
   }
   ::close(fd);
   struct Unlink {
-    const char* p;
-    ~Unlink() { ::unlink(p); }
+    const std::string& p;
+    ~Unlink() { ::unlink(p.c_str()); }
   } unlink_on_return{path};
   ANCHOR_ASSIGN_OR_RETURN(Subprocess process, Subprocess::Start({argv, env, path, cwd}));
   auto code = process.Wait(timeout);

@@ -28,7 +28,7 @@ class BrokerGuardTest : public anchor::testing::TempDirTest {
   std::unique_ptr<BrokerGuard> Guard(bool fail_closed) {
     GuardOptions options;
     options.follower.ca_url = "https://127.0.0.1:1";  // never reached: pages are applied below
-    options.follower.root_pem = ca_.root->ToPem();
+    options.follower.roots = {*ca_.root};
     options.fail_closed = fail_closed;
     auto guard = BrokerGuard::Create(options);
     EXPECT_THAT(guard, IsOk());
@@ -48,8 +48,11 @@ TEST_F(BrokerGuardTest, AdmitsADeviceOfTheCaWithItsRole) {
   EXPECT_EQ(who->common_name, "pump-1");
   EXPECT_EQ(who->serial, cert.SerialHex());
   EXPECT_EQ(who->roles, std::vector<std::string>{"device"});
-  EXPECT_TRUE(guard->Allows(*who, Access::kPublish, "devices/pump-1/telemetry"));
-  EXPECT_FALSE(guard->Allows(*who, Access::kPublish, "devices/pump-2/telemetry"));
+  int handle = 0;
+  guard->Connected(&handle, "pump-1", *who);
+  const Grants& grants = guard->Find(&handle)->grants;
+  EXPECT_TRUE(grants.Allows(Access::kPublish, "devices/pump-1/telemetry"));
+  EXPECT_FALSE(grants.Allows(Access::kPublish, "devices/pump-2/telemetry"));
   ASSERT_THAT(guard->Admit(cert, now_), IsOk());  // again, from the remembered verification
 }
 
@@ -104,6 +107,41 @@ TEST_F(BrokerGuardTest, AReusedHandleForgetsTheOldCertificate) {
   guard->Connected(&handle, "client-a", guard->Admit(new_cert, now_).value());
   ASSERT_THAT(guard->revocations().Apply({1, false, {old_cert.SerialHex()}}), IsOk());
   EXPECT_TRUE(guard->TakeKicks().empty());  // the renewed certificate is the one connected
+}
+
+TEST_F(BrokerGuardTest, AReloadRegrantsConnectedClients) {
+  const std::string rules = Path("acl.toml");
+  ASSERT_THAT(
+      WriteFileAtomic(rules, "[[allow]]\nrole = \"device\"\npublish = [\"a/{cn}\"]\n", 0644),
+      IsOk());
+  GuardOptions options;
+  options.follower.ca_url = "https://127.0.0.1:1";
+  options.follower.roots = {*ca_.root};
+  options.acl_file = rules;
+  auto guard = BrokerGuard::Create(options);
+  ASSERT_THAT(guard, IsOk());
+  (*guard)->issuers().Set({*ca_.intermediate});
+  int handle = 0;
+  (*guard)->Connected(&handle, "c",
+                      (*guard)->Admit(Issue(ca_, "p1", ca::Profile::kDevice), now_).value());
+  EXPECT_TRUE((*guard)->Find(&handle)->grants.Allows(Access::kPublish, "a/p1"));
+
+  // The device role is renamed and granted another topic: the connected client follows.
+  ASSERT_THAT(WriteFileAtomic(rules,
+                              "[roles]\nsensor = \"urn:anchor:device:{cn}\"\n[[allow]]\n"
+                              "role = \"sensor\"\npublish = [\"b/{cn}\"]\n",
+                              0644),
+              IsOk());
+  ASSERT_THAT((*guard)->ReloadAcl(), IsOk());
+  const Connection* c = (*guard)->Find(&handle);
+  EXPECT_EQ(c->who.roles, std::vector<std::string>{"sensor"});
+  EXPECT_FALSE(c->grants.Allows(Access::kPublish, "a/p1"));
+  EXPECT_TRUE(c->grants.Allows(Access::kPublish, "b/p1"));
+
+  // A broken file keeps the rules (and grants) in force.
+  ASSERT_THAT(WriteFileAtomic(rules, "[[allow]]\n", 0644), IsOk());
+  EXPECT_THAT((*guard)->ReloadAcl(), ErrorIs(Code::kInvalidArgument));
+  EXPECT_TRUE((*guard)->Find(&handle)->grants.Allows(Access::kPublish, "b/p1"));
 }
 
 TEST_F(BrokerGuardTest, FailOpenAdmitsWhileTheCaIsDownFailClosedRefuses) {
