@@ -19,6 +19,9 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix);
 bool EndsWithIgnoreCase(std::string_view s, std::string_view suffix);
 // ToLower lowers ASCII letters only.
 std::string ToLower(std::string_view s);
+// Printable returns `s` with every control byte (below 0x20, and 0x7f) written as "\xNN", so
+// text from a request can be quoted in a one-line message or log.
+std::string Printable(std::string_view s);
 // Join concatenates `parts` with `sep`.
 std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 

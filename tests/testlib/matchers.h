@@ -4,6 +4,9 @@
 
 #include <gmock/gmock.h>
 
+#include <cctype>
+#include <string>
+
 #include "core/error.h"
 
 namespace anchor::testing {
@@ -24,6 +27,15 @@ MATCHER(IsOk, "succeeds") {
                      << arg.error().message();
   }
   return arg.has_value();
+}
+
+// SanitizeTestName turns a table case's name ("ok/within-max") into a GoogleTest parameter
+// name ("ok_within_max").
+inline std::string SanitizeTestName(std::string name) {
+  for (char& ch : name) {
+    ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+  }
+  return name;
 }
 
 }  // namespace anchor::testing
