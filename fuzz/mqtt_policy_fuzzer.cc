@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: mqtt_policy_fuzzer.cc: the broker plugin's parsers of outside bytes: the revocation
-// feed's JSON (from the network), the ACL rules (from disk), and topics and filters (from
-// clients). The first byte chooses; none may crash, and a policy that parses must answer.
+// feed's JSON (from the network), the ACL rules and the state file (from disk), and topics,
+// filters and shared subscriptions (from clients). The first byte chooses; none may crash, a
+// policy that parses must answer, and a state file that parses must write back the same.
 #include <cstdint>
 #include <string_view>
 
+#include "plugins/mosquitto/guard_state.h"
 #include "plugins/mosquitto/revocation_list.h"
 #include "plugins/mosquitto/topic_acl.h"
 
@@ -13,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-  switch (data[0] % 3) {
+  switch (data[0] % 4) {
     case 0: {
       anchor::mqtt::RevocationList list;
       if (auto page = anchor::mqtt::ParseFeedPage(text)) {
@@ -29,15 +31,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)policy->Allows(who, anchor::mqtt::Access::kPublish, "devices/dev-1/telemetry");
       }
       break;
-    default: {
+    case 2: {
       const size_t cut = text.find('\n');
       const std::string_view a = text.substr(0, cut);
       const std::string_view b = cut == std::string_view::npos ? "" : text.substr(cut + 1);
       (void)anchor::mqtt::TopicMatches(a, b);
       (void)anchor::mqtt::FilterWithin(a, b);
       (void)anchor::mqtt::IsValidFilter(a);
+      if (const auto filter = anchor::mqtt::SubscriptionFilter(a)) {
+        (void)anchor::mqtt::FilterWithin(*filter, b);
+      }
       break;
     }
+    case 3:
+      if (auto state = anchor::mqtt::ParseGuardState(text)) {
+        const std::string again = anchor::mqtt::SerializeGuardState(*state);
+        if (!anchor::mqtt::ParseGuardState(again)) {
+          __builtin_trap();  // what the plugin writes, it must read back
+        }
+      }
+      break;
   }
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "core/file_io.h"
+#include "core/text.h"
 
 namespace anchor::mqtt {
 namespace {
@@ -57,6 +58,19 @@ Result<GuardOptions> ParseGuardOptions(
     } else if (key == "stale_after_s") {
       ANCHOR_ASSIGN_OR_RETURN(const int64_t s, PositiveNumber(key, value, 86400));
       g.stale_after = std::chrono::seconds(s);
+    } else if (key == "client_id") {
+      const auto rule = ParseClientIdRule(value);
+      if (!rule) {
+        return BadOption(key, "'" + value +
+                                  "': use owned (an id belongs to the identity that first used "
+                                  "it), cn (the id is the CN) or cn-prefix (the CN or CN:...)");
+      }
+      g.client_id_rule = *rule;
+    } else if (key == "state_file") {
+      if (value.empty()) {
+        return BadOption(key, "needs a path");
+      }
+      g.state_file = value;
     } else if (key == "on_ca_down") {
       if (value != "open" && value != "closed") {
         return BadOption(key, "'" + value +
@@ -67,7 +81,8 @@ Result<GuardOptions> ParseGuardOptions(
     } else {
       return BadOption(key,
                        "unknown option; the anchor plugin takes ca_url, ca_file, cert, key, "
-                       "acl_file, cache_file, poll_ms, stale_after_s, on_ca_down");
+                       "acl_file, cache_file, poll_ms, stale_after_s, on_ca_down, client_id, "
+                       "state_file");
     }
   }
   if (g.follower.ca_url.rfind("https://", 0) != 0) {
@@ -88,7 +103,8 @@ Result<GuardOptions> ParseGuardOptions(
 BrokerGuard::BrokerGuard(GuardOptions options, AclPolicy policy)
     : options_(std::move(options)),
       policy_(std::move(policy)),
-      follower_(options_.follower, revocations_, issuers_, log_) {}
+      follower_(options_.follower, revocations_, issuers_, log_),
+      sessions_(options_.client_id_rule) {}
 
 Result<std::unique_ptr<BrokerGuard>> BrokerGuard::Create(GuardOptions options) {
   AclPolicy policy = AclPolicy::Default();
@@ -97,7 +113,40 @@ Result<std::unique_ptr<BrokerGuard>> BrokerGuard::Create(GuardOptions options) {
   }
   std::unique_ptr<BrokerGuard> guard(new BrokerGuard(std::move(options), std::move(policy)));
   guard->follower_.LoadCache();
+  guard->LoadState();
   return guard;
+}
+
+void BrokerGuard::LoadState() {
+  if (options_.state_file.empty()) {
+    return;
+  }
+  state_writer_ = std::make_unique<StateWriter>(options_.state_file, log_);
+  if (!FileExists(options_.state_file)) {
+    return;
+  }
+  auto text = ReadFile(options_.state_file);
+  auto state = text ? ParseGuardState(*text) : Result<GuardState>(text.error());
+  if (!state) {
+    // Without it, sessions restored by the broker have no known owner: their deliveries are
+    // refused and their ids are free to the first identity, as on a first start.
+    log_.Push(LogQueue::Level::kWarning,
+              "ignoring the state file " + options_.state_file + ": " + state.error().message());
+    return;
+  }
+  for (SavedSession& s : state->sessions) {
+    s.who.roles = policy_.RolesOf(s.who.common_name, s.who.uris);
+  }
+  sessions_.Restore(state->sessions,
+                    [&](const ClientIdentity& who) { return policy_.GrantsFor(who); });
+  for (auto& [topic, publishers] : state->retained) {
+    retained_.Restore(std::move(topic), std::move(publishers));
+  }
+  (void)sessions_.TakeChanged();
+  (void)retained_.TakeChanged();
+  log_.Push(LogQueue::Level::kNotice, "loaded the state file " + options_.state_file + ": " +
+                                          std::to_string(sessions_.size()) + " session owner(s), " +
+                                          std::to_string(retained_.size()) + " retained topic(s)");
 }
 
 void BrokerGuard::FollowOnce() { follower_.Poll(); }
@@ -108,7 +157,8 @@ bool BrokerGuard::FeedFresh(Clock::time_point now) const {
   return now - follower_.LastSuccess() <= options_.stale_after;
 }
 
-Result<ClientIdentity> BrokerGuard::Admit(const crypto::Certificate& cert, Clock::time_point now) {
+Result<ClientIdentity> BrokerGuard::Admit(const crypto::Certificate& cert,
+                                          std::string_view client_id, Clock::time_point now) {
   const auto refuse = [](const std::string& why) { return Error(Code::kPermissionDenied, why); };
   if (!issuers_.Known()) {
     if (options_.fail_closed) {
@@ -134,49 +184,150 @@ Result<ClientIdentity> BrokerGuard::Admit(const crypto::Certificate& cert, Clock
     return refuse("the anchor CA's revocation feed has not answered for over " +
                   std::to_string(options_.stale_after.count()) + " s and on_ca_down is closed");
   }
+  ANCHOR_TRY(sessions_.MayConnect(client_id, *who));
   return who;
 }
 
-void BrokerGuard::Connected(const void* client, std::string client_id, ClientIdentity who) {
-  Disconnected(client);  // a handle the broker reuses must not keep an old serial indexed
-  clients_by_serial_.emplace(who.serial, client);
+void BrokerGuard::Connected(const void* client, std::string client_id, ClientIdentity who,
+                            bool outlives_connection) {
+  refused_.erase(client);
   Grants grants = policy_.GrantsFor(who);
-  clients_[client] = Connection{std::move(client_id), std::move(who), std::move(grants)};
+  sessions_.Connected(client, std::move(client_id), std::move(who), std::move(grants),
+                      outlives_connection);
 }
 
 void BrokerGuard::Disconnected(const void* client) {
-  const auto it = clients_.find(client);
-  if (it == clients_.end()) {
-    return;
+  refused_.erase(client);
+  for (const std::string& forgotten : sessions_.Disconnected(client)) {
+    log_.Push(LogQueue::Level::kWarning,
+              "forgot the owner of the offline session '" + forgotten +
+                  "': its identity keeps more than " +
+                  std::to_string(SessionRegistry::kMaxOfflineSessionsPerIdentity) +
+                  " offline sessions");
   }
-  auto [first, last] = clients_by_serial_.equal_range(it->second.who.serial);
-  for (auto s = first; s != last; ++s) {
-    if (s->second == client) {
-      clients_by_serial_.erase(s);
-      break;
-    }
-  }
-  clients_.erase(it);
 }
 
-const Connection* BrokerGuard::Find(const void* client) const {
-  const auto it = clients_.find(client);
-  return it == clients_.end() ? nullptr : &it->second;
+namespace {
+
+std::string Describe(const ClientIdentity& who) {
+  return "'" + who.common_name + "' (serial " + who.serial + ")";
+}
+
+AclVerdict Allow() { return AclVerdict{true, {}}; }
+AclVerdict Deny(std::string why) { return AclVerdict{false, std::move(why)}; }
+
+std::string Asked(const AclRequest& r) {
+  return "denied " + std::string(AccessName(r.access)) + " '" + std::string(r.topic) + "' to ";
+}
+
+}  // namespace
+
+AclVerdict BrokerGuard::Check(const AclRequest& r) {
+  Session* offline = nullptr;
+  const Connection* c = sessions_.Find(r.client);
+  if (c == nullptr) {
+    // Not connected: the broker checks a delivery queued for an offline session, or a will it
+    // sends after the connection closed. The session's owner decides, remembered by client id.
+    offline = sessions_.FindSession(r.client_id);
+    if (offline == nullptr) {
+      return DenyUnknown(r.client_id);
+    }
+    c = offline->owner.get();
+  }
+  if (revocations_.IsRevoked(c->who.serial)) {
+    if (offline == nullptr) {
+      return Deny(Asked(r) + Describe(c->who) + ": its certificate is revoked");
+    }
+    // Nothing is queued for, or sent on behalf of, a session whose owner cannot come back.
+    const bool logged = std::exchange(offline->denial_logged, true);
+    return Deny(logged ? ""
+                       : Asked(r) + "the offline session '" + std::string(r.client_id) + "' of " +
+                             Describe(c->who) + ": its certificate is revoked (not logged again)");
+  }
+  if (r.access == Access::kReceive && r.retain && retained_.Knows(r.topic)) {
+    const std::string* publisher = retained_.PublisherOf(r.topic, r.payload);
+    if (publisher != nullptr && revocations_.IsRevoked(*publisher)) {
+      return Deny(Asked(r) + Describe(c->who) + ": the retained message was published by " +
+                  "certificate " + *publisher + ", since revoked");
+    }
+  }
+  if (!c->grants.Allows(r.access, r.topic)) {
+    return Deny(
+        Asked(r) +
+        (offline ? "the offline session '" + std::string(r.client_id) + "' of " : std::string()) +
+        Describe(c->who) +
+        " (roles: " + (c->who.roles.empty() ? "none" : Join(c->who.roles, ", ")) + ")");
+  }
+  if (r.access == Access::kPublish && r.retain) {
+    retained_.Record(r.topic, r.payload, c->who.serial);  // a publish, or a will
+  }
+  return Allow();
+}
+
+AclVerdict BrokerGuard::DenyUnknown(std::string_view client_id) {
+  // A session the broker restored from its persistence while the plugin had no state file, or
+  // whose owner was forgotten (kMaxOfflineSessionsPerIdentity): nobody vouches for it.
+  constexpr size_t kMaxRemembered = 1024;
+  if (unknown_logged_.size() >= kMaxRemembered) {
+    unknown_logged_.clear();
+  }
+  if (!unknown_logged_.emplace(client_id).second) {
+    return Deny("");
+  }
+  return Deny("denied a delivery or will for client id '" + std::string(client_id) +
+              "': the plugin knows no identity that owns its session (set plugin_opt_state_file "
+              "so that owners survive a broker restart); not logged again");
+}
+
+void BrokerGuard::Refused(const void* client, std::string client_id, std::string why) {
+  refused_[client] = KickTarget{std::move(client_id), std::move(why)};
 }
 
 std::vector<KickTarget> BrokerGuard::TakeKicks() {
   std::vector<KickTarget> out;
+  for (auto& [handle, target] : refused_) {
+    out.push_back(std::move(target));
+  }
+  refused_.clear();
   if (!revocations_.HasFresh()) {
     return out;
   }
   for (const std::string& serial : revocations_.TakeFresh()) {
-    auto [first, last] = clients_by_serial_.equal_range(serial);
-    for (auto s = first; s != last; ++s) {
-      const Connection& c = clients_.at(s->second);
-      out.push_back(KickTarget{c.client_id, c.who});
+    for (const Connection* c : sessions_.ConnectionsHolding(serial)) {
+      out.push_back(KickTarget{c->client_id, Describe(c->who) + ": its certificate was revoked"});
     }
   }
   return out;
+}
+
+void BrokerGuard::Tick(Clock::time_point now) {
+  sessions_.ForgetEnded();
+  if (state_writer_ == nullptr || now - last_save_ < options_.save_every) {
+    return;
+  }
+  const bool sessions_changed = sessions_.TakeChanged();
+  const bool retained_changed = retained_.TakeChanged();
+  if (sessions_changed || retained_changed) {
+    last_save_ = now;
+    state_writer_->Submit(SerializeGuardState(CurrentState()));
+  }
+}
+
+void BrokerGuard::SaveState() {
+  if (state_writer_ == nullptr) {
+    return;
+  }
+  sessions_.ForgetEnded();
+  state_writer_->Submit(SerializeGuardState(CurrentState()));
+  state_writer_->Flush();
+}
+
+GuardState BrokerGuard::CurrentState() const {
+  GuardState state{sessions_.Saved(), {}};
+  retained_.ForEach([&](const std::string& topic, const std::vector<RetainedPublisher>& p) {
+    state.retained.emplace_back(topic, p);
+  });
+  return state;
 }
 
 Status BrokerGuard::ReloadAcl() {
@@ -184,10 +335,10 @@ Status BrokerGuard::ReloadAcl() {
     return OkStatus();
   }
   ANCHOR_ASSIGN_OR_RETURN(policy_, AclPolicy::Load(options_.acl_file));
-  for (auto& [handle, c] : clients_) {
+  sessions_.Regrant([&](Connection& c) {
     c.who.roles = policy_.RolesOf(c.who.common_name, c.who.uris);
     c.grants = policy_.GrantsFor(c.who);
-  }
+  });
   return OkStatus();
 }
 

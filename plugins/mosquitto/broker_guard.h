@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: broker_guard.h: what the plugin decides, without Mosquitto's types: admit a client by
-// its certificate, check its topics, and name the connected clients a revocation must drop.
+// its certificate and client id, check its topics (and those of the sessions it leaves behind),
+// and name the connected clients a revocation must drop.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "plugins/mosquitto/client_identity.h"
 #include "plugins/mosquitto/feed_follower.h"
+#include "plugins/mosquitto/guard_state.h"
+#include "plugins/mosquitto/retained_ledger.h"
 #include "plugins/mosquitto/revocation_list.h"
+#include "plugins/mosquitto/session_registry.h"
 #include "plugins/mosquitto/topic_acl.h"
 
 namespace anchor::mqtt {
@@ -25,56 +32,100 @@ struct GuardOptions {
   bool fail_closed = false;
   // stale_after is how long the feed may go unanswered before the CA counts as down.
   std::chrono::seconds stale_after{30};
+  // client_id_rule says which client ids a certificate may use (client_id).
+  ClientIdRule client_id_rule = ClientIdRule::kOwned;
+  // state_file keeps the sessions' owners and the retained messages' publishers across broker
+  // restarts; empty: they are forgotten when the broker stops.
+  std::string state_file;
+  // save_every is how often, at most, the state file is written while the state changes.
+  std::chrono::milliseconds save_every{2000};
 };
 
 // ParseGuardOptions reads the plugin's options, given as key/value pairs without the
 // "plugin_opt_" prefix: ca_url, ca_file, cert, key (required), acl_file, poll_ms,
-// stale_after_s, on_ca_down (open|closed), cache_file. An unknown key or a bad value is
-// kInvalidArgument naming it.
+// stale_after_s, on_ca_down (open|closed), cache_file, client_id (owned|cn|cn-prefix),
+// state_file. An unknown key or a bad value is kInvalidArgument naming it.
 Result<GuardOptions> ParseGuardOptions(
     const std::vector<std::pair<std::string, std::string>>& options);
-
-// Connection is an admitted client: its id, who its certificate says it is, and what the rules
-// grant it.
-struct Connection {
-  std::string client_id;
-  ClientIdentity who;
-  Grants grants;
-};
 
 // KickTarget is a connected client to drop, and why.
 struct KickTarget {
   std::string client_id;
-  ClientIdentity who;
+  std::string why;
 };
 
-// BrokerGuard holds the plugin's state. Admit, the client registry and TakeKicks run on the
-// broker's thread; the feed follower runs on its own.
+// AclRequest is one check the broker makes (MOSQ_EVT_ACL_CHECK): on a publish, a subscribe, a
+// delivery (to a connected client or to an offline session) or a will.
+struct AclRequest {
+  const void* client = nullptr;  // the broker's handle: a connection, or an offline session
+  std::string_view client_id;
+  Access access = Access::kReceive;
+  std::string_view topic;
+  std::span<const uint8_t> payload;
+  bool retain = false;
+};
+
+// AclVerdict answers an AclRequest. A denial says why in `why`, for the log; a denial whose
+// like was logged before for the same offline session has an empty `why`, so that a busy topic
+// does not flood the log.
+struct AclVerdict {
+  bool allowed = false;
+  std::string why;
+};
+
+// BrokerGuard holds the plugin's state. Everything but the feed follower runs on the broker's
+// thread; it never calls back into the broker, so it is safe inside any check the broker makes.
 class BrokerGuard final {
  public:
-  // Create loads the rules and the cache file; it does not reach the CA yet.
+  // Create loads the rules, the cache file and the state file; it does not reach the CA yet.
   static Result<std::unique_ptr<BrokerGuard>> Create(GuardOptions options);
   // FollowOnce follows the feed once on the caller's thread (at broker start, so that the first
   // clients are checked against a current list); Start follows it from then on, on a thread.
   void FollowOnce();
   void Start();
 
-  // Admit decides a client at connect from its certificate, which the broker's TLS verified.
-  // kPermissionDenied says why it is refused: not issued by the anchor CA, revoked, no CN, or
-  // (fail-closed) the CA's feed is stale.
-  Result<ClientIdentity> Admit(const crypto::Certificate& cert, Clock::time_point now);
+  // Admit decides a client at connect from its certificate, which the broker's TLS verified,
+  // and the client id it connects with. kPermissionDenied says why it is refused: not issued by
+  // the anchor CA, revoked, no CN, a client id the identity may not use (ClientIdRule, or
+  // another identity's), or (fail-closed) the CA's feed is stale.
+  Result<ClientIdentity> Admit(const crypto::Certificate& cert, std::string_view client_id,
+                               Clock::time_point now);
 
-  // Connected records an admitted client under the broker's handle for it, with its grants;
-  // Disconnected forgets it. Find returns null for a client this guard never admitted.
-  void Connected(const void* client, std::string client_id, ClientIdentity who);
+  // Connected records an admitted client under the broker's handle for it; it becomes the
+  // owner of `client_id`'s session. `outlives_connection` is false for an MQTT 3.1.1 clean
+  // session. Disconnected forgets the handle; the session stays, offline, if it may.
+  void Connected(const void* client, std::string client_id, ClientIdentity who,
+                 bool outlives_connection);
   void Disconnected(const void* client);
-  const Connection* Find(const void* client) const;
+  // Find returns the identity of a connected client, or null.
+  const Connection* Find(const void* client) const { return sessions_.Find(client); }
+  // FindSession returns the session of `client_id`, or null.
+  const Session* FindSession(std::string_view client_id) {
+    return sessions_.FindSession(client_id);
+  }
 
-  // TakeKicks returns the connected clients whose certificates were revoked since the last
-  // call; cheap when nothing was.
+  // Check decides an ACL check: a connected client by its certificate's identity, an offline
+  // session by the identity that owns it; nothing for a revoked identity; a retained message
+  // not to be delivered once its publisher is revoked; a subscription (shared or not) within
+  // the grants. An allowed retained publish is recorded as its publisher's.
+  AclVerdict Check(const AclRequest& request);
+
+  // Refused notes a connected client that a check refused without this plugin's authentication
+  // having run (use_identity_as_username): the broker is not to be called from inside its
+  // check, so TakeKicks returns it instead.
+  void Refused(const void* client, std::string client_id, std::string why);
+
+  // TakeKicks returns the connected clients to drop: those whose certificates were revoked since
+  // the last call, and those `Refused`; cheap when there are none. Called on the broker's tick,
+  // outside any check.
   std::vector<KickTarget> TakeKicks();
 
-  // ReloadAcl reads the rules file again (on SIGHUP) and works out every connected client's
+  // Tick forgets the sessions that ended with their connection and, when the state changed and
+  // `save_every` has passed, hands the state file to its writer. SaveState writes it now.
+  void Tick(Clock::time_point now);
+  void SaveState();
+
+  // ReloadAcl reads the rules file again (on SIGHUP) and works out every known identity's
   // roles and grants again; on error the old rules stay.
   Status ReloadAcl();
 
@@ -82,11 +133,15 @@ class BrokerGuard final {
   // revocations and issuers are what the feed follower keeps current.
   RevocationList& revocations() { return revocations_; }
   TrustedIssuers& issuers() { return issuers_; }
+  const RetainedLedger& retained() const { return retained_; }
   // FeedFresh is true while the feed answered within `stale_after` of `now`.
   bool FeedFresh(Clock::time_point now) const;
 
  private:
   explicit BrokerGuard(GuardOptions options, AclPolicy policy);
+  void LoadState();
+  GuardState CurrentState() const;
+  AclVerdict DenyUnknown(std::string_view client_id);
 
   GuardOptions options_;
   AclPolicy policy_;
@@ -94,8 +149,12 @@ class BrokerGuard final {
   RevocationList revocations_;
   TrustedIssuers issuers_;
   FeedFollower follower_;
-  std::unordered_map<const void*, Connection> clients_;
-  std::unordered_multimap<std::string, const void*> clients_by_serial_;
+  SessionRegistry sessions_;
+  RetainedLedger retained_;
+  std::unique_ptr<StateWriter> state_writer_;
+  Clock::time_point last_save_{};
+  std::unordered_map<const void*, KickTarget> refused_;
+  std::unordered_set<std::string> unknown_logged_;
   bool warned_unknown_issuers_ = false;
 };
 

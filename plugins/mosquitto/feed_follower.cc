@@ -14,6 +14,8 @@ namespace {
 
 // kFeedPageLimit is the page size asked of the feed; a broker catching up pages through.
 constexpr int kFeedPageLimit = 5000;
+// kMaxPagesPerPoll bounds the pages one poll asks for (a million revocations).
+constexpr int kMaxPagesPerPoll = 200;
 
 std::string Describe(const RevocationList& list) {
   return std::to_string(list.size()) + " revoked serial(s), cursor " +
@@ -108,11 +110,13 @@ Status FeedFollower::PollOnce() {
   if (issuers_due) {
     ANCHOR_TRY(FetchIssuers());
   }
-  FeedPage page;
-  do {
-    const std::string url = client::JoinUrl(
-        options_.ca_url, "/api/v1/revocations?since=" + std::to_string(list_.cursor()) +
-                             "&limit=" + std::to_string(kFeedPageLimit));
+  // A bounded number of pages per poll: a broker far behind catches up over a few polls
+  // rather than holding the connection in one loop.
+  for (int pages = 0; pages < kMaxPagesPerPoll; ++pages) {
+    const int64_t since = list_.cursor();
+    const std::string url =
+        client::JoinUrl(options_.ca_url, "/api/v1/revocations?since=" + std::to_string(since) +
+                                             "&limit=" + std::to_string(kFeedPageLimit));
     auto answer = http_->Get(url);
     if (!answer) {
       return fail(answer.error());
@@ -120,9 +124,12 @@ Status FeedFollower::PollOnce() {
     if (answer->status != 200) {
       return fail(client::ErrorFromResponse("the revocation feed", *answer));
     }
-    ANCHOR_ASSIGN_OR_RETURN(page, ParseFeedPage(answer->body));
-    ANCHOR_TRY(list_.Apply(page));
-  } while (page.more);
+    ANCHOR_ASSIGN_OR_RETURN(const FeedPage page, ParseFeedPage(answer->body));
+    ANCHOR_ASSIGN_OR_RETURN(const bool more, FollowPage(list_, page, since));
+    if (!more) {
+      break;
+    }
+  }
   SaveCache();
   return OkStatus();
 }

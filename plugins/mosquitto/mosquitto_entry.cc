@@ -17,6 +17,7 @@
 
 #include <exception>
 #include <memory>
+#include <optional>
 
 #include "core/text.h"
 #include "plugins/mosquitto/broker_guard.h"
@@ -58,47 +59,70 @@ std::string Describe(struct mosquitto* client) {
          (address != nullptr ? address : "?");
 }
 
-std::string Describe(const ClientIdentity& who) {
-  return "'" + who.common_name + "' (serial " + who.serial + ")";
+void DrainLog(PluginState& state) {
+  for (const LogQueue::Line& line : state.guard->log().Drain()) {
+    Log(LevelOf(line.level), line.text);
+  }
 }
 
-// AdmitClient checks the client's certificate and records it; false when refused (logged).
-bool AdmitClient(PluginState& state, struct mosquitto* client) {
+// OutlivesConnection tells whether the client's session may outlive its connection. Only an
+// MQTT 3.1 or 3.1.1 clean session ends with it for sure; Mosquitto 2.0 does not show plugins an
+// MQTT 5 client's session expiry interval, so such a session is kept as if it might.
+bool OutlivesConnection(const struct mosquitto* client) {
+  return mosquitto_client_protocol_version(client) == 5 || !mosquitto_client_clean_session(client);
+}
+
+// HasCertificate is true for a client with a TLS connection now: an offline session has none.
+bool HasCertificate(const struct mosquitto* client) {
+  X509* native = static_cast<X509*>(mosquitto_client_certificate(client));
+  ::X509_free(native);  // mosquitto_client_certificate returns a new reference
+  return native != nullptr;
+}
+
+// AdmitClient checks the client's certificate and client id; nullopt when refused (logged).
+std::optional<ClientIdentity> AdmitClient(PluginState& state, struct mosquitto* client) {
   state.guard->Disconnected(client);  // nothing of an earlier client may outlive its handle
   void* native = mosquitto_client_certificate(client);
   if (native == nullptr) {
     Log(MOSQ_LOG_NOTICE, "refused " + Describe(client) +
                              ": no client certificate (set require_certificate true on the "
                              "listener)");
-    return false;
+    return std::nullopt;
   }
   const crypto::Certificate cert = crypto::Certificate::Adopt(static_cast<X509*>(native));
-  auto who = state.guard->Admit(cert, SystemClock().Now());
+  const char* id = mosquitto_client_id(client);
+  const std::string client_id = id != nullptr ? id : "";
+  auto who = state.guard->Admit(cert, client_id, SystemClock().Now());
   if (!who) {
     Log(MOSQ_LOG_NOTICE, "refused " + Describe(client) + " with certificate '" + cert.CommonName() +
                              "': " + who.error().message());
-    return false;
+    return std::nullopt;
   }
+  return std::move(*who);
+}
+
+// Record makes an admitted client the owner of its client id's session.
+void Record(PluginState& state, struct mosquitto* client, ClientIdentity who) {
   const char* id = mosquitto_client_id(client);
-  state.guard->Connected(client, id != nullptr ? id : "", *who);
-  return true;
+  state.guard->Connected(client, id != nullptr ? id : "", std::move(who),
+                         OutlivesConnection(client));
 }
 
 int OnBasicAuth(int, void* event_data, void* userdata) {
   auto& state = *static_cast<PluginState*>(userdata);
   auto* event = static_cast<mosquitto_evt_basic_auth*>(event_data);
   try {
-    if (!AdmitClient(state, event->client)) {
+    std::optional<ClientIdentity> who = AdmitClient(state, event->client);
+    if (!who) {
       return MOSQ_ERR_AUTH;
     }
-    const ClientIdentity& who = state.guard->Find(event->client)->who;
     // The username becomes the certificate's CN, whatever the client sent: what
     // use_identity_as_username would do, and what mosquitto's logs and %u patterns show.
-    if (mosquitto_set_username(event->client, who.common_name.c_str()) != MOSQ_ERR_SUCCESS) {
-      state.guard->Disconnected(event->client);
+    if (mosquitto_set_username(event->client, who->common_name.c_str()) != MOSQ_ERR_SUCCESS) {
       Log(MOSQ_LOG_NOTICE, "refused " + Describe(event->client) + ": its CN is not valid UTF-8");
       return MOSQ_ERR_AUTH;
     }
+    Record(state, event->client, std::move(*who));
     return MOSQ_ERR_SUCCESS;
   } catch (const std::exception& e) {
     Log(MOSQ_LOG_ERR, std::string("refused a client after an internal error: ") + e.what());
@@ -117,6 +141,28 @@ Access AccessOf(int access) {
   }
 }
 
+// CheckUnauthenticated admits, at its first check, a connected client that never passed this
+// plugin's authentication (use_identity_as_username skips it). A refused one is dropped at the
+// next tick: calling back into the broker from inside its check (a kick re-enters the check
+// for the session being closed) is what overflowed its stack.
+bool CheckUnauthenticated(PluginState& state, struct mosquitto* client) {
+  if (!state.warned_identity_as_username) {
+    Log(MOSQ_LOG_WARNING,
+        "a client reached an ACL check without passing this plugin's authentication; "
+        "turn use_identity_as_username off, or revoked certificates are refused only at "
+        "their first publish or subscribe");
+    state.warned_identity_as_username = true;
+  }
+  if (std::optional<ClientIdentity> who = AdmitClient(state, client)) {
+    Record(state, client, std::move(*who));
+    return true;
+  }
+  const char* id = mosquitto_client_id(client);
+  state.guard->Refused(client, id != nullptr ? id : "",
+                       "refused at its first publish or subscribe");
+  return false;
+}
+
 int OnAclCheck(int, void* event_data, void* userdata) {
   auto& state = *static_cast<PluginState*>(userdata);
   auto* event = static_cast<mosquitto_evt_acl_check*>(event_data);
@@ -124,33 +170,23 @@ int OnAclCheck(int, void* event_data, void* userdata) {
     return MOSQ_ERR_SUCCESS;
   }
   try {
-    const Connection* client = state.guard->Find(event->client);
-    if (client == nullptr) {
-      // Authentication was skipped (use_identity_as_username): check the client now.
-      if (!state.warned_identity_as_username) {
-        Log(MOSQ_LOG_WARNING,
-            "a client reached an ACL check without passing this plugin's authentication; "
-            "turn use_identity_as_username off, or revoked certificates are refused only at "
-            "their first publish or subscribe");
-        state.warned_identity_as_username = true;
-      }
-      if (!AdmitClient(state, event->client)) {
-        if (const char* id = mosquitto_client_id(event->client)) {
-          mosquitto_kick_client_by_clientid(id, false);
-        }
-        return MOSQ_ERR_ACL_DENIED;
-      }
-      client = state.guard->Find(event->client);
+    if (state.guard->Find(event->client) == nullptr && HasCertificate(event->client) &&
+        !CheckUnauthenticated(state, event->client)) {
+      return MOSQ_ERR_ACL_DENIED;
     }
-    const Access access = AccessOf(event->access);
-    if (client->grants.Allows(access, event->topic)) {
-      return MOSQ_ERR_SUCCESS;
+    const char* id = mosquitto_client_id(event->client);
+    AclRequest request;
+    request.client = event->client;
+    request.client_id = id != nullptr ? id : "";
+    request.access = AccessOf(event->access);
+    request.topic = event->topic != nullptr ? event->topic : "";
+    request.payload = {static_cast<const uint8_t*>(event->payload), event->payloadlen};
+    request.retain = event->retain;
+    const AclVerdict verdict = state.guard->Check(request);
+    if (!verdict.allowed && !verdict.why.empty()) {
+      Log(MOSQ_LOG_NOTICE, verdict.why);
     }
-    const ClientIdentity& who = client->who;
-    Log(MOSQ_LOG_NOTICE, "denied " + std::string(AccessName(access)) + " '" + event->topic +
-                             "' to " + Describe(who) + " (roles: " +
-                             (who.roles.empty() ? "none" : Join(who.roles, ", ")) + ")");
-    return MOSQ_ERR_ACL_DENIED;
+    return verdict.allowed ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
   } catch (const std::exception& e) {
     Log(MOSQ_LOG_ERR, std::string("denied an ACL check after an internal error: ") + e.what());
     return MOSQ_ERR_ACL_DENIED;
@@ -167,14 +203,14 @@ int OnTick(int, void*, void* userdata) {
       state.guard->Start();
       state.following = true;
     }
-    for (const LogQueue::Line& line : state.guard->log().Drain()) {
-      Log(LevelOf(line.level), line.text);
-    }
+    // Kicks happen here, outside any check of the broker's, and only of clients connected now
+    // (kicking an offline MQTT 5 session would queue it for expiry twice).
     for (const KickTarget& target : state.guard->TakeKicks()) {
-      Log(MOSQ_LOG_NOTICE, "disconnecting client '" + target.client_id + "' " +
-                               Describe(target.who) + ": its certificate was revoked");
+      Log(MOSQ_LOG_NOTICE, "disconnecting client '" + target.client_id + "' " + target.why);
       mosquitto_kick_client_by_clientid(target.client_id.c_str(), false);
     }
+    state.guard->Tick(SystemClock().Now());
+    DrainLog(state);
   } catch (const std::exception& e) {
     Log(MOSQ_LOG_ERR, std::string("tick: ") + e.what());
   }
@@ -245,10 +281,9 @@ int Init(mosquitto_plugin_id_t* id, void** userdata, struct mosquitto_opt* optio
       return MOSQ_ERR_INVAL;
     }
   }
-  for (const LogQueue::Line& line : state->guard->log().Drain()) {
-    Log(LevelOf(line.level), line.text);
-  }
-  Log(MOSQ_LOG_NOTICE, "plugin ready: certificate identities, topic ACLs, live revocation");
+  DrainLog(*state);
+  Log(MOSQ_LOG_NOTICE,
+      "plugin ready: certificate identities, client ids, topic ACLs, live revocation");
   *userdata = state.release();
   return MOSQ_ERR_SUCCESS;
 }
@@ -284,5 +319,11 @@ ANCHOR_PLUGIN_EXPORT int mosquitto_plugin_cleanup(void* userdata, struct mosquit
     return MOSQ_ERR_SUCCESS;
   }
   anchor::mqtt::Unregister(state->id);
-  return MOSQ_ERR_SUCCESS;  // the guard stops its thread as `state` goes
+  try {
+    state->guard->SaveState();
+    anchor::mqtt::DrainLog(*state);
+  } catch (const std::exception& e) {
+    anchor::mqtt::Log(MOSQ_LOG_ERR, std::string("cannot save the state file: ") + e.what());
+  }
+  return MOSQ_ERR_SUCCESS;  // the guard stops its threads as `state` goes
 }

@@ -43,6 +43,16 @@ Result<FeedPage> ParseFeedPage(std::string_view json) {
   return page;
 }
 
+Result<bool> FollowPage(RevocationList& list, const FeedPage& page, int64_t asked) {
+  ANCHOR_TRY(list.Apply(page));
+  if (page.more && page.cursor <= asked) {
+    return Error(Code::kFailedPrecondition,
+                 "the revocation feed says more follows but its cursor stays at " +
+                     std::to_string(page.cursor) + "; asking again at the next poll");
+  }
+  return page.more;
+}
+
 bool RevocationList::IsRevoked(const std::string& serial) const {
   std::lock_guard lock(mu_);
   return revoked_.count(serial) != 0;

@@ -29,6 +29,15 @@ bool IsSerialHex(const std::string& serial);
 // Anything else is kInvalidArgument: the broker must not take a garbled page for "nothing new".
 Result<FeedPage> ParseFeedPage(std::string_view json);
 
+class RevocationList;
+
+// FollowPage applies `page`, the feed's answer to "since=`asked`", to `list` and tells whether
+// to ask for the next page now: the feed says there is more and its cursor moved past `asked`.
+// A page that says there is more without moving the cursor would have the follower ask the same
+// question in a loop; it is kFailedPrecondition (its serials are still applied), and the
+// follower asks again at its next poll.
+Result<bool> FollowPage(RevocationList& list, const FeedPage& page, int64_t asked);
+
 // RevocationList is the set of revoked serials and the feed cursor they reach. Every method is
 // thread-safe.
 class RevocationList final {

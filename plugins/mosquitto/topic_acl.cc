@@ -185,6 +185,13 @@ Grants AclPolicy::GrantsFor(const ClientIdentity& who) const {
 }
 
 bool Grants::Allows(Access access, std::string_view topic) const {
+  if (access == Access::kSubscribe) {
+    const std::optional<std::string_view> filter = SubscriptionFilter(topic);
+    if (!filter) {
+      return false;
+    }
+    topic = *filter;
+  }
   const auto& patterns = access == Access::kPublish ? publish : subscribe;
   return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& pattern) {
     return access == Access::kSubscribe ? FilterWithin(topic, pattern)
@@ -239,6 +246,29 @@ bool FilterWithin(std::string_view filter, std::string_view pattern) {
     }
   }
   return !f.Next(fl);
+}
+
+std::optional<std::string_view> SubscriptionFilter(std::string_view filter) {
+  //= MQTT 5.0 section 4.8.2 (https://docs.oasis-open.org/mqtt/mqtt/v5.0/os/)
+  //# A Shared Subscription's Topic Filter MUST start with $share/ and MUST contain a ShareName
+  //# that is at least one character long [MQTT-4.8.2-1]. The ShareName MUST NOT contain the
+  //# characters "/", "+" or "#", but MUST be followed by a "/" character. This "/" character
+  //# MUST be followed by a Topic Filter [MQTT-4.8.2-2]
+  constexpr std::string_view kSharePrefix = "$share/";
+  if (filter.substr(0, kSharePrefix.size()) != kSharePrefix) {
+    return filter;
+  }
+  filter.remove_prefix(kSharePrefix.size());
+  const size_t slash = filter.find('/');
+  if (slash == 0 || slash == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const std::string_view share_name = filter.substr(0, slash);
+  const std::string_view topic_filter = filter.substr(slash + 1);
+  if (share_name.find_first_of("+#") != std::string_view::npos || !IsValidFilter(topic_filter)) {
+    return std::nullopt;
+  }
+  return topic_filter;
 }
 
 bool IsValidFilter(std::string_view filter) {

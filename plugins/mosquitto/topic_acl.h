@@ -3,6 +3,7 @@
 // certificate: roles from URI SANs, rules with {cn} patterns, MQTT topic and filter matching.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +36,8 @@ struct Grants {
   std::vector<std::string> publish;
   std::vector<std::string> subscribe;  // also what the client may receive
 
-  // Allows tells whether `access` on `topic` (a filter for kSubscribe) is granted.
+  // Allows tells whether `access` on `topic` (a filter for kSubscribe, perhaps a shared
+  // subscription's) is granted.
   bool Allows(Access access, std::string_view topic) const;
 };
 
@@ -97,6 +99,12 @@ bool TopicMatches(std::string_view filter, std::string_view topic);
 // FilterWithin tells whether every topic that `filter` matches is also matched by `pattern`,
 // so that a subscription to `filter` receives nothing `pattern` does not allow.
 bool FilterWithin(std::string_view filter, std::string_view pattern);
+
+// SubscriptionFilter returns the topic filter that a SUBSCRIBE's `filter` subscribes to: the
+// filter itself, or for a shared subscription "$share/{ShareName}/{filter}" the part after the
+// share name, which alone says what the subscriber receives (the share name only groups
+// subscribers). A "$share/" filter without a valid share name and filter returns nullopt.
+std::optional<std::string_view> SubscriptionFilter(std::string_view filter);
 
 // IsValidFilter checks MQTT filter syntax: "#" only as the last whole level, "+" only as a
 // whole level, no NUL, not empty.

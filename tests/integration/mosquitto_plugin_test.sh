@@ -158,26 +158,29 @@ probe deliver --cert svc-s.crt --key svc-s.key --topic 'devices/+/telemetry' \
 pass "SIGHUP with a broken rules file: the old rules stay, the error names the rule"
 
 # A listener with use_identity_as_username: Mosquitto skips plugin authentication, so revoked
-# dev-b gets its CONNACK; the plugin checks it at its first publish, refuses and drops it, says
-# why the option should be off, and still lets valid dev-c publish.
+# dev-b gets its CONNACK; the plugin checks it at its first publish, refuses it, drops it at the
+# next tick (never from inside the broker's check), says why the option should be off, and
+# still lets valid dev-c publish.
 P4=$(free_port)
 mosquitto_conf "$P4" "$ANCHOR_HOME/root.crt" localhost.crt localhost.key "poll_ms 100" > identity.conf
 echo "use_identity_as_username true" >> identity.conf
 start_mosquitto identity.conf "$P4"
 LOG4="$WORK/mosquitto-$P4.log"
 MQ4=(-h localhost -p "$P4" --cafile "$ANCHOR_HOME/root.crt")
-rc=0
-mosquitto_pub "${MQ4[@]}" --cert dev-b.crt --key dev-b.key -t devices/dev-b/telemetry -m x \
-  -q 1 -V 5 > identity.out 2>&1 || rc=$?
-[ $rc -ne 0 ] && has "not currently connected" identity.out \
-  || { cat identity.out; fail "revoked dev-b was not dropped at its first publish (exit $rc)"; }
+"${PROBE[@]}" session --port "$P4" --cafile "$ANCHOR_HOME/root.crt" --cert dev-b.crt \
+  --key dev-b.key --client-id b-ident --publish-topic devices/dev-b/telemetry --message x \
+  --end stay --listen 3 > identity.json
+has '"connack": 0' identity.json && has '"dropped": true' identity.json \
+  || { cat identity.json; fail "revoked dev-b was not dropped after its first publish"; }
 has "without passing this plugin's authentication; turn use_identity_as_username off" "$LOG4" \
   || { cat "$LOG4"; fail "no warning about use_identity_as_username"; }
 has "certificate $(serial_of dev-b.crt) is revoked" "$LOG4" || fail "dev-b's refusal not logged"
+has "disconnecting client 'b-ident' refused at its first publish or subscribe" "$LOG4" \
+  || fail "dev-b's drop not logged"
 mosquitto_pub "${MQ4[@]}" --cert dev-c.crt --key dev-c.key -t devices/dev-c/telemetry -m 1 \
   -q 1 -V 5 > identity.out 2>&1 || { cat identity.out; fail "dev-c could not publish"; }
 ! has -i "not authorized" identity.out || fail "dev-c was denied"
-pass "use_identity_as_username on: revoked dev-b refused at its first publish and dropped, with a warning; dev-c publishes"
+pass "use_identity_as_username on: revoked dev-b refused at its first publish and dropped at the tick, with a warning; dev-c publishes"
 
 # A bad option stops the broker at start, with the option named.
 P3=$(free_port)

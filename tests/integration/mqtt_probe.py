@@ -10,7 +10,18 @@
   mqtt_probe.py deliver  ARGS --publish-cert C --publish-key K --publish-topic T
                                             subscribe to --topic, publish to T as the other
                                             client (QoS 1), exit 0 if the message arrives
+  mqtt_probe.py session  ARGS [SESSION]     one MQTT session step: connect with a client id
+                                            (clean or not, MQTT 3.1.1 or 5), perhaps with a will,
+                                            subscribe, publish, listen, then disconnect, drop the
+                                            socket (the will fires) or stay until the broker
+                                            drops it; prints what happened as one JSON line
+                                            (connack, session_present, granted, messages,
+                                            dropped) and exits 0 whenever the broker answered
 ARGS: --port P --cafile F --cert C --key K [--topic T] [--timeout S]
+SESSION: --client-id ID [--persistent] [--v5] [--expiry S] [--subscribe FILTER]...
+         [--publish-topic T --message M [--retain] [--qos Q]]
+         [--will-topic T --will-message M [--will-retain] [--will-delay S]]
+         [--listen S] [--end disconnect|drop|stay]
 """
 import argparse
 import json
@@ -21,6 +32,8 @@ import threading
 import time
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 
 def make_client(args, cert, key, client_id=""):
@@ -121,9 +134,100 @@ def cmd_deliver(args):
     return 0 if arrived else 1
 
 
+def session_client(args):
+    """A client for `session`: protocol, clean session or start, will; not yet connected."""
+    proto = mqtt.MQTTv5 if args.v5 else mqtt.MQTTv311
+    if args.v5:
+        client = mqtt.Client(client_id=args.client_id, protocol=proto)
+    else:
+        client = mqtt.Client(client_id=args.client_id, protocol=proto,
+                             clean_session=not args.persistent)
+    client.tls_set(ca_certs=args.cafile, certfile=args.cert, keyfile=args.key,
+                   cert_reqs=ssl.CERT_REQUIRED, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+    if args.will_topic:
+        props = None
+        if args.v5 and args.will_delay:
+            props = Properties(PacketTypes.WILLMESSAGE)
+            props.WillDelayInterval = args.will_delay
+        client.will_set(args.will_topic, args.will_message.encode(), qos=1,
+                        retain=args.will_retain, properties=props)
+    return client
+
+
+def cmd_session(args):
+    client = session_client(args)
+    out = {"connack": None, "session_present": None, "granted": [], "messages": [],
+           "dropped": False}
+    connected, subscribed, dropped = threading.Event(), threading.Event(), threading.Event()
+    closing = threading.Event()
+
+    def on_connect(c, userdata, flags, rc, props=None):
+        out["connack"] = rc if isinstance(rc, int) else rc.value
+        out["session_present"] = flags.get("session present")
+        connected.set()
+
+    def on_disconnect(c, userdata, rc, props=None):
+        out["dropped"] = not closing.is_set()
+        dropped.set()
+        connected.set()
+
+    def on_subscribe(c, userdata, mid, granted, props=None):
+        out["granted"] += [g if isinstance(g, int) else g.value for g in granted]
+        subscribed.set()
+
+    client.on_connect = on_connect
+    client.on_disconnect = on_disconnect
+    client.on_subscribe = on_subscribe
+    client.on_message = lambda c, u, m: out["messages"].append(
+        [m.topic, m.payload.decode(errors="replace"), int(m.retain)])
+    kw = {}
+    if args.v5:
+        kw["clean_start"] = not args.persistent
+        if args.expiry is not None:
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = args.expiry
+            kw["properties"] = props
+    try:
+        client.connect("localhost", args.port, keepalive=30, **kw)
+    except (OSError, ssl.SSLError) as e:
+        out["connack"] = -1
+        out["error"] = str(e)
+        print(json.dumps(out))
+        return 0
+    client.loop_start()
+    if not connected.wait(args.timeout) or out["connack"] != 0 or dropped.is_set():
+        client.loop_stop()
+        out["connack"] = -2 if out["connack"] is None else out["connack"]
+        print(json.dumps(out))
+        return 0
+    for topic in args.subscribe:
+        subscribed.clear()
+        client.subscribe(topic, qos=1)
+        subscribed.wait(args.timeout)
+    if args.publish_topic:
+        info = client.publish(args.publish_topic, args.message.encode(), qos=args.qos,
+                              retain=args.retain)
+        if args.qos > 0:
+            info.wait_for_publish(args.timeout)
+    if args.end == "stay":
+        dropped.wait(args.listen)
+    else:
+        time.sleep(args.listen)
+    if args.end == "drop":
+        client.loop_stop()  # first, so that no read races the close
+        client.socket().close()  # no DISCONNECT: the broker sends the will
+    else:
+        if not dropped.is_set():
+            closing.set()
+            client.disconnect()
+        client.loop_stop()
+    print(json.dumps(out))
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["connect", "kick", "deliver"])
+    parser.add_argument("command", choices=["connect", "kick", "deliver", "session"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--cafile", required=True)
     parser.add_argument("--cert", required=True)
@@ -134,8 +238,24 @@ def main():
     parser.add_argument("--publish-cert")
     parser.add_argument("--publish-key")
     parser.add_argument("--publish-topic")
+    parser.add_argument("--client-id", default="")
+    parser.add_argument("--persistent", action="store_true",
+                        help="clean session 0 (MQTT 3.1.1) or clean start 0 (MQTT 5)")
+    parser.add_argument("--v5", action="store_true")
+    parser.add_argument("--expiry", type=int, help="MQTT 5 session expiry interval, seconds")
+    parser.add_argument("--subscribe", action="append", default=[])
+    parser.add_argument("--message", default="")
+    parser.add_argument("--retain", action="store_true")
+    parser.add_argument("--qos", type=int, default=1)
+    parser.add_argument("--will-topic")
+    parser.add_argument("--will-message", default="")
+    parser.add_argument("--will-retain", action="store_true")
+    parser.add_argument("--will-delay", type=int, help="MQTT 5 will delay interval, seconds")
+    parser.add_argument("--listen", type=float, default=0.5)
+    parser.add_argument("--end", choices=["disconnect", "drop", "stay"], default="disconnect")
     args = parser.parse_args()
-    return {"connect": cmd_connect, "kick": cmd_kick, "deliver": cmd_deliver}[args.command](args)
+    return {"connect": cmd_connect, "kick": cmd_kick, "deliver": cmd_deliver,
+            "session": cmd_session}[args.command](args)
 
 
 if __name__ == "__main__":

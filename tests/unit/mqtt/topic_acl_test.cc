@@ -86,6 +86,59 @@ TEST_P(FilterWithinTest, ASubscriptionGetsNothingThePatternForbids) {
 INSTANTIATE_TEST_SUITE_P(Mqtt, FilterWithinTest, ::testing::ValuesIn(kWithinCases),
                          [](const auto& info) { return CaseName(info.param.name); });
 
+struct ShareCase {
+  const char* name;
+  const char* subscribe;  // the filter of a SUBSCRIBE
+  const char* filter;     // what it subscribes to; null when malformed
+};
+
+// MQTT 5 section 4.8.2: "$share/{ShareName}/{filter}"; the share name is not part of the filter.
+constexpr ShareCase kShareCases[] = {
+    {"ok/not-shared", "devices/+/telemetry", "devices/+/telemetry"},
+    {"ok/shared", "$share/workers/devices/+/telemetry", "devices/+/telemetry"},
+    {"ok/shared-hash", "$share/g/#", "#"},
+    {"ok/dollar-not-share", "$SYS/broker/load", "$SYS/broker/load"},
+    {"ok/shared-dollar-filter", "$share/g/$SYS/#", "$SYS/#"},
+    {"fail/no-share-name", "$share//devices/+/telemetry", nullptr},
+    {"fail/no-filter", "$share/workers", nullptr},
+    {"fail/empty-filter", "$share/workers/", nullptr},
+    {"fail/plus-in-share-name", "$share/w+/devices/a", nullptr},
+    {"fail/hash-in-share-name", "$share/#/devices/a", nullptr},
+    {"fail/bad-filter-after", "$share/g/devices/a#", nullptr},
+};
+
+class SharedSubscriptionTest : public ::testing::TestWithParam<ShareCase> {};
+
+TEST_P(SharedSubscriptionTest, FilterIsWhatFollowsTheShareName) {
+  const ShareCase& c = GetParam();
+  const std::optional<std::string_view> filter = SubscriptionFilter(c.subscribe);
+  if (c.filter == nullptr) {
+    EXPECT_FALSE(filter.has_value()) << *filter;
+  } else {
+    ASSERT_TRUE(filter.has_value());
+    EXPECT_EQ(*filter, c.filter);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Mqtt5, SharedSubscriptionTest, ::testing::ValuesIn(kShareCases),
+                         [](const auto& info) { return CaseName(info.param.name); });
+
+TEST(TopicAclTest, ASharedSubscriptionIsGrantedByItsFilterAlone) {
+  const AclPolicy policy = AclPolicy::Default();
+  const ClientIdentity svc{"svc-1", "01", {"service"}, {}};
+  const Grants grants = policy.GrantsFor(svc);
+  EXPECT_TRUE(grants.Allows(Access::kSubscribe, "$share/workers/devices/+/telemetry"));
+  EXPECT_TRUE(grants.Allows(Access::kSubscribe, "$share/workers/devices/pump-1/telemetry"));
+  // The group name grants nothing: the filter after it must lie within the grants.
+  EXPECT_FALSE(grants.Allows(Access::kSubscribe, "$share/workers/devices/#"));
+  EXPECT_FALSE(grants.Allows(Access::kSubscribe, "$share/devices/+/telemetry"));
+  EXPECT_FALSE(grants.Allows(Access::kSubscribe, "$share/devices/+/telemetry/#"));
+  EXPECT_FALSE(grants.Allows(Access::kSubscribe, "$share//devices/+/telemetry"));
+  // A topic named like a shared subscription is only a topic for a publish.
+  EXPECT_FALSE(grants.Allows(Access::kPublish, "$share/g/commands/pump-1/reboot"));
+  EXPECT_TRUE(grants.Allows(Access::kPublish, "commands/pump-1/reboot"));
+}
+
 TEST(TopicAclTest, FilterSyntax) {
   EXPECT_TRUE(IsValidFilter("a/+/b/#"));
   EXPECT_TRUE(IsValidFilter("#"));

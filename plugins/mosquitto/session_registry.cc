@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: session_registry.cc: client id ownership, connections and offline sessions.
+#include "plugins/mosquitto/session_registry.h"
+
+#include <algorithm>
+
+namespace anchor::mqtt {
+namespace {
+
+// kSuffixSeparator ends the CN in a cn-prefix client id; see ClientIdRule::kCommonNamePrefix.
+constexpr char kSuffixSeparator = ':';
+
+Error Refuse(std::string why) { return Error(Code::kPermissionDenied, std::move(why)); }
+
+bool StartsWithCommonName(std::string_view client_id, std::string_view common_name) {
+  return client_id.size() > common_name.size() + 1 &&
+         client_id.substr(0, common_name.size()) == common_name &&
+         client_id[common_name.size()] == kSuffixSeparator;
+}
+
+}  // namespace
+
+std::optional<ClientIdRule> ParseClientIdRule(std::string_view text) {
+  if (text == "owned") {
+    return ClientIdRule::kOwned;
+  }
+  if (text == "cn") {
+    return ClientIdRule::kCommonName;
+  }
+  if (text == "cn-prefix") {
+    return ClientIdRule::kCommonNamePrefix;
+  }
+  return std::nullopt;
+}
+
+Status SessionRegistry::MayConnect(std::string_view client_id, const ClientIdentity& who) const {
+  const std::string& cn = who.common_name;
+  const std::string quoted = "client id '" + std::string(client_id) + "'";
+  if (rule_ == ClientIdRule::kCommonName && client_id != cn) {
+    return Refuse(quoted + " is not the certificate's CN (plugin_opt_client_id cn)");
+  }
+  if (rule_ == ClientIdRule::kCommonNamePrefix && client_id != cn &&
+      !StartsWithCommonName(client_id, cn)) {
+    return Refuse(quoted + " is neither the certificate's CN nor '" + cn +
+                  ":...' (plugin_opt_client_id cn-prefix)");
+  }
+  if (client_id == cn) {
+    return OkStatus();  // an id that names an identity belongs to it, whoever used it before
+  }
+  const auto it = sessions_.find(client_id);
+  if (it != sessions_.end() && !it->second.ending && it->second.owner->who.common_name != cn) {
+    //= MQTT 3.1.1 section 3.1.4 (https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/)
+    //# If the ClientId represents a Client already connected to the Server then the Server MUST
+    //# disconnect the existing Client [MQTT-3.1.4-2].
+    // and a session resumed by id would go to another identity: the id, and its session, belong
+    // to the identity that made them.
+    return Refuse(quoted + " belongs to '" + it->second.owner->who.common_name + "'");
+  }
+  return OkStatus();
+}
+
+void SessionRegistry::Connected(const void* connection, std::string client_id, ClientIdentity who,
+                                Grants grants, bool outlives_connection) {
+  Disconnected(connection);  // a handle the broker reuses must not keep an old identity
+  auto conn =
+      std::make_shared<Connection>(Connection{client_id, std::move(who), std::move(grants)});
+  connections_by_serial_.emplace(conn->who.serial, connection);
+  connections_[connection] = conn;
+
+  Session& s = sessions_[client_id];
+  const bool new_owner = s.owner == nullptr || s.owner->who.common_name != conn->who.common_name;
+  if (new_owner) {
+    if (s.owner != nullptr) {
+      Unindex(client_id, s.owner->who.common_name);
+    }
+    Index(client_id, conn->who.common_name);
+  }
+  changed_ = changed_ || new_owner || s.owner->who.serial != conn->who.serial ||
+             s.outlives_connection != outlives_connection;
+  s.owner = std::move(conn);
+  s.connection = connection;
+  s.outlives_connection = outlives_connection;
+  s.ending = false;
+  s.denial_logged = false;
+  s.last_used = ++clock_;
+}
+
+std::vector<std::string> SessionRegistry::Disconnected(const void* connection) {
+  const auto it = connections_.find(connection);
+  if (it == connections_.end()) {
+    return {};
+  }
+  const std::shared_ptr<Connection> conn = std::move(it->second);
+  connections_.erase(it);
+  auto [first, last] = connections_by_serial_.equal_range(conn->who.serial);
+  for (auto c = first; c != last; ++c) {
+    if (c->second == connection) {
+      connections_by_serial_.erase(c);
+      break;
+    }
+  }
+  const auto s = sessions_.find(conn->client_id);
+  if (s == sessions_.end() || s->second.connection != connection) {
+    return {};  // another connection took the session over
+  }
+  s->second.connection = nullptr;
+  s->second.last_used = ++clock_;
+  if (!s->second.outlives_connection) {
+    //= MQTT 3.1.1 section 3.1.2.4 (https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/)
+    //# If CleanSession is set to 1, the Client and Server MUST discard any previous Session and
+    //# start a new one. This Session lasts as long as the Network Connection.
+    s->second.ending = true;
+    ending_.push_back(conn->client_id);
+    return {};
+  }
+  return Evict(conn->who.common_name);
+}
+
+void SessionRegistry::ForgetEnded() {
+  for (const std::string& client_id : ending_) {
+    const auto s = sessions_.find(client_id);
+    if (s != sessions_.end() && s->second.ending && s->second.connection == nullptr) {
+      Forget(client_id);
+    }
+  }
+  ending_.clear();
+}
+
+const Connection* SessionRegistry::Find(const void* connection) const {
+  const auto it = connections_.find(connection);
+  return it == connections_.end() ? nullptr : it->second.get();
+}
+
+Session* SessionRegistry::FindSession(std::string_view client_id) {
+  const auto it = sessions_.find(client_id);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+
+std::vector<const Connection*> SessionRegistry::ConnectionsHolding(
+    const std::string& serial) const {
+  std::vector<const Connection*> out;
+  auto [first, last] = connections_by_serial_.equal_range(serial);
+  for (auto c = first; c != last; ++c) {
+    out.push_back(connections_.at(c->second).get());
+  }
+  return out;
+}
+
+void SessionRegistry::Regrant(const std::function<void(Connection&)>& regrant) {
+  for (auto& [handle, conn] : connections_) {
+    regrant(*conn);
+  }
+  for (auto& [client_id, s] : sessions_) {
+    if (s.connection == nullptr) {  // a connected owner was regranted above
+      regrant(*s.owner);
+    }
+  }
+}
+
+std::vector<SavedSession> SessionRegistry::Saved() const {
+  std::vector<SavedSession> out;
+  for (const auto& [client_id, s] : sessions_) {
+    if (s.outlives_connection && !s.ending) {
+      out.push_back(SavedSession{client_id, s.owner->who});
+    }
+  }
+  return out;
+}
+
+void SessionRegistry::Restore(const std::vector<SavedSession>& saved,
+                              const std::function<Grants(const ClientIdentity&)>& grants_for) {
+  for (const SavedSession& entry : saved) {
+    if (sessions_.find(entry.client_id) != sessions_.end()) {
+      continue;
+    }
+    Session& s = sessions_[entry.client_id];
+    s.owner =
+        std::make_shared<Connection>(Connection{entry.client_id, entry.who, grants_for(entry.who)});
+    s.last_used = ++clock_;
+    Index(entry.client_id, entry.who.common_name);
+    Evict(entry.who.common_name);
+  }
+}
+
+void SessionRegistry::Forget(const std::string& client_id) {
+  const auto s = sessions_.find(client_id);
+  if (s == sessions_.end()) {
+    return;
+  }
+  Unindex(client_id, s->second.owner->who.common_name);
+  sessions_.erase(s);
+  changed_ = true;
+}
+
+void SessionRegistry::Index(const std::string& client_id, const std::string& common_name) {
+  ids_by_owner_[common_name].push_back(client_id);
+}
+
+void SessionRegistry::Unindex(const std::string& client_id, const std::string& common_name) {
+  const auto owned = ids_by_owner_.find(common_name);
+  if (owned == ids_by_owner_.end()) {
+    return;
+  }
+  std::erase(owned->second, client_id);
+  if (owned->second.empty()) {
+    ids_by_owner_.erase(owned);
+  }
+}
+
+std::vector<std::string> SessionRegistry::Evict(const std::string& common_name) {
+  std::vector<std::string> evicted;
+  const auto owned = ids_by_owner_.find(common_name);
+  if (owned == ids_by_owner_.end()) {
+    return evicted;
+  }
+  std::vector<std::pair<uint64_t, std::string>> offline;
+  for (const std::string& client_id : owned->second) {
+    const Session& s = sessions_.find(client_id)->second;
+    if (s.connection == nullptr && !s.ending) {
+      offline.emplace_back(s.last_used, client_id);
+    }
+  }
+  if (offline.size() <= kMaxOfflineSessionsPerIdentity) {
+    return evicted;
+  }
+  std::sort(offline.begin(), offline.end());
+  offline.resize(offline.size() - kMaxOfflineSessionsPerIdentity);
+  for (auto& [when, client_id] : offline) {
+    Forget(client_id);
+    evicted.push_back(std::move(client_id));
+  }
+  return evicted;
+}
+
+}  // namespace anchor::mqtt
