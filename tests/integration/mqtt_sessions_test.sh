@@ -9,7 +9,8 @@
 # a revoked device; wills are decided by the identity that left them (delivered, forged, delayed
 # past a revocation); a revoked device's retained messages are withheld, also after a broker
 # restart (state_file); MQTT 5 shared subscriptions are granted by the filter after the share
-# name; the client_id rules cn and cn-prefix; a bad client_id option stops the broker.
+# name; the client_id rules cn and cn-prefix; a bad client_id option stops the broker; a feed
+# whose cursor does not move is asked once per poll, not in a loop.
 source "$(dirname "$0")/lib.sh"
 : "${ANCHOR_PLUGIN:?ANCHOR_PLUGIN must name anchor_mosquitto.so}"
 PROBE=(/usr/bin/python3 "$TESTS_DIR/mqtt_probe.py")
@@ -247,3 +248,61 @@ env ${ANCHOR_BROKER_PRELOAD:+LD_PRELOAD=$ANCHOR_BROKER_PRELOAD} ASAN_OPTIONS=det
 [ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "mosquitto started with client_id first (rc $rc)"
 has "anchor: plugin_opt_client_id: 'first': use owned" "$WORK/mosquitto-$P.log" || fail "not named"
 pass "client_id cn: only the CN; cn-prefix: the CN or CN:...; a bad value stops the broker naming it"
+
+# 12. A feed that says "more" without moving its cursor (a broken CA; anchor serve's cursor always
+# moves, so a stub serves it, with the real CA's cacerts): the follower asks again at its next
+# poll instead of in a loop, and the broker starts and runs.
+"${CURL[@]}" "$BASE/.well-known/est/cacerts" -o cacerts.body || fail "cannot read cacerts"
+cat > stuck_feed.py <<'PY'
+import http.server, ssl
+count = 0
+cacerts = open("cacerts.body", "rb").read()
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        global count
+        if self.path.startswith("/api/v1/revocations"):
+            count += 1
+            with open("stuck.count", "w") as f:
+                f.write(str(count))
+            body, kind = b'{"cursor":0,"more":true,"revocations":[]}', "application/json"
+        elif self.path.endswith("/cacerts"):
+            body, kind = cacerts, "application/pkcs7-mime"
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+tls.load_cert_chain("localhost.crt", "localhost.key")
+server.socket = tls.wrap_socket(server.socket, server_side=True)
+with open("stuck.port", "w") as f:
+    f.write(str(server.server_address[1]))
+server.serve_forever()
+PY
+/usr/bin/python3 stuck_feed.py > stuck.out 2>&1 &
+STUCK=$!
+PIDS+=($STUCK)
+for _ in $(seq 1 50); do [ -s stuck.port ] && break; sleep 0.1; done
+[ -s stuck.port ] || { cat stuck.out; fail "the stub feed did not start"; }
+P=$(free_port)
+BASE="https://localhost:$(cat stuck.port)" mosquitto_conf "$P" "$ANCHOR_HOME/root.crt" \
+  localhost.crt localhost.key "poll_ms 100" > stuck.conf
+start_mosquitto stuck.conf "$P"
+sleep 1
+first=$(cat stuck.count)
+sleep 2
+asked=$(( $(cat stuck.count) - first ))
+[ "$asked" -le 40 ] || fail "the follower asked a stuck feed $asked times in 2 s (poll_ms 100)"
+has "says more follows but its cursor stays at 0" "$WORK/mosquitto-$P.log" \
+  || { cat "$WORK/mosquitto-$P.log"; fail "the stuck cursor is not logged"; }
+kill -0 "$MOSQ_PID" || fail "the broker died on a stuck feed"
+stop_pid "$MOSQ_PID"
+stop_pid "$STUCK"
+pass "a feed whose cursor does not move: asked $asked times in 2 s at poll_ms 100, logged, the broker runs"
