@@ -119,6 +119,9 @@ Result<std::unique_ptr<BrokerGuard>> BrokerGuard::Create(GuardOptions options) {
 
 void BrokerGuard::LoadState() {
   if (options_.state_file.empty()) {
+    log_.Push(LogQueue::Level::kNotice,
+              "no plugin_opt_state_file: if Mosquitto's persistence is on, the sessions and "
+              "retained messages it restores after a restart have no known owner or publisher");
     return;
   }
   state_writer_ = std::make_unique<StateWriter>(options_.state_file, log_);

@@ -12,6 +12,12 @@ constexpr char kSuffixSeparator = ':';
 
 Error Refuse(std::string why) { return Error(Code::kPermissionDenied, std::move(why)); }
 
+// IsSaved tells whether the state file keeps `s`: a session the broker may still hold after a
+// restart.
+bool IsSaved(const Session& s) {
+  return s.owner != nullptr && s.outlives_connection && !s.ending;
+}
+
 bool StartsWithCommonName(std::string_view client_id, std::string_view common_name) {
   return client_id.size() > common_name.size() + 1 &&
          client_id.substr(0, common_name.size()) == common_name &&
@@ -75,8 +81,10 @@ void SessionRegistry::Connected(const void* connection, std::string client_id, C
     }
     Index(client_id, conn->who.common_name);
   }
-  changed_ = changed_ || new_owner || s.owner->who.serial != conn->who.serial ||
-             s.outlives_connection != outlives_connection;
+  // Only what `Saved` lists counts as a change: clean sessions come and go without a write.
+  const bool was_saved = IsSaved(s);
+  const bool differs = !was_saved || new_owner || s.owner->who.serial != conn->who.serial;
+  changed_ = changed_ || (outlives_connection ? differs : was_saved);
   s.owner = std::move(conn);
   s.connection = connection;
   s.outlives_connection = outlives_connection;
@@ -160,7 +168,7 @@ void SessionRegistry::Regrant(const std::function<void(Connection&)>& regrant) {
 std::vector<SavedSession> SessionRegistry::Saved() const {
   std::vector<SavedSession> out;
   for (const auto& [client_id, s] : sessions_) {
-    if (s.outlives_connection && !s.ending) {
+    if (IsSaved(s)) {
       out.push_back(SavedSession{client_id, s.owner->who});
     }
   }
@@ -188,8 +196,8 @@ void SessionRegistry::Forget(const std::string& client_id) {
     return;
   }
   Unindex(client_id, s->second.owner->who.common_name);
+  changed_ = changed_ || IsSaved(s->second);
   sessions_.erase(s);
-  changed_ = true;
 }
 
 void SessionRegistry::Index(const std::string& client_id, const std::string& common_name) {

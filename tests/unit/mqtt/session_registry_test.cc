@@ -122,6 +122,7 @@ TEST(SessionRegistryTest, ACleanSessionEndsWithItsConnectionAfterItsWill) {
   registry.ForgetEnded();
   EXPECT_EQ(registry.FindSession("tmp"), nullptr);
   EXPECT_TRUE(registry.Saved().empty());
+  EXPECT_FALSE(registry.TakeChanged());  // nothing for the state file to write
 }
 
 TEST(SessionRegistryTest, ATakenOverConnectionKeepsItsOwnIdentityUntilItCloses) {
