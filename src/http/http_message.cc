@@ -41,7 +41,10 @@ std::optional<std::string> Request::Query(std::string_view name) const {
     const std::string_view pair = rest.substr(0, amp);
     rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
     const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
+    //= https://url.spec.whatwg.org/#urlencoded-parsing
+    //# Let nameString and valueString be the result of running UTF-8 decode without BOM on the
+    //# percent-decoding of name and value, respectively.
+    if (PercentDecode(pair.substr(0, eq), true) == name) {
       return PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
     }
   }
@@ -97,6 +100,9 @@ int StatusFor(Code code) {
 
 Code CodeForStatus(int status) {
   switch (status) {
+    // 408 and 429 are about this attempt, not the request: send it again later.
+    case 408:
+    case 429: return Code::kUnavailable;
     case 401: return Code::kUnauthenticated;
     case 403: return Code::kPermissionDenied;
     case 404: return Code::kNotFound;
@@ -122,6 +128,12 @@ Response ErrorResponse(const Error& error) {
   }
   if (r.status == 503) {
     r.headers.emplace_back("Retry-After", "5");
+  }
+  if (r.status >= 500) {
+    r.log = error.message();
+    if (!error.detail().empty()) {
+      r.log += " (" + error.detail().substr(0, error.detail().find('\n')) + ")";
+    }
   }
   return r;
 }

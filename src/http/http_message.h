@@ -29,6 +29,10 @@ struct Request {
   // when the client sent no certificate. Handlers that accept a certificate as a credential
   // check it further (issuer, revocation) themselves.
   std::vector<std::vector<uint8_t>> peer_chain;
+  // peer_expired is set by TLS when the client's chain verified but for its leaf, which has
+  // expired: such a certificate gets through the handshake so that simplereenroll can apply the
+  // renewal grace period, and the router refuses it everywhere else.
+  bool peer_expired = false;
   // secure is false for requests over plain HTTP, which may reach only signed, public content.
   bool secure = true;
 
@@ -36,7 +40,8 @@ struct Request {
   std::string Header(const std::string& name) const;
   // Path is the target without its query string.
   std::string Path() const;
-  // Query returns the percent-decoded value of query parameter `name`, or nullopt when absent.
+  // Query returns the percent-decoded value of the first query parameter whose percent-decoded
+  // name is `name`, or nullopt when absent (or malformed).
   std::optional<std::string> Query(std::string_view name) const;
 };
 
@@ -50,6 +55,12 @@ struct Response {
   std::string content_type = "text/plain";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // close asks the transport to close the connection after this answer (the request's framing
+  // could not be trusted, so nothing after it can be).
+  bool close = false;
+  // log, when set, is what the server's log says about this answer and the client is not told:
+  // the cause of a 5xx (e.g. the database error behind "internal error").
+  std::string log;
 };
 
 // ParseCount reads a query parameter that must be a non-negative decimal integer, all of it.
@@ -59,14 +70,16 @@ std::optional<int64_t> ParseCount(std::string_view text);
 int StatusFor(Code code);
 
 // CodeForStatus is StatusFor's inverse, for clients reading an answer: 4xx and 5xx statuses to
-// the error code a server would have had.
+// the error code a server would have had. 408 (Request Timeout), 429 (Too Many Requests) and
+// every 5xx but 500 and 501 are kUnavailable: the same request may succeed later.
 Code CodeForStatus(int status);
 
 // TextResponse is a text/plain answer of one line: `line` and a newline.
 Response TextResponse(int status, std::string line);
 
 // ErrorResponse is a short text/plain answer that says what was wrong, with the status of
-// `error`'s code; 401 carries a WWW-Authenticate challenge, 503 a Retry-After.
+// `error`'s code; 401 carries a WWW-Authenticate challenge, 503 a Retry-After. A 5xx keeps the
+// error's message and detail in `log`: it is a fault of the server, which the operator must see.
 Response ErrorResponse(const Error& error);
 
 }  // namespace anchor::http

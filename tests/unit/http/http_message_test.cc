@@ -18,6 +18,17 @@ TEST(RequestTest, PathAndQueryParameters) {
   EXPECT_EQ(r.Query("sinc"), std::nullopt) << "a prefix of a name is not the name";
 }
 
+TEST(RequestTest, QueryParameterNamesArePercentDecodedToo) {
+  Request r;
+  r.target = "/api/v1/revocations?%73ince=7&li%6Dit=2&a+b=c&bad%zz=1";
+  EXPECT_EQ(r.Query("since"), "7");
+  EXPECT_EQ(r.Query("limit"), "2");
+  EXPECT_EQ(r.Query("a b"), "c");
+  EXPECT_EQ(r.Query("bad"), std::nullopt) << "a malformed name is no name";
+  r.target = "/x?since=1&since=2";
+  EXPECT_EQ(r.Query("since"), "1") << "the first of repeated parameters";
+}
+
 TEST(PercentDecodeTest, DecodesEscapesAndRefusesMalformedOnes) {
   EXPECT_EQ(PercentDecode("MEUw%2BQ%3D%3d", false), "MEUw+Q==");
   EXPECT_EQ(PercentDecode("a+b", false), "a+b");
@@ -47,6 +58,14 @@ TEST(StatusTest, CodeForStatusInvertsStatusFor) {
   EXPECT_EQ(CodeForStatus(502), Code::kUnavailable);
 }
 
+TEST(StatusTest, TimeoutsAndRateLimitsAreWorthRetrying) {
+  EXPECT_EQ(CodeForStatus(408), Code::kUnavailable);
+  EXPECT_EQ(CodeForStatus(429), Code::kUnavailable);
+  EXPECT_EQ(CodeForStatus(504), Code::kUnavailable);
+  EXPECT_EQ(CodeForStatus(400), Code::kInvalidArgument);
+  EXPECT_EQ(CodeForStatus(431), Code::kInvalidArgument);
+}
+
 TEST(ErrorResponseTest, ChallengesOn401AndHidesInternalDetail) {
   const Response unauth = ErrorResponse(Error(Code::kUnauthenticated, "no token"));
   EXPECT_EQ(unauth.status, 401);
@@ -55,6 +74,22 @@ TEST(ErrorResponseTest, ChallengesOn401AndHidesInternalDetail) {
   const Response internal = ErrorResponse(Error(Code::kInternal, "sqlite: disk I/O at /var/x"));
   EXPECT_EQ(internal.status, 500);
   EXPECT_EQ(internal.body, "internal error\n");
+  EXPECT_EQ(internal.log, "sqlite: disk I/O at /var/x") << "the operator's log says what it was";
+}
+
+TEST(ErrorResponseTest, UnavailableIs503WithRetryAfterAndALogLine) {
+  const Response full =
+      ErrorResponse(Error(Code::kUnavailable, "recording certificate 01: database or disk is full",
+                          "extended code 13\nmore"));
+  EXPECT_EQ(full.status, 503);
+  bool retry_after = false;
+  for (const auto& [name, value] : full.headers) {
+    retry_after |= name == "Retry-After" && !value.empty();
+  }
+  EXPECT_TRUE(retry_after);
+  EXPECT_EQ(full.log, "recording certificate 01: database or disk is full (extended code 13)");
+  EXPECT_TRUE(ErrorResponse(Error(Code::kPermissionDenied, "no")).log.empty())
+      << "a 4xx is the client's to fix; the body says it";
 }
 
 }  // namespace
