@@ -28,11 +28,7 @@ using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
 Error SqlError(sqlite3* db, std::string_view what) {
   const int rc = ::sqlite3_extended_errcode(db);
-  const Code code = (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
-                        ? Code::kAlreadyExists
-                    : (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? Code::kUnavailable
-                                                                  : Code::kInternal;
-  return Error(code, std::string(what) + ": " + ::sqlite3_errmsg(db));
+  return Error(CodeForSqlite(rc), std::string(what) + ": " + ::sqlite3_errmsg(db));
 }
 
 std::string JoinLines(const std::vector<std::string>& items) { return Join(items, "\n"); }
@@ -388,7 +384,8 @@ class SqliteStore final : public Store {
  private:
   Status Exec(const std::string& sql) {
     if (::sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return SqlError(db_.get(), "sqlite");
+      // The first word names the statement ("COMMIT", "BEGIN", "PRAGMA"), enough for a log.
+      return SqlError(db_.get(), "the CA database (" + sql.substr(0, sql.find(' ')) + ")");
     }
     return OkStatus();
   }
@@ -510,6 +507,27 @@ class SqliteStore final : public Store {
 };
 
 }  // namespace
+
+// A store that cannot be written now (disk full, I/O error, read-only file, locked, out of
+// memory) is not the client's fault, and passes once the operator frees space or fixes the file:
+// kUnavailable, so that clients retry (503 + Retry-After) and agents keep their schedule.
+Code CodeForSqlite(int result_code) {
+  switch (result_code) {
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+    case SQLITE_CONSTRAINT_UNIQUE: return Code::kAlreadyExists;
+  }
+  switch (result_code & 0xff) {  // the primary result code of an extended one
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL: return Code::kUnavailable;
+  }
+  return Code::kInternal;
+}
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   sqlite3* raw = nullptr;

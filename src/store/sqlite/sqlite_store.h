@@ -14,4 +14,11 @@ namespace anchor::store {
 // by a newer anchor is kFailedPrecondition.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
 
+// CodeForSqlite is the error code of a failed SQLite call with (extended) result code
+// `result_code`, chosen by what the caller can do about it: kUnavailable when the database
+// cannot be written or reached now (full, I/O error, read-only, locked, out of memory), which
+// passes once the operator acts, so clients should retry; kAlreadyExists for a duplicate key;
+// kInternal otherwise (a corrupt file, a misuse).
+Code CodeForSqlite(int result_code);
+
 }  // namespace anchor::store

@@ -2,6 +2,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "store/audit_chain.h"
 #include "testlib/matchers.h"
@@ -80,6 +81,26 @@ TEST_F(SqliteStoreTest, CrlNumbersIncreaseAndEverythingIsAudited) {
   EXPECT_EQ(log[2].action, "issue");
   EXPECT_EQ(log[3].action, "revoke");
   EXPECT_TRUE(VerifyAuditChain(log).empty());
+}
+
+TEST(SqliteErrorsTest, AStoreThatCannotBeWrittenNowIsUnavailable) {
+  // Each passes once the operator frees space, fixes the file or the lock is released: the
+  // client should retry (503 + Retry-After), and an agent keeps its schedule.
+  for (const int rc :
+       {SQLITE_FULL, SQLITE_IOERR, SQLITE_IOERR_WRITE, SQLITE_IOERR_FSYNC, SQLITE_IOERR_SHMSIZE,
+        SQLITE_READONLY, SQLITE_READONLY_DBMOVED, SQLITE_CANTOPEN, SQLITE_BUSY,
+        SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED, SQLITE_NOMEM, SQLITE_PROTOCOL}) {
+    EXPECT_EQ(CodeForSqlite(rc), Code::kUnavailable) << ::sqlite3_errstr(rc);
+  }
+}
+
+TEST(SqliteErrorsTest, DuplicatesAndOtherFaultsAreNot) {
+  EXPECT_EQ(CodeForSqlite(SQLITE_CONSTRAINT_PRIMARYKEY), Code::kAlreadyExists);
+  EXPECT_EQ(CodeForSqlite(SQLITE_CONSTRAINT_UNIQUE), Code::kAlreadyExists);
+  for (const int rc : {SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_MISUSE, SQLITE_ERROR,
+                       SQLITE_CONSTRAINT_FOREIGNKEY, SQLITE_SCHEMA}) {
+    EXPECT_NE(CodeForSqlite(rc), Code::kUnavailable) << ::sqlite3_errstr(rc);
+  }
 }
 
 }  // namespace
