@@ -9,6 +9,7 @@
 #include "ca/serial_number.h"
 #include "crypto/crl.h"
 #include "crypto/general_name.h"
+#include "http/header_fields.h"
 
 namespace anchor::api {
 namespace {
@@ -30,8 +31,11 @@ Result<nlohmann::json> ParseBody(const http::Request& request) {
   if (request.body.empty()) {
     return nlohmann::json::object();
   }
-  const std::string type = request.Header("Content-Type");
-  if (type.rfind("application/json", 0) != 0) {
+  //= https://www.rfc-editor.org/rfc/rfc8259#section-11
+  //# Type name:  application
+  //#
+  //# Subtype name:  json
+  if (!http::IsMediaType(request.Header("Content-Type"), "application/json")) {
     return Error(Code::kInvalidArgument, "send the body as Content-Type: application/json");
   }
   nlohmann::json body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);

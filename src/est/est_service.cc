@@ -9,6 +9,7 @@
 #include "crypto/pkcs7.h"
 #include "crypto/chain_verifier.h"
 #include "est/credentials.h"
+#include "http/header_fields.h"
 
 namespace anchor::est {
 namespace {
@@ -28,17 +29,14 @@ http::Response CertsOnly(const std::vector<crypto::Certificate>& certs) {
   return r;
 }
 
-bool IsPkcs10(const std::string& content_type) {
-  const std::string type = ToLower(content_type.substr(0, content_type.find(';')));
-  return type == "application/pkcs10";
-}
-
 // RefuseBody answers an enrollment body of the wrong size or type (413, 415), before decoding.
 std::optional<http::Response> RefuseBody(const http::Request& request) {
   if (request.body.size() > kMaxBodyBytes) {
     return http::TextResponse(413, "the request body is larger than 64 KiB");
   }
-  if (!IsPkcs10(request.Header("Content-Type"))) {
+  //= https://www.rfc-editor.org/rfc/rfc7030#section-4.2.1
+  //# The HTTP content-type of "application/pkcs10" is used here.
+  if (!http::IsMediaType(request.Header("Content-Type"), "application/pkcs10")) {
     return http::TextResponse(
         415, "send the CSR as Content-Type: application/pkcs10 (base64 DER PKCS#10)");
   }
@@ -46,6 +44,13 @@ std::optional<http::Response> RefuseBody(const http::Request& request) {
 }
 
 // DecodeCsr reads the base64 DER PKCS#10 of an enrollment body; errors are kInvalidArgument (400).
+//= https://www.rfc-editor.org/rfc/rfc2045#section-6.8
+//# The encoded output stream must be represented in lines of no more than 76 characters each.
+//# All line breaks or other characters not found in Table 1 must be ignored by decoding
+//# software.
+// Line breaks (CRLF or LF) and other white space are skipped by Base64Decode; any other
+// character outside the alphabet is refused, as RFC 2045 also allows ("probably indicate a
+// transmission error").
 Result<crypto::Csr> DecodeCsr(const std::string& body) {
   ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> der, crypto::Base64Decode(body));
   auto csr = crypto::Csr::FromDer(der);

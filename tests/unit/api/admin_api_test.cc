@@ -142,5 +142,36 @@ TEST_F(AdminApiTest, TheRevocationFeedPagesWithACursor) {
   EXPECT_EQ(RevocationFeed(*ca_.authority, r).status, 400);
 }
 
+TEST_F(AdminApiTest, JsonBodiesTakeEveryContentTypeSpellingOfApplicationJson) {
+  for (const char* type :
+       {"application/json", "Application/JSON", "application/json; charset=utf-8",
+        "application/json ; charset=\"UTF-8\""}) {
+    http::Request r = As(&admin_, "POST", "/api/v1/tokens", R"({"cn": "dev-ct"})");
+    r.headers["Content-Type"] = type;
+    EXPECT_EQ(api_.Handle(r).status, 201) << type;
+  }
+}
+
+TEST_F(AdminApiTest, JsonBodiesOfAnotherMediaTypeAreRefused) {
+  for (const char* type : {"application/jsonp", "text/json", "application/x-www-form-urlencoded",
+                           "application/json; charset", ""}) {
+    http::Request r = As(&admin_, "POST", "/api/v1/tokens", R"({"cn": "dev-ct"})");
+    r.headers["Content-Type"] = type;
+    const http::Response answer = api_.Handle(r);
+    EXPECT_EQ(answer.status, 400) << type;
+    EXPECT_NE(answer.body.find("application/json"), std::string::npos) << answer.body;
+  }
+}
+
+TEST_F(AdminApiTest, QueryParameterNamesMayBePercentEncoded) {
+  Issue("dev-1", ca::Profile::kDevice);
+  const http::Response r =
+      api_.Handle(As(&admin_, "GET", "/api/v1/certificates?%70rofile=device&limi%74=1"));
+  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(Json(r)["certificates"].size(), 1u);
+  EXPECT_EQ(Json(r)["certificates"][0]["profile"], "device");
+  EXPECT_EQ(api_.Handle(As(&admin_, "GET", "/api/v1/certificates?li%6Dit=0")).status, 400);
+}
+
 }  // namespace
 }  // namespace anchor::api

@@ -107,6 +107,70 @@ TEST_F(EstServiceTest, BadRequestsGetTheirStatusAndLeaveTheTokenUsable) {
   EXPECT_EQ(est_.SimpleEnroll(r).status, 200);  // the token survived every failure
 }
 
+TEST_F(EstServiceTest, TakesEveryContentTypeSpellingTheMediaTypeGrammarAllows) {
+  for (const char* type :
+       {"application/pkcs10", "Application/PKCS10", "application/pkcs10; charset=us-ascii",
+        "application/pkcs10 ; charset=us-ascii", "application/pkcs10\t;charset=\"us-ascii\"",
+        "application/pkcs10;", "  application/pkcs10  "}) {
+    const std::string cn = "ct-" + std::to_string(Rows());
+    http::Request r = Enroll(MakeCsr(cn), "Bearer " + NewToken(cn));
+    r.headers["Content-Type"] = type;
+    EXPECT_EQ(est_.SimpleEnroll(r).status, 200) << "'" << type << "'";
+  }
+  const std::string token = NewToken("ct-refused");
+  for (const char* type : {"application/pkcs10x", "application/pkcs7-mime", "application / pkcs10",
+                           "application/pkcs10; charset", "application/pkcs10, text/plain", ""}) {
+    http::Request r = Enroll(MakeCsr("ct-refused"), "Bearer " + token);
+    r.headers["Content-Type"] = type;
+    EXPECT_EQ(est_.SimpleEnroll(r).status, 415) << "'" << type << "'";
+  }
+}
+
+TEST_F(EstServiceTest, TakesABodyWrappedAt76CharactersWithCrlf) {
+  const std::string cn = "wrapped-1";
+  http::Request r = Enroll(MakeCsr(cn), "Bearer " + NewToken(cn));
+  const std::string flat = crypto::Base64Encode(MakeCsr(cn).ToDer());
+  std::string wrapped;
+  for (size_t i = 0; i < flat.size(); i += 76) {
+    wrapped += flat.substr(i, 76) + "\r\n";  // RFC 2045 6.8: lines of at most 76 characters
+  }
+  r.body = wrapped;
+  EXPECT_EQ(est_.SimpleEnroll(r).status, 200);
+  http::Request padded = Enroll(MakeCsr("wrapped-2"), "Bearer " + NewToken("wrapped-2"));
+  padded.body = " \t" + crypto::Base64Encode(MakeCsr("wrapped-2").ToDer()) + "\r\n\r\n";
+  EXPECT_EQ(est_.SimpleEnroll(padded).status, 200);
+}
+
+TEST_F(EstServiceTest, RefusesABodyWithCharactersOutsideBase64AndItsWhiteSpace) {
+  const std::string token = NewToken("garbage-1");
+  http::Request r = Enroll(MakeCsr("garbage-1"), "Bearer " + token);
+  r.body.insert(10, "*");
+  EXPECT_EQ(est_.SimpleEnroll(r).status, 400);
+  r.body = "-----BEGIN CERTIFICATE REQUEST-----\n" + r.body;
+  EXPECT_EQ(est_.SimpleEnroll(r).status, 400);
+  EXPECT_EQ(Rows(), 0);
+}
+
+TEST_F(EstServiceTest, TheAuthSchemeIsCaseInsensitive) {
+  for (const char* scheme : {"Bearer ", "bearer ", "BEARER ", "bEaReR   "}) {
+    const std::string cn = "auth-" + std::to_string(Rows());
+    EXPECT_EQ(est_.SimpleEnroll(Enroll(MakeCsr(cn), scheme + NewToken(cn))).status, 200) << scheme;
+  }
+  const std::string cn = "auth-basic";
+  std::string basic = Basic(NewToken(cn));
+  basic.replace(0, 5, "BASIC");
+  EXPECT_EQ(est_.SimpleEnroll(Enroll(MakeCsr(cn), basic)).status, 200);
+}
+
+TEST_F(EstServiceTest, AnAuthSchemeOtherThanBearerOrBasicIsRefused) {
+  const std::string token = NewToken("auth-other");
+  for (const std::string& value : std::vector<std::string>{
+           "Token " + token, "Bearer" + token, "Bearer", "Digest " + token, "Bearer\t" + token}) {
+    EXPECT_EQ(est_.SimpleEnroll(Enroll(MakeCsr("auth-other"), value)).status, 401) << value;
+  }
+  EXPECT_EQ(est_.SimpleEnroll(Enroll(MakeCsr("auth-other"), "Bearer " + token)).status, 200);
+}
+
 TEST(CredentialsTest, ReadsBearerAndBasicPassword) {
   http::Request r;
   r.headers["authorization"] = "bearer abc";
