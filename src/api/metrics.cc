@@ -45,6 +45,9 @@ std::string Metrics::Render() const {
           tls_handshake_failures.load());
   Counter(out, "anchor_connections_refused_total", "Connections closed at max_connections.",
           connections_refused.load());
+  Counter(out, "anchor_connections_evicted_total",
+          "Handshaking or idle connections closed to make room for a new one.",
+          connections_evicted.load());
   out += "# HELP anchor_open_connections Connections open now.\n"
          "# TYPE anchor_open_connections gauge\n"
          "anchor_open_connections " + std::to_string(open_connections.load()) + "\n";

@@ -23,6 +23,9 @@ class Metrics final {
   std::atomic<uint64_t> enroll_refused{0};  // enrollments answered with a 4xx
   std::atomic<uint64_t> tls_handshake_failures{0};
   std::atomic<uint64_t> connections_refused{0};  // beyond max_connections
+  // connections_evicted counts connections closed to make room for a newer one: handshakes of
+  // an address over its share or beyond max_handshakes, idle ones at max_connections.
+  std::atomic<uint64_t> connections_evicted{0};
   std::atomic<int64_t> open_connections{0};
 
   // ObserveEnrollment records one enrollment's handling time (successful or not).

@@ -2,18 +2,27 @@
 // File: https_server.cc: Asio/Beast coroutines: accept, TLS handshake, read, dispatch, write.
 #include "server/https_server.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <sys/resource.h>
+
+#include <array>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/ssl.h>
-
-#include <array>
-#include <atomic>
+#include <cstdio>
+#include <filesystem>
 #include <thread>
 
+#include "core/clock.h"
+#include "core/text.h"
 #include "crypto/certificate.h"
+#include "http/header_fields.h"
+#include "http/request_checks.h"
+#include "server/connection_table.h"
 
 namespace anchor::server {
 namespace {
@@ -24,19 +33,113 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
+// kFdReserve is what the process keeps beyond the descriptors open at start, for files it opens
+// later (SQLite's journal and temporary files, the CRL, certificates read per request).
+constexpr size_t kFdReserve = 32;
+// kAcceptPause is how long accepting stops when the process or the system is out of descriptors:
+// the pending connection stays queued, and retrying at once would only spin.
+constexpr std::chrono::milliseconds kAcceptPause{100};
+
+// ServeLog writes "TIME anchor serve: MESSAGE" to stderr, one line (one call: lines of
+// concurrent threads do not mix).
+void ServeLog(const std::string& message) {
+  std::fprintf(stderr, "%s anchor serve: %s\n", Iso8601(SystemClock().Now()).c_str(),
+               message.c_str());
+}
+
+// VerifyClientChain is OpenSSL's verify callback for client chains. It lets through a chain whose
+// only fault is an expired leaf: the request then carries `peer_expired`, and the router refuses
+// it everywhere but simplereenroll, where the renewal grace period applies and a certificate
+// expired beyond it gets a 401 that says so, rather than a TLS alert that says nothing. Any other
+// fault (expired intermediate or root, unknown issuer, bad signature, not yet valid) fails the
+// handshake as before; OpenSSL calls back once per fault, so one more fails the chain.
+int VerifyClientChain(int preverify_ok, X509_STORE_CTX* ctx) {
+  if (preverify_ok == 1) {
+    return 1;
+  }
+  const int error = ::X509_STORE_CTX_get_error(ctx);
+  return error == X509_V_ERR_CERT_HAS_EXPIRED && ::X509_STORE_CTX_get_error_depth(ctx) == 0 ? 1 : 0;
+}
+
+// AddressKey is the key that per-address limits count by: the IPv4 address (also when mapped
+// into IPv6), or the /64 of an IPv6 address, the unit an ISP hands to one subscriber.
+std::string AddressKey(const asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  }
+  if (address.is_v4()) {
+    return address.to_string();
+  }
+  const auto bytes = address.to_v6().to_bytes();
+  return HexEncode(std::span<const uint8_t>(bytes.data(), 8)) + "::/64";
+}
+
+// OpenDescriptors counts this process's open file descriptors.
+size_t OpenDescriptors() {
+  std::error_code ec;
+  size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+// FitConnectionsToFdLimit raises the soft RLIMIT_NOFILE towards the hard one when
+// `max_connections` needs it, and returns how many connections the limit leaves room for.
+// Beyond it, accept would fail with EMFILE while the server believes it has room.
+size_t FitConnectionsToFdLimit(size_t max_connections) {
+  const size_t needed = OpenDescriptors() + kFdReserve + max_connections;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+    return max_connections;
+  }
+  if (limit.rlim_cur < needed && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, needed);
+    (void)::setrlimit(RLIMIT_NOFILE, &limit);
+    (void)::getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  const size_t used = OpenDescriptors() + kFdReserve;
+  return limit.rlim_cur > used ? std::min<size_t>(max_connections, limit.rlim_cur - used) : 0;
+}
+
+// IsFdExhaustion is true for accept errors that mean no descriptor (or no kernel memory) is left.
+bool IsFdExhaustion(const boost::system::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+         ec == asio::error::no_memory || ec == asio::error::no_buffer_space;
+}
+
+// JoinedField is every line of field `name` in `fields`, joined by ", " as RFC 9110 5.3 allows
+// a recipient to combine them; nullopt when there is none.
+template <typename Fields>
+std::optional<std::string> JoinedField(const Fields& fields, bhttp::field name) {
+  std::optional<std::string> out;
+  const auto [first, last] = fields.equal_range(name);
+  for (auto it = first; it != last; ++it) {
+    out = out ? *out + ", " + std::string(it->value()) : std::string(it->value());
+  }
+  return out;
+}
+
 http::Request ToRequest(const bhttp::request<bhttp::string_body>& in) {
   http::Request out;
   out.method = std::string(in.method_string());
-  out.target = std::string(in.target());
+  out.target = http::OriginForm(in.target());
   for (const auto& field : in) {
-    out.headers[std::string(field.name_string())] = std::string(field.value());
+    //= https://www.rfc-editor.org/rfc/rfc9110#section-5.3
+    //# A recipient MAY combine multiple field lines within a field section that have the same
+    //# field name into one field line, without changing the semantics of the message, by
+    //# appending each subsequent field line value to the initial field line value in order,
+    //# separated by a comma (",") and optional whitespace (OWS, defined in Section 5.6.3).
+    std::string& value = out.headers[std::string(field.name_string())];
+    value += (value.empty() ? "" : ", ") + std::string(field.value());
   }
   out.body = in.body();
   return out;
 }
 
 bhttp::response<bhttp::string_body> ToBeast(const http::Response& in, unsigned version,
-                                            bool keep_alive) {
+                                            bool keep_alive, bool head) {
   bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(in.status), version};
   out.set(bhttp::field::server, "anchor");
   out.set(bhttp::field::content_type, in.content_type);
@@ -44,10 +147,75 @@ bhttp::response<bhttp::string_body> ToBeast(const http::Response& in, unsigned v
     out.set(name, value);
   }
   out.body() = in.body;
-  out.keep_alive(keep_alive);
+  out.keep_alive(keep_alive && !in.close);
   out.prepare_payload();
+  //= https://www.rfc-editor.org/rfc/rfc9110#section-9.3.2
+  //# The HEAD method is identical to GET except that the server MUST NOT send content in the
+  //# response.
+  if (head) {
+    out.body().clear();  // Content-Length stays that of the GET answer
+  }
   return out;
 }
+
+// AnswerToReadError is the answer to a request Beast could not read, or nullopt when there is
+// nobody to answer (the client closed, went silent past its deadline, or broke TLS).
+// `request_line_read` tells a head too large for its fields from one too large for its first line.
+std::optional<http::Response> AnswerToReadError(const beast::error_code& ec,
+                                                bool request_line_read) {
+  if (ec == bhttp::error::body_limit) {
+    http::Response r = http::TextResponse(413, "the request body is too large");
+    r.close = true;
+    return r;
+  }
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+    return http::HeadTooLarge(request_line_read);
+  }
+  if (ec.category() != bhttp::make_error_code(bhttp::error::bad_method).category() ||
+      ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+      ec == bhttp::error::short_read) {
+    return std::nullopt;
+  }
+  http::Response r = http::TextResponse(400, "malformed request: " + ec.message());
+  r.close = true;
+  return r;
+}
+
+// IsExpect100 is true when the client waits for 100 (Continue) before it sends the body.
+bool IsExpect100(const bhttp::request<bhttp::string_body>& req) {
+  return req.version() >= 11 && ToLower(http::TrimOws(req[bhttp::field::expect])) == "100-continue";
+}
+
+// Connection is one accepted connection as the ConnectionTable and the session share it. Its
+// fields other than `id` and `address` are touched only on the connection's own io_context
+// thread: eviction is posted there, so it never races the session's coroutine.
+struct Connection {
+  ConnectionTable::Id id = 0;
+  std::string address;
+  std::function<void()> close;  // set while the session's stream lives
+  bool busy = false;            // reading a request or answering it
+  bool evicted = false;
+
+  // Evict closes the connection now, or after the request in progress when it is busy.
+  void Evict() {
+    evicted = true;
+    if (!busy && close) {
+      close();
+    }
+  }
+};
+
+// StreamScope lends the session's stream to its Connection for as long as it lives.
+class StreamScope {
+ public:
+  StreamScope(Connection& c, std::function<void()> close) : c_(c) { c_.close = std::move(close); }
+  ~StreamScope() { c_.close = nullptr; }
+  StreamScope(const StreamScope&) = delete;
+  StreamScope& operator=(const StreamScope&) = delete;
+
+ private:
+  Connection& c_;
+};
 
 }  // namespace
 
@@ -60,9 +228,10 @@ struct HttpsServer::Impl {
   std::vector<std::unique_ptr<asio::io_context>> iocs;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<tcp::acceptor> plain_acceptor;  // optional: plain HTTP for OCSP and CRLs
+  std::unique_ptr<ConnectionTable> table;
   std::atomic<int> in_flight{0};
   api::Metrics fallback_metrics;  // when the caller passes none
-  // The open-connection gauge is also the count that max_connections bounds.
+  // The open-connection gauge counts what the table holds.
   api::Metrics* metrics = &fallback_metrics;
 
   Status ConfigureTls() {
@@ -88,7 +257,7 @@ struct HttpsServer::Impl {
       }
     }
     // Requested, not required: each endpoint decides whether it needs a client certificate.
-    tls.set_verify_mode(asio::ssl::verify_peer);
+    ::SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, &VerifyClientChain);
     // Clients reconnect often (renewal, the feed): TLS 1.3 stateless tickets let them resume
     // without a server-side session cache (no lock, no memory per client); one ticket is
     // enough for a client that reconnects once at a time.
@@ -114,10 +283,33 @@ struct HttpsServer::Impl {
       out->listen(asio::socket_base::max_listen_connections, ec);
     }
     if (ec) {
-      return Error(Code::kUnavailable, "cannot listen on " + host + ":" + std::to_string(port) +
-                                           ": " + ec.message());
+      return Error(Code::kUnavailable,
+                   "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
     }
     return out;
+  }
+
+  // FitLimits bounds max_connections by the descriptors the process may open, saying so when
+  // it must lower it, and builds the connection table.
+  Status FitLimits() {
+    const auto wanted = static_cast<size_t>(options.max_connections);
+    const size_t fit = FitConnectionsToFdLimit(wanted);
+    if (fit == 0) {
+      return Error(Code::kFailedPrecondition,
+                   "the open-files limit (RLIMIT_NOFILE) leaves no room for connections; raise "
+                   "it (ulimit -n, or LimitNOFILE= for a systemd service)");
+    }
+    if (fit < wanted) {
+      ServeLog("max_connections lowered from " + std::to_string(wanted) + " to " +
+               std::to_string(fit) + " to fit the open-files limit (RLIMIT_NOFILE); raise it " +
+               "(ulimit -n, or LimitNOFILE= for a systemd service) to allow more");
+    }
+    ConnectionLimits limits;
+    limits.max_connections = fit;
+    limits.max_handshakes = std::min(fit, static_cast<size_t>(options.max_handshakes));
+    limits.max_handshakes_per_address = static_cast<size_t>(options.max_handshakes_per_address);
+    table = std::make_unique<ConnectionTable>(limits);
+    return OkStatus();
   }
 
   // PeerChain is the client's chain as TLS verified it, DER, leaf first; empty without one.
@@ -130,13 +322,16 @@ struct HttpsServer::Impl {
     return out;
   }
 
+  // DrainBeforeClose reads and drops what the client is still sending after an answer that
+  // ends the connection (413, 431, a refused framing): closing with unread bytes makes the
+  // kernel send a reset, and the client would lose the answer. Bounded in bytes and time, and it
+  // stops once the client pauses.
   template <typename Stream>
-  asio::awaitable<void> DrainAfter413(Stream& stream) {
-    // Closing with unread request bytes makes the kernel send a reset, and the client would
-    // lose the 413. Read and drop what it is still sending, bounded in bytes and time.
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+  asio::awaitable<void> DrainBeforeClose(Stream& stream) {
     std::array<char, 16384> sink;
-    for (size_t drained = 0; drained < (1u << 20);) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    for (size_t drained = 0; drained < (1u << 20) && std::chrono::steady_clock::now() < give_up;) {
+      beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(250));
       auto [drain_ec, got] = co_await stream.async_read_some(asio::buffer(sink), kNoThrow);
       if (drain_ec) {
         break;
@@ -145,77 +340,213 @@ struct HttpsServer::Impl {
     }
   }
 
+  // Dispatch calls the handler. An exception thrown by a handler is a fault of ours: a 500,
+  // logged, and the server keeps serving.
+  http::Response Dispatch(const http::Request& request) {
+    try {
+      return handler(request);
+    } catch (const std::exception& e) {
+      http::Response r = http::TextResponse(500, "internal error");
+      r.log = std::string("the handler threw: ") + e.what();
+      return r;
+    }
+  }
+
+  // LogAnswer writes the one log line of an answer of 400 or more to `request` ("METHOD PATH").
+  static void LogAnswer(const Connection& conn, const std::string& request,
+                        const http::Response& response) {
+    if (response.status < 400) {
+      return;
+    }
+    const std::string reason =
+        response.log.empty() ? response.body.substr(0, response.body.find('\n')) : response.log;
+    ServeLog(conn.address + " \"" + request.substr(0, 200) + "\" " +
+             std::to_string(response.status) + ": " + reason);
+  }
+
+  // Refuse writes an answer that ends the connection, then drains what the client still sends.
+  template <typename Stream>
+  asio::awaitable<void> Refuse(Stream& stream, Connection& conn, const std::string& what,
+                               const http::Response& response) {
+    LogAnswer(conn, what, response);
+    auto res = ToBeast(response, 11, /*keep_alive=*/false, /*head=*/false);
+    beast::get_lowest_layer(stream).expires_after(options.header_timeout);
+    auto [write_ec, written] = co_await bhttp::async_write(stream, res, kNoThrow);
+    if (!write_ec) {
+      co_await DrainBeforeClose(stream);
+    }
+  }
+
+  // AwaitRequest waits for the first byte of the next request: the connection is idle until
+  // then, and may give way to a new one. False when the connection is over.
+  template <typename Stream>
+  asio::awaitable<bool> AwaitRequest(Stream& stream, Connection& conn, beast::flat_buffer& buffer,
+                                     std::chrono::seconds timeout) {
+    if (buffer.size() > 0) {
+      co_return true;  // pipelined: the next request is already here
+    }
+    table->SetPhase(conn.id, ConnectionTable::Phase::kIdle);
+    if (conn.evicted) {
+      co_return false;
+    }
+    beast::get_lowest_layer(stream).expires_after(timeout);
+    auto [ec, got] = co_await stream.async_read_some(buffer.prepare(4096), kNoThrow);
+    if (ec) {
+      co_return false;
+    }
+    buffer.commit(got);
+    co_return true;
+  }
+
   // Exchange reads requests and writes answers on an established stream (TLS or plain) until
   // the client closes, a limit is hit, or the client asks to close.
   template <typename Stream>
-  asio::awaitable<void> Exchange(Stream& stream, const std::vector<std::vector<uint8_t>>& peer_chain,
-                                 bool secure) {
+  asio::awaitable<void> Exchange(Stream& stream, Connection& conn, http::Request context) {
     beast::flat_buffer buffer;
     for (bool first = true;; first = false) {
-      if (!first && buffer.size() == 0) {
-        // Between requests a client may stay silent for the idle timeout; once the next
-        // request's first byte arrives, the header timeout applies as it did to the first.
-        beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
-        auto [idle_ec, got] = co_await stream.async_read_some(buffer.prepare(4096), kNoThrow);
-        if (idle_ec) {
-          co_return;
-        }
-        buffer.commit(got);
+      // The first request must come within the header timeout; later ones within the idle one.
+      if (!co_await AwaitRequest(stream, conn, buffer,
+                                 first ? options.header_timeout : options.idle_timeout)) {
+        co_return;
       }
-      // The timer covers the whole request (the first one: with the handshake): a client that
-      // trickles bytes (slowloris) is cut off when it runs out, whatever it has sent.
+      conn.busy = true;
+      table->SetPhase(conn.id, ConnectionTable::Phase::kBusy);
+      // The timer covers the whole request: a client that trickles bytes (slowloris) is cut off
+      // when it runs out, whatever it has sent.
       beast::get_lowest_layer(stream).expires_after(options.header_timeout);
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(options.max_body_bytes);
-      parser.header_limit(16 * 1024);
-      auto [read_ec, n] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
-      if (read_ec == bhttp::error::body_limit) {
-        auto res = ToBeast(http::Response{413, "text/plain", {}, "the request body is too large\n"},
-                           11, false);
-        co_await bhttp::async_write(stream, res, kNoThrow);
-        co_await DrainAfter413(stream);
+      parser.header_limit(http::kMaxHeaderBytes);
+      auto [head_ec, head_n] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
+      if (head_ec) {
+        // Beast has parsed the request line once it knows the target.
+        if (auto answer = AnswerToReadError(head_ec, !parser.get().target().empty())) {
+          co_await Refuse(stream, conn, "(unreadable request)", *answer);
+        }
         co_return;
       }
-      if (read_ec) {
+      const auto& head = parser.get();
+      const std::string what =
+          std::string(head.method_string()) + " " + http::OriginForm(head.target().substr(0, 200));
+      if (auto refusal = http::CheckRequestHead(
+              {head.version(), head.target(), JoinedField(head, bhttp::field::transfer_encoding),
+               head.count(bhttp::field::content_length) > 0, head.count(bhttp::field::host)})) {
+        co_await Refuse(stream, conn, what, *refusal);
         co_return;
       }
-      beast::get_lowest_layer(stream).expires_after(options.header_timeout);
-      ++in_flight;
-      const auto& req = parser.get();
-      http::Request request = ToRequest(req);
-      request.peer_chain = peer_chain;
-      request.secure = secure;
-      const http::Response response = handler(request);
-      auto res = ToBeast(response, req.version(), req.keep_alive());
-      auto [write_ec, written] = co_await bhttp::async_write(stream, res, kNoThrow);
-      --in_flight;
-      if (write_ec || !res.keep_alive()) {
+      if (IsExpect100(head) && !parser.is_done()) {
+        //= https://www.rfc-editor.org/rfc/rfc9110#section-10.1.1
+        //# or send an immediate 100 (Continue) response to encourage the client to send the
+        //# request content.
+        bhttp::response<bhttp::empty_body> proceed{bhttp::status::continue_, 11};
+        co_await bhttp::async_write(stream, proceed, kNoThrow);
+      }
+      auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+      if (body_ec) {
+        if (auto answer = AnswerToReadError(body_ec, /*request_line_read=*/true)) {
+          co_await Refuse(stream, conn, what, *answer);
+        }
+        co_return;
+      }
+      const bool keep_alive = co_await Answer(stream, conn, parser.get(), context);
+      conn.busy = false;
+      if (!keep_alive || conn.evicted) {
         co_return;
       }
     }
   }
 
-  asio::awaitable<void> TlsSession(tcp::socket socket) {
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls);
+  // Answer dispatches one request and writes its answer; false when the connection must close.
+  template <typename Stream>
+  asio::awaitable<bool> Answer(Stream& stream, Connection& conn,
+                               const bhttp::request<bhttp::string_body>& req,
+                               const http::Request& context) {
+    ++in_flight;
+    http::Request request = ToRequest(req);
+    request.peer_chain = context.peer_chain;
+    request.peer_expired = context.peer_expired;
+    request.secure = context.secure;
+    // HEAD is GET without the content (RFC 9110 9.3.2); handlers only know GET.
+    const bool head = req.method() == bhttp::verb::head;
+    if (head) {
+      request.method = "GET";
+    }
+    const http::Response response = Dispatch(request);
+    LogAnswer(conn, std::string(req.method_string()) + " " + request.Path(), response);
+    auto res = ToBeast(response, req.version(), req.keep_alive(), head);
     beast::get_lowest_layer(stream).expires_after(options.header_timeout);
+    auto [write_ec, written] = co_await bhttp::async_write(stream, res, kNoThrow);
+    --in_flight;
+    co_return !write_ec && res.keep_alive();
+  }
+
+  asio::awaitable<void> TlsSession(tcp::socket socket, std::shared_ptr<Connection> conn) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls);
+    auto& tcp_stream = beast::get_lowest_layer(stream);
+    const StreamScope scope(*conn, [&tcp_stream] { tcp_stream.close(); });
+    if (conn->evicted) {
+      co_return;  // made way for a newer connection before this one started
+    }
+    tcp_stream.expires_after(options.handshake_timeout);
     auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
     if (hs_ec) {
-      metrics->tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+      if (!conn->evicted) {
+        metrics->tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+      }
       co_return;  // a failed handshake costs this connection only
     }
-    co_await Exchange(stream, PeerChain(stream.native_handle()), /*secure=*/true);
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    http::Request context;
+    context.peer_chain = PeerChain(stream.native_handle());
+    context.peer_expired =
+        !context.peer_chain.empty() &&
+        ::SSL_get_verify_result(stream.native_handle()) == X509_V_ERR_CERT_HAS_EXPIRED;
+    co_await Exchange(stream, *conn, std::move(context));
+    tcp_stream.expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(kNoThrow);
   }
 
-  asio::awaitable<void> PlainSession(tcp::socket socket) {
+  asio::awaitable<void> PlainSession(tcp::socket socket, std::shared_ptr<Connection> conn) {
     beast::tcp_stream stream(std::move(socket));
-    co_await Exchange(stream, {}, /*secure=*/false);
+    const StreamScope scope(*conn, [&stream] { stream.close(); });
+    if (conn->evicted) {
+      co_return;
+    }
+    http::Request context;
+    context.secure = false;
+    co_await Exchange(stream, *conn, std::move(context));
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  // PauseAccepting waits a moment after the process or the system ran out of descriptors,
+  // saying so once per episode.
+  asio::awaitable<void> PauseAccepting(const boost::system::error_code& ec, bool& said) {
+    if (!said) {
+      ServeLog("cannot accept connections: " + ec.message() + "; pausing " +
+               std::to_string(kAcceptPause.count()) + " ms at a time until descriptors free up");
+      said = true;
+    }
+    asio::steady_timer pause(*iocs.front(), kAcceptPause);
+    co_await pause.async_wait(kNoThrow);
+  }
+
+  // Admit registers a new connection with the table; nullptr when it must be refused.
+  template <typename Socket>
+  std::shared_ptr<Connection> Admit(const Socket& socket, asio::io_context& ioc) {
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    auto conn = std::make_shared<Connection>();
+    conn->address = ec ? "?" : remote.address().to_string();
+    const std::string key = ec ? "?" : AddressKey(remote.address());
+    conn->id = table->Admit(key, [this, conn, &ioc] {
+      metrics->connections_evicted.fetch_add(1, std::memory_order_relaxed);
+      asio::post(ioc, [conn] { conn->Evict(); });
+    });
+    return conn->id == 0 ? nullptr : conn;
+  }
+
   asio::awaitable<void> Accept(tcp::acceptor& acceptor, bool secure) {
+    bool said_exhausted = false;
     for (size_t next = 0;; ++next) {
       asio::io_context& ioc = *iocs[next % iocs.size()];
       auto [ec, socket] = co_await acceptor.async_accept(ioc, kNoThrow);
@@ -223,12 +554,17 @@ struct HttpsServer::Impl {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
           co_return;  // closed on shutdown
         }
-        continue;  // e.g. EMFILE: this connection is lost, the listener is not
+        if (IsFdExhaustion(ec)) {
+          co_await PauseAccepting(ec, said_exhausted);
+        }
+        continue;  // this connection is lost (or still queued), the listener is not
       }
-      if (metrics->open_connections.load() >= options.max_connections) {
+      said_exhausted = false;
+      std::shared_ptr<Connection> conn = Admit(socket, ioc);
+      if (!conn) {
         metrics->connections_refused.fetch_add(1, std::memory_order_relaxed);
         boost::system::error_code ignored;
-        socket.close(ignored);  // over the limit: refuse at once rather than queue
+        socket.close(ignored);  // full of busy connections: refuse at once rather than queue
         continue;
       }
       // Small writes (session tickets, then the response) must not wait for ACKs (Nagle +
@@ -236,9 +572,11 @@ struct HttpsServer::Impl {
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       metrics->open_connections.fetch_add(1, std::memory_order_relaxed);
-      auto session = secure ? TlsSession(std::move(socket)) : PlainSession(std::move(socket));
-      asio::co_spawn(ioc, std::move(session), [this](std::exception_ptr) {
+      auto session =
+          secure ? TlsSession(std::move(socket), conn) : PlainSession(std::move(socket), conn);
+      asio::co_spawn(ioc, std::move(session), [this, conn](std::exception_ptr) {
         // Exceptions stop at this boundary (STYLE.md 4.5): one session, never the server.
+        table->Remove(conn->id);
         metrics->open_connections.fetch_sub(1, std::memory_order_relaxed);
       });
     }
@@ -267,6 +605,7 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Create(const ServerOptions& op
     ANCHOR_ASSIGN_OR_RETURN(impl->plain_acceptor,
                             impl->Listen(options.plain_address, *options.plain_port));
   }
+  ANCHOR_TRY(impl->FitLimits());
   return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
 }
 

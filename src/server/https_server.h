@@ -29,6 +29,9 @@ struct ServerOptions {
   std::vector<std::string> extra_client_ca_files;
   bool allow_tls12 = false;
   size_t max_body_bytes = 64 * 1024;
+  // handshake_timeout bounds the TLS handshake, header_timeout the wait for a request and its
+  // reading, idle_timeout the wait between kept-alive requests.
+  std::chrono::seconds handshake_timeout{5};
   std::chrono::seconds header_timeout{10};
   std::chrono::seconds idle_timeout{60};
   // plain_port, when set, also listens for plain HTTP on `plain_address`: requests there are
@@ -37,14 +40,22 @@ struct ServerOptions {
   std::string plain_address = "127.0.0.1";
   std::optional<uint16_t> plain_port;
   int threads = 0;  // io_context threads; 0: one per core
+  // max_connections bounds open connections (lowered at start to fit RLIMIT_NOFILE); when it is
+  // reached, the connection idle the longest is closed for a new one, and without an idle one
+  // the new one is refused. max_handshakes bounds those still in their TLS handshake, and
+  // max_handshakes_per_address those of one address (IPv6: one /64); beyond either, the oldest
+  // such handshake is closed for the new one. See ConnectionTable.
   int max_connections = 1024;
+  int max_handshakes = 256;
+  int max_handshakes_per_address = 32;
   api::Metrics* metrics = nullptr;  // optional: connection and handshake counters
 };
 
 using Handler = std::function<http::Response(const http::Request&)>;
 
 // HttpsServer serves `handler` over HTTPS/1.1 with keep-alive, one io_context per thread;
-// `handler` is called from all of them.
+// `handler` is called from all of them. Each answer of 400 or more is logged on stderr, one
+// line with the client's address, the request and the reason (for a 5xx, `Response::log`).
 class HttpsServer final {
  public:
   // Create loads the certificate, key and client CA and binds the listening socket; errors name

@@ -6,8 +6,32 @@
 #include "api/revocation_feed.h"
 #include "crypto/base64.h"
 #include "crypto/pem.h"
+#include "http/header_fields.h"
 
 namespace anchor::server {
+
+std::optional<http::Response> Router::RefuseExpiredClient(const http::Request& request,
+                                                          const std::string& path) const {
+  if (request.peer_chain.empty() ||
+      (path == "/.well-known/est/simplereenroll" && request.method == "POST")) {
+    return std::nullopt;  // no certificate, or a renewal: Authority::IdentifyClient decides
+  }
+  auto leaf = crypto::Certificate::FromDer(request.peer_chain.front());
+  // TLS flags a leaf that had expired at the handshake; the clock also catches one that
+  // expired since, on a kept-alive connection or a resumed session.
+  if (!leaf || (!request.peer_expired && authority_.clock().Now() < leaf->NotAfter())) {
+    return std::nullopt;
+  }
+  const int grace = authority_.config().server.renewal_grace_seconds;
+  return http::ErrorResponse(Error(
+      Code::kUnauthenticated,
+      "client certificate " + leaf->SerialHex() + " (" + leaf->Subject() + ") expired on " +
+          Iso8601(leaf->NotAfter()) + "; " +
+          (grace > 0 ? "renew it at /.well-known/est/simplereenroll within " +
+                           std::to_string(grace) + " s of its expiry, or enroll again with a token"
+                     : "enroll again with a token")));
+}
+
 http::Response Router::Crl() {
   // Caller holds mu_. Regenerate only when a revocation happened since, or half the CRL's
   // validity has passed; otherwise every GET would sign a CRL and grow the audit log.
@@ -55,7 +79,10 @@ http::Response Router::Est(const std::string& path, const http::Request& request
 http::Response Router::Ocsp(const http::Request& request, const std::string& path) {
   std::vector<uint8_t> der;
   if (request.method == "POST") {
-    if (request.Header("Content-Type") != "application/ocsp-request") {
+    //= https://www.rfc-editor.org/rfc/rfc6960#appendix-A.1
+    //# The Content-Type header has the value "application/ocsp-request", while the body of the
+    //# message is the binary value of the DER encoding of the OCSPRequest.
+    if (!http::IsMediaType(request.Header("Content-Type"), "application/ocsp-request")) {
       return http::TextResponse(415, "send Content-Type: application/ocsp-request");
     }
     der = responder_.Respond(crypto::AsBytes(request.body));
@@ -63,8 +90,14 @@ http::Response Router::Ocsp(const http::Request& request, const std::string& pat
     //= https://www.rfc-editor.org/rfc/rfc6960#appendix-A.1
     //# An OCSP request using the GET method is constructed as follows:
     //# GET {url}/{url-encoding of base-64 encoding of the DER encoding of the OCSPRequest}
-    const auto encoded = http::PercentDecode(path.substr(std::string_view("/ocsp/").size()),
-                                             /*plus_is_space=*/false);
+    // Clients differ in what they escape: '+', '/' and '=' arrive escaped or not, in either
+    // case of hex, and a responder URL ending in '/' gives "/ocsp//...". Base64 of a DER
+    // OCSPRequest (a SEQUENCE, 0x30) starts with 'M', so leading slashes are never part of it.
+    std::string_view rest = std::string_view(path).substr(std::string_view("/ocsp/").size());
+    while (!rest.empty() && rest.front() == '/') {
+      rest.remove_prefix(1);
+    }
+    const auto encoded = http::PercentDecode(rest, /*plus_is_space=*/false);
     const auto request_der = crypto::Base64Decode(encoded.value_or(""));
     if (!encoded || !request_der) {
       return http::TextResponse(400, "the path after /ocsp/ is not a URL-encoded base64 OCSP request");
@@ -78,10 +111,14 @@ http::Response Router::Dispatch(const http::Request& request) {
   const std::string path = request.Path();
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
+  if (auto refusal = RefuseExpiredClient(request, path)) {
+    return *refusal;
+  }
   if (path == "/healthz" && get) {
     return http::TextResponse(200, "ok");
   }
-  if ((path == "/ocsp" && post) || (path.rfind("/ocsp/", 0) == 0 && get)) {
+  // "/ocsp/" too: the AIA URL a client was given may end in a slash.
+  if (((path == "/ocsp" || path == "/ocsp/") && post) || (path.rfind("/ocsp/", 0) == 0 && get)) {
     return Ocsp(request, path);
   }
   if (path == "/intermediate.crt" && get) {

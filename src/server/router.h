@@ -22,9 +22,11 @@ namespace anchor::server {
 //   /api/v1/certificates..., /api/v1/tokens, /metrics                  admin API
 //   GET /hello                                                         mTLS hello (seeds 003/004)
 //   GET /healthz
-// It is called from every server thread. Calls into the single-threaded Authority (EST, CRL,
-// admin) are serialised by one mutex; OCSP, the feed, /hello and /healthz only read the
-// thread-safe store and run in parallel. It borrows everything, which must outlive it.
+// A request whose client certificate has expired is refused (401) everywhere but
+// simplereenroll, where the renewal grace period decides. It is called from every server thread.
+// Calls into the single-threaded Authority (EST, CRL, admin) are serialised by one mutex; OCSP, the
+// feed, /hello and /healthz only read the thread-safe store and run in parallel. It borrows
+// everything, which must outlive it.
 class Router final {
  public:
   Router(ca::Authority& authority, store::Store& store, const ocsp::Responder& responder, Rng& rng,
@@ -38,6 +40,10 @@ class Router final {
   http::Response Dispatch(const http::Request& request);
 
  private:
+  // RefuseExpiredClient answers 401 to a request that presents an expired client certificate
+  // anywhere but simplereenroll; nullopt otherwise.
+  std::optional<http::Response> RefuseExpiredClient(const http::Request& request,
+                                                    const std::string& path) const;
   http::Response Crl();
   http::Response Est(const std::string& path, const http::Request& request);
   http::Response Ocsp(const http::Request& request, const std::string& path);
