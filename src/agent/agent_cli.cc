@@ -60,6 +60,23 @@ std::variant<AgentCommand, int> ParseAgentArgs(int argc, char** argv, const std:
   return run->parsed() ? AgentCommand::kRun : AgentCommand::kStatus;
 }
 
+int ExitCodeFor(const Error& error) {
+  switch (error.code()) {
+    case Code::kOk: return kExitOk;
+    case Code::kUnavailable:
+    case Code::kInternal:
+    case Code::kAborted: return kExitRetry;
+    case Code::kInvalidArgument:
+    case Code::kUnauthenticated:
+    case Code::kPermissionDenied:
+    case Code::kNotFound:
+    case Code::kAlreadyExists:
+    case Code::kFailedPrecondition:
+    case Code::kUnimplemented: return kExitFailed;
+  }
+  return kExitFailed;
+}
+
 void LogLine(const std::string& message) {
   std::fprintf(stderr, "%s anchor-agent: %s\n", Iso8601(SystemClock().Now()).c_str(),
                message.c_str());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agent/renewal_schedule.h"
+#include "core/error.h"
 
 namespace anchor::agent {
 
@@ -47,6 +48,13 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitRetry = 75;  // EX_TEMPFAIL
+
+// ExitCodeFor is the one place an error becomes the agent's exit code (STYLE.md 4.2): kExitRetry
+// for what a later attempt may outlive without anyone acting (the CA down, overloaded or out of
+// disk, our own disk full: kUnavailable; a fault inside the CA: kInternal; a lost race:
+// kAborted), kExitFailed for the rest, which a person must act on (a certificate expired beyond
+// the grace period, revoked or not recognised, a used token, a refused name, a bad file).
+int ExitCodeFor(const Error& error);
 
 // kReportFdVariable names the descriptor on which a worker run by the scheduler reports
 // "next_attempt_unix=N", the time of its next attempt.

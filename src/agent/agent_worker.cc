@@ -83,18 +83,21 @@ void Succeeded(AgentState& state, const AgentOptions& o, const crypto::Certifica
   Schedule(state, o, cert, rng);
 }
 
-// Failed records a failed attempt and returns the exit code: kExitRetry with the back-off's
-// end as the next attempt when a later attempt may succeed (the CA or the disk unavailable),
-// kExitFailed when it needs a person (revoked, expired, a used token).
+// Failed records a failed attempt and returns its exit code (ExitCodeFor): kExitRetry with the
+// back-off's end as the next attempt when a later attempt may succeed, kExitFailed, saying so,
+// when it needs a person (expired beyond the grace period, revoked, a used token).
 int Failed(AgentState& state, const AgentOptions& o, const Error& error, Rng& rng) {
   state.last_error = error.message();
   state.last_error_at = Iso8601(SystemClock().Now());
   ++state.failures;
-  const bool retry = error.code() == Code::kUnavailable;
+  const int code = ExitCodeFor(error);
   state.next_attempt_unix =
-      retry ? UnixSeconds(SystemClock().Now() + RetryDelay(state.failures, rng)) : 0;
+      code == kExitRetry ? UnixSeconds(SystemClock().Now() + RetryDelay(state.failures, rng)) : 0;
   Persist(o, state);
-  return retry ? kExitRetry : kExitFailed;
+  if (code != kExitRetry) {
+    LogLine("not retrying: a later attempt would fail the same way; a person must act on this");
+  }
+  return code;
 }
 
 int EnrollOnce(const AgentOptions& o, AgentState& state, Rng& rng) {
@@ -130,7 +133,7 @@ int RenewIfDue(const AgentOptions& o, AgentState& state, Rng& rng) {
   auto cert = crypto::LoadCertificateFile(o.cert);
   if (!cert) {
     LogLine(cert.error().message());
-    return kExitFailed;
+    return ExitCodeFor(cert.error());
   }
   if (SystemClock().Now() < Schedule(state, o, *cert, rng)) {
     state.failures = 0;
@@ -162,7 +165,7 @@ int Attempt(const AgentOptions& o, AgentState& state, Rng& rng) {
   auto loaded = LoadState(o.cert);
   if (!loaded) {
     LogLine(loaded.error().message());
-    return kExitFailed;
+    return ExitCodeFor(loaded.error());
   }
   state = std::move(*loaded);
   if (!FileExists(o.cert) || !FileExists(o.key)) {

@@ -35,10 +35,12 @@ Result<ChainPems> FetchChainPems(client::EstClient& est, const crypto::Certifica
   return out;
 }
 
-Result<client::HttpsClient> Connect(const ServerTrust& trust, const std::string& cert,
-                                    const std::string& key) {
+// Connect makes a client of the server verified with `ca_pem`, presenting `cert` and `key` as
+// its client certificate when they are given.
+Result<client::HttpsClient> Connect(const ServerTrust& trust, const std::string& ca_pem,
+                                    const std::string& cert, const std::string& key) {
   client::TlsOptions tls;
-  ANCHOR_ASSIGN_OR_RETURN(tls.ca_pem, ServerCaPem(trust));
+  tls.ca_pem = ca_pem;
   tls.cert_file = cert;
   tls.key_file = key;
   tls.allow_tls12 = trust.allow_tls12;
@@ -156,8 +158,10 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
                           KeyForEnrollment(request.files.key, request.key_type, generate));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr,
                           crypto::Csr::Create(key, request.common_name, request.sans));
-  ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http,
-                          Connect(request.trust, request.factory_cert, request.factory_key));
+  ANCHOR_ASSIGN_OR_RETURN(const std::string ca_pem, ServerCaPem(request.trust));
+  ANCHOR_ASSIGN_OR_RETURN(
+      client::HttpsClient http,
+      Connect(request.trust, ca_pem, request.factory_cert, request.factory_key));
   client::EstClient est(http, request.trust.server);
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, est.SimpleEnroll(csr, request.token));
   ANCHOR_ASSIGN_OR_RETURN(ChainPems pems, FetchChainPems(est, cert));
@@ -184,11 +188,17 @@ Result<crypto::Certificate> Renew(const RenewRequest& request) {
   //# fields in the certificate being renewed or rekeyed.
   ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, current.CommonName(),
                                                                current.SubjectAltNames()));
+  ANCHOR_ASSIGN_OR_RETURN(const std::string ca_pem, ServerCaPem(request.trust));
   ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http,
-                          Connect(request.trust, request.files.cert, request.files.key));
+                          Connect(request.trust, ca_pem, request.files.cert, request.files.key));
   client::EstClient est(http, request.trust.server);
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate renewed, est.SimpleReenroll(csr));
-  ANCHOR_ASSIGN_OR_RETURN(ChainPems pems, FetchChainPems(est, renewed));
+  // cacerts is public, and is fetched without the client certificate: the one being renewed
+  // may have expired, and the server then accepts it at simplereenroll alone (within the
+  // renewal grace period) and refuses it everywhere else.
+  ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient anonymous, Connect(request.trust, ca_pem, "", ""));
+  client::EstClient public_est(anonymous, request.trust.server);
+  ANCHOR_ASSIGN_OR_RETURN(ChainPems pems, FetchChainPems(public_est, renewed));
   ANCHOR_TRY(Install(request.files, request.rekey ? &key : nullptr, pems));
   return renewed;
 }

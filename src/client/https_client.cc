@@ -3,6 +3,7 @@
 #include "client/https_client.h"
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #include <mutex>
 
@@ -39,12 +40,74 @@ std::string FirstLine(const std::string& text) {
   return line;
 }
 
+// AlertSlot is the SSL_CTX ex_data index where OnSslCtx leaves the client's Impl, for OnInfo.
+int AlertSlot() {
+  static const int slot = ::SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return slot;
+}
+
+// IsCertificateAlert is true for the alerts a server sends about the client's certificate: the
+// server will not take it, and no retry changes that (RFC 8446 6.2).
+bool IsCertificateAlert(int description) {
+  switch (description) {
+    case SSL_AD_BAD_CERTIFICATE:
+    case SSL_AD_UNSUPPORTED_CERTIFICATE:
+    case SSL_AD_CERTIFICATE_REVOKED:
+    case SSL_AD_CERTIFICATE_EXPIRED:
+    case SSL_AD_CERTIFICATE_UNKNOWN:
+    case SSL_AD_UNKNOWN_CA:
+    case SSL_AD_ACCESS_DENIED:
+    case SSL_AD_CERTIFICATE_REQUIRED: return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 struct HttpsClient::Impl {
   TlsOptions options;
   CurlPtr handle;
   char error[CURL_ERROR_SIZE] = {};
+  // alert is the fatal TLS alert the server sent during the last request; 0: none.
+  int alert = 0;
+
+  // OnSslCtx is libcurl's hook on each new connection's SSL_CTX: it asks OpenSSL to report
+  // alerts, so that a refused client certificate can be told from a server that is down.
+  static CURLcode OnSslCtx(CURL*, void* ssl_ctx, void* self) {
+    auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+    ::SSL_CTX_set_ex_data(ctx, AlertSlot(), self);
+    ::SSL_CTX_set_info_callback(ctx, &OnInfo);
+    return CURLE_OK;
+  }
+  static void OnInfo(const SSL* ssl, int where, int value) {
+    // For SSL_CB_READ_ALERT, `value` is the alert's level (high byte) and description.
+    if ((where & SSL_CB_READ_ALERT) == 0 || (value >> 8) != SSL3_AL_FATAL) {
+      return;
+    }
+    auto* self = static_cast<Impl*>(::SSL_CTX_get_ex_data(::SSL_get_SSL_CTX(ssl), AlertSlot()));
+    if (self != nullptr) {
+      self->alert = value & 0xff;
+    }
+  }
+
+  // TransportError is the error of a request that got no HTTP answer: kUnauthenticated when the
+  // server refused the client certificate with a TLS alert (expired, revoked, unknown: a person
+  // must act), kInvalidArgument when the local certificate or key cannot be used, else
+  // kUnavailable (unreachable, reset, timed out: a later attempt may succeed).
+  Error TransportError(const std::string& url, CURLcode rc) const {
+    const std::string detail = error[0] != '\0' ? error : ::curl_easy_strerror(rc);
+    if (alert != 0 && IsCertificateAlert(alert)) {
+      return Error(Code::kUnauthenticated,
+                   url + ": the server refused this client certificate (TLS alert \"" +
+                       ::SSL_alert_desc_string_long(alert) + "\")",
+                   detail);
+    }
+    if (rc == CURLE_SSL_CERTPROBLEM) {
+      return Error(Code::kInvalidArgument,
+                   url + ": the client certificate or key cannot be used: " + detail);
+    }
+    return Error(Code::kUnavailable, url + ": " + detail);
+  }
 };
 
 HttpsClient::HttpsClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -90,6 +153,8 @@ Result<HttpsClient> HttpsClient::Create(TlsOptions options) {
     ::curl_easy_setopt(h, CURLOPT_SSLCERT, o.cert_file.c_str());
     ::curl_easy_setopt(h, CURLOPT_SSLKEY, o.key_file.c_str());
   }
+  ::curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &Impl::OnSslCtx);
+  ::curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, impl.get());  // Impl stays put when the client moves
   ::curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, AppendBody);
   ::curl_easy_setopt(h, CURLOPT_USERAGENT, "anchor/0.1");
   return HttpsClient(std::move(impl));
@@ -134,11 +199,11 @@ Result<HttpResult> HttpsClient::Perform(const std::string& url, const std::strin
     ::curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   }
   impl_->error[0] = '\0';
+  impl_->alert = 0;
   const CURLcode rc = ::curl_easy_perform(h);
   ::curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);  // `list` dies here
   if (rc != CURLE_OK) {
-    const std::string detail = impl_->error[0] != '\0' ? impl_->error : ::curl_easy_strerror(rc);
-    return Error(Code::kUnavailable, url + ": " + detail);
+    return impl_->TransportError(url, rc);
   }
   ::curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &result.status);
   const char* type = nullptr;

@@ -43,8 +43,11 @@ class HttpsClient final {
   HttpsClient& operator=(HttpsClient&&) noexcept;
   ~HttpsClient();
 
-  // Get and Post return the response, or kUnavailable naming the URL and what failed
-  // (connection refused, TLS verification, timeout).
+  // Get and Post return the response whatever its status, or, when there is none, an error
+  // naming the URL and what failed: kUnauthenticated when the server refused the client
+  // certificate with a TLS alert (expired, revoked, unknown CA, bad certificate),
+  // kInvalidArgument when the local certificate or key cannot be used, kUnavailable for the
+  // rest (connection refused, reset, timeout, the server's certificate not verified).
   Result<HttpResult> Get(const std::string& url, const std::vector<std::string>& headers = {});
   Result<HttpResult> Post(const std::string& url, const std::string& content_type,
                           const std::string& body, const std::vector<std::string>& headers = {});
