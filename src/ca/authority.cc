@@ -4,6 +4,7 @@
 
 #include "ca/ca_templates.h"
 #include "ca/enrollment_token.h"
+#include "ca/issuance_check.h"
 #include "ca/serial_number.h"
 #include "core/text.h"
 #include "crypto/digest.h"
@@ -20,7 +21,7 @@ Authority::Authority(CaConfig config, crypto::Certificate root, crypto::Certific
                      crypto::PrivateKey intermediate_key, store::Store& store, const Clock& clock,
                      Rng& rng)
     : config_(std::move(config)),
-      policy_(config_),
+      policy_(config_, IssuerConstraints::Of({intermediate, root})),
       root_(std::move(root)),
       intermediate_(std::move(intermediate)),
       intermediate_key_(std::move(intermediate_key)),
@@ -42,33 +43,62 @@ Status Authority::CheckCaValidity(Clock::time_point now) const {
   return OkStatus();
 }
 
+Result<NameRequest> Authority::GrantedNames(const IssueRequest& request, NameRequest asked,
+                                            Clock::time_point now, Profile& profile,
+                                            std::string& token_hash) const {
+  if (request.renewal_of) {
+    return RenewalNames(*request.renewal_of, asked, profile);
+  }
+  if (!request.token.empty()) {
+    ANCHOR_ASSIGN_OR_RETURN(store::TokenRecord token, RedeemableToken(store_, request.token, now));
+    ANCHOR_ASSIGN_OR_RETURN(profile, ParseProfile(token.profile));
+    ANCHOR_TRY(MayObtain(Credential::kToken, profile));
+    token_hash = token.hash;
+    return BindNames(token, asked, config_);
+  }
+  ANCHOR_TRY(MayObtain(request.credential, profile));
+  if (request.credential == Credential::kFactory) {
+    // A factory certificate proves who the device is, nothing more: it gets its CN and the
+    // names its profile derives from it (the role URI, the CN as a SAN), never names it asks
+    // for (the caller has checked that the CN is the factory certificate's).
+    const std::string own_uri = config_.RoleUri(profile, asked.common_name);
+    for (const crypto::GeneralName& san : asked.sans) {
+      if (san.kind != crypto::GeneralName::Kind::kUri || san.value != own_uri) {
+        return Error(Code::kPermissionDenied,
+                     "a factory certificate may enroll only its own common name; the request "
+                     "also asks for " + san.ToString());
+      }
+    }
+    asked.sans.clear();
+  }
+  return asked;
+}
+
 Result<Authority::Prepared> Authority::Prepare(const IssueRequest& request,
                                                Clock::time_point now) const {
-  // Proof of possession comes before anything else is read from the request.
+  // Proof of possession (after the key's parameters) comes before anything else is read from
+  // the request.
   ANCHOR_TRY(request.csr.VerifySignature());
   std::vector<std::string> warnings;
-  Status unknown_names = OkStatus();
-  NameRequest names = IssuancePolicy::NamesFromCsr(request.csr, warnings, unknown_names);
+  NameRequest names;
   if (request.names) {
-    names = *request.names;
+    names = *request.names;  // the operator's --cn/--san for a request anchor made itself
   } else {
-    ANCHOR_TRY(unknown_names);
+    ANCHOR_ASSIGN_OR_RETURN(names, IssuancePolicy::NamesFromCsr(request.csr, warnings));
   }
   Profile profile = request.profile;
   std::string token_hash;
-  if (request.renewal_of) {
-    ANCHOR_ASSIGN_OR_RETURN(names, RenewalNames(*request.renewal_of, names, profile));
-  } else if (!request.token.empty()) {
-    ANCHOR_ASSIGN_OR_RETURN(store::TokenRecord token, RedeemableToken(store_, request.token, now));
-    ANCHOR_ASSIGN_OR_RETURN(profile, ParseProfile(token.profile));
-    ANCHOR_ASSIGN_OR_RETURN(names, BindNames(token, names, config_));
-    token_hash = token.hash;
-  }
+  ANCHOR_ASSIGN_OR_RETURN(names,
+                          GrantedNames(request, std::move(names), now, profile, token_hash));
   const crypto::PublicKey key = request.csr.GetPublicKey();
   ANCHOR_ASSIGN_OR_RETURN(Decision decision, policy_.Decide(key, std::move(names), profile,
                                                             request.days, intermediate_, now));
   decision.warnings.insert(decision.warnings.begin(), warnings.begin(), warnings.end());
   return Prepared{std::move(decision), key, profile, std::move(token_hash)};
+}
+
+Status Authority::Verify(const crypto::Certificate& cert, std::optional<Profile> profile) const {
+  return Verdict(CheckBeforeIssue(cert, IssuanceCheck{{intermediate_, root_}, profile, clock_.Now()}));
 }
 
 Result<ClientIdentity> Authority::IdentifyClient(const crypto::Certificate& cert,
@@ -102,8 +132,13 @@ Result<ClientIdentity> Authority::IdentifyClient(const crypto::Certificate& cert
                   (grace.count() > 0 ? ", beyond the renewal grace period" : "") +
                   "; enroll again with a token");
   }
-  ANCHOR_ASSIGN_OR_RETURN(Profile profile, ParseProfile(record->profile));
-  return ClientIdentity{std::move(record).value(), profile};
+  auto profile = ParseProfile(record->profile);
+  if (!profile) {
+    return Error(Code::kPermissionDenied, "client certificate " + cert.SerialHex() + " is a " +
+                                              record->profile +
+                                              " certificate, which is no client credential");
+  }
+  return ClientIdentity{std::move(record).value(), *profile};
 }
 
 Result<NameRequest> Authority::RenewalNames(const crypto::Certificate& old,
@@ -128,6 +163,7 @@ Result<NameRequest> Authority::RenewalNames(const crypto::Certificate& old,
                                                 "'; the certificate being renewed does not carry it");
     }
   }
+  ANCHOR_TRY(MayObtain(Credential::kRenewal, who.profile));
   profile = who.profile;
   return NameRequest{old.CommonName(), old_sans};
 }
@@ -162,6 +198,7 @@ Result<std::vector<Issued>> Authority::SignAndRecord(std::span<const Prepared> p
       ANCHOR_ASSIGN_OR_RETURN(tmpl.serial, NewSerial(rng_));
       ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert,
                               crypto::SignCertificate(tmpl, p.key, &intermediate_, intermediate_key_));
+      ANCHOR_TRY(Verify(cert, p.profile));
       records.push_back(ToRecord(cert, ProfileName(p.profile), p.token_hash));
       issued.push_back(Issued{std::move(cert), p.decision.warnings});
     }
@@ -219,6 +256,7 @@ Result<crypto::Certificate> Authority::IssueOcspSigner(const crypto::PublicKey& 
       crypto::SignCertificate(OcspSignerTemplate(config_.name, std::move(serial), now, days,
                                                  intermediate_.NotAfter()),
                               key, &intermediate_, intermediate_key_));
+  ANCHOR_TRY(Verify(cert, std::nullopt));
   const store::CertificateRecord record = ToRecord(cert, "ocsp-signer", "");
   ANCHOR_TRY(store_.InsertCertificates({&record, 1}, UnixSeconds(now)));
   return cert;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ca/config.h"
+#include "ca/credential_rules.h"
 #include "ca/issuance_policy.h"
 #include "ca/profile.h"
 #include "core/clock.h"
@@ -40,6 +41,10 @@ struct IssueRequest {
   // CSR must ask for its common name and no SAN it lacks, and the new certificate carries its
   // names under its profile. `request.profile` and `request.names` are then ignored.
   std::optional<crypto::Certificate> renewal_of;
+  // credential says who asks when neither a token nor a renewal does: the operator (the CLI,
+  // holding the CA key; the default) or a factory certificate (EST bootstrap enrollment), which
+  // may obtain its own CN and nothing else; see `MayObtain` for the profiles each may obtain.
+  Credential credential = Credential::kOperator;
 };
 
 // ClientIdentity is a client certificate recognised as one this CA issued and still honours.
@@ -61,8 +66,11 @@ class Authority final {
   Authority(CaConfig config, crypto::Certificate root, crypto::Certificate intermediate,
             crypto::PrivateKey intermediate_key, store::Store& store, const Clock& clock, Rng& rng);
 
-  // Issue runs the pipeline: proof of possession, policy, serial, sign, record. The certificate
-  // is returned only after its row is committed.
+  // Issue runs the pipeline: key parameters and proof of possession, the credential's grant,
+  // policy (names by kind, name constraints), serial, sign, verification of the result as a
+  // relying party would (`CheckBeforeIssue`: a certificate that fails it is never recorded nor
+  // returned; kPermissionDenied), record. The certificate is returned only after its row is
+  // committed.
   Result<Issued> Issue(const IssueRequest& request);
 
   // IssueBatch checks every request first and issues nothing if one fails (the error names its
@@ -73,8 +81,8 @@ class Authority final {
                     const GroupCallback& on_group);
 
   // IssueOcspSigner certifies `key` as this CA's delegated OCSP responder for `days` (at most
-  // 30: ocsp-nocheck means it cannot be revoked in practice, so it must be short-lived), and
-  // records it (profile "ocsp-signer").
+  // 30: ocsp-nocheck means it cannot be revoked in practice, so it must be short-lived), checks
+  // it as every issuance is checked, and records it (profile "ocsp-signer").
   Result<crypto::Certificate> IssueOcspSigner(const crypto::PublicKey& key, int days);
 
   // IdentifyClient accepts `cert` (a TLS client certificate) as a credential only if the store
@@ -104,6 +112,8 @@ class Authority final {
   const Clock& clock() const { return clock_; }
   // key is the intermediate's private key, for the responders that sign in its name (OCSP).
   const crypto::PrivateKey& key() const { return intermediate_key_; }
+  // policy is the issuance policy, with the issuing CAs' name constraints (for tokens).
+  const IssuancePolicy& policy() const { return policy_; }
 
  private:
   struct Prepared {
@@ -117,6 +127,12 @@ class Authority final {
   // RenewalNames checks a renewal's credential and names; it sets `profile` to the old one's.
   Result<NameRequest> RenewalNames(const crypto::Certificate& old, const NameRequest& asked,
                                    Profile& profile) const;
+  // GrantedNames applies the request's credential: what it may obtain, and under which names.
+  Result<NameRequest> GrantedNames(const IssueRequest& request, NameRequest asked,
+                                   Clock::time_point now, Profile& profile,
+                                   std::string& token_hash) const;
+  // Verify runs `CheckBeforeIssue` on a freshly signed certificate.
+  Status Verify(const crypto::Certificate& cert, std::optional<Profile> profile) const;
   Result<std::vector<Issued>> SignAndRecord(std::span<const Prepared> prepared);
   store::CertificateRecord ToRecord(const crypto::Certificate& cert, std::string_view profile,
                                     const std::string& token_hash) const;

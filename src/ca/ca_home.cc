@@ -8,9 +8,12 @@
 #include <filesystem>
 
 #include "ca/ca_templates.h"
+#include "ca/issuance_check.h"
 #include "ca/serial_number.h"
 #include "core/file_io.h"
+#include "core/text.h"
 #include "crypto/cert_builder.h"
+#include "names/dns_name.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace anchor::ca {
@@ -38,7 +41,52 @@ Status IssueLocal(Authority& authority, crypto::KeyType type, Profile profile, N
                          issued.cert.ToPem() + authority.intermediate().ToPem(), kPublicFileMode);
 }
 
-Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& clock, Rng& rng) {
+// ServerNames are the CA server certificate's names: localhost, 127.0.0.1, ::1 and the --san
+// names. Defaults that the CA's own name constraints exclude are left out (a note says so) and
+// the CN becomes the first name kept; a --san name they exclude is refused by policy.
+Result<NameRequest> ServerNames(const InitOptions& options, const IssuerConstraints& constraints,
+                                std::vector<std::string>& notes) {
+  NameRequest names{"", {}};
+  std::vector<std::string> left_out;
+  for (const char* n : {"dns:localhost", "ip:127.0.0.1", "ip:::1"}) {
+    crypto::GeneralName name = crypto::ParseGeneralName(n).value();
+    if (constraints.Admits({"", {name}})) {
+      names.sans.push_back(std::move(name));
+    } else {
+      left_out.push_back(name.value);
+    }
+  }
+  for (const std::string& san : options.server_sans) {
+    ANCHOR_ASSIGN_OR_RETURN(crypto::GeneralName name, crypto::ParseGeneralName(san));
+    names.sans.push_back(std::move(name));
+  }
+  if (!left_out.empty()) {
+    notes.push_back("the server certificate leaves out " + Join(left_out, ", ") +
+                    ", outside the CA's name constraints; name the CA server with --san");
+  }
+  if (names.sans.empty()) {
+    return Error(Code::kInvalidArgument,
+                 "the name constraints leave the CA server certificate no name; give one with "
+                 "--san dns:NAME");
+  }
+  names.common_name = names.sans.front().value;
+  return names;
+}
+
+Result<std::vector<std::string>> PermittedDns(const InitOptions& options) {
+  std::vector<std::string> out;
+  for (const std::string& dns : options.permitted_dns) {
+    auto normal = names::NormalizeDnsName(dns, names::Wildcard::kRefuse);
+    if (!normal) {
+      return normal.error().Prefixed("--permit-dns " + dns);
+    }
+    out.push_back(*normal);
+  }
+  return out;
+}
+
+Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& clock, Rng& rng,
+               std::vector<std::string>& notes) {
   const Clock::time_point now = clock.Now();
   CaConfig config = CaConfig::Defaults();
   config.name = options.name;
@@ -51,6 +99,8 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
       crypto::Certificate root,
       crypto::SignCertificate(RootTemplate(options.name, root_serial, now, options.root_days),
                               root_key.Public(), nullptr, root_key));
+  ANCHOR_TRY(Verdict(CheckBeforeIssue(root, IssuanceCheck{{}, std::nullopt, now})));
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<std::string> permitted_dns, PermittedDns(options));
 
   ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey inter_key, crypto::PrivateKey::Generate(options.key_type));
   ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> inter_serial, NewSerial(rng));
@@ -58,8 +108,9 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
       crypto::Certificate intermediate,
       crypto::SignCertificate(
           IntermediateTemplate(options.name, inter_serial, now, options.intermediate_days,
-                               root.NotAfter(), options.permitted_dns),
+                               root.NotAfter(), permitted_dns),
           inter_key.Public(), &root, root_key));
+  ANCHOR_TRY(Verdict(CheckBeforeIssue(intermediate, IssuanceCheck{{root}, std::nullopt, now})));
 
   ANCHOR_TRY(crypto::WritePrivateKeyFile(paths.root_key, root_key, options.passphrase));
   ANCHOR_TRY(crypto::WritePrivateKeyFile(paths.intermediate_key, inter_key, options.passphrase));
@@ -72,14 +123,9 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
                                 "intermediate=" + intermediate.SerialHex(), UnixSeconds(now)));
   Authority authority(config, root, intermediate, std::move(inter_key), *store, clock, rng);
 
-  NameRequest server_names{"localhost", {}};
-  for (const char* n : {"dns:localhost", "ip:127.0.0.1", "ip:::1"}) {
-    server_names.sans.push_back(crypto::ParseGeneralName(n).value());
-  }
-  for (const std::string& san : options.server_sans) {
-    ANCHOR_ASSIGN_OR_RETURN(crypto::GeneralName name, crypto::ParseGeneralName(san));
-    server_names.sans.push_back(std::move(name));
-  }
+  ANCHOR_ASSIGN_OR_RETURN(
+      NameRequest server_names,
+      ServerNames(options, IssuerConstraints::Of({intermediate, root}), notes));
   const int server_days = config.PolicyFor(Profile::kServer).max_days;
   ANCHOR_TRY(IssueLocal(authority, options.key_type, Profile::kServer, server_names, server_days,
                         paths.server_crt, paths.server_key));
@@ -100,7 +146,8 @@ CaPaths CaPaths::In(const std::string& home) {
                  p("admin.crt"), p("admin.key"), p("ocsp.crt"),   p("ocsp.key")};
 }
 
-Status InitCa(const std::string& home, const InitOptions& options, const Clock& clock, Rng& rng) {
+Status InitCa(const std::string& home, const InitOptions& options, const Clock& clock, Rng& rng,
+              std::vector<std::string>* notes) {
   if (IsNonEmptyDirectoryOrFile(home)) {
     return Error(Code::kAlreadyExists, "a CA (or other files) already exists in " + home +
                                            "; choose another --home or move it away first");
@@ -119,7 +166,11 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
     return Error(Code::kInvalidArgument, "cannot create a directory beside " + home);
   }
   ::chmod(staging.c_str(), 0700);
-  Status st = BuildCa(CaPaths::In(staging), options, clock, rng);
+  std::vector<std::string> said;
+  Status st = BuildCa(CaPaths::In(staging), options, clock, rng, said);
+  if (st && notes != nullptr) {
+    notes->insert(notes->end(), said.begin(), said.end());
+  }
   if (st && ::rename(staging.c_str(), target.c_str()) != 0) {
     st = Error(Code::kAlreadyExists, "cannot move the new CA into " + home +
                                          " (it appeared meanwhile, or is not empty)");

@@ -37,10 +37,13 @@ struct InitOptions {
 };
 
 // InitCa creates a CA in `home`: root, intermediate, server and admin certificates and keys,
-// anchor.toml and anchor.db. Everything is built in a temporary sibling directory and renamed
-// into place, so a failure leaves nothing behind. An existing, non-empty `home` is
-// kAlreadyExists.
-Status InitCa(const std::string& home, const InitOptions& options, const Clock& clock, Rng& rng);
+// anchor.toml and anchor.db. Each certificate is verified before it is written, as every
+// issuance is (`CheckBeforeIssue`). Everything is built in a temporary sibling directory and
+// renamed into place, so a failure leaves nothing behind. An existing, non-empty `home` is
+// kAlreadyExists. What the user should know (a default name left out of the server
+// certificate because the name constraints exclude it) is added to `notes`.
+Status InitCa(const std::string& home, const InitOptions& options, const Clock& clock, Rng& rng,
+              std::vector<std::string>* notes = nullptr);
 
 // CaHome is an opened CA: its configuration, store and authority.
 class CaHome final {
@@ -57,6 +60,8 @@ class CaHome final {
   Authority& authority() { return *authority_; }
   const crypto::Certificate& root() const { return root_; }
   const crypto::Certificate& intermediate() const { return intermediate_; }
+  // policy is the issuance policy with the CA's name constraints; it needs no key (tokens).
+  const IssuancePolicy& policy() const { return policy_; }
 
  private:
   CaHome(CaPaths paths, CaConfig config, std::unique_ptr<store::Store> store,
@@ -65,13 +70,15 @@ class CaHome final {
         config_(std::move(config)),
         store_(std::move(store)),
         root_(std::move(root)),
-        intermediate_(std::move(intermediate)) {}
+        intermediate_(std::move(intermediate)),
+        policy_(config_, IssuerConstraints::Of({intermediate_, root_})) {}
 
   CaPaths paths_;
   CaConfig config_;
   std::unique_ptr<store::Store> store_;
   crypto::Certificate root_;
   crypto::Certificate intermediate_;
+  IssuancePolicy policy_;  // borrows config_, declared after it so it goes first
   std::unique_ptr<Authority> authority_;
 };
 

@@ -6,9 +6,12 @@
 
 #include <sstream>
 
+#include "ca/credential_rules.h"
 #include "ca/name_rules.h"
 #include "core/file_io.h"
+#include "core/text.h"
 #include "core/toml_fields.h"
+#include "names/uri.h"
 
 namespace anchor::ca {
 namespace {
@@ -92,7 +95,9 @@ Result<int> BoundedInt(const toml::table& t, const std::string& key, int fallbac
 
 Result<ServerConfig> ParseServer(const toml::table& t, const std::string& origin) {
   ANCHOR_TRY(CheckKnownKeys(t,
-                            {"threads", "max_connections", "max_body_kib", "header_timeout_seconds",
+                            {"threads", "max_connections", "max_handshakes",
+                             "max_handshakes_per_address", "max_body_kib",
+                             "handshake_timeout_seconds", "header_timeout_seconds",
                              "idle_timeout_seconds", "renewal_grace_seconds", "bootstrap_ca",
                              "bootstrap_profile"},
                             origin, "server."));
@@ -100,8 +105,16 @@ Result<ServerConfig> ParseServer(const toml::table& t, const std::string& origin
   ANCHOR_ASSIGN_OR_RETURN(s.threads, BoundedInt(t, "threads", s.threads, 0, 256, origin));
   ANCHOR_ASSIGN_OR_RETURN(s.max_connections,
                           BoundedInt(t, "max_connections", s.max_connections, 1, 1000000, origin));
+  ANCHOR_ASSIGN_OR_RETURN(s.max_handshakes,
+                          BoundedInt(t, "max_handshakes", s.max_handshakes, 1, 100000, origin));
+  ANCHOR_ASSIGN_OR_RETURN(s.max_handshakes_per_address,
+                          BoundedInt(t, "max_handshakes_per_address", s.max_handshakes_per_address,
+                                     1, 100000, origin));
   ANCHOR_ASSIGN_OR_RETURN(s.max_body_kib,
                           BoundedInt(t, "max_body_kib", s.max_body_kib, 1, 1024, origin));
+  ANCHOR_ASSIGN_OR_RETURN(s.handshake_timeout_seconds,
+                          BoundedInt(t, "handshake_timeout_seconds", s.handshake_timeout_seconds,
+                                     1, 60, origin));
   ANCHOR_ASSIGN_OR_RETURN(s.header_timeout_seconds,
                           BoundedInt(t, "header_timeout_seconds", s.header_timeout_seconds, 1,
                                      600, origin));
@@ -118,7 +131,7 @@ Result<ServerConfig> ParseServer(const toml::table& t, const std::string& origin
                           Scalar<std::string>(v["bootstrap_profile"], s.bootstrap_profile, origin,
                                               "server.bootstrap_profile"));
   auto profile = ParseProfile(s.bootstrap_profile);
-  if (!profile || *profile == Profile::kAdmin) {
+  if (!profile || !MayObtain(Credential::kFactory, *profile)) {
     return BadKey(origin, "server.bootstrap_profile", "must be server, client, device, service or peer");
   }
   return s;
@@ -142,8 +155,14 @@ Status ParseUriTemplate(const toml::table& root, const std::string& table,
   ANCHOR_TRY(CheckKnownKeys(*t, {"uri_template"}, origin, table + "."));
   ANCHOR_ASSIGN_OR_RETURN(out, Scalar<std::string>(toml::node_view<const toml::node>(*t)["uri_template"],
                                                    out, origin, table + ".uri_template"));
-  if (out.find("{id}") == std::string::npos) {
-    return BadKey(origin, table + ".uri_template", "must contain {id}");
+  const size_t id = out.find("{id}");
+  if (id == std::string::npos || out.find("{id}", id + 1) != std::string::npos) {
+    return BadKey(origin, table + ".uri_template", "must contain {id} once");
+  }
+  std::string sample = out;
+  sample.replace(id, 4, "x");
+  if (Status uri = names::CheckUri(sample); !uri) {
+    return BadKey(origin, table + ".uri_template", "must make a valid URI: " + uri.error().message());
   }
   return OkStatus();
 }
@@ -239,8 +258,14 @@ std::string CaConfig::ToToml() const {
       << "[server]\n"
       << "# Limits of `anchor serve`. threads = 0: one per core.\n"
       << "threads = " << server.threads << "\n"
+      << "# At max_connections the connection idle the longest is closed for a new one. Connections\n"
+         "# still in their TLS handshake have a budget (and a deadline) of their own, also per\n"
+         "# client address (IPv6: per /64); beyond it, the oldest handshake gives way.\n"
       << "max_connections = " << server.max_connections << "\n"
+      << "max_handshakes = " << server.max_handshakes << "\n"
+      << "max_handshakes_per_address = " << server.max_handshakes_per_address << "\n"
       << "max_body_kib = " << server.max_body_kib << "\n"
+      << "handshake_timeout_seconds = " << server.handshake_timeout_seconds << "\n"
       << "header_timeout_seconds = " << server.header_timeout_seconds << "\n"
       << "idle_timeout_seconds = " << server.idle_timeout_seconds << "\n"
       << "# simplereenroll renews an expired certificate only within this many seconds of expiry.\n"
@@ -275,6 +300,22 @@ std::string CaConfig::RoleUri(Profile p, const std::string& id) const {
   std::string uri = p == Profile::kDevice ? device_uri_template : service_uri_template;
   uri.replace(uri.find("{id}"), 4, id);
   return uri;
+}
+
+std::optional<Profile> CaConfig::RoleOfUri(std::string_view uri) const {
+  // Schemes and URN namespace ids compare case-insensitively (RFC 3986 3.1, RFC 8141 3.1), so
+  // "URN:Anchor:service:x" claims the role as surely as the template's own spelling.
+  for (const Profile p : {Profile::kDevice, Profile::kService}) {
+    const std::string& t = p == Profile::kDevice ? device_uri_template : service_uri_template;
+    const size_t id = t.find("{id}");
+    const std::string_view prefix = std::string_view(t).substr(0, id);
+    const std::string_view suffix = std::string_view(t).substr(id + 4);
+    if (uri.size() > prefix.size() + suffix.size() && StartsWithIgnoreCase(uri, prefix) &&
+        EndsWithIgnoreCase(uri, suffix)) {
+      return p;
+    }
+  }
+  return std::nullopt;
 }
 
 std::string CaConfig::CrlUrl() const { return public_url.empty() ? "" : public_url + "/crl"; }

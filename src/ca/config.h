@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,9 +29,12 @@ struct ProfilePolicy {
 // ServerConfig is the [server] table: the limits and enrollment choices of `anchor serve`.
 struct ServerConfig {
   int threads = 0;                 // 0: one per core
-  int max_connections = 1024;      // beyond this, new connections are closed at once
+  int max_connections = 1024;      // at the limit, the longest idle connection gives way
+  int max_handshakes = 256;        // connections still in their TLS handshake; the oldest gives way
+  int max_handshakes_per_address = 32;  // the same, per client address (IPv6: per /64)
   int max_body_kib = 64;           // request body limit
-  int header_timeout_seconds = 10; // to finish the TLS handshake and read a request's header
+  int handshake_timeout_seconds = 5;  // to finish the TLS handshake
+  int header_timeout_seconds = 10; // to send a request and its header (after the handshake)
   int idle_timeout_seconds = 60;   // between keep-alive requests
   int renewal_grace_seconds = 0;   // how long after expiry simplereenroll still renews
   // bootstrap_ca, when set, is a PEM file of factory CA certificates: a client certificate that
@@ -63,6 +67,9 @@ struct CaConfig {
   // RoleUri is the URI SAN that a device or service certificate for `id` carries (its template
   // with {id} replaced); empty for the other profiles.
   std::string RoleUri(Profile p, const std::string& id) const;
+  // RoleOfUri returns the profile whose uri_template `uri` fits (letters compared
+  // case-insensitively), whatever id it carries: a URI that claims a role.
+  std::optional<Profile> RoleOfUri(std::string_view uri) const;
   // CrlUrl, OcspUrl and CaIssuersUrl derive from `public_url`; empty without one.
   std::string CrlUrl() const;
   std::string OcspUrl() const;

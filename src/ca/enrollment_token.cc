@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "ca/credential_rules.h"
 #include "core/text.h"
 #include "crypto/digest.h"
 
@@ -35,16 +36,11 @@ Result<std::chrono::seconds> ParseDuration(std::string_view text) {
   return std::chrono::seconds(n * scale);
 }
 
-Result<CreatedToken> CreateToken(const CaConfig& config, store::Store& store, Rng& rng,
+Result<CreatedToken> CreateToken(const IssuancePolicy& policy, store::Store& store, Rng& rng,
                                  const Clock& clock, const NameRequest& names, Profile profile,
                                  std::chrono::seconds ttl) {
-  if (profile == Profile::kAdmin) {
-    // An admin certificate opens the admin API; it is issued offline (`anchor issue --profile
-    // admin`) by someone holding the CA key, never redeemed from a token over the network.
-    return Error(Code::kPermissionDenied,
-                 "tokens cannot be made for the admin profile; use `anchor issue --profile admin`");
-  }
-  ANCHOR_TRY(IssuancePolicy(config).Admits(names, profile));
+  ANCHOR_TRY(MayObtain(Credential::kToken, profile));
+  ANCHOR_TRY(policy.Admits(names, profile));
   std::vector<uint8_t> raw(kTokenBytes);
   ANCHOR_TRY(rng.Fill(raw));
   std::string text = std::string(kTokenPrefix) + HexEncode(raw);
@@ -99,12 +95,13 @@ Result<NameRequest> BindNames(const store::TokenRecord& token, const NameRequest
       allowed.push_back("uri:" + uri);
     }
   }
-  for (const auto& san : requested.sans) {
+  for (const auto& asked : requested.sans) {
+    ANCHOR_ASSIGN_OR_RETURN(crypto::GeneralName san, crypto::NormalizeGeneralName(asked));
     if (std::find(allowed.begin(), allowed.end(), san.ToString()) == allowed.end()) {
       return Error(Code::kPermissionDenied,
                    "the request names " + san.ToString() + ", which the token does not allow");
     }
-    bound.sans.push_back(san);
+    bound.sans.push_back(std::move(san));
   }
   if (requested.sans.empty()) {
     for (const std::string& s : token.sans) {

@@ -28,9 +28,11 @@ struct CreatedToken {
 };
 
 // CreateToken makes a token for `names` under `profile`, valid for `ttl` from now: 32 bytes from
-// `rng`, hex, prefixed. The names must already pass the profile's policy, so no token can be
-// made for a name the CA would refuse. The record is stored (and audited) before returning.
-Result<CreatedToken> CreateToken(const CaConfig& config, store::Store& store, Rng& rng,
+// `rng`, hex, prefixed. The names must already pass `policy` (the profile's rules and the CA's
+// name constraints), so no token can be made for a name the CA would refuse, and the profile
+// must be one a token may obtain (`MayObtain`). The record is stored (and audited) before
+// returning.
+Result<CreatedToken> CreateToken(const IssuancePolicy& policy, store::Store& store, Rng& rng,
                                  const Clock& clock, const NameRequest& names, Profile profile,
                                  std::chrono::seconds ttl);
 
@@ -45,8 +47,8 @@ Result<store::TokenRecord> RedeemableToken(store::Store& store, const SecretByte
                                            Clock::time_point now);
 
 // BindNames returns the names to issue for a token redemption: the token's CN, and the request's
-// SANs when it asks for some (each must be one the token allows) or else the token's SANs. A
-// name outside the token's is kPermissionDenied.
+// SANs when it asks for some (each, in normal form, must be one the token allows) or else the
+// token's SANs. A name outside the token's is kPermissionDenied.
 Result<NameRequest> BindNames(const store::TokenRecord& token, const NameRequest& requested,
                               const CaConfig& config);
 

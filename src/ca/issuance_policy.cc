@@ -6,6 +6,9 @@
 
 #include "ca/name_rules.h"
 #include "core/text.h"
+#include "names/common_name.h"
+#include "names/dns_name.h"
+#include "names/ip_address.h"
 
 namespace anchor::ca {
 namespace {
@@ -44,38 +47,53 @@ void AddUnique(std::vector<GeneralName>& names, GeneralName name) {
 
 // NameFromCommonName turns a CN into a DNS or IP SAN when it is one.
 std::optional<GeneralName> NameFromCommonName(const std::string& cn) {
-  if (crypto::IsIpAddress(cn)) {
-    return crypto::ParseGeneralName("ip:" + cn).value();
+  if (auto ip = names::NormalizeIpAddress(cn)) {
+    return GeneralName{Kind::kIp, *ip};
   }
-  if (IsValidDnsName(ToLower(cn), /*allow_wildcard=*/true)) {
-    return GeneralName{Kind::kDns, ToLower(cn)};
+  if (auto dns = names::NormalizeDnsName(cn, names::Wildcard::kAllow)) {
+    return GeneralName{Kind::kDns, *dns};
   }
   return std::nullopt;
 }
 
+// NormalizeNames writes every requested SAN in its normal form (names/), warning when that
+// changes what was asked for, and drops exact repeats.
+Result<std::vector<GeneralName>> NormalizeNames(std::vector<GeneralName> requested,
+                                                std::vector<std::string>& warnings) {
+  std::vector<GeneralName> out;
+  for (const GeneralName& n : requested) {
+    ANCHOR_ASSIGN_OR_RETURN(GeneralName normal, crypto::NormalizeGeneralName(n));
+    if (normal != n) {
+      warnings.push_back("wrote the requested name " + Printable(n.ToString()) + " as " +
+                         normal.ToString());
+    }
+    AddUnique(out, std::move(normal));
+  }
+  return out;
+}
+
 }  // namespace
 
-NameRequest IssuancePolicy::NamesFromCsr(const crypto::Csr& csr,
-                                         std::vector<std::string>& warnings,
-                                         Status& unknown_names) {
-  std::vector<std::string> unknown;
-  NameRequest names{csr.CommonName(), csr.SubjectAltNames(&unknown)};
-  if (!unknown.empty()) {
-    unknown_names = Error(Code::kPermissionDenied,
-                          "the request carries SAN kinds anchor does not issue (" +
-                              Join(unknown, ", ") + "); use dns:, ip:, uri: or email: names");
+Result<NameRequest> IssuancePolicy::NamesFromCsr(const crypto::Csr& csr,
+                                                 std::vector<std::string>& warnings) {
+  ANCHOR_ASSIGN_OR_RETURN(crypto::RequestedContent content, csr.ReadContent());
+  if (!content.unknown_san_kinds.empty()) {
+    return Error(Code::kPermissionDenied,
+                 "the request carries SAN kinds anchor does not issue (" +
+                     Join(content.unknown_san_kinds, ", ") + "); use dns:, ip:, uri: or email: names");
   }
-  for (const std::string& ext : csr.RequestedExtensions()) {
-    if (ext == "X509v3 Subject Alternative Name") {
-      continue;
-    }
+  for (const std::string& ext : content.other_extensions) {
     warnings.push_back("ignored the requested extension '" + ext +
                        "': extensions come from the profile, never from the request");
   }
-  if (csr.RequestsCa()) {
+  if (!content.other_subject_fields.empty()) {
+    warnings.push_back("ignored the subject attributes " + Join(content.other_subject_fields, ", ") +
+                       ": only the common name is issued");
+  }
+  if (content.requests_ca) {
     warnings.push_back("the request asked for CA:TRUE; a leaf certificate (CA:FALSE) was issued");
   }
-  return names;
+  return NameRequest{std::move(content.common_name), std::move(content.sans)};
 }
 
 Result<Decision> IssuancePolicy::Decide(const crypto::PublicKey& key, NameRequest names,
@@ -108,28 +126,41 @@ Status IssuancePolicy::CheckKeyType(const crypto::PublicKey& key, Profile profil
   return OkStatus();
 }
 
+Status IssuancePolicy::CheckRoleUris(const std::vector<GeneralName>& sans, Profile profile,
+                                     const std::string& common_name) const {
+  // A role URI tells the broker (and anyone else) what kind of client this is; it is derived by
+  // the profile that owns it from the CN, never taken from a request, whatever the profile.
+  const std::string own = config_.RoleUri(profile, common_name);
+  for (const GeneralName& n : sans) {
+    if (n.kind != Kind::kUri || n.value == own) {
+      continue;
+    }
+    if (const auto role = config_.RoleOfUri(n.value)) {
+      return Refuse(profile, "the URI '" + n.value + "': it is a " +
+                                 std::string(ProfileName(*role)) +
+                                 " role URI, which only the " + std::string(ProfileName(*role)) +
+                                 " profile gives, and only for its own CN" +
+                                 (own.empty() ? "" : " (this one's is " + own + ")"));
+    }
+  }
+  return OkStatus();
+}
+
 Result<NameRequest> IssuancePolicy::ShapeNames(NameRequest names, Profile profile,
                                                std::vector<std::string>& warnings) const {
-  std::vector<GeneralName> sans;
-  for (GeneralName& n : names.sans) {
-    AddUnique(sans, std::move(n));
-  }
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<GeneralName> sans,
+                          NormalizeNames(std::move(names.sans), warnings));
+  ANCHOR_TRY(CheckRoleUris(sans, profile, names.common_name));
   if (profile == Profile::kDevice || profile == Profile::kService) {
     // The id is the CN; the URI SAN that names the role is derived from it, so the two cannot
     // disagree, and a broker can trust "urn:anchor:device:X" to mean the device whose CN is X.
     const std::string role(ProfileName(profile));
     if (!IsValidDeviceId(names.common_name)) {
       return Error(Code::kInvalidArgument,
-                   role + " id (CN) '" + names.common_name +
+                   role + " id (CN) '" + Printable(names.common_name) +
                        "' is not valid; use 1-64 characters of letters, digits, '.', '_' or '-'");
     }
-    const std::string uri = config_.RoleUri(profile, names.common_name);
-    for (const GeneralName& n : sans) {
-      if (n.kind == Kind::kUri && n.value != uri) {
-        return Refuse(profile, "URI '" + n.value + "': a " + role + "'s URI is " + uri);
-      }
-    }
-    AddUnique(sans, GeneralName{Kind::kUri, uri});
+    AddUnique(sans, GeneralName{Kind::kUri, config_.RoleUri(profile, names.common_name)});
   }
   if (profile == Profile::kServer || profile == Profile::kPeer) {
     // Clients match servers by SAN only (RFC 6125); a server certificate always carries its CN.
@@ -148,28 +179,27 @@ Result<NameRequest> IssuancePolicy::ShapeNames(NameRequest names, Profile profil
 
 Status IssuancePolicy::CheckNames(const NameRequest& names, Profile profile) const {
   const ProfilePolicy& policy = config_.PolicyFor(profile);
-  if (!names.common_name.empty() && !IsValidCommonName(names.common_name)) {
-    return Error(Code::kInvalidArgument, "common name '" + names.common_name +
-                                             "' is not valid (1-64 printable characters)");
-  }
   if (names.common_name.empty() && names.sans.empty()) {
     return Error(Code::kInvalidArgument,
                  "the request names nobody: give a common name (--cn) or a SAN (--san)");
+  }
+  if (!names.common_name.empty()) {
+    ANCHOR_TRY(names::CheckCommonName(names.common_name));
   }
   if (ProfileRequiresSan(profile) && names.sans.empty()) {
     return Error(Code::kInvalidArgument,
                  "a " + std::string(ProfileName(profile)) +
                      " certificate needs a DNS or IP name, and the common name '" +
-                     names.common_name + "' is neither; add --san dns:NAME or ip:ADDRESS");
+                     Printable(names.common_name) + "' is neither; add --san dns:NAME or ip:ADDRESS");
   }
   for (const GeneralName& n : names.sans) {
     if (!KindAllowed(n.kind, profile)) {
       return Refuse(profile, "the name " + n.ToString() + " (that kind is not allowed)");
     }
     if (n.kind == Kind::kDns) {
-      if (!IsValidDnsName(n.value, policy.allow_wildcards)) {
-        return Refuse(profile, "DNS name '" + n.value + "' (not a valid host name" +
-                                   (policy.allow_wildcards ? ")" : ", or a wildcard)"));
+      if (!policy.allow_wildcards && n.value.starts_with("*.")) {
+        return Refuse(profile, "the wildcard DNS name '" + n.value +
+                                   "' (allow_wildcards is off for this profile in anchor.toml)");
       }
       const bool suffix_ok = policy.dns_suffixes.empty() ||
                              std::any_of(policy.dns_suffixes.begin(), policy.dns_suffixes.end(),
@@ -190,12 +220,8 @@ Status IssuancePolicy::CheckNames(const NameRequest& names, Profile profile) con
                                    Join(policy.ip_ranges, ", "));
       }
     }
-    if ((n.kind == Kind::kUri || n.kind == Kind::kEmail) &&
-        (n.value.empty() || n.value.find_first_of(" \t\r\n") != std::string::npos)) {
-      return Error(Code::kInvalidArgument, "the name " + n.ToString() + " is malformed");
-    }
   }
-  return OkStatus();
+  return constraints_.Admits(names);
 }
 
 Status IssuancePolicy::SetValidity(crypto::CertTemplate& tmpl, std::optional<int> days,

@@ -6,7 +6,10 @@
 
 #include <algorithm>
 
+#include "ca/issuer_constraints.h"
 #include "core/text.h"
+#include "crypto/key_parameters.h"
+#include "names/common_name.h"
 
 namespace anchor::ca {
 namespace {
@@ -33,6 +36,9 @@ void LintStructure(const crypto::Certificate& cert, Report& r) {
     r.AddError("sha1-signature", "signed with " + cert.SignatureAlgorithm());
   }
   const crypto::PublicKey key = cert.GetPublicKey();
+  if (Status params = crypto::CheckKeyParameters(key); !params) {
+    r.AddError("key-parameters", params.error().message());
+  }
   if (key.IsRsa() && key.Bits() < 2048) {
     r.AddError("weak-rsa", "RSA key of " + std::to_string(key.Bits()) + " bits; use 2048 or more");
   }
@@ -78,11 +84,37 @@ void LintLeaf(const crypto::Certificate& cert, Clock::time_point /*now*/, const 
   }
 }
 
+// LintNames checks every name by its kind (names/), as anchor's own requests are checked: a name
+// that Go, GnuTLS or OpenSSL reads differently, or refuses to parse, is an error.
+void LintNames(const crypto::Certificate& cert, const std::vector<crypto::Certificate>& issuers,
+               Report& r) {
+  const std::string cn = cert.CommonName();
+  if (!cn.empty()) {
+    if (Status st = names::CheckCommonName(cn); !st) {
+      r.AddError("invalid-common-name", st.error().message());
+    }
+  }
+  const std::vector<crypto::GeneralName> sans = cert.SubjectAltNames();
+  for (const crypto::GeneralName& san : sans) {
+    if (auto normal = crypto::NormalizeGeneralName(san); !normal) {
+      r.AddError("invalid-name", normal.error().message());
+    }
+  }
+  if (issuers.empty()) {
+    return;
+  }
+  if (Status st = IssuerConstraints::Of(issuers).Admits({cn, sans}); !st) {
+    r.AddError("name-constraints", st.error().message());
+  }
+}
+
 }  // namespace
 
-Report Lint(const crypto::Certificate& cert, Clock::time_point now, const LintLimits& limits) {
+Report Lint(const crypto::Certificate& cert, Clock::time_point now, const LintLimits& limits,
+            const std::vector<crypto::Certificate>& issuers) {
   Report r;
   LintStructure(cert, r);
+  LintNames(cert, issuers, r);
   const auto bc = cert.GetBasicConstraints();
   const auto ku = cert.KeyUsageNames();
   const auto eku = cert.ExtendedKeyUsageNames();

@@ -1,75 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: name_rules.cc: DNS, IP range, device id and CN checks.
+// File: name_rules.cc: DNS suffix, IP range and device id checks.
 #include "ca/name_rules.h"
-
-#include <arpa/inet.h>
 
 #include <cctype>
 #include <charconv>
 
-#include "core/text.h"
+#include "names/ip_address.h"
+#include "names/name_constraints.h"
 
 namespace anchor::ca {
-namespace {
-
-bool IsLdhLabel(std::string_view label) {
-  if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
-    return false;
-  }
-  for (const char c : label) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::optional<std::vector<uint8_t>> ParseIp(std::string_view text) {
-  const std::string s(text);
-  std::vector<uint8_t> out(16);
-  if (::inet_pton(AF_INET, s.c_str(), out.data()) == 1) {
-    out.resize(4);
-    return out;
-  }
-  if (::inet_pton(AF_INET6, s.c_str(), out.data()) == 1) {
-    return out;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
-bool IsValidDnsName(std::string_view name, bool allow_wildcard) {
-  if (name.empty() || name.size() > 253) {
-    return false;
-  }
-  if (allow_wildcard && name.starts_with("*.")) {
-    name.remove_prefix(2);
-  }
-  size_t labels = 0;
-  while (!name.empty()) {
-    const size_t dot = name.find('.');
-    if (!IsLdhLabel(name.substr(0, dot))) {
-      return false;
-    }
-    ++labels;
-    name = dot == std::string_view::npos ? std::string_view{} : name.substr(dot + 1);
-    if (dot != std::string_view::npos && name.empty()) {
-      return false;  // trailing dot
-    }
-  }
-  return labels > 0;
-}
 
 bool DnsNameHasSuffix(std::string_view name, std::string_view suffix) {
-  const std::string n = ToLower(name);
-  const std::string s = ToLower(suffix);
-  return n == s || (n.size() > s.size() && n.ends_with(s) && n[n.size() - s.size() - 1] == '.');
+  return names::DnsNameWithin(name, suffix);
 }
 
 std::optional<Cidr> ParseCidr(std::string_view text) {
   const size_t slash = text.find('/');
-  auto network = ParseIp(text.substr(0, slash));
+  auto network = names::ParseIpAddress(text.substr(0, slash));
   if (!network) {
     return std::nullopt;
   }
@@ -86,7 +33,7 @@ std::optional<Cidr> ParseCidr(std::string_view text) {
 }
 
 bool IpInRange(std::string_view ip, const Cidr& range) {
-  const auto addr = ParseIp(ip);
+  const auto addr = names::ParseIpAddress(ip);
   if (!addr || addr->size() != range.network.size()) {
     return false;
   }
@@ -106,18 +53,6 @@ bool IsValidDeviceId(std::string_view id) {
   }
   for (const char c : id) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool IsValidCommonName(std::string_view cn) {
-  if (cn.empty() || cn.size() > 64) {
-    return false;
-  }
-  for (const char c : cn) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
       return false;
     }
   }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: name_rules.h: syntax and policy checks for the names a certificate may carry.
+// File: name_rules.h: policy checks on names (suffixes, IP ranges, device ids); the syntax of
+// each kind of name is names/'s.
 #pragma once
 
 #include <array>
@@ -11,9 +12,6 @@
 
 namespace anchor::ca {
 
-// IsValidDnsName checks RFC 1035 "preferred name syntax" (LDH labels of 1..63, total <= 253);
-// with `allow_wildcard` a single leading "*." label is accepted.
-bool IsValidDnsName(std::string_view name, bool allow_wildcard);
 // DnsNameHasSuffix is true when `name` equals `suffix` or ends with "." + `suffix`.
 bool DnsNameHasSuffix(std::string_view name, std::string_view suffix);
 
@@ -29,7 +27,5 @@ bool IpInRange(std::string_view ip, const Cidr& range);
 
 // IsValidDeviceId accepts 1..64 characters of [A-Za-z0-9._-], starting with a letter or digit.
 bool IsValidDeviceId(std::string_view id);
-// IsValidCommonName accepts 1..64 printable characters without control characters.
-bool IsValidCommonName(std::string_view cn);
 
 }  // namespace anchor::ca

@@ -2,6 +2,7 @@
 // File: init_cmd.cc: `anchor init`: a new CA in the home directory.
 #include "ca/ca_home.h"
 #include "cli/context.h"
+#include "core/text.h"
 
 namespace anchor::cli {
 
@@ -42,12 +43,22 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(opts.passphrase, ctx.Passphrase());
       ANCHOR_TRY(ParseSans(o->sans));
       const std::string home = ctx.Home();
-      ANCHOR_TRY(ca::InitCa(home, opts, ctx.clock(), ctx.rng()));
+      std::vector<std::string> notes;
+      ANCHOR_TRY(ca::InitCa(home, opts, ctx.clock(), ctx.rng(), &notes));
+      for (const std::string& note : notes) {
+        ctx.Warn(note);
+      }
       const ca::CaPaths p = ca::CaPaths::In(home);
+      std::vector<std::string> server_names;
+      if (auto server = crypto::LoadCertificateFile(p.server_crt)) {
+        for (const crypto::GeneralName& n : server->SubjectAltNames()) {
+          server_names.push_back(n.value);
+        }
+      }
       ctx.Say("created CA '" + o->name + "' in " + home);
       ctx.Say("  root:          " + p.root_crt + (opts.passphrase ? "  (keys encrypted)" : ""));
       ctx.Say("  intermediate:  " + p.intermediate_crt);
-      ctx.Say("  server:        " + p.server_crt + "  (localhost, 127.0.0.1, ::1)");
+      ctx.Say("  server:        " + p.server_crt + "  (" + Join(server_names, ", ") + ")");
       ctx.Say("  admin client:  " + p.admin_crt);
       ctx.Say("  policy:        " + p.config);
       ctx.Say("trust it with:   curl --cacert " + p.root_crt + " ...");

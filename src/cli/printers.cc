@@ -59,6 +59,30 @@ std::string ConstraintText(const crypto::Certificate& cert) {
   return out + (bc->critical ? " (critical)" : "");
 }
 
+std::vector<std::string> SubtreeStrings(const std::vector<crypto::NameSubtree>& subtrees) {
+  std::vector<std::string> out;
+  for (const auto& s : subtrees) {
+    out.push_back(s.ToString());
+  }
+  return out;
+}
+
+std::string NameConstraintText(const crypto::Certificate& cert) {
+  const auto nc = cert.GetNameConstraints();
+  if (!nc) {
+    return "";
+  }
+  std::string out;
+  if (!nc->permitted.empty()) {
+    out += "permitted " + Join(SubtreeStrings(nc->permitted), ", ");
+  }
+  if (!nc->excluded.empty()) {
+    out += std::string(out.empty() ? "" : "; ") + "excluded " +
+           Join(SubtreeStrings(nc->excluded), ", ");
+  }
+  return out + (nc->critical ? " (critical)" : "");
+}
+
 }  // namespace
 
 std::string FormatCertificate(const crypto::Certificate& cert, Clock::time_point now) {
@@ -70,6 +94,7 @@ std::string FormatCertificate(const crypto::Certificate& cert, Clock::time_point
   Line(out, "Key:", cert.GetPublicKey().Description());
   Line(out, "Signature:", cert.SignatureAlgorithm());
   Line(out, "Constraints:", ConstraintText(cert));
+  Line(out, "Name constr.:", NameConstraintText(cert));
   const auto ku = cert.KeyUsageNames();
   Line(out, "Key usage:", ku.empty() ? "" : Join(ku, ", ") + (cert.KeyUsageCritical() ? " (critical)" : ""));
   Line(out, "Ext key usage:", Join(cert.ExtendedKeyUsageNames(), ", "));
@@ -97,6 +122,11 @@ nlohmann::json CertificateJson(const crypto::Certificate& cert) {
   const auto bc = cert.GetBasicConstraints();
   j["is_ca"] = bc && bc->is_ca;
   j["path_len"] = bc && bc->path_len ? nlohmann::json(*bc->path_len) : nlohmann::json();
+  if (const auto nc = cert.GetNameConstraints()) {
+    j["name_constraints"] = {{"permitted", SubtreeStrings(nc->permitted)},
+                             {"excluded", SubtreeStrings(nc->excluded)},
+                             {"critical", nc->critical}};
+  }
   j["key_usage"] = cert.KeyUsageNames();
   j["ext_key_usage"] = cert.ExtendedKeyUsageNames();
   j["sans"] = NameStrings(cert.SubjectAltNames());
@@ -112,23 +142,40 @@ nlohmann::json CertificateJson(const crypto::Certificate& cert) {
 
 std::string FormatCsr(const crypto::Csr& csr) {
   std::ostringstream out;
+  const Status signature = csr.VerifySignature();
+  const auto content = csr.ReadContent();
   Line(out, "Subject:", csr.Subject().empty() ? "(empty)" : csr.Subject());
   Line(out, "Key:", csr.GetPublicKey().Description());
-  Line(out, "Signature:", csr.VerifySignature() ? "valid (proof of possession)" : "INVALID");
-  Line(out, "SANs:", Join(NameStrings(csr.SubjectAltNames()), ", "));
+  Line(out, "Signature:", signature ? "valid (proof of possession)"
+                                    : "INVALID: " + signature.error().message());
+  if (content) {
+    Line(out, "SANs:", Join(NameStrings(content->sans), ", "));
+  } else {
+    Line(out, "Malformed:", content.error().message());
+  }
   Line(out, "Extensions:", Join(csr.RequestedExtensions(), ", "));
   return out.str();
 }
 
 nlohmann::json CsrJson(const crypto::Csr& csr) {
-  return {{"type", "csr"},
-          {"subject", csr.Subject()},
-          {"common_name", csr.CommonName()},
-          {"key", csr.GetPublicKey().Description()},
-          {"signature_valid", static_cast<bool>(csr.VerifySignature())},
-          {"sans", NameStrings(csr.SubjectAltNames())},
-          {"requested_extensions", csr.RequestedExtensions()},
-          {"requests_ca", csr.RequestsCa()}};
+  const Status signature = csr.VerifySignature();
+  const auto content = csr.ReadContent();
+  nlohmann::json j = {{"type", "csr"},
+                      {"subject", csr.Subject()},
+                      {"common_name", csr.CommonName()},
+                      {"key", csr.GetPublicKey().Description()},
+                      {"signature_valid", static_cast<bool>(signature)},
+                      {"requested_extensions", csr.RequestedExtensions()}};
+  if (!signature) {
+    j["signature_error"] = signature.error().message();
+  }
+  if (content) {
+    j["sans"] = NameStrings(content->sans);
+    j["requests_ca"] = content->requests_ca;
+  } else {
+    j["malformed"] = content.error().message();
+  }
+  return j;
 }
 
 std::string FormatCrl(const crypto::Crl& crl) {

@@ -55,7 +55,7 @@ void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/false));
       ANCHOR_ASSIGN_OR_RETURN(
           ca::CreatedToken created,
-          ca::CreateToken(home->config(), home->store(), ctx.rng(), ctx.clock(),
+          ca::CreateToken(home->policy(), home->store(), ctx.rng(), ctx.clock(),
                           ca::NameRequest{o->cn, sans}, profile, ttl));
       std::cout << std::string_view(created.token.data(), created.token.size()) << "\n";
       ctx.Say("token for CN=" + o->cn + " (" + o->profile + "), single use, expires " +

@@ -5,11 +5,14 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <bit>
+
 #include "core/text.h"
 #include "crypto/digest.h"
 #include "crypto/internal/der.h"
 #include "crypto/ossl_error.h"
 #include "crypto/pem.h"
+#include "names/ip_address.h"
 
 namespace anchor::crypto {
 namespace {
@@ -160,6 +163,72 @@ std::vector<GeneralName> Certificate::SubjectAltNames() const {
 
 bool Certificate::HasExtension(int nid) const {
   return ::X509_get_ext_by_NID(x509_.get(), nid, -1) >= 0;
+}
+
+std::string NameSubtree::ToString() const {
+  return supported ? GeneralName{kind, value}.ToString() : value;
+}
+
+namespace {
+
+// IpSubtreeText writes an iPAddress constraint (address then mask) as "address/prefix".
+std::string IpSubtreeText(std::span<const uint8_t> octets) {
+  const size_t n = octets.size() / 2;
+  int prefix = 0;
+  for (size_t i = n; i < octets.size(); ++i) {
+    prefix += std::popcount(octets[i]);
+  }
+  return names::FormatIpAddress(octets.first(n)) + "/" + std::to_string(prefix);
+}
+
+NameSubtree ToSubtree(const GENERAL_SUBTREE* subtree) {
+  const GENERAL_NAME* base = subtree->base;
+  NameSubtree out;
+  const auto ia5 = [](const ASN1_STRING* s) {
+    return std::string(reinterpret_cast<const char*>(::ASN1_STRING_get0_data(s)),
+                       static_cast<size_t>(::ASN1_STRING_length(s)));
+  };
+  switch (base->type) {
+    case GEN_DNS: out = {GeneralName::Kind::kDns, ia5(base->d.dNSName)}; break;
+    case GEN_EMAIL: out = {GeneralName::Kind::kEmail, ia5(base->d.rfc822Name)}; break;
+    case GEN_URI: out = {GeneralName::Kind::kUri, ia5(base->d.uniformResourceIdentifier)}; break;
+    case GEN_IPADD: {
+      const ASN1_OCTET_STRING* ip = base->d.iPAddress;
+      out.kind = GeneralName::Kind::kIp;
+      out.ip.assign(::ASN1_STRING_get0_data(ip),
+                    ::ASN1_STRING_get0_data(ip) + ::ASN1_STRING_length(ip));
+      out.supported = out.ip.size() == 8 || out.ip.size() == 32;
+      out.value = out.supported ? IpSubtreeText(out.ip) : "ip:<malformed>";
+      break;
+    }
+    case GEN_DIRNAME:
+      out.supported = false;
+      out.value = "dirname:" + NameToString(base->d.directoryName);
+      break;
+    default:
+      out.supported = false;
+      out.value = "other name form " + std::to_string(base->type);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<NameConstraints> Certificate::GetNameConstraints() const {
+  int critical = 0;
+  auto nc = GetExt<NAME_CONSTRAINTS>(x509_.get(), NID_name_constraints, &critical);
+  if (!nc) {
+    return std::nullopt;
+  }
+  NameConstraints out;
+  out.critical = critical != 0;
+  for (int i = 0; i < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); ++i) {
+    out.permitted.push_back(ToSubtree(sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, i)));
+  }
+  for (int i = 0; i < sk_GENERAL_SUBTREE_num(nc->excludedSubtrees); ++i) {
+    out.excluded.push_back(ToSubtree(sk_GENERAL_SUBTREE_value(nc->excludedSubtrees, i)));
+  }
+  return out;
 }
 
 std::optional<BasicConstraints> Certificate::GetBasicConstraints() const {

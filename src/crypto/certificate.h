@@ -27,6 +27,26 @@ struct BasicConstraints {
   bool critical = false;
 };
 
+// NameSubtree is the base of one RFC 5280 GeneralSubtree. For an IP subtree `value` is
+// "address/prefix" and `ip` the address and mask octets (8 or 32). Forms anchor does not match
+// (directoryName, otherName, ...) keep `supported` false and a description in `value`.
+struct NameSubtree {
+  GeneralName::Kind kind = GeneralName::Kind::kDns;
+  std::string value;
+  std::vector<uint8_t> ip;
+  bool supported = true;
+  // ToString is "dns:example.com", "ip:10.0.0.0/8", ...
+  std::string ToString() const;
+};
+
+// NameConstraints mirrors RFC 5280 NameConstraints ::= SEQUENCE {
+//   permittedSubtrees [0] GeneralSubtrees OPTIONAL, excludedSubtrees [1] GeneralSubtrees OPTIONAL }
+struct NameConstraints {
+  std::vector<NameSubtree> permitted;
+  std::vector<NameSubtree> excluded;
+  bool critical = false;
+};
+
 // Certificate is an immutable X.509 certificate. It is cheap to copy (a reference count).
 class Certificate final {
  public:
@@ -66,6 +86,8 @@ class Certificate final {
   std::vector<GeneralName> SubjectAltNames() const;
   bool HasExtension(int nid) const;
   std::optional<BasicConstraints> GetBasicConstraints() const;
+  // GetNameConstraints returns the nameConstraints of a CA certificate, or nullopt without one.
+  std::optional<NameConstraints> GetNameConstraints() const;
   bool IsCa() const;
   // KeyUsageNames are e.g. {"digitalSignature", "keyCertSign"}; empty when absent.
   std::vector<std::string> KeyUsageNames() const;

@@ -5,18 +5,121 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <set>
+
+#include "core/text.h"
 #include "crypto/certificate.h"
 #include "crypto/internal/der.h"
+#include "crypto/key_parameters.h"
 #include "crypto/ossl_error.h"
 #include "crypto/pem.h"
+#include "names/common_name.h"
 
 namespace anchor::crypto {
 namespace {
 
-ossl::Ptr<STACK_OF(X509_EXTENSION)> Extensions(X509_REQ* req) {
+Error Malformed(const std::string& what) {
+  return Error(Code::kInvalidArgument, "the request is malformed: " + what +
+                                           "; make it again (openssl req, anchor csr)");
+}
+
+std::string ExtensionName(const X509_EXTENSION* ext) {
+  char buf[128];
+  ::OBJ_obj2txt(buf, sizeof buf, ::X509_EXTENSION_get_object(const_cast<X509_EXTENSION*>(ext)), 0);
+  return buf;
+}
+
+// ExtensionRequest returns the requested extensions, or an error when the request carries an
+// extension request that does not decode or more than one (PKCS#9 extensionRequest, or the
+// older Microsoft attribute, which OpenSSL also reads).
+Result<ossl::Ptr<STACK_OF(X509_EXTENSION)>> ExtensionRequest(X509_REQ* req) {
+  int attributes = 0;
+  for (const int nid : {NID_ext_req, NID_ms_ext_req}) {
+    for (int i = ::X509_REQ_get_attr_by_NID(req, nid, -1); i >= 0;
+         i = ::X509_REQ_get_attr_by_NID(req, nid, i)) {
+      ++attributes;
+      //= https://www.rfc-editor.org/rfc/rfc2985#section-5.4.2
+      //# extensionRequest ATTRIBUTE ::= { WITH SYNTAX ExtensionRequest SINGLE VALUE TRUE ...
+      if (::X509_ATTRIBUTE_count(::X509_REQ_get_attr(req, i)) != 1) {
+        return Malformed("its extensionRequest attribute must hold exactly one value");
+      }
+    }
+  }
+  if (attributes > 1) {
+    return Malformed("it carries " + std::to_string(attributes) + " extension requests");
+  }
   ossl::Ptr<STACK_OF(X509_EXTENSION)> exts(::X509_REQ_get_extensions(req));
-  ossl::ClearErrors();  // a request without extensions leaves an error on the queue
+  if (!exts) {
+    ossl::ClearErrors();
+    if (attributes == 0) {
+      return ossl::Ptr<STACK_OF(X509_EXTENSION)>(sk_X509_EXTENSION_new_null());
+    }
+    return Malformed("its extensionRequest attribute does not decode as Extensions");
+  }
   return exts;
+}
+
+//= https://www.rfc-editor.org/rfc/rfc5280#section-4.2
+//# A certificate MUST NOT include more than one instance of a particular extension.
+// The same holds for a request: two SANs would make anchor choose one of them for the author.
+Status CheckNoDuplicates(const STACK_OF(X509_EXTENSION)* exts) {
+  std::set<std::string> seen;
+  for (int i = 0; i < sk_X509_EXTENSION_num(exts); ++i) {
+    const std::string name = ExtensionName(sk_X509_EXTENSION_value(exts, i));
+    if (!seen.insert(name).second) {
+      return Malformed("it asks for the extension " + name + " twice");
+    }
+  }
+  return OkStatus();
+}
+
+Result<std::vector<GeneralName>> DecodeSans(const X509_EXTENSION* ext,
+                                            std::vector<std::string>& unknown) {
+  ossl::Ptr<GENERAL_NAMES> sans(
+      static_cast<GENERAL_NAMES*>(::X509V3_EXT_d2i(const_cast<X509_EXTENSION*>(ext))));
+  if (!sans) {
+    ossl::ClearErrors();
+    return Malformed("its subjectAltName extension does not decode as GeneralNames");
+  }
+  //= https://www.rfc-editor.org/rfc/rfc5280#section-4.2.1.6
+  //# GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName
+  if (sk_GENERAL_NAME_num(sans.get()) == 0) {
+    return Malformed("its subjectAltName extension holds no name");
+  }
+  return FromOpenssl(sans.get(), &unknown);
+}
+
+Status ReadSubject(const X509_NAME* subject, RequestedContent& out) {
+  int common_names = 0;
+  for (int i = 0; i < ::X509_NAME_entry_count(subject); ++i) {
+    const X509_NAME_ENTRY* entry = ::X509_NAME_get_entry(subject, i);
+    const ASN1_OBJECT* type = ::X509_NAME_ENTRY_get_object(entry);
+    if (::OBJ_obj2nid(type) == NID_commonName) {
+      ++common_names;
+      continue;
+    }
+    char name[80];
+    ::OBJ_obj2txt(name, sizeof name, type, 0);
+    unsigned char* utf8 = nullptr;
+    const int len = ::ASN1_STRING_to_UTF8(&utf8, ::X509_NAME_ENTRY_get_data(entry));
+    const std::string value = len >= 0 ? std::string(reinterpret_cast<char*>(utf8), len) : "?";
+    ::OPENSSL_free(utf8);
+    ossl::ClearErrors();
+    out.other_subject_fields.push_back(std::string(name) + "=" + Printable(value));
+  }
+  if (common_names > 1) {
+    return Malformed("its subject holds " + std::to_string(common_names) +
+                     " common names; send one");
+  }
+  out.common_name = NameCommonName(subject);
+  return OkStatus();
+}
+
+bool IsCaRequest(const X509_EXTENSION* ext) {
+  ossl::Ptr<BASIC_CONSTRAINTS> bc(
+      static_cast<BASIC_CONSTRAINTS*>(::X509V3_EXT_d2i(const_cast<X509_EXTENSION*>(ext))));
+  ossl::ClearErrors();
+  return bc && bc->ca != 0;
 }
 
 }  // namespace
@@ -43,6 +146,16 @@ Result<Csr> Csr::Parse(std::string_view data) {
 
 Result<Csr> Csr::Create(const PrivateKey& key, std::string_view common_name,
                         const std::vector<GeneralName>& sans) {
+  if (!common_name.empty()) {
+    ANCHOR_TRY(names::CheckCommonName(common_name));
+  }
+  for (const GeneralName& san : sans) {
+    ANCHOR_ASSIGN_OR_RETURN(GeneralName normal, NormalizeGeneralName(san));
+    if (normal != san) {
+      return Error(Code::kInvalidArgument, "the name " + Printable(san.ToString()) +
+                                               " is not in normal form; write " + normal.ToString());
+    }
+  }
   ossl::Ptr<X509_REQ> req(::X509_REQ_new());
   if (!req || ::X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) != 1) {
     return ossl::OsslError("X509_REQ_new");
@@ -79,8 +192,12 @@ Result<Csr> Csr::Create(const PrivateKey& key, std::string_view common_name,
 Status Csr::VerifySignature() const {
   EVP_PKEY* key = ::X509_REQ_get0_pubkey(req_.get());
   if (key == nullptr) {
-    return ossl::OsslError("the request carries no usable public key", Code::kInvalidArgument);
+    return ossl::OsslError(
+        "the request's public key cannot be read (an unknown algorithm, or a point or "
+        "parameters that do not decode)",
+        Code::kInvalidArgument);
   }
+  ANCHOR_TRY(CheckKeyParameters(GetPublicKey()));
   if (::X509_REQ_verify(req_.get(), key) != 1) {
     return ossl::OsslError(
         "the request's signature does not verify (no proof of possession of its key)",
@@ -95,36 +212,36 @@ std::string Csr::CommonName() const {
   return NameCommonName(::X509_REQ_get_subject_name(req_.get()));
 }
 
-std::vector<GeneralName> Csr::SubjectAltNames(std::vector<std::string>* unknown) const {
-  auto exts = Extensions(req_.get());
-  if (!exts) {
-    return {};
-  }
-  ossl::Ptr<GENERAL_NAMES> sans(static_cast<GENERAL_NAMES*>(
-      ::X509V3_get_d2i(exts.get(), NID_subject_alt_name, nullptr, nullptr)));
-  return FromOpenssl(sans.get(), unknown);
-}
-
-std::vector<std::string> Csr::RequestedExtensions() const {
-  std::vector<std::string> out;
-  auto exts = Extensions(req_.get());
-  for (int i = 0; exts && i < sk_X509_EXTENSION_num(exts.get()); ++i) {
-    char buf[128];
-    ::OBJ_obj2txt(buf, sizeof buf,
-                  ::X509_EXTENSION_get_object(sk_X509_EXTENSION_value(exts.get(), i)), 0);
-    out.emplace_back(buf);
+Result<RequestedContent> Csr::ReadContent() const {
+  RequestedContent out;
+  ANCHOR_TRY(ReadSubject(::X509_REQ_get_subject_name(req_.get()), out));
+  ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<STACK_OF(X509_EXTENSION)> exts, ExtensionRequest(req_.get()));
+  ANCHOR_TRY(CheckNoDuplicates(exts.get()));
+  for (int i = 0; i < sk_X509_EXTENSION_num(exts.get()); ++i) {
+    const X509_EXTENSION* ext = sk_X509_EXTENSION_value(exts.get(), i);
+    switch (::OBJ_obj2nid(::X509_EXTENSION_get_object(const_cast<X509_EXTENSION*>(ext)))) {
+      case NID_subject_alt_name: {
+        ANCHOR_ASSIGN_OR_RETURN(out.sans, DecodeSans(ext, out.unknown_san_kinds));
+        break;
+      }
+      case NID_basic_constraints:
+        out.requests_ca = IsCaRequest(ext);
+        out.other_extensions.push_back(ExtensionName(ext));
+        break;
+      default:
+        out.other_extensions.push_back(ExtensionName(ext));
+    }
   }
   return out;
 }
 
-bool Csr::RequestsCa() const {
-  auto exts = Extensions(req_.get());
-  if (!exts) {
-    return false;
+std::vector<std::string> Csr::RequestedExtensions() const {
+  std::vector<std::string> out;
+  auto exts = ExtensionRequest(req_.get());
+  for (int i = 0; exts && i < sk_X509_EXTENSION_num(exts->get()); ++i) {
+    out.push_back(ExtensionName(sk_X509_EXTENSION_value(exts->get(), i)));
   }
-  ossl::Ptr<BASIC_CONSTRAINTS> bc(static_cast<BASIC_CONSTRAINTS*>(
-      ::X509V3_get_d2i(exts.get(), NID_basic_constraints, nullptr, nullptr)));
-  return bc && bc->ca != 0;
+  return out;
 }
 
 PublicKey Csr::GetPublicKey() const {

@@ -16,6 +16,17 @@
 
 namespace anchor::crypto {
 
+// RequestedContent is what a PKCS#10 request asks for. A request is a request: policy decides
+// what of it is issued, and nothing but the key and the names that policy allows ever is.
+struct RequestedContent {
+  std::string common_name;                        // the subject's CN, UTF-8; empty when absent
+  std::vector<GeneralName> sans;                  // the kinds anchor issues, as written
+  std::vector<std::string> unknown_san_kinds;     // e.g. "othername", "dirname"
+  std::vector<std::string> other_extensions;      // requested extensions besides the SAN
+  std::vector<std::string> other_subject_fields;  // subject attributes besides the CN, "O=Acme"
+  bool requests_ca = false;                       // basicConstraints cA TRUE was asked for
+};
+
 // Csr is an immutable PKCS#10 request. Nothing in it is trusted until `VerifySignature` passes,
 // and even then only its public key and the names policy allows are used.
 class Csr final {
@@ -25,22 +36,29 @@ class Csr final {
   // FromDer parses exactly one DER request; trailing bytes are kInvalidArgument.
   static Result<Csr> FromDer(std::span<const uint8_t> der);
   // Create builds a request for `key` with subject CN=`common_name` and `sans` in an extension
-  // request, signed by `key` (the device side: the key never leaves the caller).
+  // request, signed by `key` (the device side: the key never leaves the caller). The names are
+  // checked as the CA checks them (names/), so no request is written that the CA must refuse
+  // for its syntax: a name not in normal form (`NormalizeGeneralName`) is kInvalidArgument.
   static Result<Csr> Create(const PrivateKey& key, std::string_view common_name,
                             const std::vector<GeneralName>& sans);
 
   // VerifySignature checks proof of possession: the request is signed by the key it carries.
-  // A bad signature is kInvalidArgument.
+  // The key's parameters are checked first (`CheckKeyParameters`): a signature by a malformed
+  // key proves nothing, and a huge one costs time before anyone is authenticated. A bad key or
+  // a bad signature is kInvalidArgument.
   Status VerifySignature() const;
+
+  // ReadContent reads what the request asks for, strictly: a request that says something anchor
+  // would otherwise read differently from its author is kInvalidArgument naming the part: an
+  // extensionRequest attribute that does not decode, or more than one; two extensions of one
+  // type; a subjectAltName that does not decode or holds no name; two common names.
+  Result<RequestedContent> ReadContent() const;
 
   std::string Subject() const;
   std::string CommonName() const;
-  // SubjectAltNames reads the names of an extensionRequest SAN; unknown kinds go to `unknown`.
-  std::vector<GeneralName> SubjectAltNames(std::vector<std::string>* unknown = nullptr) const;
-  // RequestedExtensions names every requested extension (short name or OID).
+  // RequestedExtensions names every requested extension (short name or OID), for display; it
+  // is empty when the extension request does not decode (`ReadContent` says why).
   std::vector<std::string> RequestedExtensions() const;
-  // RequestsCa is true when the request asks for basicConstraints CA:TRUE.
-  bool RequestsCa() const;
   PublicKey GetPublicKey() const;
 
   std::vector<uint8_t> ToDer() const;

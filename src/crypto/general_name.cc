@@ -2,26 +2,15 @@
 // File: general_name.cc: conversions between `GeneralName` and OpenSSL's GENERAL_NAME.
 #include "crypto/general_name.h"
 
-#include <arpa/inet.h>
-
 #include "core/text.h"
 #include "crypto/ossl_error.h"
+#include "names/dns_name.h"
+#include "names/ip_address.h"
+#include "names/mailbox.h"
+#include "names/uri.h"
 
 namespace anchor::crypto {
 namespace {
-
-std::string Canonical(std::string_view ip) {
-  unsigned char buf[16];
-  char out[INET6_ADDRSTRLEN];
-  const std::string s(ip);
-  if (::inet_pton(AF_INET, s.c_str(), buf) == 1) {
-    return ::inet_ntop(AF_INET, buf, out, sizeof out);
-  }
-  if (::inet_pton(AF_INET6, s.c_str(), buf) == 1) {
-    return ::inet_ntop(AF_INET6, buf, out, sizeof out);
-  }
-  return "";
-}
 
 std::string Ia5(const ASN1_IA5STRING* s) {
   return std::string(reinterpret_cast<const char*>(::ASN1_STRING_get0_data(s)),
@@ -66,37 +55,57 @@ std::string GeneralName::ToString() const {
   return value;
 }
 
-bool IsIpAddress(std::string_view text) { return !Canonical(text).empty(); }
+bool IsIpAddress(std::string_view text) { return names::ParseIpAddress(text).has_value(); }
+
+Result<GeneralName> NormalizeGeneralName(const GeneralName& name) {
+  using Kind = GeneralName::Kind;
+  switch (name.kind) {
+    case Kind::kDns: {
+      ANCHOR_ASSIGN_OR_RETURN(std::string dns,
+                              names::NormalizeDnsName(name.value, names::Wildcard::kAllow));
+      return GeneralName{Kind::kDns, std::move(dns)};
+    }
+    case Kind::kIp: {
+      ANCHOR_ASSIGN_OR_RETURN(std::string ip, names::NormalizeIpAddress(name.value));
+      return GeneralName{Kind::kIp, std::move(ip)};
+    }
+    case Kind::kEmail: {
+      ANCHOR_ASSIGN_OR_RETURN(std::string mailbox, names::NormalizeMailbox(name.value));
+      return GeneralName{Kind::kEmail, std::move(mailbox)};
+    }
+    case Kind::kUri:
+      ANCHOR_TRY(names::CheckUri(name.value));
+      return name;
+  }
+  return Error(Code::kInvalidArgument, "unknown name kind");
+}
 
 Result<GeneralName> ParseGeneralName(std::string_view text) {
+  using Kind = GeneralName::Kind;
   const auto colon = text.find(':');
   const std::string kind = colon == std::string_view::npos ? "" : ToLower(text.substr(0, colon));
-  const std::string_view rest = colon == std::string_view::npos ? text : text.substr(colon + 1);
+  const std::string rest(colon == std::string_view::npos ? text : text.substr(colon + 1));
   if (kind == "dns") {
-    return GeneralName{GeneralName::Kind::kDns, ToLower(rest)};
+    return NormalizeGeneralName({Kind::kDns, rest});
   }
   if (kind == "ip") {
-    const std::string ip = Canonical(rest);
-    if (ip.empty()) {
-      return Error(Code::kInvalidArgument, "'" + std::string(rest) + "' is not an IP address");
-    }
-    return GeneralName{GeneralName::Kind::kIp, ip};
+    return NormalizeGeneralName({Kind::kIp, rest});
   }
   if (kind == "uri") {
-    return GeneralName{GeneralName::Kind::kUri, std::string(rest)};
+    return NormalizeGeneralName({Kind::kUri, rest});
   }
   if (kind == "email") {
-    return GeneralName{GeneralName::Kind::kEmail, std::string(rest)};
+    return NormalizeGeneralName({Kind::kEmail, rest});
   }
   // No known prefix: an IPv6 literal has colons of its own, so try IP on the whole text first.
-  if (const std::string ip = Canonical(text); !ip.empty()) {
-    return GeneralName{GeneralName::Kind::kIp, ip};
+  if (IsIpAddress(text)) {
+    return NormalizeGeneralName({Kind::kIp, std::string(text)});
   }
   if (colon != std::string_view::npos) {
-    return Error(Code::kInvalidArgument, "unknown name kind in '" + std::string(text) +
+    return Error(Code::kInvalidArgument, "unknown name kind in '" + Printable(text) +
                                              "'; write dns:NAME, ip:ADDRESS, uri:URI or email:ADDR");
   }
-  return GeneralName{GeneralName::Kind::kDns, ToLower(text)};
+  return NormalizeGeneralName({Kind::kDns, std::string(text)});
 }
 
 Result<ossl::Ptr<GENERAL_NAMES>> ToOpenssl(const std::vector<GeneralName>& names) {
@@ -131,11 +140,10 @@ std::vector<GeneralName> FromOpenssl(const GENERAL_NAMES* names,
         break;
       case GEN_IPADD: {
         const ASN1_OCTET_STRING* ip = gn->d.iPAddress;
-        char buf[INET6_ADDRSTRLEN] = {0};
-        const int len = ::ASN1_STRING_length(ip);
-        const int family = len == 4 ? AF_INET : len == 16 ? AF_INET6 : 0;
-        if (family != 0 && ::inet_ntop(family, ::ASN1_STRING_get0_data(ip), buf, sizeof buf)) {
-          out.push_back({GeneralName::Kind::kIp, buf});
+        const std::string text = names::FormatIpAddress(
+            {::ASN1_STRING_get0_data(ip), static_cast<size_t>(::ASN1_STRING_length(ip))});
+        if (!text.empty()) {
+          out.push_back({GeneralName::Kind::kIp, text});
         } else if (unknown != nullptr) {
           unknown->push_back("ip:<malformed>");
         }

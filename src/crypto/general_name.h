@@ -24,9 +24,16 @@ struct GeneralName {
   std::string ToString() const;
 };
 
-// ParseGeneralName reads "dns:X", "ip:X", "uri:X" or "email:X". A bare value is a DNS name, or
-// an IP when it parses as one.
+// ParseGeneralName reads "dns:X", "ip:X", "uri:X" or "email:X" and normalises it
+// (`NormalizeGeneralName`). A bare value is an IP when it parses as one, else a DNS name.
 Result<GeneralName> ParseGeneralName(std::string_view text);
+
+// NormalizeGeneralName returns `name` in the form a certificate carries, checked by its kind in
+// names/ (the one module every entry point uses): a DNS name in lower case with A-labels (a
+// wildcard only as the whole left-most label; whether a profile allows one is policy), an IP in
+// RFC 5952 text, a mailbox with its domain normalised, a URI as written once it is a valid
+// absolute URI. Errors are kInvalidArgument naming the name and the fault.
+Result<GeneralName> NormalizeGeneralName(const GeneralName& name);
 
 // IsIpAddress tells whether `text` is an IPv4 or IPv6 literal.
 bool IsIpAddress(std::string_view text);

@@ -24,7 +24,7 @@ CreatedToken Token(TestCa& ca, const std::string& cn, std::vector<const char*> s
   for (const char* s : sans) {
     names.sans.push_back(crypto::ParseGeneralName(s).value());
   }
-  return CreateToken(ca.authority->config(), *ca.store, ca.rng, ca.clock, names, profile,
+  return CreateToken(ca.authority->policy(), *ca.store, ca.rng, ca.clock, names, profile,
                      std::chrono::seconds(ttl_seconds))
       .value();
 }
@@ -107,7 +107,7 @@ TEST(EnrollmentTokenTest, NoTokenForANamePolicyRefuses) {
   CaConfig config = CaConfig::Defaults();
   config.profiles[Profile::kServer].dns_suffixes = {"example.com"};
   TestCa ca(config);
-  EXPECT_THAT(CreateToken(ca.authority->config(), *ca.store, ca.rng, ca.clock,
+  EXPECT_THAT(CreateToken(ca.authority->policy(), *ca.store, ca.rng, ca.clock,
                           NameRequest{"www.evil.org", {}}, Profile::kServer, std::chrono::hours(1)),
               ErrorIs(Code::kPermissionDenied));
   EXPECT_THAT(ParseDuration("24h"), IsOk());
@@ -125,7 +125,7 @@ TEST_F(TokenRaceTest, ParallelRedemptionsYieldExactlyOneCertificate) {
   const std::string db = Path("race.db");
   auto shared = store::OpenSqliteStore(db).value();
   const CreatedToken t =
-      CreateToken(ca.authority->config(), *shared, ca.rng, ca.clock, NameRequest{"dev-1", {}},
+      CreateToken(ca.authority->policy(), *shared, ca.rng, ca.clock, NameRequest{"dev-1", {}},
                   Profile::kDevice, std::chrono::hours(1))
           .value();
   constexpr int kClients = 32;

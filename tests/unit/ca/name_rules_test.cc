@@ -6,18 +6,6 @@
 namespace anchor::ca {
 namespace {
 
-TEST(NameRulesTest, DnsNames) {
-  EXPECT_TRUE(IsValidDnsName("a.example.com", false));
-  EXPECT_TRUE(IsValidDnsName("localhost", false));
-  EXPECT_FALSE(IsValidDnsName("-a.example.com", false));
-  EXPECT_FALSE(IsValidDnsName("a..b", false));
-  EXPECT_FALSE(IsValidDnsName("a.b.", false));
-  EXPECT_FALSE(IsValidDnsName("a b", false));
-  EXPECT_FALSE(IsValidDnsName("*.example.com", false));
-  EXPECT_TRUE(IsValidDnsName("*.example.com", true));
-  EXPECT_FALSE(IsValidDnsName(std::string(64, 'a') + ".com", false));
-}
-
 TEST(NameRulesTest, SuffixesMatchWholeLabels) {
   EXPECT_TRUE(DnsNameHasSuffix("a.Example.com", "example.com"));
   EXPECT_TRUE(DnsNameHasSuffix("example.com", "example.com"));
@@ -41,8 +29,6 @@ TEST(NameRulesTest, DeviceIdsAndCommonNames) {
   EXPECT_TRUE(IsValidDeviceId("sensor-01.eu_west"));
   EXPECT_FALSE(IsValidDeviceId("-sensor"));
   EXPECT_FALSE(IsValidDeviceId("a/b"));
-  EXPECT_FALSE(IsValidCommonName(std::string("a\nb")));
-  EXPECT_FALSE(IsValidCommonName(std::string(65, 'a')));
 }
 
 }  // namespace
