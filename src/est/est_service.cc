@@ -94,7 +94,9 @@ Result<ca::IssueRequest> EstService::BootstrapRequest(const http::Request& reque
                                               "' may enroll only that common name, not '" +
                                               csr.CommonName() + "'");
   }
-  return ca::IssueRequest{std::move(csr), bootstrap_.profile};
+  ca::IssueRequest issue{std::move(csr), bootstrap_.profile};
+  issue.credential = ca::Credential::kFactory;
+  return issue;
 }
 
 http::Response EstService::SimpleEnroll(const http::Request& request) {

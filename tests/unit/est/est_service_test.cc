@@ -20,7 +20,7 @@ using anchor::testing::TestCa;
 class EstServiceTest : public ::testing::Test {
  protected:
   std::string NewToken(const std::string& cn) {
-    auto t = ca::CreateToken(ca_.authority->config(), *ca_.store, ca_.rng, ca_.clock,
+    auto t = ca::CreateToken(ca_.authority->policy(), *ca_.store, ca_.rng, ca_.clock,
                              ca::NameRequest{cn, {}}, ca::Profile::kDevice, std::chrono::hours(1))
                  .value();
     return std::string(t.token.data(), t.token.size());
