@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "ca/ca_templates.h"
@@ -69,7 +70,12 @@ Result<NameRequest> ServerNames(const InitOptions& options, const IssuerConstrai
                  "the name constraints leave the CA server certificate no name; give one with "
                  "--san dns:NAME");
   }
-  names.common_name = names.sans.front().value;
+  // The CN is the first DNS name. Without one it must not read as a DNS name either (OpenSSL
+  // holds a dotted CN like "127.0.0.1" to the DNS constraints when there is no DNS SAN).
+  const auto dns = std::find_if(names.sans.begin(), names.sans.end(), [](const auto& n) {
+    return n.kind == crypto::GeneralName::Kind::kDns;
+  });
+  names.common_name = dns != names.sans.end() ? dns->value : options.name + " CA server";
   return names;
 }
 
@@ -123,14 +129,18 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
                                 "intermediate=" + intermediate.SerialHex(), UnixSeconds(now)));
   Authority authority(config, root, intermediate, std::move(inter_key), *store, clock, rng);
 
-  ANCHOR_ASSIGN_OR_RETURN(
-      NameRequest server_names,
-      ServerNames(options, IssuerConstraints::Of({intermediate, root}), notes));
+  const IssuerConstraints constraints = IssuerConstraints::Of({intermediate, root});
+  ANCHOR_ASSIGN_OR_RETURN(NameRequest server_names, ServerNames(options, constraints, notes));
   const int server_days = config.PolicyFor(Profile::kServer).max_days;
   ANCHOR_TRY(IssueLocal(authority, options.key_type, Profile::kServer, server_names, server_days,
                         paths.server_crt, paths.server_key));
-  ANCHOR_TRY(IssueLocal(authority, options.key_type, Profile::kAdmin,
-                        NameRequest{options.name + "-admin", {}},
+  // "<name>-admin", unless the CA's name reads as a DNS name outside its own constraints
+  // (--name ca.example.com): verifiers would then hold the CN to them, so it gets a space.
+  NameRequest admin{options.name + "-admin", {}};
+  if (!constraints.Admits(admin)) {
+    admin.common_name = options.name + " admin";
+  }
+  ANCHOR_TRY(IssueLocal(authority, options.key_type, Profile::kAdmin, admin,
                         config.PolicyFor(Profile::kAdmin).max_days, paths.admin_crt,
                         paths.admin_key));
   return OkStatus();

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <iostream>
 
 #include "core/file_io.h"
@@ -78,15 +80,20 @@ Status WriteOutput(const std::string& path, const std::string& content, mode_t m
     std::cout << content << std::flush;
     return OkStatus();
   }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    // /dev/stdout, a FIFO, a terminal: write into it; renaming a file over it would replace the
+    // device node itself.
+    return WriteToExisting(path, content);
+  }
   return WriteFileAtomic(path, content, mode);
 }
 
-Result<std::string> ReadInput(const std::string& path) {
+Result<std::string> ReadInput(const std::string& path, size_t max_bytes) {
   if (path == "-") {
-    std::string all((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    return all;
+    return ReadBounded(STDIN_FILENO, max_bytes, "standard input");
   }
-  return ReadFile(path);
+  return ReadFile(path, max_bytes);
 }
 
 }  // namespace anchor::cli

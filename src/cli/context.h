@@ -79,7 +79,11 @@ void RegisterDemo(CLI::App& app, Context& ctx, Action& action);
 Result<std::vector<crypto::GeneralName>> ParseSans(const std::vector<std::string>& values);
 // WriteOutput writes `content` to `path`, or to stdout when `path` is empty or "-".
 Status WriteOutput(const std::string& path, const std::string& content, mode_t mode);
-// ReadInput reads `path`, naming it in errors.
-Result<std::string> ReadInput(const std::string& path);
+// kMaxRequestFileBytes bounds a CSR, certificate, chain or key given to the CLI: each is a few
+// KiB, so `anchor sign /dev/zero` fails at once with one line instead of exhausting memory.
+inline constexpr size_t kMaxRequestFileBytes = 1u << 20;
+
+// ReadInput reads `path` ("-" is standard input), at most `max_bytes`, naming it in errors.
+Result<std::string> ReadInput(const std::string& path, size_t max_bytes = kMaxRequestFileBytes);
 
 }  // namespace anchor::cli

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/context.h"
+#include "core/file_io.h"
 #include "cli/printers.h"
 #include "crypto/pem.h"
 
@@ -68,7 +69,8 @@ void RegisterInspect(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
-      ANCHOR_ASSIGN_OR_RETURN(std::string data, ReadInput(o->file));
+      // A CRL of a large fleet is megabytes; the bound is the general one, not a request's.
+      ANCHOR_ASSIGN_OR_RETURN(std::string data, ReadInput(o->file, kMaxFileBytes));
       const Clock::time_point now = ctx.clock().Now();
       std::vector<Item> items;
       if (crypto::LooksLikePem(data)) {

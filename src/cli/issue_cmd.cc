@@ -36,6 +36,7 @@ void RegisterIssue(CLI::App& app, Context& ctx, Action& action) {
         if (FileExists(path)) {
           return Error(Code::kAlreadyExists, path + " already exists; refusing to replace it");
         }
+        ANCHOR_TRY(CheckWritable(path));
       }
       ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(type));
@@ -45,12 +46,23 @@ void RegisterIssue(CLI::App& app, Context& ctx, Action& action) {
       for (const std::string& w : issued.warnings) {
         ctx.Warn(w);
       }
-      ANCHOR_TRY(crypto::WritePrivateKeyFile(o->key, key, nullptr, /*exclusive=*/true));
+      // The certificate is recorded now; if a file cannot be written after all, say which
+      // serial was issued, so it can be revoked (its key is lost with the file).
+      const auto not_written = [&](const Error& e) {
+        return Error(e.code(), "certificate " + issued.cert.SerialHex() +
+                                   " is issued and recorded, but " + e.message() +
+                                   "; revoke it with `anchor revoke " + issued.cert.SerialHex() +
+                                   "` and issue again");
+      };
+      if (Status wrote = crypto::WritePrivateKeyFile(o->key, key, nullptr, /*exclusive=*/true);
+          !wrote) {
+        return not_written(wrote.error());
+      }
       Status wrote = WriteFileAtomic(o->cert, issued.cert.ToPem() + home->intermediate().ToPem(),
                                      kPublicFileMode, /*exclusive=*/true);
       if (!wrote) {
         ::unlink(o->key.c_str());  // a key without its certificate is of no use; leave neither
-        return wrote;
+        return not_written(wrote.error());
       }
       ctx.Say("issued " + std::string(ca::ProfileName(profile)) + " certificate " +
               issued.cert.Subject() + " serial " + issued.cert.SerialHex());

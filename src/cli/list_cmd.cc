@@ -7,6 +7,7 @@
 #include "cli/context.h"
 #include "cli/remote.h"
 #include "client/admin_client.h"
+#include "ca/serial_number.h"
 #include "cli/printers.h"
 
 namespace anchor::cli {
@@ -14,12 +15,30 @@ namespace anchor::cli {
 namespace {
 
 struct ListOpts {
-    std::string status = "any";
-    std::optional<int> expiring_within;
-    std::string profile;
-    bool json = false;
+  std::string status = "any";
+  std::optional<int> expiring_within;
+  std::string profile;
+  std::string serial;
+  bool json = false;
+  bool pem = false;
   RemoteFlags remote;
 };
+
+// ShowOne prints the record of one serial from the CA home's store: with `pem`, the
+// certificate itself (what `anchor sign` names when it could not write a file).
+Status ShowOne(Context& ctx, const ListOpts& o) {
+  ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/false));
+  ANCHOR_ASSIGN_OR_RETURN(const std::string serial, ca::NormalizeSerial(o.serial));
+  ANCHOR_ASSIGN_OR_RETURN(store::CertificateRecord record, home->store().FindBySerial(serial));
+  if (o.pem) {
+    ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::Certificate::FromDer(record.der));
+    std::cout << cert.ToPem();
+    return OkStatus();
+  }
+  const nlohmann::json j = api::RecordJson(record, UnixSeconds(ctx.clock().Now()));
+  std::cout << (o.json ? j.dump(2) : j.dump()) << "\n";
+  return OkStatus();
+}
 
 // ListLocally reads the CA home's store: the records as the admin API would return them.
 Result<nlohmann::json> ListLocally(Context& ctx, const ListOpts& o) {
@@ -65,10 +84,20 @@ void RegisterList(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--expiring-within", o->expiring_within, "only valid ones expiring within DAYS");
   cmd->add_option("--profile", o->profile, "only this profile");
   cmd->add_flag("--json", o->json, "print JSON");
+  auto* serial = cmd->add_option("--serial", o->serial, "only the certificate with this serial");
+  cmd->add_flag("--pem", o->pem, "with --serial: print the certificate (PEM)")->needs(serial);
   AddServerFlags(cmd, o->remote, /*required=*/false);
   AddAdminFlags(cmd, o->remote);
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
+      if (!o->serial.empty()) {
+        if (!o->remote.server.empty()) {
+          return Error(Code::kInvalidArgument,
+                       "--serial reads the CA home; over the network use GET "
+                       "/api/v1/certificates/SERIAL");
+        }
+        return ShowOne(ctx, *o);
+      }
       ANCHOR_ASSIGN_OR_RETURN(nlohmann::json records, o->remote.server.empty()
                                                           ? ListLocally(ctx, *o)
                                                           : ListRemotely(ctx, *o));

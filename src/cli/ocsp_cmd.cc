@@ -46,6 +46,8 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action) {
   signer->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      ANCHOR_TRY(CheckWritable(home->paths().ocsp_key));
+      ANCHOR_TRY(CheckWritable(home->paths().ocsp_crt));
       ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
                               crypto::PrivateKey::Generate(home->config().key_type));
       ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert,

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "ca/ca_home.h"
 #include "cli/context.h"
@@ -24,6 +25,37 @@ std::string OutputPathFor(const std::string& csr_path, const std::string& out_di
     name += ".crt";
   }
   return (std::filesystem::path(out_dir) / name).string();
+}
+
+// OutputPaths plans where each certificate goes, before anything is signed: one file per CSR
+// (or stdout for one CSR without --out), never two CSRs to the same file, and every file in a
+// directory this process can write.
+Result<std::vector<std::string>> OutputPaths(const std::vector<std::string>& csrs,
+                                             const std::string& out, const std::string& out_dir) {
+  std::vector<std::string> paths;
+  std::map<std::string, std::string> taken;  // normalised path -> the CSR that writes it
+  for (const std::string& csr : csrs) {
+    std::string path = out_dir.empty() ? out : OutputPathFor(csr, out_dir);
+    ANCHOR_TRY(CheckWritable(path));
+    if (!path.empty() && path != "-") {
+      const std::string key = std::filesystem::absolute(path).lexically_normal().string();
+      if (auto [it, fresh] = taken.emplace(key, csr); !fresh) {
+        return Error(Code::kInvalidArgument, it->second + " and " + csr + " would both be written to " +
+                                                 path + "; rename one of them");
+      }
+    }
+    paths.push_back(std::move(path));
+  }
+  return paths;
+}
+
+// NotWritten is the error for a certificate that is issued and recorded but could not be
+// written: it names the serial, so nothing is lost.
+Error NotWritten(const crypto::Certificate& cert, const std::string& path, const Error& why) {
+  return Error(why.code(), "certificate " + cert.SerialHex() + " (" + cert.Subject() +
+                               ") is issued and recorded, but " + why.message() +
+                               "; get it with `anchor list --serial " + cert.SerialHex() +
+                               " --pem`");
 }
 
 void ShowProgress(size_t done, size_t total) {
@@ -77,18 +109,32 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
       if (!o->out_dir.empty()) {
         ANCHOR_TRY(MakeDirectories(o->out_dir, 0755));
       }
+      ANCHOR_ASSIGN_OR_RETURN(std::vector<std::string> outputs,
+                              OutputPaths(o->csrs, o->out, o->out_dir));
       ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       const std::string chain = o->leaf_only ? "" : home->intermediate().ToPem();
       const bool progress = o->csrs.size() > 1 && ::isatty(STDERR_FILENO) && !ctx.quiet;
       size_t done = 0;
       auto write_group = [&](std::span<const ca::Issued> issued, size_t first) -> Status {
         // Rows are committed when this runs: files are written only for recorded certificates.
+        // A file that cannot be written does not stop the others of the group, which are
+        // recorded too; the error names the first certificate left unwritten.
+        std::optional<Error> unwritten;
         for (size_t i = 0; i < issued.size(); ++i) {
           for (const std::string& w : issued[i].warnings) {
             ctx.Warn(o->csrs[first + i] + ": " + w);
           }
-          const std::string path = o->out_dir.empty() ? o->out : OutputPathFor(o->csrs[first + i], o->out_dir);
-          ANCHOR_TRY(WriteOutput(path, issued[i].cert.ToPem() + chain, kPublicFileMode));
+          const std::string& path = outputs[first + i];
+          if (Status wrote = WriteOutput(path, issued[i].cert.ToPem() + chain, kPublicFileMode);
+              !wrote) {
+            Error error = NotWritten(issued[i].cert, path, wrote.error());
+            if (unwritten) {
+              ctx.Warn(error.message());  // the first one is the error; the others are said here
+            } else {
+              unwritten = std::move(error);
+            }
+            continue;
+          }
           if (o->csrs.size() == 1 && !o->out.empty()) {
             ctx.Say("signed " + issued[i].cert.Subject() + " serial " + issued[i].cert.SerialHex() +
                     " -> " + path);
@@ -98,7 +144,7 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
         if (progress) {
           ShowProgress(done, o->csrs.size());
         }
-        return OkStatus();
+        return unwritten ? Status(*unwritten) : OkStatus();
       };
       ANCHOR_TRY(home->authority().IssueBatch(requests, kGroupSize, write_group));
       if (o->csrs.size() > 1) {

@@ -65,7 +65,7 @@ void RegisterVerify(CLI::App& app, Context& ctx, Action& action) {
         opts.untrusted.insert(opts.untrusted.end(), certs.begin(), certs.end());
       }
       for (const std::string& f : o->crls) {
-        ANCHOR_ASSIGN_OR_RETURN(std::string data, ReadInput(f));
+        ANCHOR_ASSIGN_OR_RETURN(std::string data, ReadInput(f, kMaxFileBytes));  // CRLs grow
         auto crl = crypto::Crl::Parse(data);
         if (!crl) {
           return crl.error().Prefixed(f);

@@ -55,18 +55,51 @@ void FsyncDirectory(const std::string& dir) {
 
 }  // namespace
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
+std::string SizeText(size_t bytes) {
+  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) {
+    return std::to_string(bytes >> 20) + " MiB";
+  }
+  if (bytes >= 1024 && bytes % 1024 == 0) {
+    return std::to_string(bytes >> 10) + " KiB";
+  }
+  return std::to_string(bytes) + " bytes";
+}
+
+Result<std::string> ReadBounded(int fd, size_t max_bytes, const std::string& what) {
+  std::string out;
+  char buf[65536];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return Errno("cannot read", what, errno);
+    }
+    if (n == 0) {
+      return out;
+    }
+    if (out.size() + static_cast<size_t>(n) > max_bytes) {
+      return Error(Code::kInvalidArgument,
+                   what + " is larger than " + SizeText(max_bytes) + "; is it the right file?");
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Errno("cannot read", path, errno);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
     return Error(Code::kInvalidArgument, path + " is a directory, expected a file");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Errno("cannot read", path, errno != 0 ? errno : ENOENT);
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
+  auto content = ReadBounded(fd, max_bytes, path);
+  ::close(fd);
+  return content;
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view content, mode_t mode,
@@ -127,6 +160,38 @@ Status WriteFilesTogether(const std::vector<PendingFile>& files) {
   }
   for (const PendingFile& f : files) {
     FsyncDirectory(DirectoryOf(f.path));
+  }
+  return OkStatus();
+}
+
+Status WriteToExisting(const std::string& path, std::string_view content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0) {
+    return Errno("cannot write", path, errno);
+  }
+  Status wrote = WriteAll(fd, content, path);
+  if (::close(fd) != 0 && wrote) {
+    wrote = Errno("cannot write", path, errno);
+  }
+  return wrote;
+}
+
+Status CheckWritable(const std::string& path) {
+  if (path.empty() || path == "-") {
+    return OkStatus();
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Error(Code::kInvalidArgument, path + " is a directory; give a file name");
+  }
+  const std::string dir = DirectoryOf(path);
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return Error(Code::kNotFound, "cannot write " + path + ": the directory " + dir +
+                                      " does not exist");
+  }
+  // The file is written beside itself and renamed over: the directory must take new files.
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return Errno("cannot write in the directory of", path, errno);
   }
   return OkStatus();
 }

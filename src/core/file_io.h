@@ -12,14 +12,32 @@
 
 namespace anchor {
 
+// kMaxFileBytes bounds every file anchor reads whole: configuration, certificates, keys, CRLs,
+// caches. None is near it; a file that is (or a device such as /dev/zero) is refused rather
+// than read into memory.
+inline constexpr size_t kMaxFileBytes = 64u << 20;
+
 // ReadFile returns the whole content of `path`, or kNotFound / kInvalidArgument naming the path.
-Result<std::string> ReadFile(const std::string& path);
+// A file larger than `max_bytes` is kInvalidArgument ("larger than N"), found without reading
+// more than `max_bytes` + 1 bytes of it, whatever it is (a pipe, a device, a growing file).
+Result<std::string> ReadFile(const std::string& path, size_t max_bytes = kMaxFileBytes);
+
+// ReadBounded reads `fd` to its end, at most `max_bytes`; more is kInvalidArgument naming
+// `what`. It does not close `fd`.
+Result<std::string> ReadBounded(int fd, size_t max_bytes, const std::string& what);
+
+// SizeText writes a byte count for people: "64 KiB", "1 MiB".
+std::string SizeText(size_t bytes);
 
 // WriteFileAtomic writes `content` to a temporary file beside `path` created with `mode`, fsyncs
 // it, renames it over `path` and fsyncs the directory, so a reader sees the old file or the new
 // one, never a part. With `exclusive` it fails with kAlreadyExists instead of replacing a file.
 Status WriteFileAtomic(const std::string& path, std::string_view content, mode_t mode,
                        bool exclusive = false);
+
+// WriteToExisting writes `content` into the existing `path` (a device, a FIFO) as it is,
+// without a temporary file or a rename.
+Status WriteToExisting(const std::string& path, std::string_view content);
 
 // kStagedSuffix names the staged copy "<path>.new" that `WriteFilesTogether` writes first.
 inline constexpr const char* kStagedSuffix = ".new";
@@ -42,6 +60,11 @@ Status WriteFilesTogether(const std::vector<PendingFile>& files);
 inline constexpr mode_t kPrivateKeyMode = 0600;
 // kPublicFileMode is the mode of certificates, CSRs and CRLs.
 inline constexpr mode_t kPublicFileMode = 0644;
+
+// CheckWritable tells, before any work is done, whether `path` can be written the way
+// WriteFileAtomic writes it: its directory exists and this process may create files in it, and
+// `path` is not a directory. Errors name the path and what to fix. "" and "-" (stdout) pass.
+Status CheckWritable(const std::string& path);
 
 // FileExists is true when `path` names an existing file system entry.
 bool FileExists(const std::string& path);

@@ -5,9 +5,15 @@
 #include "core/file_io.h"
 
 namespace anchor::crypto {
+namespace {
+
+// kMaxKeyFileBytes bounds a key or certificate file: a few KiB, a chain a few more.
+constexpr size_t kMaxKeyFileBytes = 1u << 20;
+
+}  // namespace
 
 Result<PrivateKey> LoadPrivateKeyFile(const std::string& path, const SecretBytes* passphrase) {
-  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path, kMaxKeyFileBytes));
   auto key = PrivateKey::FromPem(pem, passphrase);
   if (!key) {
     return key.error().Prefixed(path);
@@ -16,7 +22,7 @@ Result<PrivateKey> LoadPrivateKeyFile(const std::string& path, const SecretBytes
 }
 
 Result<Certificate> LoadCertificateFile(const std::string& path) {
-  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path, kMaxKeyFileBytes));
   auto cert = Certificate::FromPem(pem);
   if (!cert) {
     return cert.error().Prefixed(path);
