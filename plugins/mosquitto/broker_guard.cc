@@ -223,14 +223,32 @@ std::string Asked(const AclRequest& r) {
   return "denied " + std::string(AccessName(r.access)) + " '" + std::string(r.topic) + "' to ";
 }
 
+// Whom names who a check was for: a connected identity, or an offline session and its owner.
+std::string Whom(const AclRequest& r, const Connection& c, const Session* offline) {
+  const std::string who = Describe(c.who);
+  return offline ? "the offline session '" + std::string(r.client_id) + "' of " + who : who;
+}
+
+// DenyTo denies with `why`; for an offline session only its first denial is logged, since
+// every message for a busy topic would repeat it until the owner is back.
+AclVerdict DenyTo(Session* offline, std::string why) {
+  if (offline == nullptr) {
+    return Deny(std::move(why));
+  }
+  if (std::exchange(offline->denial_logged, true)) {
+    return Deny("");
+  }
+  return Deny(std::move(why) + " (not logged again until it reconnects)");
+}
+
 }  // namespace
 
 AclVerdict BrokerGuard::Check(const AclRequest& r) {
+  // Not connected: the broker checks a delivery queued for an offline session, or a will it
+  // sends after the connection closed. The session's owner decides, remembered by client id.
   Session* offline = nullptr;
   const Connection* c = sessions_.Find(r.client);
   if (c == nullptr) {
-    // Not connected: the broker checks a delivery queued for an offline session, or a will it
-    // sends after the connection closed. The session's owner decides, remembered by client id.
     offline = sessions_.FindSession(r.client_id);
     if (offline == nullptr) {
       return DenyUnknown(r.client_id);
@@ -238,33 +256,30 @@ AclVerdict BrokerGuard::Check(const AclRequest& r) {
     c = offline->owner.get();
   }
   if (revocations_.IsRevoked(c->who.serial)) {
-    if (offline == nullptr) {
-      return Deny(Asked(r) + Describe(c->who) + ": its certificate is revoked");
-    }
-    // Nothing is queued for, or sent on behalf of, a session whose owner cannot come back.
-    const bool logged = std::exchange(offline->denial_logged, true);
-    return Deny(logged ? ""
-                       : Asked(r) + "the offline session '" + std::string(r.client_id) + "' of " +
-                             Describe(c->who) + ": its certificate is revoked (not logged again)");
+    // Nothing is queued for, or sent on behalf of, an identity that cannot come back.
+    return DenyTo(offline, Asked(r) + Whom(r, *c, offline) + ": its certificate is revoked");
   }
-  if (r.access == Access::kReceive && r.retain && retained_.Knows(r.topic)) {
-    const std::string* publisher = retained_.PublisherOf(r.topic, r.payload);
-    if (publisher != nullptr && revocations_.IsRevoked(*publisher)) {
-      return Deny(Asked(r) + Describe(c->who) + ": the retained message was published by " +
-                  "certificate " + *publisher + ", since revoked");
-    }
+  if (const std::string* publisher = RevokedPublisher(r)) {
+    return DenyTo(offline, Asked(r) + Whom(r, *c, offline) +
+                               ": the retained message was published by certificate " + *publisher +
+                               ", since revoked");
   }
   if (!c->grants.Allows(r.access, r.topic)) {
-    return Deny(
-        Asked(r) +
-        (offline ? "the offline session '" + std::string(r.client_id) + "' of " : std::string()) +
-        Describe(c->who) +
-        " (roles: " + (c->who.roles.empty() ? "none" : Join(c->who.roles, ", ")) + ")");
+    return DenyTo(offline, Asked(r) + Whom(r, *c, offline) + " (roles: " +
+                               (c->who.roles.empty() ? "none" : Join(c->who.roles, ", ")) + ")");
   }
   if (r.access == Access::kPublish && r.retain) {
     retained_.Record(r.topic, r.payload, c->who.serial);  // a publish, or a will
   }
   return Allow();
+}
+
+const std::string* BrokerGuard::RevokedPublisher(const AclRequest& r) const {
+  if (r.access != Access::kReceive || !r.retain || !retained_.Knows(r.topic)) {
+    return nullptr;  // hashing only the retained deliveries of topics the ledger knows
+  }
+  const std::string* publisher = retained_.PublisherOf(r.topic, r.payload);
+  return publisher != nullptr && revocations_.IsRevoked(*publisher) ? publisher : nullptr;
 }
 
 AclVerdict BrokerGuard::DenyUnknown(std::string_view client_id) {

@@ -65,9 +65,9 @@ struct AclRequest {
   bool retain = false;
 };
 
-// AclVerdict answers an AclRequest. A denial says why in `why`, for the log; a denial whose
-// like was logged before for the same offline session has an empty `why`, so that a busy topic
-// does not flood the log.
+// AclVerdict answers an AclRequest. A denial says why in `why`, for the log; a denial for an
+// offline session that already had one logged (since it last connected) has an empty `why`, so
+// that a busy topic does not flood the log.
 struct AclVerdict {
   bool allowed = false;
   std::string why;
@@ -142,6 +142,9 @@ class BrokerGuard final {
   void LoadState();
   GuardState CurrentState() const;
   AclVerdict DenyUnknown(std::string_view client_id);
+  // RevokedPublisher returns the serial of the revoked certificate that published the retained
+  // message `r` would deliver, or null.
+  const std::string* RevokedPublisher(const AclRequest& r) const;
 
   GuardOptions options_;
   AclPolicy policy_;
