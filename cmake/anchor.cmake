@@ -35,6 +35,8 @@ function(anchor_test)
   add_executable(${A_NAME} ${A_SRCS})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${A_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  # Fixtures made by checked-in scripts (tests/data/*/generate.*), never by anchor.
+  target_compile_definitions(${A_NAME} PRIVATE ANCHOR_TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data")
   include(GoogleTest)
   gtest_discover_tests(${A_NAME} PROPERTIES LABELS unit DISCOVERY_TIMEOUT 30)
 endfunction()

@@ -96,7 +96,7 @@ Result<int> BoundedInt(const toml::table& t, const std::string& key, int fallbac
 Result<ServerConfig> ParseServer(const toml::table& t, const std::string& origin) {
   ANCHOR_TRY(CheckKnownKeys(t,
                             {"threads", "max_connections", "max_handshakes",
-                             "max_handshakes_per_address", "max_body_kib",
+                             "handshake_share_per_address", "max_body_kib",
                              "handshake_timeout_seconds", "header_timeout_seconds",
                              "idle_timeout_seconds", "renewal_grace_seconds", "bootstrap_ca",
                              "bootstrap_profile"},
@@ -107,9 +107,9 @@ Result<ServerConfig> ParseServer(const toml::table& t, const std::string& origin
                           BoundedInt(t, "max_connections", s.max_connections, 1, 1000000, origin));
   ANCHOR_ASSIGN_OR_RETURN(s.max_handshakes,
                           BoundedInt(t, "max_handshakes", s.max_handshakes, 1, 100000, origin));
-  ANCHOR_ASSIGN_OR_RETURN(s.max_handshakes_per_address,
-                          BoundedInt(t, "max_handshakes_per_address", s.max_handshakes_per_address,
-                                     1, 100000, origin));
+  ANCHOR_ASSIGN_OR_RETURN(s.handshake_share_per_address,
+                          BoundedInt(t, "handshake_share_per_address",
+                                     s.handshake_share_per_address, 1, 100000, origin));
   ANCHOR_ASSIGN_OR_RETURN(s.max_body_kib,
                           BoundedInt(t, "max_body_kib", s.max_body_kib, 1, 1024, origin));
   ANCHOR_ASSIGN_OR_RETURN(s.handshake_timeout_seconds,
@@ -259,11 +259,12 @@ std::string CaConfig::ToToml() const {
       << "# Limits of `anchor serve`. threads = 0: one per core.\n"
       << "threads = " << server.threads << "\n"
       << "# At max_connections the connection idle the longest is closed for a new one. Connections\n"
-         "# still in their TLS handshake have a budget (and a deadline) of their own, also per\n"
-         "# client address (IPv6: per /64); beyond it, the oldest handshake gives way.\n"
+         "# still in their TLS handshake have a budget and a deadline of their own; when the budget\n"
+         "# is spent, the oldest handshake of a client address (IPv6: /64) holding more than its\n"
+         "# share gives way, else the oldest handshake.\n"
       << "max_connections = " << server.max_connections << "\n"
       << "max_handshakes = " << server.max_handshakes << "\n"
-      << "max_handshakes_per_address = " << server.max_handshakes_per_address << "\n"
+      << "handshake_share_per_address = " << server.handshake_share_per_address << "\n"
       << "max_body_kib = " << server.max_body_kib << "\n"
       << "handshake_timeout_seconds = " << server.handshake_timeout_seconds << "\n"
       << "header_timeout_seconds = " << server.header_timeout_seconds << "\n"

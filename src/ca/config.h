@@ -31,7 +31,7 @@ struct ServerConfig {
   int threads = 0;                 // 0: one per core
   int max_connections = 1024;      // at the limit, the longest idle connection gives way
   int max_handshakes = 256;        // connections still in their TLS handshake; the oldest gives way
-  int max_handshakes_per_address = 32;  // the same, per client address (IPv6: per /64)
+  int handshake_share_per_address = 32;  // beyond max_handshakes, an address over it gives way
   int max_body_kib = 64;           // request body limit
   int handshake_timeout_seconds = 5;  // to finish the TLS handshake
   int header_timeout_seconds = 10; // to send a request and its header (after the handshake)

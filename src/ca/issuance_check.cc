@@ -103,7 +103,8 @@ Report CheckBeforeIssue(const crypto::Certificate& signed_cert, const IssuanceCh
   if (check.profile) {
     CheckProfile(cert, *check.profile, r);
   }
-  for (const Finding& f : Lint(cert, check.now, {}, check.issuers).findings()) {
+  const Report lint = Lint(cert, check.now, {}, check.issuers);
+  for (const Finding& f : lint.findings()) {
     if (f.severity == Severity::kError && !r.Contains(f.id)) {
       r.AddError(f.id, f.detail);
     }

@@ -108,11 +108,36 @@ Status ReadSubject(const X509_NAME* subject, RequestedContent& out) {
     out.other_subject_fields.push_back(std::string(name) + "=" + Printable(value));
   }
   if (common_names > 1) {
-    return Malformed("its subject holds " + std::to_string(common_names) +
-                     " common names; send one");
+    return Malformed("its subject holds " + std::to_string(common_names) + " common names");
   }
   out.common_name = NameCommonName(subject);
   return OkStatus();
+}
+
+// UnreadableKey says why OpenSSL could not decode a request's public key, by its algorithm.
+Error UnreadableKey(X509_PUBKEY* spki) {
+  ASN1_OBJECT* algorithm = nullptr;
+  if (spki != nullptr) {
+    ::X509_PUBKEY_get0_param(&algorithm, nullptr, nullptr, nullptr, spki);
+  }
+  const int nid = algorithm != nullptr ? ::OBJ_obj2nid(algorithm) : NID_undef;
+  std::string why;
+  switch (nid) {
+    case NID_X9_62_id_ecPublicKey:
+      why = "the EC public key is not a point on its curve, or its curve does not decode";
+      break;
+    case NID_rsaEncryption:
+      why = "the RSA public key does not decode";
+      break;
+    default: {
+      char name[80] = "unknown";
+      if (algorithm != nullptr) {
+        ::OBJ_obj2txt(name, sizeof name, algorithm, 0);
+      }
+      why = std::string("its public key algorithm (") + name + ") is not one anchor accepts";
+    }
+  }
+  return ossl::OsslError("the request cannot be used: " + why, Code::kInvalidArgument);
 }
 
 bool IsCaRequest(const X509_EXTENSION* ext) {
@@ -192,10 +217,7 @@ Result<Csr> Csr::Create(const PrivateKey& key, std::string_view common_name,
 Status Csr::VerifySignature() const {
   EVP_PKEY* key = ::X509_REQ_get0_pubkey(req_.get());
   if (key == nullptr) {
-    return ossl::OsslError(
-        "the request's public key cannot be read (an unknown algorithm, or a point or "
-        "parameters that do not decode)",
-        Code::kInvalidArgument);
+    return UnreadableKey(::X509_REQ_get_X509_PUBKEY(req_.get()));
   }
   ANCHOR_TRY(CheckKeyParameters(GetPublicKey()));
   if (::X509_REQ_verify(req_.get(), key) != 1) {

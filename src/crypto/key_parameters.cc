@@ -103,8 +103,8 @@ Status CheckKeyParameters(const PublicKey& key) {
     case EVP_PKEY_X448:
     case EVP_PKEY_DH:
     case EVP_PKEY_DHX:
-      return Bad("a " + key.Description() +
-                 " key is for key agreement and cannot sign; use ec-p256, ec-p384, ed25519 or "
+      return Bad("the key (" + key.Description() +
+                 ") is for key agreement and cannot sign; use ec-p256, ec-p384, ed25519 or "
                  "rsa-2048..4096");
     default:
       return Bad("anchor does not accept " + key.Description() +

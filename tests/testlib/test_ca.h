@@ -8,7 +8,9 @@
 #include "ca/ca_templates.h"
 #include "ca/serial_number.h"
 #include "core/clock.h"
+#include "core/file_io.h"
 #include "crypto/cert_builder.h"
+#include "crypto/key_file.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testlib/test_rng.h"
 
@@ -17,11 +19,13 @@ namespace anchor::testing {
 // kReferenceTime is 2026-01-01T00:00:00Z.
 inline const Clock::time_point kReferenceTime = FromUnixSeconds(1767225600);
 
-// TestCa builds a root and an intermediate valid for `intermediate_days` from kReferenceTime.
+// TestCa builds a root and an intermediate valid for `intermediate_days` from kReferenceTime,
+// the intermediate constrained to `permitted_dns` when it is not empty.
 class TestCa {
  public:
   explicit TestCa(ca::CaConfig config = ca::CaConfig::Defaults(), int intermediate_days = 365,
-                  crypto::KeyType type = crypto::KeyType::kEcP256)
+                  crypto::KeyType type = crypto::KeyType::kEcP256,
+                  std::vector<std::string> permitted_dns = {})
       : clock(kReferenceTime), rng(42), config_(std::move(config)) {
     root_key = std::make_unique<crypto::PrivateKey>(crypto::PrivateKey::Generate(type).value());
     root = std::make_unique<crypto::Certificate>(
@@ -32,7 +36,7 @@ class TestCa {
     intermediate = std::make_unique<crypto::Certificate>(
         crypto::SignCertificate(ca::IntermediateTemplate("test", ca::NewSerial(rng).value(),
                                                          clock.Now(), intermediate_days,
-                                                         root->NotAfter(), {}),
+                                                         root->NotAfter(), permitted_dns),
                                 inter_key->Public(), root.get(), *root_key)
             .value());
     store = store::OpenSqliteStore(":memory:").value();
@@ -50,6 +54,17 @@ class TestCa {
  private:
   ca::CaConfig config_;
 };
+
+// LoadFixture reads a certificate of tests/data/<path> (made by a checked-in script).
+inline crypto::Certificate LoadFixture(const std::string& path) {
+  return crypto::LoadCertificateFile(std::string(ANCHOR_TEST_DATA) + "/" + path).value();
+}
+
+// LoadCsrFixture reads a request of tests/data/csr (made by its generate.py).
+inline crypto::Csr LoadCsrFixture(const std::string& file) {
+  const std::string path = std::string(ANCHOR_TEST_DATA) + "/csr/" + file;
+  return crypto::Csr::Parse(ReadFile(path).value()).value();
+}
 
 // MakeCsr returns a CSR for a fresh key of `type`.
 inline crypto::Csr MakeCsr(const std::string& cn, std::vector<crypto::GeneralName> sans = {},

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "ca/issuance_check.h"
 #include "core/file_io.h"
 #include "testlib/matchers.h"
 #include "testlib/temp_dir.h"
@@ -45,6 +46,41 @@ TEST_F(CaHomeTest, InitRefusesAnExistingCaAndLeavesItAlone) {
   const auto before = ReadFile(CaPaths::In(Home()).root_crt).value();
   EXPECT_THAT(InitCa(Home(), InitOptions{}, clock_, rng_), ErrorIs(Code::kAlreadyExists));
   EXPECT_EQ(ReadFile(CaPaths::In(Home()).root_crt).value(), before);
+}
+
+TEST_F(CaHomeTest, UnderNameConstraintsEveryCertificateOfInitStaysWithin) {
+  InitOptions o;
+  o.name = "ca.example.com";  // a name that reads as DNS: the admin CN must not break the rule
+  o.permitted_dns = {"Example.COM"};
+  std::vector<std::string> notes;
+  ASSERT_THAT(InitCa(Home(), o, clock_, rng_, &notes), IsOk());
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("leaves out localhost"), std::string::npos);
+  auto home = CaHome::Open(Home(), nullptr, false, clock_, rng_);
+  ASSERT_THAT(home, IsOk());
+  const std::vector<crypto::Certificate> issuers = {(*home)->intermediate(), (*home)->root()};
+  const auto nc = (*home)->intermediate().GetNameConstraints();
+  ASSERT_TRUE(nc.has_value());
+  EXPECT_EQ(nc->permitted[0].value, "example.com");  // normalised
+  for (const std::string& f : {(*home)->paths().server_crt, (*home)->paths().admin_crt}) {
+    const auto cert = crypto::LoadCertificateFile(f).value();
+    const Report r = CheckBeforeIssue(cert, IssuanceCheck{issuers, std::nullopt, clock_.Now()});
+    EXPECT_TRUE(r.Ok()) << f << ": " << (r.findings().empty() ? "" : r.findings()[0].detail);
+  }
+  const auto server = crypto::LoadCertificateFile((*home)->paths().server_crt).value();
+  EXPECT_EQ(server.CommonName(), "ca.example.com CA server");
+
+  // A server name the constraints exclude is refused, and nothing is left behind.
+  InitOptions outside = o;
+  outside.server_sans = {"dns:ca.example.org"};
+  const std::string other = Path("other");
+  const Status st = InitCa(other, outside, clock_, rng_);
+  ASSERT_THAT(st, ErrorIs(Code::kPermissionDenied));
+  EXPECT_NE(st.error().message().find("ca.example.org is outside"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(other));
+  InitOptions bad_permit;
+  bad_permit.permitted_dns = {"exa_mple.com"};
+  EXPECT_THAT(InitCa(other, bad_permit, clock_, rng_), ErrorIs(Code::kInvalidArgument));
 }
 
 TEST_F(CaHomeTest, BadOptionsLeaveNothing) {

@@ -36,6 +36,28 @@ TEST(ConfigTest, RoleUriTemplatesRoundTripAndNeedTheId) {
   const auto no_id = CaConfig::Parse("[service]\nuri_template = \"urn:x\"\n", "t");
   ASSERT_THAT(no_id, ErrorIs(Code::kInvalidArgument));
   EXPECT_NE(no_id.error().message().find("service.uri_template"), std::string::npos);
+  EXPECT_THAT(CaConfig::Parse("[device]\nuri_template = \"urn:x:{id}:{id}\"\n", "t"),
+              ErrorIs(Code::kInvalidArgument));
+  const auto not_uri = CaConfig::Parse("[device]\nuri_template = \"device {id}\"\n", "t");
+  ASSERT_THAT(not_uri, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(not_uri.error().message().find("valid URI"), std::string::npos);
+}
+
+TEST(ConfigTest, AUriClaimsTheRoleWhoseTemplateItFits) {
+  CaConfig c = CaConfig::Defaults();
+  c.service_uri_template = "spiffe://fleet/service/{id}";
+  EXPECT_EQ(c.RoleOfUri("urn:anchor:device:pump-1"), Profile::kDevice);
+  EXPECT_EQ(c.RoleOfUri("URN:ANCHOR:DEVICE:pump-1"), Profile::kDevice);
+  EXPECT_EQ(c.RoleOfUri("spiffe://fleet/service/ingest"), Profile::kService);
+  EXPECT_EQ(c.RoleOfUri("urn:anchor:device:"), std::nullopt);  // no id
+  EXPECT_EQ(c.RoleOfUri("urn:anchor:service:x"), std::nullopt);  // not this CA's template
+  EXPECT_EQ(c.RoleOfUri("https://example.com/"), std::nullopt);
+}
+
+TEST(ConfigTest, TheBootstrapProfileIsOneAFactoryCertificateMayObtain) {
+  const auto admin = CaConfig::Parse("[server]\nbootstrap_profile = \"admin\"\n", "t");
+  ASSERT_THAT(admin, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(admin.error().message().find("server.bootstrap_profile"), std::string::npos);
 }
 
 TEST(ConfigTest, BadValuesNameTheKey) {

@@ -56,7 +56,45 @@ const PolicyCase kCases[] = {
     {"fail/service-claims-device-uri", Profile::kService, "s1", {"uri:urn:anchor:device:s1"}, 30,
      Code::kPermissionDenied},
     {"fail/nobody", Profile::kClient, "", {}, 30, Code::kInvalidArgument},
+    // Role URIs come only from the profile that owns them, in any spelling (h04).
+    {"fail/client-claims-service-role", Profile::kClient, "mallory",
+     {"uri:urn:anchor:service:mallory"}, 30, Code::kPermissionDenied},
+    {"fail/peer-claims-device-role", Profile::kPeer, "p.example.com",
+     {"uri:urn:anchor:device:p.example.com"}, 30, Code::kPermissionDenied},
+    {"fail/client-claims-role-in-capitals", Profile::kClient, "mallory",
+     {"uri:URN:Anchor:Service:mallory"}, 30, Code::kPermissionDenied},
+    {"fail/admin-claims-device-role", Profile::kAdmin, "ops", {"uri:urn:anchor:device:x"}, 30,
+     Code::kPermissionDenied},
+    {"ok/client-other-uri", Profile::kClient, "c", {"uri:spiffe://fleet.example/c"}, 30, Code::kOk},
+    {"ok/device-own-role-uri", Profile::kDevice, "s1", {"uri:urn:anchor:device:s1"}, 30, Code::kOk},
+    // Names as a CSR may carry them, checked by kind (names/).
+    {"ok/server-unicode-cn-to-a-label", Profile::kServer, "münchen.example.com", {}, 90, Code::kOk},
+    {"ok/server-upper-case-san", Profile::kServer, "a.example.com", {"dns:B.EXAMPLE.COM"}, 90,
+     Code::kOk},
+    {"fail/server-wildcard-not-leftmost", Profile::kServer, "a.example.com",
+     {"dns:a.*.example.com"}, 90, Code::kInvalidArgument},
+    {"fail/client-email-no-at", Profile::kClient, "c", {"email:no-at-sign"}, 30,
+     Code::kInvalidArgument},
+    {"fail/client-email-non-ascii", Profile::kClient, "c", {"email:üser@example.com"}, 30,
+     Code::kInvalidArgument},
+    {"fail/client-relative-uri", Profile::kClient, "c", {"uri:just/a/path"}, 30,
+     Code::kInvalidArgument},
+    {"fail/server-ip-with-zone", Profile::kServer, "a.example.com", {"ip:fe80::1%eth0"}, 90,
+     Code::kInvalidArgument},
+    {"fail/client-cn-newline", Profile::kClient, "a\nb", {}, 30, Code::kInvalidArgument},
+    {"fail/client-cn-65-chars", Profile::kClient, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+     {}, 30, Code::kInvalidArgument},
 };
+
+// Raw reads "kind:value" as a CSR carries it, without normalising: policy must do that.
+crypto::GeneralName Raw(const std::string& text) {
+  using Kind = crypto::GeneralName::Kind;
+  const std::string kind = text.substr(0, text.find(':'));
+  const std::string value = text.substr(text.find(':') + 1);
+  return {kind == "dns" ? Kind::kDns : kind == "ip" ? Kind::kIp : kind == "uri" ? Kind::kUri
+                                                                                : Kind::kEmail,
+          value};
+}
 
 class PolicyTest : public ::testing::TestWithParam<PolicyCase> {};
 
@@ -67,7 +105,7 @@ TEST_P(PolicyTest, Decides) {
   const IssuancePolicy policy(config);
   NameRequest names{c.cn, {}};
   for (const char* s : c.sans) {
-    names.sans.push_back(crypto::ParseGeneralName(s).value());
+    names.sans.push_back(Raw(s));
   }
   const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
   const auto d = policy.Decide(key.Public(), names, c.profile, c.days, *ca.intermediate, ca.clock.Now());
@@ -85,12 +123,40 @@ TEST_P(PolicyTest, Decides) {
 
 INSTANTIATE_TEST_SUITE_P(Profiles, PolicyTest, ::testing::ValuesIn(kCases),
                          [](const auto& info) {
-                           std::string n = info.param.name;
-                           for (char& ch : n) {
-                             ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
-                           }
-                           return n;
+                           return anchor::testing::SanitizeTestName(info.param.name);
                          });
+
+TEST(PolicyTest, NamesWrittenDifferentlyFromTheRequestAreSaid) {
+  anchor::testing::TestCa ca;
+  const CaConfig config = CaConfig::Defaults();
+  const IssuancePolicy policy(config);
+  const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
+  const auto d = policy.Decide(key.Public(), {"m.example", {Raw("dns:MÜNCHEN.example")}},
+                               Profile::kServer, 30, *ca.intermediate, ca.clock.Now());
+  ASSERT_THAT(d, IsOk());
+  EXPECT_EQ(d->tmpl.sans[1].ToString(), "dns:xn--mnchen-3ya.example");
+  const bool said = std::any_of(d->warnings.begin(), d->warnings.end(), [](const std::string& w) {
+    return w.find("as dns:xn--mnchen-3ya.example") != std::string::npos;
+  });
+  EXPECT_TRUE(said);
+}
+
+TEST(PolicyTest, NameConstraintsAreCheckedBeforeSigningWithTheirRuleNamed) {
+  anchor::testing::TestCa ca(CaConfig::Defaults(), 365, crypto::KeyType::kEcP256, {"example.com"});
+  const CaConfig config = CaConfig::Defaults();
+  const IssuancePolicy policy(config, IssuerConstraints::Of({*ca.intermediate, *ca.root}));
+  const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
+  const auto d = policy.Decide(key.Public(), {"www.example.org", {}}, Profile::kServer, 30,
+                               *ca.intermediate, ca.clock.Now());
+  ASSERT_THAT(d, ErrorIs(Code::kPermissionDenied));
+  EXPECT_EQ(d.error().message(),
+            "www.example.org is outside the CA's permitted DNS names (example.com)");
+  EXPECT_THAT(policy.Admits({"www.example.org", {}}, Profile::kServer),
+              ErrorIs(Code::kPermissionDenied));  // no token either
+  EXPECT_THAT(policy.Decide(key.Public(), {"www.example.com", {}}, Profile::kServer, 30,
+                            *ca.intermediate, ca.clock.Now()),
+              IsOk());
+}
 
 TEST(PolicyTest, DeviceGetsItsUriAndServerItsCn) {
   anchor::testing::TestCa ca;

@@ -41,5 +41,28 @@ TEST(LintTest, FindsWhatTheSeedsGetWrong) {
   EXPECT_TRUE(Lint(cert, ca.clock.Now()).Contains("expired"));
 }
 
+TEST(LintTest, FlagsKeysWhoseSignaturesProveNothing) {
+  const Report r = Lint(anchor::testing::LoadFixture("lint/explicit-ec.pem"), anchor::testing::kReferenceTime);
+  EXPECT_TRUE(r.Contains("key-parameters"));
+  EXPECT_FALSE(r.Ok());
+}
+
+TEST(LintTest, FlagsNamesThatAreNotValidForTheirKind) {
+  const Report r = Lint(anchor::testing::LoadFixture("lint/bad-email.pem"), anchor::testing::kReferenceTime);
+  EXPECT_TRUE(r.Contains("invalid-name"));
+  EXPECT_FALSE(r.Ok());
+}
+
+TEST(LintTest, GivenItsIssuerFlagsALeafOutsideItsNameConstraints) {
+  using anchor::testing::LoadFixture;
+  const auto ca = LoadFixture("lint/nc-ca.pem");
+  const auto now = anchor::testing::kReferenceTime;
+  EXPECT_TRUE(Lint(LoadFixture("lint/outside.pem"), now, {}, {ca}).Contains("name-constraints"));
+  EXPECT_TRUE(Lint(LoadFixture("lint/excluded.pem"), now, {}, {ca}).Contains("name-constraints"));
+  EXPECT_FALSE(Lint(LoadFixture("lint/inside.pem"), now, {}, {ca}).Contains("name-constraints"));
+  // Without the issuer there is nothing to hold the names to.
+  EXPECT_FALSE(Lint(LoadFixture("lint/outside.pem"), now).Contains("name-constraints"));
+}
+
 }  // namespace
 }  // namespace anchor::ca

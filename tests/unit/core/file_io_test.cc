@@ -15,6 +15,38 @@ using testing::IsOk;
 
 using FileIoTest = testing::TempDirTest;
 
+TEST_F(FileIoTest, ReadsWithABound) {
+  ASSERT_THAT(WriteFileAtomic(Path("f"), std::string(100, 'x'), kPublicFileMode), IsOk());
+  EXPECT_EQ(ReadFile(Path("f"), 100).value().size(), 100u);
+  const auto over = ReadFile(Path("f"), 99);
+  ASSERT_THAT(over, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(over.error().message().find("larger than 99 bytes"), std::string::npos);
+  // An endless device stops at the bound, not at the end of memory.
+  const auto zero = ReadFile("/dev/zero", 1u << 20);
+  ASSERT_THAT(zero, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(zero.error().message().find("larger than 1 MiB"), std::string::npos);
+  EXPECT_THAT(ReadFile(Path("missing")), ErrorIs(Code::kNotFound));
+  EXPECT_THAT(ReadFile(dir_), ErrorIs(Code::kInvalidArgument));
+}
+
+TEST_F(FileIoTest, TellsBeforehandWhetherAPathCanBeWritten) {
+  EXPECT_THAT(CheckWritable(Path("new.crt")), IsOk());
+  EXPECT_THAT(CheckWritable(""), IsOk());
+  EXPECT_THAT(CheckWritable("-"), IsOk());
+  EXPECT_THAT(CheckWritable(dir_), ErrorIs(Code::kInvalidArgument));
+  EXPECT_THAT(CheckWritable(Path("no/such/dir/x.crt")), ErrorIs(Code::kNotFound));
+  ASSERT_THAT(WriteFileAtomic(Path("file"), "x", kPublicFileMode), IsOk());
+  EXPECT_THAT(CheckWritable(Path("file/x.crt")), ErrorIs(Code::kNotFound));
+}
+
+TEST_F(FileIoTest, WritesIntoADeviceWithoutReplacingIt) {
+  EXPECT_THAT(WriteToExisting("/dev/null", "x"), IsOk());
+  EXPECT_THAT(WriteToExisting("/dev/full", "x"), ErrorIs(Code::kUnavailable));
+  struct stat st {};
+  ASSERT_EQ(::stat("/dev/full", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
 TEST_F(FileIoTest, WritesKeysWithMode0600) {
   ASSERT_THAT(WriteFileAtomic(Path("k.pem"), "secret", kPrivateKeyMode), IsOk());
   struct stat st{};
