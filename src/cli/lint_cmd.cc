@@ -10,11 +10,17 @@ namespace anchor::cli {
 void RegisterLint(CLI::App& app, Context& ctx, Action& action) {
   struct Opts {
     std::string cert;
+    std::vector<std::string> issuers;
     int max_days = 397;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("lint", "check a certificate for what breaks mTLS peers");
-  cmd->add_option("cert", o->cert, "certificate file (every certificate in it is linted)")->required();
+  cmd->add_option("cert", o->cert,
+                  "certificate file; a chain (leaf first) lints each certificate against the ones "
+                  "after it, e.g. the leaf against its CAs' name constraints")
+      ->required();
+  cmd->add_option("--issuer", o->issuers,
+                  "issuing CA certificates (the intermediate, then the root) not in the file");
   cmd->add_option("--max-days", o->max_days, "validity limit for leaf certificates (default 397)");
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
@@ -23,9 +29,22 @@ void RegisterLint(CLI::App& app, Context& ctx, Action& action) {
       if (!certs) {
         return certs.error().Prefixed(o->cert);
       }
+      std::vector<crypto::Certificate> chain = *certs;
+      for (const std::string& path : o->issuers) {
+        ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadInput(path));
+        auto more = crypto::Certificate::ParseAll(pem);
+        if (!more) {
+          return more.error().Prefixed(path);
+        }
+        chain.insert(chain.end(), more->begin(), more->end());
+      }
       size_t errors = 0;
-      for (const crypto::Certificate& c : *certs) {
-        const ca::Report report = ca::Lint(c, ctx.clock().Now(), ca::LintLimits{o->max_days});
+      for (size_t i = 0; i < certs->size(); ++i) {
+        const crypto::Certificate& c = (*certs)[i];
+        // Each certificate is held to the constraints of those that follow it in the chain.
+        const std::vector<crypto::Certificate> issuers(chain.begin() + i + 1, chain.end());
+        const ca::Report report =
+            ca::Lint(c, ctx.clock().Now(), ca::LintLimits{o->max_days}, issuers);
         std::cout << c.Subject() << ":";
         if (report.findings().empty()) {
           std::cout << " no findings\n";
