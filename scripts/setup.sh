@@ -8,7 +8,7 @@ PACKAGES=(
   libssl-dev libboost1.81-dev libsqlite3-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev libidn2-dev
   libmosquitto-dev mosquitto-dev
-  bc openssl curl nodejs python3 python3-cryptography gnutls-bin golang-cfssl nginx-light
+  bc time openssl curl nodejs python3 python3-cryptography gnutls-bin golang-cfssl nginx-light
   mosquitto mosquitto-clients python3-paho-mqtt
 )
 

@@ -22,3 +22,16 @@ openssl x509 -in certificate/ca.pem -outform DER -out certificate/ca.der
 printf '\x00{"cursor":3,"more":false,"revocations":[{"seq":3,"serial":"0a1b","revoked_at":"2026-01-01T00:00:00Z","revoked_at_unix":1767225600,"reason":"keyCompromise"}]}' > mqtt_policy/feed.bin
 printf '\x01[roles]\ndevice = "urn:anchor:device:{cn}"\n\n[[allow]]\nrole = "device"\npublish = ["devices/{cn}/#"]\nsubscribe = ["commands/{cn}/#"]\n\n[[allow]]\ncn = "client_b"\nsubscribe = ["devices/client_a/#"]\n' > mqtt_policy/rules.bin
 printf '\x02devices/+/telemetry\ndevices/a/telemetry' > mqtt_policy/topics.bin
+# The issuance fuzzer reads a selector byte first (bit 0: re-sign with its own key, bit 1: the CA
+# with name constraints): each request seed, and the malformed requests of tests/data/csr, behind
+# each selector.
+mkdir -p csr_to_certificate
+rm -f csr_to_certificate/*
+for f in csr/* ../../tests/data/csr/*.csr; do
+  for sel in 0 1 2 3; do
+    { printf "\\x0$sel"; cat "$f"; } > "csr_to_certificate/$(basename "$f").$sel"
+  done
+done
+# The plugin's state file (selector 3) and a shared subscription (selector 2).
+printf '\x03{"version":1,"sessions":[{"client_id":"sensor-17","cn":"dev-a","serial":"0a1b","uris":["urn:anchor:device:dev-a"]}],"retained":[{"topic":"devices/dev-a/status","publishers":[{"digest":"00112233445566778899aabbccddeeff","serial":"0a1b"}]}]}' > mqtt_policy/state.bin
+printf '\x02$share/workers/devices/+/telemetry\ndevices/+/telemetry' > mqtt_policy/share.bin
