@@ -2,28 +2,37 @@
 // File: connection_table.cc: admission and eviction of connections.
 #include "server/connection_table.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace anchor::server {
+namespace {
+
+// IsHandshake is true for the phases that count against the handshake budget.
+bool IsHandshake(ConnectionTable::Phase p) {
+  return p == ConnectionTable::Phase::kSilent || p == ConnectionTable::Phase::kHandshake;
+}
+
+}  // namespace
+
+ConnectionTable::ConnectionTable(ConnectionLimits limits) : limits_([&limits] {
+    limits.max_handshakes =
+        std::min(limits.max_handshakes, std::max<size_t>(1, limits.max_connections / 2));
+    return limits;
+  }()) {}
 
 ConnectionTable::Id ConnectionTable::Admit(std::string_view address, Evict evict) {
   std::vector<Evict> victims;
   Id id = 0;
   {
     std::lock_guard lock(mu_);
-    const auto mine = handshakes_by_address_.find(std::string(address));
-    if (mine != handshakes_by_address_.end() &&
-        mine->second >= limits_.max_handshakes_per_address) {
-      victims.push_back(TakeVictim(OldestHandshakeOf(address)));
-    }
     if (handshakes_.size() >= limits_.max_handshakes && !handshakes_.empty()) {
-      victims.push_back(TakeVictim(handshakes_.front()));
+      victims.push_back(TakeVictim(HandshakeToEvict()));
     }
     if (entries_.size() >= limits_.max_connections && !idle_.empty()) {
       victims.push_back(TakeVictim(idle_.front()));
     }
-    if (entries_.size() < limits_.max_connections && limits_.max_handshakes > 0 &&
-        limits_.max_handshakes_per_address > 0) {
+    if (entries_.size() < limits_.max_connections && limits_.max_handshakes > 0) {
       id = next_id_++;
       Entry& e = entries_[id];
       e.address = std::string(address);
@@ -47,12 +56,16 @@ void ConnectionTable::SetPhase(Id id, Phase phase) {
     return;
   }
   Entry& e = it->second;
+  if (IsHandshake(e.phase) && IsHandshake(phase)) {
+    e.phase = phase;  // silent -> handshaking: it keeps its place among the handshakes
+    return;
+  }
   Unqueue(e);
   e.phase = phase;
   if (phase == Phase::kIdle) {
     e.queued = idle_.insert(idle_.end(), id);
   }
-  // A connection never goes back to its handshake, and busy ones are in no queue.
+  // Busy connections are in no queue: they never give way.
 }
 
 void ConnectionTable::Remove(Id id) {
@@ -67,11 +80,13 @@ void ConnectionTable::Remove(Id id) {
 
 ConnectionTable::Counts ConnectionTable::counts() const {
   std::lock_guard lock(mu_);
-  return Counts{entries_.size(), handshakes_.size(), idle_.size(), evicted_};
+  const size_t silent = std::count_if(handshakes_.begin(), handshakes_.end(),
+                                      [this](Id id) { return entries_.at(id).phase == Phase::kSilent; });
+  return Counts{entries_.size(), handshakes_.size(), silent, idle_.size(), evicted_};
 }
 
 void ConnectionTable::Unqueue(Entry& e) {
-  if (e.phase == Phase::kHandshake) {
+  if (IsHandshake(e.phase)) {
     handshakes_.erase(e.queued);
     const auto count = handshakes_by_address_.find(e.address);
     if (--count->second == 0) {
@@ -94,14 +109,24 @@ ConnectionTable::Evict ConnectionTable::TakeVictim(Id id) {
   return evict;
 }
 
-ConnectionTable::Id ConnectionTable::OldestHandshakeOf(std::string_view address) const {
-  // At most max_handshakes entries, scanned only when an address is over its share.
+ConnectionTable::Id ConnectionTable::HandshakeToEvict() const {
+  // At most max_handshakes handshakes and as many addresses: scanned only when all are taken.
+  const auto most = std::max_element(
+      handshakes_by_address_.begin(), handshakes_by_address_.end(),
+      [](const auto& a, const auto& b) { return a.second < b.second; });
+  const bool over_share = most->second > limits_.handshake_share_per_address;
+  Id oldest = 0;
   for (const Id id : handshakes_) {
-    if (entries_.at(id).address == address) {
+    const Entry& e = entries_.at(id);
+    if (over_share && e.address != most->first) {
+      continue;
+    }
+    if (e.phase == Phase::kSilent) {
       return id;
     }
+    oldest = oldest == 0 ? id : oldest;
   }
-  return 0;
+  return oldest;
 }
 
 }  // namespace anchor::server

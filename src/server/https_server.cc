@@ -307,7 +307,7 @@ struct HttpsServer::Impl {
     ConnectionLimits limits;
     limits.max_connections = fit;
     limits.max_handshakes = std::min(fit, static_cast<size_t>(options.max_handshakes));
-    limits.max_handshakes_per_address = static_cast<size_t>(options.max_handshakes_per_address);
+    limits.handshake_share_per_address = static_cast<size_t>(options.handshake_share_per_address);
     table = std::make_unique<ConnectionTable>(limits);
     return OkStatus();
   }
@@ -480,6 +480,25 @@ struct HttpsServer::Impl {
     co_return !write_ec && res.keep_alive();
   }
 
+  // AwaitFirstBytes waits until the client sends something (its ClientHello), at most until
+  // `deadline`: until then the connection is silent, the first to give way (ConnectionTable).
+  // False when the deadline passed or the connection was closed.
+  asio::awaitable<bool> AwaitFirstBytes(beast::tcp_stream& tcp_stream,
+                                        std::chrono::steady_clock::time_point deadline) {
+    asio::steady_timer timer(tcp_stream.get_executor(), deadline);
+    // `waiting` outlives this frame: a timer handler that runs late touches nothing.
+    auto waiting = std::make_shared<bool>(true);
+    timer.async_wait([&tcp_stream, waiting](boost::system::error_code ec) {
+      if (!ec && *waiting) {
+        tcp_stream.close();
+      }
+    });
+    auto [ec] = co_await tcp_stream.socket().async_wait(tcp::socket::wait_read, kNoThrow);
+    *waiting = false;
+    timer.cancel();
+    co_return !ec && tcp_stream.socket().is_open();
+  }
+
   asio::awaitable<void> TlsSession(tcp::socket socket, std::shared_ptr<Connection> conn) {
     beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls);
     auto& tcp_stream = beast::get_lowest_layer(stream);
@@ -487,7 +506,12 @@ struct HttpsServer::Impl {
     if (conn->evicted) {
       co_return;  // made way for a newer connection before this one started
     }
-    tcp_stream.expires_after(options.handshake_timeout);
+    const auto deadline = std::chrono::steady_clock::now() + options.handshake_timeout;
+    if (!co_await AwaitFirstBytes(tcp_stream, deadline)) {
+      co_return;
+    }
+    table->SetPhase(conn->id, ConnectionTable::Phase::kHandshake);
+    tcp_stream.expires_at(deadline);
     auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
     if (hs_ec) {
       if (!conn->evicted) {

@@ -42,12 +42,13 @@ struct ServerOptions {
   int threads = 0;  // io_context threads; 0: one per core
   // max_connections bounds open connections (lowered at start to fit RLIMIT_NOFILE); when it is
   // reached, the connection idle the longest is closed for a new one, and without an idle one
-  // the new one is refused. max_handshakes bounds those still in their TLS handshake, and
-  // max_handshakes_per_address those of one address (IPv6: one /64); beyond either, the oldest
-  // such handshake is closed for the new one. See ConnectionTable.
+  // the new one is refused. max_handshakes (at most half of max_connections) bounds those still
+  // in their TLS handshake: beyond it, the oldest handshake of an address holding more than
+  // handshake_share_per_address (IPv6: per /64) gives way, else the oldest handshake. See
+  // ConnectionTable.
   int max_connections = 1024;
   int max_handshakes = 256;
-  int max_handshakes_per_address = 32;
+  int handshake_share_per_address = 32;
   api::Metrics* metrics = nullptr;  // optional: connection and handshake counters
 };
 

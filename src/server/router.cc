@@ -22,14 +22,18 @@ std::optional<http::Response> Router::RefuseExpiredClient(const http::Request& r
   if (!leaf || (!request.peer_expired && authority_.clock().Now() < leaf->NotAfter())) {
     return std::nullopt;
   }
+  // Only a certificate this CA issued can be renewed here; a factory certificate cannot.
+  const bool ours = leaf->Issuer() == authority_.intermediate().Subject();
   const int grace = authority_.config().server.renewal_grace_seconds;
-  return http::ErrorResponse(Error(
-      Code::kUnauthenticated,
-      "client certificate " + leaf->SerialHex() + " (" + leaf->Subject() + ") expired on " +
-          Iso8601(leaf->NotAfter()) + "; " +
-          (grace > 0 ? "renew it at /.well-known/est/simplereenroll within " +
-                           std::to_string(grace) + " s of its expiry, or enroll again with a token"
-                     : "enroll again with a token")));
+  std::string what_now = "enroll again with a token";
+  if (ours && grace > 0) {
+    what_now = "renew it at /.well-known/est/simplereenroll within " + std::to_string(grace) +
+               " s of its expiry, or " + what_now;
+  }
+  return http::ErrorResponse(Error(Code::kUnauthenticated,
+                                   "client certificate " + leaf->SerialHex() + " (" +
+                                       leaf->Subject() + ") expired on " +
+                                       Iso8601(leaf->NotAfter()) + "; " + what_now));
 }
 
 http::Response Router::Crl() {
