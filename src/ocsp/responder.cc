@@ -89,6 +89,12 @@ std::vector<uint8_t> Responder::Sign(const crypto::OcspRequest& request) const {
   for (size_t i = 0; i < request.Count(); ++i) {
     crypto::OcspCertStatus st;  // unknown: our issuer, but a serial we never issued
     auto record = store_.FindBySerial(HexEncode(request.SerialAt(i)));
+    if (!record && record.error().code() == Code::kUnavailable) {
+      //= https://www.rfc-editor.org/rfc/rfc6960#section-2.3
+      //# The response "tryLater" indicates that the service exists but is temporarily unable
+      //# to respond.
+      return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_TRYLATER);
+    }
     if (!record && record.error().code() != Code::kNotFound) {
       return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_INTERNALERROR);
     }

@@ -42,7 +42,8 @@ class Responder final {
   // Respond always returns a DER OCSPResponse: "successful" with one SingleResponse per request
   // entry (good, revoked with time and reason, or unknown for a serial of ours that was never
   // issued), "unauthorized" when an entry names another issuer, "malformedRequest" for bytes
-  // that are not a request, "internalError" if the store fails. It never throws.
+  // that are not a request, "tryLater" if the store cannot be read now (locked, I/O error),
+  // "internalError" if it fails otherwise. It never throws.
   std::vector<uint8_t> Respond(std::span<const uint8_t> request_der) const;
 
  private:

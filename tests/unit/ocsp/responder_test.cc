@@ -152,5 +152,61 @@ TEST(Pkcs7Test, CertsOnlyRoundTrip) {
   EXPECT_FALSE(crypto::CertsFromPkcs7(std::vector<uint8_t>{0x30, 0x00}));
 }
 
+// FailingReads is a store whose certificate lookups fail with `code`; the rest goes to `real`.
+class FailingReads final : public store::Store {
+ public:
+  FailingReads(store::Store& real, Code code) : real_(real), code_(code) {}
+  Status InsertCertificates(std::span<const store::CertificateRecord> r, int64_t now) override {
+    return real_.InsertCertificates(r, now);
+  }
+  Result<store::CertificateRecord> FindBySerial(std::string_view) override {
+    return Error(code_, "reading certificate: database is locked");
+  }
+  Result<std::vector<store::CertificateRecord>> List(const store::ListFilter& f) override {
+    return real_.List(f);
+  }
+  Result<int64_t> CountCertificates() override { return real_.CountCertificates(); }
+  Result<store::RevocationEvent> Revoke(std::string_view serial, int64_t at, int reason,
+                                        std::string_view subject) override {
+    return real_.Revoke(serial, at, reason, subject);
+  }
+  Result<std::vector<store::CertificateRecord>> RevokedUnexpired(int64_t now) override {
+    return real_.RevokedUnexpired(now);
+  }
+  Result<std::vector<store::RevocationEvent>> RevocationsSince(int64_t c, size_t n) override {
+    return real_.RevocationsSince(c, n);
+  }
+  Result<int64_t> NextCrlNumber(int64_t now) override { return real_.NextCrlNumber(now); }
+  Status InsertToken(const store::TokenRecord& t, int64_t now) override {
+    return real_.InsertToken(t, now);
+  }
+  Result<store::TokenRecord> FindToken(std::string_view hash) override {
+    return real_.FindToken(hash);
+  }
+  Status AppendAudit(std::string_view action, std::string_view serial, std::string_view subject,
+                     std::string_view detail, int64_t at) override {
+    return real_.AppendAudit(action, serial, subject, detail, at);
+  }
+  Result<std::vector<store::AuditEntry>> AuditLog() override { return real_.AuditLog(); }
+
+ private:
+  store::Store& real_;
+  Code code_;
+};
+
+TEST(ResponderTest, AStoreThatCannotBeReadNowIsTryLaterAnyOtherFailureInternalError) {
+  TestCa ca;
+  const auto cert = ca.authority->Issue({MakeCsr("dev-1"), ca::Profile::kClient}).value().cert;
+  int reason = 0;
+  FailingReads locked(*ca.store, Code::kUnavailable);
+  const Responder busy(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, locked, ca.clock);
+  EXPECT_EQ(StatusIn(busy.Respond(RequestFor(cert, *ca.intermediate)), *ca.root, &reason),
+            -OCSP_RESPONSE_STATUS_TRYLATER);
+  FailingReads broken(*ca.store, Code::kInternal);
+  const Responder failing(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, broken, ca.clock);
+  EXPECT_EQ(StatusIn(failing.Respond(RequestFor(cert, *ca.intermediate)), *ca.root, &reason),
+            -OCSP_RESPONSE_STATUS_INTERNALERROR);
+}
+
 }  // namespace
 }  // namespace anchor::ocsp
