@@ -223,12 +223,13 @@ struct HttpsServer::Impl {
   ServerOptions options;
   Handler handler;
   asio::ssl::context tls{asio::ssl::context::tls_server};
+  // Declared before `iocs`, as `tls`: sessions, destroyed with their io_context, go first.
+  std::unique_ptr<ConnectionTable> table;
   // One io_context per thread; the acceptor lives on the first and hands sockets round-robin.
   // Declared after `tls` so that sessions, destroyed with their io_context, go first.
   std::vector<std::unique_ptr<asio::io_context>> iocs;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<tcp::acceptor> plain_acceptor;  // optional: plain HTTP for OCSP and CRLs
-  std::unique_ptr<ConnectionTable> table;
   std::atomic<int> in_flight{0};
   api::Metrics fallback_metrics;  // when the caller passes none
   // The open-connection gauge counts what the table holds.
