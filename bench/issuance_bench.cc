@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: issuance_bench.cc: the full issuance path (CSR parse + proof of possession, policy,
-// build, sign, store row) against the raw signature rate of the same CA key (EVP_DigestSign),
-// in one run, for ec-p256, ed25519 and rsa-2048. Prints the ratios at the end.
+// build, sign, verification before issuance, store row) against the raw signature rate of the
+// same CA key (EVP_DigestSign), in one run, for ec-p256, ed25519 and rsa-2048, and the
+// verification before issuance (`CheckBeforeIssue`) alone on the same certificates, so its share
+// of an issuance is measured in the same run. Prints the ratios at the end.
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 
 #include "ca/authority.h"
 #include "ca/ca_templates.h"
+#include "ca/issuance_check.h"
 #include "ca/serial_number.h"
 #include "crypto/cert_builder.h"
 #include "crypto/crypto_rng.h"
@@ -124,7 +127,34 @@ void BM_IssueBatch(benchmark::State& state) {
   state.SetLabel(std::string(crypto::KeyTypeName(type)) + " disk");
 }
 
+// BM_CheckBeforeIssue: what every issuance now adds before its row is written: the re-parse, the
+// chain to the root (anchor's verifier, strict, for the profile's purpose), validity nesting,
+// key parameters, the profile's usages and lint, on certificates this CA just issued.
+void BM_CheckBeforeIssue(benchmark::State& state) {
+  const KeyType type = kTypes[state.range(0)];
+  Fixture f(type, ":memory:");
+  std::vector<crypto::Certificate> certs;
+  for (const auto& der : f.csr_ders) {
+    certs.push_back(f.authority->Issue({crypto::Csr::FromDer(der).value(), ca::Profile::kDevice,
+                                        30, std::nullopt, {}})
+                        .value()
+                        .cert);
+  }
+  const ca::IssuanceCheck check{{*f.intermediate, *f.root}, ca::Profile::kDevice, f.clock.Now()};
+  size_t i = 0;
+  for (auto _ : state) {
+    const ca::Report r = ca::CheckBeforeIssue(certs[i++ % certs.size()], check);
+    if (!r.Ok()) {
+      state.SkipWithError("a certificate of this CA failed the check");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel(std::string(crypto::KeyTypeName(type)));
+}
+
 BENCHMARK(BM_RawSign)->DenseRange(0, 2)->UseRealTime();
+BENCHMARK(BM_CheckBeforeIssue)->DenseRange(0, 2)->UseRealTime();
 BENCHMARK(BM_Issue)->ArgsProduct({{0, 1, 2}, {0, 1}})->UseRealTime();
 BENCHMARK(BM_IssueBatch)->DenseRange(0, 2)->UseRealTime();
 
@@ -166,6 +196,22 @@ int main(int argc, char** argv) {
     if (raw > 0) {
       std::printf("%-10s %12.0f %14.0f %14.0f %14.0f   %.2f  %.2f  %.2f\n", names[t], raw, mem,
                   disk, batch, mem / raw, disk / raw, batch / raw);
+    }
+  }
+  std::printf("\n%-10s %14s %14s %16s   %s\n", "key", "check us", "issue mem us",
+              "without check/s", "share of an issuance (memory)");
+  for (int t = 0; t < 3; ++t) {
+    auto rate = [&](const std::string& n) {
+      const auto it = reporter.rates.find(n);
+      return it == reporter.rates.end() ? 0.0 : it->second;
+    };
+    const std::string ts = std::to_string(t);
+    const double check = rate("BM_CheckBeforeIssue/" + ts + "/real_time");
+    const double mem = rate("BM_Issue/" + ts + "/0/real_time");
+    if (check > 0 && mem > 0) {
+      const double check_us = 1e6 / check, issue_us = 1e6 / mem;
+      std::printf("%-10s %14.1f %14.1f %16.0f   %.0f%%\n", names[t], check_us, issue_us,
+                  1e6 / (issue_us - check_us), 100 * check_us / issue_us);
     }
   }
   std::filesystem::remove_all(std::filesystem::temp_directory_path() /

@@ -85,16 +85,8 @@ void CheckProfile(const crypto::Certificate& cert, Profile profile, Report& r) {
 
 }  // namespace
 
-Report CheckBeforeIssue(const crypto::Certificate& signed_cert, const IssuanceCheck& check) {
+Report CheckBeforeIssue(const crypto::Certificate& cert, const IssuanceCheck& check) {
   Report r;
-  // Check the bytes a relying party will receive, parsed afresh, not the object that was built:
-  // what it caches while it is built is not what a verifier reads.
-  auto parsed = crypto::Certificate::FromDer(signed_cert.ToDer());
-  if (!parsed) {
-    r.AddError("encoding", "it does not parse back: " + parsed.error().message());
-    return r;
-  }
-  const crypto::Certificate& cert = *parsed;
   CheckChain(cert, check, r);
   CheckValidityNesting(cert, check, r);
   if (Status key = crypto::CheckKeyParameters(cert.GetPublicKey()); !key) {

@@ -4,6 +4,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "crypto/internal/der.h"
 #include "crypto/internal/spki.h"
 #include "crypto/ossl_error.h"
 
@@ -261,7 +262,10 @@ Result<Certificate> SignCertificate(const CertTemplate& tmpl, const PublicKey& s
   if (::X509_sign(x.get(), issuer_key.Native(), issuer_key.SigningDigest()) <= 0) {
     return ossl::OsslError("X509_sign");
   }
-  return Certificate::Borrow(x.get());
+  // Hand out the certificate as every relying party will see it: its DER, parsed afresh. The
+  // object just built keeps what OpenSSL cached while building it (extension flags computed
+  // before the signature), and X509_verify_cert on it can fail where the same bytes verify.
+  return Certificate::FromDer(internal::I2d(::i2d_X509, x.get()));
 }
 
 }  // namespace anchor::crypto

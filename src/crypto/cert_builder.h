@@ -49,7 +49,8 @@ struct CertTemplate {
 
 // SignCertificate builds the certificate of `tmpl` for `subject_key`, issued by `issuer` and
 // signed with `issuer_key`. With `issuer` null the certificate is self-signed (a root) and
-// `issuer_key` must match `subject_key`. The result does not reference `tmpl`.
+// `issuer_key` must match `subject_key`. The result is parsed from the signed DER, so it is
+// exactly what a relying party reads; it does not reference `tmpl`.
 Result<Certificate> SignCertificate(const CertTemplate& tmpl, const PublicKey& subject_key,
                                     const Certificate* issuer, const PrivateKey& issuer_key);
 
