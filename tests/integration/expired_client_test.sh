@@ -5,8 +5,8 @@
 # TLS lets through a chain whose only fault is an expired leaf; every endpoint but simplereenroll
 # then answers 401 saying so; simplereenroll renews within [server] renewal_grace_seconds (curl,
 # `anchor-agent run --once`, and the resident agent by itself) and beyond it answers 401 "enroll
-# again"; the agent stops (exit 1) and says why. An expired intermediate, a leaf not yet valid or
-# one of an unknown CA still fail the handshake (factory chains made with python3-cryptography).
+# again"; the agent stops (exit 1) and says why. An expired intermediate or root, a leaf not yet
+# valid or one of an unknown CA still fail the handshake (factory chains: python3-cryptography).
 # The agent reads a TLS alert from a peer that refuses its certificate at the handshake (openssl
 # s_server: certificate expired, certificate revoked) as needing a person, not as a CA that is
 # down. Waits once for 1-minute certificates to expire (about 65 s).
@@ -56,7 +56,8 @@ def save(stem, certs, key):
         f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                   serialization.NoEncryption()))
 root, root_key = make("Factory Root", None, None, now - 30 * day, now + 3650 * day, ca=True)
-save("factory-root", [root], root_key)
+old_root, old_root_key = make("Factory Old Root", None, None, now - 30 * day, now - day, ca=True)
+save("factory-root", [root, old_root], root_key)  # bootstrap_ca: both roots
 old_int, old_int_key = make("Factory Old Intermediate", root, root_key, now - 30 * day, now - day, ca=True)
 foreign, foreign_key = make("Foreign Root", None, None, now - 30 * day, now + 30 * day, ca=True)
 leaf, key = make("pump-1", root, root_key, now - day, now + 30 * day); save("f-valid", [leaf], key)
@@ -65,6 +66,7 @@ leaf, key = make("pump-3", root, root_key, now + day, now + 30 * day); save("f-f
 leaf, key = make("pump-4", old_int, old_int_key, now - 2 * day, now + 30 * day)
 save("f-old-intermediate", [leaf, old_int], key)
 leaf, key = make("pump-5", foreign, foreign_key, now - 30 * day, now - day); save("f-foreign", [leaf], key)
+leaf, key = make("pump-6", old_root, old_root_key, now - 2 * day, now + 30 * day); save("f-old-root", [leaf], key)
 PY
 sed -i "s|^bootstrap_ca = .*|bootstrap_ca = \"$WORK/factory-root.crt\"|" "$TOML"
 
@@ -91,12 +93,12 @@ has "401 client certificate .*(CN=pump-2) expired on" last.err || fail "the refu
 has "enroll again with a token" < http.out && ! has "simplereenroll" < http.out \
   || fail "a factory certificate cannot be renewed here, and the 401 should not say it can: $(cat http.out)"
 pass "bootstrap: a valid factory certificate enrolls; an expired one gets a 401 naming its expiry, not a TLS alert"
-for f in f-future f-old-intermediate f-foreign; do
+for f in f-future f-old-intermediate f-old-root f-foreign; do
   code=$("${CURL[@]}" -o /dev/null -w '%{http_code}' --cert "$f.crt" --key "$f.key" "$BASE/healthz" 2>/dev/null || true)
   [ "$code" = 000 ] || fail "$f: the handshake should fail, got HTTP $code"
 done
 [ "$(http_status "$BASE/healthz")" = 200 ] || fail "the server stopped serving"
-pass "a leaf not yet valid, an expired intermediate, an expired leaf of an unknown CA: the handshake fails as before"
+pass "a leaf not yet valid, an expired intermediate or root, an expired leaf of an unknown CA: the handshake fails as before"
 
 # --- A peer that refuses the certificate with a TLS alert (openssl s_server) --------------------
 # alert_peer CRL-ARGS...: openssl s_server verifying client certificates and refusing a bad one at
