@@ -221,18 +221,33 @@ Result<Issued> Authority::Issue(const IssueRequest& request) {
 }
 
 Status Authority::IssueBatch(std::span<const IssueRequest> requests, size_t group_size,
-                             const GroupCallback& on_group) {
+                             const GroupCallback& on_group, const RefusalCallback& on_refused) {
   const Clock::time_point now = clock_.Now();
   ANCHOR_TRY(CheckCaValidity(now));
   std::vector<Prepared> prepared;
+  std::vector<Error> refused;
   prepared.reserve(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
     auto p = Prepare(requests[i], now);
     if (!p) {
-      return p.error().Prefixed(requests[i].label.empty() ? "request #" + std::to_string(i + 1)
-                                                           : requests[i].label);
+      refused.push_back(p.error().Prefixed(
+          requests[i].label.empty() ? "request #" + std::to_string(i + 1) : requests[i].label));
+      continue;
     }
     prepared.push_back(std::move(p).value());
+  }
+  if (refused.size() == 1) {
+    return refused.front();
+  }
+  if (!refused.empty()) {
+    for (const Error& e : refused) {
+      if (on_refused) {
+        on_refused(e);
+      }
+    }
+    return Error(refused.front().code(), std::to_string(refused.size()) + " of " +
+                                             std::to_string(requests.size()) +
+                                             " requests are refused; nothing was signed");
   }
   group_size = std::max<size_t>(group_size, 1);
   for (size_t first = 0; first < prepared.size(); first += group_size) {

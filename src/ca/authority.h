@@ -73,12 +73,15 @@ class Authority final {
   // committed.
   Result<Issued> Issue(const IssueRequest& request);
 
-  // IssueBatch checks every request first and issues nothing if one fails (the error names its
-  // label, or its index). It then signs and records in groups of `group_size`, one transaction per group, and
-  // calls `on_group` with each committed group, so files are written only for committed rows.
+  // IssueBatch checks every request first and issues nothing if one fails. One refusal is the
+  // error (naming its label, or its index); with several, each is passed to `on_refused` and
+  // the error counts them, so a factory batch learns of every bad file at once. It then signs
+  // and records in groups of `group_size`, one transaction per group, and calls `on_group` with
+  // each committed group, so files are written only for committed rows.
   using GroupCallback = std::function<Status(std::span<const Issued>, size_t first_index)>;
+  using RefusalCallback = std::function<void(const Error&)>;
   Status IssueBatch(std::span<const IssueRequest> requests, size_t group_size,
-                    const GroupCallback& on_group);
+                    const GroupCallback& on_group, const RefusalCallback& on_refused = nullptr);
 
   // IssueOcspSigner certifies `key` as this CA's delegated OCSP responder for `days` (at most
   // 30: ocsp-nocheck means it cannot be revoked in practice, so it must be short-lived), checks

@@ -67,7 +67,12 @@ Result<std::vector<GeneralName>> NormalizeNames(std::vector<GeneralName> request
       warnings.push_back("wrote the requested name " + Printable(n.ToString()) + " as " +
                          normal.ToString());
     }
-    AddUnique(out, std::move(normal));
+    if (std::find(out.begin(), out.end(), normal) != out.end()) {
+      warnings.push_back("the request names " + normal.ToString() + " more than once; it is " +
+                         "issued once");
+      continue;
+    }
+    out.push_back(std::move(normal));
   }
   return out;
 }

@@ -34,9 +34,21 @@ Result<std::vector<std::string>> OutputPaths(const std::vector<std::string>& csr
                                              const std::string& out, const std::string& out_dir) {
   std::vector<std::string> paths;
   std::map<std::string, std::string> taken;  // normalised path -> the CSR that writes it
+  // A directory that does not exist yet is made only once something is signed; until then its
+  // nearest existing ancestor must take it.
+  const bool dir_exists = out_dir.empty() || FileExists(out_dir);
+  if (!dir_exists) {
+    std::filesystem::path ancestor = std::filesystem::absolute(out_dir).parent_path();
+    while (!FileExists(ancestor.string())) {
+      ancestor = ancestor.parent_path();
+    }
+    ANCHOR_TRY(CheckWritable((ancestor / "x").string()));
+  }
   for (const std::string& csr : csrs) {
     std::string path = out_dir.empty() ? out : OutputPathFor(csr, out_dir);
-    ANCHOR_TRY(CheckWritable(path));
+    if (dir_exists) {
+      ANCHOR_TRY(CheckWritable(path));
+    }
     if (!path.empty() && path != "-") {
       const std::string key = std::filesystem::absolute(path).lexically_normal().string();
       if (auto [it, fresh] = taken.emplace(key, csr); !fresh) {
@@ -106,9 +118,6 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
         }
         requests.push_back(ca::IssueRequest{std::move(csr).value(), profile, o->days, {}, {}, path});
       }
-      if (!o->out_dir.empty()) {
-        ANCHOR_TRY(MakeDirectories(o->out_dir, 0755));
-      }
       ANCHOR_ASSIGN_OR_RETURN(std::vector<std::string> outputs,
                               OutputPaths(o->csrs, o->out, o->out_dir));
       ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
@@ -116,6 +125,16 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
       const bool progress = o->csrs.size() > 1 && ::isatty(STDERR_FILENO) && !ctx.quiet;
       size_t done = 0;
       auto write_group = [&](std::span<const ca::Issued> issued, size_t first) -> Status {
+        if (first == 0 && !o->out_dir.empty()) {
+          // Made now that the first group is recorded: a refused batch leaves no directory.
+          if (Status made = MakeDirectories(o->out_dir, 0755); !made) {
+            const Error e = NotWritten(issued.front().cert, o->out_dir, made.error());
+            return issued.size() == 1
+                       ? e
+                       : Error(e.code(), e.message() + " (and " + std::to_string(issued.size() - 1) +
+                                             " more certificates of its group: anchor list)");
+          }
+        }
         // Rows are committed when this runs: files are written only for recorded certificates.
         // A file that cannot be written does not stop the others of the group, which are
         // recorded too; the error names the first certificate left unwritten.
@@ -146,7 +165,10 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
         }
         return unwritten ? Status(*unwritten) : OkStatus();
       };
-      ANCHOR_TRY(home->authority().IssueBatch(requests, kGroupSize, write_group));
+      const auto say_refused = [](const Error& e) {
+        std::fprintf(stderr, "anchor: refused: %s\n", e.message().c_str());
+      };
+      ANCHOR_TRY(home->authority().IssueBatch(requests, kGroupSize, write_group, say_refused));
       if (o->csrs.size() > 1) {
         ctx.Say("signed " + std::to_string(done) + " certificates into " + o->out_dir);
       }

@@ -24,8 +24,25 @@ expect_fail "an output that is a directory" anchor sign a.csr --out in
 expect_fail "anchor issue into a directory that does not exist" anchor issue --cn c --profile client \
   --cert nowhere/c.crt --key c.key
 [ ! -e c.key ] || fail "anchor issue wrote a key before it knew the certificate could be written"
-[ "$(row_count)" = "$rows" ] && [ -z "$(ls out 2>/dev/null)" ] || fail "something was signed or written"
+[ "$(row_count)" = "$rows" ] && [ ! -e out ] || fail "something was signed or written"
 pass "outputs are planned before signing: nothing signed, recorded or written"
+
+# A batch with several bad requests names each of them, signs none and makes no directory.
+mkdir two_bad && cp a.csr two_bad/good.csr
+printf 'not a request' > two_bad/junk.csr
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
+  -subj "/CN=bad id" -out two_bad/device.csr 2>/dev/null
+expect_fail "a batch with a bad device id" anchor sign two_bad/good.csr two_bad/device.csr \
+  --profile device --out-dir batch_out
+rm two_bad/junk.csr
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
+  -subj "/CN=also bad" -out two_bad/device2.csr 2>/dev/null
+expect_fail "a batch with two bad device ids" anchor sign two_bad/*.csr --profile device \
+  --out-dir batch_out
+has "anchor: refused: two_bad/device.csr: " last.err && has "anchor: refused: two_bad/device2.csr: " last.err \
+  && has "2 of 3 requests are refused; nothing was signed" last.err || { cat last.err; fail "not each named"; }
+[ ! -e batch_out ] && [ "$(row_count)" = "$rows" ] || fail "a refused batch left a directory or rows"
+pass "a batch names every refused request, signs none and makes no directory"
 
 expect_fail "an output that fills up after the commit" anchor sign a.csr --profile server --out /dev/full
 serial=$(sed -n 's/.*certificate \([0-9a-f]*\) (CN=a.example.com) is issued and recorded, but .*No space left on device.*/\1/p' last.err)

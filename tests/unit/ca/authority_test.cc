@@ -75,6 +75,24 @@ TEST(AuthorityTest, BatchIsAllOrNothing) {
   EXPECT_EQ(ca.store->CountCertificates().value(), 0);
 }
 
+TEST(AuthorityTest, ABatchNamesEveryRefusedRequestBeforeSigningAny) {
+  TestCa ca;
+  std::vector<IssueRequest> requests;
+  requests.push_back(Request(MakeCsr("bad id!"), Profile::kDevice));
+  requests.push_back(Request(MakeCsr("dev-1"), Profile::kDevice));
+  requests.push_back(Request(MakeCsr("also bad"), Profile::kDevice));
+  std::vector<std::string> refused;
+  const auto st = ca.authority->IssueBatch(
+      requests, 2, [&](auto, size_t) { return OkStatus(); },
+      [&](const Error& e) { refused.push_back(e.message()); });
+  ASSERT_THAT(st, ErrorIs(Code::kInvalidArgument));
+  EXPECT_EQ(st.error().message(), "2 of 3 requests are refused; nothing was signed");
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_EQ(refused[0].rfind("request #1: ", 0), 0u);
+  EXPECT_EQ(refused[1].rfind("request #3: ", 0), 0u);
+  EXPECT_EQ(ca.store->CountCertificates().value(), 0);
+}
+
 TEST(AuthorityTest, BatchCommitsInGroupsWithDistinctSerials) {
   TestCa ca;
   std::vector<IssueRequest> requests;
