@@ -325,14 +325,15 @@ struct HttpsServer::Impl {
 
   // DrainBeforeClose reads and drops what the client is still sending after an answer that
   // ends the connection (413, 431, a refused framing): closing with unread bytes makes the
-  // kernel send a reset, and the client would lose the answer. Bounded in bytes and time, and it
-  // stops once the client pauses.
+  // kernel send a reset, and the client would lose the answer. It ends when the client closes
+  // (curl does once it has the answer), after a second without bytes (a client waiting for the
+  // close), or at 1 MiB or 3 seconds in all.
   template <typename Stream>
   asio::awaitable<void> DrainBeforeClose(Stream& stream) {
     std::array<char, 16384> sink;
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(3);
     for (size_t drained = 0; drained < (1u << 20) && std::chrono::steady_clock::now() < give_up;) {
-      beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(250));
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
       auto [drain_ec, got] = co_await stream.async_read_some(asio::buffer(sink), kNoThrow);
       if (drain_ec) {
         break;
