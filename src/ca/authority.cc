@@ -5,6 +5,7 @@
 #include "ca/ca_templates.h"
 #include "ca/enrollment_token.h"
 #include "ca/issuance_check.h"
+#include "crypto/chain_verifier.h"
 #include "ca/serial_number.h"
 #include "core/text.h"
 #include "crypto/digest.h"
@@ -27,7 +28,15 @@ Authority::Authority(CaConfig config, crypto::Certificate root, crypto::Certific
       intermediate_key_(std::move(intermediate_key)),
       store_(store),
       clock_(clock),
-      rng_(rng) {}
+      rng_(rng) {
+  crypto::VerifyOptions options{{root_}, {}};
+  options.at = clock_.Now();
+  if (auto verified = crypto::VerifyChain(intermediate_, options); !verified) {
+    issuer_chain_ = Error(Code::kPermissionDenied,
+                          "refused before issuance: the intermediate does not verify to the "
+                          "root: " + verified.error().message());
+  }
+}
 
 Status Authority::CheckCaValidity(Clock::time_point now) const {
   if (now < intermediate_.NotBefore()) {
@@ -98,7 +107,9 @@ Result<Authority::Prepared> Authority::Prepare(const IssueRequest& request,
 }
 
 Status Authority::Verify(const crypto::Certificate& cert, std::optional<Profile> profile) const {
-  return Verdict(CheckBeforeIssue(cert, IssuanceCheck{{intermediate_, root_}, profile, clock_.Now()}));
+  ANCHOR_TRY(issuer_chain_);
+  return Verdict(CheckBeforeIssue(
+      cert, IssuanceCheck{{intermediate_, root_}, profile, clock_.Now(), /*issuer_chain_verified=*/true}));
 }
 
 Result<ClientIdentity> Authority::IdentifyClient(const crypto::Certificate& cert,

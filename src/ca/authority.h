@@ -148,6 +148,9 @@ class Authority final {
   store::Store& store_;
   const Clock& clock_;
   Rng& rng_;
+  // issuer_chain_ is the verification of the intermediate against the root, done once: every
+  // issuance checks its certificate up to the intermediate, and refuses while this failed.
+  Status issuer_chain_ = OkStatus();
 };
 
 }  // namespace anchor::ca

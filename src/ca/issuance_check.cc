@@ -28,6 +28,8 @@ void CheckChain(const crypto::Certificate& cert, const IssuanceCheck& check, Rep
   crypto::VerifyOptions options;
   if (check.issuers.empty()) {
     options.trusted = {cert};  // a root is its own anchor
+  } else if (check.issuer_chain_verified) {
+    options.trusted = {check.issuers.front()};  // X509_V_FLAG_PARTIAL_CHAIN: anchored at it
   } else {
     options.trusted = {check.issuers.back()};
     options.untrusted.assign(check.issuers.begin(), check.issuers.end() - 1);

@@ -22,6 +22,11 @@ struct IssuanceCheck {
   // certificates and the delegated OCSP signer.
   std::optional<Profile> profile;
   Clock::time_point now;
+  // issuer_chain_verified: the issuer's own chain to the root was verified already (the
+  // authority does it once, when it starts): the chain is then verified up to the issuer as the
+  // trust anchor, which saves a signature check per certificate. The root's name constraints
+  // are still applied (policy and lint read every issuer's).
+  bool issuer_chain_verified = false;
 };
 
 // CheckBeforeIssue returns every finding about `cert`, which must be parsed from its DER (as

@@ -95,6 +95,9 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       opts.idle_timeout = std::chrono::seconds(limits.idle_timeout_seconds);
       opts.threads = o->threads >= 0 ? o->threads : limits.threads;
       opts.max_connections = limits.max_connections;
+      opts.max_handshakes = limits.max_handshakes;
+      opts.handshake_share_per_address = limits.handshake_share_per_address;
+      opts.handshake_timeout = std::chrono::seconds(limits.handshake_timeout_seconds);
       api::Metrics metrics;
       opts.metrics = &metrics;
       ANCHOR_ASSIGN_OR_RETURN(std::optional<ca::OcspSigner> delegated,

@@ -85,8 +85,10 @@ start_anchor_serve() {
   SERVE_PID=$!
   PIDS+=($SERVE_PID)
   local i
-  for i in $(seq 1 100); do
+  # Up to 30 s: it starts in well under one, but a sanitizer build on a loaded machine is slow.
+  for i in $(seq 1 300); do
     grep -q "listening on" "$WORK/serve.log" && break
+    kill -0 "$SERVE_PID" 2>/dev/null || break
     sleep 0.1
   done
   PORT=$(sed -n 's/.*listening on https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/serve.log")
@@ -160,7 +162,7 @@ start_mosquitto() {
   MOSQ_PID=$!
   PIDS+=($MOSQ_PID)
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 300); do  # up to 30 s, for sanitizer builds on a loaded machine
     grep -q "running" "$log" && return 0
     kill -0 "$MOSQ_PID" 2>/dev/null || break
     sleep 0.1

@@ -118,7 +118,8 @@ TEST(IssuanceCheckTest, WhatFailsIsNeitherRecordedNorPaidFor) {
   const auto refused = broken.Issue(IssueRequest{MakeCsr("dev-1"), Profile::kClient, 30,
                                                   std::nullopt, SecretBytes({t.token.data(), t.token.size()})});
   ASSERT_THAT(refused, ErrorIs(Code::kPermissionDenied));
-  EXPECT_NE(refused.error().message().find("refused before issuance: it would not verify"),
+  EXPECT_NE(refused.error().message().find(
+                "refused before issuance: the intermediate does not verify to the root"),
             std::string::npos)
       << refused.error().message();
   EXPECT_EQ(ca.store->CountCertificates().value(), 0);
