@@ -20,23 +20,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
-
-def tlv(tag, content):
-    n = len(content)
-    if n < 0x80:
-        length = bytes([n])
-    else:
-        raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-        length = bytes([0x80 | len(raw)]) + raw
-    return bytes([tag]) + length + content
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../testlib"))
+from der import bits, integer, octets, oid, seq, set_of, tlv  # noqa: E402
 
 
-def seq(*p): return tlv(0x30, b"".join(p))
-def set_of(*p): return tlv(0x31, b"".join(p))
-def oid(h): return tlv(0x06, bytes.fromhex(h))
-def integer(n): return tlv(0x02, n.to_bytes(max(1, (n.bit_length() + 8) // 8), "big"))
-def octets(b): return tlv(0x04, b)
-def bits(b): return tlv(0x03, b"\x00" + b)
 def b(s): return s if isinstance(s, bytes) else s.encode()
 
 

@@ -4,30 +4,18 @@
 the openssl CLI (never anchor). Each file starts with a line saying what it is. Run it from this
 directory to make them again: /usr/bin/python3 generate.py"""
 import base64
+import os
 import subprocess
+import sys
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 
-
-def tlv(tag, content):
-    n = len(content)
-    if n < 0x80:
-        length = bytes([n])
-    else:
-        raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-        length = bytes([0x80 | len(raw)]) + raw
-    return bytes([tag]) + length + content
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../testlib"))
+from der import bits, integer, octets, oid, seq, set_of, tlv  # noqa: E402
 
 
-def seq(*parts): return tlv(0x30, b"".join(parts))
-def set_of(*parts): return tlv(0x31, b"".join(parts))
-def oid(hexstr): return tlv(0x06, bytes.fromhex(hexstr))
-def integer(n): return tlv(0x02, n.to_bytes(max(1, (n.bit_length() + 8) // 8), "big"))
 def utf8(s): return tlv(0x0C, s.encode())
-def ia5(s): return tlv(0x16, s if isinstance(s, bytes) else s.encode())
-def octets(b): return tlv(0x04, b)
-def bits(b): return tlv(0x03, b"\x00" + b)
 
 
 OID_CN, OID_O, OID_C = "550403", "55040a", "550406"
