@@ -5,9 +5,9 @@
 #include "ca/ca_templates.h"
 #include "ca/enrollment_token.h"
 #include "ca/issuance_check.h"
-#include "crypto/chain_verifier.h"
 #include "ca/serial_number.h"
 #include "core/text.h"
+#include "crypto/chain_verifier.h"
 #include "crypto/digest.h"
 
 namespace anchor::ca {
@@ -168,7 +168,9 @@ Result<NameRequest> Authority::RenewalNames(const crypto::Certificate& old,
                                               old.CommonName() + "', not '" +
                                               asked.common_name + "'");
   }
-  for (const crypto::GeneralName& san : asked.sans) {
+  for (const crypto::GeneralName& requested : asked.sans) {
+    // The request may spell a name differently from the certificate (upper case, a U-label).
+    ANCHOR_ASSIGN_OR_RETURN(const crypto::GeneralName san, crypto::NormalizeGeneralName(requested));
     if (std::find(old_sans.begin(), old_sans.end(), san) == old_sans.end()) {
       return Error(Code::kPermissionDenied, "a renewal cannot add the name '" + san.ToString() +
                                                 "'; the certificate being renewed does not carry it");

@@ -118,6 +118,20 @@ TEST(CredentialNamesTest, ARenewalKeepsItsNamesAndCannotAddOne) {
   EXPECT_EQ(ca.store->FindBySerial(renewed->cert.SerialHex()).value().profile, "server");
 }
 
+TEST(CredentialNamesTest, ARenewalMaySpellItsNamesDifferently) {
+  TestCa ca;
+  const auto old = ca.authority->Issue(IssueRequest{MakeCsr("www.example.com"), Profile::kServer,
+                                                    30, std::nullopt, {}});
+  ASSERT_THAT(old, IsOk());
+  // upper-dns-san.csr asks for WWW.Example.COM: the certificate's own name, in capitals.
+  IssueRequest again{anchor::testing::LoadCsrFixture("upper-dns-san.csr"), Profile::kClient, 30,
+                     std::nullopt, {}};
+  again.renewal_of = old->cert;
+  const auto renewed = ca.authority->Issue(again);
+  ASSERT_THAT(renewed, IsOk());
+  EXPECT_EQ(renewed->cert.SubjectAltNames(), old->cert.SubjectAltNames());
+}
+
 TEST(CredentialNamesTest, ATokenBoundsTheNamesAndTheProfile) {
   TestCa ca;
   const auto t = CreateToken(ca.authority->policy(), *ca.store, ca.rng, ca.clock,
