@@ -110,3 +110,14 @@ rc=0
 has "stopping: the last attempt needs attention" revoked.log || fail "the daemon does not say why it stopped"
 pass "revoked: the daemon stops (exit 1) instead of retrying, and says why"
 stop_anchor_serve
+
+# A wrong command line is a usage error, exit 2, whatever is wrong with it.
+for args in "" "bogus" "status" "run --once --cert x.crt" "run --server https://x --cert x.crt --key x.key --renew-at 2"; do
+  rc=0
+  # shellcheck disable=SC2086  # the arguments are meant to split
+  "$ANCHOR_AGENT" $args > usage.out 2>&1 || rc=$?
+  [ $rc -eq 2 ] || { cat usage.out; fail "anchor-agent $args: exit $rc, expected 2"; }
+done
+"$ANCHOR_AGENT" bogus > usage.out 2>&1 || true
+has "unknown command 'bogus'" usage.out || fail "an unknown command is not named"
+pass "usage errors exit 2, an unknown command named"
