@@ -70,12 +70,24 @@ Result<NameRequest> ServerNames(const InitOptions& options, const IssuerConstrai
                  "the name constraints leave the CA server certificate no name; give one with "
                  "--san dns:NAME");
   }
-  // The CN is the first DNS name. Without one it must not read as a DNS name either (OpenSSL
-  // holds a dotted CN like "127.0.0.1" to the DNS constraints when there is no DNS SAN).
+  // The CN is the first DNS name. Without one, under DNS constraints the certificate needs a
+  // DNS name within them all the same (GnuTLS holds a server certificate's CN to them): it is
+  // named "ca." under the first permitted name until the operator names it with --san.
   const auto dns = std::find_if(names.sans.begin(), names.sans.end(), [](const auto& n) {
     return n.kind == crypto::GeneralName::Kind::kDns;
   });
-  names.common_name = dns != names.sans.end() ? dns->value : options.name + " CA server";
+  const std::vector<std::string> permitted = constraints.PermittedDnsNames();
+  if (dns != names.sans.end()) {
+    names.common_name = dns->value;
+  } else if (!permitted.empty()) {
+    const std::string& base = permitted.front();
+    names.common_name = "ca" + std::string(base.starts_with('.') ? "" : ".") + base;
+    names.sans.insert(names.sans.begin(), {crypto::GeneralName::Kind::kDns, names.common_name});
+    notes.push_back("the CA server certificate is named " + names.common_name +
+                    " until you name it with --san dns:NAME");
+  } else {
+    names.common_name = options.name + " CA server";
+  }
   return names;
 }
 

@@ -226,7 +226,10 @@ Status IssuancePolicy::CheckNames(const NameRequest& names, Profile profile) con
       }
     }
   }
-  return constraints_.Admits(names);
+  const auto ekus = ProfileExtKeyUsage(profile);
+  const bool server_auth =
+      std::find(ekus.begin(), ekus.end(), crypto::ExtKeyUsage::kServerAuth) != ekus.end();
+  return constraints_.Admits(names, server_auth);
 }
 
 Status IssuancePolicy::SetValidity(crypto::CertTemplate& tmpl, std::optional<int> days,

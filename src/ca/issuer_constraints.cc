@@ -117,7 +117,19 @@ Status IssuerConstraints::AdmitsName(const GeneralName& name, bool from_common_n
   return OkStatus();
 }
 
-Status IssuerConstraints::Admits(const NameRequest& names) const {
+std::vector<std::string> IssuerConstraints::PermittedDnsNames() const {
+  std::vector<std::string> out;
+  for (const Constrained& c : constraints_) {
+    for (const crypto::NameSubtree& s : c.nc.permitted) {
+      if (s.supported && s.kind == Kind::kDns) {
+        out.push_back(s.value);
+      }
+    }
+  }
+  return out;
+}
+
+Status IssuerConstraints::Admits(const NameRequest& names, bool server_auth) const {
   if (constraints_.empty()) {
     return OkStatus();
   }
@@ -126,8 +138,27 @@ Status IssuerConstraints::Admits(const NameRequest& names) const {
   }
   const bool has_dns = std::any_of(names.sans.begin(), names.sans.end(),
                                    [](const GeneralName& n) { return n.kind == Kind::kDns; });
-  if (!has_dns && ReadsAsDnsName(names.common_name)) {
-    ANCHOR_TRY(AdmitsName({Kind::kDns, ToLower(names.common_name)}, /*from_common_name=*/true));
+  if (has_dns) {
+    return OkStatus();
+  }
+  // Without a DNS SAN, verifiers read the CN: OpenSSL when it looks like a host name, GnuTLS
+  // for every server certificate.
+  if (ReadsAsDnsName(names.common_name)) {
+    if (Status st = AdmitsName({Kind::kDns, ToLower(names.common_name)}, true); !st) {
+      return Error(Code::kPermissionDenied,
+                   st.error().message() + "; with no DNS name in the certificate, verifiers read "
+                                          "the common name as one: use a common name within them, "
+                                          "or add --san dns:NAME within them");
+    }
+    return OkStatus();
+  }
+  const std::vector<std::string> permitted = PermittedDnsNames();
+  if (server_auth && !permitted.empty()) {
+    return Error(Code::kPermissionDenied,
+                 "a server certificate under the CA's permitted DNS names (" +
+                     Join(permitted, ", ") + ") needs a DNS name within them: without one, "
+                     "GnuTLS holds the common name '" + Printable(names.common_name) +
+                     "' to them; add --san dns:NAME within them");
   }
   return OkStatus();
 }

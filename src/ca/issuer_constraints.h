@@ -26,7 +26,14 @@ class IssuerConstraints final {
   // DNS constraints too when no DNS SAN is requested and it reads as a DNS name with a dot, as
   // OpenSSL reads it. A refusal is kPermissionDenied naming the name and the CA's subtrees,
   // e.g. "www.example.org is outside the CA's permitted DNS names (example.com)".
-  Status Admits(const NameRequest& names) const;
+  //
+  // With `server_auth` (a certificate for TLS servers) and permitted DNS subtrees, a DNS SAN
+  // within them is required: GnuTLS holds the CN of a server certificate without one to the DNS
+  // constraints whatever the CN looks like, so an IP-only server certificate fails there.
+  Status Admits(const NameRequest& names, bool server_auth = false) const;
+
+  // PermittedDnsNames lists the permitted DNS subtrees of every CA of the chain.
+  std::vector<std::string> PermittedDnsNames() const;
 
   // Empty is true when no CA of the chain constrains names.
   bool Empty() const { return constraints_.empty(); }

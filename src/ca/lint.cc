@@ -103,7 +103,9 @@ void LintNames(const crypto::Certificate& cert, const std::vector<crypto::Certif
   if (issuers.empty()) {
     return;
   }
-  if (Status st = IssuerConstraints::Of(issuers).Admits({cn, sans}); !st) {
+  const auto eku = cert.ExtendedKeyUsageNames();
+  const bool server_auth = eku.empty() || Has(eku, "serverAuth");
+  if (Status st = IssuerConstraints::Of(issuers).Admits({cn, sans}, server_auth); !st) {
     r.AddError("name-constraints", st.error().message());
   }
 }

@@ -12,9 +12,11 @@
 namespace anchor::crypto {
 namespace {
 
-// kMinRsaExponent and kMaxRsaExponentBits are NIST SP 800-56B Rev. 2, 6.2.1's bounds on e.
+// kMinRsaExponent is NIST SP 800-56B Rev. 2, 6.2.1's lower bound on e. Its upper bound, 2^256,
+// is far above what verifiers take: Go refuses to parse an exponent of 2^31 or more, and
+// Windows CryptoAPI holds e in 32 bits, so e must be below 2^31 (31 bits at most).
 constexpr unsigned long kMinRsaExponent = 65537;
-constexpr int kMaxRsaExponentBits = 256;
+constexpr int kMaxRsaExponentBits = 31;
 
 Error Bad(const std::string& why) { return Error(Code::kInvalidArgument, why); }
 
@@ -50,7 +52,7 @@ Status CheckRsa(EVP_PKEY* key) {
   }
   if (::BN_num_bits(e.get()) > kMaxRsaExponentBits) {
     return Bad("the RSA public exponent has " + std::to_string(::BN_num_bits(e.get())) +
-               " bits; at most 256 are accepted (NIST SP 800-56B)");
+               " bits; it must be below 2^31 (Go and Windows cannot use a larger one)");
   }
   //= NIST SP 800-56B Rev. 2, 6.2.1: 65537 <= e < 2^256
   if (::BN_num_bits(e.get()) <= 32 && ::BN_get_word(e.get()) < kMinRsaExponent) {
@@ -70,6 +72,17 @@ Status CheckEc(EVP_PKEY* key) {
   if (Utf8Param(key, OSSL_PKEY_PARAM_EC_ENCODING) == OSSL_PKEY_EC_ENCODING_EXPLICIT) {
     return Bad("the EC key spells out its curve parameters; only named curves are accepted "
                "(RFC 5480)");
+  }
+  //= https://www.rfc-editor.org/rfc/rfc5480#section-2.2
+  //# The uncompressed form MUST be supported.  The hybrid form MUST NOT be used.  The
+  //# compressed form MAY be supported.
+  // Go's crypto/x509 reads the uncompressed form only: a certificate with another cannot be
+  // parsed there at all, so only the uncompressed form is accepted.
+  if (const std::string form = Utf8Param(key, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT);
+      !form.empty() && form != OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) {
+    return Bad("the EC public key is in " + form +
+               " form, which Go and others cannot read; send it uncompressed (openssl ec "
+               "-conv_form uncompressed)");
   }
   const std::string group = Utf8Param(key, OSSL_PKEY_PARAM_GROUP_NAME);
   if (group.empty()) {

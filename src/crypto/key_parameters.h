@@ -14,11 +14,12 @@ inline constexpr int kMaxRsaModulusBits = 8192;
 
 // CheckKeyParameters refuses, with kInvalidArgument and one line naming the problem:
 // - algorithms anchor does not verify signatures of (DSA, DH, X25519, ...);
-// - EC keys with explicit curve parameters (RFC 5480 2.1.1: namedCurve only), or whose point is
-//   not on its curve;
+// - EC keys with explicit curve parameters (RFC 5480 2.1.1: namedCurve only), a point in
+//   compressed or hybrid form (Go cannot parse a certificate holding one), or a point not on
+//   its curve;
 // - RSA keys with an even modulus, a modulus above kMaxRsaModulusBits, or a public exponent
 //   that is even, below 65537 (e = 1 makes the "signature" the padded digest itself, so it
-//   proves nothing), or longer than 256 bits (NIST SP 800-56B 6.2.1).
+//   proves nothing), or 2^31 or more (Go and Windows cannot use it).
 // It is cheap next to a signature check: no primality test, one point check.
 Status CheckKeyParameters(const PublicKey& key);
 

@@ -282,6 +282,16 @@ def make(out):
     refuse("server", "bad.example.com", "RSA with e=1 (its signature proves nothing)",
            der=seq(info(cn_good, rsa_e1), seq(oid("2a864886f70d01010b"), tlv(0x05, b"")),
                    bits(b"\x01" * 256)))
+    compressed = key.public_key().public_bytes(serialization.Encoding.X962,
+                                               serialization.PublicFormat.CompressedPoint)
+    compressed_spki = seq(seq(oid("2a8648ce3d0201"), oid("2a8648ce3d030107")), bits(compressed))
+    refuse("server", "bad.example.com", "a compressed EC point (Go cannot parse the certificate)",
+           der=sign(info(cn_good, compressed_spki), key))
+    rsa_big_e = seq(seq(oid("2a864886f70d010101"), tlv(0x05, b"")),
+                    bits(seq(integer(n), integer((1 << 63) + 29))))
+    refuse("server", "bad.example.com", "RSA with e = 2^63+29 (Go cannot parse the certificate)",
+           der=seq(info(cn_good, rsa_big_e), seq(oid("2a864886f70d01010b"), tlv(0x05, b"")),
+                   bits(b"\x01" * 256)))
     off = bytearray(spki(key))
     off[-1] ^= 1
     refuse("server", "bad.example.com", "an EC point off its curve", der=sign(info(cn_good, bytes(off)), key))

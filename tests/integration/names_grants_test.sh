@@ -92,7 +92,18 @@ certtool --verify --load-ca-certificate "$ANCHOR_HOME/root.crt" --infile in.crt 
 for f in server admin; do
   openssl verify -x509_strict -CAfile "$ANCHOR_HOME/root.crt" -untrusted "$ANCHOR_HOME/intermediate.crt" \
     "$ANCHOR_HOME/$f.crt" >/dev/null || fail "init's own $f certificate violates its constraints"
+  certtool --verify --load-ca-certificate "$ANCHOR_HOME/root.crt" --infile "$ANCHOR_HOME/$f.crt" \
+    >/dev/null || fail "GnuTLS refuses init's own $f certificate"
 done
+# GnuTLS holds the CN of a server certificate without a DNS SAN to the DNS constraints, whatever
+# the CN looks like: an IP-only server certificate is refused before signing, with the fix named.
+expect_fail "an IP-only server certificate under DNS constraints" anchor issue --cn "srv y" \
+  --san ip:127.0.0.1 --profile server --cert ip.crt --key ip.key
+has "needs a DNS name within them" last.err || fail "the reason does not say what to add"
+anchor issue --cn "srv y" --san ip:127.0.0.1 --san dns:srv.example.com --profile server \
+  --cert ip.crt --key ip.key -q
+certtool --verify --load-ca-certificate "$ANCHOR_HOME/root.crt" --infile ip.crt >/dev/null \
+  || fail "GnuTLS refuses a server certificate with a DNS name inside"
 # A leaf of that intermediate for another name, signed by openssl: lint with the chain finds it.
 openssl req -new -key dev.key -subj /CN=www.example.org -addext subjectAltName=DNS:www.example.org \
   -out foreign.csr 2>/dev/null

@@ -81,6 +81,21 @@ TEST(IssuerConstraintsTest, EveryCaOfTheChainConstrains) {
   EXPECT_TRUE(IssuerConstraints::Of({}).Empty());
 }
 
+TEST(IssuerConstraintsTest, AServerCertificateNeedsADnsNameWithinThem) {
+  const IssuerConstraints nc = IssuerConstraints::Of({LoadFixture("lint/nc-ca.pem")});
+  const Status ip_only = nc.Admits(Names("srv y", {"ip:127.0.0.1"}), /*server_auth=*/true);
+  ASSERT_THAT(ip_only, ErrorIs(Code::kPermissionDenied));
+  EXPECT_NE(ip_only.error().message().find("GnuTLS holds the common name 'srv y'"),
+            std::string::npos);
+  EXPECT_THAT(nc.Admits(Names("srv y", {"ip:127.0.0.1"}), /*server_auth=*/false), IsOk());
+  EXPECT_THAT(nc.Admits(Names("srv y", {"ip:127.0.0.1", "dns:srv.example.com"}), true), IsOk());
+  EXPECT_THAT(nc.Admits(Names("srv.example.com", {"ip:127.0.0.1"}), true), IsOk());
+  EXPECT_EQ(nc.PermittedDnsNames(), std::vector<std::string>{"example.com"});
+  // Without DNS constraints nothing is asked of the common name.
+  const IssuerConstraints ip = IssuerConstraints::Of({LoadFixture("lint/nc-mixed-ca.pem")});
+  EXPECT_THAT(ip.Admits(Names("srv y", {"ip:10.0.0.1"}), true), IsOk());
+}
+
 TEST(IssuerConstraintsTest, ReadsCommonNamesAsOpenSslDoes) {
   EXPECT_TRUE(ReadsAsDnsName("a.example"));
   EXPECT_TRUE(ReadsAsDnsName("127.0.0.1"));

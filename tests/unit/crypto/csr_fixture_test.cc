@@ -44,6 +44,8 @@ const CsrCase kCases[] = {
     {"fail/rsa-exponent-even", "rsa-even-e.csr", "exponent is even", ""},
     {"fail/rsa-exponent-huge", "rsa-huge-e.csr", "301 bits", ""},
     {"fail/rsa-modulus-huge", "rsa-10000.csr", "10001 bits", ""},
+    {"fail/rsa-exponent-2-63", "rsa-e-2-63.csr", "below 2^31", ""},
+    {"fail/ec-compressed-point", "ec-compressed.csr", "compressed form", ""},
     {"fail/ec-explicit-parameters", "ec-explicit.csr", "named curves", ""},
     {"fail/ec-point-off-curve", "ec-off-curve.csr", "not a point on its curve", ""},
     {"fail/dsa", "dsa.csr", "does not accept dsa", ""},
