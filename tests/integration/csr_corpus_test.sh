@@ -78,3 +78,30 @@ rm batch_in/zz-bad.csr
 anchor sign batch_in/*.csr --profile client --out-dir batch_out -q 2>/dev/null
 [ "$(ls batch_out | wc -l)" = "$(ls batch_in | wc -l)" ] || fail "the batch did not write every certificate"
 pass "the batch path: one bad file refuses all before signing; the rest are issued together"
+
+# The same valid requests before a CA whose intermediate permits only DNS names under
+# example.com: each is either issued and accepted by openssl and GnuTLS (which read name
+# constraints differently), or refused with one line, leaving nothing.
+export ANCHOR_HOME="$WORK/nc"
+anchor init --name corpus-nc --permit-dns example.com -q 2>/dev/null
+mkdir nc_out
+nc_issued=0 nc_refused=0
+while IFS=$'\t' read -r file profile expect cn what; do
+  [ "$expect" = ok ] || continue
+  out=nc_out/${file%.csr}.crt
+  if anchor sign "corpus/$file" --profile "$profile" --out "$out" -q 2>nc.err; then
+    purpose=sslclient; [ "$profile" = server ] || [ "$profile" = peer ] && purpose=sslserver
+    openssl verify -x509_strict -purpose "$purpose" -CAfile "$ANCHOR_HOME/root.crt" \
+      -untrusted "$ANCHOR_HOME/intermediate.crt" "$out" >/dev/null 2>&1 \
+      || fail "$file ($profile, $what): openssl refuses it under name constraints"
+    certtool --verify --load-ca-certificate "$ANCHOR_HOME/root.crt" --infile "$out" >/dev/null 2>&1 \
+      || fail "$file ($profile, $what): GnuTLS refuses it under name constraints"
+    nc_issued=$((nc_issued + 1))
+  else
+    [ "$(grep -c . nc.err)" = 1 ] && [ ! -e "$out" ] || { cat nc.err; fail "$file: not one line, or a file"; }
+    nc_refused=$((nc_refused + 1))
+  fi
+done < corpus/manifest.tsv
+[ "$nc_issued" -gt 20 ] && [ "$nc_refused" -gt 20 ] || fail "the constrained pass tried too little"
+[ "$(row_count)" = $((2 + nc_issued)) ] || fail "refusals under name constraints left rows"
+pass "under --permit-dns example.com: $nc_issued issued and accepted by openssl and GnuTLS, $nc_refused refused with one line"
