@@ -158,6 +158,10 @@ int RenewIfDue(const AgentOptions& o, AgentState& state, Rng& rng) {
 }
 
 int Attempt(const AgentOptions& o, AgentState& state, Rng& rng) {
+  if (const Status st = CheckDistinct(Files(o)); !st) {
+    LogLine(st.error().message());
+    return ExitCodeFor(st.error());  // a person must fix the flags; nothing is tried
+  }
   if (const Status st = RecoverInterruptedInstall(Files(o)); !st) {
     LogLine(st.error().message());
     return Failed(state, o, st.error(), rng);

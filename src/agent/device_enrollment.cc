@@ -2,6 +2,8 @@
 // File: device_enrollment.cc: enroll and renew over EST, and the files they write.
 #include "agent/device_enrollment.h"
 
+#include <filesystem>
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -147,7 +149,34 @@ Status RecoverInterruptedInstall(const DeviceFiles& files) {
   return OkStatus();
 }
 
+Status CheckDistinct(const DeviceFiles& files) {
+  // The key, the chain and the roots are each renamed into place: two of them on one path
+  // would leave the last one written there, and the key lost with a certificate recorded.
+  const auto same_file = [](const std::string& a, const std::string& b) {
+    std::error_code ec;
+    const auto resolved = [&ec](const std::string& p) {
+      return std::filesystem::weakly_canonical(std::filesystem::absolute(p, ec), ec);
+    };
+    return resolved(a) == resolved(b);
+  };
+  const std::vector<std::pair<const char*, std::string>> named = {
+      {"--key", files.key}, {"--cert", files.cert}, {"--ca-out", files.ca_out}};
+  for (size_t i = 0; i < named.size(); ++i) {
+    for (size_t j = i + 1; j < named.size(); ++j) {
+      if (!named[i].second.empty() && !named[j].second.empty() &&
+          same_file(named[i].second, named[j].second)) {
+        return Error(Code::kInvalidArgument,
+                     std::string(named[i].first) + " and " + named[j].first + " name the same file (" +
+                         named[j].second + "); the key, the certificate and the roots are kept "
+                         "in separate files");
+      }
+    }
+  }
+  return OkStatus();
+}
+
 Result<EnrollResult> Enroll(const EnrollRequest& request) {
+  ANCHOR_TRY(CheckDistinct(request.files));
   if (request.token.empty() && request.factory_cert.empty()) {
     return Error(Code::kInvalidArgument,
                  "give a one-time token (--token-file, --token or $ANCHOR_TOKEN) or "
@@ -170,6 +199,7 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
 }
 
 Result<crypto::Certificate> Renew(const RenewRequest& request) {
+  ANCHOR_TRY(CheckDistinct(request.files));
   ANCHOR_TRY(RecoverInterruptedInstall(request.files));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate current, crypto::LoadCertificateFile(request.files.cert));
   ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey old_key,
@@ -186,8 +216,18 @@ Result<crypto::Certificate> Renew(const RenewRequest& request) {
   //= https://www.rfc-editor.org/rfc/rfc7030#section-4.2.2
   //# the Subject field and SubjectAltName extension MUST be identical to the corresponding
   //# fields in the certificate being renewed or rekeyed.
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, current.CommonName(),
-                                                               current.SubjectAltNames()));
+  // The names as anchor writes them now (an older certificate may spell them otherwise).
+  std::vector<crypto::GeneralName> sans;
+  for (const crypto::GeneralName& san : current.SubjectAltNames()) {
+    auto normal = crypto::NormalizeGeneralName(san);
+    if (!normal) {
+      return Error(Code::kFailedPrecondition,
+                   request.files.cert + " carries a name anchor no longer issues (" +
+                       normal.error().message() + "); enroll again with a token");
+    }
+    sans.push_back(std::move(normal).value());
+  }
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, current.CommonName(), sans));
   ANCHOR_ASSIGN_OR_RETURN(const std::string ca_pem, ServerCaPem(request.trust));
   ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http,
                           Connect(request.trust, ca_pem, request.files.cert, request.files.key));

@@ -32,6 +32,10 @@ struct DeviceFiles {
   std::string ca_out;  // the CA root(s), to verify peers with; empty: not written
 };
 
+// CheckDistinct refuses (kInvalidArgument, naming the flags) files of which two are one file,
+// after symbolic links: checked before anything is asked of the CA.
+Status CheckDistinct(const DeviceFiles& files);
+
 struct EnrollRequest {
   ServerTrust trust;
   DeviceFiles files;

@@ -2,6 +2,8 @@
 // File: issue_cmd.cc: `anchor issue`: key + CSR + sign in one step, for development.
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "ca/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
@@ -32,6 +34,12 @@ void RegisterIssue(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(ca::Profile profile, ca::ParseProfile(o->profile));
       ANCHOR_ASSIGN_OR_RETURN(crypto::KeyType type, crypto::ParseKeyType(o->key_type));
       ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::GeneralName> sans, ParseSans(o->sans));
+      std::error_code ec;
+      if (std::filesystem::weakly_canonical(std::filesystem::absolute(o->cert), ec) ==
+          std::filesystem::weakly_canonical(std::filesystem::absolute(o->key), ec)) {
+        return Error(Code::kInvalidArgument, "--cert and --key name the same file (" + o->key +
+                                                 "); the key and the certificate are kept apart");
+      }
       for (const std::string& path : {o->cert, o->key}) {
         if (FileExists(path)) {
           return Error(Code::kAlreadyExists, path + " already exists; refusing to replace it");

@@ -148,6 +148,16 @@ std::string Certificate::CommonName() const {
   return NameCommonName(::X509_get_subject_name(x509_.get()));
 }
 
+int Certificate::CommonNameCount() const {
+  const X509_NAME* subject = ::X509_get_subject_name(x509_.get());
+  int count = 0;
+  for (int i = ::X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0;
+       i = ::X509_NAME_get_index_by_NID(subject, NID_commonName, i)) {
+    ++count;
+  }
+  return count;
+}
+
 Clock::time_point Certificate::NotBefore() const {
   return AsnTimeToTimePoint(::X509_get0_notBefore(x509_.get()));
 }

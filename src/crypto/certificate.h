@@ -81,6 +81,9 @@ class Certificate final {
   std::string Subject() const;
   std::string Issuer() const;
   std::string CommonName() const;
+  // CommonNameCount is how many CN attributes the subject holds: a certificate that names its
+  // holder by one needs exactly one (CommonName returns the last).
+  int CommonNameCount() const;
   Clock::time_point NotBefore() const;
   Clock::time_point NotAfter() const;
   std::vector<GeneralName> SubjectAltNames() const;

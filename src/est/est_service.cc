@@ -87,7 +87,13 @@ Result<ca::IssueRequest> EstService::BootstrapRequest(const http::Request& reque
                  "the client certificate is not a valid factory certificate: " +
                      ok.error().message());
   }
-  // The factory certificate names the device; the device may ask for that name only.
+  // The factory certificate names the device; the device may ask for that name only. One name:
+  // with two CNs, which one names the device would be a guess.
+  if (chain.front().CommonNameCount() != 1) {
+    return Error(Code::kUnauthenticated, "the factory certificate names " +
+                                             std::to_string(chain.front().CommonNameCount()) +
+                                             " common names; it must name the device by one");
+  }
   if (csr.CommonName() != chain.front().CommonName()) {
     return Error(Code::kPermissionDenied, "a factory certificate for '" +
                                               chain.front().CommonName() +

@@ -149,4 +149,13 @@ factory() {  # factory SAN: simpleenroll with the factory certificate; prints th
 base64 -d http.out | openssl pkcs7 -inform DER -print_certs -out pump-9.crt
 openssl x509 -in pump-9.crt -noout -ext subjectAltName | has "URI:urn:anchor:device:pump-9" \
   || fail "the factory enrollment lacks the device URI"
+# A factory certificate naming two devices names none: with /CN=f2/CN=f3, enrolling f3 is refused.
+openssl req -new -key dev.key -subj "/CN=f2/CN=f3" -out f23.csr 2>/dev/null
+openssl x509 -req -in f23.csr -CA factory.crt -CAkey factory.key -days 30 -out f23.factory.crt \
+  -extfile <(printf 'extendedKeyUsage=clientAuth\n') 2>/dev/null
+openssl req -new -key dev.key -subj "/CN=f3" -outform DER -out f3.der 2>/dev/null
+base64 f3.der > f3.b64
+code=$(http_status --cert f23.factory.crt --key dev.key -H "Content-Type: application/pkcs10" \
+  --data-binary @f3.b64 "$BASE/.well-known/est/simpleenroll")
+[ "$code" = 401 ] && has "names 2 common names" http.out || { cat http.out; fail "a two-CN factory certificate: $code"; }
 pass "no admin certificate over EST, no role URI by token, a factory certificate gets its own name only"

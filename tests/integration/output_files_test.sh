@@ -24,6 +24,9 @@ expect_fail "an output that is a directory" anchor sign a.csr --out in
 expect_fail "anchor issue into a directory that does not exist" anchor issue --cn c --profile client \
   --cert nowhere/c.crt --key c.key
 [ ! -e c.key ] || fail "anchor issue wrote a key before it knew the certificate could be written"
+expect_fail "anchor issue with --cert and --key one file" anchor issue --cn y.example --profile server \
+  --cert s.pem --key ./s.pem
+has "name the same file" last.err && [ ! -e s.pem ] || fail "one file for key and certificate"
 [ "$(row_count)" = "$rows" ] && [ ! -e out ] || fail "something was signed or written"
 pass "outputs are planned before signing: nothing signed, recorded or written"
 
@@ -72,3 +75,32 @@ has "larger than 64 MiB" last.err || fail "inspect has no bound"
 expect_fail "anchor sign - with an endless standard input" bash -c "\"$ANCHOR\" sign - --out s.crt < /dev/zero"
 has "standard input is larger than 1 MiB" last.err || fail "stdin has no bound"
 pass "inputs are read with a bound, in bounded memory"
+
+# A device's key, certificate and roots are three files: two on one path (or one file holding
+# key and certificate, as HAProxy keeps them) are refused before the CA is asked, so no token is
+# used, no certificate recorded and no key lost.
+start_anchor_serve
+token=$(anchor token create --cn dev-f -q)
+rows=$(row_count)
+expect_fail "anchor enroll with --key and --cert one file" anchor enroll --server "$BASE" \
+  --ca-cert "$ANCHOR_HOME/root.crt" --token "$token" --cn dev-f --key same.pem --cert same.pem
+has "name the same file" last.err || fail "not named"
+expect_fail "anchor enroll with --ca-out the key file" anchor enroll --server "$BASE" \
+  --ca-cert "$ANCHOR_HOME/root.crt" --token "$token" --cn dev-f --key k.pem --cert c.pem --ca-out k.pem
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out k.pem 2>/dev/null
+ln -s k.pem link.pem
+expect_fail "anchor enroll with --cert a link to the key" anchor enroll --server "$BASE" \
+  --ca-cert "$ANCHOR_HOME/root.crt" --token "$token" --cn dev-f --key k.pem --cert link.pem
+[ "$(row_count)" = "$rows" ] && [ ! -e same.pem ] && [ ! -e c.pem ] && [ -L link.pem ] \
+  && openssl pkey -in k.pem -noout 2>/dev/null || fail "something was recorded, written or lost"
+anchor enroll --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --token "$token" --cn dev-f \
+  --key dev-f.key --cert dev-f.crt -q || fail "the token was used up by the refusals"
+cat dev-f.key dev-f.crt > combo.pem
+expect_fail "anchor renew of a combined key and certificate file" anchor renew --server "$BASE" \
+  --ca-cert "$ANCHOR_HOME/root.crt" --cert combo.pem --key combo.pem
+openssl pkey -in combo.pem -noout 2>/dev/null || fail "the combined file lost its key"
+expect_fail "anchor-agent with --key and --cert one file" "$ANCHOR_AGENT" run --once --server "$BASE" \
+  --ca-cert "$ANCHOR_HOME/root.crt" --cn dev-f --key combo.pem --cert combo.pem
+openssl pkey -in combo.pem -noout 2>/dev/null || fail "the agent destroyed the combined file"
+pass "key, certificate and roots in one file are refused before the CA is asked; nothing lost"
+
