@@ -250,7 +250,10 @@ Status Authority::IssueBatch(std::span<const IssueRequest> requests, size_t grou
     prepared.push_back(std::move(p).value());
   }
   if (refused.size() == 1) {
-    return refused.front();
+    const Error& e = refused.front();
+    return requests.size() == 1
+               ? e
+               : Error(e.code(), e.message() + "; nothing was signed", e.detail());
   }
   if (!refused.empty()) {
     for (const Error& e : refused) {

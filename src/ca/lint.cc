@@ -101,6 +101,10 @@ void LintNames(const crypto::Certificate& cert, const std::vector<crypto::Certif
     }
   }
   if (issuers.empty()) {
+    if (!cert.IsSelfIssued()) {
+      r.AddInfo("constraints-not-checked",
+                "its issuers' name constraints were not checked: give --issuer, or a chain");
+    }
     return;
   }
   const auto eku = cert.ExtendedKeyUsageNames();

@@ -2,6 +2,7 @@
 // File: context.cc: shared CLI plumbing.
 #include "cli/context.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <iostream>
 
 #include "core/file_io.h"
+#include "core/text.h"
 
 namespace anchor::cli {
 
@@ -63,12 +65,22 @@ void Context::Say(const std::string& message) const {
   }
 }
 
-Result<std::vector<crypto::GeneralName>> ParseSans(const std::vector<std::string>& values) {
+Result<std::vector<crypto::GeneralName>> Context::ParseSans(
+    const std::vector<std::string>& values) const {
   std::vector<crypto::GeneralName> out;
   for (const std::string& v : values) {
     auto name = crypto::ParseGeneralName(v);
     if (!name) {
       return name.error().Prefixed("--san " + v);
+    }
+    const std::string written = name->ToString();
+    const std::string given = v.find(':') == std::string::npos ? written : v;
+    if (std::find(out.begin(), out.end(), *name) != out.end()) {
+      Warn("--san " + v + ": named twice; it is written once");
+      continue;
+    }
+    if (ToLower(given.substr(0, given.find(':'))) + given.substr(given.find(':')) != written) {
+      Warn("--san " + v + " is written as " + written);
     }
     out.push_back(std::move(name).value());
   }

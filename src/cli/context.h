@@ -31,6 +31,10 @@ class Context final {
 
   // Warn prints "anchor: warning: MESSAGE" to stderr.
   void Warn(const std::string& message) const;
+  // ParseSans parses every --san value (names/ checks each by its kind), naming the bad one;
+  // a name written differently from how it was given (a U-label as its A-label, capitals) or
+  // given twice is said in a warning.
+  Result<std::vector<crypto::GeneralName>> ParseSans(const std::vector<std::string>& values) const;
   // Say prints a progress line to stderr unless --quiet.
   void Say(const std::string& message) const;
 
@@ -75,8 +79,6 @@ void RegisterEnroll(CLI::App& app, Context& ctx, Action& action);
 void RegisterRenew(CLI::App& app, Context& ctx, Action& action);
 void RegisterDemo(CLI::App& app, Context& ctx, Action& action);
 
-// ParseSans parses every --san value, naming the bad one.
-Result<std::vector<crypto::GeneralName>> ParseSans(const std::vector<std::string>& values);
 // WriteOutput writes `content` to `path`, or to stdout when `path` is empty or "-".
 Status WriteOutput(const std::string& path, const std::string& content, mode_t mode);
 // kMaxRequestFileBytes bounds a CSR, certificate, chain or key given to the CLI: each is a few

@@ -21,7 +21,7 @@ void RegisterCsr(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--out,-o", o->out, "request file to write (default: stdout)");
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
-      ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::GeneralName> sans, ParseSans(o->sans));
+      ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::GeneralName> sans, ctx.ParseSans(o->sans));
       ANCHOR_ASSIGN_OR_RETURN(const SecretBytes* pass, ctx.Passphrase());
       ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::LoadPrivateKeyFile(o->key, pass));
       auto csr = crypto::Csr::Create(key, o->cn, sans);

@@ -432,6 +432,7 @@ Status Demo::StartBroker() {
       "plugin_opt_key " + Abs("broker/broker.key"),
       "plugin_opt_acl_file " + Abs("broker/acl.toml"),
       "plugin_opt_cache_file " + Abs("broker/revocations.json"),
+      "plugin_opt_state_file " + Abs("broker/sessions.json"),
       "plugin_opt_poll_ms " + std::to_string(o_.revocation_poll_ms)};
   const std::string conf = Join(lines, "\n") + "\n";
   ANCHOR_TRY(WriteFileAtomic(Abs("broker/mosquitto.conf"), conf, kPublicFileMode));

@@ -40,7 +40,7 @@ void RegisterEnroll(CLI::App& app, Context& ctx, Action& action) {
       request.trust = Trust(o->remote);
       request.files = agent::DeviceFiles{o->key, o->cert, o->ca_out};
       request.common_name = o->cn;
-      ANCHOR_ASSIGN_OR_RETURN(request.sans, ParseSans(o->sans));
+      ANCHOR_ASSIGN_OR_RETURN(request.sans, ctx.ParseSans(o->sans));
       ANCHOR_ASSIGN_OR_RETURN(request.token, agent::ReadToken(o->token, o->token_file));
       request.factory_cert = o->remote.cert;
       request.factory_key = o->remote.key;

@@ -29,7 +29,8 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
                   "base URL for CRL distribution point and AIA, e.g. https://ca.example.com:8443");
   cmd->add_option("--san", o->sans, "extra name for the CA's server certificate (repeatable)");
   cmd->add_option("--permit-dns", o->permit_dns,
-                  "name constraint: the intermediate may only issue under this DNS suffix");
+                  "name constraint (repeatable): DNS names only under this domain; IP, email and "
+                  "URI names are not constrained");
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       ca::InitOptions opts;
@@ -41,7 +42,7 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
       opts.server_sans = o->sans;
       opts.permitted_dns = o->permit_dns;
       ANCHOR_ASSIGN_OR_RETURN(opts.passphrase, ctx.Passphrase());
-      ANCHOR_TRY(ParseSans(o->sans));
+      ANCHOR_TRY(ctx.ParseSans(o->sans));
       const std::string home = ctx.Home();
       std::vector<std::string> notes;
       ANCHOR_TRY(ca::InitCa(home, opts, ctx.clock(), ctx.rng(), &notes));

@@ -33,7 +33,7 @@ void RegisterIssue(CLI::App& app, Context& ctx, Action& action) {
     action = [&ctx, o]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(ca::Profile profile, ca::ParseProfile(o->profile));
       ANCHOR_ASSIGN_OR_RETURN(crypto::KeyType type, crypto::ParseKeyType(o->key_type));
-      ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::GeneralName> sans, ParseSans(o->sans));
+      ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::GeneralName> sans, ctx.ParseSans(o->sans));
       std::error_code ec;
       if (std::filesystem::weakly_canonical(std::filesystem::absolute(o->cert), ec) ==
           std::filesystem::weakly_canonical(std::filesystem::absolute(o->key), ec)) {

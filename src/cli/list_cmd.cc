@@ -31,8 +31,9 @@ Status ShowOne(Context& ctx, const ListOpts& o) {
   ANCHOR_ASSIGN_OR_RETURN(const std::string serial, ca::NormalizeSerial(o.serial));
   ANCHOR_ASSIGN_OR_RETURN(store::CertificateRecord record, home->store().FindBySerial(serial));
   if (o.pem) {
+    // Leaf and intermediate, as `anchor sign` writes them.
     ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::Certificate::FromDer(record.der));
-    std::cout << cert.ToPem();
+    std::cout << cert.ToPem() << home->intermediate().ToPem();
     return OkStatus();
   }
   const nlohmann::json j = api::RecordJson(record, UnixSeconds(ctx.clock().Now()));
@@ -85,7 +86,9 @@ void RegisterList(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--profile", o->profile, "only this profile");
   cmd->add_flag("--json", o->json, "print JSON");
   auto* serial = cmd->add_option("--serial", o->serial, "only the certificate with this serial");
-  cmd->add_flag("--pem", o->pem, "with --serial: print the certificate (PEM)")->needs(serial);
+  cmd->add_flag("--pem", o->pem,
+                "with --serial: print the certificate and the intermediate (PEM), as sign writes")
+      ->needs(serial);
   AddServerFlags(cmd, o->remote, /*required=*/false);
   AddAdminFlags(cmd, o->remote);
   cmd->callback([&ctx, &action, o] {

@@ -36,6 +36,9 @@ Result<std::vector<std::string>> OutputPaths(const std::vector<std::string>& csr
   std::map<std::string, std::string> taken;  // normalised path -> the CSR that writes it
   // A directory that does not exist yet is made only once something is signed; until then its
   // nearest existing ancestor must take it.
+  if (!out_dir.empty() && FileExists(out_dir) && !std::filesystem::is_directory(out_dir)) {
+    return Error(Code::kInvalidArgument, "--out-dir " + out_dir + " is a file, not a directory");
+  }
   const bool dir_exists = out_dir.empty() || FileExists(out_dir);
   if (!dir_exists) {
     std::filesystem::path ancestor = std::filesystem::absolute(out_dir).parent_path();

@@ -189,10 +189,16 @@ Status CheckWritable(const std::string& path) {
     return Error(Code::kNotFound, "cannot write " + path + ": the directory " + dir +
                                       " does not exist");
   }
-  // The file is written beside itself and renamed over: the directory must take new files.
-  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+  // The file is written beside itself and renamed over: the directory must take a new file.
+  // Creating one is the only answer that holds for root and for every file system (access()
+  // says yes to root on a read-only mount or in /sys).
+  std::string probe = (std::filesystem::path(dir) / ".anchor-probe-XXXXXX").string();
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) {
     return Errno("cannot write in the directory of", path, errno);
   }
+  ::close(fd);
+  ::unlink(probe.c_str());
   return OkStatus();
 }
 

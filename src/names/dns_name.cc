@@ -40,8 +40,8 @@ Result<std::string> ToALabels(std::string_view name) {
   const int rc = ::idn2_to_ascii_8z(std::string(name).c_str(), &out, kIdnaFlags);
   IdnString owned(out);
   if (rc != IDN2_OK) {
-    return Bad(name, std::string("IDNA2008 refuses it (") + ::idn2_strerror(rc) +
-                         "); write each label in its A-label form (xn--...)");
+    return Bad(name, std::string("it cannot be written as an internationalized domain name "
+                                 "(IDNA2008: ") + ::idn2_strerror(rc) + ")");
   }
   return std::string(owned.get());
 }
@@ -145,6 +145,12 @@ Result<std::string> NormalizeDnsName(std::string_view input, Wildcard wildcard) 
   //# all-numeric.
   if (AllDigits(last)) {
     return Bad(input, "its last label is all digits, which no top-level domain is");
+  }
+  //= CA/Browser Forum Baseline Requirements 3.2.2.6 (wildcard domain validation)
+  // A wildcard over a single label ("*.com") would cover a whole top-level domain.
+  if (!prefix.empty() && name.find('.') == std::string::npos) {
+    return Bad(input, "a wildcard must stand over two labels or more (*.example.com), not a "
+                      "top-level domain");
   }
   std::string out = prefix + name;
   if (out.size() > kMaxDnsNameLength) {

@@ -33,6 +33,16 @@ Result<std::vector<uint8_t>> ParseIpAddress(std::string_view text) {
   if (::inet_pton(AF_INET6, s.c_str(), out.data()) == 1) {
     return out;
   }
+  // A short or octal/hex form ("127.1", "010.0.0.1") means something else to other parsers:
+  // say which four decimal parts inet_aton reads it as, and let the user write that.
+  in_addr legacy{};
+  if (s.find_first_not_of("0123456789abcdefxABCDEFX.") == std::string::npos &&
+      ::inet_aton(s.c_str(), &legacy) == 1) {
+    char text[INET_ADDRSTRLEN] = {0};
+    ::inet_ntop(AF_INET, &legacy, text, sizeof text);
+    return Error(Code::kInvalidArgument, "'" + s + "' is not four decimal parts; if " + text +
+                                             " is meant, write " + text);
+  }
   return Error(Code::kInvalidArgument, "'" + s + "' is not an IPv4 or IPv6 address");
 }
 

@@ -56,7 +56,9 @@ const DnsCase kDnsCases[] = {
     {"fail/bad-a-label", "xn--zz.example", Wildcard::kRefuse, "", "not a valid A-label"},
     {"fail/a-label-not-canonical", "xn--MNCHEN-3YA.example", Wildcard::kRefuse,
      "xn--mnchen-3ya.example", ""},
-    {"fail/disallowed-code-point", "a\u2665.example", Wildcard::kRefuse, "", "A-label"},
+    {"fail/disallowed-code-point", "a\u2665.example", Wildcard::kRefuse, "",
+     "cannot be written as an internationalized domain name"},
+    {"fail/wildcard-over-a-tld", "*.com", Wildcard::kAllow, "", "two labels or more"},
     {"fail/invalid-utf8", "m\xfc" "nchen.example", Wildcard::kRefuse, "", "UTF-8"},
     {"fail/nul", std::string("a\0b.example", 11), Wildcard::kRefuse, "", "control"},
 };
