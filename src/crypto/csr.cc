@@ -157,7 +157,14 @@ Result<Csr> Csr::FromDer(std::span<const uint8_t> der) {
 
 Result<Csr> Csr::Parse(std::string_view data) {
   if (!LooksLikePem(data)) {
-    return FromDer(AsBytes(data));
+    auto der = FromDer(AsBytes(data));
+    if (!der) {
+      return Error(Code::kInvalidArgument,
+                   "not a certificate request: neither PEM (-----BEGIN CERTIFICATE REQUEST-----) "
+                   "nor DER",
+                   der.error().detail());
+    }
+    return der;
   }
   ANCHOR_ASSIGN_OR_RETURN(std::vector<PemBlock> blocks, ParsePemBlocks(data));
   for (const PemBlock& block : blocks) {
