@@ -135,12 +135,15 @@ void BM_CheckBeforeIssue(benchmark::State& state) {
   Fixture f(type, ":memory:");
   std::vector<crypto::Certificate> certs;
   for (const auto& der : f.csr_ders) {
-    certs.push_back(f.authority->Issue({crypto::Csr::FromDer(der).value(), ca::Profile::kDevice,
-                                        30, std::nullopt, {}})
-                        .value()
-                        .cert);
+    certs.push_back(
+        f.authority
+            ->Issue({crypto::Csr::FromDer(der).value(), ca::Profile::kDevice, 30, std::nullopt, {}})
+            .value()
+            .cert);
   }
-  const ca::IssuanceCheck check{{*f.intermediate, *f.root}, ca::Profile::kDevice, f.clock.Now(),
+  const ca::IssuanceCheck check{{*f.intermediate, *f.root},
+                                ca::Profile::kDevice,
+                                f.clock.Now(),
                                 /*issuer_chain_verified=*/true};  // as the authority runs it
   size_t i = 0;
   for (auto _ : state) {
@@ -160,11 +163,14 @@ void BM_CheckBeforeIssue(benchmark::State& state) {
 void BM_ParseIssued(benchmark::State& state) {
   const KeyType type = kTypes[state.range(0)];
   Fixture f(type, ":memory:");
-  const std::vector<uint8_t> der =
-      f.authority->Issue({crypto::Csr::FromDer(f.csr_ders[0]).value(), ca::Profile::kDevice, 30,
-                          std::nullopt, {}})
-          .value()
-          .cert.ToDer();
+  const std::vector<uint8_t> der = f.authority
+                                       ->Issue({crypto::Csr::FromDer(f.csr_ders[0]).value(),
+                                                ca::Profile::kDevice,
+                                                30,
+                                                std::nullopt,
+                                                {}})
+                                       .value()
+                                       .cert.ToDer();
   for (auto _ : state) {
     benchmark::DoNotOptimize(crypto::Certificate::FromDer(der));
   }

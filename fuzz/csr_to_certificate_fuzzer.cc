@@ -30,9 +30,9 @@ anchor::testing::TestCa& Ca(bool constrained) {
   static int served = 0;
   if (served++ % kInputsPerCa == 0) {
     plain = std::make_unique<anchor::testing::TestCa>();
-    narrow = std::make_unique<anchor::testing::TestCa>(
-        anchor::ca::CaConfig::Defaults(), 365, anchor::crypto::KeyType::kEcP256,
-        std::vector<std::string>{"example.com"});
+    narrow = std::make_unique<anchor::testing::TestCa>(anchor::ca::CaConfig::Defaults(), 365,
+                                                       anchor::crypto::KeyType::kEcP256,
+                                                       std::vector<std::string>{"example.com"});
   }
   return constrained ? *narrow : *plain;
 }
@@ -78,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool resign = (data[0] & 1) != 0;
   anchor::testing::TestCa& ca = Ca((data[0] & 2) != 0);
   const std::span<const uint8_t> rest(data + 1, size - 1);
-  auto parsed = anchor::crypto::Csr::Parse({reinterpret_cast<const char*>(rest.data()), rest.size()});
+  auto parsed =
+      anchor::crypto::Csr::Parse({reinterpret_cast<const char*>(rest.data()), rest.size()});
   if (!parsed) {
     return 0;
   }

@@ -3,7 +3,6 @@
 #include "agent/agent_cli.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string_view>
 
@@ -77,17 +76,20 @@ std::variant<AgentCommand, int> ParseAgentArgs(int argc, char** argv, const std:
 
 int ExitCodeFor(const Error& error) {
   switch (error.code()) {
-    case Code::kOk: return kExitOk;
+    case Code::kOk:
+      return kExitOk;
     case Code::kUnavailable:
     case Code::kInternal:
-    case Code::kAborted: return kExitRetry;
+    case Code::kAborted:
+      return kExitRetry;
     case Code::kInvalidArgument:
     case Code::kUnauthenticated:
     case Code::kPermissionDenied:
     case Code::kNotFound:
     case Code::kAlreadyExists:
     case Code::kFailedPrecondition:
-    case Code::kUnimplemented: return kExitFailed;
+    case Code::kUnimplemented:
+      return kExitFailed;
   }
   return kExitFailed;
 }

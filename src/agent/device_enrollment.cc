@@ -2,13 +2,12 @@
 // File: device_enrollment.cc: enroll and renew over EST, and the files they write.
 #include "agent/device_enrollment.h"
 
-#include <filesystem>
-
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "client/est_client.h"
 #include "core/file_io.h"
@@ -166,8 +165,9 @@ Status CheckDistinct(const DeviceFiles& files) {
       if (!named[i].second.empty() && !named[j].second.empty() &&
           same_file(named[i].second, named[j].second)) {
         return Error(Code::kInvalidArgument,
-                     std::string(named[i].first) + " and " + named[j].first + " name the same file (" +
-                         named[j].second + "); the key, the certificate and the roots are kept "
+                     std::string(named[i].first) + " and " + named[j].first +
+                         " name the same file (" + named[j].second +
+                         "); the key, the certificate and the roots are kept "
                          "in separate files");
       }
     }

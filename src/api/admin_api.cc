@@ -229,8 +229,8 @@ http::Response AdminApi::CreateToken(const http::Request& request) {
   if (!profile || !ttl) {
     return http::ErrorResponse(!profile ? profile.error() : ttl.error());
   }
-  auto created = ca::CreateToken(authority_.policy(), store_, rng_, authority_.clock(), names,
-                                 *profile, *ttl);
+  auto created =
+      ca::CreateToken(authority_.policy(), store_, rng_, authority_.clock(), names, *profile, *ttl);
   if (!created) {
     return http::ErrorResponse(created.error());
   }

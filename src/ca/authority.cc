@@ -34,7 +34,8 @@ Authority::Authority(CaConfig config, crypto::Certificate root, crypto::Certific
   if (auto verified = crypto::VerifyChain(intermediate_, options); !verified) {
     issuer_chain_ = Error(Code::kPermissionDenied,
                           "refused before issuance: the intermediate does not verify to the "
-                          "root: " + verified.error().message());
+                          "root: " +
+                              verified.error().message());
   }
 }
 
@@ -75,7 +76,8 @@ Result<NameRequest> Authority::GrantedNames(const IssueRequest& request, NameReq
       if (san.kind != crypto::GeneralName::Kind::kUri || san.value != own_uri) {
         return Error(Code::kPermissionDenied,
                      "a factory certificate may enroll only its own common name; the request "
-                     "also asks for " + san.ToString());
+                     "also asks for " +
+                         san.ToString());
       }
     }
     asked.sans.clear();
@@ -97,8 +99,7 @@ Result<Authority::Prepared> Authority::Prepare(const IssueRequest& request,
   }
   Profile profile = request.profile;
   std::string token_hash;
-  ANCHOR_ASSIGN_OR_RETURN(names,
-                          GrantedNames(request, std::move(names), now, profile, token_hash));
+  ANCHOR_ASSIGN_OR_RETURN(names, GrantedNames(request, std::move(names), now, profile, token_hash));
   const crypto::PublicKey key = request.csr.GetPublicKey();
   ANCHOR_ASSIGN_OR_RETURN(Decision decision, policy_.Decide(key, std::move(names), profile,
                                                             request.days, intermediate_, now));
@@ -109,7 +110,8 @@ Result<Authority::Prepared> Authority::Prepare(const IssueRequest& request,
 Status Authority::Verify(const crypto::Certificate& cert, std::optional<Profile> profile) const {
   ANCHOR_TRY(issuer_chain_);
   return Verdict(CheckBeforeIssue(
-      cert, IssuanceCheck{{intermediate_, root_}, profile, clock_.Now(), /*issuer_chain_verified=*/true}));
+      cert, IssuanceCheck{
+                {intermediate_, root_}, profile, clock_.Now(), /*issuer_chain_verified=*/true}));
 }
 
 Result<ClientIdentity> Authority::IdentifyClient(const crypto::Certificate& cert,
@@ -251,9 +253,8 @@ Status Authority::IssueBatch(std::span<const IssueRequest> requests, size_t grou
   }
   if (refused.size() == 1) {
     const Error& e = refused.front();
-    return requests.size() == 1
-               ? e
-               : Error(e.code(), e.message() + "; nothing was signed", e.detail());
+    return requests.size() == 1 ? e
+                                : Error(e.code(), e.message() + "; nothing was signed", e.detail());
   }
   if (!refused.empty()) {
     for (const Error& e : refused) {

@@ -94,13 +94,12 @@ Result<int> BoundedInt(const toml::table& t, const std::string& key, int fallbac
 }
 
 Result<ServerConfig> ParseServer(const toml::table& t, const std::string& origin) {
-  ANCHOR_TRY(CheckKnownKeys(t,
-                            {"threads", "max_connections", "max_handshakes",
-                             "handshake_share_per_address", "max_body_kib",
-                             "handshake_timeout_seconds", "header_timeout_seconds",
-                             "idle_timeout_seconds", "renewal_grace_seconds", "bootstrap_ca",
-                             "bootstrap_profile"},
-                            origin, "server."));
+  ANCHOR_TRY(CheckKnownKeys(
+      t,
+      {"threads", "max_connections", "max_handshakes", "handshake_share_per_address",
+       "max_body_kib", "handshake_timeout_seconds", "header_timeout_seconds",
+       "idle_timeout_seconds", "renewal_grace_seconds", "bootstrap_ca", "bootstrap_profile"},
+      origin, "server."));
   ServerConfig s;
   ANCHOR_ASSIGN_OR_RETURN(s.threads, BoundedInt(t, "threads", s.threads, 0, 256, origin));
   ANCHOR_ASSIGN_OR_RETURN(s.max_connections,
@@ -112,9 +111,9 @@ Result<ServerConfig> ParseServer(const toml::table& t, const std::string& origin
                                      s.handshake_share_per_address, 1, 100000, origin));
   ANCHOR_ASSIGN_OR_RETURN(s.max_body_kib,
                           BoundedInt(t, "max_body_kib", s.max_body_kib, 1, 1024, origin));
-  ANCHOR_ASSIGN_OR_RETURN(s.handshake_timeout_seconds,
-                          BoundedInt(t, "handshake_timeout_seconds", s.handshake_timeout_seconds,
-                                     1, 60, origin));
+  ANCHOR_ASSIGN_OR_RETURN(
+      s.handshake_timeout_seconds,
+      BoundedInt(t, "handshake_timeout_seconds", s.handshake_timeout_seconds, 1, 60, origin));
   ANCHOR_ASSIGN_OR_RETURN(s.header_timeout_seconds,
                           BoundedInt(t, "header_timeout_seconds", s.header_timeout_seconds, 1,
                                      600, origin));
@@ -162,7 +161,8 @@ Status ParseUriTemplate(const toml::table& root, const std::string& table,
   std::string sample = out;
   sample.replace(id, 4, "x");
   if (Status uri = names::CheckUri(sample); !uri) {
-    return BadKey(origin, table + ".uri_template", "must make a valid URI: " + uri.error().message());
+    return BadKey(origin, table + ".uri_template",
+                  "must make a valid URI: " + uri.error().message());
   }
   return OkStatus();
 }
@@ -259,7 +259,8 @@ std::string CaConfig::ToToml() const {
       << "# Limits of `anchor serve`. threads = 0: one per core.\n"
       << "threads = " << server.threads << "\n"
       << "# At max_connections the connection idle the longest is closed for a new one.\n"
-         "# Connections still in their TLS handshake have a deadline and a budget of their own (at\n"
+         "# Connections still in their TLS handshake have a deadline and a budget of their own "
+         "(at\n"
          "# most half of max_connections); when it is spent, the oldest handshake of a client\n"
          "# address (IPv6: /64) holding more than its share gives way, else the oldest handshake.\n"
       << "max_connections = " << server.max_connections << "\n"

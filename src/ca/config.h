@@ -34,7 +34,7 @@ struct ServerConfig {
   int handshake_share_per_address = 32;  // beyond max_handshakes, an address over it gives way
   int max_body_kib = 64;           // request body limit
   int handshake_timeout_seconds = 5;  // to finish the TLS handshake
-  int header_timeout_seconds = 10; // to send a request and its header (after the handshake)
+  int header_timeout_seconds = 10;    // to send a request and its header (after the handshake)
   int idle_timeout_seconds = 60;   // between keep-alive requests
   int renewal_grace_seconds = 0;   // how long after expiry simplereenroll still renews
   // bootstrap_ca, when set, is a PEM file of factory CA certificates: a client certificate that

@@ -8,10 +8,14 @@ namespace anchor::ca {
 
 std::string_view CredentialName(Credential c) {
   switch (c) {
-    case Credential::kOperator: return "the operator";
-    case Credential::kToken: return "an enrollment token";
-    case Credential::kRenewal: return "renewal";
-    case Credential::kFactory: return "a factory certificate";
+    case Credential::kOperator:
+      return "the operator";
+    case Credential::kToken:
+      return "an enrollment token";
+    case Credential::kRenewal:
+      return "renewal";
+    case Credential::kFactory:
+      return "a factory certificate";
   }
   return "unknown";
 }
@@ -21,7 +25,8 @@ Status MayObtain(Credential credential, Profile profile) {
     return OkStatus();
   }
   return Error(Code::kPermissionDenied,
-               "an admin certificate cannot be obtained by " + std::string(CredentialName(credential)) +
+               "an admin certificate cannot be obtained by " +
+                   std::string(CredentialName(credential)) +
                    "; it is only issued on the CA machine with `anchor issue --profile admin`");
 }
 

@@ -60,9 +60,12 @@ void CheckValidityNesting(const crypto::Certificate& cert, const IssuanceCheck& 
 
 std::string EkuName(crypto::ExtKeyUsage eku) {
   switch (eku) {
-    case crypto::ExtKeyUsage::kServerAuth: return "serverAuth";
-    case crypto::ExtKeyUsage::kClientAuth: return "clientAuth";
-    case crypto::ExtKeyUsage::kOcspSigning: return "OCSPSigning";
+    case crypto::ExtKeyUsage::kServerAuth:
+      return "serverAuth";
+    case crypto::ExtKeyUsage::kClientAuth:
+      return "clientAuth";
+    case crypto::ExtKeyUsage::kOcspSigning:
+      return "OCSPSigning";
   }
   return "";
 }

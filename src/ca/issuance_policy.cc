@@ -83,16 +83,17 @@ Result<NameRequest> IssuancePolicy::NamesFromCsr(const crypto::Csr& csr,
                                                  std::vector<std::string>& warnings) {
   ANCHOR_ASSIGN_OR_RETURN(crypto::RequestedContent content, csr.ReadContent());
   if (!content.unknown_san_kinds.empty()) {
-    return Error(Code::kPermissionDenied,
-                 "the request carries SAN kinds anchor does not issue (" +
-                     Join(content.unknown_san_kinds, ", ") + "); use dns:, ip:, uri: or email: names");
+    return Error(Code::kPermissionDenied, "the request carries SAN kinds anchor does not issue (" +
+                                              Join(content.unknown_san_kinds, ", ") +
+                                              "); use dns:, ip:, uri: or email: names");
   }
   for (const std::string& ext : content.other_extensions) {
     warnings.push_back("ignored the requested extension '" + ext +
                        "': extensions come from the profile, never from the request");
   }
   if (!content.other_subject_fields.empty()) {
-    warnings.push_back("ignored the subject attributes " + Join(content.other_subject_fields, ", ") +
+    warnings.push_back("ignored the subject attributes " +
+                       Join(content.other_subject_fields, ", ") +
                        ": only the common name is issued");
   }
   if (content.requests_ca) {
@@ -142,8 +143,8 @@ Status IssuancePolicy::CheckRoleUris(const std::vector<GeneralName>& sans, Profi
     }
     if (const auto role = config_.RoleOfUri(n.value)) {
       return Refuse(profile, "the URI '" + n.value + "': it is a " +
+                                 std::string(ProfileName(*role)) + " role URI, which only the " +
                                  std::string(ProfileName(*role)) +
-                                 " role URI, which only the " + std::string(ProfileName(*role)) +
                                  " profile gives, and only for its own CN" +
                                  (own.empty() ? "" : " (this one's is " + own + ")"));
     }
@@ -195,7 +196,8 @@ Status IssuancePolicy::CheckNames(const NameRequest& names, Profile profile) con
     return Error(Code::kInvalidArgument,
                  "a " + std::string(ProfileName(profile)) +
                      " certificate needs a DNS or IP name, and the common name '" +
-                     Printable(names.common_name) + "' is neither; add --san dns:NAME or ip:ADDRESS");
+                     Printable(names.common_name) +
+                     "' is neither; add --san dns:NAME or ip:ADDRESS");
   }
   for (const GeneralName& n : names.sans) {
     if (!KindAllowed(n.kind, profile)) {

@@ -17,19 +17,26 @@ using Kind = GeneralName::Kind;
 
 std::string_view FormName(Kind kind) {
   switch (kind) {
-    case Kind::kDns: return "DNS names";
-    case Kind::kIp: return "IP ranges";
-    case Kind::kEmail: return "email addresses";
-    case Kind::kUri: return "URI hosts";
+    case Kind::kDns:
+      return "DNS names";
+    case Kind::kIp:
+      return "IP ranges";
+    case Kind::kEmail:
+      return "email addresses";
+    case Kind::kUri:
+      return "URI hosts";
   }
   return "names";
 }
 
 bool Matches(const GeneralName& name, const crypto::NameSubtree& subtree) {
   switch (name.kind) {
-    case Kind::kDns: return names::DnsNameWithin(name.value, subtree.value);
-    case Kind::kEmail: return names::MailboxWithin(name.value, subtree.value);
-    case Kind::kUri: return names::UriWithin(name.value, subtree.value);
+    case Kind::kDns:
+      return names::DnsNameWithin(name.value, subtree.value);
+    case Kind::kEmail:
+      return names::MailboxWithin(name.value, subtree.value);
+    case Kind::kUri:
+      return names::UriWithin(name.value, subtree.value);
     case Kind::kIp: {
       const auto octets = names::ParseIpAddress(name.value);
       return octets && names::IpWithin(*octets, subtree.ip);
@@ -99,9 +106,9 @@ Status IssuerConstraints::AdmitsName(const GeneralName& name, bool from_common_n
         });
     if (!permitted_ok) {
       const std::string list = SubtreeList(permitted, name.kind);
-      return Error(Code::kPermissionDenied,
-                   shown + " is outside the CA's permitted " + std::string(FormName(name.kind)) +
-                       " (" + (list.empty() ? "none" : list) + ")");
+      return Error(Code::kPermissionDenied, shown + " is outside the CA's permitted " +
+                                                std::string(FormName(name.kind)) + " (" +
+                                                (list.empty() ? "none" : list) + ")");
     }
     //= https://www.rfc-editor.org/rfc/rfc5280#section-4.2.1.10
     //# Any name matching a restriction in the excludedSubtrees field is invalid regardless of
@@ -146,9 +153,10 @@ Status IssuerConstraints::Admits(const NameRequest& names, bool server_auth) con
   if (ReadsAsDnsName(names.common_name)) {
     if (Status st = AdmitsName({Kind::kDns, ToLower(names.common_name)}, true); !st) {
       return Error(Code::kPermissionDenied,
-                   st.error().message() + "; with no DNS name in the certificate, verifiers read "
-                                          "the common name as one: use a common name within them, "
-                                          "or add --san dns:NAME within them");
+                   st.error().message() +
+                       "; with no DNS name in the certificate, verifiers read "
+                       "the common name as one: use a common name within them, "
+                       "or add --san dns:NAME within them");
     }
     return OkStatus();
   }
@@ -156,9 +164,10 @@ Status IssuerConstraints::Admits(const NameRequest& names, bool server_auth) con
   if (server_auth && !permitted.empty()) {
     return Error(Code::kPermissionDenied,
                  "a server certificate under the CA's permitted DNS names (" +
-                     Join(permitted, ", ") + ") needs a DNS name within them: without one, "
-                     "GnuTLS holds the common name '" + Printable(names.common_name) +
-                     "' to them; add --san dns:NAME within them");
+                     Join(permitted, ", ") +
+                     ") needs a DNS name within them: without one, "
+                     "GnuTLS holds the common name '" +
+                     Printable(names.common_name) + "' to them; add --san dns:NAME within them");
   }
   return OkStatus();
 }

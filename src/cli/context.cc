@@ -2,11 +2,12 @@
 // File: context.cc: shared CLI plumbing.
 #include "cli/context.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <iostream>
 
 #include "core/file_io.h"

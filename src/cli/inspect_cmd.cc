@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "cli/context.h"
-#include "core/file_io.h"
 #include "cli/printers.h"
+#include "core/file_io.h"
 #include "crypto/pem.h"
 
 namespace anchor::cli {

@@ -4,11 +4,11 @@
 #include <iostream>
 
 #include "api/record_json.h"
+#include "ca/serial_number.h"
 #include "cli/context.h"
+#include "cli/printers.h"
 #include "cli/remote.h"
 #include "client/admin_client.h"
-#include "ca/serial_number.h"
-#include "cli/printers.h"
 
 namespace anchor::cli {
 

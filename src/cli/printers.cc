@@ -146,8 +146,8 @@ std::string FormatCsr(const crypto::Csr& csr) {
   const auto content = csr.ReadContent();
   Line(out, "Subject:", csr.Subject().empty() ? "(empty)" : csr.Subject());
   Line(out, "Key:", csr.GetPublicKey().Description());
-  Line(out, "Signature:", signature ? "valid (proof of possession)"
-                                    : "INVALID: " + signature.error().message());
+  Line(out, "Signature:",
+       signature ? "valid (proof of possession)" : "INVALID: " + signature.error().message());
   if (content) {
     Line(out, "SANs:", Join(NameStrings(content->sans), ", "));
   } else {

@@ -55,8 +55,9 @@ Result<std::vector<std::string>> OutputPaths(const std::vector<std::string>& csr
     if (!path.empty() && path != "-") {
       const std::string key = std::filesystem::absolute(path).lexically_normal().string();
       if (auto [it, fresh] = taken.emplace(key, csr); !fresh) {
-        return Error(Code::kInvalidArgument, it->second + " and " + csr + " would both be written to " +
-                                                 path + "; rename one of them");
+        return Error(Code::kInvalidArgument, it->second + " and " + csr +
+                                                 " would both be written to " + path +
+                                                 "; rename one of them");
       }
     }
     paths.push_back(std::move(path));
@@ -134,7 +135,8 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
             const Error e = NotWritten(issued.front().cert, o->out_dir, made.error());
             return issued.size() == 1
                        ? e
-                       : Error(e.code(), e.message() + " (and " + std::to_string(issued.size() - 1) +
+                       : Error(e.code(), e.message() + " (and " +
+                                             std::to_string(issued.size() - 1) +
                                              " more certificates of its group: anchor list)");
           }
         }

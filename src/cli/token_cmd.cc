@@ -53,10 +53,9 @@ void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(std::chrono::seconds ttl, ca::ParseDuration(o->ttl));
       ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::GeneralName> sans, ctx.ParseSans(o->sans));
       ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/false));
-      ANCHOR_ASSIGN_OR_RETURN(
-          ca::CreatedToken created,
-          ca::CreateToken(home->policy(), home->store(), ctx.rng(), ctx.clock(),
-                          ca::NameRequest{o->cn, sans}, profile, ttl));
+      ANCHOR_ASSIGN_OR_RETURN(ca::CreatedToken created,
+                              ca::CreateToken(home->policy(), home->store(), ctx.rng(), ctx.clock(),
+                                              ca::NameRequest{o->cn, sans}, profile, ttl));
       std::cout << std::string_view(created.token.data(), created.token.size()) << "\n";
       ctx.Say("token for CN=" + o->cn + " (" + o->profile + "), single use, expires " +
               Iso8601(FromUnixSeconds(created.record.expires_at)) +

@@ -57,7 +57,8 @@ bool IsCertificateAlert(int description) {
     case SSL_AD_CERTIFICATE_UNKNOWN:
     case SSL_AD_UNKNOWN_CA:
     case SSL_AD_ACCESS_DENIED:
-    case SSL_AD_CERTIFICATE_REQUIRED: return true;
+    case SSL_AD_CERTIFICATE_REQUIRED:
+      return true;
   }
   return false;
 }

@@ -186,8 +186,8 @@ Status CheckWritable(const std::string& path) {
   }
   const std::string dir = DirectoryOf(path);
   if (!std::filesystem::is_directory(dir, ec)) {
-    return Error(Code::kNotFound, "cannot write " + path + ": the directory " + dir +
-                                      " does not exist");
+    return Error(Code::kNotFound,
+                 "cannot write " + path + ": the directory " + dir + " does not exist");
   }
   // The file is written beside itself and renamed over: the directory must take a new file.
   // Creating one is the only answer that holds for root and for every file system (access()

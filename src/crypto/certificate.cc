@@ -199,9 +199,15 @@ NameSubtree ToSubtree(const GENERAL_SUBTREE* subtree) {
                        static_cast<size_t>(::ASN1_STRING_length(s)));
   };
   switch (base->type) {
-    case GEN_DNS: out = {GeneralName::Kind::kDns, ia5(base->d.dNSName)}; break;
-    case GEN_EMAIL: out = {GeneralName::Kind::kEmail, ia5(base->d.rfc822Name)}; break;
-    case GEN_URI: out = {GeneralName::Kind::kUri, ia5(base->d.uniformResourceIdentifier)}; break;
+    case GEN_DNS:
+      out = {GeneralName::Kind::kDns, ia5(base->d.dNSName)};
+      break;
+    case GEN_EMAIL:
+      out = {GeneralName::Kind::kEmail, ia5(base->d.rfc822Name)};
+      break;
+    case GEN_URI:
+      out = {GeneralName::Kind::kUri, ia5(base->d.uniformResourceIdentifier)};
+      break;
     case GEN_IPADD: {
       const ASN1_OCTET_STRING* ip = base->d.iPAddress;
       out.kind = GeneralName::Kind::kIp;

@@ -19,8 +19,8 @@ namespace anchor::crypto {
 namespace {
 
 Error Malformed(const std::string& what) {
-  return Error(Code::kInvalidArgument, "the request is malformed: " + what +
-                                           "; make it again (openssl req, anchor csr)");
+  return Error(Code::kInvalidArgument,
+               "the request is malformed: " + what + "; make it again (openssl req, anchor csr)");
 }
 
 std::string ExtensionName(const X509_EXTENSION* ext) {
@@ -62,7 +62,7 @@ Result<ossl::Ptr<STACK_OF(X509_EXTENSION)>> ExtensionRequest(X509_REQ* req) {
 //= https://www.rfc-editor.org/rfc/rfc5280#section-4.2
 //# A certificate MUST NOT include more than one instance of a particular extension.
 // The same holds for a request: two SANs would make anchor choose one of them for the author.
-Status CheckNoDuplicates(const STACK_OF(X509_EXTENSION)* exts) {
+Status CheckNoDuplicates(const STACK_OF(X509_EXTENSION) * exts) {
   std::set<std::string> seen;
   for (int i = 0; i < sk_X509_EXTENSION_num(exts); ++i) {
     const std::string name = ExtensionName(sk_X509_EXTENSION_value(exts, i));
@@ -185,7 +185,8 @@ Result<Csr> Csr::Create(const PrivateKey& key, std::string_view common_name,
     ANCHOR_ASSIGN_OR_RETURN(GeneralName normal, NormalizeGeneralName(san));
     if (normal != san) {
       return Error(Code::kInvalidArgument, "the name " + Printable(san.ToString()) +
-                                               " is not in normal form; write " + normal.ToString());
+                                               " is not in normal form; write " +
+                                               normal.ToString());
     }
   }
   ossl::Ptr<X509_REQ> req(::X509_REQ_new());

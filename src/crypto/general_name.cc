@@ -102,8 +102,9 @@ Result<GeneralName> ParseGeneralName(std::string_view text) {
     return NormalizeGeneralName({Kind::kIp, std::string(text)});
   }
   if (colon != std::string_view::npos) {
-    return Error(Code::kInvalidArgument, "unknown name kind in '" + Printable(text) +
-                                             "'; write dns:NAME, ip:ADDRESS, uri:URI or email:ADDR");
+    return Error(Code::kInvalidArgument,
+                 "unknown name kind in '" + Printable(text) +
+                     "'; write dns:NAME, ip:ADDRESS, uri:URI or email:ADDR");
   }
   return NormalizeGeneralName({Kind::kDns, std::string(text)});
 }

@@ -70,8 +70,9 @@ Status CheckEc(EVP_PKEY* key) {
   //# the elliptic curve domain parameters to be explicitly specified.  This choice MUST NOT be
   //# used.
   if (Utf8Param(key, OSSL_PKEY_PARAM_EC_ENCODING) == OSSL_PKEY_EC_ENCODING_EXPLICIT) {
-    return Bad("the EC key spells out its curve parameters; only named curves are accepted "
-               "(RFC 5480)");
+    return Bad(
+        "the EC key spells out its curve parameters; only named curves are accepted "
+        "(RFC 5480)");
   }
   //= https://www.rfc-editor.org/rfc/rfc5480#section-2.2
   //# The uncompressed form MUST be supported.  The hybrid form MUST NOT be used.  The

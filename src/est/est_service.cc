@@ -6,8 +6,8 @@
 
 #include "core/text.h"
 #include "crypto/base64.h"
-#include "crypto/pkcs7.h"
 #include "crypto/chain_verifier.h"
+#include "crypto/pkcs7.h"
 #include "est/credentials.h"
 #include "http/header_fields.h"
 

@@ -102,7 +102,8 @@ Code CodeForStatus(int status) {
   switch (status) {
     // 408 and 429 are about this attempt, not the request: send it again later.
     case 408:
-    case 429: return Code::kUnavailable;
+    case 429:
+      return Code::kUnavailable;
     case 401: return Code::kUnauthenticated;
     case 403: return Code::kPermissionDenied;
     case 404: return Code::kNotFound;

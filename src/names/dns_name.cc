@@ -41,7 +41,8 @@ Result<std::string> ToALabels(std::string_view name) {
   IdnString owned(out);
   if (rc != IDN2_OK) {
     return Bad(name, std::string("it cannot be written as an internationalized domain name "
-                                 "(IDNA2008: ") + ::idn2_strerror(rc) + ")");
+                                 "(IDNA2008: ") +
+                         ::idn2_strerror(rc) + ")");
   }
   return std::string(owned.get());
 }
@@ -149,13 +150,14 @@ Result<std::string> NormalizeDnsName(std::string_view input, Wildcard wildcard) 
   //= CA/Browser Forum Baseline Requirements 3.2.2.6 (wildcard domain validation)
   // A wildcard over a single label ("*.com") would cover a whole top-level domain.
   if (!prefix.empty() && name.find('.') == std::string::npos) {
-    return Bad(input, "a wildcard must stand over two labels or more (*.example.com), not a "
-                      "top-level domain");
+    return Bad(input,
+               "a wildcard must stand over two labels or more (*.example.com), not a "
+               "top-level domain");
   }
   std::string out = prefix + name;
   if (out.size() > kMaxDnsNameLength) {
-    return Bad(input.substr(0, 32), "it is longer than " + std::to_string(kMaxDnsNameLength) +
-                                        " characters");
+    return Bad(input.substr(0, 32),
+               "it is longer than " + std::to_string(kMaxDnsNameLength) + " characters");
   }
   return out;
 }

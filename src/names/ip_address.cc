@@ -20,8 +20,8 @@ Result<std::vector<uint8_t>> ParseIpAddress(std::string_view text) {
                                              s.substr(0, zone));
   }
   if (const size_t slash = s.find('/'); slash != std::string::npos) {
-    return Error(Code::kInvalidArgument, "'" + s + "' is a range; a name is one address (" +
-                                             s.substr(0, slash) + ")");
+    return Error(Code::kInvalidArgument,
+                 "'" + s + "' is a range; a name is one address (" + s.substr(0, slash) + ")");
   }
   // inet_pton takes only the four-part decimal IPv4 form (no "127.1", octal or hex parts,
   // which inet_aton would read differently from other parsers) and the RFC 4291 IPv6 forms.
@@ -40,8 +40,8 @@ Result<std::vector<uint8_t>> ParseIpAddress(std::string_view text) {
       ::inet_aton(s.c_str(), &legacy) == 1) {
     char text[INET_ADDRSTRLEN] = {0};
     ::inet_ntop(AF_INET, &legacy, text, sizeof text);
-    return Error(Code::kInvalidArgument, "'" + s + "' is not four decimal parts; if " + text +
-                                             " is meant, write " + text);
+    return Error(Code::kInvalidArgument,
+                 "'" + s + "' is not four decimal parts; if " + text + " is meant, write " + text);
   }
   return Error(Code::kInvalidArgument, "'" + s + "' is not an IPv4 or IPv6 address");
 }

@@ -5,8 +5,8 @@
 #include <cctype>
 #include <cstring>
 
-#include "names/dns_name.h"
 #include "core/text.h"
+#include "names/dns_name.h"
 #include "names/utf8.h"
 
 namespace anchor::names {

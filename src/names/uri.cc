@@ -99,7 +99,7 @@ Status CheckAuthority(std::string_view uri, std::string_view authority, size_t o
     //= https://www.rfc-editor.org/rfc/rfc3986#section-3.2.2
     //# IP-literal = "[" ( IPv6address / IPvFuture  ) "]"
     const auto ip = a.host.ends_with(']') ? ParseIpAddress(a.host.substr(1, a.host.size() - 2))
-                                           : Result<std::vector<uint8_t>>(std::vector<uint8_t>{});
+                                          : Result<std::vector<uint8_t>>(std::vector<uint8_t>{});
     if (!ip || ip->size() != 16) {
       return Bad(uri, "the host " + std::string(a.host) + " is not a bracketed IPv6 address");
     }
@@ -121,8 +121,9 @@ Status CheckUri(std::string_view uri) {
   //# URI         = scheme ":" hier-part [ "?" query ] [ "#" fragment ]
   const size_t colon = uri.find(':');
   if (colon == std::string_view::npos || !IsScheme(uri.substr(0, colon))) {
-    return Bad(uri, "it does not start with a scheme (write e.g. urn:example:id or "
-                    "https://host/path)");
+    return Bad(uri,
+               "it does not start with a scheme (write e.g. urn:example:id or "
+               "https://host/path)");
   }
   std::string_view rest = uri.substr(colon + 1);
   size_t offset = colon + 1;

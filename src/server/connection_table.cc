@@ -15,11 +15,12 @@ bool IsHandshake(ConnectionTable::Phase p) {
 
 }  // namespace
 
-ConnectionTable::ConnectionTable(ConnectionLimits limits) : limits_([&limits] {
-    limits.max_handshakes =
-        std::min(limits.max_handshakes, std::max<size_t>(1, limits.max_connections / 2));
-    return limits;
-  }()) {}
+ConnectionTable::ConnectionTable(ConnectionLimits limits)
+    : limits_([&limits] {
+        limits.max_handshakes =
+            std::min(limits.max_handshakes, std::max<size_t>(1, limits.max_connections / 2));
+        return limits;
+      }()) {}
 
 ConnectionTable::Id ConnectionTable::Admit(std::string_view address, Evict evict) {
   std::vector<Evict> victims;
@@ -80,8 +81,9 @@ void ConnectionTable::Remove(Id id) {
 
 ConnectionTable::Counts ConnectionTable::counts() const {
   std::lock_guard lock(mu_);
-  const size_t silent = std::count_if(handshakes_.begin(), handshakes_.end(),
-                                      [this](Id id) { return entries_.at(id).phase == Phase::kSilent; });
+  const size_t silent = std::count_if(handshakes_.begin(), handshakes_.end(), [this](Id id) {
+    return entries_.at(id).phase == Phase::kSilent;
+  });
   return Counts{entries_.size(), handshakes_.size(), silent, idle_.size(), evicted_};
 }
 
@@ -111,9 +113,9 @@ ConnectionTable::Evict ConnectionTable::TakeVictim(Id id) {
 
 ConnectionTable::Id ConnectionTable::HandshakeToEvict() const {
   // At most max_handshakes handshakes and as many addresses: scanned only when all are taken.
-  const auto most = std::max_element(
-      handshakes_by_address_.begin(), handshakes_by_address_.end(),
-      [](const auto& a, const auto& b) { return a.second < b.second; });
+  const auto most =
+      std::max_element(handshakes_by_address_.begin(), handshakes_by_address_.end(),
+                       [](const auto& a, const auto& b) { return a.second < b.second; });
   const bool over_share = most->second > limits_.handshake_share_per_address;
   Id oldest = 0;
   for (const Id id : handshakes_) {

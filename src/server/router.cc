@@ -30,10 +30,9 @@ std::optional<http::Response> Router::RefuseExpiredClient(const http::Request& r
     what_now = "renew it at /.well-known/est/simplereenroll within " + std::to_string(grace) +
                " s of its expiry, or " + what_now;
   }
-  return http::ErrorResponse(Error(Code::kUnauthenticated,
-                                   "client certificate " + leaf->SerialHex() + " (" +
-                                       leaf->Subject() + ") expired on " +
-                                       Iso8601(leaf->NotAfter()) + "; " + what_now));
+  return http::ErrorResponse(Error(
+      Code::kUnauthenticated, "client certificate " + leaf->SerialHex() + " (" + leaf->Subject() +
+                                  ") expired on " + Iso8601(leaf->NotAfter()) + "; " + what_now));
 }
 
 http::Response Router::Crl() {

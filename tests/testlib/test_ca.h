@@ -34,10 +34,10 @@ class TestCa {
             .value());
     inter_key = std::make_unique<crypto::PrivateKey>(crypto::PrivateKey::Generate(type).value());
     intermediate = std::make_unique<crypto::Certificate>(
-        crypto::SignCertificate(ca::IntermediateTemplate("test", ca::NewSerial(rng).value(),
-                                                         clock.Now(), intermediate_days,
-                                                         root->NotAfter(), permitted_dns),
-                                inter_key->Public(), root.get(), *root_key)
+        crypto::SignCertificate(
+            ca::IntermediateTemplate("test", ca::NewSerial(rng).value(), clock.Now(),
+                                     intermediate_days, root->NotAfter(), permitted_dns),
+            inter_key->Public(), root.get(), *root_key)
             .value());
     store = store::OpenSqliteStore(":memory:").value();
     authority = std::make_unique<ca::Authority>(config_, *root, *intermediate, *inter_key, *store,

@@ -514,7 +514,8 @@ class SqliteStore final : public Store {
 Code CodeForSqlite(int result_code) {
   switch (result_code) {
     case SQLITE_CONSTRAINT_PRIMARYKEY:
-    case SQLITE_CONSTRAINT_UNIQUE: return Code::kAlreadyExists;
+    case SQLITE_CONSTRAINT_UNIQUE:
+      return Code::kAlreadyExists;
   }
   switch (result_code & 0xff) {  // the primary result code of an extended one
     case SQLITE_BUSY:
@@ -524,7 +525,8 @@ Code CodeForSqlite(int result_code) {
     case SQLITE_READONLY:
     case SQLITE_CANTOPEN:
     case SQLITE_NOMEM:
-    case SQLITE_PROTOCOL: return Code::kUnavailable;
+    case SQLITE_PROTOCOL:
+      return Code::kUnavailable;
   }
   return Code::kInternal;
 }

@@ -49,7 +49,7 @@ TEST(ConfigTest, AUriClaimsTheRoleWhoseTemplateItFits) {
   EXPECT_EQ(c.RoleOfUri("urn:anchor:device:pump-1"), Profile::kDevice);
   EXPECT_EQ(c.RoleOfUri("URN:ANCHOR:DEVICE:pump-1"), Profile::kDevice);
   EXPECT_EQ(c.RoleOfUri("spiffe://fleet/service/ingest"), Profile::kService);
-  EXPECT_EQ(c.RoleOfUri("urn:anchor:device:"), std::nullopt);  // no id
+  EXPECT_EQ(c.RoleOfUri("urn:anchor:device:"), std::nullopt);    // no id
   EXPECT_EQ(c.RoleOfUri("urn:anchor:service:x"), std::nullopt);  // not this CA's template
   EXPECT_EQ(c.RoleOfUri("https://example.com/"), std::nullopt);
 }

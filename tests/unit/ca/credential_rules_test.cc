@@ -79,18 +79,22 @@ INSTANTIATE_TEST_SUITE_P(
                                          Credential::kRenewal, Credential::kFactory),
                        ::testing::ValuesIn(AllProfiles())),
     [](const auto& info) {
-      return anchor::testing::SanitizeTestName(std::string(CredentialName(std::get<0>(info.param))) +
-                                               "_" + std::string(ProfileName(std::get<1>(info.param))));
+      return anchor::testing::SanitizeTestName(
+          std::string(CredentialName(std::get<0>(info.param))) + "_" +
+          std::string(ProfileName(std::get<1>(info.param))));
     });
 
 TEST(CredentialNamesTest, AFactoryCertificateGetsItsCnAndNothingItAsksFor) {
   TestCa ca;
-  IssueRequest r{MakeCsr("pump-7", {Name("dns:bank.example")}), Profile::kDevice, 30,
-                 std::nullopt, {}};
+  IssueRequest r{
+      MakeCsr("pump-7", {Name("dns:bank.example")}), Profile::kDevice, 30, std::nullopt, {}};
   r.credential = Credential::kFactory;
   EXPECT_THAT(ca.authority->Issue(r), ErrorIs(Code::kPermissionDenied));
-  IssueRequest own{MakeCsr("pump-7", {Name("uri:urn:anchor:device:pump-7")}), Profile::kDevice,
-                   30, std::nullopt, {}};
+  IssueRequest own{MakeCsr("pump-7", {Name("uri:urn:anchor:device:pump-7")}),
+                   Profile::kDevice,
+                   30,
+                   std::nullopt,
+                   {}};
   own.credential = Credential::kFactory;
   const auto issued = ca.authority->Issue(own);
   ASSERT_THAT(issued, IsOk());
@@ -100,11 +104,14 @@ TEST(CredentialNamesTest, AFactoryCertificateGetsItsCnAndNothingItAsksFor) {
 
 TEST(CredentialNamesTest, ARenewalKeepsItsNamesAndCannotAddOne) {
   TestCa ca;
-  const auto old = ca.authority->Issue(IssueRequest{MakeCsr("a.example.com"), Profile::kServer,
-                                                    30, std::nullopt, {}});
+  const auto old = ca.authority->Issue(
+      IssueRequest{MakeCsr("a.example.com"), Profile::kServer, 30, std::nullopt, {}});
   ASSERT_THAT(old, IsOk());
-  IssueRequest more{MakeCsr("a.example.com", {Name("dns:b.example.com")}), Profile::kClient, 30,
-                    std::nullopt, {}};
+  IssueRequest more{MakeCsr("a.example.com", {Name("dns:b.example.com")}),
+                    Profile::kClient,
+                    30,
+                    std::nullopt,
+                    {}};
   more.renewal_of = old->cert;
   EXPECT_THAT(ca.authority->Issue(more), ErrorIs(Code::kPermissionDenied));
   IssueRequest other{MakeCsr("b.example.com"), Profile::kClient, 30, std::nullopt, {}};
@@ -120,12 +127,12 @@ TEST(CredentialNamesTest, ARenewalKeepsItsNamesAndCannotAddOne) {
 
 TEST(CredentialNamesTest, ARenewalMaySpellItsNamesDifferently) {
   TestCa ca;
-  const auto old = ca.authority->Issue(IssueRequest{MakeCsr("www.example.com"), Profile::kServer,
-                                                    30, std::nullopt, {}});
+  const auto old = ca.authority->Issue(
+      IssueRequest{MakeCsr("www.example.com"), Profile::kServer, 30, std::nullopt, {}});
   ASSERT_THAT(old, IsOk());
   // upper-dns-san.csr asks for WWW.Example.COM: the certificate's own name, in capitals.
-  IssueRequest again{anchor::testing::LoadCsrFixture("upper-dns-san.csr"), Profile::kClient, 30,
-                     std::nullopt, {}};
+  IssueRequest again{
+      anchor::testing::LoadCsrFixture("upper-dns-san.csr"), Profile::kClient, 30, std::nullopt, {}};
   again.renewal_of = old->cert;
   const auto renewed = ca.authority->Issue(again);
   ASSERT_THAT(renewed, IsOk());
@@ -144,10 +151,10 @@ TEST(CredentialNamesTest, ATokenBoundsTheNamesAndTheProfile) {
       {"web-2", {}},
       {"web-1", {Name("uri:urn:anchor:service:web-1")}}};
   for (const auto& [cn, sans] : refused) {
-    EXPECT_THAT(ca.authority->Issue(IssueRequest{MakeCsr(cn, sans), Profile::kAdmin, 30,
-                                                 std::nullopt,
-                                                 SecretBytes({t.token.data(), t.token.size()})}),
-                ErrorIs(Code::kPermissionDenied))
+    EXPECT_THAT(
+        ca.authority->Issue(IssueRequest{MakeCsr(cn, sans), Profile::kAdmin, 30, std::nullopt,
+                                         SecretBytes({t.token.data(), t.token.size()})}),
+        ErrorIs(Code::kPermissionDenied))
         << cn;
   }
   const auto issued = ca.authority->Issue(

@@ -55,7 +55,8 @@ TEST(IssuanceCheckTest, EveryProfileAnchorIssuesPasses) {
         ca.authority->Issue(IssueRequest{MakeCsr("node-1.example.com"), p, 30, std::nullopt, {}});
     ASSERT_THAT(issued, IsOk()) << ProfileName(p);
     const Report r = CheckBeforeIssue(issued->cert, For(ca, p));
-    EXPECT_TRUE(r.Ok()) << ProfileName(p) << ": " << (r.findings().empty() ? "" : r.findings()[0].detail);
+    EXPECT_TRUE(r.Ok()) << ProfileName(p) << ": "
+                        << (r.findings().empty() ? "" : r.findings()[0].detail);
   }
   EXPECT_TRUE(CheckBeforeIssue(*ca.root, IssuanceCheck{{}, std::nullopt, ca.clock.Now()}).Ok());
   EXPECT_TRUE(
@@ -77,19 +78,23 @@ TEST(IssuanceCheckTest, ALeafOutlivingItsIssuerIsFound) {
   crypto::CertTemplate t = ServerTemplate("a.example.com");
   t.not_before = ca.clock.Now();
   t.not_after = ca.intermediate->NotAfter() + std::chrono::hours(1);
-  EXPECT_TRUE(CheckBeforeIssue(Leaf(ca, t), For(ca, Profile::kServer)).Contains("validity-outside-issuer"));
+  EXPECT_TRUE(
+      CheckBeforeIssue(Leaf(ca, t), For(ca, Profile::kServer)).Contains("validity-outside-issuer"));
 }
 
 TEST(IssuanceCheckTest, ALeafOutsideTheNameConstraintsIsFoundTwice) {
   TestCa ca(CaConfig::Defaults(), 365, crypto::KeyType::kEcP256, {"example.com"});
-  const Report r = CheckBeforeIssue(Leaf(ca, ServerTemplate("www.example.org")), For(ca, Profile::kServer));
-  EXPECT_TRUE(r.Contains("chain"));             // OpenSSL: permitted subtree violation
+  const Report r =
+      CheckBeforeIssue(Leaf(ca, ServerTemplate("www.example.org")), For(ca, Profile::kServer));
+  EXPECT_TRUE(r.Contains("chain"));  // OpenSSL: permitted subtree violation
   EXPECT_TRUE(r.Contains("name-constraints")) << Findings(r);  // lint, given the issuers
   const Status verdict = Verdict(r);
   ASSERT_THAT(verdict, ErrorIs(Code::kPermissionDenied));
   EXPECT_NE(verdict.error().message().find("refused before issuance"), std::string::npos);
   EXPECT_NE(verdict.error().message().find("permitted subtree violation"), std::string::npos);
-  EXPECT_TRUE(CheckBeforeIssue(Leaf(ca, ServerTemplate("www.example.com")), For(ca, Profile::kServer)).Ok());
+  EXPECT_TRUE(
+      CheckBeforeIssue(Leaf(ca, ServerTemplate("www.example.com")), For(ca, Profile::kServer))
+          .Ok());
 }
 
 TEST(IssuanceCheckTest, ACaCertificateAsALeafIsFound) {
@@ -101,8 +106,9 @@ TEST(IssuanceCheckTest, ACaCertificateAsALeafIsFound) {
 
 TEST(IssuanceCheckTest, ALeafOfAnotherCaIsFound) {
   TestCa ca, other;
-  EXPECT_TRUE(CheckBeforeIssue(Leaf(other, ServerTemplate("a.example.com")), For(ca, Profile::kServer))
-                  .Contains("chain"));
+  EXPECT_TRUE(
+      CheckBeforeIssue(Leaf(other, ServerTemplate("a.example.com")), For(ca, Profile::kServer))
+          .Contains("chain"));
 }
 
 TEST(IssuanceCheckTest, WhatFailsIsNeitherRecordedNorPaidFor) {
@@ -115,8 +121,9 @@ TEST(IssuanceCheckTest, WhatFailsIsNeitherRecordedNorPaidFor) {
                              Profile::kDevice, std::chrono::hours(1))
                      .value();
   const SecretBytes token({t.token.data(), t.token.size()});
-  const auto refused = broken.Issue(IssueRequest{MakeCsr("dev-1"), Profile::kClient, 30,
-                                                  std::nullopt, SecretBytes({t.token.data(), t.token.size()})});
+  const auto refused =
+      broken.Issue(IssueRequest{MakeCsr("dev-1"), Profile::kClient, 30, std::nullopt,
+                                SecretBytes({t.token.data(), t.token.size()})});
   ASSERT_THAT(refused, ErrorIs(Code::kPermissionDenied));
   EXPECT_NE(refused.error().message().find(
                 "refused before issuance: the intermediate does not verify to the root"),
@@ -124,7 +131,8 @@ TEST(IssuanceCheckTest, WhatFailsIsNeitherRecordedNorPaidFor) {
       << refused.error().message();
   EXPECT_EQ(ca.store->CountCertificates().value(), 0);
   EXPECT_THAT(RedeemableToken(*ca.store, token, ca.clock.Now()), IsOk());
-  EXPECT_THAT(broken.IssueOcspSigner(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value().Public(), 7),
+  EXPECT_THAT(broken.IssueOcspSigner(
+                  crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value().Public(), 7),
               ErrorIs(Code::kPermissionDenied));
   EXPECT_EQ(ca.store->CountCertificates().value(), 0);
 }

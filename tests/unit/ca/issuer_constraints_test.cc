@@ -36,17 +36,34 @@ const ConstraintCase kCases[] = {
     {"ok/ip-unconstrained-by-dns", "nc-ca.pem", "x", {"ip:192.0.2.1"}, ""},
     {"ok/cn-without-dot", "nc-ca.pem", "device-1", {}, ""},
     {"ok/cn-not-read-when-dns-san", "nc-ca.pem", "other.org", {"dns:a.example.com"}, ""},
-    {"fail/dns-outside", "nc-ca.pem", "x", {"dns:www.example.org"},
+    {"fail/dns-outside",
+     "nc-ca.pem",
+     "x",
+     {"dns:www.example.org"},
      "www.example.org is outside the CA's permitted DNS names (example.com)"},
     {"fail/dns-lookalike", "nc-ca.pem", "x", {"dns:badexample.com"}, "outside"},
-    {"fail/dns-excluded", "nc-ca.pem", "x", {"dns:db.secret.example.com"},
+    {"fail/dns-excluded",
+     "nc-ca.pem",
+     "x",
+     {"dns:db.secret.example.com"},
      "inside the CA's excluded DNS names (secret.example.com)"},
-    {"fail/cn-read-as-dns", "nc-ca.pem", "sensor.local", {},
+    {"fail/cn-read-as-dns",
+     "nc-ca.pem",
+     "sensor.local",
+     {},
      "the common name sensor.local is outside"},
     {"fail/cn-ip-read-as-dns", "nc-ca.pem", "127.0.0.1", {"ip:127.0.0.1"}, "common name 127.0.0.1"},
     {"ok/ip-inside", "nc-mixed-ca.pem", "x", {"ip:10.1.2.3"}, ""},
-    {"fail/ip-outside", "nc-mixed-ca.pem", "x", {"ip:192.168.1.1"}, "permitted IP ranges (10.0.0.0/8)"},
-    {"fail/ip-excluded", "nc-mixed-ca.pem", "x", {"ip:10.9.1.1"}, "excluded IP ranges (10.9.0.0/16)"},
+    {"fail/ip-outside",
+     "nc-mixed-ca.pem",
+     "x",
+     {"ip:192.168.1.1"},
+     "permitted IP ranges (10.0.0.0/8)"},
+    {"fail/ip-excluded",
+     "nc-mixed-ca.pem",
+     "x",
+     {"ip:10.9.1.1"},
+     "excluded IP ranges (10.9.0.0/16)"},
     {"fail/ipv6-not-in-v4-range", "nc-mixed-ca.pem", "x", {"ip:::1"}, "outside"},
     {"ok/email-below", "nc-mixed-ca.pem", "x", {"email:a@mail.example.com"}, ""},
     {"fail/email-at-the-domain-itself", "nc-mixed-ca.pem", "x", {"email:a@example.com"}, "outside"},
@@ -59,7 +76,8 @@ class IssuerConstraintsTest : public ::testing::TestWithParam<ConstraintCase> {}
 
 TEST_P(IssuerConstraintsTest, Admits) {
   const ConstraintCase& c = GetParam();
-  const IssuerConstraints constraints = IssuerConstraints::Of({LoadFixture(std::string("lint/") + c.ca)});
+  const IssuerConstraints constraints =
+      IssuerConstraints::Of({LoadFixture(std::string("lint/") + c.ca)});
   const Status st = constraints.Admits(Names(c.cn, c.sans));
   if (std::string(c.why).empty()) {
     EXPECT_THAT(st, IsOk());
@@ -70,7 +88,9 @@ TEST_P(IssuerConstraintsTest, Admits) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Constraints, IssuerConstraintsTest, ::testing::ValuesIn(kCases),
-                         [](const auto& info) { return anchor::testing::SanitizeTestName(info.param.name); });
+                         [](const auto& info) {
+                           return anchor::testing::SanitizeTestName(info.param.name);
+                         });
 
 TEST(IssuerConstraintsTest, EveryCaOfTheChainConstrains) {
   const IssuerConstraints both =

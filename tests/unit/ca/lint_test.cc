@@ -42,13 +42,15 @@ TEST(LintTest, FindsWhatTheSeedsGetWrong) {
 }
 
 TEST(LintTest, FlagsKeysWhoseSignaturesProveNothing) {
-  const Report r = Lint(anchor::testing::LoadFixture("lint/explicit-ec.pem"), anchor::testing::kReferenceTime);
+  const Report r =
+      Lint(anchor::testing::LoadFixture("lint/explicit-ec.pem"), anchor::testing::kReferenceTime);
   EXPECT_TRUE(r.Contains("key-parameters"));
   EXPECT_FALSE(r.Ok());
 }
 
 TEST(LintTest, FlagsNamesThatAreNotValidForTheirKind) {
-  const Report r = Lint(anchor::testing::LoadFixture("lint/bad-email.pem"), anchor::testing::kReferenceTime);
+  const Report r =
+      Lint(anchor::testing::LoadFixture("lint/bad-email.pem"), anchor::testing::kReferenceTime);
   EXPECT_TRUE(r.Contains("invalid-name"));
   EXPECT_FALSE(r.Ok());
 }

@@ -31,13 +31,15 @@ struct CsrCase {
 };
 
 const CsrCase kCases[] = {
-    {"fail/two-san-extensions", "dup-san.csr", "", "extension X509v3 Subject Alternative Name twice"},
+    {"fail/two-san-extensions", "dup-san.csr", "",
+     "extension X509v3 Subject Alternative Name twice"},
     {"fail/two-basic-constraints", "dup-basic-constraints.csr", "", "Basic Constraints twice"},
     {"fail/san-not-general-names", "bad-san.csr", "", "does not decode as GeneralNames"},
     {"fail/empty-san", "empty-san.csr", "", "holds no name"},
     {"fail/two-extension-requests", "two-ext-req.csr", "", "2 extension requests"},
     {"fail/extension-request-two-values", "ext-req-two-values.csr", "", "exactly one value"},
-    {"fail/extension-request-not-extensions", "bad-ext-req.csr", "", "does not decode as Extensions"},
+    {"fail/extension-request-not-extensions", "bad-ext-req.csr", "",
+     "does not decode as Extensions"},
     {"fail/two-common-names", "two-cn.csr", "", "2 common names"},
     {"fail/rsa-exponent-1", "rsa-e1.csr", "proves nothing", ""},
     {"fail/rsa-exponent-3", "rsa-e3.csr", "exponent 3 is too small", ""},
@@ -76,7 +78,9 @@ TEST_P(CsrFixtureTest, ReadsOrRefuses) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, CsrFixtureTest, ::testing::ValuesIn(kCases),
-                         [](const auto& info) { return testing::SanitizeTestName(info.param.name); });
+                         [](const auto& info) {
+                           return testing::SanitizeTestName(info.param.name);
+                         });
 
 TEST(CsrFixtureTest, ReadsWhatIsNeverIssuedSoItCanBeNamed) {
   const auto extras = Load("subject-extras.csr").ReadContent();

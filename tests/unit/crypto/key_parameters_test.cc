@@ -14,14 +14,16 @@ using testing::IsOk;
 
 PublicKey Make(EVP_PKEY* raw) {
   PrivateKey key = PrivateKey::FromPem([&] {
-    // Round-trip through PKCS#8 so the key is owned by anchor's types only.
-    ossl::Ptr<EVP_PKEY> owned(raw);
-    ossl::Ptr<BIO> bio(::BIO_new(::BIO_s_mem()));
-    ::PEM_write_bio_PKCS8PrivateKey(bio.get(), owned.get(), nullptr, nullptr, 0, nullptr, nullptr);
-    char* data = nullptr;
-    const long n = ::BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<size_t>(n));
-  }()).value();
+                     // Round-trip through PKCS#8 so the key is owned by anchor's types only.
+                     ossl::Ptr<EVP_PKEY> owned(raw);
+                     ossl::Ptr<BIO> bio(::BIO_new(::BIO_s_mem()));
+                     ::PEM_write_bio_PKCS8PrivateKey(bio.get(), owned.get(), nullptr, nullptr, 0,
+                                                     nullptr, nullptr);
+                     char* data = nullptr;
+                     const long n = ::BIO_get_mem_data(bio.get(), &data);
+                     return std::string(data, static_cast<size_t>(n));
+                   }())
+                       .value();
   return key.Public();
 }
 

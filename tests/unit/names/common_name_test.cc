@@ -29,10 +29,12 @@ TEST(CommonNameTest, RefusesWhatWouldReadDifferently) {
   EXPECT_THAT(CheckCommonName(std::string("a\0b", 3)), ErrorIs(Code::kInvalidArgument));
   EXPECT_THAT(CheckCommonName("a\nb"), ErrorIs(Code::kInvalidArgument));
   EXPECT_THAT(CheckCommonName("a\x7f"), ErrorIs(Code::kInvalidArgument));
-  EXPECT_THAT(CheckCommonName("a\xc2\x85"), ErrorIs(Code::kInvalidArgument));   // NEL, a C1 control
-  EXPECT_THAT(CheckCommonName("\xe2\x80\xae" "abc"), ErrorIs(Code::kInvalidArgument));  // U+202E
+  EXPECT_THAT(CheckCommonName("a\xc2\x85"), ErrorIs(Code::kInvalidArgument));  // NEL, a C1 control
+  EXPECT_THAT(CheckCommonName("\xe2\x80\xae"
+                              "abc"),
+              ErrorIs(Code::kInvalidArgument));  // U+202E
   EXPECT_THAT(CheckCommonName("\xff\xfe"), ErrorIs(Code::kInvalidArgument));
-  EXPECT_THAT(CheckCommonName("\xc0\xaf"), ErrorIs(Code::kInvalidArgument));  // overlong '/'
+  EXPECT_THAT(CheckCommonName("\xc0\xaf"), ErrorIs(Code::kInvalidArgument));      // overlong '/'
   EXPECT_THAT(CheckCommonName("\xed\xa0\x80"), ErrorIs(Code::kInvalidArgument));  // surrogate
   const Status st = CheckCommonName("a\nb");
   EXPECT_EQ(st.error().message().find('\n'), std::string::npos) << "one line";

@@ -24,10 +24,8 @@ const DnsCase kDnsCases[] = {
     {"ok/single-label", "localhost", Wildcard::kRefuse, "localhost", ""},
     {"ok/digit-first-label", "3com.example", Wildcard::kRefuse, "3com.example", ""},
     {"ok/unicode-to-a-label", "münchen.example", Wildcard::kRefuse, "xn--mnchen-3ya.example", ""},
-    {"ok/unicode-upper-mapped", "MÜNCHEN.Example", Wildcard::kRefuse, "xn--mnchen-3ya.example",
-     ""},
-    {"ok/a-label-kept", "xn--mnchen-3ya.example", Wildcard::kRefuse, "xn--mnchen-3ya.example",
-     ""},
+    {"ok/unicode-upper-mapped", "MÜNCHEN.Example", Wildcard::kRefuse, "xn--mnchen-3ya.example", ""},
+    {"ok/a-label-kept", "xn--mnchen-3ya.example", Wildcard::kRefuse, "xn--mnchen-3ya.example", ""},
     {"ok/eszett-nontransitional", "faß.de", Wildcard::kRefuse, "xn--fa-hia.de", ""},
     {"ok/wildcard-allowed", "*.example.com", Wildcard::kAllow, "*.example.com", ""},
     {"ok/63-char-label", std::string(63, 'a') + ".example", Wildcard::kRefuse,
@@ -35,9 +33,9 @@ const DnsCase kDnsCases[] = {
     {"fail/empty", "", Wildcard::kRefuse, "", "empty"},
     {"fail/64-char-label", std::string(64, 'a') + ".example", Wildcard::kRefuse, "",
      "longer than 63"},
-    {"fail/254-chars", std::string(60, 'a') + "." + std::string(60, 'b') + "." +
-                           std::string(60, 'c') + "." + std::string(60, 'd') + "." +
-                           std::string(10, 'e') + ".example",
+    {"fail/254-chars",
+     std::string(60, 'a') + "." + std::string(60, 'b') + "." + std::string(60, 'c') + "." +
+         std::string(60, 'd') + "." + std::string(10, 'e') + ".example",
      Wildcard::kRefuse, "", "longer than 253"},
     {"fail/underscore", "a_b.example.com", Wildcard::kRefuse, "", "'_'"},
     {"fail/space", "a b.example.com", Wildcard::kRefuse, "", "not allowed"},
@@ -59,7 +57,10 @@ const DnsCase kDnsCases[] = {
     {"fail/disallowed-code-point", "a\u2665.example", Wildcard::kRefuse, "",
      "cannot be written as an internationalized domain name"},
     {"fail/wildcard-over-a-tld", "*.com", Wildcard::kAllow, "", "two labels or more"},
-    {"fail/invalid-utf8", "m\xfc" "nchen.example", Wildcard::kRefuse, "", "UTF-8"},
+    {"fail/invalid-utf8",
+     "m\xfc"
+     "nchen.example",
+     Wildcard::kRefuse, "", "UTF-8"},
     {"fail/nul", std::string("a\0b.example", 11), Wildcard::kRefuse, "", "control"},
 };
 
@@ -80,8 +81,9 @@ TEST_P(DnsNameTest, Normalizes) {
   EXPECT_TRUE(IsNormalDnsName(*got, c.wildcard));
 }
 
-INSTANTIATE_TEST_SUITE_P(Names, DnsNameTest, ::testing::ValuesIn(kDnsCases),
-                         [](const auto& info) { return testing::SanitizeTestName(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Names, DnsNameTest, ::testing::ValuesIn(kDnsCases), [](const auto& info) {
+  return testing::SanitizeTestName(info.param.name);
+});
 
 TEST(DnsNameTest, NormalFormIsAFixedPoint) {
   EXPECT_TRUE(IsNormalDnsName("a.example", Wildcard::kRefuse));

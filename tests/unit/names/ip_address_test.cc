@@ -49,8 +49,9 @@ TEST_P(IpAddressTest, Normalizes) {
   EXPECT_EQ(*got, c.want);
 }
 
-INSTANTIATE_TEST_SUITE_P(Names, IpAddressTest, ::testing::ValuesIn(kIpCases),
-                         [](const auto& info) { return testing::SanitizeTestName(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Names, IpAddressTest, ::testing::ValuesIn(kIpCases), [](const auto& info) {
+  return testing::SanitizeTestName(info.param.name);
+});
 
 TEST(IpAddressTest, OctetsRoundTrip) {
   const auto v4 = ParseIpAddress("10.1.2.3");

@@ -23,8 +23,8 @@ const MailboxCase kMailboxCases[] = {
     {"ok/quoted-at", "\"a@b\"@example.com", "\"a@b\"@example.com", ""},
     {"ok/quoted-pair", "\"a\\\"b\"@example.com", "\"a\\\"b\"@example.com", ""},
     {"ok/unicode-domain", "user@münchen.example", "user@xn--mnchen-3ya.example", ""},
-    {"ok/64-char-local", std::string(64, 'a') + "@example.com", std::string(64, 'a') + "@example.com",
-     ""},
+    {"ok/64-char-local", std::string(64, 'a') + "@example.com",
+     std::string(64, 'a') + "@example.com", ""},
     {"fail/non-ascii-local", "üser@example.com", "", "must be ASCII"},
     {"fail/no-at", "no-at-sign", "", "no '@'"},
     {"fail/two-at", "a@b@example.com", "", "more than one '@'"},
@@ -41,8 +41,9 @@ const MailboxCase kMailboxCases[] = {
     {"fail/address-literal", "user@[192.0.2.1]", "", "address literals"},
     {"fail/bad-domain", "user@exa_mple.com", "", "its domain"},
     {"fail/wildcard-domain", "user@*.example.com", "", "wildcard"},
-    {"fail/too-long", std::string(10, 'u') + "@" + std::string(60, 'a') + "." + std::string(60, 'b') + "." +
-                          std::string(60, 'c') + "." + std::string(60, 'd') + ".example",
+    {"fail/too-long",
+     std::string(10, 'u') + "@" + std::string(60, 'a') + "." + std::string(60, 'b') + "." +
+         std::string(60, 'c') + "." + std::string(60, 'd') + ".example",
      "", "longer than"},
 };
 
@@ -62,7 +63,9 @@ TEST_P(MailboxTest, Normalizes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Names, MailboxTest, ::testing::ValuesIn(kMailboxCases),
-                         [](const auto& info) { return testing::SanitizeTestName(info.param.name); });
+                         [](const auto& info) {
+                           return testing::SanitizeTestName(info.param.name);
+                         });
 
 }  // namespace
 }  // namespace anchor::names

@@ -53,8 +53,9 @@ TEST_P(UriTest, Checks) {
   EXPECT_NE(got.error().message().find(c.why), std::string::npos) << got.error().message();
 }
 
-INSTANTIATE_TEST_SUITE_P(Names, UriTest, ::testing::ValuesIn(kUriCases),
-                         [](const auto& info) { return testing::SanitizeTestName(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Names, UriTest, ::testing::ValuesIn(kUriCases), [](const auto& info) {
+  return testing::SanitizeTestName(info.param.name);
+});
 
 TEST(UriTest, HostOfAnAuthority) {
   EXPECT_EQ(UriHost("https://CA.Example.com:8443/x"), "ca.example.com");
