@@ -142,6 +142,7 @@ void BrokerGuard::LoadState() {
   }
   sessions_.Restore(state->sessions,
                     [&](const ClientIdentity& who) { return policy_.GrantsFor(who); });
+  sessions_.RestoreIdentities(state->identities);
   for (auto& [topic, publishers] : state->retained) {
     retained_.Restore(std::move(topic), std::move(publishers));
   }
@@ -149,7 +150,9 @@ void BrokerGuard::LoadState() {
   (void)retained_.TakeChanged();
   log_.Push(LogQueue::Level::kNotice, "loaded the state file " + options_.state_file + ": " +
                                           std::to_string(sessions_.size()) + " session owner(s), " +
-                                          std::to_string(retained_.size()) + " retained topic(s)");
+                                          std::to_string(sessions_.Identities().size()) +
+                                          " identities, " + std::to_string(retained_.size()) +
+                                          " retained topic(s)");
 }
 
 void BrokerGuard::FollowOnce() { follower_.Poll(); }
@@ -341,7 +344,7 @@ void BrokerGuard::SaveState() {
 }
 
 GuardState BrokerGuard::CurrentState() const {
-  GuardState state{sessions_.Saved(), {}};
+  GuardState state{sessions_.Saved(), {}, sessions_.Identities()};
   retained_.ForEach([&](const std::string& topic, const std::vector<RetainedPublisher>& p) {
     state.retained.emplace_back(topic, p);
   });

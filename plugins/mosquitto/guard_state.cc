@@ -13,7 +13,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr int kStateVersion = 1;
+constexpr int kStateVersion = 2;
+constexpr int kStateVersionWithoutIdentities = 1;
 constexpr size_t kDigestHexDigits = 32;
 // kStateFileMode: the file names every device and what it keeps retained; only the broker reads
 // it.
@@ -79,6 +80,20 @@ Result<std::pair<std::string, std::vector<RetainedPublisher>>> ParseRetained(con
   return out;
 }
 
+Result<std::vector<std::string>> ParseIdentities(const Json& list) {
+  if (!list.is_array()) {
+    return BadState("\"identities\" is not a list");
+  }
+  std::vector<std::string> out;
+  for (const Json& cn : list) {
+    if (!cn.is_string() || cn.get_ref<const std::string&>().empty()) {
+      return BadState("\"identities\" holds something other than a CN");
+    }
+    out.push_back(cn.get<std::string>());
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string SerializeGuardState(const GuardState& state) {
@@ -100,7 +115,8 @@ std::string SerializeGuardState(const GuardState& state) {
   }
   const Json doc = {{"version", kStateVersion},
                     {"sessions", std::move(sessions)},
-                    {"retained", std::move(retained)}};
+                    {"retained", std::move(retained)},
+                    {"identities", state.identities}};
   // Client ids and topics are any UTF-8 a client sent; replace what is not rather than throw.
   return doc.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
@@ -112,8 +128,10 @@ Result<GuardState> ParseGuardState(std::string_view json) {
   }
   const auto version = doc.find("version");
   if (version == doc.end() || !version->is_number_integer() ||
-      version->get<int64_t>() != kStateVersion) {
-    return BadState("version is not " + std::to_string(kStateVersion));
+      (version->get<int64_t>() != kStateVersion &&
+       version->get<int64_t>() != kStateVersionWithoutIdentities)) {
+    return BadState("version is not " + std::to_string(kStateVersion) + " nor " +
+                    std::to_string(kStateVersionWithoutIdentities));
   }
   const auto sessions = doc.find("sessions");
   const auto retained = doc.find("retained");
@@ -122,6 +140,13 @@ Result<GuardState> ParseGuardState(std::string_view json) {
     return BadState("no \"sessions\" or \"retained\" list");
   }
   GuardState state;
+  if (version->get<int64_t>() == kStateVersion) {
+    const auto identities = doc.find("identities");
+    if (identities == doc.end()) {
+      return BadState("no \"identities\" list");
+    }
+    ANCHOR_ASSIGN_OR_RETURN(state.identities, ParseIdentities(*identities));
+  }
   for (const Json& entry : *sessions) {
     ANCHOR_ASSIGN_OR_RETURN(SavedSession s, ParseSession(entry));
     state.sessions.push_back(std::move(s));

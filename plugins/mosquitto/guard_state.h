@@ -24,16 +24,21 @@ namespace anchor::mqtt {
 struct GuardState {
   std::vector<SavedSession> sessions;
   std::vector<std::pair<std::string, std::vector<RetainedPublisher>>> retained;  // by topic
+  // identities are the CNs the plugin has admitted: the ids that name them stay theirs.
+  std::vector<std::string> identities;
 };
 
 // SerializeGuardState writes `state` as JSON:
-//   {"version": 1, "sessions": [{"client_id", "cn", "serial", "uris": [...]}],
-//    "retained": [{"topic", "publishers": [{"digest": 32 hex digits, "serial"}]}]}
+//   {"version": 2, "sessions": [{"client_id", "cn", "serial", "uris": [...]}],
+//    "retained": [{"topic", "publishers": [{"digest": 32 hex digits, "serial"}]}],
+//    "identities": ["CN", ...]}
 std::string SerializeGuardState(const GuardState& state);
 
-// ParseGuardState reads what SerializeGuardState wrote. Anything else (another version, a
-// field missing or of the wrong type, a serial that is not lower-case hex) is kInvalidArgument:
-// a state file the plugin cannot fully trust is better ignored than half applied.
+// ParseGuardState reads what SerializeGuardState wrote, and version 1 (before "identities":
+// the sessions' CNs are the only ones it knew, and the registry knows those from the sessions).
+// Anything else (another version, a field missing or of the wrong type, a serial that is not
+// lower-case hex) is kInvalidArgument: a state file the plugin cannot fully trust is better
+// ignored than half applied.
 Result<GuardState> ParseGuardState(std::string_view json);
 
 // StateWriter writes the state file on a thread of its own, so that the broker's loop never

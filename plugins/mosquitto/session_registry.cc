@@ -14,14 +14,51 @@ Error Refuse(std::string why) { return Error(Code::kPermissionDenied, std::move(
 
 // IsSaved tells whether the state file keeps `s`: a session the broker may still hold after a
 // restart.
-bool IsSaved(const Session& s) {
-  return s.owner != nullptr && s.outlives_connection && !s.ending;
-}
+bool IsSaved(const Session& s) { return s.owner != nullptr && s.outlives_connection && !s.ending; }
 
 bool StartsWithCommonName(std::string_view client_id, std::string_view common_name) {
   return client_id.size() > common_name.size() + 1 &&
          client_id.substr(0, common_name.size()) == common_name &&
          client_id[common_name.size()] == kSuffixSeparator;
+}
+
+// Names tells whether `client_id` names the CN `common_name`: it is the CN, or starts with the CN
+// and ':' (an empty suffix too, which kOwned allows).
+bool Names(std::string_view client_id, std::string_view common_name) {
+  return client_id.substr(0, common_name.size()) == common_name &&
+         (client_id.size() == common_name.size() ||
+          client_id[common_name.size()] == kSuffixSeparator);
+}
+
+std::string Quoted(std::string_view client_id) {
+  return "client id '" + std::string(client_id) + "'";
+}
+
+// ColonInCommonName refuses, under kCommonNamePrefix, a CN that holds ':' at `colon`: every id
+// it could use would read as an id of another CN, and that CN's ids as its own.
+Error ColonInCommonName(const std::string& cn, size_t colon) {
+  std::string why = "its CN holds ':', which plugin_opt_client_id cn-prefix reads as the end of ";
+  why += "a CN ('" + cn + "' is also an id of CN '" + cn.substr(0, colon) + "'): ";
+  why += "issue this identity a CN without ':', or use client_id owned or cn";
+  return Refuse(std::move(why));
+}
+
+// CheckRule applies the rule alone: which ids the CN allows, whoever else knows them.
+Status CheckRule(ClientIdRule rule, std::string_view client_id, const std::string& cn) {
+  if (rule == ClientIdRule::kCommonName && client_id != cn) {
+    return Refuse(Quoted(client_id) + " is not the certificate's CN (plugin_opt_client_id cn)");
+  }
+  if (rule != ClientIdRule::kCommonNamePrefix) {
+    return OkStatus();
+  }
+  if (const size_t colon = cn.find(kSuffixSeparator); colon != std::string::npos) {
+    return ColonInCommonName(cn, colon);
+  }
+  if (client_id != cn && !StartsWithCommonName(client_id, cn)) {
+    return Refuse(Quoted(client_id) + " is neither the certificate's CN nor '" + cn +
+                  ":...' (plugin_opt_client_id cn-prefix)");
+  }
+  return OkStatus();
 }
 
 }  // namespace
@@ -41,33 +78,56 @@ std::optional<ClientIdRule> ParseClientIdRule(std::string_view text) {
 
 Status SessionRegistry::MayConnect(std::string_view client_id, const ClientIdentity& who) const {
   const std::string& cn = who.common_name;
-  const std::string quoted = "client id '" + std::string(client_id) + "'";
-  if (rule_ == ClientIdRule::kCommonName && client_id != cn) {
-    return Refuse(quoted + " is not the certificate's CN (plugin_opt_client_id cn)");
+  ANCHOR_TRY(CheckRule(rule_, client_id, cn));
+  const Session* s = LiveSession(client_id);
+  const std::string* owner = s != nullptr ? &s->owner->who.common_name : nullptr;
+  if (owner != nullptr && *owner == cn && Names(client_id, cn)) {
+    return OkStatus();  // of two CNs that name the id ("a", "a:b"), the one that holds it first
   }
-  if (rule_ == ClientIdRule::kCommonNamePrefix && client_id != cn &&
-      !StartsWithCommonName(client_id, cn)) {
-    return Refuse(quoted + " is neither the certificate's CN nor '" + cn +
-                  ":...' (plugin_opt_client_id cn-prefix)");
+  // Under kCommonName the id is the CN, and so no other CN's: there is nothing to reserve.
+  if (rule_ != ClientIdRule::kCommonName) {
+    if (const std::string* named = OtherNamedCommonName(client_id, cn)) {
+      return Refuse(Quoted(client_id) + " belongs to '" + *named +
+                    "' (an id that is a CN, or starts with CN:, is that CN's)");
+    }
   }
-  if (client_id == cn) {
-    return OkStatus();  // an id that names an identity belongs to it, whoever used it before
-  }
-  const auto it = sessions_.find(client_id);
-  if (it != sessions_.end() && !it->second.ending && it->second.owner->who.common_name != cn) {
+  if (owner != nullptr && *owner != cn && !(Names(client_id, cn) && !Names(client_id, *owner))) {
     //= MQTT 3.1.1 section 3.1.4 (https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/)
     //# If the ClientId represents a Client already connected to the Server then the Server MUST
     //# disconnect the existing Client [MQTT-3.1.4-2].
     // and a session resumed by id would go to another identity: the id, and its session, belong
-    // to the identity that made them.
-    return Refuse(quoted + " belongs to '" + it->second.owner->who.common_name + "'");
+    // to the identity that made them, unless the id names the newcomer and not the owner (who
+    // took it before the plugin knew the newcomer's CN).
+    return Refuse(Quoted(client_id) + " belongs to '" + *owner + "'");
   }
   return OkStatus();
+}
+
+const Session* SessionRegistry::LiveSession(std::string_view client_id) const {
+  const auto it = sessions_.find(client_id);
+  return it == sessions_.end() || it->second.ending ? nullptr : &it->second;
+}
+
+const std::string* SessionRegistry::OtherNamedCommonName(std::string_view client_id,
+                                                         std::string_view common_name) const {
+  // The CNs an id may name are what comes before each ':' in it, and the id itself.
+  for (size_t colon = client_id.find(kSuffixSeparator);;
+       colon = client_id.find(kSuffixSeparator, colon + 1)) {
+    const std::string_view candidate = client_id.substr(0, colon);
+    if (const auto it = identities_.find(candidate);
+        it != identities_.end() && candidate != common_name) {
+      return &*it;
+    }
+    if (colon == std::string_view::npos) {
+      return nullptr;
+    }
+  }
 }
 
 void SessionRegistry::Connected(const void* connection, std::string client_id, ClientIdentity who,
                                 Grants grants, bool outlives_connection) {
   Disconnected(connection);  // a handle the broker reuses must not keep an old identity
+  Know(who.common_name);
   auto conn =
       std::make_shared<Connection>(Connection{client_id, std::move(who), std::move(grants)});
   connections_by_serial_.emplace(conn->who.serial, connection);
@@ -185,9 +245,24 @@ void SessionRegistry::Restore(const std::vector<SavedSession>& saved,
     s.owner =
         std::make_shared<Connection>(Connection{entry.client_id, entry.who, grants_for(entry.who)});
     s.last_used = ++clock_;
+    Know(entry.who.common_name);
     Index(entry.client_id, entry.who.common_name);
     Evict(entry.who.common_name);
   }
+}
+
+std::vector<std::string> SessionRegistry::Identities() const {
+  std::vector<std::string> out(identities_.begin(), identities_.end());
+  std::sort(out.begin(), out.end());  // a state file that does not churn with the hash order
+  return out;
+}
+
+void SessionRegistry::RestoreIdentities(const std::vector<std::string>& common_names) {
+  identities_.insert(common_names.begin(), common_names.end());
+}
+
+void SessionRegistry::Know(const std::string& common_name) {
+  changed_ = identities_.insert(common_name).second || changed_;
 }
 
 void SessionRegistry::Forget(const std::string& client_id) {

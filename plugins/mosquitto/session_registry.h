@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -24,15 +25,23 @@ namespace anchor::mqtt {
 // ClientIdRule says which client ids a certificate may connect with. MQTT hands a client id's
 // session to whoever connects with that id next and drops the connection that held it; the rule
 // keeps that takeover within one identity (its CN: a renewed certificate is the same identity).
+//
+// An id names the CN X when it is X or starts with "X:". A certificate with CN C may use id I
+// when the rule allows I and either C owns I's remembered session and I names C, or both:
+//  - (kOwned, kCommonNamePrefix) no other CN the plugin has admitted names I;
+//  - no other identity owns I's remembered session, unless I names C and not that owner (a CN
+//    the plugin did not know yet reclaims its own id).
+// The plugin knows no CN it has not admitted; README.md (client ids) says the same.
 enum class ClientIdRule {
-  // kOwned: any id, but an id belongs to the identity that first connected with it for as long
-  // as the plugin remembers its session, and an id equal to a CN always belongs to that CN.
+  // kOwned: any id another identity does not hold. CNs may hold ':' here (the client profile
+  // allows it), so CN "a" and CN "a:b" both name "a:b": such an id stays with whichever owns its
+  // session, and is refused to both while neither does.
   kOwned,
-  // kCommonName: the id must be the certificate's CN.
+  // kCommonName: the id must be the certificate's CN; no other CN reserves it (CN "a" cannot use
+  // "a:b" here, so CN "a:b" can).
   kCommonName,
-  // kCommonNamePrefix: the id is the CN, or the CN, ':' and a suffix ("pump-1:ota"). Device and
-  // service CNs never hold ':' (letters, digits, '.', '_', '-'), so such an id is never another
-  // identity's CN nor starts with one.
+  // kCommonNamePrefix: the id is the CN, or the CN, ':' and a suffix ("pump-1:ota"). A CN that
+  // holds ':' is refused: "a:b" could not be told from an id of CN "a".
   kCommonNamePrefix,
 };
 
@@ -79,12 +88,13 @@ class SessionRegistry final {
 
   ClientIdRule rule() const { return rule_; }
 
-  // MayConnect tells whether `who` may connect with `client_id`: the rule first, then the id's
-  // owner. kPermissionDenied says why.
+  // MayConnect tells whether `who` may connect with `client_id`: the rule first, then the CNs
+  // the id names and the owner of its session (see ClientIdRule). kPermissionDenied says why.
   Status MayConnect(std::string_view client_id, const ClientIdentity& who) const;
 
   // Connected records that `connection` holds the session of `client_id` as `who`, who becomes
-  // its owner. A connection the broker takes over keeps its own identity until it disconnects.
+  // its owner; `who`'s CN is known from then on. A connection the broker takes over keeps its own
+  // identity until it disconnects.
   void Connected(const void* connection, std::string client_id, ClientIdentity who, Grants grants,
                  bool outlives_connection);
   // Disconnected forgets `connection`; its session stays, offline, unless it ends with it (it is
@@ -105,11 +115,18 @@ class SessionRegistry final {
   void Regrant(const std::function<void(Connection&)>& regrant);
 
   // Saved lists the sessions that may outlive the broker's process (for the state file);
-  // Restore adds them back as offline sessions, each with `grants_for` its identity.
+  // Restore adds them back as offline sessions, each with `grants_for` its identity, and knows
+  // their CNs.
   std::vector<SavedSession> Saved() const;
   void Restore(const std::vector<SavedSession>& saved,
                const std::function<Grants(const ClientIdentity&)>& grants_for);
-  // TakeChanged tells whether `Saved` changed since the last call.
+  // Identities lists the CNs known (sorted, for the state file); RestoreIdentities knows them
+  // again after a restart.
+  std::vector<std::string> Identities() const;
+  void RestoreIdentities(const std::vector<std::string>& common_names);
+  // Knows tells whether `common_name` was admitted (or restored).
+  bool Knows(std::string_view common_name) const { return identities_.contains(common_name); }
+  // TakeChanged tells whether `Saved` or `Identities` changed since the last call.
   bool TakeChanged() { return std::exchange(changed_, false); }
 
   size_t size() const { return sessions_.size(); }
@@ -122,6 +139,10 @@ class SessionRegistry final {
   template <typename T>
   using ByString = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
 
+  const Session* LiveSession(std::string_view client_id) const;
+  const std::string* OtherNamedCommonName(std::string_view client_id,
+                                          std::string_view common_name) const;
+  void Know(const std::string& common_name);
   void Forget(const std::string& client_id);
   void Index(const std::string& client_id, const std::string& common_name);
   void Unindex(const std::string& client_id, const std::string& common_name);
@@ -132,6 +153,10 @@ class SessionRegistry final {
   std::unordered_map<const void*, std::shared_ptr<Connection>> connections_;
   std::unordered_multimap<std::string, const void*> connections_by_serial_;
   ByString<std::vector<std::string>> ids_by_owner_;  // CN -> client ids it owns
+  // identities_ are the CNs admitted, never forgotten: an id that names one stays reserved for it
+  // even while it has no session. Only a certificate the CA issued adds one, one per CN, so the
+  // fleet bounds it.
+  std::unordered_set<std::string, StringHash, std::equal_to<>> identities_;
   std::vector<std::string> ending_;
   uint64_t clock_ = 0;
   bool changed_ = false;

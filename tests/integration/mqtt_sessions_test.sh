@@ -5,7 +5,10 @@
 # A QoS 1 message for an offline persistent session (MQTT 3.1.1 and MQTT 5 with a session expiry)
 # is queued and delivered on reconnect, with the broker alive; another identity cannot take a
 # client id over, the same device with a renewed certificate can (and the old serial's revocation
-# then drops nothing); a clean session frees its id; nothing is queued for the offline session of
+# then drops nothing); a clean session frees its id; an id that names an admitted CN (the CN, or
+# CN:...) is that CN's even without a session, also after a restart, and a CN never admitted is
+# not reserved until it comes; a CN holding ':' cannot take the session of the CN before the ':'
+# (owned: refused that id; cn-prefix: refused outright); nothing is queued for the offline session of
 # a revoked device; wills are decided by the identity that left them (delivered, forged, delayed
 # past a revocation); a revoked device's retained messages are withheld, also after a broker
 # restart (state_file); MQTT 5 shared subscriptions are granted by the filter after the share
@@ -19,9 +22,12 @@ anchor init --name fleet -q
 start_anchor_serve
 issue() { anchor issue --cn "$1" --profile "$2" --cert "${3:-$1}.crt" --key "${3:-$1}.key" -q 2>/dev/null; }
 issue localhost peer
-for d in dev-a dev-b dev-c dev-d dev-e dev-f; do issue "$d" device; done
+for d in dev-a dev-b dev-c dev-d dev-e dev-f dev-g dev-h; do issue "$d" device; done
 issue dev-a device dev-a-renewed  # the same device after a renewal: same CN, new serial
 issue svc-s service
+# The client profile allows ':' in a CN: these could be mistaken for ids of dev-a and dev-c.
+issue dev-a:1 client colon-a
+issue dev-c:1 client colon-c
 serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f'; }
 
 cat > acl.toml <<'TOML'
@@ -50,10 +56,12 @@ for _ in $(seq 1 50); do has "following the revocation feed" "$LOG" && break; sl
 
 MQ=(-h localhost -p "$P1" --cafile "$ANCHOR_HOME/root.crt")
 as() { echo --cert "$1.crt" --key "$1.key"; }
-# session CERT ARGS...: one paho session step (mqtt_probe.py session), its JSON on stdout.
-session() {
-  "${PROBE[@]}" session --port "$P1" --cafile "$ANCHOR_HOME/root.crt" $(as "$1") "${@:2}"
+# session_on PORT CERT ARGS...: one paho session step (mqtt_probe.py session), its JSON on stdout;
+# session CERT ARGS...: the same on the main broker.
+session_on() {
+  "${PROBE[@]}" session --port "$1" --cafile "$ANCHOR_HOME/root.crt" $(as "$2") "${@:3}"
 }
+session() { session_on "$P1" "$@"; }
 # field JSON-FILE EXPR: a Python expression over the JSON `d` a session step printed.
 field() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 alive() { kill -0 "$MOSQ_PID" 2>/dev/null || { tail -20 "$LOG"; fail "mosquitto died: $*"; }; }
@@ -145,6 +153,49 @@ session dev-b --client-id keep-1 > keep.json
 [ "$(field keep.json 'd["connack"]')" = 5 ] || { cat keep.json; fail "a persistent session's id was taken"; }
 pass "a clean session's client id is free once it ends; a persistent one's stays its owner's"
 
+# 5b. An id that names a CN the plugin has admitted (the CN itself, or CN:...) is that CN's, with
+# or without a session: dev-a connected as a-persist, dev-c only with other ids.
+rc=0
+mosquitto_pub "${MQ[@]}" $(as dev-b) -i dev-a -t devices/dev-b/telemetry -m x > pub.out 2>&1 || rc=$?
+[ $rc -ne 0 ] || fail "mosquitto_pub as dev-b with client id dev-a was admitted"
+has "client id 'dev-a' belongs to 'dev-a' (an id that is a CN, or starts with CN:, is that CN's)" \
+  "$LOG" || fail "the refusal of id dev-a to dev-b does not say whose it is"
+session svc-s --client-id dev-c --persistent > named.json
+[ "$(field named.json 'd["connack"]')" = 5 ] || { cat named.json; fail "svc-s took dev-c's CN as id"; }
+session dev-b --client-id dev-c:ota --persistent > named.json
+[ "$(field named.json 'd["connack"]')" = 5 ] || { cat named.json; fail "dev-b took dev-c:ota"; }
+session dev-b --client-id dev-c-ota > named.json
+[ "$(field named.json 'd["connack"]')" = 0 ] || { cat named.json; fail "dev-c-ota (no ':') refused"; }
+# dev-g never connected: the plugin cannot know its CN, so svc-s may use it until dev-g comes.
+session svc-s --client-id dev-g --persistent > named.json
+[ "$(field named.json 'd["connack"]')" = 0 ] || { cat named.json; fail "svc-s refused dev-g before dev-g came"; }
+session dev-g --client-id dev-g --persistent > named.json
+[ "$(field named.json 'd["connack"]')" = 0 ] || { cat named.json; fail "dev-g refused its own CN as id"; }
+session svc-s --client-id dev-g --persistent > named.json
+[ "$(field named.json 'd["connack"]')" = 5 ] || { cat named.json; fail "svc-s took dev-g back"; }
+# dev-h connects once with a clean session (no session left), then nobody else may use its CN.
+mosquitto_pub "${MQ[@]}" $(as dev-h) -i h-once -t devices/dev-h/telemetry -m x
+session svc-s --client-id dev-h > named.json
+[ "$(field named.json 'd["connack"]')" = 5 ] || { cat named.json; fail "svc-s took dev-h after its clean session"; }
+pass "ids dev-a, dev-c, dev-c:ota refused to other identities (dev-c-ota not); dev-g free until dev-g came, then its own; dev-h's after a clean session"
+
+# 5c. A CN that holds ':' ("dev-a:1", the client profile allows it) and dev-a's persistent session
+# with id dev-a:1: the intruder is refused that id (and other ids under dev-a:), not the session.
+session dev-a-renewed --client-id dev-a:1 --persistent --subscribe 'commands/dev-a/#' > colon.json
+[ "$(field colon.json 'd["connack"]')" = 0 ] || { cat colon.json; fail "dev-a refused dev-a:1"; }
+session colon-a --client-id dev-a:1 --persistent > colon.json
+[ "$(field colon.json 'd["connack"]')" = 5 ] || { cat colon.json; fail "CN dev-a:1 took dev-a's session dev-a:1"; }
+has "client id 'dev-a:1' belongs to 'dev-a'" "$LOG" || fail "the refusal of CN dev-a:1 does not say whose"
+session colon-a --client-id dev-a:1:x > colon.json
+[ "$(field colon.json 'd["connack"]')" = 5 ] || { cat colon.json; fail "CN dev-a:1 took dev-a:1:x"; }
+session colon-a --client-id colon-elsewhere > colon.json
+[ "$(field colon.json 'd["connack"]')" = 0 ] || { cat colon.json; fail "owned refused CN dev-a:1 under a free id"; }
+mosquitto_pub "${MQ[@]}" $(as svc-s) -q 1 -t commands/dev-a/colon -m for-dev-a
+session dev-a-renewed --client-id dev-a:1 --persistent --listen 1 > colon.json
+[ "$(field colon.json 'd["session_present"]')" = 1 ] || { cat colon.json; fail "dev-a lost its session dev-a:1"; }
+has '"for-dev-a"' colon.json || { cat colon.json; fail "dev-a's queued message did not reach it"; }
+pass "owned: CN dev-a:1 refused ids dev-a:1 and dev-a:1:x (dev-a's), admitted as colon-elsewhere; dev-a keeps its session"
+
 # 6. Nothing is queued for the offline session of a revoked device, and nothing crashes.
 mosquitto_sub "${MQ[@]}" $(as dev-d) -c -i d-persist -q 1 -t 'commands/dev-d/#' -E
 revoke dev-d.crt
@@ -204,6 +255,7 @@ pass "revoked dev-b's retained message withheld from a new subscriber; dev-c's s
 mosquitto_sub "${MQ[@]}" $(as dev-c) -c -i c-persist -q 1 -t 'commands/dev-c/#' -E
 stop_pid "$MOSQ_PID"
 has '"c-persist"' plugin-state.json || { cat plugin-state.json; fail "the state file lacks c-persist"; }
+has '"identities":\[[^]]*"dev-h"' plugin-state.json || { cat plugin-state.json; fail "dev-h not kept"; }
 anchor revoke "$(serial_of dev-f.crt)" --reason keyCompromise -q
 start_mosquitto main.conf "$P1"
 has "loaded the state file" "$LOG" || fail "the state file was not loaded"
@@ -216,7 +268,9 @@ mosquitto_pub "${MQ[@]}" $(as svc-s) -q 1 -t commands/dev-c/restart -m after-res
 mosquitto_sub "${MQ[@]}" $(as dev-c) -c -i c-persist -q 1 -t 'commands/dev-c/#' -C 1 -W 5 \
   > restart.out || { cat restart.out; fail "dev-c's queued message after the restart"; }
 grep -qx after-restart restart.out || fail "dev-c got '$(cat restart.out)'"
-pass "after a restart: retained of dev-f (revoked meanwhile) withheld, dev-c's kept; c-persist still dev-c's, its queue delivered"
+session svc-s --client-id dev-h > steal.json  # dev-h left no session, only its CN
+[ "$(field steal.json 'd["connack"]')" = 5 ] || { cat steal.json; fail "dev-h's CN was free after the restart"; }
+pass "after a restart: retained of dev-f (revoked meanwhile) withheld, dev-c's kept; c-persist still dev-c's, its queue delivered; id dev-h still dev-h's"
 
 # 11. The client_id rules cn and cn-prefix, and a bad value, on brokers of their own.
 for rule in cn cn-prefix; do
@@ -233,8 +287,22 @@ for rule in cn cn-prefix; do
   [ "$(try dev-cc)" = 5 ] || fail "client_id $rule: dev-c admitted as dev-cc"
   if [ "$rule" = cn-prefix ]; then
     [ "$(try dev-c:ota)" = 0 ] || fail "client_id cn-prefix: dev-c refused as dev-c:ota"
+    # CN dev-c:1 and dev-c's persistent session dev-c:1: the CN holding ':' is refused outright.
+    session_on "$P" dev-c --client-id dev-c:1 --persistent --subscribe 'commands/dev-c/#' > p.json
+    [ "$(field p.json 'd["connack"]')" = 0 ] || { cat p.json; fail "cn-prefix: dev-c refused dev-c:1"; }
+    for id in dev-c:1 dev-c:1:x colon-elsewhere; do
+      session_on "$P" colon-c --client-id "$id" --persistent > p.json
+      [ "$(field p.json 'd["connack"]')" = 5 ] || { cat p.json; fail "cn-prefix: CN dev-c:1 admitted as $id"; }
+    done
+    has "with certificate 'dev-c:1': its CN holds ':', which plugin_opt_client_id cn-prefix reads as the end of a CN ('dev-c:1' is also an id of CN 'dev-c'): issue this identity a CN without ':', or use client_id owned or cn" \
+      "$WORK/mosquitto-$P.log" || fail "cn-prefix: the refusal of CN dev-c:1 does not say why"
+    session_on "$P" dev-c --client-id dev-c:1 --persistent > p.json
+    [ "$(field p.json 'd["session_present"]')" = 1 ] || { cat p.json; fail "cn-prefix: dev-c lost dev-c:1"; }
   else
     [ "$(try dev-c:ota)" = 5 ] || fail "client_id cn: dev-c admitted as dev-c:ota"
+    # cn reserves only the CN itself: CN dev-c:1 uses its own, whoever else is known.
+    session_on "$P" colon-c --client-id dev-c:1 > p.json
+    [ "$(field p.json 'd["connack"]')" = 0 ] || { cat p.json; fail "cn: CN dev-c:1 refused its own CN"; }
   fi
   stop_pid "$MOSQ_PID"
 done
@@ -247,7 +315,7 @@ env ${ANCHOR_BROKER_PRELOAD:+LD_PRELOAD=$ANCHOR_BROKER_PRELOAD} ASAN_OPTIONS=det
   timeout 10 mosquitto -c bad.conf > bad.out 2>&1 || rc=$?
 [ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "mosquitto started with client_id first (rc $rc)"
 has "anchor: plugin_opt_client_id: 'first': use owned" "$WORK/mosquitto-$P.log" || fail "not named"
-pass "client_id cn: only the CN; cn-prefix: the CN or CN:...; a bad value stops the broker naming it"
+pass "client_id cn: only the CN (CN dev-c:1 too); cn-prefix: the CN or CN:..., CN dev-c:1 refused with why, dev-c keeps dev-c:1; a bad value stops the broker naming it"
 
 # 12. A feed that says "more" without moving its cursor (a broken CA; anchor serve's cursor always
 # moves, so a stub serves it, with the real CA's cacerts): the follower asks again at its next

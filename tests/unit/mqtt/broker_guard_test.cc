@@ -292,6 +292,73 @@ TEST_F(BrokerGuardTest, AnotherIdentityCannotTakeOverAClientIdButARenewedOneCan)
   EXPECT_EQ(guard->FindSession("sensor-17")->owner->who.serial, renewed.SerialHex());
 }
 
+TEST_F(BrokerGuardTest, AnIdThatIsAnAdmittedCnIsRefusedToAnyoneElse) {
+  auto guard = Guard(false);
+  guard->issuers().Set({*ca_.intermediate});
+  const auto b = Issue(ca_, "dev-b", ca::Profile::kDevice);
+  const auto svc = Issue(ca_, "svc-s", ca::Profile::kService);
+  EXPECT_THAT(guard->Admit(svc, "dev-b", now_), IsOk());  // dev-b never came: not known yet
+  int device = 0;
+  Connect(*guard, &device, b, "b-clean", /*outlives_connection=*/false);
+  guard->Disconnected(&device);
+  guard->Tick(now_);
+  ASSERT_EQ(guard->FindSession("b-clean"), nullptr);  // no session left, and yet:
+  const auto refused = guard->Admit(svc, "dev-b", now_);
+  ASSERT_THAT(refused, ErrorIs(Code::kPermissionDenied));
+  EXPECT_NE(refused.error().message().find("client id 'dev-b' belongs to 'dev-b'"),
+            std::string::npos)
+      << refused.error().message();
+  EXPECT_THAT(guard->Admit(svc, "dev-b:ota", now_), ErrorIs(Code::kPermissionDenied));
+  EXPECT_THAT(guard->Admit(svc, "svc-s:dev-b", now_), IsOk());
+  EXPECT_THAT(guard->Admit(b, "dev-b", now_), IsOk());
+}
+
+TEST_F(BrokerGuardTest, ACnWithAColonCannotTakeTheSessionOfThePrefixCn) {
+  for (const ClientIdRule rule : {ClientIdRule::kOwned, ClientIdRule::kCommonNamePrefix}) {
+    GuardOptions options;
+    options.follower.ca_url = "https://127.0.0.1:1";
+    options.follower.roots = {*ca_.root};
+    options.client_id_rule = rule;
+    auto guard = BrokerGuard::Create(options).value();
+    guard->issuers().Set({*ca_.intermediate});
+    int device = 0;
+    Connect(*guard, &device, Issue(ca_, "dev-a", ca::Profile::kDevice), "dev-a:1");
+    guard->Disconnected(&device);
+    const auto intruder = Issue(ca_, "dev-a:1", ca::Profile::kClient);
+    EXPECT_THAT(guard->Admit(intruder, "dev-a:1", now_), ErrorIs(Code::kPermissionDenied));
+    // kOwned admits that CN under ids that name no other CN; cn-prefix under none.
+    EXPECT_EQ(guard->Admit(intruder, "elsewhere", now_).has_value(), rule == ClientIdRule::kOwned);
+    EXPECT_EQ(guard->FindSession("dev-a:1")->owner->who.common_name, "dev-a");
+  }
+}
+
+TEST_F(BrokerGuardTest, TheStateFileKeepsTheAdmittedCnsAcrossARestart) {
+  GuardOptions options;
+  options.follower.ca_url = "https://127.0.0.1:1";
+  options.follower.roots = {*ca_.root};
+  const auto a = Issue(ca_, "dev-a", ca::Profile::kDevice);
+  const auto b = Issue(ca_, "dev-b", ca::Profile::kDevice);
+  const auto visit_and_restart = [&](const GuardOptions& o) {
+    {
+      auto guard = BrokerGuard::Create(o).value();
+      int device = 0;
+      Connect(*guard, &device, a, "a-clean", /*outlives_connection=*/false);
+      guard->Disconnected(&device);
+      guard->SaveState();
+    }
+    return BrokerGuard::Create(o).value();
+  };
+  // Without a state file, a restarted plugin knows no CN (the README says so).
+  EXPECT_THAT(visit_and_restart(options)->Admit(b, "dev-a", now_), IsOk());
+  options.state_file = Path("state.json");
+  const auto restarted = visit_and_restart(options);
+  EXPECT_THAT(restarted->Admit(b, "dev-a", now_), ErrorIs(Code::kPermissionDenied));
+  EXPECT_THAT(restarted->Admit(a, "dev-a", now_), IsOk());
+  const auto text = ReadFile(Path("state.json"));
+  ASSERT_THAT(text, IsOk());
+  EXPECT_NE(text->find("\"identities\":[\"dev-a\"]"), std::string::npos) << *text;
+}
+
 TEST_F(BrokerGuardTest, TheCommonNameRuleKeepsEachIdentityToItsOwnId) {
   GuardOptions options;
   options.follower.ca_url = "https://127.0.0.1:1";

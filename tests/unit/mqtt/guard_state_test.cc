@@ -22,6 +22,7 @@ TEST(GuardStateTest, ReadsBackWhatItWrote) {
   GuardState state;
   state.sessions.push_back({"sensor-17", {"dev-a", "0a1b", {}, {"urn:anchor:device:dev-a"}}});
   state.retained.push_back({"devices/dev-a/status", {{RetainedDigest(Bytes("online")), "0a1b"}}});
+  state.identities = {"dev-a", "dev-b"};
   const auto parsed = ParseGuardState(SerializeGuardState(state));
   ASSERT_THAT(parsed, IsOk());
   ASSERT_EQ(parsed->sessions.size(), 1u);
@@ -32,12 +33,26 @@ TEST(GuardStateTest, ReadsBackWhatItWrote) {
   ASSERT_EQ(parsed->retained.size(), 1u);
   EXPECT_EQ(parsed->retained[0].first, "devices/dev-a/status");
   EXPECT_EQ(parsed->retained[0].second[0].digest, RetainedDigest(Bytes("online")));
+  EXPECT_EQ(parsed->identities, (std::vector<std::string>{"dev-a", "dev-b"}));
+}
+
+TEST(GuardStateTest, ReadsAVersion1FileWithoutIdentities) {
+  const auto parsed = ParseGuardState(
+      R"({"version":1,"sessions":[{"client_id":"x","cn":"dev-a","serial":"0a","uris":[]}],)"
+      R"("retained":[]})");
+  ASSERT_THAT(parsed, IsOk());
+  ASSERT_EQ(parsed->sessions.size(), 1u);
+  EXPECT_TRUE(parsed->identities.empty());  // the registry knows dev-a from its session
 }
 
 constexpr const char* kBadStates[] = {
     "",
     "[]",
+    R"({"version":3,"sessions":[],"retained":[],"identities":[]})",
     R"({"version":2,"sessions":[],"retained":[]})",
+    R"({"version":2,"sessions":[],"retained":[],"identities":{}})",
+    R"({"version":2,"sessions":[],"retained":[],"identities":[7]})",
+    R"({"version":2,"sessions":[],"retained":[],"identities":[""]})",
     R"({"version":1,"sessions":{},"retained":[]})",
     R"({"version":1,"sessions":[{"client_id":"x","cn":"a","serial":"0A","uris":[]}],"retained":[]})",
     R"({"version":1,"sessions":[{"client_id":"","cn":"a","serial":"0a","uris":[]}],"retained":[]})",

@@ -87,6 +87,135 @@ TEST(SessionRegistryTest, AClientIdBelongsToTheIdentityThatMadeIt) {
   EXPECT_THAT(registry.MayConnect("sensor-17", Who("dev-a", "0c")), IsOk());
 }
 
+// Connects `who` with `client_id` as the broker would (MayConnect must allow it), then leaves:
+// a persistent session stays offline, a clean one ends.
+void Visit(SessionRegistry& registry, const std::string& client_id, const ClientIdentity& who,
+           bool persistent) {
+  ASSERT_THAT(registry.MayConnect(client_id, who), IsOk()) << who.common_name << " " << client_id;
+  int handle = 0;
+  registry.Connected(&handle, client_id, who, Own(who.common_name), persistent);
+  registry.Disconnected(&handle);
+  registry.ForgetEnded();
+}
+
+// RefusedFor expects `who` refused `client_id` as belonging to `owner`.
+void RefusedFor(const SessionRegistry& registry, const std::string& client_id,
+                const ClientIdentity& who, const std::string& owner) {
+  const Status st = registry.MayConnect(client_id, who);
+  ASSERT_THAT(st, ErrorIs(Code::kPermissionDenied)) << who.common_name << " " << client_id;
+  EXPECT_NE(st.error().message().find("belongs to '" + owner + "'"), std::string::npos)
+      << st.error().message();
+}
+
+TEST(SessionRegistryTest, AnIdThatNamesAnAdmittedCnIsThatCnsWithoutASessionToo) {
+  SessionRegistry registry(ClientIdRule::kOwned);
+  Visit(registry, "tmp", Who("dev-a", "0a"), /*persistent=*/false);  // no session left
+  ASSERT_EQ(registry.size(), 0u);
+  EXPECT_TRUE(registry.Knows("dev-a"));
+  RefusedFor(registry, "dev-a", Who("dev-b", "0b"), "dev-a");
+  RefusedFor(registry, "dev-a:ota", Who("dev-b", "0b"), "dev-a");
+  RefusedFor(registry, "dev-a:", Who("dev-b", "0b"), "dev-a");
+  RefusedFor(registry, "dev-a:x:y", Who("dev-b", "0b"), "dev-a");
+  // Ids that do not name dev-a stay free; dev-a itself (renewed or not) uses its own.
+  EXPECT_THAT(registry.MayConnect("dev-ab", Who("dev-b", "0b")), IsOk());
+  EXPECT_THAT(registry.MayConnect("dev-a-ota", Who("dev-b", "0b")), IsOk());
+  EXPECT_THAT(registry.MayConnect("x:dev-a", Who("dev-b", "0b")), IsOk());
+  EXPECT_THAT(registry.MayConnect(":", Who("dev-b", "0b")), IsOk());
+  EXPECT_THAT(registry.MayConnect("dev-a", Who("dev-a", "0c")), IsOk());
+  EXPECT_THAT(registry.MayConnect("dev-a:ota", Who("dev-a", "0c")), IsOk());
+}
+
+TEST(SessionRegistryTest, ACnNotYetAdmittedReclaimsItsIdFromWhoeverTookIt) {
+  SessionRegistry registry(ClientIdRule::kOwned);
+  Visit(registry, "dev-z", Who("dev-b", "0b"), /*persistent=*/true);  // dev-z never seen yet
+  RefusedFor(registry, "dev-z", Who("dev-c", "0c"), "dev-b");         // the session is dev-b's
+  Visit(registry, "dev-z-ota", Who("dev-b", "0b"), /*persistent=*/true);
+  RefusedFor(registry, "dev-z-ota", Who("dev-z", "0d"), "dev-b");  // "dev-z-" does not name dev-z
+  Visit(registry, "dev-z", Who("dev-z", "0d"), /*persistent=*/true);  // dev-z comes: its own
+  EXPECT_EQ(registry.FindSession("dev-z")->owner->who.common_name, "dev-z");
+  RefusedFor(registry, "dev-z", Who("dev-b", "0b"), "dev-z");
+}
+
+TEST(SessionRegistryTest, OwningASessionDoesNotKeepAnIdThatNamesAnotherAdmittedCn) {
+  SessionRegistry registry(ClientIdRule::kOwned);
+  Visit(registry, "dev-a", Who("dev-b", "0b"), /*persistent=*/true);  // before dev-a was known
+  Visit(registry, "sensor-17", Who("dev-a", "0a"), /*persistent=*/true);
+  RefusedFor(registry, "dev-a", Who("dev-b", "0b"), "dev-a");
+  // An owner keeps an id that names no admitted CN, until one with that CN is admitted.
+  EXPECT_THAT(registry.MayConnect("sensor-17", Who("dev-a", "0a")), IsOk());
+  Visit(registry, "x", Who("sensor-17", "0e"), /*persistent=*/false);
+  RefusedFor(registry, "sensor-17", Who("dev-a", "0a"), "sensor-17");
+}
+
+TEST(SessionRegistryTest, ACnWithAColonDoesNotTakeTheSessionOfTheCnBeforeIt) {
+  // The client profile allows ':' in a CN: CN "dev-a:1" and dev-a's "dev-a:1" are one id.
+  SessionRegistry registry(ClientIdRule::kOwned);
+  Visit(registry, "dev-a:1", Who("dev-a", "0a"), /*persistent=*/true);
+  const ClientIdentity intruder = Who("dev-a:1", "0e");
+  RefusedFor(registry, "dev-a:1", intruder, "dev-a");
+  RefusedFor(registry, "dev-a:1:x", intruder, "dev-a");
+  Visit(registry, "elsewhere", intruder, /*persistent=*/false);  // kOwned admits its CN otherwise
+  // Now both CNs are admitted and name "dev-a:1": it stays with dev-a, which owns its session.
+  EXPECT_THAT(registry.MayConnect("dev-a:1", Who("dev-a", "0a")), IsOk());
+  RefusedFor(registry, "dev-a:1", intruder, "dev-a");
+}
+
+TEST(SessionRegistryTest, AnIdTwoAdmittedCnsNameGoesToTheOwnerOfItsSessionOrToNeither) {
+  SessionRegistry registry(ClientIdRule::kOwned);
+  Visit(registry, "dev-a:1", Who("dev-a:1", "0e"), /*persistent=*/true);  // before dev-a came
+  Visit(registry, "dev-a", Who("dev-a", "0a"), /*persistent=*/false);
+  RefusedFor(registry, "dev-a:1", Who("dev-a", "0a"), "dev-a:1");
+  EXPECT_THAT(registry.MayConnect("dev-a:1", Who("dev-a:1", "0e")), IsOk());
+
+  SessionRegistry fresh(ClientIdRule::kOwned);
+  fresh.RestoreIdentities({"dev-a", "dev-a:2"});
+  RefusedFor(fresh, "dev-a:2", Who("dev-a", "0a"), "dev-a:2");
+  RefusedFor(fresh, "dev-a:2", Who("dev-a:2", "0f"), "dev-a");
+}
+
+TEST(SessionRegistryTest, CnPrefixRefusesACnThatHoldsAColon) {
+  SessionRegistry registry(ClientIdRule::kCommonNamePrefix);
+  Visit(registry, "dev-a:1", Who("dev-a", "0a"), /*persistent=*/true);
+  for (const char* id : {"dev-a:1", "dev-a:1:x", "other"}) {
+    const Status st = registry.MayConnect(id, Who("dev-a:1", "0e"));
+    ASSERT_THAT(st, ErrorIs(Code::kPermissionDenied)) << id;
+    EXPECT_NE(st.error().message().find("its CN holds ':'"), std::string::npos);
+    EXPECT_NE(st.error().message().find("CN without ':', or use client_id owned or cn"),
+              std::string::npos)
+        << st.error().message();
+  }
+  SessionRegistry unknown_yet(ClientIdRule::kCommonNamePrefix);  // whether or not dev-a came
+  EXPECT_THAT(unknown_yet.MayConnect("dev-a:1", Who("dev-a:1", "0e")),
+              ErrorIs(Code::kPermissionDenied));
+  EXPECT_THAT(registry.MayConnect("dev-a:1", Who("dev-a", "0a")), IsOk());
+}
+
+TEST(SessionRegistryTest, CnReservesOnlyTheCnItself) {
+  // Under kCommonName dev-a can only use "dev-a", so "dev-a:1" is CN dev-a:1's alone...
+  SessionRegistry registry(ClientIdRule::kCommonName);
+  Visit(registry, "dev-a", Who("dev-a", "0a"), /*persistent=*/true);
+  EXPECT_THAT(registry.MayConnect("dev-a:1", Who("dev-a:1", "0e")), IsOk());
+  // ...unless dev-a holds a session by that id from an earlier rule (restored from state).
+  registry.Restore({{"dev-a:2", Who("dev-a", "0a")}},
+                   [](const ClientIdentity& who) { return Own(who.common_name); });
+  RefusedFor(registry, "dev-a:2", Who("dev-a:2", "0f"), "dev-a");
+}
+
+TEST(SessionRegistryTest, AdmittedCnsComeBackAfterARestart) {
+  SessionRegistry registry(ClientIdRule::kOwned);
+  EXPECT_FALSE(registry.TakeChanged());
+  Visit(registry, "tmp", Who("svc-s", "05"), /*persistent=*/false);
+  Visit(registry, "dev-b", Who("dev-b", "0b"), /*persistent=*/false);
+  EXPECT_TRUE(registry.TakeChanged());
+  EXPECT_EQ(registry.Identities(), (std::vector<std::string>{"dev-b", "svc-s"}));
+
+  SessionRegistry restarted(ClientIdRule::kOwned);
+  EXPECT_THAT(restarted.MayConnect("dev-b", Who("svc-s", "05")), IsOk());  // nothing known yet
+  restarted.RestoreIdentities(registry.Identities());
+  RefusedFor(restarted, "dev-b", Who("svc-s", "05"), "dev-b");
+  EXPECT_THAT(restarted.MayConnect("dev-b", Who("dev-b", "0b")), IsOk());
+}
+
 TEST(SessionRegistryTest, AnIdThatNamesAnIdentityIsAlwaysItsOwn) {
   SessionRegistry registry(ClientIdRule::kOwned);
   int squatter = 0;
@@ -122,7 +251,11 @@ TEST(SessionRegistryTest, ACleanSessionEndsWithItsConnectionAfterItsWill) {
   registry.ForgetEnded();
   EXPECT_EQ(registry.FindSession("tmp"), nullptr);
   EXPECT_TRUE(registry.Saved().empty());
-  EXPECT_FALSE(registry.TakeChanged());  // nothing for the state file to write
+  EXPECT_TRUE(registry.TakeChanged());  // dev-a is known from now on, for the state file
+  registry.Connected(&a, "tmp", Who("dev-a", "0a"), Own("dev-a"), false);
+  registry.Disconnected(&a);
+  registry.ForgetEnded();
+  EXPECT_FALSE(registry.TakeChanged());  // a known identity's clean session: nothing to write
 }
 
 TEST(SessionRegistryTest, ATakenOverConnectionKeepsItsOwnIdentityUntilItCloses) {
