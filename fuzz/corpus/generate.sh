@@ -34,4 +34,5 @@ for f in csr/* ../../tests/data/csr/*.csr; do
 done
 # The plugin's state file (selector 3) and a shared subscription (selector 2).
 printf '\x03{"version":1,"sessions":[{"client_id":"sensor-17","cn":"dev-a","serial":"0a1b","uris":["urn:anchor:device:dev-a"]}],"retained":[{"topic":"devices/dev-a/status","publishers":[{"digest":"00112233445566778899aabbccddeeff","serial":"0a1b"}]}]}' > mqtt_policy/state.bin
+printf '\x03{"version":2,"sessions":[{"client_id":"dev-a:ota","cn":"dev-a","serial":"0a1b","uris":["urn:anchor:device:dev-a"]}],"retained":[],"identities":["dev-a","svc-s"]}' > mqtt_policy/state-v2.bin
 printf '\x02$share/workers/devices/+/telemetry\ndevices/+/telemetry' > mqtt_policy/share.bin
