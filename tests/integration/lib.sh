@@ -75,6 +75,15 @@ stop_last_server() {
   unset 'PIDS[-1]'
 }
 
+# use_factory_ca: a factory CA made by openssl alone (factory.crt, factory.key in $WORK), named
+# in anchor.toml as the bootstrap CA; before start_anchor_serve.
+use_factory_ca() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout factory.key \
+    -subj "/CN=Factory CA" -days 30 -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign,cRLSign -out factory.crt 2>/dev/null
+  sed -i "s|^bootstrap_ca = .*|bootstrap_ca = \"$WORK/factory.crt\"|" "$ANCHOR_HOME/anchor.toml"
+}
+
 # start_anchor_serve [serve flags...]: `anchor serve` on an ephemeral port of 127.0.0.1, or on
 # $SERVE_LISTEN (to come back on the same port), (the
 # binary itself, so its PID is the server's); sets SERVE_PID, PORT, BASE (https://localhost:PORT),

@@ -14,10 +14,7 @@ source "$(dirname "$0")/lib.sh"
 command -v certtool >/dev/null || { echo "needs gnutls-bin"; exit 77; }
 
 anchor init --name names -q
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout factory.key \
-  -subj "/CN=Factory CA" -days 30 -addext basicConstraints=critical,CA:TRUE \
-  -addext keyUsage=critical,keyCertSign,cRLSign -out factory.crt 2>/dev/null
-sed -i "s|^bootstrap_ca = .*|bootstrap_ca = \"$WORK/factory.crt\"|" "$ANCHOR_HOME/anchor.toml"
+use_factory_ca
 start_anchor_serve
 ADMIN=(--cert "$ANCHOR_HOME/admin.crt" --key "$ANCHOR_HOME/admin.key")
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out dev.key 2>/dev/null

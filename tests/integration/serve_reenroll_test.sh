@@ -7,11 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 
 anchor init --name renewals -q
-# A factory CA, made by openssl alone, named in anchor.toml as the bootstrap CA.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout factory.key \
-  -subj "/CN=Factory CA" -days 30 -addext basicConstraints=critical,CA:TRUE \
-  -addext keyUsage=critical,keyCertSign,cRLSign -out factory.crt 2>/dev/null
-sed -i "s|^bootstrap_ca = .*|bootstrap_ca = \"$WORK/factory.crt\"|" "$ANCHOR_HOME/anchor.toml"
+use_factory_ca
 start_anchor_serve
 
 reenroll() {  # reenroll CSR.b64 [curl args...]: prints the status, body in http.out
