@@ -45,7 +45,7 @@ $(FUZZ_BUILD)/build.ninja:
 	  -DANCHOR_FUZZ=ON -DANCHOR_BENCH=OFF
 
 FUZZERS = csr_parse_fuzzer certificate_parse_fuzzer csr_to_certificate_fuzzer http_router_fuzzer \
-          mqtt_policy_fuzzer
+          mqtt_policy_fuzzer http_fields_fuzzer
 
 fuzz-smoke: setup $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZERS)
