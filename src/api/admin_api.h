@@ -17,8 +17,8 @@ namespace anchor::api {
 //   POST /api/v1/certificates/{serial}/revoke  {"reason": "keyCompromise"} -> the event
 //   POST /api/v1/tokens  {"cn", "sans", "profile", "ttl"} -> 201 {"token", "expires_at", ...}
 //   GET  /metrics                            -> Prometheus text
-// No certificate is 401; any other certificate is 403. It borrows everything; the caller
-// serialises calls (Authority is single-threaded).
+// No certificate is 401; any other certificate is 403. It borrows everything and holds no state
+// of its own: it may be called from several threads, as the Authority may.
 class AdminApi final {
  public:
   AdminApi(ca::Authority& authority, store::Store& store, Rng& rng, Metrics& metrics)

@@ -27,6 +27,7 @@ Authority::Authority(CaConfig config, crypto::Certificate root, crypto::Certific
       intermediate_(std::move(intermediate)),
       intermediate_key_(std::move(intermediate_key)),
       store_(store),
+      commit_(store),
       clock_(clock),
       rng_(rng) {
   crypto::VerifyOptions options{{root_}, {}};
@@ -202,6 +203,16 @@ store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert, st
   return r;
 }
 
+Result<Authority::Signed> Authority::Sign(const Prepared& p) const {
+  crypto::CertTemplate tmpl = p.decision.tmpl;
+  ANCHOR_ASSIGN_OR_RETURN(tmpl.serial, NewSerial(rng_));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert,
+                          crypto::SignCertificate(tmpl, p.key, &intermediate_, intermediate_key_));
+  ANCHOR_TRY(Verify(cert, p.profile));
+  store::CertificateRecord record = ToRecord(cert, ProfileName(p.profile), p.token_hash);
+  return Signed{Issued{std::move(cert), p.decision.warnings}, std::move(record)};
+}
+
 Result<std::vector<Issued>> Authority::SignAndRecord(std::span<const Prepared> prepared) {
   for (int attempt = 0;; ++attempt) {
     std::vector<Issued> issued;
@@ -209,13 +220,9 @@ Result<std::vector<Issued>> Authority::SignAndRecord(std::span<const Prepared> p
     issued.reserve(prepared.size());
     records.reserve(prepared.size());
     for (const Prepared& p : prepared) {
-      crypto::CertTemplate tmpl = p.decision.tmpl;
-      ANCHOR_ASSIGN_OR_RETURN(tmpl.serial, NewSerial(rng_));
-      ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert,
-                              crypto::SignCertificate(tmpl, p.key, &intermediate_, intermediate_key_));
-      ANCHOR_TRY(Verify(cert, p.profile));
-      records.push_back(ToRecord(cert, ProfileName(p.profile), p.token_hash));
-      issued.push_back(Issued{std::move(cert), p.decision.warnings});
+      ANCHOR_ASSIGN_OR_RETURN(Signed signed_one, Sign(p));
+      records.push_back(std::move(signed_one.record));
+      issued.push_back(std::move(signed_one.issued));
     }
     Status st = store_.InsertCertificates(records, UnixSeconds(clock_.Now()));
     if (st) {
@@ -227,12 +234,56 @@ Result<std::vector<Issued>> Authority::SignAndRecord(std::span<const Prepared> p
   }
 }
 
+Result<Issued> Authority::SignAndCommit(const Prepared& prepared) {
+  for (int attempt = 0;; ++attempt) {
+    ANCHOR_ASSIGN_OR_RETURN(Signed signed_one, Sign(prepared));
+    // Shared with the enrollments running now: one transaction, one fsync for all of them.
+    Status st = commit_.Insert(signed_one.record, UnixSeconds(clock_.Now()));
+    if (st) {
+      return std::move(signed_one.issued);
+    }
+    if (st.error().code() != Code::kAlreadyExists || attempt + 1 >= kSerialRetries) {
+      return st.error();
+    }
+  }
+}
+
 Result<Issued> Authority::Issue(const IssueRequest& request) {
   const Clock::time_point now = clock_.Now();
   ANCHOR_TRY(CheckCaValidity(now));
-  ANCHOR_ASSIGN_OR_RETURN(Prepared prepared, Prepare(request, now));
-  ANCHOR_ASSIGN_OR_RETURN(std::vector<Issued> issued, SignAndRecord({&prepared, 1}));
-  return std::move(issued.front());
+  auto prepared = Prepare(request, now);
+  Result<Issued> issued = prepared ? SignAndCommit(*prepared) : Result<Issued>(prepared.error());
+  if (!issued && issued.error().code() == Code::kUnauthenticated && !request.token.empty()) {
+    // A device whose certificate was committed but whose answer was lost (a dropped connection,
+    // a server killed after the commit) retries with the same token: it gets that certificate.
+    if (auto earlier = IssuedBefore(request)) {
+      return *std::move(earlier);
+    }
+  }
+  return issued;
+}
+
+std::optional<Issued> Authority::IssuedBefore(const IssueRequest& request) const {
+  // Only the key the token already paid for gets its certificate again: proof of possession of
+  // that key (the request's signature) is the whole credential here, as it was the first time.
+  if (!request.csr.VerifySignature()) {
+    return std::nullopt;
+  }
+  auto token = RedeemedToken(store_, request.token);
+  if (!token) {
+    return std::nullopt;
+  }
+  auto record = store_.FindBySerial(token->used_by);
+  if (!record || record->revoked || record->token_hash != token->hash) {
+    return std::nullopt;
+  }
+  auto cert = crypto::Certificate::FromDer(record->der);
+  if (!cert || !cert->GetPublicKey().Equals(request.csr.GetPublicKey())) {
+    return std::nullopt;
+  }
+  return Issued{std::move(cert).value(),
+                {"this token was redeemed before by the same key; the certificate issued then (" +
+                 record->serial + ") is returned"}};
 }
 
 Status Authority::IssueBatch(std::span<const IssueRequest> requests, size_t group_size,
@@ -290,7 +341,7 @@ Result<crypto::Certificate> Authority::IssueOcspSigner(const crypto::PublicKey& 
                               key, &intermediate_, intermediate_key_));
   ANCHOR_TRY(Verify(cert, std::nullopt));
   const store::CertificateRecord record = ToRecord(cert, "ocsp-signer", "");
-  ANCHOR_TRY(store_.InsertCertificates({&record, 1}, UnixSeconds(now)));
+  ANCHOR_TRY(commit_.Insert(record, UnixSeconds(now)));
   return cert;
 }
 

@@ -20,6 +20,7 @@
 #include "crypto/crl.h"
 #include "crypto/csr.h"
 #include "crypto/key.h"
+#include "store/group_commit.h"
 #include "store/store.h"
 
 namespace anchor::ca {
@@ -60,7 +61,15 @@ struct Issued {
 };
 
 // Authority issues with the intermediate CA. It borrows `store`, `clock` and `rng`, which must
-// outlive it; it is safe to use from one thread at a time.
+// outlive it.
+//
+// Thread safety: every method may be called from several threads at once, by design. After
+// construction its own state is immutable (config, policy, certificates, the key, which OpenSSL
+// signs with concurrently); what changes lives in the store, whose implementations are
+// thread-safe and whose transactions decide every race (a token is consumed by the transaction
+// that records its certificate, so two requests racing with one token get one certificate);
+// `clock` and `rng` must be thread-safe (SystemClock and CryptoRng are). Concurrent `Issue`
+// calls share one transaction and one fsync (`store::GroupCommit`).
 class Authority final {
  public:
   Authority(CaConfig config, crypto::Certificate root, crypto::Certificate intermediate,
@@ -69,8 +78,12 @@ class Authority final {
   // Issue runs the pipeline: key parameters and proof of possession, the credential's grant,
   // policy (names by kind, name constraints), serial, sign, verification of the result as a
   // relying party would (`CheckBeforeIssue`: a certificate that fails it is never recorded nor
-  // returned; kPermissionDenied), record. The certificate is returned only after its row is
-  // committed.
+  // returned; kPermissionDenied), record. The certificate is returned only after its row (and
+  // its token's consumption) is durable.
+  // A token already used is kUnauthenticated, except for a retry: the same token with a request
+  // for the same public key (signed by it) gets the certificate that token paid for, unless it
+  // is revoked, with a warning saying so. That makes enrollment idempotent for a device whose
+  // answer was lost after the commit.
   Result<Issued> Issue(const IssueRequest& request);
 
   // IssueBatch checks every request first and issues nothing if one fails. One refusal is the
@@ -104,6 +117,8 @@ class Authority final {
   Result<std::vector<store::RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) {
     return store_.RevocationsSince(cursor, limit);
   }
+  // LatestRevocation is the seq of the newest revocation event (0: none).
+  Result<int64_t> LatestRevocation() const { return store_.LatestRevocation(); }
 
   // BuildCrl signs a CRL of every revoked, unexpired certificate, with a new CRL number, valid
   // for `crl_days` from now, its issuing distribution point matching the certificates' CDP.
@@ -136,7 +151,20 @@ class Authority final {
                                    std::string& token_hash) const;
   // Verify runs `CheckBeforeIssue` on a freshly signed certificate.
   Status Verify(const crypto::Certificate& cert, std::optional<Profile> profile) const;
+  struct Signed {
+    Issued issued;
+    store::CertificateRecord record;
+  };
+  // Sign signs one prepared request with a new serial and checks the result (`Verify`).
+  Result<Signed> Sign(const Prepared& prepared) const;
+  // SignAndRecord signs `prepared` and records them in one transaction (an operator's batch).
   Result<std::vector<Issued>> SignAndRecord(std::span<const Prepared> prepared);
+  // SignAndCommit signs one request and records it in the group commit shared with concurrent
+  // callers.
+  Result<Issued> SignAndCommit(const Prepared& prepared);
+  // IssuedBefore is the certificate a used token paid for, when `request` is a retry of that
+  // enrollment (same token, same public key, proof of possession); nullopt otherwise.
+  std::optional<Issued> IssuedBefore(const IssueRequest& request) const;
   store::CertificateRecord ToRecord(const crypto::Certificate& cert, std::string_view profile,
                                     const std::string& token_hash) const;
 
@@ -146,6 +174,7 @@ class Authority final {
   crypto::Certificate intermediate_;
   crypto::PrivateKey intermediate_key_;
   store::Store& store_;
+  store::GroupCommit commit_;
   const Clock& clock_;
   Rng& rng_;
   // issuer_chain_ is the verification of the intermediate against the root, done once: every

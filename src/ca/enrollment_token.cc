@@ -60,8 +60,10 @@ Result<CreatedToken> CreateToken(const IssuancePolicy& policy, store::Store& sto
   return out;
 }
 
-Result<store::TokenRecord> RedeemableToken(store::Store& store, const SecretBytes& token,
-                                           Clock::time_point now) {
+namespace {
+
+// FindTokenRecord looks `token` up by its hash; an unknown token is kUnauthenticated.
+Result<store::TokenRecord> FindTokenRecord(store::Store& store, const SecretBytes& token) {
   const std::string_view text(token.data(), token.size());
   if (!text.starts_with(kTokenPrefix)) {
     return BadToken();
@@ -72,8 +74,26 @@ Result<store::TokenRecord> RedeemableToken(store::Store& store, const SecretByte
     return record.error().code() == Code::kNotFound ? BadToken() : record.error();
   }
   // The lookup was by hash; compare again without early exit so no timing depends on the match.
-  if (!crypto::ConstantTimeEquals(record->hash, hash) || record->used_at != 0 ||
-      record->expires_at <= UnixSeconds(now)) {
+  if (!crypto::ConstantTimeEquals(record->hash, hash)) {
+    return BadToken();
+  }
+  return record;
+}
+
+}  // namespace
+
+Result<store::TokenRecord> RedeemableToken(store::Store& store, const SecretBytes& token,
+                                           Clock::time_point now) {
+  ANCHOR_ASSIGN_OR_RETURN(store::TokenRecord record, FindTokenRecord(store, token));
+  if (record.used_at != 0 || record.expires_at <= UnixSeconds(now)) {
+    return BadToken();
+  }
+  return record;
+}
+
+Result<store::TokenRecord> RedeemedToken(store::Store& store, const SecretBytes& token) {
+  ANCHOR_ASSIGN_OR_RETURN(store::TokenRecord record, FindTokenRecord(store, token));
+  if (record.used_at == 0 || record.used_by.empty()) {
     return BadToken();
   }
   return record;

@@ -46,6 +46,11 @@ std::string HashToken(std::string_view token);
 Result<store::TokenRecord> RedeemableToken(store::Store& store, const SecretBytes& token,
                                            Clock::time_point now);
 
+// RedeemedToken looks up `token` as RedeemableToken does and returns it only if it has been
+// used (its `used_by` names the certificate it paid for); kUnauthenticated otherwise. For
+// recognising a retry of an enrollment whose answer was lost.
+Result<store::TokenRecord> RedeemedToken(store::Store& store, const SecretBytes& token);
+
 // BindNames returns the names to issue for a token redemption: the token's CN, and the request's
 // SANs when it asks for some (each, in normal form, must be one the token allows) or else the
 // token's SANs. A name outside the token's is kPermissionDenied.

@@ -108,9 +108,10 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       server::Router router(home->authority(), home->store(), responder, ctx.rng(), metrics,
                             std::move(bootstrap));
       ANCHOR_ASSIGN_OR_RETURN(
-          auto https, server::HttpsServer::Create(opts, [&router](const http::Request& r) {
-            return router.Dispatch(r);
-          }));
+          auto https,
+          server::HttpsServer::Create(
+              opts, [&router](const http::Request& r) { return router.Dispatch(r); },
+              server::Router::Blocks));
       std::printf("anchor serve: listening on https://%s:%u (TLS >= %s, %zu threads)\n",
                   opts.address.c_str(), static_cast<unsigned>(https->port()), o->tls_min.c_str(),
                   https->threads());

@@ -11,7 +11,7 @@ namespace anchor::est {
 inline constexpr size_t kMaxBodyBytes = 64 * 1024;
 
 // EstService answers EST requests with `authority`, which it borrows and which must outlive it.
-// Authority is single-threaded, so the caller serialises calls.
+// It holds no state of its own: like the Authority, it may be called from several threads.
 // Bootstrap lets devices holding a factory (manufacturer) certificate enroll without a token: a
 // client certificate chaining to one of `roots` may ask for its own CN under `profile`.
 struct Bootstrap {

@@ -33,7 +33,7 @@ std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) co
   if (auto hit = FromCache(key)) {
     return std::move(hit).value();
   }
-  auto cursor = LatestRevocation();  // read before the status, so a later revocation is seen
+  auto cursor = store_.LatestRevocation();  // before the status, so a later revocation is seen
   std::vector<uint8_t> der = Sign(*request);
   if (cursor) {
     std::lock_guard lock(mu_);
@@ -43,24 +43,6 @@ std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) co
     cache_[key] = Cached{der, clock_.Now() + validity_ / 2, *cursor};
   }
   return der;
-}
-
-Result<int64_t> Responder::LatestRevocation() const {
-  int64_t cursor;
-  {
-    std::lock_guard lock(mu_);
-    cursor = known_cursor_;
-  }
-  for (;;) {
-    ANCHOR_ASSIGN_OR_RETURN(auto events, store_.RevocationsSince(cursor, 256));
-    if (events.empty()) {
-      break;
-    }
-    cursor = events.back().seq;
-  }
-  std::lock_guard lock(mu_);
-  known_cursor_ = std::max(known_cursor_, cursor);
-  return known_cursor_;
 }
 
 std::optional<std::vector<uint8_t>> Responder::FromCache(const std::string& key) const {
@@ -76,9 +58,9 @@ std::optional<std::vector<uint8_t>> Responder::FromCache(const std::string& key)
   if (clock_.Now() >= entry.refresh_after) {
     return std::nullopt;
   }
-  // Any revocation since it was signed may concern this certificate: one indexed row tells.
-  auto newer = store_.RevocationsSince(entry.revocation_cursor, 1);
-  if (!newer || !newer->empty()) {
+  // Any revocation since it was signed may concern this certificate: one indexed lookup tells.
+  auto latest = store_.LatestRevocation();
+  if (!latest || *latest > entry.revocation_cursor) {
     return std::nullopt;
   }
   return std::move(entry.der);

@@ -31,8 +31,9 @@ struct Signer {
 //
 // Requests without a nonce for one certificate (the RFC 5019 profile that browsers, nginx
 // stapling and GET requests use) are answered from a cache: a response is reused until half its
-// validity has passed or a revocation has been recorded since it was signed (one indexed query
-// per request), so a status change is never hidden by the cache.
+// validity has passed or a revocation has been recorded since it was signed
+// (`Store::LatestRevocation`, one indexed lookup per request), so a status change is never
+// hidden by the cache.
 class Responder final {
  public:
   Responder(const crypto::Certificate& issuer, Signer signer, store::Store& store,
@@ -58,7 +59,6 @@ class Responder final {
   // Sign answers a request whose entries all name `issuer_` (Respond checked), from the store.
   std::vector<uint8_t> Sign(const crypto::OcspRequest& request) const;
   std::optional<std::vector<uint8_t>> FromCache(const std::string& key) const;
-  Result<int64_t> LatestRevocation() const;
 
   const crypto::Certificate& issuer_;
   Signer signer_;
@@ -67,7 +67,6 @@ class Responder final {
   std::chrono::seconds validity_;
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, Cached> cache_;  // CertID DER -> response
-  mutable int64_t known_cursor_ = 0;  // revocations up to here have been seen
 };
 
 }  // namespace anchor::ocsp

@@ -222,6 +222,7 @@ class StreamScope {
 struct HttpsServer::Impl {
   ServerOptions options;
   Handler handler;
+  Blocking blocking;
   asio::ssl::context tls{asio::ssl::context::tls_server};
   // Declared before `iocs`, as `tls`: sessions, destroyed with their io_context, go first.
   std::unique_ptr<ConnectionTable> table;
@@ -234,6 +235,9 @@ struct HttpsServer::Impl {
   api::Metrics fallback_metrics;  // when the caller passes none
   // The open-connection gauge counts what the table holds.
   api::Metrics* metrics = &fallback_metrics;
+  // Declared last, so destroyed first: its destructor waits for the requests it runs, whose
+  // coroutines live on the io_contexts.
+  std::unique_ptr<asio::thread_pool> workers;
 
   Status ConfigureTls() {
     SSL_CTX* ctx = tls.native_handle();
@@ -352,6 +356,15 @@ struct HttpsServer::Impl {
       r.log = std::string("the handler threw: ") + e.what();
       return r;
     }
+  }
+
+  // OnWorker dispatches `request` on a worker thread and resumes on the caller's io thread.
+  asio::awaitable<http::Response> OnWorker(const http::Request& request) {
+    co_return co_await asio::co_spawn(
+        *workers, [this, &request]() -> asio::awaitable<http::Response> {
+          co_return Dispatch(request);
+        },
+        asio::use_awaitable);
   }
 
   // LogAnswer writes the one log line of an answer of 400 or more to `request` ("METHOD PATH").
@@ -473,7 +486,14 @@ struct HttpsServer::Impl {
     if (head) {
       request.method = "GET";
     }
-    const http::Response response = Dispatch(request);
+    // Not a conditional expression: GCC 12 mishandles a co_await inside one (the temporary is
+    // destroyed twice).
+    http::Response response;
+    if (blocking && blocking(request)) {
+      response = co_await OnWorker(request);
+    } else {
+      response = Dispatch(request);
+    }
     LogAnswer(conn, std::string(req.method_string()) + " " + request.Path(), response);
     auto res = ToBeast(response, req.version(), req.keep_alive(), head);
     beast::get_lowest_layer(stream).expires_after(options.header_timeout);
@@ -613,10 +633,11 @@ HttpsServer::HttpsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpsServer::~HttpsServer() = default;
 
 Result<std::unique_ptr<HttpsServer>> HttpsServer::Create(const ServerOptions& options,
-                                                         Handler handler) {
+                                                         Handler handler, Blocking blocking) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->handler = std::move(handler);
+  impl->blocking = std::move(blocking);
   if (options.metrics != nullptr) {
     impl->metrics = options.metrics;
   }
@@ -625,6 +646,9 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Create(const ServerOptions& op
   for (size_t i = 0; i < threads; ++i) {
     impl->iocs.push_back(std::make_unique<asio::io_context>(1));
   }
+  const size_t workers =
+      options.workers > 0 ? static_cast<size_t>(options.workers) : std::max<size_t>(16, 4 * cores);
+  impl->workers = std::make_unique<asio::thread_pool>(workers);
   ANCHOR_TRY(impl->ConfigureTls());
   ANCHOR_ASSIGN_OR_RETURN(impl->acceptor, impl->Listen(options.address, options.port));
   if (options.plain_port) {

@@ -40,6 +40,10 @@ struct ServerOptions {
   std::string plain_address = "127.0.0.1";
   std::optional<uint16_t> plain_port;
   int threads = 0;  // io_context threads; 0: one per core
+  // workers run the requests the `Blocking` predicate names (signing, waiting for a commit), off
+  // the io threads; 0: four per core, at least 16. Concurrent enrollments share a commit, so
+  // more workers than cores let a group form while one fsync is under way.
+  int workers = 0;
   // max_connections bounds open connections (lowered at start to fit RLIMIT_NOFILE); when it is
   // reached, the connection idle the longest is closed for a new one, and without an idle one
   // the new one is refused. max_handshakes (at most half of max_connections) bounds those still
@@ -53,15 +57,20 @@ struct ServerOptions {
 };
 
 using Handler = std::function<http::Response(const http::Request&)>;
+// Blocking says which requests the handler may take long to answer (it signs, or waits for a
+// durable commit); those run on the worker threads, never on an io thread.
+using Blocking = std::function<bool(const http::Request&)>;
 
 // HttpsServer serves `handler` over HTTPS/1.1 with keep-alive, one io_context per thread;
-// `handler` is called from all of them. Each answer of 400 or more is logged on stderr, one
+// `handler` is called from all of them, and from the worker threads for requests `blocking`
+// names, so that handshakes and quick answers never wait behind a slow one. Each answer of 400 or more is logged on stderr, one
 // line with the client's address, the request and the reason (for a 5xx, `Response::log`).
 class HttpsServer final {
  public:
   // Create loads the certificate, key and client CA and binds the listening socket; errors name
   // the file or address.
-  static Result<std::unique_ptr<HttpsServer>> Create(const ServerOptions& options, Handler handler);
+  static Result<std::unique_ptr<HttpsServer>> Create(const ServerOptions& options, Handler handler,
+                                                     Blocking blocking = nullptr);
   ~HttpsServer();
 
   uint16_t port() const;

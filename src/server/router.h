@@ -2,12 +2,12 @@
 // File: router.h: request target -> protocol handler.
 #pragma once
 
-#include <mutex>
 #include <optional>
 
 #include "api/admin_api.h"
 #include "api/metrics.h"
 #include "ca/authority.h"
+#include "ca/crl_cache.h"
 #include "est/est_service.h"
 #include "http/http_message.h"
 #include "ocsp/responder.h"
@@ -23,21 +23,26 @@ namespace anchor::server {
 //   GET /hello                                                         mTLS hello (seeds 003/004)
 //   GET /healthz
 // A request whose client certificate has expired is refused (401) everywhere but
-// simplereenroll, where the renewal grace period decides. It is called from every server thread.
-// Calls into the single-threaded Authority (EST, CRL, admin) are serialised by one mutex; OCSP, the
-// feed, /hello and /healthz only read the thread-safe store and run in parallel. It borrows
-// everything, which must outlive it.
+// simplereenroll, where the renewal grace period decides. It is called from every server thread
+// at once, with no lock of its own: the Authority, the store and the caches are thread-safe. It
+// borrows everything, which must outlive it.
 class Router final {
  public:
   Router(ca::Authority& authority, store::Store& store, const ocsp::Responder& responder, Rng& rng,
          api::Metrics& metrics, est::Bootstrap bootstrap)
       : authority_(authority),
+        crl_(authority),
         est_(authority, std::move(bootstrap)),
         admin_(authority, store, rng, metrics),
         responder_(responder),
         metrics_(metrics) {}
 
   http::Response Dispatch(const http::Request& request);
+
+  // Blocks is true for the requests whose answer may sign or wait for a commit's fsync
+  // (enrollment, the admin API, a CRL): the server runs those on its worker threads, so that TLS
+  // handshakes, OCSP answers and /healthz are never queued behind them.
+  static bool Blocks(const http::Request& request);
 
  private:
   // RefuseExpiredClient answers 401 to a request that presents an expired client certificate
@@ -46,12 +51,9 @@ class Router final {
                                                     const std::string& path) const;
   http::Response Crl();
   http::Response Est(const std::string& path, const http::Request& request);
-  http::Response Ocsp(const http::Request& request, const std::string& path);
 
-  std::mutex mu_;  // guards authority_, est_, admin_ and the CRL cache
   ca::Authority& authority_;
-  std::optional<crypto::Crl> crl_;  // the CRL served, until a revocation or half its validity
-  int64_t crl_cursor_ = 0;          // the revocation sequence it includes
+  ca::CrlCache crl_;
   est::EstService est_;
   api::AdminApi admin_;
   const ocsp::Responder& responder_;

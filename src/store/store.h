@@ -89,6 +89,14 @@ class Store {
   // a token that is unknown, used or expired at `now` is kUnauthenticated. A serial or
   // fingerprint that exists already is kAlreadyExists. On any error nothing is written.
   virtual Status InsertCertificates(std::span<const CertificateRecord> records, int64_t now) = 0;
+  // InsertEach records each of `records` as InsertCertificates records one, all in one
+  // transaction (one commit, one fsync: the group commit of concurrent enrollments), but each
+  // on its own: a record refused (kAlreadyExists, a token used meanwhile: kUnauthenticated)
+  // leaves no trace and gets its error at its index, while the others commit. The outer error is
+  // the transaction failing as a whole (the database cannot be written: kUnavailable), when
+  // nothing is written.
+  virtual Result<std::vector<Status>> InsertEach(std::span<const CertificateRecord> records,
+                                                 int64_t now) = 0;
   // FindBySerial returns the record of `serial` (hex), or kNotFound.
   virtual Result<CertificateRecord> FindBySerial(std::string_view serial) = 0;
   // List returns records matching `filter`, newest first.
@@ -104,6 +112,10 @@ class Store {
   virtual Result<std::vector<CertificateRecord>> RevokedUnexpired(int64_t now) = 0;
   // RevocationsSince returns events with seq > `cursor`, oldest first, at most `limit`.
   virtual Result<std::vector<RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) = 0;
+  // LatestRevocation returns the seq of the newest revocation event, 0 when there is none: one
+  // indexed lookup, so that caches of signed answers (OCSP responses, the CRL) can tell on every
+  // request whether anything was revoked since they signed.
+  virtual Result<int64_t> LatestRevocation() = 0;
   // NextCrlNumber returns a new, strictly increasing CRL number and audits it.
   virtual Result<int64_t> NextCrlNumber(int64_t now) = 0;
   // InsertToken records a new token (and a "token" audit entry). A duplicate hash is

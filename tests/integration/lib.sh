@@ -90,6 +90,9 @@ use_factory_ca() {
 # HTTP_PORT (with --http-listen) and CURL (curl pinned to the CA root, resolving localhost to
 # 127.0.0.1).
 start_anchor_serve() {
+  # Empty first: on a restart the shell may not have truncated the last server's log yet when
+  # the wait below reads it, and would take its "listening on" line for this server's.
+  : >"$WORK/serve.log"
   "$ANCHOR" serve --listen "${SERVE_LISTEN:-127.0.0.1:0}" "$@" >"$WORK/serve.log" 2>&1 &
   SERVE_PID=$!
   PIDS+=($SERVE_PID)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # `anchor serve` with an EST client made only of curl and openssl: cacerts, simpleenroll with a
-# one-time token (Basic password), the token refused the second time, bad requests refused while
+# one-time token (Basic password), a retry with the same token and key answered with the same
+# certificate and the token refused to any other key, bad requests refused while
 # the server keeps serving, OCSP with `openssl ocsp -url` (POST) and the GET form, the OCSP cache
 # invalidated by a revocation, /crl checked by openssl,
 # TLS 1.2 refused by default, and a clean exit on SIGTERM.
@@ -34,7 +35,20 @@ openssl verify -x509_strict -purpose sslclient -CAfile "$ANCHOR_HOME/root.crt" \
   || fail "the certificate is not for the device's key"
 pass "simpleenroll with curl + openssl: certificate verified, key never sent"
 
-[ "$(enroll "$token")" = 401 ] || fail "a used token must give 401"
+# The device lost the answer and retries: the same token and the same key get the same
+# certificate (nothing new is signed); another key with that token gets 401.
+[ "$(enroll "$token")" = 200 ] || { cat enroll.out; fail "a retry with the same token and key"; }
+base64 -d enroll.out | openssl pkcs7 -inform DER -print_certs -out again.crt
+[ "$(openssl x509 -in again.crt -noout -serial)" = "$(openssl x509 -in dev.crt -noout -serial)" ] \
+  || fail "a retry must get the certificate already issued"
+[ "$(anchor list | grep -c sensor-1)" = 1 ] || fail "a retry must not issue a second certificate"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key \
+  -subj /CN=sensor-1 -outform DER -out other.csr.der 2>/dev/null
+base64 other.csr.der > other.csr.b64
+[ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' -u "device:$token" \
+     -H "Content-Type: application/pkcs10" --data-binary @other.csr.b64 \
+     "$BASE/.well-known/est/simpleenroll")" = 401 ] || fail "a used token with another key must give 401"
+pass "a retry with the same token and key gets the same certificate; another key gets 401"
 [ "$(enroll anc_0000)" = 401 ] || fail "an unknown token must give 401"
 [ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' -u "x:$token" -H "Content-Type: application/pkcs10" \
      --data-binary "not base64!" "$BASE/.well-known/est/simpleenroll")" = 400 ] || fail "bad base64"

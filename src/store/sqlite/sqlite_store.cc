@@ -1,35 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: sqlite_store.cc: `Store` over SQLite, one connection guarded by a mutex.
+// File: sqlite_store.cc: `Store` over SQLite: one writing connection, a few reading ones.
 #include "store/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <memory>
-#include <map>
 #include <mutex>
 #include <sstream>
 #include <utility>
 
 #include "core/text.h"
 #include "store/audit_chain.h"
+#include "store/sqlite/connection.h"
 #include "store/sqlite/migrations.h"
 
 namespace anchor::store {
 namespace {
 
-struct DbCloser {
-  void operator()(sqlite3* db) const noexcept { ::sqlite3_close_v2(db); }
-};
-struct StmtFinalizer {
-  void operator()(sqlite3_stmt* s) const noexcept { ::sqlite3_finalize(s); }
-};
-using Db = std::unique_ptr<sqlite3, DbCloser>;
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+using sqlite::Binder;
+using sqlite::ColumnText;
+using sqlite::Connection;
+using sqlite::ScopedStatement;
 
-Error SqlError(sqlite3* db, std::string_view what) {
-  const int rc = ::sqlite3_extended_errcode(db);
-  return Error(CodeForSqlite(rc), std::string(what) + ": " + ::sqlite3_errmsg(db));
-}
+// kReaders is how many connections serve reads beside the writer: enough for the server's
+// threads to read in parallel; each holds its own page cache.
+constexpr size_t kReaders = 4;
 
 std::string JoinLines(const std::vector<std::string>& items) { return Join(items, "\n"); }
 
@@ -42,57 +38,6 @@ std::vector<std::string> SplitLines(std::string_view text) {
     }
   }
   return out;
-}
-
-// ScopedStatement is a cached statement lent for one use: it is reset when the scope ends, so no
-// half-read statement keeps a read snapshot open (which would make this connection's next write
-// fail at once with SQLITE_BUSY_SNAPSHOT instead of waiting).
-class ScopedStatement {
- public:
-  explicit ScopedStatement(sqlite3_stmt* s) : s_(s) {}
-  ScopedStatement(ScopedStatement&& other) noexcept : s_(std::exchange(other.s_, nullptr)) {}
-  ScopedStatement& operator=(ScopedStatement&&) = delete;
-  ~ScopedStatement() {
-    if (s_ != nullptr) {
-      ::sqlite3_reset(s_);
-    }
-  }
-  operator sqlite3_stmt*() const { return s_; }  // NOLINT: used where the C API wants the pointer
-
- private:
-  sqlite3_stmt* s_;
-};
-
-// Binder binds parameters left to right, so call sites read like the SQL.
-class Binder {
- public:
-  explicit Binder(sqlite3_stmt* s) : s_(s) { ::sqlite3_reset(s_); ::sqlite3_clear_bindings(s_); }
-  Binder& Text(std::string_view v) {
-    ::sqlite3_bind_text(s_, ++i_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Binder& Int(int64_t v) {
-    ::sqlite3_bind_int64(s_, ++i_, v);
-    return *this;
-  }
-  Binder& Null() {
-    ::sqlite3_bind_null(s_, ++i_);
-    return *this;
-  }
-  Binder& Blob(const std::vector<uint8_t>& v) {
-    ::sqlite3_bind_blob(s_, ++i_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-
- private:
-  sqlite3_stmt* s_;
-  int i_ = 0;
-};
-
-std::string ColumnText(sqlite3_stmt* s, int col) {
-  const auto* text = ::sqlite3_column_text(s, col);
-  return text == nullptr ? "" : std::string(reinterpret_cast<const char*>(text),
-                                            static_cast<size_t>(::sqlite3_column_bytes(s, col)));
 }
 
 constexpr char kCertColumns[] =
@@ -122,50 +67,69 @@ CertificateRecord ReadCert(sqlite3_stmt* s) {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(Db db) : db_(std::move(db)) {}
+  explicit SqliteStore(std::unique_ptr<Connection> writer) : writer_(std::move(writer)) {}
 
   Status Init() {
-    // Wait for other connections (other processes, `anchor serve` replicas) before anything else,
-    // including the PRAGMAs below, which take locks of their own.
-    ::sqlite3_busy_timeout(db_.get(), 10000);
-    ANCHOR_TRY(Exec("PRAGMA journal_mode=WAL"));
+    Connection& c = *writer_;
+    ANCHOR_TRY(c.Exec("PRAGMA journal_mode=WAL"));
     // FULL: a committed certificate row survives power loss, as the rules of trust require
     // before a certificate is handed out.
-    ANCHOR_TRY(Exec("PRAGMA synchronous=FULL"));
-    ANCHOR_TRY(Exec("PRAGMA foreign_keys=ON"));
-    return Migrate();
+    ANCHOR_TRY(c.Exec("PRAGMA synchronous=FULL"));
+    ANCHOR_TRY(c.Exec("PRAGMA foreign_keys=ON"));
+    return Migrate(c);
+  }
+
+  // OpenReaders opens `count` more connections to `path` for the read methods. In WAL mode
+  // readers never wait for the writer, so an OCSP answer or a token lookup is not queued behind
+  // a commit's fsync. Without them (an in-memory database, which another connection cannot
+  // see) reads share the writer.
+  Status OpenReaders(const std::string& path, size_t count) {
+    for (size_t i = 0; i < count; ++i) {
+      ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader,
+                              Connection::Open(path, /*create=*/false));
+      ANCHOR_TRY(reader->Exec("PRAGMA query_only=ON"));
+      readers_.push_back(std::move(reader));
+    }
+    return OkStatus();
   }
 
   Status InsertCertificates(std::span<const CertificateRecord> records, int64_t now) override {
-    std::lock_guard lock(mu_);
-    return InTransaction([&]() -> Status {
-      ANCHOR_ASSIGN_OR_RETURN(ScopedStatement insert,
-                              Prepared("INSERT INTO certificates (" + std::string(kCertColumns) +
-                                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    Connection& c = *writer_;
+    std::lock_guard lock(c.mu);
+    return c.InTransaction([&]() -> Status {
       for (const CertificateRecord& r : records) {
-        Binder b(insert);
-        b.Text(r.serial).Text(r.issuer).Text(r.subject).Text(r.common_name);
-        b.Text(JoinLines(r.sans)).Text(r.profile).Int(r.not_before).Int(r.not_after);
-        b.Text("valid").Null().Null().Blob(r.der).Text(r.fingerprint);
-        r.token_hash.empty() ? b.Null() : b.Text(r.token_hash);
-        b.Int(now);
-        if (::sqlite3_step(insert) != SQLITE_DONE) {
-          return SqlError(db_.get(), "recording certificate " + r.serial);
-        }
-        std::string detail = "profile=" + r.profile;
-        if (!r.token_hash.empty()) {
-          ANCHOR_TRY(ConsumeTokenLocked(r.token_hash, r.serial, now));
-          detail += " token=" + r.token_hash.substr(0, 12);
-        }
-        ANCHOR_TRY(AppendAuditLocked("issue", r.serial, r.subject, detail, now));
+        ANCHOR_TRY(InsertOne(c, r, now));
       }
       return OkStatus();
     });
   }
 
+  Result<std::vector<Status>> InsertEach(std::span<const CertificateRecord> records,
+                                         int64_t now) override {
+    Connection& c = *writer_;
+    std::lock_guard lock(c.mu);
+    std::vector<Status> each;
+    each.reserve(records.size());
+    Status st = c.InTransaction([&]() -> Status {
+      for (const CertificateRecord& r : records) {
+        each.push_back(c.InSavepoint([&] { return InsertOne(c, r, now); }));
+        // A record refused by a constraint fails alone; the database failing fails them all.
+        if (!each.back() && each.back().error().code() == Code::kUnavailable) {
+          return each.back().error();
+        }
+      }
+      return OkStatus();
+    });
+    if (!st) {
+      return st.error();
+    }
+    return each;
+  }
+
   Result<CertificateRecord> FindBySerial(std::string_view serial) override {
-    std::lock_guard lock(mu_);
-    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, Prepared("SELECT " + std::string(kCertColumns) +
+    Connection& c = Reader();
+    std::lock_guard lock(c.mu);
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, c.Prepared("SELECT " + std::string(kCertColumns) +
                                                        " FROM certificates WHERE serial = ?"));
     Binder(s).Text(ToLower(serial));
     const int rc = ::sqlite3_step(s);
@@ -175,11 +139,12 @@ class SqliteStore final : public Store {
     if (rc == SQLITE_DONE) {
       return Error(Code::kNotFound, "no certificate with serial " + std::string(serial));
     }
-    return SqlError(db_.get(), "reading certificate");
+    return c.SqlError("reading certificate");
   }
 
   Result<std::vector<CertificateRecord>> List(const ListFilter& f) override {
-    std::lock_guard lock(mu_);
+    Connection& c = Reader();
+    std::lock_guard lock(c.mu);
     std::string sql = "SELECT " + std::string(kCertColumns) + " FROM certificates WHERE 1=1";
     switch (f.status) {
       case StatusFilter::kAny: break;
@@ -197,7 +162,7 @@ class SqliteStore final : public Store {
     if (f.limit > 0) {
       sql += " LIMIT " + std::to_string(f.limit);
     }
-    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, Prepared(sql));
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, c.Prepared(sql));
     Binder b(s);
     if (f.status == StatusFilter::kValid || f.status == StatusFilter::kExpired) {
       b.Int(f.now);
@@ -208,26 +173,28 @@ class SqliteStore final : public Store {
     if (!f.profile.empty()) {
       b.Text(f.profile);
     }
-    return CollectCerts(s);
+    return CollectCerts(c, s);
   }
 
   Result<int64_t> CountCertificates() override {
-    std::lock_guard lock(mu_);
-    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, Prepared("SELECT COUNT(*) FROM certificates"));
+    Connection& c = Reader();
+    std::lock_guard lock(c.mu);
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, c.Prepared("SELECT COUNT(*) FROM certificates"));
     Binder{s};
     if (::sqlite3_step(s) != SQLITE_ROW) {
-      return SqlError(db_.get(), "counting certificates");
+      return c.SqlError("counting certificates");
     }
     return ::sqlite3_column_int64(s, 0);
   }
 
   Result<RevocationEvent> Revoke(std::string_view serial, int64_t revoked_at, int reason,
                                  std::string_view detail) override {
-    std::lock_guard lock(mu_);
+    Connection& c = *writer_;
+    std::lock_guard lock(c.mu);
     RevocationEvent event{0, ToLower(serial), revoked_at, reason};
-    Status st = InTransaction([&]() -> Status {
+    Status st = c.InTransaction([&]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(ScopedStatement find,
-                              Prepared("SELECT status, subject FROM certificates WHERE serial = ?"));
+                              c.Prepared("SELECT status, subject FROM certificates WHERE serial = ?"));
       Binder(find).Text(event.serial);
       const int rc = ::sqlite3_step(find);
       if (rc == SQLITE_DONE) {
@@ -235,7 +202,7 @@ class SqliteStore final : public Store {
                                           "; see `anchor list` for the serials this CA issued");
       }
       if (rc != SQLITE_ROW) {
-        return SqlError(db_.get(), "reading certificate");
+        return c.SqlError("reading certificate");
       }
       if (ColumnText(find, 0) == "revoked") {
         return Error(Code::kFailedPrecondition, "certificate " + event.serial + " is already revoked");
@@ -243,21 +210,21 @@ class SqliteStore final : public Store {
       const std::string subject = ColumnText(find, 1);
       ANCHOR_ASSIGN_OR_RETURN(
           ScopedStatement update,
-          Prepared("UPDATE certificates SET status = 'revoked', revoked_at = ?, "
+          c.Prepared("UPDATE certificates SET status = 'revoked', revoked_at = ?, "
                    "revocation_reason = ? WHERE serial = ?"));
       Binder(update).Int(revoked_at).Int(reason).Text(event.serial);
       if (::sqlite3_step(update) != SQLITE_DONE) {
-        return SqlError(db_.get(), "revoking");
+        return c.SqlError("revoking");
       }
       ANCHOR_ASSIGN_OR_RETURN(
           ScopedStatement seq,
-          Prepared("INSERT INTO revocations (serial, revoked_at, reason) VALUES (?, ?, ?)"));
+          c.Prepared("INSERT INTO revocations (serial, revoked_at, reason) VALUES (?, ?, ?)"));
       Binder(seq).Text(event.serial).Int(revoked_at).Int(reason);
       if (::sqlite3_step(seq) != SQLITE_DONE) {
-        return SqlError(db_.get(), "appending to the revocation sequence");
+        return c.SqlError("appending to the revocation sequence");
       }
-      event.seq = ::sqlite3_last_insert_rowid(db_.get());
-      return AppendAuditLocked("revoke", event.serial, subject, detail, revoked_at);
+      event.seq = c.LastInsertRowid();
+      return AppendAudit(c, "revoke", event.serial, subject, detail, revoked_at);
     });
     if (!st) {
       return st.error();
@@ -266,20 +233,22 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<CertificateRecord>> RevokedUnexpired(int64_t now) override {
-    std::lock_guard lock(mu_);
+    Connection& c = Reader();
+    std::lock_guard lock(c.mu);
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement s,
-        Prepared("SELECT " + std::string(kCertColumns) +
+        c.Prepared("SELECT " + std::string(kCertColumns) +
                  " FROM certificates WHERE status = 'revoked' AND not_after > ? ORDER BY serial"));
     Binder(s).Int(now);
-    return CollectCerts(s);
+    return CollectCerts(c, s);
   }
 
   Result<std::vector<RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) override {
-    std::lock_guard lock(mu_);
+    Connection& c = Reader();
+    std::lock_guard lock(c.mu);
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement s,
-        Prepared("SELECT seq, serial, revoked_at, reason FROM revocations WHERE seq > ? "
+        c.Prepared("SELECT seq, serial, revoked_at, reason FROM revocations WHERE seq > ? "
                  "ORDER BY seq LIMIT ?"));
     Binder(s).Int(cursor).Int(static_cast<int64_t>(limit));
     std::vector<RevocationEvent> out;
@@ -289,25 +258,38 @@ class SqliteStore final : public Store {
                      ::sqlite3_column_int(s, 3)});
     }
     if (rc != SQLITE_DONE) {
-      return SqlError(db_.get(), "reading revocations");
+      return c.SqlError("reading revocations");
     }
     return out;
   }
 
+  Result<int64_t> LatestRevocation() override {
+    Connection& c = Reader();
+    std::lock_guard lock(c.mu);
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s,
+                            c.Prepared("SELECT COALESCE(MAX(seq), 0) FROM revocations"));
+    Binder{s};
+    if (::sqlite3_step(s) != SQLITE_ROW) {
+      return c.SqlError("reading the latest revocation");
+    }
+    return ::sqlite3_column_int64(s, 0);
+  }
+
   Result<int64_t> NextCrlNumber(int64_t now) override {
-    std::lock_guard lock(mu_);
+    Connection& c = *writer_;
+    std::lock_guard lock(c.mu);
     int64_t number = 0;
-    Status st = InTransaction([&]() -> Status {
+    Status st = c.InTransaction([&]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(
           ScopedStatement s,
-          Prepared("UPDATE crl_numbers SET last = last + 1 WHERE id = 1 RETURNING last"));
+          c.Prepared("UPDATE crl_numbers SET last = last + 1 WHERE id = 1 RETURNING last"));
       Binder{s};
       if (::sqlite3_step(s) != SQLITE_ROW) {
-        return SqlError(db_.get(), "advancing the CRL number");
+        return c.SqlError("advancing the CRL number");
       }
       number = ::sqlite3_column_int64(s, 0);
       (void)::sqlite3_step(s);
-      return AppendAuditLocked("crl", "", "", "number=" + std::to_string(number), now);
+      return AppendAudit(c, "crl", "", "", "number=" + std::to_string(number), now);
     });
     if (!st) {
       return st.error();
@@ -316,18 +298,19 @@ class SqliteStore final : public Store {
   }
 
   Status InsertToken(const TokenRecord& t, int64_t now) override {
-    std::lock_guard lock(mu_);
-    return InTransaction([&]() -> Status {
+    Connection& c = *writer_;
+    std::lock_guard lock(c.mu);
+    return c.InTransaction([&]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(
           ScopedStatement insert,
-          Prepared("INSERT INTO tokens (hash, common_name, sans, profile, created_at, expires_at) "
+          c.Prepared("INSERT INTO tokens (hash, common_name, sans, profile, created_at, expires_at) "
                    "VALUES (?,?,?,?,?,?)"));
       Binder(insert).Text(t.hash).Text(t.common_name).Text(JoinLines(t.sans)).Text(t.profile)
           .Int(t.created_at).Int(t.expires_at);
       if (::sqlite3_step(insert) != SQLITE_DONE) {
-        return SqlError(db_.get(), "recording the token");
+        return c.SqlError("recording the token");
       }
-      return AppendAuditLocked("token", "", "CN=" + t.common_name,
+      return AppendAudit(c, "token", "", "CN=" + t.common_name,
                                "profile=" + t.profile + " token=" + t.hash.substr(0, 12) +
                                    " expires=" + std::to_string(t.expires_at),
                                now);
@@ -335,10 +318,11 @@ class SqliteStore final : public Store {
   }
 
   Result<TokenRecord> FindToken(std::string_view hash) override {
-    std::lock_guard lock(mu_);
+    Connection& c = Reader();
+    std::lock_guard lock(c.mu);
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement s,
-        Prepared("SELECT hash, common_name, sans, profile, created_at, expires_at, used_at, "
+        c.Prepared("SELECT hash, common_name, sans, profile, created_at, expires_at, used_at, "
                  "used_by FROM tokens WHERE hash = ?"));
     Binder(s).Text(hash);
     const int rc = ::sqlite3_step(s);
@@ -346,7 +330,7 @@ class SqliteStore final : public Store {
       return Error(Code::kNotFound, "unknown token");
     }
     if (rc != SQLITE_ROW) {
-      return SqlError(db_.get(), "reading the token");
+      return c.SqlError("reading the token");
     }
     return TokenRecord{ColumnText(s, 0), ColumnText(s, 1), SplitLines(ColumnText(s, 2)),
                        ColumnText(s, 3), ::sqlite3_column_int64(s, 4),
@@ -356,16 +340,18 @@ class SqliteStore final : public Store {
 
   Status AppendAudit(std::string_view action, std::string_view serial, std::string_view subject,
                      std::string_view detail, int64_t now) override {
-    std::lock_guard lock(mu_);
-    return InTransaction(
-        [&]() { return AppendAuditLocked(action, serial, subject, detail, now); });
+    Connection& c = *writer_;
+    std::lock_guard lock(c.mu);
+    return c.InTransaction(
+        [&]() { return AppendAudit(c, action, serial, subject, detail, now); });
   }
 
   Result<std::vector<AuditEntry>> AuditLog() override {
-    std::lock_guard lock(mu_);
+    Connection& c = Reader();
+    std::lock_guard lock(c.mu);
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement s,
-        Prepared("SELECT seq, time, action, serial, subject, detail, prev_hash, hash "
+        c.Prepared("SELECT seq, time, action, serial, subject, detail, prev_hash, hash "
                  "FROM audit_log ORDER BY seq"));
     Binder{s};
     std::vector<AuditEntry> out;
@@ -376,81 +362,77 @@ class SqliteStore final : public Store {
                      ColumnText(s, 7)});
     }
     if (rc != SQLITE_DONE) {
-      return SqlError(db_.get(), "reading the audit log");
+      return c.SqlError("reading the audit log");
     }
     return out;
   }
 
  private:
-  Status Exec(const std::string& sql) {
-    if (::sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-      // The first word names the statement ("COMMIT", "BEGIN", "PRAGMA"), enough for a log.
-      return SqlError(db_.get(), "the CA database (" + sql.substr(0, sql.find(' ')) + ")");
+  // Reader lends a connection for reads: one of the readers, in turn, or else the writer.
+  Connection& Reader() {
+    if (readers_.empty()) {
+      return *writer_;
     }
-    return OkStatus();
+    return *readers_[next_reader_.fetch_add(1, std::memory_order_relaxed) % readers_.size()];
   }
 
-  // Prepared lends the cached statement for `sql`, prepared once per connection.
-  Result<ScopedStatement> Prepared(const std::string& sql) {
-    auto it = statements_.find(sql);
-    if (it != statements_.end()) {
-      return ScopedStatement(it->second.get());
+  // InsertOne writes one certificate row, consumes its token and audits it; the caller holds the
+  // transaction.
+  Status InsertOne(Connection& c, const CertificateRecord& r, int64_t now) {
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement insert,
+                            c.Prepared("INSERT INTO certificates (" + std::string(kCertColumns) +
+                                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    Binder b(insert);
+    b.Text(r.serial).Text(r.issuer).Text(r.subject).Text(r.common_name);
+    b.Text(JoinLines(r.sans)).Text(r.profile).Int(r.not_before).Int(r.not_after);
+    b.Text("valid").Null().Null().Blob(r.der).Text(r.fingerprint);
+    r.token_hash.empty() ? b.Null() : b.Text(r.token_hash);
+    b.Int(now);
+    if (::sqlite3_step(insert) != SQLITE_DONE) {
+      return c.SqlError("recording certificate " + r.serial);
     }
-    sqlite3_stmt* s = nullptr;
-    if (::sqlite3_prepare_v3(db_.get(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s,
-                             nullptr) != SQLITE_OK) {
-      return SqlError(db_.get(), "preparing statement");
+    std::string detail = "profile=" + r.profile;
+    if (!r.token_hash.empty()) {
+      ANCHOR_TRY(ConsumeToken(c, r.token_hash, r.serial, now));
+      detail += " token=" + r.token_hash.substr(0, 12);
     }
-    return ScopedStatement(statements_.emplace(sql, Stmt(s)).first->second.get());
+    return AppendAudit(c, "issue", r.serial, r.subject, detail, now);
   }
 
-  template <typename Fn>
-  Status InTransaction(Fn&& body) {
-    ANCHOR_TRY(Exec("BEGIN IMMEDIATE"));
-    Status st = body();
-    if (st) {
-      st = Exec("COMMIT");
-    }
-    if (!st) {
-      (void)Exec("ROLLBACK");
-    }
-    return st;
-  }
-
-  Result<std::vector<CertificateRecord>> CollectCerts(sqlite3_stmt* s) {
+  Result<std::vector<CertificateRecord>> CollectCerts(Connection& c, sqlite3_stmt* s) {
     std::vector<CertificateRecord> out;
     int rc = 0;
     while ((rc = ::sqlite3_step(s)) == SQLITE_ROW) {
       out.push_back(ReadCert(s));
     }
     if (rc != SQLITE_DONE) {
-      return SqlError(db_.get(), "listing certificates");
+      return c.SqlError("listing certificates");
     }
     return out;
   }
 
-  // ConsumeTokenLocked marks the token used by `serial`, only if it is unused and unexpired; the
+  // ConsumeToken marks the token used by `serial`, only if it is unused and unexpired; the
   // caller holds the transaction, so a failure rolls back the certificate row too.
-  Status ConsumeTokenLocked(std::string_view hash, std::string_view serial, int64_t now) {
+  Status ConsumeToken(Connection& c, std::string_view hash, std::string_view serial, int64_t now) {
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement use,
-        Prepared("UPDATE tokens SET used_at = ?, used_by = ? "
+        c.Prepared("UPDATE tokens SET used_at = ?, used_by = ? "
                  "WHERE hash = ? AND used_at IS NULL AND expires_at > ?"));
     Binder(use).Int(now).Text(serial).Text(hash).Int(now);
     if (::sqlite3_step(use) != SQLITE_DONE) {
-      return SqlError(db_.get(), "consuming the token");
+      return c.SqlError("consuming the token");
     }
-    if (::sqlite3_changes(db_.get()) != 1) {
+    if (c.Changes() != 1) {
       return Error(Code::kUnauthenticated, "the enrollment token is unknown, expired or already used");
     }
     return OkStatus();
   }
 
-  // AppendAuditLocked chains a new entry to the last one; the caller holds a transaction.
-  Status AppendAuditLocked(std::string_view action, std::string_view serial,
+  // AppendAudit chains a new entry to the last one; the caller holds a transaction.
+  Status AppendAudit(Connection& c, std::string_view action, std::string_view serial,
                            std::string_view subject, std::string_view detail, int64_t now) {
     ANCHOR_ASSIGN_OR_RETURN(ScopedStatement last,
-                            Prepared("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
+                            c.Prepared("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
     Binder{last};
     AuditEntry e;
     e.seq = 1;
@@ -468,21 +450,21 @@ class SqliteStore final : public Store {
     e.hash = AuditHash(e);
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement insert,
-        Prepared("INSERT INTO audit_log (seq, time, action, serial, subject, detail, prev_hash, "
+        c.Prepared("INSERT INTO audit_log (seq, time, action, serial, subject, detail, prev_hash, "
                  "hash) VALUES (?,?,?,?,?,?,?,?)"));
     Binder(insert).Int(e.seq).Int(e.time).Text(e.action).Text(e.serial).Text(e.subject)
         .Text(e.detail).Text(e.prev_hash).Text(e.hash);
     if (::sqlite3_step(insert) != SQLITE_DONE) {
-      return SqlError(db_.get(), "appending to the audit log");
+      return c.SqlError("appending to the audit log");
     }
     return OkStatus();
   }
 
-  Status Migrate() {
-    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, Prepared("PRAGMA user_version"));
+  Status Migrate(Connection& c) {
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, c.Prepared("PRAGMA user_version"));
     Binder{s};
     if (::sqlite3_step(s) != SQLITE_ROW) {
-      return SqlError(db_.get(), "reading the schema version");
+      return c.SqlError("reading the schema version");
     }
     const int64_t version = ::sqlite3_column_int64(s, 0);
     ::sqlite3_reset(s);
@@ -493,17 +475,17 @@ class SqliteStore final : public Store {
                        ") is newer than this anchor understands; upgrade anchor");
     }
     for (size_t v = static_cast<size_t>(version); v < steps.size(); ++v) {
-      ANCHOR_TRY(InTransaction([&]() -> Status {
-        ANCHOR_TRY(Exec(std::string(steps[v])));
-        return Exec("PRAGMA user_version = " + std::to_string(v + 1));
+      ANCHOR_TRY(c.InTransaction([&]() -> Status {
+        ANCHOR_TRY(c.Exec(std::string(steps[v])));
+        return c.Exec("PRAGMA user_version = " + std::to_string(v + 1));
       }));
     }
     return OkStatus();
   }
 
-  std::mutex mu_;
-  Db db_;
-  std::map<std::string, Stmt> statements_;
+  std::unique_ptr<Connection> writer_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+  std::atomic<size_t> next_reader_{0};
 };
 
 }  // namespace
@@ -532,17 +514,14 @@ Code CodeForSqlite(int result_code) {
 }
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
-  sqlite3* raw = nullptr;
-  const int rc = ::sqlite3_open_v2(path.c_str(), &raw,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
-  Db db(raw);
-  if (rc != SQLITE_OK) {
-    return Error(Code::kUnavailable, "cannot open database " + path + ": " +
-                                         (raw != nullptr ? ::sqlite3_errmsg(raw) : "out of memory"));
-  }
-  auto store = std::make_unique<SqliteStore>(std::move(db));
+  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
+                          Connection::Open(path, /*create=*/true));
+  auto store = std::make_unique<SqliteStore>(std::move(writer));
   auto st = store->Init();
+  // An in-memory database is private to its connection: its reads share the writer.
+  if (st && path != ":memory:") {
+    st = store->OpenReaders(path, kReaders);
+  }
   if (!st) {
     return st.error().Prefixed(path);
   }

@@ -159,6 +159,10 @@ class FailingReads final : public store::Store {
   Status InsertCertificates(std::span<const store::CertificateRecord> r, int64_t now) override {
     return real_.InsertCertificates(r, now);
   }
+  Result<std::vector<Status>> InsertEach(std::span<const store::CertificateRecord> r,
+                                         int64_t now) override {
+    return real_.InsertEach(r, now);
+  }
   Result<store::CertificateRecord> FindBySerial(std::string_view) override {
     return Error(code_, "reading certificate: database is locked");
   }
@@ -173,6 +177,7 @@ class FailingReads final : public store::Store {
   Result<std::vector<store::CertificateRecord>> RevokedUnexpired(int64_t now) override {
     return real_.RevokedUnexpired(now);
   }
+  Result<int64_t> LatestRevocation() override { return real_.LatestRevocation(); }
   Result<std::vector<store::RevocationEvent>> RevocationsSince(int64_t c, size_t n) override {
     return real_.RevocationsSince(c, n);
   }

@@ -50,6 +50,45 @@ TEST_F(SqliteStoreTest, DuplicateSerialInABatchWritesNothing) {
   EXPECT_TRUE(store_->AuditLog().value().empty());
 }
 
+// A group commit writes several requests in one transaction: the one that fails (a serial that
+// exists, a token used already) leaves no row, no audit entry and no consumed token; the others
+// commit, and the audit chain stays whole.
+TEST_F(SqliteStoreTest, InsertEachFailsARecordAloneAndCommitsTheOthers) {
+  const CertificateRecord existing = Record("01");
+  ASSERT_THAT(store_->InsertCertificates({&existing, 1}, 1), IsOk());
+  TokenRecord token{"hash-1", "dev", {}, "device", 0, 100, 0, ""};
+  ASSERT_THAT(store_->InsertToken(token, 1), IsOk());
+  std::vector<CertificateRecord> group = {Record("02"), Record("01"), Record("03"), Record("04"),
+                                          Record("05")};
+  group[2].token_hash = "hash-1";
+  group[3].token_hash = "hash-1";  // the same token again: refused inside the group
+  group[4].token_hash = "no-such-token";
+  const auto each = store_->InsertEach(group, 2);
+  ASSERT_THAT(each, IsOk());
+  ASSERT_EQ(each->size(), 5u);
+  EXPECT_THAT((*each)[0], IsOk());
+  EXPECT_THAT((*each)[1], ErrorIs(Code::kAlreadyExists));
+  EXPECT_THAT((*each)[2], IsOk());
+  EXPECT_THAT((*each)[3], ErrorIs(Code::kUnauthenticated));
+  EXPECT_THAT((*each)[4], ErrorIs(Code::kUnauthenticated));
+  EXPECT_EQ(store_->CountCertificates().value(), 3);  // 01, 02, 03
+  EXPECT_THAT(store_->FindBySerial("04"), ErrorIs(Code::kNotFound));
+  EXPECT_EQ(store_->FindToken("hash-1").value().used_by, "03");
+  const auto log = store_->AuditLog().value();
+  EXPECT_EQ(log.size(), 4u);  // issue 01, token, issue 02, issue 03
+  EXPECT_TRUE(VerifyAuditChain(log).empty());
+}
+
+TEST_F(SqliteStoreTest, LatestRevocationIsTheNewestSequenceNumber) {
+  EXPECT_EQ(store_->LatestRevocation().value(), 0);
+  const std::vector<CertificateRecord> batch = {Record("01"), Record("02")};
+  ASSERT_THAT(store_->InsertCertificates(batch, 1), IsOk());
+  ASSERT_THAT(store_->Revoke("01", 10, 1, ""), IsOk());
+  const auto second = store_->Revoke("02", 11, 1, "");
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(store_->LatestRevocation().value(), second->seq);
+}
+
 TEST_F(SqliteStoreTest, RevokesOnceAndFeedsTheSequence) {
   const std::vector<CertificateRecord> batch = {Record("01"), Record("02"), Record("03", 50)};
   ASSERT_THAT(store_->InsertCertificates(batch, 1), IsOk());

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: http_binding.cc: OCSP over HTTP (RFC 6960 appendix A, RFC 5019 section 5).
+#include "ocsp/http_binding.h"
+
+#include "crypto/base64.h"
+#include "crypto/pem.h"
+#include "http/header_fields.h"
+
+namespace anchor::ocsp {
+namespace {
+
+constexpr std::string_view kGetPrefix = "/ocsp/";
+
+http::Response Success(const std::vector<uint8_t>& der) {
+  return http::Response{200, "application/ocsp-response", {}, std::string(der.begin(), der.end())};
+}
+
+}  // namespace
+
+bool IsOcspRequest(std::string_view method, std::string_view path) {
+  return (method == "POST" && (path == "/ocsp" || path == "/ocsp/")) ||
+         (method == "GET" && path.starts_with(kGetPrefix));
+}
+
+http::Response AnswerHttp(const Responder& responder, const http::Request& request) {
+  if (request.method == "POST") {
+    //= https://www.rfc-editor.org/rfc/rfc6960#appendix-A.1
+    //# The Content-Type header has the value "application/ocsp-request", while the body of the
+    //# message is the binary value of the DER encoding of the OCSPRequest.
+    if (!http::IsMediaType(request.Header("Content-Type"), "application/ocsp-request")) {
+      return http::TextResponse(415, "send Content-Type: application/ocsp-request");
+    }
+    return Success(responder.Respond(crypto::AsBytes(request.body)));
+  }
+  //= https://www.rfc-editor.org/rfc/rfc6960#appendix-A.1
+  //# An OCSP request using the GET method is constructed as follows:
+  //# GET {url}/{url-encoding of base-64 encoding of the DER encoding of the OCSPRequest}
+  // Clients differ in what they escape: '+', '/' and '=' arrive escaped or not, in either case
+  // of hex, and a responder URL ending in '/' gives "/ocsp//...". Base64 of a DER OCSPRequest (a
+  // SEQUENCE, 0x30) starts with 'M', so leading slashes are never part of it.
+  const std::string path = request.Path();
+  std::string_view rest = std::string_view(path).substr(kGetPrefix.size());
+  while (!rest.empty() && rest.front() == '/') {
+    rest.remove_prefix(1);
+  }
+  const auto encoded = http::PercentDecode(rest, /*plus_is_space=*/false);
+  const auto request_der = crypto::Base64Decode(encoded.value_or(""));
+  if (!encoded || !request_der) {
+    return http::TextResponse(400, "the path after /ocsp/ is not a URL-encoded base64 OCSP request");
+  }
+  return Success(responder.Respond(*request_der));
+}
+
+}  // namespace anchor::ocsp
