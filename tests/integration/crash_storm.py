@@ -12,6 +12,10 @@
 #     server by that count); DIR/devices.json keeps, per device, its token's hash, its public key,
 #     every attempt's outcome, and the certificate it received.
 #
+#   crash_storm.py probe --port P --home H --out DIR
+#     After the storm: 8 devices' used tokens with another key must get 401; the same request
+#     again (same token, same key) gets the certificate issued for it (same serial) or 401.
+#
 #   crash_storm.py check --home H --out DIR --kills K
 #     Checks the store (anchor.db, read with sqlite3) against what the clients received and
 #     prints the counts; exit 1 on a broken invariant, 3 when the invariants hold but devices
@@ -130,12 +134,12 @@ def enroll(d, conn_box, args, ctx, deadline):
             # No answer: refused (the server is down), reset, or a response cut short. The same
             # request goes again on a new connection.
             d["attempts"].append({"outcome": "sent-no-answer" if sent else "not-sent",
-                                  "error": type(e).__name__})
+                                  "error": type(e).__name__, "t": round(time.time(), 4)})
             conn.close()
             conn_box[0] = None
             time.sleep(random.uniform(0.01, 0.05))
             continue
-        attempt = {"outcome": "answer", "status": r.status}
+        attempt = {"outcome": "answer", "status": r.status, "t": round(time.time(), 4)}
         if r.status >= 500:
             attempt["retry_after"] = r.getheader("Retry-After")
             attempt["body"] = body[:200].decode(errors="replace")
@@ -198,6 +202,49 @@ def storm(args):
     with open(os.path.join(args.out, "devices.json"), "w") as f:
         json.dump({"seconds": time.monotonic() - start, "devices": devices}, f)
     return 0
+
+
+def probe(args):
+    """After the storm, with the server up: a used token with another key is refused (401), and
+    a replay of a request whose certificate was issued gets that same certificate or a 401."""
+    devices = json.load(open(os.path.join(args.out, "devices.json")))["devices"]
+    ctx = tls_context(args.home)
+    conn = Conn(args.port, ctx, 15)
+    rng = random.Random(len(devices))
+    picked = rng.sample(devices, min(8, len(devices)))
+    problems, replays = [], {}
+
+    def post(d, csr_b64):
+        conn.request("POST", "/.well-known/est/simpleenroll", csr_b64,
+                     {"Content-Type": "application/pkcs10", "Authorization": "Bearer " + d["token"]})
+        r = conn.getresponse()
+        return r.status, r.read()
+
+    for d in picked:
+        # The same token and name with another key: 401, whatever happened to the token.
+        key = ec.generate_private_key(ec.SECP256R1())
+        csr = (x509.CertificateSigningRequestBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, d["cn"])]))
+               .sign(key, hashes.SHA256()))
+        status, body = post(d, base64.encodebytes(csr.public_bytes(serialization.Encoding.DER)).decode())
+        if status != 401:
+            problems.append(f"{d['cn']}: its used token with another key got {status}, not 401")
+        # The very request it sent (same token, same key): the certificate issued for it or 401.
+        status, body = post(d, d["csr"])
+        replays[status] = replays.get(status, 0) + 1
+        if status == 200:
+            cert = pkcs7.load_der_pkcs7_certificates(base64.b64decode(body))[0]
+            if "cert" in d and format(cert.serial_number, "x") != d["serial"]:
+                problems.append(f"{d['cn']}: a replay got serial {cert.serial_number:x}, "
+                                f"not the {d['serial']} it received")
+        elif status != 401:
+            problems.append(f"{d['cn']}: a replay got {status}")
+    conn.close()
+    for p in problems:
+        print("PROBLEM:", p, file=sys.stderr)
+    print(f"probes={len(picked)} other_key=401 replay=" +
+          ",".join(f"{k}x{v}" for k, v in sorted(replays.items())))
+    return 1 if problems else 0
 
 
 def check(args):
@@ -267,7 +314,7 @@ def check(args):
     # What each device received is in the store, byte for byte, paid by its own token, for its
     # own key and name.
     received, stranded, retries, resent, no_answer = 0, [], 0, 0, 0
-    retry_401, first_401, five_xx, five_xx_no_retry_after = 0, 0, 0, 0
+    retry_401, first_401, five_xx, five_xx_no_retry_after, resent_200 = 0, 0, 0, 0, 0
     seen_serials = {}
     os.makedirs(os.path.join(args.out, "received"), exist_ok=True)
     for d in devices:
@@ -287,6 +334,8 @@ def check(args):
             else:
                 first_401 += 1
                 problem(f"{d['cn']}: 401 on its first request: {attempts[-1].get('body')}")
+        if d.get("final") == 200 and reached:
+            resent_200 += 1
         if "cert" not in d:
             t = tokens.get(d["token_hash"], {})
             stranded.append({"cn": d["cn"], "final": d.get("final"),
@@ -323,7 +372,7 @@ def check(args):
         "stored_device_certs": device_rows, "tokens_consumed": consumed,
         "retries": retries, "resent_after_reaching": resent, "no_answer": no_answer,
         "5xx": five_xx, "5xx_without_retry_after": five_xx_no_retry_after,
-        "401_on_retry": retry_401, "stranded": len(stranded),
+        "200_on_retry": resent_200, "401_on_retry": retry_401, "stranded": len(stranded),
         "stranded_token_consumed": len(lost_response), "seconds": round(data["seconds"], 1),
     }
     with open(os.path.join(args.out, "counts"), "w") as f:
@@ -351,8 +400,12 @@ def main():
         q.add_argument("--home", required=True)
         q.add_argument("--out", required=True)
     sub.choices["check"].add_argument("--kills", type=int, required=True)
+    q = sub.add_parser("probe")
+    q.add_argument("--port", type=int, required=True)
+    q.add_argument("--home", required=True)
+    q.add_argument("--out", required=True)
     args = p.parse_args()
-    return storm(args) if args.cmd == "storm" else check(args)
+    return {"storm": storm, "check": check, "probe": probe}[args.cmd](args)
 
 
 if __name__ == "__main__":

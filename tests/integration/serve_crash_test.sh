@@ -16,8 +16,15 @@
 #   - no device is stranded: each one ends with its certificate. A device whose certificate was
 #     committed but whose response was lost must get that same certificate when it retries with
 #     the same token and key, not a 401.
-# CRASH_SEED=N replays the kill schedule of a run (printed at the start).
+# CRASH_SEED=N replays the kill points of a run (printed at the start); CRASH_KEEP=DIR keeps
+# the CA home, the clients' records and the server logs there.
 source "$(dirname "$0")/lib.sh"
+keep() {
+  if [ -n "${CRASH_KEEP:-}" ]; then
+    mkdir -p "$CRASH_KEEP" && cp -a "$WORK"/. "$CRASH_KEEP"/ 2>/dev/null || true
+  fi
+}
+trap 'keep; cleanup' EXIT
 
 DEVICES=${CRASH_DEVICES:-512}
 KILLS=${CRASH_KILLS:-10}
@@ -27,7 +34,6 @@ echo "seed $SEED: $DEVICES devices, 32 clients, $KILLS kills"
 
 anchor init --name crash -q
 start_anchor_serve
-SERVE_LISTEN="127.0.0.1:$PORT"
 mkdir out
 
 python3 "$TESTS_DIR/crash_storm.py" storm --port "$PORT" --home "$ANCHOR_HOME" --out out \
@@ -37,7 +43,12 @@ PIDS+=($CLIENT_PID)
 
 # client_alive: the storm client has not exited yet.
 client_alive() { kill -0 "$CLIENT_PID" 2>/dev/null; }
-finished() { [ -f out/progress ] && wc -l <out/progress || echo 0; }
+# count_finished: FINISHED, the devices that have their final answer (no fork: it is polled).
+count_finished() {
+  local lines=()
+  [ -f out/progress ] && mapfile -t lines <out/progress
+  FINISHED=${#lines[@]}
+}
 
 # The client makes its keys and tokens first (through the admin API): no kill before it is ready.
 for i in $(seq 1 600); do
@@ -47,27 +58,39 @@ for i in $(seq 1 600); do
 done
 [ -f out/ready ] || { cat client.log; fail "the storm client did not get ready"; }
 
-# Ten kills, each once a random number (4 to 35) of devices more have finished since the last
-# restart, plus up to 20 ms: requests are in flight at that moment, some of them committing.
+# The kill schedule: ten random points between 2 % and 75 % of the devices finished, so that it
+# does not depend on how fast this machine is. The server is killed at the first moment the
+# count reaches the next point and at least 1 to 4 devices more have finished since it started
+# (it is busy: requests are in flight, some of them committing), plus up to 10 ms.
+points=()
+for i in $(seq 1 "$KILLS"); do
+  points+=($((DEVICES * 2 / 100 + RANDOM % (DEVICES * 73 / 100))))
+done
+mapfile -t points < <(printf '%s\n' "${points[@]}" | sort -n)
 kills=0
 while [ $kills -lt "$KILLS" ]; do
-  target=$(( $(finished) + 4 + RANDOM % 32 ))
-  jitter=$(printf '0.%03d' $((RANDOM % 21)))
-  for i in $(seq 1 3000); do  # 30 s at most
-    [ "$(finished)" -ge "$target" ] && break
+  count_finished
+  target=$((FINISHED + 1 + RANDOM % 4))
+  [ "${points[$kills]}" -gt "$target" ] && target=${points[$kills]}
+  jitter=$(printf '0.%03d' $((RANDOM % 11)))
+  for i in $(seq 1 6000); do  # 30 s at most
+    count_finished
+    [ "$FINISHED" -ge "$target" ] && break
     client_alive || break
-    sleep 0.01
+    sleep 0.005
   done
   client_alive || { cat client.log; fail "the storm ended after $kills kills; expected $KILLS"; }
-  [ "$(finished)" -ge "$target" ] || fail "no progress for 30 s after $kills kills"
+  [ "$FINISHED" -ge "$target" ] || fail "no progress for 30 s after $kills kills"
   sleep "$jitter"
+  echo "kill $(date +%s.%N)" >>out/timeline
   kill -KILL "$SERVE_PID"
   wait "$SERVE_PID" 2>/dev/null || true
   forget_pid "$SERVE_PID"
   kills=$((kills + 1))
-  cp serve.log "serve-$kills.log"
-  echo "kill $kills at $(finished) devices finished"
-  start_anchor_serve
+  count_finished
+  echo "kill $kills at $FINISHED devices finished (point $target)"
+  restart_anchor_serve
+  echo "up $(date +%s.%N)" >>out/timeline
 done
 
 # The rest of the storm with the server up; the client gives up by its own deadline.
@@ -75,8 +98,11 @@ rc=0
 wait "$CLIENT_PID" || rc=$?
 forget_pid "$CLIENT_PID"
 [ $rc -eq 0 ] || { cat client.log; fail "the storm client exited $rc"; }
+# Used tokens with another key are refused; a replay gets the same certificate or 401.
+python3 "$TESTS_DIR/crash_storm.py" probe --port "$PORT" --home "$ANCHOR_HOME" --out out \
+  >probe.out 2>&1 || { cat probe.out; fail "probes of used tokens"; }
 stop_anchor_serve
-cat serve-*.log serve.log > serve-all.log
+cat serve.log >>serve-all.log
 
 # The store against what the clients received (crash_storm.py check: sqlite3, cryptography).
 rc=0
@@ -114,11 +140,11 @@ if [ "$received" -gt 0 ]; then
 fi
 
 # Server-side evidence: 5xx answers it logged during the storm.
-five=$(grep -cE ' (5[0-9][0-9]) ' serve-all.log || true)
-echo "server log: $five lines with a 5xx status across $((kills + 1)) runs"
+five=$(grep -cE '" 5[0-9][0-9]:' serve-all.log || true)
+echo "server log: $five answers with a 5xx status across $((kills + 1)) runs; $(cat probe.out)"
 
 if [ $rc -eq 3 ]; then
   grep STRANDED check.err | head -20 >&2
   fail "stranded devices (certificate committed, response lost, retry refused): $counts"
 fi
-pass "kill -9 storm: $counts; store, tokens, audit chain, anchor list and openssl verify agree"
+pass "kill -9 storm: $counts; $(cat probe.out); store, tokens, audit chain, anchor list and openssl verify agree"
