@@ -189,3 +189,23 @@ stop_pid() {
   wait "$1" 2>/dev/null || true
   forget_pid "$1"
 }
+
+# restart_anchor_serve [serve flags...]: `anchor serve` again on the port of the last one ($PORT),
+# once that one has been stopped; returns as soon as it listens (polled every 10 ms). The last
+# one's log is appended to $WORK/serve-all.log and emptied first, so that its "listening on" is
+# not taken for the new one's before the new one's shell has truncated the file. Sets SERVE_PID.
+restart_anchor_serve() {
+  cat "$WORK/serve.log" >>"$WORK/serve-all.log"
+  : >"$WORK/serve.log"
+  "$ANCHOR" serve --listen "127.0.0.1:$PORT" "$@" >"$WORK/serve.log" 2>&1 &
+  SERVE_PID=$!
+  PIDS+=($SERVE_PID)
+  local i
+  for i in $(seq 1 3000); do  # up to 30 s
+    grep -q "listening on https://127.0.0.1:$PORT " "$WORK/serve.log" && return 0
+    kill -0 "$SERVE_PID" 2>/dev/null || break
+    sleep 0.01
+  done
+  cat "$WORK/serve.log"
+  fail "anchor serve did not start again on port $PORT"
+}
