@@ -38,7 +38,9 @@ Request Make(const std::string& method, const std::string& target, std::string b
     r.headers["Content-Type"] = type;
   }
   if (peer != nullptr) {
-    r.peer_chain.push_back(*peer);
+    if (auto cert = anchor::crypto::Certificate::FromDer(*peer)) {
+      r.peer_chain.push_back(*std::move(cert));
+    }
   }
   return r;
 }

@@ -69,11 +69,7 @@ Status AdminApi::Authorize(const http::Request& request) const {
                  "the admin API needs an admin client certificate (admin.crt of the CA home, or "
                  "one issued with `anchor issue --profile admin`)");
   }
-  auto leaf = crypto::Certificate::FromDer(request.peer_chain.front());
-  if (!leaf) {
-    return Error(Code::kPermissionDenied, "the client certificate cannot be read");
-  }
-  auto who = authority_.IdentifyClient(*leaf);
+  auto who = authority_.IdentifyClient(request.peer_chain.front());
   if (!who) {
     return Error(Code::kPermissionDenied, who.error().message());
   }

@@ -9,15 +9,12 @@ http::Response Hello(const ca::Authority& authority, const http::Request& reques
     return http::ErrorResponse(Error(Code::kUnauthenticated,
                                      "no client certificate: connect with one this CA issued"));
   }
-  auto leaf = crypto::Certificate::FromDer(request.peer_chain.front());
-  if (!leaf) {
-    return http::ErrorResponse(Error(Code::kUnauthenticated, "the client certificate cannot be read"));
-  }
-  auto who = authority.IdentifyClient(*leaf);
+  const crypto::Certificate& leaf = request.peer_chain.front();
+  auto who = authority.IdentifyClient(leaf);
   if (!who) {
     return http::ErrorResponse(who.error());
   }
-  return http::Response{200, "text/plain", {}, "Hello, " + leaf->CommonName() + "\n"};
+  return http::Response{200, "text/plain", {}, "Hello, " + leaf.CommonName() + "\n"};
 }
 
 }  // namespace anchor::api

@@ -263,8 +263,10 @@ Result<Certificate> SignCertificate(const CertTemplate& tmpl, const PublicKey& s
     return ossl::OsslError("X509_sign");
   }
   // Hand out the certificate as every relying party will see it: its DER, parsed afresh. The
-  // object just built keeps what OpenSSL cached while building it (extension flags computed
-  // before the signature), and X509_verify_cert on it can fail where the same bytes verify.
+  // object just built carries the SPKI bytes but no decoded key (CopySpkiInto cannot set one),
+  // and X509_verify_cert with X509_V_FLAG_X509_STRICT refuses a leaf whose key it cannot see
+  // (check_curve: X509_V_ERR_UNSPECIFIED). Parsing costs one key decode; X509_set_pubkey instead
+  // would cost an encode and a decode.
   return Certificate::FromDer(internal::I2d(::i2d_X509, x.get()));
 }
 

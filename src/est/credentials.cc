@@ -57,12 +57,7 @@ Result<std::vector<crypto::Certificate>> PeerChain(const http::Request& request)
                  "no client certificate: connect with the certificate this request is about "
                  "(curl --cert/--key)");
   }
-  std::vector<crypto::Certificate> chain;
-  for (const auto& der : request.peer_chain) {
-    ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::Certificate::FromDer(der));
-    chain.push_back(std::move(cert));
-  }
-  return chain;
+  return request.peer_chain;
 }
 
 }  // namespace anchor::est

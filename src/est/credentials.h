@@ -14,7 +14,7 @@ namespace anchor::est {
 // it. No Authorization header, or one of another scheme, is kUnauthenticated.
 Result<SecretBytes> TokenFromRequest(const http::Request& request);
 
-// PeerChain parses the client certificate chain TLS verified (leaf first). No certificate is
+// PeerChain is the client certificate chain TLS verified (leaf first). No certificate is
 // kUnauthenticated: "present your current certificate".
 Result<std::vector<crypto::Certificate>> PeerChain(const http::Request& request);
 

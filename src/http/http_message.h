@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "crypto/certificate.h"
 
 namespace anchor::http {
 
@@ -25,10 +26,11 @@ struct Request {
   std::string target;
   std::map<std::string, std::string, CaseInsensitiveLess> headers;
   std::string body;
-  // peer_chain is the client's certificate chain as TLS verified it (DER, leaf first); empty
-  // when the client sent no certificate. Handlers that accept a certificate as a credential
-  // check it further (issuer, revocation) themselves.
-  std::vector<std::vector<uint8_t>> peer_chain;
+  // peer_chain is the client's certificate chain as TLS verified it, leaf first, taken from the
+  // TLS session once per connection (no handler parses DER again); empty when the client sent
+  // no certificate. Handlers that accept a certificate as a credential check it further
+  // (issuer, revocation) through the Authority.
+  std::vector<crypto::Certificate> peer_chain;
   // peer_expired is set by TLS when the client's chain verified but for its leaf, which has
   // expired: such a certificate gets through the handshake so that simplereenroll can apply the
   // renewal grace period, and the router refuses it everywhere else.

@@ -317,12 +317,13 @@ struct HttpsServer::Impl {
     return OkStatus();
   }
 
-  // PeerChain is the client's chain as TLS verified it, DER, leaf first; empty without one.
-  static std::vector<std::vector<uint8_t>> PeerChain(SSL* ssl) {
-    std::vector<std::vector<uint8_t>> out;
+  // PeerChain is the client's chain as TLS verified it, leaf first; empty without one. The
+  // certificates are the session's own objects, shared (no copy, no parse).
+  static std::vector<crypto::Certificate> PeerChain(SSL* ssl) {
+    std::vector<crypto::Certificate> out;
     STACK_OF(X509)* chain = ::SSL_get0_verified_chain(ssl);
     for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
-      out.push_back(crypto::Certificate::Borrow(sk_X509_value(chain, i)).ToDer());
+      out.push_back(crypto::Certificate::Borrow(sk_X509_value(chain, i)));
     }
     return out;
   }

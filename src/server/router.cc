@@ -14,10 +14,10 @@ std::optional<http::Response> Router::RefuseExpiredClient(const http::Request& r
       (path == "/.well-known/est/simplereenroll" && request.method == "POST")) {
     return std::nullopt;  // no certificate, or a renewal: Authority::IdentifyClient decides
   }
-  auto leaf = crypto::Certificate::FromDer(request.peer_chain.front());
+  const crypto::Certificate* leaf = &request.peer_chain.front();
   // TLS flags a leaf that had expired at the handshake; the clock also catches one that
   // expired since, on a kept-alive connection or a resumed session.
-  if (!leaf || (!request.peer_expired && authority_.clock().Now() < leaf->NotAfter())) {
+  if (!request.peer_expired && authority_.clock().Now() < leaf->NotAfter()) {
     return std::nullopt;
   }
   // Only a certificate this CA issued can be renewed here; a factory certificate cannot.

@@ -31,7 +31,7 @@ class AdminApiTest : public ::testing::Test {
       r.headers["Content-Type"] = "application/json";
     }
     if (who != nullptr) {
-      r.peer_chain.push_back(who->ToDer());
+      r.peer_chain.push_back(*who);
     }
     return r;
   }

@@ -26,7 +26,7 @@ http::Request Post(const std::string& op, const crypto::Csr& csr,
   r.headers["Content-Type"] = "application/pkcs10";
   r.body = crypto::Base64Encode(csr.ToDer(), /*wrap=*/true);
   for (const auto& c : chain) {
-    r.peer_chain.push_back(c.ToDer());
+    r.peer_chain.push_back(c);
   }
   return r;
 }

@@ -21,7 +21,7 @@ http::Request Make(const std::string& method, const std::string& target,
   r.method = method;
   r.target = target;
   if (peer != nullptr) {
-    r.peer_chain.push_back(peer->ToDer());
+    r.peer_chain.push_back(*peer);
   }
   return r;
 }
