@@ -38,14 +38,15 @@ bool SleepUntil(Clock::time_point when, const Clock& clock,
 // kReportFd is the worker's descriptor for its report.
 constexpr int kReportFd = 3;
 
-struct AttemptResult {
+// WorkerRun is what one run of the worker left: its exit code and its report.
+struct WorkerRun {
   int code = kExitTempFail;  // -1: the agent is stopping (the attempt was let finish)
   int64_t next_attempt = 0;  // as the worker reported it; 0: no report (it crashed)
 };
 
-// RunAttempt runs one worker attempt and collects its exit code and report.
-AttemptResult RunAttempt(const std::vector<std::string>& argv, const Clock& clock,
-                         const volatile std::sig_atomic_t& stop) {
+// RunWorker runs the worker for one attempt and collects its exit code and report.
+WorkerRun RunWorker(const std::vector<std::string>& argv, const Clock& clock,
+                    const volatile std::sig_atomic_t& stop) {
   SubprocessOptions options{argv,
                             {std::string(kReportFdVariable) + "=" + std::to_string(kReportFd)},
                             "",
@@ -57,7 +58,7 @@ AttemptResult RunAttempt(const std::vector<std::string>& argv, const Clock& cloc
     LogLine(clock, worker.error().message());
     return {};
   }
-  AttemptResult result;
+  WorkerRun result;
   for (;;) {
     if (auto code = worker->Wait(kPoll)) {
       result.code = stop ? -1 : *code;
@@ -82,7 +83,7 @@ int RunSchedule(const std::vector<std::string>& worker_argv, const Clock& clock,
                 const volatile std::sig_atomic_t& stop) {
   int unreported = 0;  // attempts in a row that ended without a report
   for (;;) {
-    const AttemptResult attempt = RunAttempt(worker_argv, clock, stop);
+    const WorkerRun attempt = RunWorker(worker_argv, clock, stop);
     if (attempt.code < 0) {
       break;
     }
