@@ -1,12 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: agent_scheduler.h: `anchor-agent`, the resident scheduler of the device agent.
+// File: agent_scheduler.h: the resident loop of the device agent: run one worker attempt, wait
+// until the time it reports, run the next.
 #pragma once
+
+#include <csignal>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
 
 namespace anchor::agent {
 
-// RunAgentCommand parses `anchor-agent` arguments and runs: `run` waits between renewals and
-// runs anchor-agent-worker for each attempt; `run --once` and `status` are handed to the worker.
-// It returns the exit code (agent_cli.h).
-int RunAgentCommand(int argc, char** argv);
+// kReportFdVariable names the descriptor on which a worker run by the scheduler reports
+// "next_attempt_unix=N", the time of its next attempt.
+inline constexpr const char* kReportFdVariable = "ANCHOR_AGENT_REPORT_FD";
+
+// RunSchedule runs `worker_argv` (one attempt each, `anchor-agent-worker run ... --once`) again
+// and again, waiting between attempts until the time the worker reported on its report
+// descriptor, read from `clock`. It returns kExitOk once `stop` is set (an attempt in progress
+// is let finish), or the exit code of an attempt that needs a person (kExitFailure, kExitUsage:
+// core/exit_codes.h), which ends the loop. `stop` is set by the caller's signal handler.
+int RunSchedule(const std::vector<std::string>& worker_argv, const Clock& clock,
+                const volatile std::sig_atomic_t& stop);
 
 }  // namespace anchor::agent

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: demo_cmd.cc: `anchor demo [--keep]`: registers the command and finds the programs it
-// runs beside this one (the build tree and an installed tree lay them out differently).
+// runs beside this one (the build tree and an installed tree lay them out differently); the
+// demo itself is demo/.
 #include <unistd.h>
 
 #include <filesystem>
 
 #include "cli/context.h"
-#include "cli/demo.h"
+#include "core/clock.h"
 #include "core/file_io.h"
+#include "demo/demo.h"
 
 namespace anchor::cli {
 namespace {
@@ -34,7 +36,7 @@ std::string FirstExisting(const std::filesystem::path& dir,
 
 void RegisterDemo(CLI::App& app, Context& /*ctx: the demo makes a CA home of its own*/,
                   Action& action) {
-  auto o = std::make_shared<DemoOptions>();
+  auto o = std::make_shared<demo::DemoOptions>();
   CLI::App* cmd = app.add_subcommand(
       "demo",
       "the whole system on loopback: CA, anchor serve, Mosquitto with anchor's plugin, two "
@@ -47,7 +49,7 @@ void RegisterDemo(CLI::App& app, Context& /*ctx: the demo makes a CA home of its
   cmd->add_option("--mosquitto", o->mosquitto, "the mosquitto binary (default: $PATH, /usr/sbin)");
   cmd->callback([&action, o] {
     action = [o]() -> Status {
-      DemoOptions options = *o;
+      demo::DemoOptions options = *o;
       options.anchor = SelfPath();
       const std::filesystem::path dir = std::filesystem::path(options.anchor).parent_path();
       if (options.agent.empty()) {
@@ -58,7 +60,7 @@ void RegisterDemo(CLI::App& app, Context& /*ctx: the demo makes a CA home of its
             FirstExisting(dir, {"../plugins/mosquitto/anchor_mosquitto.so",
                                 "../lib/anchor/anchor_mosquitto.so", "anchor_mosquitto.so"});
       }
-      return RunDemo(std::move(options));
+      return demo::RunDemo(std::move(options), SystemClock());
     };
   });
 }

@@ -6,7 +6,7 @@
 #include <exception>
 
 #include "cli/context.h"
-#include "cli/exit_codes.h"
+#include "core/exit_codes.h"
 
 namespace anchor::cli {
 namespace {
@@ -72,7 +72,7 @@ int Run(int argc, char** argv) {
     const Status st = action();
     if (!st) {
       PrintError(st.error(), ctx.verbose);
-      return ExitCodeFor(st.error());
+      return ExitCodeFor(st.error(), Program::kAnchor);
     }
     return kExitOk;
   } catch (const std::exception& e) {

@@ -16,7 +16,8 @@ class Clock {
   virtual time_point Now() const = 0;
 };
 
-// SystemClock reads the real wall clock. Only apps/ and cli/ construct one.
+// SystemClock reads the real wall clock. Entry points construct one (cli/, agent_cli/, server/,
+// the broker plugin); the layers below them take a `Clock&`.
 class SystemClock final : public Clock {
  public:
   time_point Now() const override { return std::chrono::system_clock::now(); }

@@ -28,8 +28,8 @@ class SourceLocation final {
   unsigned line_;
 };
 
-// Code says what the caller should do next (STYLE.md 4.2); cli/ maps it to an exit code and
-// server/ to an HTTP status, each in one place.
+// Code says what the caller should do next (STYLE.md 4.2); core/exit_codes.h maps it to the exit
+// codes of every program and http/ to an HTTP status, each in one place.
 enum class Code {
   kOk,
   kInvalidArgument,    // the input is wrong: fix it, do not retry

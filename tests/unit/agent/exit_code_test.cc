@@ -3,38 +3,43 @@
 // place from the error code, whether the error came from an HTTP status or from the agent itself.
 #include <gtest/gtest.h>
 
-#include "agent/agent_cli.h"
 #include "client/https_client.h"
+#include "core/exit_codes.h"
 
 namespace anchor::agent {
 namespace {
 
+// AgentExitCode is the exit code of anchor-agent (and its worker) on `error`.
+int AgentExitCode(const Error& error) { return ExitCodeFor(error, Program::kAgent); }
+
 int ExitForStatus(long status) {
-  return ExitCodeFor(client::ErrorFromResponse("simplereenroll", {status, "text/plain", "why\n"}));
+  return AgentExitCode(
+      client::ErrorFromResponse("simplereenroll", {status, "text/plain", "why\n"}));
 }
 
 TEST(ExitCodeTest, WhatALaterAttemptMayOutliveIsRetried) {
-  EXPECT_EQ(ExitForStatus(503), kExitRetry) << "the CA is down or its disk is full";
-  EXPECT_EQ(ExitForStatus(500), kExitRetry) << "a fault inside the CA";
-  EXPECT_EQ(ExitForStatus(502), kExitRetry);
-  EXPECT_EQ(ExitForStatus(504), kExitRetry);
-  EXPECT_EQ(ExitForStatus(429), kExitRetry);
-  EXPECT_EQ(ExitForStatus(408), kExitRetry);
-  EXPECT_EQ(ExitCodeFor(Error(Code::kUnavailable, "connection refused")), kExitRetry);
-  EXPECT_EQ(ExitCodeFor(Error(Code::kAborted, "lost a race")), kExitRetry);
+  EXPECT_EQ(ExitForStatus(503), kExitTempFail) << "the CA is down or its disk is full";
+  EXPECT_EQ(ExitForStatus(500), kExitTempFail) << "a fault inside the CA";
+  EXPECT_EQ(ExitForStatus(502), kExitTempFail);
+  EXPECT_EQ(ExitForStatus(504), kExitTempFail);
+  EXPECT_EQ(ExitForStatus(429), kExitTempFail);
+  EXPECT_EQ(ExitForStatus(408), kExitTempFail);
+  EXPECT_EQ(AgentExitCode(Error(Code::kUnavailable, "connection refused")), kExitTempFail);
+  EXPECT_EQ(AgentExitCode(Error(Code::kAborted, "lost a race")), kExitTempFail);
 }
 
 TEST(ExitCodeTest, WhatNeedsAPersonStopsTheAgent) {
-  EXPECT_EQ(ExitForStatus(401), kExitFailed) << "expired beyond the grace period, revoked, unknown";
-  EXPECT_EQ(ExitForStatus(403), kExitFailed) << "a name or profile policy refuses";
-  EXPECT_EQ(ExitForStatus(400), kExitFailed);
-  EXPECT_EQ(ExitForStatus(409), kExitFailed);
-  EXPECT_EQ(ExitForStatus(413), kExitFailed);
-  EXPECT_EQ(ExitCodeFor(Error(Code::kUnauthenticated, "TLS alert certificate expired")),
-            kExitFailed);
-  EXPECT_EQ(ExitCodeFor(Error(Code::kInvalidArgument, "the key is not the certificate's")),
-            kExitFailed);
-  EXPECT_EQ(ExitCodeFor(Error(Code::kNotFound, "no such file")), kExitFailed);
+  EXPECT_EQ(ExitForStatus(401), kExitFailure)
+      << "expired beyond the grace period, revoked, unknown";
+  EXPECT_EQ(ExitForStatus(403), kExitFailure) << "a name or profile policy refuses";
+  EXPECT_EQ(ExitForStatus(400), kExitFailure);
+  EXPECT_EQ(ExitForStatus(409), kExitFailure);
+  EXPECT_EQ(ExitForStatus(413), kExitFailure);
+  EXPECT_EQ(AgentExitCode(Error(Code::kUnauthenticated, "TLS alert certificate expired")),
+            kExitFailure);
+  EXPECT_EQ(AgentExitCode(Error(Code::kInvalidArgument, "the key is not the certificate's")),
+            kExitFailure);
+  EXPECT_EQ(AgentExitCode(Error(Code::kNotFound, "no such file")), kExitFailure);
 }
 
 TEST(ExitCodeTest, TheServersReasonReachesTheLog) {

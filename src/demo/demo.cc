@@ -3,7 +3,7 @@
 // (anchor serve, anchor-agent, Mosquitto with anchor's plugin, mosquitto_pub/sub, curl), each
 // started by its PID and stopped by it. Commands are printed as a user would type them in the
 // demo directory, with ANCHOR_HOME set to its CA.
-#include "cli/demo.h"
+#include "demo/demo.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -28,7 +28,7 @@
 #include "crypto/crypto_rng.h"
 #include "crypto/key_file.h"
 
-namespace anchor::cli {
+namespace anchor::demo {
 namespace {
 
 using std::chrono::milliseconds;
@@ -154,7 +154,7 @@ Result<int> FreeLoopbackPort() {
 
 class Demo final {
  public:
-  explicit Demo(DemoOptions options) : o_(std::move(options)) {}
+  Demo(DemoOptions options, const Clock& clock) : o_(std::move(options)), clock_(clock) {}
   ~Demo() { StopAll(); }
   Demo(const Demo&) = delete;
   Demo& operator=(const Demo&) = delete;
@@ -196,6 +196,7 @@ class Demo final {
   std::string BrokerLogLines(const std::string& needle);
 
   DemoOptions o_;
+  const Clock& clock_;
   Console console_;
   std::string dir_;
   bool dir_was_given_ = false;     // an existing empty --dir
@@ -514,8 +515,8 @@ Status Demo::RefuseRogues() {
   crypto::CertTemplate self;
   ANCHOR_ASSIGN_OR_RETURN(self.serial, ca::NewSerial(rng));
   self.common_name = "client_a";
-  self.not_before = SystemClock().Now() - std::chrono::minutes(1);
-  self.not_after = SystemClock().Now() + std::chrono::hours(24);
+  self.not_before = clock_.Now() - std::chrono::minutes(1);
+  self.not_after = clock_.Now() + std::chrono::hours(24);
   self.key_usage = crypto::kDigitalSignature;
   self.ext_key_usage = {crypto::ExtKeyUsage::kClientAuth};
   self.authority_key_id = false;
@@ -710,15 +711,15 @@ Status Demo::Run() {
 
 }  // namespace
 
-Status RunDemo(DemoOptions options) {
+Status RunDemo(DemoOptions options, const Clock& clock) {
   g_interrupted = 0;
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);
-  Demo demo(std::move(options));
+  Demo demo(std::move(options), clock);
   Status st = demo.Run();
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   return st;
 }
 
-}  // namespace anchor::cli
+}  // namespace anchor::demo

@@ -5,9 +5,10 @@
 
 #include <string>
 
+#include "core/clock.h"
 #include "core/error.h"
 
-namespace anchor::cli {
+namespace anchor::demo {
 
 // DemoOptions are the flags of `anchor demo`.
 struct DemoOptions {
@@ -22,7 +23,8 @@ struct DemoOptions {
 
 // RunDemo runs every step, printing what it does and a check mark or a cross with its time. It
 // fails at the first step that does not pass, and stops every process it started (also on
-// Ctrl-C), unless `keep` is set and every step passed.
-Status RunDemo(DemoOptions options);
+// Ctrl-C), unless `keep` is set and every step passed. `clock` dates the rogue certificate it
+// makes; the programs it runs read their own.
+Status RunDemo(DemoOptions options, const Clock& clock);
 
-}  // namespace anchor::cli
+}  // namespace anchor::demo

@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: agent_cli.cc: the flags of `anchor-agent run` and `status`, and the log line.
-#include "agent/agent_cli.h"
+// File: agent_flags.cc: the flags of `anchor-agent run` and `status`.
+#include "agent_cli/agent_flags.h"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string_view>
 
-#include "core/clock.h"
+#include "core/exit_codes.h"
 
-namespace anchor::agent {
+namespace anchor::agent_cli {
 namespace {
 
-// AddAgentCommands defines `run` and `status` on `app`, bound to `o`; it returns `run`.
-CLI::App* AddAgentCommands(CLI::App& app, AgentOptions& o) {
+// AddAgentCommands defines `run` and `status` on `app`, bound to `flags`; it returns `run`.
+CLI::App* AddAgentCommands(CLI::App& app, AgentFlags& flags) {
+  agent::AgentSettings& o = flags.settings;
   app.require_subcommand(1);
   CLI::App* run = app.add_subcommand("run", "enroll if needed, then renew at 2/3 of each lifetime");
   run->add_option("--server", o.server, "URL of anchor serve")->required();
@@ -37,20 +38,20 @@ CLI::App* AddAgentCommands(CLI::App& app, AgentOptions& o) {
       ->check(CLI::Range(0.0, 1.0));
   run->add_flag("!--keep-key", o.rekey, "renew with the same key (default: a new key each time)");
   run->add_flag(
-      "--once", o.once,
+      "--once", flags.once,
       "enroll or renew if due, then exit (for cron and systemd timers; exit 75: try again "
       "later)");
   CLI::App* status = app.add_subcommand("status", "identity, expiry, next renewal, last error");
-  status->add_option("--cert", o.status_cert, "the certificate the agent keeps")->required();
+  status->add_option("--cert", flags.status_cert, "the certificate the agent keeps")->required();
   return run;
 }
 
 }  // namespace
 
 std::variant<AgentCommand, int> ParseAgentArgs(int argc, char** argv, const std::string& about,
-                                               AgentOptions& o) {
+                                               AgentFlags& flags) {
   CLI::App app{about, "anchor-agent"};
-  const CLI::App* run = AddAgentCommands(app, o);
+  const CLI::App* run = AddAgentCommands(app, flags);
   if (argc > 1 && argv[1][0] != '-' && std::string_view(argv[1]) != "run" &&
       std::string_view(argv[1]) != "status") {
     std::fprintf(stderr, "anchor-agent: usage: unknown command '%s'; use run or status\n", argv[1]);
@@ -74,30 +75,4 @@ std::variant<AgentCommand, int> ParseAgentArgs(int argc, char** argv, const std:
   return run->parsed() ? AgentCommand::kRun : AgentCommand::kStatus;
 }
 
-int ExitCodeFor(const Error& error) {
-  switch (error.code()) {
-    case Code::kOk:
-      return kExitOk;
-    case Code::kUnavailable:
-    case Code::kInternal:
-    case Code::kAborted:
-      return kExitRetry;
-    case Code::kInvalidArgument:
-    case Code::kUnauthenticated:
-    case Code::kPermissionDenied:
-    case Code::kNotFound:
-    case Code::kAlreadyExists:
-    case Code::kFailedPrecondition:
-    case Code::kUnimplemented:
-      return kExitFailed;
-  }
-  return kExitFailed;
-}
-
-void LogLine(const std::string& message) {
-  std::fprintf(stderr, "%s anchor-agent: %s\n", Iso8601(SystemClock().Now()).c_str(),
-               message.c_str());
-  std::fflush(stderr);
-}
-
-}  // namespace anchor::agent
+}  // namespace anchor::agent_cli

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: agent_settings.h: what a device agent is told: its CA, its identity, its files, how it
+// enrolls and when it renews. The command line (agent_cli/) fills it; the worker reads it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "agent/renewal_schedule.h"
+
+namespace anchor::agent {
+
+// AgentSettings are the settings of one device agent, as `anchor-agent run` takes them.
+struct AgentSettings {
+  std::string server, ca_cert, fingerprint, tls_min = "1.3";
+  std::string common_name;
+  std::vector<std::string> sans;
+  std::string key, cert, ca_out;
+  std::string token, token_file, factory_cert, factory_key;
+  std::string key_type = "ec-p256";
+  std::string on_renew;
+  double renew_at = kDefaultRenewAt;
+  bool rekey = true;
+};
+
+}  // namespace anchor::agent

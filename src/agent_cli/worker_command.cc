@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: worker_command.cc: `anchor-agent-worker`: one attempt with the wall clock and the CSPRNG,
+// its report to the scheduler, its exit code, and `status`.
+#include "agent_cli/worker_command.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "agent/agent_scheduler.h"
+#include "agent/agent_state.h"
+#include "agent/agent_worker.h"
+#include "agent_cli/agent_flags.h"
+#include "core/clock.h"
+#include "core/exit_codes.h"
+#include "crypto/crypto_rng.h"
+#include "crypto/key_file.h"
+
+namespace anchor::agent_cli {
+namespace {
+
+// ReportFd is the descriptor on which the scheduler waits for the next attempt's time
+// ($ANCHOR_AGENT_REPORT_FD): a pipe, so the schedule holds even when the state file cannot be
+// written (a full disk). -1 when run by hand or from cron.
+int ReportFd() {
+  const char* env = std::getenv(agent::kReportFdVariable);
+  const int fd = env != nullptr ? std::atoi(env) : -1;
+  if (fd < 3 || ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+    return -1;  // also keeps --on-renew's shell from holding the pipe open
+  }
+  return fd;
+}
+
+// ExitCodeOf is the exit code of an attempt that ended as `result`.
+int ExitCodeOf(const agent::AttemptResult& result) {
+  switch (result.end) {
+    case agent::AttemptEnd::kDone:
+      return kExitOk;
+    case agent::AttemptEnd::kNoCommonName:
+      return kExitUsage;
+    case agent::AttemptEnd::kFailed:
+      return result.error ? ExitCodeFor(*result.error, Program::kAgent) : kExitFailure;
+  }
+  return kExitFailure;
+}
+
+int RunOnce(const agent::AgentSettings& settings) {
+  // The scheduler stops a worker with SIGTERM; one attempt is short, so it is let finish
+  // rather than leave files half-renewed.
+  std::signal(SIGTERM, SIG_IGN);
+  const int report_fd = ReportFd();
+  const SystemClock clock;
+  crypto::CryptoRng rng;
+  agent::AgentState state;
+  const agent::AttemptResult result = agent::RunAttempt(settings, state, clock, rng);
+  if (report_fd >= 0 && state.next_attempt_unix > 0) {
+    const std::string line = "next_attempt_unix=" + std::to_string(state.next_attempt_unix) + "\n";
+    (void)!::write(report_fd, line.data(), line.size());
+  }
+  return ExitCodeOf(result);
+}
+
+int ShowStatus(const std::string& cert_path) {
+  auto cert = crypto::LoadCertificateFile(cert_path);
+  auto state = cert ? agent::LoadState(cert_path) : Result<agent::AgentState>(cert.error());
+  if (!state) {
+    std::fprintf(stderr, "anchor-agent: error: %s\n", state.error().message().c_str());
+    return kExitFailure;
+  }
+  std::printf("identity:      %s\n", cert->Subject().c_str());
+  std::printf("serial:        %s\n", cert->SerialHex().c_str());
+  std::printf("expires:       %s\n", Iso8601(cert->NotAfter()).c_str());
+  std::printf("next renewal:  %s\n",
+              state->next_renewal.empty() ? "(agent not run yet)" : state->next_renewal.c_str());
+  std::printf("last renewal:  %s\n",
+              state->last_renewal.empty() ? "never" : state->last_renewal.c_str());
+  std::printf("last error:    %s\n",
+              state->last_error.empty()
+                  ? "none"
+                  : (state->last_error + " (at " + state->last_error_at + ", " +
+                     std::to_string(state->failures) + " attempt(s) in a row)")
+                        .c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunAgentWorker(int argc, char** argv) {
+  AgentFlags flags;
+  const auto parsed = ParseAgentArgs(
+      argc, argv, "anchor-agent-worker: one enrollment or renewal attempt of anchor-agent", flags);
+  if (const int* code = std::get_if<int>(&parsed)) {
+    return *code;
+  }
+  return std::get<AgentCommand>(parsed) == AgentCommand::kRun ? RunOnce(flags.settings)
+                                                              : ShowStatus(flags.status_cert);
+}
+
+}  // namespace anchor::agent_cli
