@@ -33,15 +33,21 @@ function(anchor_library)
   target_link_libraries(anchor_${A_NAME} PUBLIC ${A_DEPS})
 endfunction()
 
-# anchor_test(NAME n SRCS ... DEPS ... [LABELS ...]): a GoogleTest binary registered with ctest,
-# label "unit" and any LABELS ("tsan": also run by `make test-tsan`).
+# anchor_test(NAME n SRCS ... DEPS ... [LABEL l]): a GoogleTest binary registered with ctest,
+# label "unit", or "unit.l" with LABEL l ("tsan": also run by `make test-tsan`). One label string:
+# gtest_discover_tests splits a list of labels, and `ctest -L` takes a regular expression, so
+# -L unit and -L tsan both select "unit.tsan".
 function(anchor_test)
-  cmake_parse_arguments(A "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(A "" "NAME;LABEL" "SRCS;DEPS" ${ARGN})
   add_executable(${A_NAME} ${A_SRCS})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${A_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   # Fixtures made by checked-in scripts (tests/data/*/generate.*), never by anchor.
   target_compile_definitions(${A_NAME} PRIVATE ANCHOR_TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data")
   include(GoogleTest)
-  gtest_discover_tests(${A_NAME} PROPERTIES LABELS "unit;${A_LABELS}" DISCOVERY_TIMEOUT 30)
+  set(label unit)
+  if(A_LABEL)
+    set(label unit.${A_LABEL})
+  endif()
+  gtest_discover_tests(${A_NAME} PROPERTIES LABELS ${label} DISCOVERY_TIMEOUT 30)
 endfunction()
