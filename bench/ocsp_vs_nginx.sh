@@ -12,16 +12,18 @@
 #     master_process off);
 #   - responses/s, and server CPU per response: utime+stime from /proc/PID/stat (nginx: the master
 #     and its workers) before and after, divided by the responses.
-# Rounds alternate between the servers; each cell is the median of ROUNDS (default 3).
+# Rounds alternate between the servers; each cell is the median of ROUNDS (default 5), and the
+# client's median latency is given too (on a shared machine, the rate of a short run swings with
+# other processes; the CPU per response and the median latency much less).
 # Usage: bench/ocsp_vs_nginx.sh [BUILD_DIR]   Prints a Markdown report. Environment: WORKERS
-# (default 1), ROUNDS (3), QUICK=10 divides the request counts by 10 (to check the script).
+# (default 1), ROUNDS (5), QUICK=10 divides the request counts by 10 (to check the script).
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 source "$HERE/bench/lib.sh"
 LOAD="$BUILD/bench/anchor-load"
 WORKERS=${WORKERS:-1}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 QUICK=${QUICK:-1}
 TICK=$(getconf CLK_TCK)
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -104,7 +106,7 @@ for url in "http://127.0.0.1:$NPORT" "https://localhost:$NSPORT" "https://localh
   grep -qi '^content-type: application/ocsp-response' hdr || { echo "$url: wrong type" >&2; exit 1; }
 done
 
-# run SERVER_PID URL N [flags]: prints "rate cpu_us_per_response" of one anchor-load run.
+# run SERVER_PID URL N [flags]: prints "rate cpu_us_per_response p50_us" of one anchor-load run.
 run() {
   local pid=$1 url=$2 n=$3; shift 3
   local before after
@@ -114,16 +116,19 @@ run() {
   python3 - "$before" "$after" "$TICK" "$n" <<'PY'
 import re, sys
 b, a, tick, n = map(int, sys.argv[1:])
-rate = float(re.search(r"rate=([0-9.]+)", open("run.out").read()).group(1))
-print(f"{rate:.1f} {(a - b) * 1e6 / tick / n:.1f}")
+out = open("run.out").read()
+rate = float(re.search(r"rate=([0-9.]+)", out).group(1))
+p50 = float(re.search(r"p50_us=([0-9.]+)", out).group(1))
+print(f"{rate:.1f} {(a - b) * 1e6 / tick / n:.1f} {p50:.0f}")
 PY
 }
 median() { python3 -c 'import statistics,sys; print(statistics.median(map(float, sys.argv[1:])))' "$@"; }
 
-echo "Cells: responses/s (median of $ROUNDS rounds); server CPU µs per response in brackets."
+echo "Cells: responses/s (median of $ROUNDS rounds); in brackets the server's CPU µs per response"
+echo "and the client's median latency µs (medians over the rounds)."
 echo
-echo "| transport | connection | concurrency | anchor | nginx (static file) | anchor / nginx rate | anchor / nginx CPU per response |"
-echo "| --- | --- | --- | ---: | ---: | ---: | ---: |"
+echo "| transport | connection | concurrency | anchor | nginx (static file) | anchor / nginx rate | anchor / nginx CPU per response | anchor / nginx p50 |"
+echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"
 for transport in http https; do
   for fresh in "" --fresh; do
     for c in 1 8; do
@@ -134,22 +139,23 @@ for transport in http https; do
       else
         aurl="https://localhost:$APORT/ocsp"; nurl="https://localhost:$NSPORT/ocsp"
       fi
-      ar=(); ac=(); nr=(); nc=()
+      ar=(); ac=(); al=(); nr=(); nc=(); nl=()
       for _ in $(seq 1 "$ROUNDS"); do
-        out=$(run "$APID" "$aurl" "$n" --concurrency "$c" $fresh); read -r r cpu <<< "$out"
-        ar+=("$r"); ac+=("$cpu")
-        out=$(run "$NPID" "$nurl" "$n" --concurrency "$c" $fresh); read -r r cpu <<< "$out"
-        nr+=("$r"); nc+=("$cpu")
+        out=$(run "$APID" "$aurl" "$n" --concurrency "$c" $fresh); read -r r cpu lat <<< "$out"
+        ar+=("$r"); ac+=("$cpu"); al+=("$lat")
+        out=$(run "$NPID" "$nurl" "$n" --concurrency "$c" $fresh); read -r r cpu lat <<< "$out"
+        nr+=("$r"); nc+=("$cpu"); nl+=("$lat")
       done
-      a=$(median "${ar[@]}"); acpu=$(median "${ac[@]}"); ng=$(median "${nr[@]}"); ncpu=$(median "${nc[@]}")
+      a=$(median "${ar[@]}"); acpu=$(median "${ac[@]}"); alat=$(median "${al[@]}")
+      ng=$(median "${nr[@]}"); ncpu=$(median "${nc[@]}"); nlat=$(median "${nl[@]}")
       mode=$([ -z "$fresh" ] && echo "keep-alive" || echo "new each")
-      python3 - "$transport" "$mode" "$c" "$a" "$acpu" "$ng" "$ncpu" "${ar[*]}" "${nr[*]}" <<'PY'
+      python3 - "$transport" "$mode" "$c" "$a" "$acpu" "$alat" "$ng" "$ncpu" "$nlat" "${ar[*]}" "${nr[*]}" "${ac[*]}" "${nc[*]}" <<'PY'
 import sys
-t, mode, c, a, acpu, n, ncpu, ar, nr = sys.argv[1:]
-a, acpu, n, ncpu = map(float, (a, acpu, n, ncpu))
-print(f"| {t.upper()} | {mode} | {c} | {a:,.0f} ({acpu:.0f}) | {n:,.0f} ({ncpu:.0f}) | {a / n:.2f} | "
-      f"{acpu / ncpu if ncpu else float('nan'):.2f} |")
-print(f"rounds {t} {mode} c={c}: anchor {ar}; nginx {nr}", file=sys.stderr)
+t, mode, c, a, acpu, alat, n, ncpu, nlat, ar, nr, ac, nc = sys.argv[1:]
+a, acpu, alat, n, ncpu, nlat = map(float, (a, acpu, alat, n, ncpu, nlat))
+print(f"| {t.upper()} | {mode} | {c} | {a:,.0f} ({acpu:.0f}; {alat:.0f}) | {n:,.0f} ({ncpu:.0f}; {nlat:.0f}) "
+      f"| {a / n:.2f} | {acpu / ncpu if ncpu else float('nan'):.2f} | {alat / nlat:.2f} |")
+print(f"rounds {t} {mode} c={c}: rate anchor {ar}; nginx {nr}; cpu anchor {ac}; nginx {nc}", file=sys.stderr)
 PY
     done
   done

@@ -23,7 +23,7 @@
 # $CSV.plans.txt.
 # Usage: bench/store_growth.sh [BUILD_DIR]   Writes $CSV (default ./store_growth.csv, in the
 # directory it was started from) and prints a Markdown table. Environment: SIZES, ENROLL_N (300),
-# ROUNDS (3), SAMPLE (100), FILL_THREADS (2). QUICK=1: SIZES="1000 5000 20000" ENROLL_N=100
+# ROUNDS (3), SAMPLE (100), FILL_THREADS (2), KEEP=DIR (keep the filled CA home there). QUICK=1: SIZES="1000 5000 20000" ENROLL_N=100
 # ROUNDS=1 (to check the script). Plot with bench/plot_store_growth.sh CSV.
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
@@ -62,9 +62,9 @@ print(f"{time.monotonic() - t:.3f} {events}")
 PY
 
 COLS="certs,revoked,fill_seconds,fill_rate,revoke_rate,db_mib,serve_start_ms"
-COLS+=",enroll_rate,enroll_p50_ms,enroll_p99_ms,enroll_rate_ctrl"
-COLS+=",ocsp_cached_rate,ocsp_cached_p50_us,ocsp_cached_p99_us,ocsp_cached_rate_ctrl"
-COLS+=",ocsp_nonce_rate,ocsp_nonce_p50_us,ocsp_nonce_p99_us,ocsp_nonce_rate_ctrl"
+COLS+=",enroll_rate,enroll_p50_ms,enroll_p99_ms,enroll_rate_ctrl,enroll_p50_ms_ctrl"
+COLS+=",ocsp_cached_rate,ocsp_cached_p50_us,ocsp_cached_p99_us,ocsp_cached_rate_ctrl,ocsp_cached_p50_us_ctrl"
+COLS+=",ocsp_nonce_rate,ocsp_nonce_p50_us,ocsp_nonce_p99_us,ocsp_nonce_rate_ctrl,ocsp_nonce_p50_us_ctrl"
 COLS+=",list_rows,list_ms,feed100_p50_ms,feed_page_rows,feed_page_p50_ms,feed_walk_ms"
 COLS+=",crl_entries,crl_query_ms,crl_build_ms,crl_cli_ms,crl_get_first_ms,crl_get_cached_ms,crl_bytes"
 COLS+=",rss_idle_kib,rss_enroll_kib,hwm_enroll_kib,rss_crl_kib,load_before,load_after"
@@ -171,8 +171,11 @@ measure() {  # measure CERTS REVOKED FILL_SECONDS FILL_RATE REVOKE_RATE LOAD_BEF
   row="$certs,$revoked,$fill_s,$fill_rate,$revoke_rate,$db_mib,$BIG_START_MS"
   row+=",$(med_kv rate enroll_big_*),$(python3 -c "$ms" "$(med_kv p50_us enroll_big_*)")"
   row+=",$(python3 -c "$ms" "$(med_kv p99_us enroll_big_*)"),$(med_kv rate enroll_ctl_*)"
+  row+=",$(python3 -c "$ms" "$(med_kv p50_us enroll_ctl_*)")"
   row+=",$(med_kv rate cached_big_*),$(med_kv p50_us cached_big_*),$(med_kv p99_us cached_big_*),$(med_kv rate cached_ctl_*)"
+  row+=",$(med_kv p50_us cached_ctl_*)"
   row+=",$(med_kv rate nonce_big_*),$(med_kv p50_us nonce_big_*),$(med_kv p99_us nonce_big_*),$(med_kv rate nonce_ctl_*)"
+  row+=",$(med_kv p50_us nonce_ctl_*)"
   row+=",$list_rows,$list_ms,$(python3 -c "$ms" "$(kv p50_us feed100.out)"),$page_rows"
   row+=",$(python3 -c "$ms" "$(kv p50_us feedpage.out)"),$(python3 -c "print(round(${walk% *}*1000))")"
   row+=",$(kv entries crl.out),$(kv query_ms crl.out),$(kv build_ms crl.out),$crl_cli"
@@ -181,7 +184,7 @@ measure() {  # measure CERTS REVOKED FILL_SECONDS FILL_RATE REVOKE_RATE LOAD_BEF
   echo "$row" >> "$CSV"
   echo "measured at $certs certificates: $row" >&2
   for r in $(seq 1 "$ROUNDS"); do  # every round, for the record
-    echo "  round $r: enroll $(kv rate "enroll_big_$r") vs $(kv rate "enroll_ctl_$r"); cached $(kv rate "cached_big_$r") vs $(kv rate "cached_ctl_$r"); nonce $(kv rate "nonce_big_$r") vs $(kv rate "nonce_ctl_$r")" >&2
+    echo "  round $r (rate, p50 µs; store vs control): enroll $(kv rate "enroll_big_$r") $(kv p50_us "enroll_big_$r") vs $(kv rate "enroll_ctl_$r") $(kv p50_us "enroll_ctl_$r"); cached $(kv rate "cached_big_$r") $(kv p50_us "cached_big_$r") vs $(kv rate "cached_ctl_$r") $(kv p50_us "cached_ctl_$r"); nonce $(kv rate "nonce_big_$r") $(kv p50_us "nonce_big_$r") vs $(kv rate "nonce_ctl_$r") $(kv p50_us "nonce_ctl_$r")" >&2
   done
 }
 
@@ -212,6 +215,9 @@ done
   sqlite3 "file:$DB?mode=ro" "SELECT name, round(sum(pgsize) / 1048576.0, 1) FROM dbstat GROUP BY name ORDER BY 2 DESC" 2>&1
 } > "$CSV.plans.txt"
 
+# KEEP=DIR keeps the filled CA home there (for EXPLAIN, perf, sqlite3), instead of deleting it.
+if [ -n "${KEEP:-}" ]; then mv "$ANCHOR_HOME" "$KEEP"; fi
+
 # The Markdown summary.
 python3 - "$CSV" <<'PY'
 import csv, sys
@@ -220,16 +226,18 @@ def f(v, nd=0):
     return f"{float(v):,.{nd}f}"
 def q(r, k):
     return float(r[k]) / float(r[k + "_ctrl"])
-print("| certificates (revoked) | enroll/s: store, control, ratio | OCSP cached GET/s: ratio; p50/p99 µs "
-      "| OCSP nonce POST/s: ratio; p50/p99 µs | list --expiring-within 7: rows, ms "
+def lat(r, k):  # control's median latency / the store's: > 1 means the store is faster
+    return float(r[k + "_ctrl"]) / float(r[k])
+print("| certificates (revoked) | enroll/s: store, control, ratio; p50 ratio | OCSP cached GET/s: ratio; p50 ratio; p50/p99 µs "
+      "| OCSP nonce POST/s: ratio; p50 ratio; p50/p99 µs | list --expiring-within 7: rows, ms "
       "| feed ms: last 100, page of 10k, walk from 0 | CRL: entries, query ms, build ms, KiB "
       "| serve RSS MiB: idle, enroll, after CRL |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for r in rows:
     print(f"| {f(r['certs'])} ({f(r['revoked'])}) "
-          f"| {f(r['enroll_rate'])}, {f(r['enroll_rate_ctrl'])}, {q(r, 'enroll_rate'):.2f} "
-          f"| {q(r, 'ocsp_cached_rate'):.2f}; {f(r['ocsp_cached_p50_us'])} / {f(r['ocsp_cached_p99_us'])} "
-          f"| {q(r, 'ocsp_nonce_rate'):.2f}; {f(r['ocsp_nonce_p50_us'])} / {f(r['ocsp_nonce_p99_us'])} "
+          f"| {f(r['enroll_rate'])}, {f(r['enroll_rate_ctrl'])}, {q(r, 'enroll_rate'):.2f}; {lat(r, 'enroll_p50_ms'):.2f} "
+          f"| {q(r, 'ocsp_cached_rate'):.2f}; {lat(r, 'ocsp_cached_p50_us'):.2f}; {f(r['ocsp_cached_p50_us'])} / {f(r['ocsp_cached_p99_us'])} "
+          f"| {q(r, 'ocsp_nonce_rate'):.2f}; {lat(r, 'ocsp_nonce_p50_us'):.2f}; {f(r['ocsp_nonce_p50_us'])} / {f(r['ocsp_nonce_p99_us'])} "
           f"| {f(r['list_rows'])}, {f(r['list_ms'])} "
           f"| {r['feed100_p50_ms']}, {r['feed_page_p50_ms']}, {f(r['feed_walk_ms'])} "
           f"| {f(r['crl_entries'])}, {r['crl_query_ms']}, {r['crl_build_ms']}, {float(r['crl_bytes']) / 1024:,.0f} "
