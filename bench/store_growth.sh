@@ -68,6 +68,9 @@ COLS+=",ocsp_nonce_rate,ocsp_nonce_p50_us,ocsp_nonce_p99_us,ocsp_nonce_rate_ctrl
 COLS+=",list_rows,list_ms,feed100_p50_ms,feed_page_rows,feed_page_p50_ms,feed_walk_ms"
 COLS+=",crl_entries,crl_query_ms,crl_build_ms,crl_cli_ms,crl_get_first_ms,crl_get_cached_ms,crl_bytes"
 COLS+=",rss_idle_kib,rss_enroll_kib,hwm_enroll_kib,rss_crl_kib,load_before,load_after"
+# Paired ratios, the median over the rounds of (store / control) for rates and (control / store)
+# for median latencies: > 1 means the filled store did better in that round.
+COLS+=",enroll_ratio,enroll_p50_ratio,ocsp_cached_ratio,ocsp_cached_p50_ratio,ocsp_nonce_ratio,ocsp_nonce_p50_ratio"
 echo "$COLS" > "$CSV"
 
 # The control: a second CA home whose store stays (nearly) empty, measured in turn with the full
@@ -111,6 +114,14 @@ ocsp_runs() {  # ocsp_runs HPORT DIR TAG: warm the cache, then cached GETs and n
   "$LOAD" ocsp --url "http://127.0.0.1:$1/ocsp" --request "$2"/n*.der --n $((SAMPLE * 10)) --concurrency 1 > "nonce_$3"
 }
 median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:] if x))' "$@"; }
+paired() {  # paired KEY BIG_PREFIX CTL_PREFIX INVERT: the median over rounds of big/ctl (ctl/big)
+  local key=$1 big=$2 ctl=$3 inv=$4 r vals=()
+  for r in $(seq 1 "$ROUNDS"); do
+    vals+=("$(python3 -c "import sys; b, c = float(sys.argv[1]), float(sys.argv[2]); print(c / b if sys.argv[3] == '1' else b / c)" \
+      "$(kv "$key" "${big}_$r")" "$(kv "$key" "${ctl}_$r")" "$inv")")
+  done
+  python3 -c 'import statistics,sys; print(round(statistics.median(map(float, sys.argv[1:])), 3))' "${vals[@]}"
+}
 med_kv() {  # med_kv KEY FILE...: the median of KEY over the files
   local key=$1 f vals=(); shift
   for f in "$@"; do vals+=("$(kv "$key" "$f")"); done
@@ -181,6 +192,9 @@ measure() {  # measure CERTS REVOKED FILL_SECONDS FILL_RATE REVOKE_RATE LOAD_BEF
   row+=",$(kv entries crl.out),$(kv query_ms crl.out),$(kv build_ms crl.out),$crl_cli"
   row+=",$(python3 -c "print(round($first*1000))"),$(python3 -c "print(round($cached*1000,1))"),$(stat -c %s crl.der)"
   row+=",$rss_idle,$rss_enroll,$hwm,$rss_crl,$load_before,$load_after"
+  row+=",$(paired rate enroll_big enroll_ctl 0),$(paired p50_us enroll_big enroll_ctl 1)"
+  row+=",$(paired rate cached_big cached_ctl 0),$(paired p50_us cached_big cached_ctl 1)"
+  row+=",$(paired rate nonce_big nonce_ctl 0),$(paired p50_us nonce_big nonce_ctl 1)"
   echo "$row" >> "$CSV"
   echo "measured at $certs certificates: $row" >&2
   for r in $(seq 1 "$ROUNDS"); do  # every round, for the record
@@ -224,10 +238,10 @@ import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 def f(v, nd=0):
     return f"{float(v):,.{nd}f}"
-def q(r, k):
-    return float(r[k]) / float(r[k + "_ctrl"])
-def lat(r, k):  # control's median latency / the store's: > 1 means the store is faster
-    return float(r[k + "_ctrl"]) / float(r[k])
+def q(r, k):  # the paired ratio of the rates (median over rounds of store / control)
+    return float(r[k.replace("_rate", "_ratio")])
+def lat(r, k):  # of the median latencies (control / store): > 1 means the store was faster
+    return float(r[k.replace("_ms", "_us").replace("_p50_us", "_p50_ratio")])
 print("| certificates (revoked) | enroll/s: store, control, ratio; p50 ratio | OCSP cached GET/s: ratio; p50 ratio; p50/p99 µs "
       "| OCSP nonce POST/s: ratio; p50 ratio; p50/p99 µs | list --expiring-within 7: rows, ms "
       "| feed ms: last 100, page of 10k, walk from 0 | CRL: entries, query ms, build ms, KiB "
