@@ -63,12 +63,16 @@ fuzz-smoke: setup $(FUZZ_BUILD)/build.ninja
 	cd $(FUZZ_BUILD) && ctest --output-on-failure -L fuzz
 
 bench: build
+	@bash scripts/setup.sh --bench
 	$(BUILD)/bench/issuance_bench --benchmark_min_time=2
 	bash bench/sign_vs_openssl.sh $(BUILD)/apps/anchor 1000
 	bash bench/serve_bench.sh $(BUILD)
 	bash bench/broker_bench.sh $(BUILD) 2000 50
 	bash bench/fleet.sh $(BUILD) 1000 8
 	bash bench/agent_footprint.sh $(BUILD)
+	bash bench/ocsp_vs_nginx.sh $(BUILD)
+	CSV=docs/store_growth.csv bash bench/store_growth.sh $(BUILD)
+	bash bench/plot_store_growth.sh docs/store_growth.csv docs/store_growth.png
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

@@ -5,15 +5,22 @@
 //
 //   anchor-load enroll    --url URL --ca PEM --target anchor|cfssl [--admin-cert C --admin-key K]
 //                         [--n N] [--concurrency C] [--fresh] [--serials FILE]
-//   anchor-load ocsp      --url URL [--ca PEM] --request DER [--n N] [--concurrency C] [--fresh]
+//   anchor-load ocsp      --url URL [--ca PEM] --request DER... [--get] [--n N] [--concurrency C]
+//                         [--fresh]
 //   anchor-load handshake --url URL --ca PEM --cert C --key K [--n N] [--concurrency C]
+//   anchor-load get       --url URL [--ca PEM] [--n N] [--concurrency C] [--fresh]
 //
+// http:// or https:// comes from the URL. `ocsp` POSTs the request to URL, or with --get sends
+// GET URL/<URL-encoded base64 of the request> (RFC 6960 A.1). `get` is any GET answered 200.
 // Work (keys, CSRs, tokens) is prepared before the clock starts. It prints one line:
 //   mode=enroll target=anchor n=2000 concurrency=32 fresh=0 seconds=1.234 rate=1620.7 errors=0
-// and exits 1 if any request failed.
+//   p50_us=4100 p90_us=6000 p99_us=9800 max_us=15000 bytes=812
+// (request latencies as the client saw them, and the size of the last answer's body) and exits 1
+// if any request failed.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -38,11 +45,12 @@ using anchor::client::HttpsClient;
 using anchor::client::TlsOptions;
 
 struct Options {
-  std::string mode, url, ca, target = "anchor", cert, key, admin_cert, admin_key, request,
-                               serials;
+  std::string mode, url, ca, target = "anchor", cert, key, admin_cert, admin_key, serials;
+  std::vector<std::string> requests;  // ocsp: request i goes to requests[i % size]
   int n = 1000;
   int concurrency = 8;
   bool fresh = false;
+  bool get = false;
 };
 
 // One unit of work: a request to send and how to check its answer.
@@ -80,6 +88,21 @@ std::vector<anchor::crypto::Csr> Csrs(int n) {
   for (int i = 0; i < n; ++i) {
     auto key = anchor::crypto::PrivateKey::Generate(anchor::crypto::KeyType::kEcP256).value();
     out.push_back(anchor::crypto::Csr::Create(key, "load-" + std::to_string(i), {}).value());
+  }
+  return out;
+}
+
+// UrlEncode escapes what RFC 6960 A.1 asks a GET to escape in base64 ('+', '/', '=').
+std::string UrlEncode(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '+' || c == '/' || c == '=') {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
   }
   return out;
 }
@@ -130,8 +153,19 @@ int Run(const Options& o) {
   if (o.mode == "enroll") {
     jobs = EnrollJobs(o);
   } else if (o.mode == "ocsp") {
-    const std::string der = ReadAll(o.request);
-    jobs.assign(o.n, Job{o.url, "application/ocsp-request", der, {}});
+    if (o.requests.empty()) {
+      std::fprintf(stderr, "anchor-load: ocsp needs --request\n");
+      return 2;
+    }
+    std::vector<Job> kinds;
+    for (const auto& path : o.requests) {
+      const std::string der = ReadAll(path);
+      const std::string b64 = anchor::crypto::Base64Encode(
+          std::span(reinterpret_cast<const uint8_t*>(der.data()), der.size()));
+      kinds.push_back(o.get ? Job{o.url + "/" + UrlEncode(b64), "", "", {}}
+                            : Job{o.url, "application/ocsp-request", der, {}});
+    }
+    for (int i = 0; i < o.n; ++i) jobs.push_back(kinds[static_cast<size_t>(i) % kinds.size()]);
   } else {
     jobs.assign(o.n, Job{o.url, "", "", {}});
   }
@@ -139,6 +173,9 @@ int Run(const Options& o) {
   std::atomic<int> errors{0};
   std::mutex mu;
   std::vector<std::string> serials;
+  std::vector<double> latencies;  // microseconds
+  latencies.reserve(jobs.size());
+  size_t last_bytes = 0;
   std::string first_error;
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> workers;
@@ -151,12 +188,17 @@ int Run(const Options& o) {
       }
       for (size_t i = next++; i < jobs.size(); i = next++) {
         const Job& job = jobs[i];
+        const auto t0 = std::chrono::steady_clock::now();
         auto r = job.content_type.empty() ? http->Get(job.url, job.headers)
                                           : http->Post(job.url, job.content_type, job.body, job.headers);
+        const double us =
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
         std::string serial;
         const bool ok = r && r->status == 200 &&
                         (o.mode != "enroll" || !(serial = SerialOf(o, *r)).empty());
         std::lock_guard lock(mu);
+        latencies.push_back(us);
+        if (r) last_bytes = r->body.size();
         if (!ok) {
           errors += 1;
           if (first_error.empty()) {
@@ -172,9 +214,16 @@ int Run(const Options& o) {
   for (auto& w : workers) w.join();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("mode=%s target=%s n=%zu concurrency=%d fresh=%d seconds=%.3f rate=%.1f errors=%d\n",
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double p) {
+    if (latencies.empty()) return 0.0;
+    return latencies[std::min(latencies.size() - 1, static_cast<size_t>(p * latencies.size()))];
+  };
+  std::printf("mode=%s target=%s n=%zu concurrency=%d fresh=%d seconds=%.3f rate=%.1f errors=%d "
+              "p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f bytes=%zu\n",
               o.mode.c_str(), o.mode == "enroll" ? o.target.c_str() : "-", jobs.size(), o.concurrency, o.fresh ? 1 : 0,
-              seconds, jobs.size() / seconds, errors.load());
+              seconds, jobs.size() / seconds, errors.load(), pct(0.5), pct(0.9), pct(0.99),
+              latencies.empty() ? 0.0 : latencies.back(), last_bytes);
   if (!first_error.empty()) {
     std::fprintf(stderr, "anchor-load: first error: %s\n", first_error.c_str());
   }
@@ -195,7 +244,7 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{"anchor-load: the load client of anchor's server benchmarks"};
   app.require_subcommand(1);
-  for (const char* mode : {"enroll", "ocsp", "handshake"}) {
+  for (const char* mode : {"enroll", "ocsp", "handshake", "get"}) {
     CLI::App* cmd = app.add_subcommand(mode);
     cmd->add_option("--url", o.url, "base URL (enroll) or full URL (ocsp, handshake)")->required();
     cmd->add_option("--ca", o.ca, "PEM to verify the server with (none: no verification)");
@@ -207,7 +256,8 @@ int main(int argc, char** argv) {
     cmd->add_option("--target", o.target, "anchor or cfssl (enroll)");
     cmd->add_option("--admin-cert", o.admin_cert, "admin certificate (anchor tokens)");
     cmd->add_option("--admin-key", o.admin_key, "admin key");
-    cmd->add_option("--request", o.request, "DER OCSP request (ocsp)");
+    cmd->add_option("--request", o.requests, "DER OCSP request (ocsp); several are sent in turn");
+    cmd->add_flag("--get", o.get, "ocsp: GET URL/<base64 of the request> instead of a POST");
     cmd->add_option("--serials", o.serials, "write the issued serials here (enroll)");
     cmd->callback([&o, mode] { o.mode = mode; });
   }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Installs what anchor needs to build and test, by Debian package name, only when missing.
+# With --bench, what only the benchmarks add (`make bench`, after `make setup`); `make test` never
+# installs those.
 set -euo pipefail
 
 PACKAGES=(
@@ -11,6 +13,12 @@ PACKAGES=(
   bc time openssl curl nodejs python3 python3-cryptography gnutls-bin golang-cfssl nginx-light
   mosquitto mosquitto-clients python3-paho-mqtt
 )
+
+# Only for `make bench`: gnuplot draws docs/store_growth.png (bench/plot_store_growth.sh).
+BENCH_PACKAGES=(gnuplot-nox sqlite3)
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES=("${BENCH_PACKAGES[@]}")
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
