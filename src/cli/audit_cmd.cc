@@ -13,7 +13,7 @@ void RegisterAudit(CLI::App& app, Context& ctx, Action& action) {
   CLI::App* verify = audit->add_subcommand("verify", "check that no entry was edited or deleted");
   verify->callback([&ctx, &action] {
     action = [&ctx]() -> Status {
-      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/false));
+      ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/false));
       ANCHOR_ASSIGN_OR_RETURN(std::vector<store::AuditEntry> log, home->store().AuditLog());
       const auto findings = store::VerifyAuditChain(log);
       for (const auto& f : findings) {
@@ -32,7 +32,7 @@ void RegisterAudit(CLI::App& app, Context& ctx, Action& action) {
   CLI::App* list = audit->add_subcommand("list", "print the audit log");
   list->callback([&ctx, &action] {
     action = [&ctx]() -> Status {
-      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/false));
+      ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/false));
       ANCHOR_ASSIGN_OR_RETURN(std::vector<store::AuditEntry> log, home->store().AuditLog());
       for (const auto& e : log) {
         std::cout << e.seq << "  " << Iso8601(FromUnixSeconds(e.time)) << "  " << e.action << "  "

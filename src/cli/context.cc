@@ -48,10 +48,10 @@ Result<const SecretBytes*> Context::Passphrase() {
   return passphrase_ ? &*passphrase_ : nullptr;
 }
 
-Result<ca::CaHome*> Context::OpenCa(bool need_key) {
+Result<home::CaHome*> Context::OpenCa(bool need_key) {
   if (!ca_) {
     ANCHOR_ASSIGN_OR_RETURN(const SecretBytes* pass, Passphrase());
-    ANCHOR_ASSIGN_OR_RETURN(ca_, ca::CaHome::Open(Home(), pass, need_key, clock_, rng_));
+    ANCHOR_ASSIGN_OR_RETURN(ca_, home::CaHome::Open(Home(), pass, need_key, clock_, rng_));
   }
   return ca_.get();
 }

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "ca/ca_home.h"
+#include "home/ca_home.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/secret_bytes.h"
@@ -27,7 +27,7 @@ class Context final {
   // is given. The bytes live as long as the context.
   Result<const SecretBytes*> Passphrase();
   // OpenCa opens the CA home; with `need_key` it also loads the intermediate key.
-  Result<ca::CaHome*> OpenCa(bool need_key);
+  Result<home::CaHome*> OpenCa(bool need_key);
 
   // Warn prints "anchor: warning: MESSAGE" to stderr.
   void Warn(const std::string& message) const;
@@ -52,7 +52,7 @@ class Context final {
   crypto::CryptoRng rng_;
   std::optional<SecretBytes> passphrase_;
   bool passphrase_loaded_ = false;
-  std::unique_ptr<ca::CaHome> ca_;
+  std::unique_ptr<home::CaHome> ca_;
 };
 
 // Command is a registered subcommand's action; run.cc calls the one that was parsed.

@@ -9,7 +9,7 @@
 namespace anchor::cli {
 namespace {
 
-Result<crypto::Crl> RootCrl(Context& ctx, ca::CaHome& home, int days) {
+Result<crypto::Crl> RootCrl(Context& ctx, home::CaHome& home, int days) {
   ANCHOR_ASSIGN_OR_RETURN(const SecretBytes* passphrase, ctx.Passphrase());
   ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
                           crypto::LoadPrivateKeyFile(home.paths().root_key, passphrase));
@@ -38,7 +38,7 @@ void RegisterCrl(CLI::App& app, Context& ctx, Action& action) {
       if (!o->pem && o->out.empty() && ::isatty(STDOUT_FILENO)) {
         return Error(Code::kInvalidArgument, "a DER CRL is binary; give --out FILE or --pem");
       }
-      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/!o->root));
+      ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/!o->root));
       ANCHOR_ASSIGN_OR_RETURN(crypto::Crl crl, o->root ? RootCrl(ctx, *home, o->days)
                                                        : home->authority().BuildCrl());
       const std::vector<uint8_t> der = crl.ToDer();

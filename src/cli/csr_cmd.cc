@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: csr_cmd.cc: `anchor csr`: a signing request for a local key.
-#include "ca/ca_home.h"
+#include "home/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
 

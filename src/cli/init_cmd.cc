@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: init_cmd.cc: `anchor init`: a new CA in the home directory.
-#include "ca/ca_home.h"
+#include "home/ca_home.h"
 #include "cli/context.h"
 #include "core/text.h"
 
@@ -33,7 +33,7 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
                   "URI names are not constrained");
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
-      ca::InitOptions opts;
+      home::InitOptions opts;
       opts.name = o->name;
       ANCHOR_ASSIGN_OR_RETURN(opts.key_type, crypto::ParseKeyType(o->key_type));
       opts.root_days = o->root_days;
@@ -45,11 +45,11 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_TRY(ctx.ParseSans(o->sans));
       const std::string home = ctx.Home();
       std::vector<std::string> notes;
-      ANCHOR_TRY(ca::InitCa(home, opts, ctx.clock(), ctx.rng(), &notes));
+      ANCHOR_TRY(home::InitCa(home, opts, ctx.clock(), ctx.rng(), &notes));
       for (const std::string& note : notes) {
         ctx.Warn(note);
       }
-      const ca::CaPaths p = ca::CaPaths::In(home);
+      const home::CaPaths p = home::CaPaths::In(home);
       std::vector<std::string> server_names;
       if (auto server = crypto::LoadCertificateFile(p.server_crt)) {
         for (const crypto::GeneralName& n : server->SubjectAltNames()) {

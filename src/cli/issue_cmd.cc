@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "ca/ca_home.h"
+#include "home/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
 
@@ -46,7 +46,7 @@ void RegisterIssue(CLI::App& app, Context& ctx, Action& action) {
         }
         ANCHOR_TRY(CheckWritable(path));
       }
-      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(type));
       ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, o->cn, sans));
       ca::IssueRequest request{std::move(csr), profile, o->days, ca::NameRequest{o->cn, sans}, {}};

@@ -27,7 +27,7 @@ struct ListOpts {
 // ShowOne prints the record of one serial from the CA home's store: with `pem`, the
 // certificate itself (what `anchor sign` names when it could not write a file).
 Status ShowOne(Context& ctx, const ListOpts& o) {
-  ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/false));
+  ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/false));
   ANCHOR_ASSIGN_OR_RETURN(const std::string serial, ca::NormalizeSerial(o.serial));
   ANCHOR_ASSIGN_OR_RETURN(store::CertificateRecord record, home->store().FindBySerial(serial));
   if (o.pem) {
@@ -43,7 +43,7 @@ Status ShowOne(Context& ctx, const ListOpts& o) {
 
 // ListLocally reads the CA home's store: the records as the admin API would return them.
 Result<nlohmann::json> ListLocally(Context& ctx, const ListOpts& o) {
-  ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/false));
+  ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/false));
   store::ListFilter filter;
   filter.now = UnixSeconds(ctx.clock().Now());
   filter.status = api::ParseStatusFilter(o.status).value();  // CLI11 admits only these

@@ -2,7 +2,7 @@
 // File: ocsp_cmd.cc: `anchor ocsp respond`: answer an OCSP request file offline (e.g. to
 // pre-sign responses for OCSP stapling, or to check a relying party's request); `anchor ocsp
 // signer`: a delegated OCSP responder certificate.
-#include "ca/ca_home.h"
+#include "home/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
 #include "crypto/pem.h"
@@ -26,9 +26,9 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action) {
   respond->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(std::string request, ReadInput(o->request));
-      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
-      ANCHOR_ASSIGN_OR_RETURN(std::optional<ca::OcspSigner> delegated,
-                              ca::LoadOcspSigner(*home, ctx.clock().Now()));
+      ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      ANCHOR_ASSIGN_OR_RETURN(std::optional<home::OcspSigner> delegated,
+                              home::LoadOcspSigner(*home, ctx.clock().Now()));
       const ocsp::Signer signer = delegated ? ocsp::Signer{delegated->cert, delegated->key}
                                             : ocsp::Signer{home->intermediate(), home->authority().key()};
       const ocsp::Responder responder(home->intermediate(), signer, home->store(), ctx.clock());
@@ -45,7 +45,7 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action) {
       ->check(CLI::Range(1, 30));
   signer->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
-      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       ANCHOR_TRY(CheckWritable(home->paths().ocsp_key));
       ANCHOR_TRY(CheckWritable(home->paths().ocsp_crt));
       ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,

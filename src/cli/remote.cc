@@ -30,7 +30,7 @@ agent::ServerTrust Trust(const RemoteFlags& flags) {
 }
 
 Result<client::HttpsClient> ConnectAsAdmin(Context& ctx, RemoteFlags flags) {
-  const ca::CaPaths home = ca::CaPaths::In(ctx.Home());
+  const home::CaPaths home = home::CaPaths::In(ctx.Home());
   if (flags.cert.empty() && FileExists(home.admin_crt)) {
     flags.cert = home.admin_crt;
     flags.key = home.admin_key;

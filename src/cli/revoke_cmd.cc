@@ -48,7 +48,7 @@ void RegisterRevoke(CLI::App& app, Context& ctx, Action& action) {
                 std::to_string(event.value("seq", int64_t{0})));
         return OkStatus();
       }
-      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       ANCHOR_ASSIGN_OR_RETURN(store::RevocationEvent event, home->authority().Revoke(serial, reason));
       ctx.Say("revoked " + event.serial + " (" + std::string(crypto::ReasonName(reason)) +
               "), revocation #" + std::to_string(event.seq) + "; publish with `anchor crl`");

@@ -79,7 +79,7 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
         ANCHOR_TRY(ParseListen("--http-listen", o->http_listen, opts.plain_address, plain));
         opts.plain_port = plain;
       }
-      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       const ca::ServerConfig& limits = home->config().server;
       ANCHOR_ASSIGN_OR_RETURN(est::Bootstrap bootstrap, LoadBootstrap(home->config()));
       opts.cert_chain_file = home->paths().server_crt;
@@ -100,8 +100,8 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       opts.handshake_timeout = std::chrono::seconds(limits.handshake_timeout_seconds);
       api::Metrics metrics;
       opts.metrics = &metrics;
-      ANCHOR_ASSIGN_OR_RETURN(std::optional<ca::OcspSigner> delegated,
-                              ca::LoadOcspSigner(*home, ctx.clock().Now()));
+      ANCHOR_ASSIGN_OR_RETURN(std::optional<home::OcspSigner> delegated,
+                              home::LoadOcspSigner(*home, ctx.clock().Now()));
       const ocsp::Signer signer = delegated ? ocsp::Signer{delegated->cert, delegated->key}
                                             : ocsp::Signer{home->intermediate(), home->authority().key()};
       const ocsp::Responder responder(home->intermediate(), signer, home->store(), ctx.clock());

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <map>
 
-#include "ca/ca_home.h"
+#include "home/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
 
@@ -124,7 +124,7 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
       }
       ANCHOR_ASSIGN_OR_RETURN(std::vector<std::string> outputs,
                               OutputPaths(o->csrs, o->out, o->out_dir));
-      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       const std::string chain = o->leaf_only ? "" : home->intermediate().ToPem();
       const bool progress = o->csrs.size() > 1 && ::isatty(STDERR_FILENO) && !ctx.quiet;
       size_t done = 0;

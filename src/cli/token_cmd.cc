@@ -52,7 +52,7 @@ void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(ca::Profile profile, ca::ParseProfile(o->profile));
       ANCHOR_ASSIGN_OR_RETURN(std::chrono::seconds ttl, ca::ParseDuration(o->ttl));
       ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::GeneralName> sans, ctx.ParseSans(o->sans));
-      ANCHOR_ASSIGN_OR_RETURN(ca::CaHome * home, ctx.OpenCa(/*need_key=*/false));
+      ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/false));
       ANCHOR_ASSIGN_OR_RETURN(ca::CreatedToken created,
                               ca::CreateToken(home->policy(), home->store(), ctx.rng(), ctx.clock(),
                                               ca::NameRequest{o->cn, sans}, profile, ttl));

@@ -2,7 +2,7 @@
 // File: verify_cmd.cc: `anchor verify`: exit 0 only for a valid chain, else a one-line reason.
 #include <iostream>
 
-#include "ca/ca_home.h"
+#include "home/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
 #include "crypto/chain_verifier.h"
@@ -49,7 +49,7 @@ void RegisterVerify(CLI::App& app, Context& ctx, Action& action) {
       opts.untrusted.assign(given.begin() + 1, given.end());
       std::vector<std::string> ca_files = o->ca;
       if (ca_files.empty()) {
-        const std::string root = ca::CaPaths::In(ctx.Home()).root_crt;
+        const std::string root = home::CaPaths::In(ctx.Home()).root_crt;
         if (!FileExists(root)) {
           return Error(Code::kInvalidArgument, "give the trusted CA with --ca FILE (no CA in " +
                                                    ctx.Home() + ")");

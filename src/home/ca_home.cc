@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: ca_home.cc: `anchor init` and opening a CA home.
-#include "ca/ca_home.h"
+#include "home/ca_home.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,8 +17,10 @@
 #include "names/dns_name.h"
 #include "store/sqlite/sqlite_store.h"
 
-namespace anchor::ca {
+namespace anchor::home {
 namespace {
+
+using namespace anchor::ca;  // NOLINT: the authority's templates and checks, used throughout
 
 namespace fs = std::filesystem;
 
@@ -252,4 +254,4 @@ Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time
   return std::optional<OcspSigner>(OcspSigner{std::move(cert), std::move(key)});
 }
 
-}  // namespace anchor::ca
+}  // namespace anchor::home

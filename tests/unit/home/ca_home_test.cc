@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ca/ca_home.h"
+#include "home/ca_home.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include "testlib/temp_dir.h"
 #include "testlib/test_ca.h"
 
-namespace anchor::ca {
+namespace anchor::home {
 namespace {
 
 using anchor::testing::ErrorIs;
@@ -96,4 +96,4 @@ TEST_F(CaHomeTest, BadOptionsLeaveNothing) {
 }
 
 }  // namespace
-}  // namespace anchor::ca
+}  // namespace anchor::home

@@ -15,7 +15,7 @@
 #include "crypto/key_file.h"
 #include "store/store.h"
 
-namespace anchor::ca {
+namespace anchor::home {
 
 // CaPaths names every file of a CA home.
 struct CaPaths {
@@ -55,31 +55,31 @@ class CaHome final {
                                               const Clock& clock, Rng& rng);
 
   const CaPaths& paths() const { return paths_; }
-  const CaConfig& config() const { return config_; }
+  const ca::CaConfig& config() const { return config_; }
   store::Store& store() { return *store_; }
-  Authority& authority() { return *authority_; }
+  ca::Authority& authority() { return *authority_; }
   const crypto::Certificate& root() const { return root_; }
   const crypto::Certificate& intermediate() const { return intermediate_; }
   // policy is the issuance policy with the CA's name constraints; it needs no key (tokens).
-  const IssuancePolicy& policy() const { return policy_; }
+  const ca::IssuancePolicy& policy() const { return policy_; }
 
  private:
-  CaHome(CaPaths paths, CaConfig config, std::unique_ptr<store::Store> store,
+  CaHome(CaPaths paths, ca::CaConfig config, std::unique_ptr<store::Store> store,
          crypto::Certificate root, crypto::Certificate intermediate)
       : paths_(std::move(paths)),
         config_(std::move(config)),
         store_(std::move(store)),
         root_(std::move(root)),
         intermediate_(std::move(intermediate)),
-        policy_(config_, IssuerConstraints::Of({intermediate_, root_})) {}
+        policy_(config_, ca::IssuerConstraints::Of({intermediate_, root_})) {}
 
   CaPaths paths_;
-  CaConfig config_;
+  ca::CaConfig config_;
   std::unique_ptr<store::Store> store_;
   crypto::Certificate root_;
   crypto::Certificate intermediate_;
-  IssuancePolicy policy_;  // borrows config_, declared after it so it goes first
-  std::unique_ptr<Authority> authority_;
+  ca::IssuancePolicy policy_;  // borrows config_, declared after it so it goes first
+  std::unique_ptr<ca::Authority> authority_;
 };
 
 // OcspSigner is a delegated OCSP responder's certificate and key.
@@ -93,4 +93,4 @@ struct OcspSigner {
 // the intermediate, or are not valid at `now`: a responder must never sign with a stale signer.
 Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time_point now);
 
-}  // namespace anchor::ca
+}  // namespace anchor::home
