@@ -29,7 +29,7 @@
 #include <future>
 #include <thread>
 
-#include "ca/ca_home.h"
+#include "home/ca_home.h"
 #include "ca/issuance_policy.h"
 #include "ca/serial_number.h"
 #include "core/clock.h"
@@ -86,7 +86,7 @@ store::CertificateRecord Record(const crypto::Certificate& cert) {
 int Grow(const Options& o) {
   SystemClock clock;
   crypto::CryptoRng rng;
-  auto home = Must(ca::CaHome::Open(o.home, nullptr, /*need_key=*/true, clock, rng), "opening");
+  auto home = Must(home::CaHome::Open(o.home, nullptr, /*need_key=*/true, clock, rng), "opening");
   store::Store& store = home->store();
   const crypto::Certificate& issuer = home->intermediate();
   const crypto::PrivateKey& issuer_key = home->authority().key();
@@ -171,7 +171,7 @@ int Grow(const Options& o) {
 int Crl(const Options& o) {
   SystemClock clock;
   crypto::CryptoRng rng;
-  auto home = Must(ca::CaHome::Open(o.home, nullptr, /*need_key=*/true, clock, rng), "opening");
+  auto home = Must(home::CaHome::Open(o.home, nullptr, /*need_key=*/true, clock, rng), "opening");
   const auto t0 = std::chrono::steady_clock::now();
   const auto revoked = Must(home->store().RevokedUnexpired(UnixSeconds(clock.Now())), "query");
   const double query_ms = Seconds(std::chrono::steady_clock::now() - t0).count() * 1e3;

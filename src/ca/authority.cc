@@ -353,7 +353,7 @@ Result<store::RevocationEvent> Authority::Revoke(const std::string& serial, int 
 
 Result<crypto::Crl> Authority::BuildCrl() {
   const Clock::time_point now = clock_.Now();
-  ANCHOR_ASSIGN_OR_RETURN(std::vector<store::CertificateRecord> revoked,
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<store::RevokedEntry> revoked,
                           store_.RevokedUnexpired(UnixSeconds(now)));
   crypto::CrlTemplate tmpl;
   ANCHOR_ASSIGN_OR_RETURN(tmpl.crl_number, store_.NextCrlNumber(UnixSeconds(now)));
@@ -361,11 +361,12 @@ Result<crypto::Crl> Authority::BuildCrl() {
   tmpl.next_update = std::min(now + std::chrono::hours(24) * config_.crl_days,
                               intermediate_.NotAfter());
   tmpl.distribution_point = config_.CrlUrl();
-  for (const store::CertificateRecord& r : revoked) {
+  tmpl.entries.reserve(revoked.size());
+  for (const store::RevokedEntry& r : revoked) {
     crypto::RevokedEntry e;
     ANCHOR_CHECK(HexDecode(r.serial, e.serial));
     e.revoked_at = FromUnixSeconds(r.revoked_at);
-    e.reason = r.revocation_reason;
+    e.reason = r.reason;
     tmpl.entries.push_back(std::move(e));
   }
   return crypto::SignCrl(tmpl, intermediate_, intermediate_key_);

@@ -57,6 +57,14 @@ struct TokenRecord {
   std::string used_by;  // the serial it paid for
 };
 
+// RevokedEntry is what a CRL lists of a revoked certificate (RFC 5280 5.3: serial, revocation
+// date, reason code).
+struct RevokedEntry {
+  std::string serial;  // lower-case hex
+  int64_t revoked_at = 0;
+  int reason = 0;
+};
+
 // RevocationEvent is one entry of the revocation sequence that brokers follow with a cursor.
 struct RevocationEvent {
   int64_t seq = 0;
@@ -108,8 +116,8 @@ class Store {
   virtual Result<RevocationEvent> Revoke(std::string_view serial, int64_t revoked_at, int reason,
                                          std::string_view detail) = 0;
   // RevokedUnexpired returns the revoked certificates whose notAfter is after `now`: the CRL's
-  // entries.
-  virtual Result<std::vector<CertificateRecord>> RevokedUnexpired(int64_t now) = 0;
+  // entries, in no particular order (the CRL encoder sorts them).
+  virtual Result<std::vector<RevokedEntry>> RevokedUnexpired(int64_t now) = 0;
   // RevocationsSince returns events with seq > `cursor`, oldest first, at most `limit`.
   virtual Result<std::vector<RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) = 0;
   // LatestRevocation returns the seq of the newest revocation event, 0 when there is none: one

@@ -64,7 +64,14 @@ CREATE TABLE tokens (
 );
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
+// v3: what a CRL lists, read from an index alone: at 100k revocations the query reading whole
+// rows and sorting them took 400 ms of a 0.8 s CRL (bench/store_growth.sh), this one 25 ms.
+constexpr std::string_view kV3 = R"sql(
+CREATE INDEX certificates_revoked ON certificates (not_after, serial, revoked_at, revocation_reason)
+  WHERE status = 'revoked';
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

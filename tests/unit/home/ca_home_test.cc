@@ -65,7 +65,8 @@ TEST_F(CaHomeTest, UnderNameConstraintsEveryCertificateOfInitStaysWithin) {
   EXPECT_EQ(nc->permitted[0].value, "example.com");  // normalised
   for (const std::string& f : {(*home)->paths().server_crt, (*home)->paths().admin_crt}) {
     const auto cert = crypto::LoadCertificateFile(f).value();
-    const Report r = CheckBeforeIssue(cert, IssuanceCheck{issuers, std::nullopt, clock_.Now()});
+    const ca::Report r =
+        ca::CheckBeforeIssue(cert, ca::IssuanceCheck{issuers, std::nullopt, clock_.Now()});
     EXPECT_TRUE(r.Ok()) << f << ": " << (r.findings().empty() ? "" : r.findings()[0].detail);
   }
   const auto server = crypto::LoadCertificateFile((*home)->paths().server_crt).value();

@@ -174,7 +174,7 @@ class FailingReads final : public store::Store {
                                         std::string_view subject) override {
     return real_.Revoke(serial, at, reason, subject);
   }
-  Result<std::vector<store::CertificateRecord>> RevokedUnexpired(int64_t now) override {
+  Result<std::vector<store::RevokedEntry>> RevokedUnexpired(int64_t now) override {
     return real_.RevokedUnexpired(now);
   }
   Result<int64_t> LatestRevocation() override { return real_.LatestRevocation(); }
