@@ -23,13 +23,11 @@
 // the same template shape, which the test suite checks). Prints one line per phase:
 //   grow issued=90000 seconds=41.2 rate=2184.5 revoked=9000 revoke_seconds=60.1 count=100003
 #include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <future>
 #include <thread>
 
-#include "home/ca_home.h"
 #include "ca/issuance_policy.h"
 #include "ca/serial_number.h"
 #include "core/clock.h"
@@ -38,6 +36,7 @@
 #include "crypto/cert_builder.h"
 #include "crypto/crypto_rng.h"
 #include "crypto/digest.h"
+#include "home/ca_home.h"
 
 namespace {
 
@@ -108,14 +107,14 @@ int Grow(const Options& o) {
         for (int64_t i = t; i < n; i += o.threads) {
           const int64_t id = start_count + first + i;
           ca::NameRequest names{"fill-" + std::to_string(id), {}};
-          auto decision = Must(home->policy().Decide(keys[id % keys.size()], names,
-                                                     ca::Profile::kDevice, 1 + id % 365, issuer,
-                                                     now),
-                               "policy");
+          auto decision =
+              Must(home->policy().Decide(keys[id % keys.size()], names, ca::Profile::kDevice,
+                                         1 + id % 365, issuer, now),
+                   "policy");
           decision.tmpl.serial = Must(ca::NewSerial(trng), "serial");
-          auto cert = Must(crypto::SignCertificate(decision.tmpl, keys[id % keys.size()], &issuer,
-                                                   issuer_key),
-                           "signing");
+          auto cert = Must(
+              crypto::SignCertificate(decision.tmpl, keys[id % keys.size()], &issuer, issuer_key),
+              "signing");
           out[static_cast<size_t>(i)] = Record(cert);
         }
       });
@@ -159,12 +158,12 @@ int Grow(const Options& o) {
     }
   }
   const double revoke_seconds = Seconds(std::chrono::steady_clock::now() - t1).count();
-  std::printf("grow issued=%lld seconds=%.1f rate=%.1f revoked=%lld revoke_seconds=%.1f "
-              "revoke_rate=%.1f count=%lld\n",
-              static_cast<long long>(want), grow_seconds, want / std::max(grow_seconds, 1e-9),
-              static_cast<long long>(revoked), revoke_seconds,
-              revoked / std::max(revoke_seconds, 1e-9),
-              static_cast<long long>(Must(store.CountCertificates(), "counting")));
+  std::printf(
+      "grow issued=%lld seconds=%.1f rate=%.1f revoked=%lld revoke_seconds=%.1f "
+      "revoke_rate=%.1f count=%lld\n",
+      static_cast<long long>(want), grow_seconds, want / std::max(grow_seconds, 1e-9),
+      static_cast<long long>(revoked), revoke_seconds, revoked / std::max(revoke_seconds, 1e-9),
+      static_cast<long long>(Must(store.CountCertificates(), "counting")));
   return 0;
 }
 
@@ -197,7 +196,8 @@ int main(int argc, char** argv) {
   grow->add_option("--to", o.to, "certificates the store should hold")->required();
   grow->add_option("--revoke-fraction", o.revoke_fraction, "share of the new ones to revoke");
   grow->add_option("--threads", o.threads, "signing threads")->check(CLI::Range(1, 64));
-  grow->add_option("--group", o.group, "certificates per transaction")->check(CLI::Range(1, 1000000));
+  grow->add_option("--group", o.group, "certificates per transaction")
+      ->check(CLI::Range(1, 1000000));
   grow->add_option("--probe-out", o.probe_out, "write one new valid certificate here (PEM)");
   auto* crl = app.add_subcommand("crl", "time the CRL's parts");
   crl->add_option("--home", o.home, "CA home")->required();

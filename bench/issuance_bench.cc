@@ -33,8 +33,9 @@ struct Fixture {
   explicit Fixture(KeyType type, const std::string& db) : clock(), rng() {
     const auto root_key = crypto::PrivateKey::Generate(type).value();
     root = std::make_unique<crypto::Certificate>(
-        crypto::SignCertificate(ca::RootTemplate("bench", ca::NewSerial(rng).value(), clock.Now(), 3650),
-                                root_key.Public(), nullptr, root_key)
+        crypto::SignCertificate(
+            ca::RootTemplate("bench", ca::NewSerial(rng).value(), clock.Now(), 3650),
+            root_key.Public(), nullptr, root_key)
             .value());
     key = std::make_unique<crypto::PrivateKey>(crypto::PrivateKey::Generate(type).value());
     intermediate = std::make_unique<crypto::Certificate>(
@@ -61,7 +62,8 @@ struct Fixture {
 };
 
 std::string TempDb(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("anchor-bench-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("anchor-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return (dir / (name + ".db")).string();
 }
@@ -116,11 +118,13 @@ void BM_RawVerify(benchmark::State& state) {
 // `anchor sign one.csr` or an online enrollment does.
 void BM_Issue(benchmark::State& state) {
   const KeyType type = kTypes[state.range(0)];
-  Fixture f(type, state.range(1) == 0 ? ":memory:" : TempDb("issue-" + std::to_string(state.range(0))));
+  Fixture f(type,
+            state.range(1) == 0 ? ":memory:" : TempDb("issue-" + std::to_string(state.range(0))));
   size_t i = 0;
   for (auto _ : state) {
     auto csr = crypto::Csr::FromDer(f.csr_ders[i++ % f.csr_ders.size()]);
-    auto issued = f.authority->Issue({std::move(csr).value(), ca::Profile::kDevice, 30, std::nullopt, {}});
+    auto issued =
+        f.authority->Issue({std::move(csr).value(), ca::Profile::kDevice, 30, std::nullopt, {}});
     if (!issued) {
       state.SkipWithError(issued.error().message().c_str());
       break;
@@ -143,7 +147,8 @@ void BM_IssueConcurrent(benchmark::State& state) {
   for (auto _ : state) {
     Fixture& f = *shared_fixture;
     auto csr = crypto::Csr::FromDer(f.csr_ders[i++ % f.csr_ders.size()]);
-    auto issued = f.authority->Issue({std::move(csr).value(), ca::Profile::kDevice, 30, std::nullopt, {}});
+    auto issued =
+        f.authority->Issue({std::move(csr).value(), ca::Profile::kDevice, 30, std::nullopt, {}});
     if (!issued) {
       state.SkipWithError(issued.error().message().c_str());
       break;
@@ -168,7 +173,10 @@ void BM_IssueBatch(benchmark::State& state) {
     requests.reserve(256);
     for (size_t i = 0; i < 256; ++i) {
       requests.push_back({crypto::Csr::FromDer(f.csr_ders[i % f.csr_ders.size()]).value(),
-                          ca::Profile::kDevice, 30, std::nullopt, {}});
+                          ca::Profile::kDevice,
+                          30,
+                          std::nullopt,
+                          {}});
     }
     auto st = f.authority->IssueBatch(requests, 256, [](auto, size_t) { return OkStatus(); });
     if (!st) {

@@ -18,14 +18,13 @@
 // (request latencies as the client saw them, and the size of the last answer's body) and exits 1
 // if any request failed.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -112,8 +111,10 @@ std::vector<Job> EnrollJobs(const Options& o) {
   std::vector<Job> jobs;
   if (o.target == "cfssl") {
     for (const auto& csr : csrs) {
-      jobs.push_back({o.url + "/api/v1/cfssl/sign", "application/json",
-                      nlohmann::json{{"certificate_request", csr.ToPem()}}.dump(), {}});
+      jobs.push_back({o.url + "/api/v1/cfssl/sign",
+                      "application/json",
+                      nlohmann::json{{"certificate_request", csr.ToPem()}}.dump(),
+                      {}});
     }
     return jobs;
   }
@@ -126,7 +127,8 @@ std::vector<Job> EnrollJobs(const Options& o) {
       std::fprintf(stderr, "anchor-load: token: %s\n", token.error().message().c_str());
       std::exit(2);
     }
-    jobs.push_back({o.url + "/.well-known/est/simpleenroll", "application/pkcs10",
+    jobs.push_back({o.url + "/.well-known/est/simpleenroll",
+                    "application/pkcs10",
                     anchor::crypto::Base64Encode(csrs[i].ToDer(), true),
                     {"Authorization: Bearer " + (*token)["token"].get<std::string>()}});
   }
@@ -189,21 +191,23 @@ int Run(const Options& o) {
       for (size_t i = next++; i < jobs.size(); i = next++) {
         const Job& job = jobs[i];
         const auto t0 = std::chrono::steady_clock::now();
-        auto r = job.content_type.empty() ? http->Get(job.url, job.headers)
-                                          : http->Post(job.url, job.content_type, job.body, job.headers);
+        auto r = job.content_type.empty()
+                     ? http->Get(job.url, job.headers)
+                     : http->Post(job.url, job.content_type, job.body, job.headers);
         const double us =
-            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                .count();
         std::string serial;
-        const bool ok = r && r->status == 200 &&
-                        (o.mode != "enroll" || !(serial = SerialOf(o, *r)).empty());
+        const bool ok =
+            r && r->status == 200 && (o.mode != "enroll" || !(serial = SerialOf(o, *r)).empty());
         std::lock_guard lock(mu);
         latencies.push_back(us);
         if (r) last_bytes = r->body.size();
         if (!ok) {
           errors += 1;
           if (first_error.empty()) {
-            first_error = r ? std::to_string(r->status) + " " + r->body.substr(0, 200)
-                            : r.error().message();
+            first_error =
+                r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : r.error().message();
           }
         } else if (!serial.empty()) {
           serials.push_back(serial);
@@ -219,11 +223,12 @@ int Run(const Options& o) {
     if (latencies.empty()) return 0.0;
     return latencies[std::min(latencies.size() - 1, static_cast<size_t>(p * latencies.size()))];
   };
-  std::printf("mode=%s target=%s n=%zu concurrency=%d fresh=%d seconds=%.3f rate=%.1f errors=%d "
-              "p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f bytes=%zu\n",
-              o.mode.c_str(), o.mode == "enroll" ? o.target.c_str() : "-", jobs.size(), o.concurrency, o.fresh ? 1 : 0,
-              seconds, jobs.size() / seconds, errors.load(), pct(0.5), pct(0.9), pct(0.99),
-              latencies.empty() ? 0.0 : latencies.back(), last_bytes);
+  std::printf(
+      "mode=%s target=%s n=%zu concurrency=%d fresh=%d seconds=%.3f rate=%.1f errors=%d "
+      "p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f bytes=%zu\n",
+      o.mode.c_str(), o.mode == "enroll" ? o.target.c_str() : "-", jobs.size(), o.concurrency,
+      o.fresh ? 1 : 0, seconds, jobs.size() / seconds, errors.load(), pct(0.5), pct(0.9), pct(0.99),
+      latencies.empty() ? 0.0 : latencies.back(), last_bytes);
   if (!first_error.empty()) {
     std::fprintf(stderr, "anchor-load: first error: %s\n", first_error.c_str());
   }
@@ -231,7 +236,8 @@ int Run(const Options& o) {
     std::ofstream out(o.serials);
     for (const auto& s : serials) out << s << "\n";
   }
-  if (o.mode == "enroll" && std::set<std::string>(serials.begin(), serials.end()).size() != serials.size()) {
+  if (o.mode == "enroll" &&
+      std::set<std::string>(serials.begin(), serials.end()).size() != serials.size()) {
     std::fprintf(stderr, "anchor-load: duplicate serials\n");
     return 1;
   }

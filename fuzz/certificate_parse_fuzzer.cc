@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: certificate_parse_fuzzer.cc: certificate/chain parsing and the fields inspect and lint read.
+// File: certificate_parse_fuzzer.cc: certificate/chain parsing and the fields inspect and lint
+// read.
 #include <string_view>
 
 #include "ca/lint.h"

@@ -17,8 +17,8 @@ using anchor::http::Request;
 struct World {
   anchor::testing::TestCa ca;
   anchor::api::Metrics metrics;
-  anchor::ocsp::Responder responder{*ca.intermediate, {*ca.intermediate, *ca.inter_key},
-                                    *ca.store, ca.clock};
+  anchor::ocsp::Responder responder{
+      *ca.intermediate, {*ca.intermediate, *ca.inter_key}, *ca.store, ca.clock};
   anchor::server::Router router{*ca.authority, *ca.store, responder, ca.rng, metrics, {}};
   std::vector<uint8_t> device = Issue("dev-1", anchor::ca::Profile::kDevice);
   std::vector<uint8_t> admin = Issue("ops", anchor::ca::Profile::kAdmin);
@@ -68,11 +68,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 2:
       r = Make("POST", "/.well-known/est/simplereenroll", b64, "application/pkcs10", &w->device);
       break;
-    case 3: r = Make("POST", "/ocsp", rest, "application/ocsp-request", nullptr); break;
-    case 4: r = Make("GET", "/ocsp/" + rest, "", "", nullptr); break;
-    case 5: r = Make("GET", "/api/v1/revocations?" + rest, "", "", nullptr); break;
-    case 6: r = Make("POST", "/api/v1/tokens", rest, "application/json", &w->admin); break;
-    case 7: r = Make("GET", "/api/v1/certificates?" + rest, "", "", &w->admin); break;
+    case 3:
+      r = Make("POST", "/ocsp", rest, "application/ocsp-request", nullptr);
+      break;
+    case 4:
+      r = Make("GET", "/ocsp/" + rest, "", "", nullptr);
+      break;
+    case 5:
+      r = Make("GET", "/api/v1/revocations?" + rest, "", "", nullptr);
+      break;
+    case 6:
+      r = Make("POST", "/api/v1/tokens", rest, "application/json", &w->admin);
+      break;
+    case 7:
+      r = Make("GET", "/api/v1/certificates?" + rest, "", "", &w->admin);
+      break;
   }
   const anchor::http::Response response = w->router.Dispatch(r);
   if (response.status < 200 || response.status >= 500) {

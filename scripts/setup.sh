@@ -6,7 +6,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  build-essential cmake ninja-build ccache pkg-config clang clang-format libclang-rt-14-dev
   libssl-dev libboost1.81-dev libsqlite3-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev libidn2-dev
   libmosquitto-dev mosquitto-dev

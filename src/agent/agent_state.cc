@@ -11,10 +11,14 @@ namespace anchor::agent {
 std::string StatePath(const std::string& cert_path) { return cert_path + ".state.json"; }
 
 Status SaveState(const std::string& cert_path, const AgentState& s) {
-  const nlohmann::json j = {{"common_name", s.common_name},   {"serial", s.serial},
-                            {"not_after", s.not_after},       {"next_renewal", s.next_renewal},
-                            {"last_renewal", s.last_renewal}, {"last_error", s.last_error},
-                            {"last_error_at", s.last_error_at}, {"failures", s.failures},
+  const nlohmann::json j = {{"common_name", s.common_name},
+                            {"serial", s.serial},
+                            {"not_after", s.not_after},
+                            {"next_renewal", s.next_renewal},
+                            {"last_renewal", s.last_renewal},
+                            {"last_error", s.last_error},
+                            {"last_error_at", s.last_error_at},
+                            {"failures", s.failures},
                             {"renewal_jitter_seconds", s.renewal_jitter_seconds},
                             {"next_attempt_unix", s.next_attempt_unix}};
   return WriteFileAtomic(StatePath(cert_path), j.dump(2) + "\n", kPublicFileMode);

@@ -120,7 +120,8 @@ Status RecoverInterruptedInstall(const DeviceFiles& files) {
   const std::string ca_new = files.ca_out.empty() ? "" : Staged(files.ca_out);
   const auto finish = [](const std::string& staged, const std::string& path) -> Status {
     if (::rename(staged.c_str(), path.c_str()) != 0) {
-      return Error(Code::kUnavailable, "cannot finish writing " + path + ": " + std::strerror(errno));
+      return Error(Code::kUnavailable,
+                   "cannot finish writing " + path + ": " + std::strerror(errno));
     }
     return OkStatus();
   };
@@ -201,7 +202,8 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
 Result<crypto::Certificate> Renew(const RenewRequest& request) {
   ANCHOR_TRY(CheckDistinct(request.files));
   ANCHOR_TRY(RecoverInterruptedInstall(request.files));
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate current, crypto::LoadCertificateFile(request.files.cert));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate current,
+                          crypto::LoadCertificateFile(request.files.cert));
   ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey old_key,
                           crypto::LoadPrivateKeyFile(request.files.key, nullptr));
   if (!old_key.Public().Equals(current.GetPublicKey())) {

@@ -45,7 +45,8 @@ std::chrono::seconds RetryDelay(int failures, Rng& rng) {
   }
   delay = std::min(delay, kCap);
   const int64_t half = delay / 2;
-  return std::chrono::seconds(half + static_cast<int64_t>(UniformUpTo(static_cast<uint64_t>(half), rng)));
+  return std::chrono::seconds(half +
+                              static_cast<int64_t>(UniformUpTo(static_cast<uint64_t>(half), rng)));
 }
 
 }  // namespace anchor::agent

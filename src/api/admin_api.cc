@@ -18,8 +18,8 @@ constexpr std::string_view kCertificates = "/api/v1/certificates";
 constexpr std::string_view kTokens = "/api/v1/tokens";
 
 http::Response Json(int status, const nlohmann::json& body) {
-  return http::Response{status, "application/json", {{"Cache-Control", "no-store"}},
-                        body.dump(2) + "\n"};
+  return http::Response{
+      status, "application/json", {{"Cache-Control", "no-store"}}, body.dump(2) + "\n"};
 }
 
 http::Response Refuse(Code code, std::string message) {
@@ -74,8 +74,8 @@ Status AdminApi::Authorize(const http::Request& request) const {
     return Error(Code::kPermissionDenied, who.error().message());
   }
   if (who->profile != ca::Profile::kAdmin) {
-    return Error(Code::kPermissionDenied, "'" + who->record.subject +
-                                              "' is a " + who->record.profile +
+    return Error(Code::kPermissionDenied, "'" + who->record.subject + "' is a " +
+                                              who->record.profile +
                                               " certificate, not an admin certificate");
   }
   return OkStatus();

@@ -6,8 +6,8 @@ namespace anchor::api {
 
 http::Response Hello(const ca::Authority& authority, const http::Request& request) {
   if (request.peer_chain.empty()) {
-    return http::ErrorResponse(Error(Code::kUnauthenticated,
-                                     "no client certificate: connect with one this CA issued"));
+    return http::ErrorResponse(
+        Error(Code::kUnauthenticated, "no client certificate: connect with one this CA issued"));
   }
   const crypto::Certificate& leaf = request.peer_chain.front();
   auto who = authority.IdentifyClient(leaf);

@@ -48,9 +48,11 @@ std::string Metrics::Render() const {
   Counter(out, "anchor_connections_evicted_total",
           "Handshaking or idle connections closed to make room for a new one.",
           connections_evicted.load());
-  out += "# HELP anchor_open_connections Connections open now.\n"
-         "# TYPE anchor_open_connections gauge\n"
-         "anchor_open_connections " + std::to_string(open_connections.load()) + "\n";
+  out +=
+      "# HELP anchor_open_connections Connections open now.\n"
+      "# TYPE anchor_open_connections gauge\n"
+      "anchor_open_connections " +
+      std::to_string(open_connections.load()) + "\n";
   const char* h = "anchor_enrollment_duration_seconds";
   out += std::string("# HELP ") + h + " Time to answer an EST enrollment or re-enrollment.\n" +
          "# TYPE " + h + " histogram\n";

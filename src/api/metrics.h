@@ -17,9 +17,9 @@ class Metrics final {
   static constexpr std::array<double, 10> kLatencyBounds = {0.001, 0.0025, 0.005, 0.01, 0.025,
                                                             0.05,  0.1,    0.25,  0.5,  1.0};
 
-  std::atomic<uint64_t> issued{0};      // certificates issued by simpleenroll
-  std::atomic<uint64_t> renewed{0};     // certificates issued by simplereenroll
-  std::atomic<uint64_t> revoked{0};     // revocations through the admin API
+  std::atomic<uint64_t> issued{0};          // certificates issued by simpleenroll
+  std::atomic<uint64_t> renewed{0};         // certificates issued by simplereenroll
+  std::atomic<uint64_t> revoked{0};         // revocations through the admin API
   std::atomic<uint64_t> enroll_refused{0};  // enrollments answered with a 4xx
   std::atomic<uint64_t> tls_handshake_failures{0};
   std::atomic<uint64_t> connections_refused{0};  // beyond max_connections

@@ -12,7 +12,8 @@ http::Response RevocationFeed(ca::Authority& authority, const http::Request& req
   if (auto text = request.Query("since")) {
     auto v = http::ParseCount(*text);
     if (!v) {
-      return http::TextResponse(400, "since must be the cursor of the last answer (an integer >= 0)");
+      return http::TextResponse(400,
+                                "since must be the cursor of the last answer (an integer >= 0)");
     }
     since = *v;
   }

@@ -116,10 +116,10 @@ Status Authority::Verify(const crypto::Certificate& cert, std::optional<Profile>
 }
 
 Result<ClientIdentity> Authority::IdentifyClient(const crypto::Certificate& cert,
-                                                std::chrono::seconds grace) const {
+                                                 std::chrono::seconds grace) const {
   const auto refuse = [&cert](const std::string& why) {
-    return Error(Code::kUnauthenticated, "client certificate " + cert.SerialHex() + " (" +
-                                             cert.Subject() + ") " + why);
+    return Error(Code::kUnauthenticated,
+                 "client certificate " + cert.SerialHex() + " (" + cert.Subject() + ") " + why);
   };
   // The store holds only what this CA signed: a record with the same serial and the same DER
   // fingerprint is proof enough, with no signature to check on every request.
@@ -156,8 +156,7 @@ Result<ClientIdentity> Authority::IdentifyClient(const crypto::Certificate& cert
 }
 
 Result<NameRequest> Authority::RenewalNames(const crypto::Certificate& old,
-                                            const NameRequest& asked,
-                                            Profile& profile) const {
+                                            const NameRequest& asked, Profile& profile) const {
   const std::chrono::seconds grace(config_.server.renewal_grace_seconds);
   ANCHOR_ASSIGN_OR_RETURN(ClientIdentity who, IdentifyClient(old, grace));
   //= https://www.rfc-editor.org/rfc/rfc7030#section-4.2.2
@@ -168,15 +167,16 @@ Result<NameRequest> Authority::RenewalNames(const crypto::Certificate& old,
   const std::vector<crypto::GeneralName> old_sans = old.SubjectAltNames();
   if (asked.common_name != old.CommonName()) {
     return Error(Code::kPermissionDenied, "a renewal must ask for the same common name '" +
-                                              old.CommonName() + "', not '" +
-                                              asked.common_name + "'");
+                                              old.CommonName() + "', not '" + asked.common_name +
+                                              "'");
   }
   for (const crypto::GeneralName& requested : asked.sans) {
     // The request may spell a name differently from the certificate (upper case, a U-label).
     ANCHOR_ASSIGN_OR_RETURN(const crypto::GeneralName san, crypto::NormalizeGeneralName(requested));
     if (std::find(old_sans.begin(), old_sans.end(), san) == old_sans.end()) {
-      return Error(Code::kPermissionDenied, "a renewal cannot add the name '" + san.ToString() +
-                                                "'; the certificate being renewed does not carry it");
+      return Error(Code::kPermissionDenied,
+                   "a renewal cannot add the name '" + san.ToString() +
+                       "'; the certificate being renewed does not carry it");
     }
   }
   ANCHOR_TRY(MayObtain(Credential::kRenewal, who.profile));
@@ -184,7 +184,8 @@ Result<NameRequest> Authority::RenewalNames(const crypto::Certificate& old,
   return NameRequest{old.CommonName(), old_sans};
 }
 
-store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert, std::string_view profile,
+store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert,
+                                             std::string_view profile,
                                              const std::string& token_hash) const {
   store::CertificateRecord r;
   r.serial = cert.SerialHex();
@@ -336,9 +337,9 @@ Result<crypto::Certificate> Authority::IssueOcspSigner(const crypto::PublicKey& 
   ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> serial, NewSerial(rng_));
   ANCHOR_ASSIGN_OR_RETURN(
       crypto::Certificate cert,
-      crypto::SignCertificate(OcspSignerTemplate(config_.name, std::move(serial), now, days,
-                                                 intermediate_.NotAfter()),
-                              key, &intermediate_, intermediate_key_));
+      crypto::SignCertificate(
+          OcspSignerTemplate(config_.name, std::move(serial), now, days, intermediate_.NotAfter()),
+          key, &intermediate_, intermediate_key_));
   ANCHOR_TRY(Verify(cert, std::nullopt));
   const store::CertificateRecord record = ToRecord(cert, "ocsp-signer", "");
   ANCHOR_TRY(commit_.Insert(record, UnixSeconds(now)));
@@ -358,8 +359,8 @@ Result<crypto::Crl> Authority::BuildCrl() {
   crypto::CrlTemplate tmpl;
   ANCHOR_ASSIGN_OR_RETURN(tmpl.crl_number, store_.NextCrlNumber(UnixSeconds(now)));
   tmpl.this_update = now;
-  tmpl.next_update = std::min(now + std::chrono::hours(24) * config_.crl_days,
-                              intermediate_.NotAfter());
+  tmpl.next_update =
+      std::min(now + std::chrono::hours(24) * config_.crl_days, intermediate_.NotAfter());
   tmpl.distribution_point = config_.CrlUrl();
   tmpl.entries.reserve(revoked.size());
   for (const store::RevokedEntry& r : revoked) {

@@ -35,17 +35,17 @@ Result<ProfilePolicy> ParsePolicy(const toml::table& t, ProfilePolicy base,
   const toml::node_view<const toml::node> view(t);
   ANCHOR_ASSIGN_OR_RETURN(int64_t def, Scalar<int64_t>(view["default_days"], base.default_days,
                                                        origin, prefix + "default_days"));
-  ANCHOR_ASSIGN_OR_RETURN(int64_t max, Scalar<int64_t>(view["max_days"], base.max_days, origin,
-                                                       prefix + "max_days"));
+  ANCHOR_ASSIGN_OR_RETURN(
+      int64_t max, Scalar<int64_t>(view["max_days"], base.max_days, origin, prefix + "max_days"));
   if (max < 1 || max > 36500 || def < 1 || def > max) {
     return BadKey(origin, prefix + "default_days",
                   "must be between 1 and max_days, and max_days at most 36500");
   }
   base.default_days = static_cast<int>(def);
   base.max_days = static_cast<int>(max);
-  ANCHOR_ASSIGN_OR_RETURN(int64_t minutes, Scalar<int64_t>(view["default_minutes"],
-                                                           base.default_minutes, origin,
-                                                           prefix + "default_minutes"));
+  ANCHOR_ASSIGN_OR_RETURN(int64_t minutes,
+                          Scalar<int64_t>(view["default_minutes"], base.default_minutes, origin,
+                                          prefix + "default_minutes"));
   if (minutes < 0 || minutes > int64_t{max} * 1440) {
     return BadKey(origin, prefix + "default_minutes", "must be between 0 and max_days in minutes");
   }
@@ -114,24 +114,25 @@ Result<ServerConfig> ParseServer(const toml::table& t, const std::string& origin
   ANCHOR_ASSIGN_OR_RETURN(
       s.handshake_timeout_seconds,
       BoundedInt(t, "handshake_timeout_seconds", s.handshake_timeout_seconds, 1, 60, origin));
-  ANCHOR_ASSIGN_OR_RETURN(s.header_timeout_seconds,
-                          BoundedInt(t, "header_timeout_seconds", s.header_timeout_seconds, 1,
-                                     600, origin));
-  ANCHOR_ASSIGN_OR_RETURN(s.idle_timeout_seconds,
-                          BoundedInt(t, "idle_timeout_seconds", s.idle_timeout_seconds, 1, 3600,
-                                     origin));
-  ANCHOR_ASSIGN_OR_RETURN(s.renewal_grace_seconds,
-                          BoundedInt(t, "renewal_grace_seconds", s.renewal_grace_seconds, 0,
-                                     90 * 86400, origin));
+  ANCHOR_ASSIGN_OR_RETURN(
+      s.header_timeout_seconds,
+      BoundedInt(t, "header_timeout_seconds", s.header_timeout_seconds, 1, 600, origin));
+  ANCHOR_ASSIGN_OR_RETURN(
+      s.idle_timeout_seconds,
+      BoundedInt(t, "idle_timeout_seconds", s.idle_timeout_seconds, 1, 3600, origin));
+  ANCHOR_ASSIGN_OR_RETURN(
+      s.renewal_grace_seconds,
+      BoundedInt(t, "renewal_grace_seconds", s.renewal_grace_seconds, 0, 90 * 86400, origin));
   const toml::node_view<const toml::node> v(t);
-  ANCHOR_ASSIGN_OR_RETURN(s.bootstrap_ca, Scalar<std::string>(v["bootstrap_ca"], "", origin,
-                                                              "server.bootstrap_ca"));
+  ANCHOR_ASSIGN_OR_RETURN(
+      s.bootstrap_ca, Scalar<std::string>(v["bootstrap_ca"], "", origin, "server.bootstrap_ca"));
   ANCHOR_ASSIGN_OR_RETURN(s.bootstrap_profile,
                           Scalar<std::string>(v["bootstrap_profile"], s.bootstrap_profile, origin,
                                               "server.bootstrap_profile"));
   auto profile = ParseProfile(s.bootstrap_profile);
   if (!profile || !MayObtain(Credential::kFactory, *profile)) {
-    return BadKey(origin, "server.bootstrap_profile", "must be server, client, device, service or peer");
+    return BadKey(origin, "server.bootstrap_profile",
+                  "must be server, client, device, service or peer");
   }
   return s;
 }
@@ -152,8 +153,9 @@ Status ParseUriTemplate(const toml::table& root, const std::string& table,
     return OkStatus();
   }
   ANCHOR_TRY(CheckKnownKeys(*t, {"uri_template"}, origin, table + "."));
-  ANCHOR_ASSIGN_OR_RETURN(out, Scalar<std::string>(toml::node_view<const toml::node>(*t)["uri_template"],
-                                                   out, origin, table + ".uri_template"));
+  ANCHOR_ASSIGN_OR_RETURN(
+      out, Scalar<std::string>(toml::node_view<const toml::node>(*t)["uri_template"], out, origin,
+                               table + ".uri_template"));
   const size_t id = out.find("{id}");
   if (id == std::string::npos || out.find("{id}", id + 1) != std::string::npos) {
     return BadKey(origin, table + ".uri_template", "must contain {id} once");
@@ -193,23 +195,23 @@ Result<CaConfig> CaConfig::Parse(std::string_view text, const std::string& origi
     ANCHOR_TRY(CheckKnownKeys(*ca, {"name", "public_url", "key_type", "crl_days"}, origin, "ca."));
     const toml::node_view<const toml::node> v(*ca);
     ANCHOR_ASSIGN_OR_RETURN(c.name, Scalar<std::string>(v["name"], c.name, origin, "ca.name"));
-    ANCHOR_ASSIGN_OR_RETURN(c.public_url, Scalar<std::string>(v["public_url"], "", origin,
-                                                              "ca.public_url"));
+    ANCHOR_ASSIGN_OR_RETURN(c.public_url,
+                            Scalar<std::string>(v["public_url"], "", origin, "ca.public_url"));
     if (!c.public_url.empty()) {
       auto st = ValidatePublicUrl(c.public_url);
       if (!st) {
         return st.error().Prefixed(origin + ": ca.public_url");
       }
     }
-    ANCHOR_ASSIGN_OR_RETURN(std::string kt, Scalar<std::string>(v["key_type"], "ec-p256", origin,
-                                                                "ca.key_type"));
+    ANCHOR_ASSIGN_OR_RETURN(std::string kt,
+                            Scalar<std::string>(v["key_type"], "ec-p256", origin, "ca.key_type"));
     auto key_type = crypto::ParseKeyType(kt);
     if (!key_type) {
       return key_type.error().Prefixed(origin + ": ca.key_type");
     }
     c.key_type = *key_type;
-    ANCHOR_ASSIGN_OR_RETURN(int64_t crl_days, Scalar<int64_t>(v["crl_days"], 7, origin,
-                                                              "ca.crl_days"));
+    ANCHOR_ASSIGN_OR_RETURN(int64_t crl_days,
+                            Scalar<int64_t>(v["crl_days"], 7, origin, "ca.crl_days"));
     if (crl_days < 1 || crl_days > 366) {
       return BadKey(origin, "ca.crl_days", "must be between 1 and 366");
     }

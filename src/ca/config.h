@@ -28,15 +28,15 @@ struct ProfilePolicy {
 
 // ServerConfig is the [server] table: the limits and enrollment choices of `anchor serve`.
 struct ServerConfig {
-  int threads = 0;                 // 0: one per core
-  int max_connections = 1024;      // at the limit, the longest idle connection gives way
-  int max_handshakes = 256;        // connections still in their TLS handshake; the oldest gives way
+  int threads = 0;             // 0: one per core
+  int max_connections = 1024;  // at the limit, the longest idle connection gives way
+  int max_handshakes = 256;    // connections still in their TLS handshake; the oldest gives way
   int handshake_share_per_address = 32;  // beyond max_handshakes, an address over it gives way
-  int max_body_kib = 64;           // request body limit
-  int handshake_timeout_seconds = 5;  // to finish the TLS handshake
-  int header_timeout_seconds = 10;    // to send a request and its header (after the handshake)
-  int idle_timeout_seconds = 60;   // between keep-alive requests
-  int renewal_grace_seconds = 0;   // how long after expiry simplereenroll still renews
+  int max_body_kib = 64;                 // request body limit
+  int handshake_timeout_seconds = 5;     // to finish the TLS handshake
+  int header_timeout_seconds = 10;       // to send a request and its header (after the handshake)
+  int idle_timeout_seconds = 60;         // between keep-alive requests
+  int renewal_grace_seconds = 0;         // how long after expiry simplereenroll still renews
   // bootstrap_ca, when set, is a PEM file of factory CA certificates: a client certificate that
   // chains to one may enroll once under `bootstrap_profile` for the CN its certificate carries.
   std::string bootstrap_ca;

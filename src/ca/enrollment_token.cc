@@ -27,7 +27,11 @@ Result<std::chrono::seconds> ParseDuration(std::string_view text) {
   int64_t n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   const std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
-  const int64_t scale = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+  const int64_t scale = unit == "s"   ? 1
+                        : unit == "m" ? 60
+                        : unit == "h" ? 3600
+                        : unit == "d" ? 86400
+                                      : 0;
   if (ec != std::errc() || n <= 0 || scale == 0 || n > 366 * 86400 / scale) {
     return Error(Code::kInvalidArgument, "'" + std::string(text) +
                                              "' is not a duration; write e.g. 30m, 24h or 7d "

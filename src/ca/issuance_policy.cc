@@ -32,9 +32,12 @@ Error Refuse(Profile profile, const std::string& what) {
 bool KindAllowed(Kind kind, Profile profile) {
   switch (kind) {
     case Kind::kDns:
-    case Kind::kIp: return true;
-    case Kind::kUri: return profile != Profile::kServer;
-    case Kind::kEmail: return profile == Profile::kClient;
+    case Kind::kIp:
+      return true;
+    case Kind::kUri:
+      return profile != Profile::kServer;
+    case Kind::kEmail:
+      return profile == Profile::kClient;
   }
   return false;
 }
@@ -208,23 +211,22 @@ Status IssuancePolicy::CheckNames(const NameRequest& names, Profile profile) con
         return Refuse(profile, "the wildcard DNS name '" + n.value +
                                    "' (allow_wildcards is off for this profile in anchor.toml)");
       }
-      const bool suffix_ok = policy.dns_suffixes.empty() ||
-                             std::any_of(policy.dns_suffixes.begin(), policy.dns_suffixes.end(),
-                                         [&](const std::string& s) {
-                                           return DnsNameHasSuffix(n.value, s);
-                                         });
+      const bool suffix_ok =
+          policy.dns_suffixes.empty() ||
+          std::any_of(policy.dns_suffixes.begin(), policy.dns_suffixes.end(),
+                      [&](const std::string& s) { return DnsNameHasSuffix(n.value, s); });
       if (!suffix_ok) {
-        return Refuse(profile, "DNS name '" + n.value + "'; allowed suffixes: " +
-                                   Join(policy.dns_suffixes, ", "));
+        return Refuse(profile, "DNS name '" + n.value +
+                                   "'; allowed suffixes: " + Join(policy.dns_suffixes, ", "));
       }
     }
     if (n.kind == Kind::kIp && !policy.ip_ranges.empty()) {
-      const bool in_range = std::any_of(
-          policy.ip_ranges.begin(), policy.ip_ranges.end(),
-          [&](const std::string& r) { return IpInRange(n.value, *ParseCidr(r)); });
+      const bool in_range =
+          std::any_of(policy.ip_ranges.begin(), policy.ip_ranges.end(),
+                      [&](const std::string& r) { return IpInRange(n.value, *ParseCidr(r)); });
       if (!in_range) {
-        return Refuse(profile, "IP address " + n.value + "; allowed ranges: " +
-                                   Join(policy.ip_ranges, ", "));
+        return Refuse(
+            profile, "IP address " + n.value + "; allowed ranges: " + Join(policy.ip_ranges, ", "));
       }
     }
   }
@@ -236,7 +238,8 @@ Status IssuancePolicy::CheckNames(const NameRequest& names, Profile profile) con
 
 Status IssuancePolicy::SetValidity(crypto::CertTemplate& tmpl, std::optional<int> days,
                                    Profile profile, const crypto::Certificate& issuer,
-                                   Clock::time_point now, std::vector<std::string>& warnings) const {
+                                   Clock::time_point now,
+                                   std::vector<std::string>& warnings) const {
   const ProfilePolicy& policy = config_.PolicyFor(profile);
   const int want = days.value_or(policy.default_days);
   if (want < 1) {
@@ -249,8 +252,8 @@ Status IssuancePolicy::SetValidity(crypto::CertTemplate& tmpl, std::optional<int
   // Backdated for clock skew, but never before the issuer itself became valid.
   tmpl.not_before = std::max(now - kClockSkewBackdate, issuer.NotBefore());
   tmpl.not_after = !days && policy.default_minutes > 0
-                      ? now + std::chrono::minutes(policy.default_minutes)
-                      : now + std::chrono::hours(24) * want;
+                       ? now + std::chrono::minutes(policy.default_minutes)
+                       : now + std::chrono::hours(24) * want;
   if (tmpl.not_after > issuer.NotAfter()) {
     tmpl.not_after = issuer.NotAfter();
     warnings.push_back("validity shortened to the issuing CA's notAfter, " +

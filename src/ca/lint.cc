@@ -20,13 +20,15 @@ bool Has(const std::vector<std::string>& v, std::string_view x) {
 
 void LintStructure(const crypto::Certificate& cert, Report& r) {
   if (::X509_get_version(cert.Native()) != X509_VERSION_3) {
-    r.AddError("not-v3", "a version 1 certificate has no extensions; peers cannot tell a CA from a leaf");
+    r.AddError("not-v3",
+               "a version 1 certificate has no extensions; peers cannot tell a CA from a leaf");
   }
   const auto bc = cert.GetBasicConstraints();
   if (!bc) {
     r.AddError("no-basic-constraints", "basicConstraints is missing");
   } else if (!bc->critical && bc->is_ca) {
-    r.AddWarning("basic-constraints-not-critical", "RFC 5280 requires it critical in CA certificates");
+    r.AddWarning("basic-constraints-not-critical",
+                 "RFC 5280 requires it critical in CA certificates");
   }
   if (cert.HasExtension(NID_key_usage) && !cert.KeyUsageCritical()) {
     r.AddWarning("key-usage-not-critical", "keyUsage should be critical");
@@ -43,7 +45,8 @@ void LintStructure(const crypto::Certificate& cert, Report& r) {
     r.AddError("weak-rsa", "RSA key of " + std::to_string(key.Bits()) + " bits; use 2048 or more");
   }
   if (cert.SubjectKeyIdHex().empty()) {
-    r.AddWarning("missing-skid", "no subject key identifier: chain building is slower and ambiguous");
+    r.AddWarning("missing-skid",
+                 "no subject key identifier: chain building is slower and ambiguous");
   }
   if (!cert.IsSelfIssued() && cert.AuthorityKeyIdHex().empty()) {
     r.AddWarning("missing-akid", "no authority key identifier: the issuer must be found by name");
@@ -64,8 +67,9 @@ void LintLeaf(const crypto::Certificate& cert, Clock::time_point /*now*/, const 
   const bool server = eku.empty() || Has(eku, "serverAuth");
   if (sans.empty()) {
     if (server) {
-      r.AddError("no-san", "no subject alternative name: TLS clients (RFC 6125, Go, Chrome) will "
-                           "not match a host name against the CN");
+      r.AddError("no-san",
+                 "no subject alternative name: TLS clients (RFC 6125, Go, Chrome) will "
+                 "not match a host name against the CN");
     }
     r.AddWarning("cn-only-identity", "the identity is only in the CN '" + cert.CommonName() + "'");
   } else if (server && !cert.CommonName().empty()) {
@@ -77,7 +81,9 @@ void LintLeaf(const crypto::Certificate& cert, Clock::time_point /*now*/, const 
       r.AddInfo("cn-not-in-san", "the CN '" + cert.CommonName() + "' is not among the SANs");
     }
   }
-  const auto days = std::chrono::duration_cast<std::chrono::hours>(cert.NotAfter() - cert.NotBefore()).count() / 24;
+  const auto days =
+      std::chrono::duration_cast<std::chrono::hours>(cert.NotAfter() - cert.NotBefore()).count() /
+      24;
   if (days > limits.max_leaf_days) {
     r.AddWarning("validity-above-policy", std::to_string(days) + " days; the limit is " +
                                               std::to_string(limits.max_leaf_days));
@@ -125,11 +131,12 @@ Report Lint(const crypto::Certificate& cert, Clock::time_point now, const LintLi
   const auto ku = cert.KeyUsageNames();
   const auto eku = cert.ExtendedKeyUsageNames();
   const bool is_ca = bc && bc->is_ca;
-  const bool acts_as_leaf = Has(eku, "serverAuth") || Has(eku, "clientAuth") ||
-                            (!ku.empty() && !Has(ku, "keyCertSign"));
+  const bool acts_as_leaf =
+      Has(eku, "serverAuth") || Has(eku, "clientAuth") || (!ku.empty() && !Has(ku, "keyCertSign"));
   if (is_ca && acts_as_leaf) {
-    r.AddError("ca-on-leaf", "CA:TRUE on a certificate used as a TLS end entity: its key can "
-                             "issue certificates");
+    r.AddError("ca-on-leaf",
+               "CA:TRUE on a certificate used as a TLS end entity: its key can "
+               "issue certificates");
   }
   if (!is_ca) {
     LintLeaf(cert, now, limits, r);

@@ -6,12 +6,18 @@ namespace anchor::ca {
 
 std::string_view ProfileName(Profile p) {
   switch (p) {
-    case Profile::kServer: return "server";
-    case Profile::kClient: return "client";
-    case Profile::kDevice: return "device";
-    case Profile::kService: return "service";
-    case Profile::kPeer: return "peer";
-    case Profile::kAdmin: return "admin";
+    case Profile::kServer:
+      return "server";
+    case Profile::kClient:
+      return "client";
+    case Profile::kDevice:
+      return "device";
+    case Profile::kService:
+      return "service";
+    case Profile::kPeer:
+      return "peer";
+    case Profile::kAdmin:
+      return "admin";
   }
   return "unknown";
 }
@@ -39,12 +45,15 @@ Result<Profile> ParseProfile(std::string_view name) {
 std::vector<crypto::ExtKeyUsage> ProfileExtKeyUsage(Profile p) {
   using crypto::ExtKeyUsage;
   switch (p) {
-    case Profile::kServer: return {ExtKeyUsage::kServerAuth};
+    case Profile::kServer:
+      return {ExtKeyUsage::kServerAuth};
     case Profile::kClient:
     case Profile::kDevice:
     case Profile::kService:
-    case Profile::kAdmin: return {ExtKeyUsage::kClientAuth};
-    case Profile::kPeer: return {ExtKeyUsage::kServerAuth, ExtKeyUsage::kClientAuth};
+    case Profile::kAdmin:
+      return {ExtKeyUsage::kClientAuth};
+    case Profile::kPeer:
+      return {ExtKeyUsage::kServerAuth, ExtKeyUsage::kClientAuth};
   }
   return {};
 }

@@ -20,9 +20,9 @@ void RegisterAudit(CLI::App& app, Context& ctx, Action& action) {
         std::cout << "entry " << f.seq << ": " << f.problem << "\n";
       }
       if (!findings.empty()) {
-        return Error(Code::kFailedPrecondition,
-                     "the audit log was tampered with (" + std::to_string(findings.size()) +
-                         " finding(s))");
+        return Error(
+            Code::kFailedPrecondition,
+            "the audit log was tampered with (" + std::to_string(findings.size()) + " finding(s))");
       }
       std::cout << "audit log intact: " << log.size() << " entries, head "
                 << (log.empty() ? std::string(store::kAuditGenesisHash) : log.back().hash) << "\n";

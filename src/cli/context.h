@@ -3,16 +3,15 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "home/ca_home.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/secret_bytes.h"
 #include "crypto/crypto_rng.h"
+#include "home/ca_home.h"
 
 namespace anchor::cli {
 

@@ -26,7 +26,8 @@ void RegisterCrl(CLI::App& app, Context& ctx, Action& action) {
     int days = 365;
   };
   auto o = std::make_shared<Opts>();
-  CLI::App* cmd = app.add_subcommand("crl", "sign a new CRL (RFC 5280) of every revoked certificate");
+  CLI::App* cmd =
+      app.add_subcommand("crl", "sign a new CRL (RFC 5280) of every revoked certificate");
   cmd->add_option("--out,-o", o->out, "CRL file (default stdout)");
   cmd->add_flag("--pem", o->pem, "PEM instead of DER");
   cmd->add_flag("--root", o->root,
@@ -39,8 +40,8 @@ void RegisterCrl(CLI::App& app, Context& ctx, Action& action) {
         return Error(Code::kInvalidArgument, "a DER CRL is binary; give --out FILE or --pem");
       }
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/!o->root));
-      ANCHOR_ASSIGN_OR_RETURN(crypto::Crl crl, o->root ? RootCrl(ctx, *home, o->days)
-                                                       : home->authority().BuildCrl());
+      ANCHOR_ASSIGN_OR_RETURN(
+          crypto::Crl crl, o->root ? RootCrl(ctx, *home, o->days) : home->authority().BuildCrl());
       const std::vector<uint8_t> der = crl.ToDer();
       ANCHOR_TRY(WriteOutput(o->out, o->pem ? crl.ToPem() : std::string(der.begin(), der.end()),
                              kPublicFileMode));

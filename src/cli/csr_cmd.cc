@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: csr_cmd.cc: `anchor csr`: a signing request for a local key.
-#include "home/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
+#include "home/ca_home.h"
 
 namespace anchor::cli {
 
@@ -14,7 +14,8 @@ void RegisterCsr(CLI::App& app, Context& ctx, Action& action) {
     std::string out;
   };
   auto o = std::make_shared<Opts>();
-  CLI::App* cmd = app.add_subcommand("csr", "create a PKCS#10 request for a key (the key stays here)");
+  CLI::App* cmd =
+      app.add_subcommand("csr", "create a PKCS#10 request for a key (the key stays here)");
   cmd->add_option("--key,-k", o->key, "private key file")->required();
   cmd->add_option("--cn", o->cn, "common name (host name, client or device id)")->required();
   cmd->add_option("--san", o->sans, "dns:NAME, ip:ADDRESS, uri:URI or email:ADDR (repeatable)");

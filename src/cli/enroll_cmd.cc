@@ -22,7 +22,8 @@ void RegisterEnroll(CLI::App& app, Context& ctx, Action& action) {
   CLI::App* cmd = app.add_subcommand(
       "enroll", "enroll with anchor serve (EST): make the key here, get the certificate");
   AddServerFlags(cmd, o->remote, /*required=*/true);
-  cmd->add_option("--token", o->token, "one-time enrollment token (or --token-file, $ANCHOR_TOKEN)");
+  cmd->add_option("--token", o->token,
+                  "one-time enrollment token (or --token-file, $ANCHOR_TOKEN)");
   cmd->add_option("--token-file", o->token_file, "file holding the token");
   cmd->add_option("--factory-cert", o->remote.cert,
                   "enroll with a factory certificate instead of a token (bootstrap CA)");

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: init_cmd.cc: `anchor init`: a new CA in the home directory.
-#include "home/ca_home.h"
 #include "cli/context.h"
 #include "core/text.h"
+#include "home/ca_home.h"
 
 namespace anchor::cli {
 
@@ -18,7 +18,8 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
-      "init", "create a CA: root, intermediate, server and admin certificates, anchor.toml, anchor.db");
+      "init",
+      "create a CA: root, intermediate, server and admin certificates, anchor.toml, anchor.db");
   cmd->add_option("--name", o->name, "name of the CA (used in its subjects)");
   cmd->add_option("--key-type", o->key_type,
                   "ec-p256 (default), ec-p384, ed25519, rsa-2048, rsa-3072, rsa-4096");

@@ -21,7 +21,8 @@ Result<Item> DecodeBlock(const std::string& label, std::span<const uint8_t> der,
                          const SecretBytes* pass, Clock::time_point now) {
   if (label == "CERTIFICATE" || label == "TRUSTED CERTIFICATE") {
     ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate c, crypto::Certificate::FromDer(der));
-    return Item{c.IsCa() ? "CA certificate" : "Certificate", FormatCertificate(c, now), CertificateJson(c)};
+    return Item{c.IsCa() ? "CA certificate" : "Certificate", FormatCertificate(c, now),
+                CertificateJson(c)};
   }
   if (label == "CERTIFICATE REQUEST" || label == "NEW CERTIFICATE REQUEST") {
     ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::FromDer(der));

@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
-#include "home/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
+#include "home/ca_home.h"
 
 namespace anchor::cli {
 
@@ -23,7 +23,8 @@ void RegisterIssue(CLI::App& app, Context& ctx, Action& action) {
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("issue", "make a key and a signed certificate in one step");
   cmd->add_option("--cn", o->cn, "common name")->required();
-  cmd->add_option("--profile,-p", o->profile, "server, client, device, service, peer or admin (default peer)");
+  cmd->add_option("--profile,-p", o->profile,
+                  "server, client, device, service, peer or admin (default peer)");
   cmd->add_option("--san", o->sans, "dns:NAME, ip:ADDRESS, uri:URI or email:ADDR (repeatable)");
   cmd->add_option("--days", o->days, "validity in days");
   cmd->add_option("--key-type", o->key_type, "key type (default ec-p256)");

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: key_cmd.cc: `anchor key`: a new private key on this machine (the device side).
-#include "home/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
+#include "home/ca_home.h"
 
 namespace anchor::cli {
 

@@ -51,7 +51,8 @@ void RegisterLint(CLI::App& app, Context& ctx, Action& action) {
         }
         std::cout << (report.findings().empty() ? "" : "\n");
         for (const ca::Finding& f : report.findings()) {
-          std::cout << "  " << ca::SeverityName(f.severity) << "  " << f.id << ": " << f.detail << "\n";
+          std::cout << "  " << ca::SeverityName(f.severity) << "  " << f.id << ": " << f.detail
+                    << "\n";
           errors += f.severity == ca::Severity::kError ? 1 : 0;
         }
       }

@@ -2,10 +2,10 @@
 // File: ocsp_cmd.cc: `anchor ocsp respond`: answer an OCSP request file offline (e.g. to
 // pre-sign responses for OCSP stapling, or to check a relying party's request); `anchor ocsp
 // signer`: a delegated OCSP responder certificate.
-#include "home/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
 #include "crypto/pem.h"
+#include "home/ca_home.h"
 #include "ocsp/responder.h"
 
 namespace anchor::cli {
@@ -29,8 +29,9 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       ANCHOR_ASSIGN_OR_RETURN(std::optional<home::OcspSigner> delegated,
                               home::LoadOcspSigner(*home, ctx.clock().Now()));
-      const ocsp::Signer signer = delegated ? ocsp::Signer{delegated->cert, delegated->key}
-                                            : ocsp::Signer{home->intermediate(), home->authority().key()};
+      const ocsp::Signer signer = delegated
+                                      ? ocsp::Signer{delegated->cert, delegated->key}
+                                      : ocsp::Signer{home->intermediate(), home->authority().key()};
       const ocsp::Responder responder(home->intermediate(), signer, home->store(), ctx.clock());
       const std::vector<uint8_t> der = responder.Respond(crypto::AsBytes(request));
       ANCHOR_TRY(WriteOutput(o->out, std::string(der.begin(), der.end()), kPublicFileMode));
@@ -39,8 +40,9 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action) {
     };
   });
   CLI::App* signer = ocsp->add_subcommand(
-      "signer", "make a delegated OCSP signer (ocsp.crt, ocsp.key in the CA home): `anchor serve` "
-                "and `anchor ocsp respond` then sign with it instead of the intermediate");
+      "signer",
+      "make a delegated OCSP signer (ocsp.crt, ocsp.key in the CA home): `anchor serve` "
+      "and `anchor ocsp respond` then sign with it instead of the intermediate");
   signer->add_option("--days", o->days, "validity, 1 to 30 days (default 7); renew it before")
       ->check(CLI::Range(1, 30));
   signer->callback([&ctx, &action, o] {

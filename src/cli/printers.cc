@@ -35,8 +35,8 @@ std::string Lifetime(Clock::time_point from, Clock::time_point to, Clock::time_p
   const auto days = [](auto d) {
     return std::chrono::duration_cast<std::chrono::hours>(d).count() / 24;
   };
-  std::string out = Iso8601(from) + " .. " + Iso8601(to) + " (" +
-                    std::to_string(days(to - from)) + " days";
+  std::string out =
+      Iso8601(from) + " .. " + Iso8601(to) + " (" + std::to_string(days(to - from)) + " days";
   if (now > to) {
     out += ", EXPIRED";
   } else if (now < from) {
@@ -96,7 +96,8 @@ std::string FormatCertificate(const crypto::Certificate& cert, Clock::time_point
   Line(out, "Constraints:", ConstraintText(cert));
   Line(out, "Name constr.:", NameConstraintText(cert));
   const auto ku = cert.KeyUsageNames();
-  Line(out, "Key usage:", ku.empty() ? "" : Join(ku, ", ") + (cert.KeyUsageCritical() ? " (critical)" : ""));
+  Line(out, "Key usage:",
+       ku.empty() ? "" : Join(ku, ", ") + (cert.KeyUsageCritical() ? " (critical)" : ""));
   Line(out, "Ext key usage:", Join(cert.ExtendedKeyUsageNames(), ", "));
   Line(out, "SANs:", Join(NameStrings(cert.SubjectAltNames()), ", "));
   Line(out, "SKID:", cert.SubjectKeyIdHex());
@@ -221,7 +222,8 @@ std::string FormatPublicKey(const crypto::PublicKey& key) {
 
 nlohmann::json PublicKeyJson(const crypto::PublicKey& key) {
   const auto spki = key.SpkiDer();
-  return {{"type", "public_key"}, {"key", key.Description()},
+  return {{"type", "public_key"},
+          {"key", key.Description()},
           {"spki_sha256", HexEncode(crypto::Sha256(spki))}};
 }
 

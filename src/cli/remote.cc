@@ -13,15 +13,17 @@ CLI::Option* AddServerFlags(CLI::App* cmd, RemoteFlags& flags, bool required) {
     server->required();
   }
   cmd->add_option("--ca-cert", flags.ca_cert, "PEM file of the CA that the server must chain to");
-  cmd->add_option("--fingerprint", flags.fingerprint,
-                  "SHA-256 fingerprint of the CA root: fetch and pin the CA (instead of --ca-cert)");
+  cmd->add_option(
+      "--fingerprint", flags.fingerprint,
+      "SHA-256 fingerprint of the CA root: fetch and pin the CA (instead of --ca-cert)");
   cmd->add_option("--tls-min", flags.tls_min, "1.3 (default) or 1.2")
       ->check(CLI::IsMember({"1.2", "1.3"}));
   return server;
 }
 
 void AddAdminFlags(CLI::App* cmd, RemoteFlags& flags) {
-  cmd->add_option("--admin-cert", flags.cert, "admin client certificate (default: CA home's admin.crt)");
+  cmd->add_option("--admin-cert", flags.cert,
+                  "admin client certificate (default: CA home's admin.crt)");
   cmd->add_option("--admin-key", flags.key, "its key (default: CA home's admin.key)");
 }
 

@@ -3,11 +3,10 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <string>
 
-#include "cli/context.h"
 #include "agent/device_enrollment.h"
+#include "cli/context.h"
 #include "client/https_client.h"
 
 namespace anchor::cli {

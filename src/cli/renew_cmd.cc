@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: renew_cmd.cc: `anchor renew`: renew a certificate over EST simplereenroll (mTLS).
+#include "agent/device_enrollment.h"
 #include "cli/context.h"
 #include "cli/remote.h"
-#include "agent/device_enrollment.h"
 #include "core/file_io.h"
 
 namespace anchor::cli {

@@ -15,8 +15,10 @@ void RegisterRevoke(CLI::App& app, Context& ctx, Action& action) {
     RemoteFlags remote;
   };
   auto o = std::make_shared<Opts>();
-  CLI::App* cmd = app.add_subcommand("revoke", "revoke a certificate (then publish with `anchor crl`)");
-  auto* serial = cmd->add_option("serial", o->serial, "serial number in hex, as `anchor list` shows");
+  CLI::App* cmd =
+      app.add_subcommand("revoke", "revoke a certificate (then publish with `anchor crl`)");
+  auto* serial =
+      cmd->add_option("serial", o->serial, "serial number in hex, as `anchor list` shows");
   cmd->add_option("--cert", o->cert, "revoke the certificate in this file")->excludes(serial);
   cmd->add_option("--reason", o->reason,
                   "unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, "
@@ -43,13 +45,14 @@ void RegisterRevoke(CLI::App& app, Context& ctx, Action& action) {
         ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http, ConnectAsAdmin(ctx, o->remote));
         client::AdminClient admin(http, o->remote.server);
         ANCHOR_ASSIGN_OR_RETURN(nlohmann::json event, admin.Revoke(serial, o->reason));
-        ctx.Say("revoked " + event.value("serial", serial) + " (" + o->reason +
-                ") on " + o->remote.server + ", revocation #" +
+        ctx.Say("revoked " + event.value("serial", serial) + " (" + o->reason + ") on " +
+                o->remote.server + ", revocation #" +
                 std::to_string(event.value("seq", int64_t{0})));
         return OkStatus();
       }
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
-      ANCHOR_ASSIGN_OR_RETURN(store::RevocationEvent event, home->authority().Revoke(serial, reason));
+      ANCHOR_ASSIGN_OR_RETURN(store::RevocationEvent event,
+                              home->authority().Revoke(serial, reason));
       ctx.Say("revoked " + event.serial + " (" + std::string(crypto::ReasonName(reason)) +
               "), revocation #" + std::to_string(event.seq) + "; publish with `anchor crl`");
       return OkStatus();

@@ -43,8 +43,8 @@ Result<est::Bootstrap> LoadBootstrap(const ca::CaConfig& config) {
   ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(config.server.bootstrap_ca));
   auto roots = crypto::Certificate::ParseAll(pem);
   if (!roots || roots->empty()) {
-    return Error(Code::kInvalidArgument, config.server.bootstrap_ca +
-                                             ": server.bootstrap_ca holds no PEM certificate");
+    return Error(Code::kInvalidArgument,
+                 config.server.bootstrap_ca + ": server.bootstrap_ca holds no PEM certificate");
   }
   bootstrap.roots = std::move(roots).value();
   ANCHOR_ASSIGN_OR_RETURN(bootstrap.profile, ca::ParseProfile(config.server.bootstrap_profile));
@@ -67,7 +67,8 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--http-listen", o->http_listen,
                   "also serve OCSP, the CRL and intermediate.crt over plain HTTP here (for http:// "
                   "CDP/AIA URLs); nothing else is served without TLS");
-  cmd->add_option("--tls-min", o->tls_min, "1.3 (default) or 1.2")->check(CLI::IsMember({"1.2", "1.3"}));
+  cmd->add_option("--tls-min", o->tls_min, "1.3 (default) or 1.2")
+      ->check(CLI::IsMember({"1.2", "1.3"}));
   cmd->add_option("--threads", o->threads, "server threads (default: [server] threads, 0 = cores)")
       ->check(CLI::Range(0, 256));
   cmd->callback([&ctx, &action, o] {
@@ -102,16 +103,16 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       opts.metrics = &metrics;
       ANCHOR_ASSIGN_OR_RETURN(std::optional<home::OcspSigner> delegated,
                               home::LoadOcspSigner(*home, ctx.clock().Now()));
-      const ocsp::Signer signer = delegated ? ocsp::Signer{delegated->cert, delegated->key}
-                                            : ocsp::Signer{home->intermediate(), home->authority().key()};
+      const ocsp::Signer signer = delegated
+                                      ? ocsp::Signer{delegated->cert, delegated->key}
+                                      : ocsp::Signer{home->intermediate(), home->authority().key()};
       const ocsp::Responder responder(home->intermediate(), signer, home->store(), ctx.clock());
       server::Router router(home->authority(), home->store(), responder, ctx.rng(), metrics,
                             std::move(bootstrap));
       ANCHOR_ASSIGN_OR_RETURN(
-          auto https,
-          server::HttpsServer::Create(
-              opts, [&router](const http::Request& r) { return router.Dispatch(r); },
-              server::Router::Blocks));
+          auto https, server::HttpsServer::Create(
+                          opts, [&router](const http::Request& r) { return router.Dispatch(r); },
+                          server::Router::Blocks));
       std::printf("anchor serve: listening on https://%s:%u (TLS >= %s, %zu threads)\n",
                   opts.address.c_str(), static_cast<unsigned>(https->port()), o->tls_min.c_str(),
                   https->threads());

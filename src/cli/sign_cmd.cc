@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <map>
 
-#include "home/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
+#include "home/ca_home.h"
 
 namespace anchor::cli {
 namespace {
@@ -77,8 +77,8 @@ Error NotWritten(const crypto::Certificate& cert, const std::string& path, const
 void ShowProgress(size_t done, size_t total) {
   constexpr int kWidth = 40;
   const int filled = static_cast<int>(kWidth * done / std::max<size_t>(total, 1));
-  std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu", filled, "========================================",
-               kWidth - filled, "", done, total);
+  std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu", filled,
+               "========================================", kWidth - filled, "", done, total);
   if (done == total) {
     std::fputc('\n', stderr);
   }
@@ -99,8 +99,9 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
   CLI::App* cmd = app.add_subcommand(
       "sign", "sign CSRs with the intermediate CA; writes leaf + intermediate (full chain)");
   cmd->add_option("csr", o->csrs, "request files (PEM or DER)")->required();
-  cmd->add_option("--profile,-p", o->profile,
-                  "server, client, device, service or peer (default: peer = serverAuth + clientAuth)");
+  cmd->add_option(
+      "--profile,-p", o->profile,
+      "server, client, device, service or peer (default: peer = serverAuth + clientAuth)");
   cmd->add_option("--days", o->days, "validity in days (default: the profile's default_days)");
   auto* out = cmd->add_option("--out,-o", o->out, "certificate file (one CSR; default stdout)");
   cmd->add_option("--out-dir", o->out_dir, "directory for many CSRs: NAME.csr -> NAME.crt")
@@ -120,7 +121,8 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
         if (!csr) {
           return csr.error().Prefixed(path);
         }
-        requests.push_back(ca::IssueRequest{std::move(csr).value(), profile, o->days, {}, {}, path});
+        requests.push_back(
+            ca::IssueRequest{std::move(csr).value(), profile, o->days, {}, {}, path});
       }
       ANCHOR_ASSIGN_OR_RETURN(std::vector<std::string> outputs,
                               OutputPaths(o->csrs, o->out, o->out_dir));

@@ -12,10 +12,10 @@ namespace anchor::cli {
 namespace {
 
 struct TokenOpts {
-    std::string cn;
-    std::vector<std::string> sans;
-    std::string profile = "device";
-    std::string ttl = "24h";
+  std::string cn;
+  std::vector<std::string> sans;
+  std::string profile = "device";
+  std::string ttl = "24h";
   RemoteFlags remote;
 };
 
@@ -23,7 +23,8 @@ struct TokenOpts {
 Status CreateRemotely(Context& ctx, const TokenOpts& o) {
   ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http, ConnectAsAdmin(ctx, o.remote));
   client::AdminClient admin(http, o.remote.server);
-  ANCHOR_ASSIGN_OR_RETURN(nlohmann::json created, admin.CreateToken(o.cn, o.sans, o.profile, o.ttl));
+  ANCHOR_ASSIGN_OR_RETURN(nlohmann::json created,
+                          admin.CreateToken(o.cn, o.sans, o.profile, o.ttl));
   std::cout << created.value("token", "") << "\n";
   ctx.Say("token for CN=" + o.cn + " (" + o.profile + "), single use, expires " +
           created.value("expires_at", "") + "; it is not stored and cannot be shown again");
@@ -40,7 +41,8 @@ void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
       "create", "create a token bound to names and a profile; it is printed once, stored hashed");
   create->add_option("--cn", o->cn, "the common name (device id) the token may enroll")->required();
   create->add_option("--san", o->sans, "further names the token allows (repeatable)");
-  create->add_option("--profile,-p", o->profile, "server, client, device (default), service or peer");
+  create->add_option("--profile,-p", o->profile,
+                     "server, client, device (default), service or peer");
   create->add_option("--ttl", o->ttl, "how long it may be redeemed: 30m, 24h (default), 7d");
   AddServerFlags(create, o->remote, /*required=*/false);
   AddAdminFlags(create, o->remote);

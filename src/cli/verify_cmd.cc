@@ -2,10 +2,10 @@
 // File: verify_cmd.cc: `anchor verify`: exit 0 only for a valid chain, else a one-line reason.
 #include <iostream>
 
-#include "home/ca_home.h"
 #include "cli/context.h"
 #include "core/file_io.h"
 #include "crypto/chain_verifier.h"
+#include "home/ca_home.h"
 
 namespace anchor::cli {
 namespace {
@@ -51,8 +51,8 @@ void RegisterVerify(CLI::App& app, Context& ctx, Action& action) {
       if (ca_files.empty()) {
         const std::string root = home::CaPaths::In(ctx.Home()).root_crt;
         if (!FileExists(root)) {
-          return Error(Code::kInvalidArgument, "give the trusted CA with --ca FILE (no CA in " +
-                                                   ctx.Home() + ")");
+          return Error(Code::kInvalidArgument,
+                       "give the trusted CA with --ca FILE (no CA in " + ctx.Home() + ")");
         }
         ca_files.push_back(root);
       }
@@ -92,7 +92,8 @@ void RegisterVerify(CLI::App& app, Context& ctx, Action& action) {
       }
       std::string path;
       for (const auto& c : *chain) {
-        path += (path.empty() ? "" : " -> ") + (c.CommonName().empty() ? c.Subject() : c.CommonName());
+        path +=
+            (path.empty() ? "" : " -> ") + (c.CommonName().empty() ? c.Subject() : c.CommonName());
       }
       std::cout << o->cert << ": OK (" << path << ")\n";
       return OkStatus();

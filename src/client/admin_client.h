@@ -2,10 +2,9 @@
 // File: admin_client.h: the admin API of `anchor serve`, for `anchor list/revoke/token --server`.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "client/https_client.h"
 

@@ -50,8 +50,8 @@ Result<std::vector<crypto::Certificate>> EstClient::CaCerts() {
 Result<crypto::Certificate> EstClient::Enroll(const std::string& op, const crypto::Csr& csr,
                                               const std::vector<std::string>& headers) {
   const std::string body = crypto::Base64Encode(csr.ToDer(), /*wrap=*/true);
-  ANCHOR_ASSIGN_OR_RETURN(HttpResult r, http_.Post(JoinUrl(base_url_, kEst) + op,
-                                                   "application/pkcs10", body, headers));
+  ANCHOR_ASSIGN_OR_RETURN(
+      HttpResult r, http_.Post(JoinUrl(base_url_, kEst) + op, "application/pkcs10", body, headers));
   ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> certs, CertsFromBody(op, r));
   // The answer must be for the key we asked with; anything else is not ours to install.
   if (!certs.front().GetPublicKey().Equals(csr.GetPublicKey())) {
@@ -93,9 +93,9 @@ Result<std::string> FetchCaByFingerprint(const std::string& base_url,
     }
   }
   if (anchor == nullptr) {
-    return Error(Code::kPermissionDenied,
-                 "no certificate from " + base_url + " has the SHA-256 fingerprint " +
-                     fingerprint + "; check the fingerprint (anchor inspect root.crt)");
+    return Error(Code::kPermissionDenied, "no certificate from " + base_url +
+                                              " has the SHA-256 fingerprint " + fingerprint +
+                                              "; check the fingerprint (anchor inspect root.crt)");
   }
   std::string pem;
   crypto::VerifyOptions verify;
@@ -104,9 +104,10 @@ Result<std::string> FetchCaByFingerprint(const std::string& base_url,
     if (&c != anchor) {
       auto ok = crypto::VerifyChain(c, verify);
       if (!ok) {
-        return Error(Code::kPermissionDenied,
-                     "cacerts from " + base_url + " holds a certificate that does not chain to "
-                     "the fingerprinted one: " + ok.error().message());
+        return Error(Code::kPermissionDenied, "cacerts from " + base_url +
+                                                  " holds a certificate that does not chain to "
+                                                  "the fingerprinted one: " +
+                                                  ok.error().message());
       }
     }
     pem += c.ToPem();

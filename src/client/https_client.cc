@@ -216,8 +216,7 @@ Result<HttpResult> HttpsClient::Perform(const std::string& url, const std::strin
 Error ErrorFromResponse(const std::string& what, const HttpResult& result) {
   const std::string reason = FirstLine(result.body);
   return Error(http::CodeForStatus(static_cast<int>(result.status)),
-               what + ": " + std::to_string(result.status) +
-                   (reason.empty() ? "" : " " + reason));
+               what + ": " + std::to_string(result.status) + (reason.empty() ? "" : " " + reason));
 }
 
 std::string JoinUrl(const std::string& base, const std::string& path) {

@@ -32,13 +32,13 @@ class SourceLocation final {
 // codes of every program and http/ to an HTTP status, each in one place.
 enum class Code {
   kOk,
-  kInvalidArgument,    // the input is wrong: fix it, do not retry
-  kUnauthenticated,    // no or bad credentials
-  kPermissionDenied,   // policy refuses
+  kInvalidArgument,   // the input is wrong: fix it, do not retry
+  kUnauthenticated,   // no or bad credentials
+  kPermissionDenied,  // policy refuses
   kNotFound,
   kAlreadyExists,
-  kFailedPrecondition, // the state is wrong (CA missing, CA expired): fix the state
-  kAborted,            // a transaction lost a race: restart it
+  kFailedPrecondition,  // the state is wrong (CA missing, CA expired): fix the state
+  kAborted,             // a transaction lost a race: restart it
   kUnavailable,
   kUnimplemented,
   kInternal,
@@ -75,21 +75,33 @@ class Error final {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}     // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
 
-  T& value() & { assert(has_value()); return std::get<0>(v_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(v_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const Error& error() const { assert(!has_value()); return std::get<1>(v_); }
+  const Error& error() const {
+    assert(!has_value());
+    return std::get<1>(v_);
+  }
 
  private:
   std::variant<T, Error> v_;
@@ -104,7 +116,10 @@ class [[nodiscard]] Result<void> {
   bool has_value() const { return !error_.has_value(); }
   explicit operator bool() const { return has_value(); }
   void value() const { assert(has_value()); }
-  const Error& error() const { assert(!has_value()); return *error_; }
+  const Error& error() const {
+    assert(!has_value());
+    return *error_;
+  }
 
  private:
   std::optional<Error> error_;
@@ -120,12 +135,12 @@ inline Status OkStatus() { return Status(); }
 #define ANCHOR_CONCAT_(a, b) ANCHOR_CONCAT_INNER_(a, b)
 
 // ANCHOR_TRY(expr) returns the error of a failed `Status` or `Result` expression.
-#define ANCHOR_TRY(expr)                                   \
-  do {                                                     \
-    auto&& anchor_try_result_ = (expr);                    \
-    if (!anchor_try_result_.has_value()) {                 \
-      return anchor_try_result_.error();                   \
-    }                                                      \
+#define ANCHOR_TRY(expr)                   \
+  do {                                     \
+    auto&& anchor_try_result_ = (expr);    \
+    if (!anchor_try_result_.has_value()) { \
+      return anchor_try_result_.error();   \
+    }                                      \
   } while (false)
 
 // ANCHOR_ASSIGN_OR_RETURN(decl, expr) declares `decl` from a successful `Result`, or returns
@@ -133,18 +148,18 @@ inline Status OkStatus() { return Status(); }
 #define ANCHOR_ASSIGN_OR_RETURN(decl, expr) \
   ANCHOR_ASSIGN_OR_RETURN_IMPL_(ANCHOR_CONCAT_(anchor_result_, __LINE__), decl, expr)
 #define ANCHOR_ASSIGN_OR_RETURN_IMPL_(tmp, decl, expr) \
-  auto tmp = (expr);                                  \
-  if (!tmp.has_value()) {                             \
-    return tmp.error();                               \
-  }                                                   \
+  auto tmp = (expr);                                   \
+  if (!tmp.has_value()) {                              \
+    return tmp.error();                                \
+  }                                                    \
   decl = std::move(tmp).value()
 
 // ANCHOR_CHECK aborts, also in release builds, when an invariant that must hold is broken.
-#define ANCHOR_CHECK(cond) \
-  do {                     \
-    if (!(cond)) {         \
+#define ANCHOR_CHECK(cond)                                                         \
+  do {                                                                             \
+    if (!(cond)) {                                                                 \
       ::anchor::internal::CheckFailed(#cond, ::anchor::SourceLocation::current()); \
-    }                      \
+    }                                                                              \
   } while (false)
 
 namespace anchor::internal {

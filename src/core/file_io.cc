@@ -17,9 +17,9 @@ namespace {
 
 Error Errno(std::string_view what, const std::string& path, int err) {
   // A full disk or quota is a state that passes: kUnavailable tells callers to retry later.
-  const Code code = err == ENOENT ? Code::kNotFound
-                    : err == EEXIST ? Code::kAlreadyExists
-                    : (err == EACCES || err == EPERM) ? Code::kPermissionDenied
+  const Code code = err == ENOENT                      ? Code::kNotFound
+                    : err == EEXIST                    ? Code::kAlreadyExists
+                    : (err == EACCES || err == EPERM)  ? Code::kPermissionDenied
                     : (err == ENOSPC || err == EDQUOT) ? Code::kUnavailable
                                                        : Code::kInvalidArgument;
   return Error(code, std::string(what) + " " + path + ": " + std::strerror(err));
@@ -144,7 +144,8 @@ Status WriteFileAtomic(const std::string& path, std::string_view content, mode_t
 
 Status WriteFilesTogether(const std::vector<PendingFile>& files) {
   for (size_t i = 0; i < files.size(); ++i) {
-    const Status st = WriteFileAtomic(files[i].path + kStagedSuffix, files[i].content, files[i].mode);
+    const Status st =
+        WriteFileAtomic(files[i].path + kStagedSuffix, files[i].content, files[i].mode);
     if (!st) {
       for (size_t j = 0; j < i; ++j) {
         ::unlink((files[j].path + kStagedSuffix).c_str());
@@ -203,7 +204,7 @@ Status CheckWritable(const std::string& path) {
 }
 
 bool FileExists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::lstat(path.c_str(), &st) == 0;
 }
 

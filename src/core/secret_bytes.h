@@ -20,7 +20,9 @@ class SecretBytes final {
   explicit SecretBytes(std::string_view bytes) : bytes_(bytes.begin(), bytes.end()) {}
   SecretBytes(const SecretBytes&) = delete;
   SecretBytes& operator=(const SecretBytes&) = delete;
-  SecretBytes(SecretBytes&& other) noexcept : bytes_(std::move(other.bytes_)) { other.bytes_.clear(); }
+  SecretBytes(SecretBytes&& other) noexcept : bytes_(std::move(other.bytes_)) {
+    other.bytes_.clear();
+  }
   SecretBytes& operator=(SecretBytes&& other) noexcept {
     Wipe();
     bytes_ = std::move(other.bytes_);

@@ -36,8 +36,9 @@ Result<std::vector<uint8_t>> Base64Decode(std::string_view text) {
     return Error(Code::kInvalidArgument, "the body is not base64");
   }
   std::vector<uint8_t> out(compact.size() / 4 * 3);
-  const int len = ::EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(compact.data()),
-                                    static_cast<int>(compact.size()));
+  const int len =
+      ::EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(compact.data()),
+                        static_cast<int>(compact.size()));
   if (len < 0) {
     return Error(Code::kInvalidArgument, "the body is not base64");
   }

@@ -41,8 +41,8 @@ Status SetValidity(X509* x, const CertTemplate& tmpl) {
   if (tmpl.not_after <= tmpl.not_before) {
     return Error(Code::kInvalidArgument, "notAfter must be later than notBefore");
   }
-  if (::ASN1_TIME_set(::X509_getm_notBefore(x), static_cast<time_t>(UnixSeconds(tmpl.not_before))) ==
-          nullptr ||
+  if (::ASN1_TIME_set(::X509_getm_notBefore(x),
+                      static_cast<time_t>(UnixSeconds(tmpl.not_before))) == nullptr ||
       ::ASN1_TIME_set(::X509_getm_notAfter(x), static_cast<time_t>(UnixSeconds(tmpl.not_after))) ==
           nullptr) {
     return ossl::OsslError("ASN1_TIME_set");

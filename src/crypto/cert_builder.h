@@ -31,14 +31,14 @@ enum class ExtKeyUsage { kServerAuth, kClientAuth, kOcspSigning };
 struct CertTemplate {
   std::vector<uint8_t> serial;  // big-endian, positive
   std::string common_name;
-  std::string organization;     // optional
+  std::string organization;  // optional
   Clock::time_point not_before;
   Clock::time_point not_after;
   bool is_ca = false;
   std::optional<int> path_len;  // only with is_ca
   uint32_t key_usage = 0;       // KeyUsageBit flags; always critical
   std::vector<ExtKeyUsage> ext_key_usage;
-  std::vector<GeneralName> sans;   // critical when the subject is empty
+  std::vector<GeneralName> sans;  // critical when the subject is empty
   std::vector<std::string> crl_urls;
   std::vector<std::string> ocsp_urls;
   std::vector<std::string> ca_issuer_urls;

@@ -21,8 +21,7 @@ std::string OctetsHex(const ASN1_OCTET_STRING* s) {
   if (s == nullptr) {
     return "";
   }
-  return HexEncode({::ASN1_STRING_get0_data(s), static_cast<size_t>(::ASN1_STRING_length(s))},
-                   ':');
+  return HexEncode({::ASN1_STRING_get0_data(s), static_cast<size_t>(::ASN1_STRING_length(s))}, ':');
 }
 
 template <typename T>
@@ -47,7 +46,7 @@ std::vector<std::string> AccessUrls(X509* x, int method_nid) {
 }  // namespace
 
 Clock::time_point AsnTimeToTimePoint(const ASN1_TIME* t) {
-  struct tm tm{};
+  struct tm tm {};
   if (t == nullptr || ::ASN1_TIME_to_tm(t, &tm) != 1) {
     return Clock::time_point{};
   }
@@ -110,7 +109,8 @@ Result<std::vector<Certificate>> Certificate::ParseAll(std::string_view data) {
     out.push_back(std::move(cert).value());
   }
   if (out.empty()) {
-    return Error(Code::kInvalidArgument, "no certificate found (expected -----BEGIN CERTIFICATE-----)");
+    return Error(Code::kInvalidArgument,
+                 "no certificate found (expected -----BEGIN CERTIFICATE-----)");
   }
   return out;
 }
@@ -118,9 +118,7 @@ Result<std::vector<Certificate>> Certificate::ParseAll(std::string_view data) {
 Certificate Certificate::Borrow(X509* x509) { return Certificate(ossl::UpRef(x509)); }
 Certificate Certificate::Adopt(X509* x509) { return Certificate(ossl::Ptr<X509>(x509)); }
 
-std::vector<uint8_t> Certificate::ToDer() const {
-  return internal::I2d(::i2d_X509, x509_.get());
-}
+std::vector<uint8_t> Certificate::ToDer() const { return internal::I2d(::i2d_X509, x509_.get()); }
 
 std::string Certificate::ToPem() const {
   ossl::Ptr<BIO> bio(::BIO_new(::BIO_s_mem()));
@@ -140,9 +138,13 @@ std::vector<uint8_t> Certificate::SerialBytes() const {
 
 std::string Certificate::SerialHex() const { return HexEncode(SerialBytes()); }
 
-std::string Certificate::Subject() const { return NameToString(::X509_get_subject_name(x509_.get())); }
+std::string Certificate::Subject() const {
+  return NameToString(::X509_get_subject_name(x509_.get()));
+}
 
-std::string Certificate::Issuer() const { return NameToString(::X509_get_issuer_name(x509_.get())); }
+std::string Certificate::Issuer() const {
+  return NameToString(::X509_get_issuer_name(x509_.get()));
+}
 
 std::string Certificate::CommonName() const {
   return NameCommonName(::X509_get_subject_name(x509_.get()));
@@ -269,10 +271,14 @@ bool Certificate::IsCa() const {
 
 std::vector<std::string> Certificate::KeyUsageNames() const {
   static constexpr std::pair<uint32_t, const char*> kBits[] = {
-      {KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"},
-      {KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
-      {KU_KEY_AGREEMENT, "keyAgreement"},         {KU_KEY_CERT_SIGN, "keyCertSign"},
-      {KU_CRL_SIGN, "cRLSign"},                   {KU_ENCIPHER_ONLY, "encipherOnly"},
+      {KU_DIGITAL_SIGNATURE, "digitalSignature"},
+      {KU_NON_REPUDIATION, "nonRepudiation"},
+      {KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+      {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+      {KU_KEY_AGREEMENT, "keyAgreement"},
+      {KU_KEY_CERT_SIGN, "keyCertSign"},
+      {KU_CRL_SIGN, "cRLSign"},
+      {KU_ENCIPHER_ONLY, "encipherOnly"},
       {KU_DECIPHER_ONLY, "decipherOnly"}};
   std::vector<std::string> out;
   if (!HasExtension(NID_key_usage)) {
@@ -332,7 +338,9 @@ std::vector<std::string> Certificate::CrlDistributionPoints() const {
   return out;
 }
 
-std::vector<std::string> Certificate::OcspUrls() const { return AccessUrls(x509_.get(), NID_ad_OCSP); }
+std::vector<std::string> Certificate::OcspUrls() const {
+  return AccessUrls(x509_.get(), NID_ad_OCSP);
+}
 
 std::vector<std::string> Certificate::CaIssuerUrls() const {
   return AccessUrls(x509_.get(), NID_ad_ca_issuers);

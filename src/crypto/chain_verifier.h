@@ -24,7 +24,7 @@ struct VerifyOptions {
   std::string host;                    // DNS name or IP the leaf must carry, when non-empty
   Purpose purpose = Purpose::kAny;
   std::optional<Clock::time_point> at;  // default: now
-  bool strict = true;                  // X509_V_FLAG_X509_STRICT, as `openssl verify -x509_strict`
+  bool strict = true;                   // X509_V_FLAG_X509_STRICT, as `openssl verify -x509_strict`
 };
 
 // VerifyChain validates `leaf`. On failure it returns kInvalidArgument whose message is one line

@@ -21,15 +21,17 @@ namespace {
 //#   -- value 7 is not used
 //#   removeFromCRL (8), privilegeWithdrawn (9), aACompromise (10) }
 constexpr std::pair<int, std::string_view> kReasons[] = {
-    {0, "unspecified"},       {1, "keyCompromise"},        {2, "cACompromise"},
-    {3, "affiliationChanged"}, {4, "superseded"},          {5, "cessationOfOperation"},
+    {0, "unspecified"},        {1, "keyCompromise"}, {2, "cACompromise"},
+    {3, "affiliationChanged"}, {4, "superseded"},    {5, "cessationOfOperation"},
     {9, "privilegeWithdrawn"}, {10, "aACompromise"}};
 
 Status AddEntry(X509_CRL* crl, const RevokedEntry& entry) {
   ossl::Ptr<X509_REVOKED> rev(::X509_REVOKED_new());
-  ossl::Ptr<BIGNUM> bn(::BN_bin2bn(entry.serial.data(), static_cast<int>(entry.serial.size()), nullptr));
+  ossl::Ptr<BIGNUM> bn(
+      ::BN_bin2bn(entry.serial.data(), static_cast<int>(entry.serial.size()), nullptr));
   ossl::Ptr<ASN1_INTEGER> serial(::BN_to_ASN1_INTEGER(bn.get(), nullptr));
-  ossl::Ptr<ASN1_TIME> when(::ASN1_TIME_set(nullptr, static_cast<time_t>(UnixSeconds(entry.revoked_at))));
+  ossl::Ptr<ASN1_TIME> when(
+      ::ASN1_TIME_set(nullptr, static_cast<time_t>(UnixSeconds(entry.revoked_at))));
   if (!rev || !serial || !when || ::X509_REVOKED_set_serialNumber(rev.get(), serial.get()) != 1 ||
       ::X509_REVOKED_set_revocationDate(rev.get(), when.get()) != 1) {
     return ossl::OsslError("building a CRL entry");
@@ -100,9 +102,12 @@ Result<Crl> SignCrl(const CrlTemplate& tmpl, const Certificate& issuer,
       ::X509_CRL_set_issuer_name(crl.get(), ::X509_get_subject_name(issuer.Native())) != 1) {
     return ossl::OsslError("X509_CRL_new");
   }
-  ossl::Ptr<ASN1_TIME> this_update(::ASN1_TIME_set(nullptr, static_cast<time_t>(UnixSeconds(tmpl.this_update))));
-  ossl::Ptr<ASN1_TIME> next_update(::ASN1_TIME_set(nullptr, static_cast<time_t>(UnixSeconds(tmpl.next_update))));
-  if (!this_update || !next_update || ::X509_CRL_set1_lastUpdate(crl.get(), this_update.get()) != 1 ||
+  ossl::Ptr<ASN1_TIME> this_update(
+      ::ASN1_TIME_set(nullptr, static_cast<time_t>(UnixSeconds(tmpl.this_update))));
+  ossl::Ptr<ASN1_TIME> next_update(
+      ::ASN1_TIME_set(nullptr, static_cast<time_t>(UnixSeconds(tmpl.next_update))));
+  if (!this_update || !next_update ||
+      ::X509_CRL_set1_lastUpdate(crl.get(), this_update.get()) != 1 ||
       ::X509_CRL_set1_nextUpdate(crl.get(), next_update.get()) != 1) {
     return ossl::OsslError("setting the CRL times");
   }

@@ -47,10 +47,14 @@ Result<ossl::Ptr<GENERAL_NAME>> MakeName(const GeneralName& name) {
 
 std::string GeneralName::ToString() const {
   switch (kind) {
-    case Kind::kDns: return "dns:" + value;
-    case Kind::kIp: return "ip:" + value;
-    case Kind::kUri: return "uri:" + value;
-    case Kind::kEmail: return "email:" + value;
+    case Kind::kDns:
+      return "dns:" + value;
+    case Kind::kIp:
+      return "ip:" + value;
+    case Kind::kUri:
+      return "uri:" + value;
+    case Kind::kEmail:
+      return "email:" + value;
   }
   return value;
 }
@@ -152,9 +156,9 @@ std::vector<GeneralName> FromOpenssl(const GENERAL_NAMES* names,
       }
       default:
         if (unknown != nullptr) {
-          unknown->push_back(gn->type == GEN_DIRNAME ? "dirname" : gn->type == GEN_OTHERNAME
-                                                                       ? "othername"
-                                                                       : "other");
+          unknown->push_back(gn->type == GEN_DIRNAME     ? "dirname"
+                             : gn->type == GEN_OTHERNAME ? "othername"
+                                                         : "other");
         }
     }
   }

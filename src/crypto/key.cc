@@ -11,8 +11,8 @@
 #include <cstring>
 
 #include "core/text.h"
-#include "crypto/internal/spki.h"
 #include "crypto/internal/der.h"
+#include "crypto/internal/spki.h"
 #include "crypto/ossl_error.h"
 
 namespace anchor::crypto {
@@ -46,12 +46,18 @@ std::string GroupName(EVP_PKEY* key) {
 
 std::string_view KeyTypeName(KeyType type) {
   switch (type) {
-    case KeyType::kEcP256: return "ec-p256";
-    case KeyType::kEcP384: return "ec-p384";
-    case KeyType::kEd25519: return "ed25519";
-    case KeyType::kRsa2048: return "rsa-2048";
-    case KeyType::kRsa3072: return "rsa-3072";
-    case KeyType::kRsa4096: return "rsa-4096";
+    case KeyType::kEcP256:
+      return "ec-p256";
+    case KeyType::kEcP384:
+      return "ec-p384";
+    case KeyType::kEd25519:
+      return "ed25519";
+    case KeyType::kRsa2048:
+      return "rsa-2048";
+    case KeyType::kRsa3072:
+      return "rsa-3072";
+    case KeyType::kRsa4096:
+      return "rsa-4096";
   }
   return "unknown";
 }
@@ -81,7 +87,8 @@ Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
 }
 
 Result<PublicKey> PublicKey::FromDer(std::span<const uint8_t> der) {
-  ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<EVP_PKEY> key, internal::D2iExact(::d2i_PUBKEY, der, "public key"));
+  ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<EVP_PKEY> key,
+                          internal::D2iExact(::d2i_PUBKEY, der, "public key"));
   return PublicKey(std::move(key));
 }
 
@@ -124,10 +131,14 @@ std::optional<KeyType> PublicKey::Type() const {
     }
     case EVP_PKEY_RSA:
       switch (Bits()) {
-        case 2048: return KeyType::kRsa2048;
-        case 3072: return KeyType::kRsa3072;
-        case 4096: return KeyType::kRsa4096;
-        default: return std::nullopt;
+        case 2048:
+          return KeyType::kRsa2048;
+        case 3072:
+          return KeyType::kRsa3072;
+        case 4096:
+          return KeyType::kRsa4096;
+        default:
+          return std::nullopt;
       }
     default:
       return std::nullopt;
@@ -182,12 +193,24 @@ bool PublicKey::Equals(const PublicKey& other) const {
 Result<PrivateKey> PrivateKey::Generate(KeyType type) {
   EVP_PKEY* key = nullptr;
   switch (type) {
-    case KeyType::kEcP256: key = ::EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"); break;
-    case KeyType::kEcP384: key = ::EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"); break;
-    case KeyType::kEd25519: key = ::EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
-    case KeyType::kRsa2048: key = ::EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}); break;
-    case KeyType::kRsa3072: key = ::EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072}); break;
-    case KeyType::kRsa4096: key = ::EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{4096}); break;
+    case KeyType::kEcP256:
+      key = ::EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+      break;
+    case KeyType::kEcP384:
+      key = ::EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+      break;
+    case KeyType::kEd25519:
+      key = ::EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+      break;
+    case KeyType::kRsa2048:
+      key = ::EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
+      break;
+    case KeyType::kRsa3072:
+      key = ::EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072});
+      break;
+    case KeyType::kRsa4096:
+      key = ::EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{4096});
+      break;
   }
   if (key == nullptr) {
     return ossl::OsslError("key generation failed");
@@ -208,8 +231,8 @@ Result<PrivateKey> PrivateKey::FromPem(std::string_view pem, const SecretBytes* 
                  "ANCHOR_PASSPHRASE");
   }
   auto bio = ossl::MemBio(pem.data(), pem.size());
-  ossl::Ptr<EVP_PKEY> key(::PEM_read_bio_PrivateKey(
-      bio.get(), nullptr, PassphraseCallback, const_cast<SecretBytes*>(passphrase)));
+  ossl::Ptr<EVP_PKEY> key(::PEM_read_bio_PrivateKey(bio.get(), nullptr, PassphraseCallback,
+                                                    const_cast<SecretBytes*>(passphrase)));
   if (!key) {
     if (encrypted) {
       return ossl::OsslError("wrong passphrase, or the encrypted key is damaged",
@@ -232,7 +255,7 @@ Result<std::string> PrivateKey::ToPkcs8Pem(const SecretBytes* passphrase) const 
   }
   // PBES2 with scrypt (RFC 7914) rather than PBKDF2: memory-hard against offline guessing.
   ossl::Ptr<X509_ALGOR> pbe(::PKCS5_pbe2_set_scrypt(::EVP_aes_256_cbc(), nullptr, 0, nullptr,
-                                                     /*N=*/1 << 14, /*r=*/8, /*p=*/1));
+                                                    /*N=*/1 << 14, /*r=*/8, /*p=*/1));
   if (!pbe) {
     return ossl::OsslError("PKCS5_pbe2_set_scrypt");
   }

@@ -15,7 +15,8 @@ const OCSP_CERTID* EntryId(OCSP_REQUEST* req, size_t i) {
 }
 
 ossl::Ptr<ASN1_STRING> Time(Clock::time_point t) {
-  return ossl::Ptr<ASN1_STRING>(::ASN1_GENERALIZEDTIME_set(nullptr, static_cast<time_t>(UnixSeconds(t))));
+  return ossl::Ptr<ASN1_STRING>(
+      ::ASN1_GENERALIZEDTIME_set(nullptr, static_cast<time_t>(UnixSeconds(t))));
 }
 
 }  // namespace
@@ -35,7 +36,8 @@ size_t OcspRequest::Count() const {
 
 std::vector<uint8_t> OcspRequest::SerialAt(size_t i) const {
   ASN1_INTEGER* serial = nullptr;
-  ::OCSP_id_get0_info(nullptr, nullptr, nullptr, &serial, const_cast<OCSP_CERTID*>(EntryId(req_.get(), i)));
+  ::OCSP_id_get0_info(nullptr, nullptr, nullptr, &serial,
+                      const_cast<OCSP_CERTID*>(EntryId(req_.get(), i)));
   ossl::Ptr<BIGNUM> bn(::ASN1_INTEGER_to_BN(serial, nullptr));
   std::vector<uint8_t> out(bn ? static_cast<size_t>(BN_num_bytes(bn.get())) : 0);
   if (bn) {
@@ -92,8 +94,9 @@ Result<std::vector<uint8_t>> SignOcspResponse(const OcspRequest& request,
     auto revoked_time = Time(st.revoked_at);
     // OCSP_basic_add1_status copies the CertID of the request, so the answer names exactly
     // what was asked.
-    if (::OCSP_basic_add1_status(basic.get(), const_cast<OCSP_CERTID*>(EntryId(request.Native(), i)),
-                                 kind, st.reason == 0 ? -1 : st.reason,
+    if (::OCSP_basic_add1_status(basic.get(),
+                                 const_cast<OCSP_CERTID*>(EntryId(request.Native(), i)), kind,
+                                 st.reason == 0 ? -1 : st.reason,
                                  kind == V_OCSP_CERTSTATUS_REVOKED ? revoked_time.get() : nullptr,
                                  this_time.get(), next_time.get()) == nullptr) {
       return ossl::OsslError("OCSP_basic_add1_status");
@@ -104,10 +107,12 @@ Result<std::vector<uint8_t>> SignOcspResponse(const OcspRequest& request,
   if (::OCSP_copy_nonce(basic.get(), request.Native()) <= 0) {
     return ossl::OsslError("OCSP_copy_nonce");
   }
-  if (::OCSP_basic_sign(basic.get(), signer.Native(), key.Native(), key.SigningDigest(), nullptr, 0) != 1) {
+  if (::OCSP_basic_sign(basic.get(), signer.Native(), key.Native(), key.SigningDigest(), nullptr,
+                        0) != 1) {
     return ossl::OsslError("OCSP_basic_sign");
   }
-  ossl::Ptr<OCSP_RESPONSE> resp(::OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()));
+  ossl::Ptr<OCSP_RESPONSE> resp(
+      ::OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()));
   if (!resp) {
     return ossl::OsslError("OCSP_response_create");
   }

@@ -28,9 +28,9 @@ struct Deleter {
 template <typename T>
 using Ptr = std::unique_ptr<T, Deleter>;
 
-#define ANCHOR_OSSL_DELETER(T, fn) \
-  template <>                      \
-  struct DeleterFor<T> {           \
+#define ANCHOR_OSSL_DELETER(T, fn)             \
+  template <>                                  \
+  struct DeleterFor<T> {                       \
     static void Free(T* p) noexcept { fn(p); } \
   }
 
@@ -67,11 +67,11 @@ ANCHOR_OSSL_DELETER(NAME_CONSTRAINTS, ::NAME_CONSTRAINTS_free);
 
 inline void FreeGeneralNames(GENERAL_NAMES* s) { ::GENERAL_NAMES_free(s); }
 ANCHOR_OSSL_DELETER(GENERAL_NAMES, FreeGeneralNames);
-inline void FreeCertStack(STACK_OF(X509)* s) { sk_X509_pop_free(s, ::X509_free); }
+inline void FreeCertStack(STACK_OF(X509) * s) { sk_X509_pop_free(s, ::X509_free); }
 ANCHOR_OSSL_DELETER(STACK_OF(X509), FreeCertStack);
-inline void FreeCrlStack(STACK_OF(X509_CRL)* s) { sk_X509_CRL_pop_free(s, ::X509_CRL_free); }
+inline void FreeCrlStack(STACK_OF(X509_CRL) * s) { sk_X509_CRL_pop_free(s, ::X509_CRL_free); }
 ANCHOR_OSSL_DELETER(STACK_OF(X509_CRL), FreeCrlStack);
-inline void FreeExtStack(STACK_OF(X509_EXTENSION)* s) {
+inline void FreeExtStack(STACK_OF(X509_EXTENSION) * s) {
   sk_X509_EXTENSION_pop_free(s, ::X509_EXTENSION_free);
 }
 ANCHOR_OSSL_DELETER(STACK_OF(X509_EXTENSION), FreeExtStack);

@@ -10,7 +10,9 @@
 
 namespace anchor::crypto {
 
-bool LooksLikePem(std::string_view data) { return data.find("-----BEGIN ") != std::string_view::npos; }
+bool LooksLikePem(std::string_view data) {
+  return data.find("-----BEGIN ") != std::string_view::npos;
+}
 
 Result<std::vector<PemBlock>> ParsePemBlocks(std::string_view data) {
   // Count the BEGIN lines first and read exactly that many blocks, so the end of input is never
@@ -21,7 +23,8 @@ Result<std::vector<PemBlock>> ParsePemBlocks(std::string_view data) {
     ++expected;
   }
   if (expected == 0) {
-    return Error(Code::kInvalidArgument, "no PEM block found (expected a -----BEGIN ...----- line)");
+    return Error(Code::kInvalidArgument,
+                 "no PEM block found (expected a -----BEGIN ...----- line)");
   }
   std::vector<PemBlock> out;
   auto bio = ossl::MemBio(data.data(), data.size());
@@ -31,9 +34,9 @@ Result<std::vector<PemBlock>> ParsePemBlocks(std::string_view data) {
     unsigned char* der = nullptr;
     long len = 0;
     if (::PEM_read_bio(bio.get(), &name, &header, &der, &len) != 1) {
-      return ossl::OsslError("PEM block #" + std::to_string(out.size() + 1) +
-                                 " is damaged or truncated",
-                             Code::kInvalidArgument);
+      return ossl::OsslError(
+          "PEM block #" + std::to_string(out.size() + 1) + " is damaged or truncated",
+          Code::kInvalidArgument);
     }
     out.push_back(PemBlock{name, std::vector<uint8_t>(der, der + len)});
     ::OPENSSL_free(name);
@@ -46,8 +49,8 @@ Result<std::vector<PemBlock>> ParsePemBlocks(std::string_view data) {
 std::string ToPem(std::string_view label, std::span<const uint8_t> der) {
   ossl::Ptr<BIO> bio(::BIO_new(::BIO_s_mem()));
   const std::string name(label);
-  ANCHOR_CHECK(::PEM_write_bio(bio.get(), name.c_str(), "", der.data(),
-                               static_cast<long>(der.size())) > 0);
+  ANCHOR_CHECK(
+      ::PEM_write_bio(bio.get(), name.c_str(), "", der.data(), static_cast<long>(der.size())) > 0);
   return internal::BioToString(bio.get());
 }
 

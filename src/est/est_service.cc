@@ -83,9 +83,9 @@ Result<ca::IssueRequest> EstService::BootstrapRequest(const http::Request& reque
   verify.purpose = crypto::Purpose::kClient;
   verify.at = authority_.clock().Now();
   if (auto ok = crypto::VerifyChain(chain.front(), verify); !ok) {
-    return Error(Code::kUnauthenticated,
-                 "the client certificate is not a valid factory certificate: " +
-                     ok.error().message());
+    return Error(
+        Code::kUnauthenticated,
+        "the client certificate is not a valid factory certificate: " + ok.error().message());
   }
   // The factory certificate names the device; the device may ask for that name only. One name:
   // with two CNs, which one names the device would be a guess.
@@ -95,10 +95,9 @@ Result<ca::IssueRequest> EstService::BootstrapRequest(const http::Request& reque
                                              " common names; it must name the device by one");
   }
   if (csr.CommonName() != chain.front().CommonName()) {
-    return Error(Code::kPermissionDenied, "a factory certificate for '" +
-                                              chain.front().CommonName() +
-                                              "' may enroll only that common name, not '" +
-                                              csr.CommonName() + "'");
+    return Error(Code::kPermissionDenied,
+                 "a factory certificate for '" + chain.front().CommonName() +
+                     "' may enroll only that common name, not '" + csr.CommonName() + "'");
   }
   ca::IssueRequest issue{std::move(csr), bootstrap_.profile};
   issue.credential = ca::Credential::kFactory;
@@ -123,8 +122,8 @@ http::Response EstService::SimpleEnroll(const http::Request& request) {
     return http::ErrorResponse(token.error());
   }
   // The token fixes the profile; Authority checks proof of possession before the token.
-  return Enroll(ca::IssueRequest{std::move(csr).value(), ca::Profile::kClient,
-                                          std::nullopt, std::nullopt, std::move(token).value()});
+  return Enroll(ca::IssueRequest{std::move(csr).value(), ca::Profile::kClient, std::nullopt,
+                                 std::nullopt, std::move(token).value()});
 }
 
 http::Response EstService::SimpleReenroll(const http::Request& request) {

@@ -40,8 +40,8 @@ Status IssueLocal(Authority& authority, crypto::KeyType type, Profile profile, N
   ANCHOR_ASSIGN_OR_RETURN(Issued issued,
                           authority.Issue(IssueRequest{std::move(csr), profile, days, names, {}}));
   ANCHOR_TRY(crypto::WritePrivateKeyFile(key_path, key, nullptr));
-  return WriteFileAtomic(cert_path,
-                         issued.cert.ToPem() + authority.intermediate().ToPem(), kPublicFileMode);
+  return WriteFileAtomic(cert_path, issued.cert.ToPem() + authority.intermediate().ToPem(),
+                         kPublicFileMode);
 }
 
 // ServerNames are the CA server certificate's names: localhost, 127.0.0.1, ::1 and the --san
@@ -113,7 +113,8 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
   config.public_url = options.public_url;
   config.key_type = options.key_type;
 
-  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey root_key, crypto::PrivateKey::Generate(options.key_type));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey root_key,
+                          crypto::PrivateKey::Generate(options.key_type));
   ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> root_serial, NewSerial(rng));
   ANCHOR_ASSIGN_OR_RETURN(
       crypto::Certificate root,
@@ -122,7 +123,8 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
   ANCHOR_TRY(Verdict(CheckBeforeIssue(root, IssuanceCheck{{}, std::nullopt, now})));
   ANCHOR_ASSIGN_OR_RETURN(std::vector<std::string> permitted_dns, PermittedDns(options));
 
-  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey inter_key, crypto::PrivateKey::Generate(options.key_type));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey inter_key,
+                          crypto::PrivateKey::Generate(options.key_type));
   ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> inter_serial, NewSerial(rng));
   ANCHOR_ASSIGN_OR_RETURN(
       crypto::Certificate intermediate,
@@ -164,10 +166,19 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
 
 CaPaths CaPaths::In(const std::string& home) {
   const auto p = [&](const char* f) { return (fs::path(home) / f).string(); };
-  return CaPaths{home,          p("anchor.toml"),      p("anchor.db"),
-                 p("root.crt"), p("root.key"),         p("intermediate.crt"),
-                 p("intermediate.key"), p("server.crt"), p("server.key"),
-                 p("admin.crt"), p("admin.key"), p("ocsp.crt"),   p("ocsp.key")};
+  return CaPaths{home,
+                 p("anchor.toml"),
+                 p("anchor.db"),
+                 p("root.crt"),
+                 p("root.key"),
+                 p("intermediate.crt"),
+                 p("intermediate.key"),
+                 p("server.crt"),
+                 p("server.key"),
+                 p("admin.crt"),
+                 p("admin.key"),
+                 p("ocsp.crt"),
+                 p("ocsp.key")};
 }
 
 Status InitCa(const std::string& home, const InitOptions& options, const Clock& clock, Rng& rng,
@@ -185,7 +196,8 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
   const fs::path target = fs::absolute(home);
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
-  std::string staging = (target.parent_path() / ("." + target.filename().string() + ".init-XXXXXX"));
+  std::string staging =
+      (target.parent_path() / ("." + target.filename().string() + ".init-XXXXXX"));
   if (::mkdtemp(staging.data()) == nullptr) {
     return Error(Code::kInvalidArgument, "cannot create a directory beside " + home);
   }
@@ -196,8 +208,8 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
     notes->insert(notes->end(), said.begin(), said.end());
   }
   if (st && ::rename(staging.c_str(), target.c_str()) != 0) {
-    st = Error(Code::kAlreadyExists, "cannot move the new CA into " + home +
-                                         " (it appeared meanwhile, or is not empty)");
+    st = Error(Code::kAlreadyExists,
+               "cannot move the new CA into " + home + " (it appeared meanwhile, or is not empty)");
   }
   if (!st) {
     fs::remove_all(staging, ec);
@@ -205,9 +217,8 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
   return st;
 }
 
-Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home,
-                                             const SecretBytes* passphrase, bool need_key,
-                                             const Clock& clock, Rng& rng) {
+Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home, const SecretBytes* passphrase,
+                                             bool need_key, const Clock& clock, Rng& rng) {
   CaPaths paths = CaPaths::In(home);
   if (!FileExists(paths.config)) {
     return Error(Code::kFailedPrecondition,
@@ -215,7 +226,8 @@ Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home,
   }
   ANCHOR_ASSIGN_OR_RETURN(CaConfig config, CaConfig::Load(paths.config));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::LoadCertificateFile(paths.root_crt));
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate intermediate, crypto::LoadCertificateFile(paths.intermediate_crt));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate intermediate,
+                          crypto::LoadCertificateFile(paths.intermediate_crt));
   ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenSqliteStore(paths.db));
   std::unique_ptr<CaHome> ca(new CaHome(std::move(paths), std::move(config), std::move(store),
                                         std::move(root), std::move(intermediate)));
@@ -223,8 +235,8 @@ Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home,
     ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
                             crypto::LoadPrivateKeyFile(ca->paths_.intermediate_key, passphrase));
     if (!key.Public().Equals(ca->intermediate_.GetPublicKey())) {
-      return Error(Code::kFailedPrecondition, ca->paths_.intermediate_key +
-                                                  " does not match " + ca->paths_.intermediate_crt);
+      return Error(Code::kFailedPrecondition,
+                   ca->paths_.intermediate_key + " does not match " + ca->paths_.intermediate_crt);
     }
     ca->authority_ = std::make_unique<Authority>(ca->config_, ca->root_, ca->intermediate_,
                                                  std::move(key), *ca->store_, clock, rng);
@@ -238,13 +250,15 @@ Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time
     return std::optional<OcspSigner>();
   }
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::LoadCertificateFile(paths.ocsp_crt));
-  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::LoadPrivateKeyFile(paths.ocsp_key, nullptr));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
+                          crypto::LoadPrivateKeyFile(paths.ocsp_key, nullptr));
   if (!key.Public().Equals(cert.GetPublicKey())) {
     return Error(Code::kInvalidArgument, paths.ocsp_key + " is not the key of " + paths.ocsp_crt);
   }
   if (!cert.VerifySignedBy(home.intermediate().GetPublicKey())) {
-    return Error(Code::kInvalidArgument,
-                 paths.ocsp_crt + " was not issued by this CA's intermediate; run `anchor ocsp signer`");
+    return Error(
+        Code::kInvalidArgument,
+        paths.ocsp_crt + " was not issued by this CA's intermediate; run `anchor ocsp signer`");
   }
   if (now < cert.NotBefore() || now >= cert.NotAfter()) {
     return Error(Code::kFailedPrecondition, paths.ocsp_crt + " is not valid now (until " +

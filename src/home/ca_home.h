@@ -19,8 +19,8 @@ namespace anchor::home {
 
 // CaPaths names every file of a CA home.
 struct CaPaths {
-  std::string home, config, db, root_crt, root_key, intermediate_crt, intermediate_key,
-      server_crt, server_key, admin_crt, admin_key, ocsp_crt, ocsp_key;
+  std::string home, config, db, root_crt, root_key, intermediate_crt, intermediate_key, server_crt,
+      server_key, admin_crt, admin_key, ocsp_crt, ocsp_key;
   static CaPaths In(const std::string& home);
 };
 
@@ -31,9 +31,9 @@ struct InitOptions {
   int root_days = 3650;
   int intermediate_days = 1825;
   std::string public_url;
-  std::vector<std::string> server_sans;    // beyond localhost, 127.0.0.1 and ::1
-  std::vector<std::string> permitted_dns;  // name constraints on the intermediate
-  const SecretBytes* passphrase = nullptr; // encrypts root.key and intermediate.key
+  std::vector<std::string> server_sans;     // beyond localhost, 127.0.0.1 and ::1
+  std::vector<std::string> permitted_dns;   // name constraints on the intermediate
+  const SecretBytes* passphrase = nullptr;  // encrypts root.key and intermediate.key
 };
 
 // InitCa creates a CA in `home`: root, intermediate, server and admin certificates and keys,

@@ -83,17 +83,26 @@ std::optional<int64_t> ParseCount(std::string_view text) {
 
 int StatusFor(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kNotFound: return 404;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
     case Code::kAlreadyExists:
     case Code::kFailedPrecondition:
-    case Code::kAborted: return 409;
-    case Code::kUnimplemented: return 501;
-    case Code::kUnavailable: return 503;
-    case Code::kInternal: return 500;
+    case Code::kAborted:
+      return 409;
+    case Code::kUnimplemented:
+      return 501;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -104,12 +113,18 @@ Code CodeForStatus(int status) {
     case 408:
     case 429:
       return Code::kUnavailable;
-    case 401: return Code::kUnauthenticated;
-    case 403: return Code::kPermissionDenied;
-    case 404: return Code::kNotFound;
-    case 409: return Code::kFailedPrecondition;
-    case 501: return Code::kUnimplemented;
-    case 500: return Code::kInternal;
+    case 401:
+      return Code::kUnauthenticated;
+    case 403:
+      return Code::kPermissionDenied;
+    case 404:
+      return Code::kNotFound;
+    case 409:
+      return Code::kFailedPrecondition;
+    case 501:
+      return Code::kUnimplemented;
+    case 500:
+      return Code::kInternal;
   }
   if (status >= 500) {
     return Code::kUnavailable;

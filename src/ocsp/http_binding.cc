@@ -46,7 +46,8 @@ http::Response AnswerHttp(const Responder& responder, const http::Request& reque
   const auto encoded = http::PercentDecode(rest, /*plus_is_space=*/false);
   const auto request_der = crypto::Base64Decode(encoded.value_or(""));
   if (!encoded || !request_der) {
-    return http::TextResponse(400, "the path after /ocsp/ is not a URL-encoded base64 OCSP request");
+    return http::TextResponse(400,
+                              "the path after /ocsp/ is not a URL-encoded base64 OCSP request");
   }
   return Success(responder.Respond(*request_der));
 }

@@ -89,8 +89,8 @@ std::vector<uint8_t> Responder::Sign(const crypto::OcspRequest& request) const {
     statuses.push_back(st);
   }
   const Clock::time_point now = clock_.Now();
-  auto response = crypto::SignOcspResponse(request, statuses, signer_.cert, signer_.key, now,
-                                           now + validity_);
+  auto response =
+      crypto::SignOcspResponse(request, statuses, signer_.cert, signer_.key, now, now + validity_);
   if (!response) {
     return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_INTERNALERROR);
   }

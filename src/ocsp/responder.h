@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
-#include <span>
 #include <vector>
 
 #include "core/clock.h"

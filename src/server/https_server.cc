@@ -362,9 +362,8 @@ struct HttpsServer::Impl {
   // OnWorker dispatches `request` on a worker thread and resumes on the caller's io thread.
   asio::awaitable<http::Response> OnWorker(const http::Request& request) {
     co_return co_await asio::co_spawn(
-        *workers, [this, &request]() -> asio::awaitable<http::Response> {
-          co_return Dispatch(request);
-        },
+        *workers,
+        [this, &request]() -> asio::awaitable<http::Response> { co_return Dispatch(request); },
         asio::use_awaitable);
   }
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
 #include "api/metrics.h"
+#include "core/error.h"
 #include "http/http_message.h"
 
 namespace anchor::server {
@@ -63,8 +63,9 @@ using Blocking = std::function<bool(const http::Request&)>;
 
 // HttpsServer serves `handler` over HTTPS/1.1 with keep-alive, one io_context per thread;
 // `handler` is called from all of them, and from the worker threads for requests `blocking`
-// names, so that handshakes and quick answers never wait behind a slow one. Each answer of 400 or more is logged on stderr, one
-// line with the client's address, the request and the reason (for a 5xx, `Response::log`).
+// names, so that handshakes and quick answers never wait behind a slow one. Each answer of 400 or
+// more is logged on stderr, one line with the client's address, the request and the reason (for a
+// 5xx, `Response::log`).
 class HttpsServer final {
  public:
   // Create loads the certificate, key and client CA and binds the listening socket; errors name

@@ -57,8 +57,8 @@ http::Response Router::Est(const std::string& path, const http::Request& request
 
 bool Router::Blocks(const http::Request& request) {
   const std::string path = request.Path();
-  return (request.method == "POST" && (path == "/.well-known/est/simpleenroll" ||
-                                       path == "/.well-known/est/simplereenroll")) ||
+  return (request.method == "POST" &&
+          (path == "/.well-known/est/simpleenroll" || path == "/.well-known/est/simplereenroll")) ||
          (request.method == "GET" && path == "/crl") || api::AdminApi::Handles(path);
 }
 

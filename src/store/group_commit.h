@@ -23,7 +23,8 @@ namespace anchor::store {
 // Thread-safe; it borrows `store`, which must outlive it.
 class GroupCommit final {
  public:
-  explicit GroupCommit(Store& store, size_t max_group = 256) : store_(store), max_group_(max_group) {}
+  explicit GroupCommit(Store& store, size_t max_group = 256)
+      : store_(store), max_group_(max_group) {}
 
   // Insert records `record` (consuming its token and auditing it, as `Store::InsertCertificates`
   // does) at `now` (Unix seconds) and returns when that is durable. Errors are the store's.
@@ -50,8 +51,8 @@ class GroupCommit final {
   const size_t max_group_;
   mutable std::mutex mu_;
   std::condition_variable done_;
-  bool committing_ = false;      // a leader is writing a group
-  std::deque<Waiter*> queue_;    // waiting for a leader, oldest first
+  bool committing_ = false;    // a leader is writing a group
+  std::deque<Waiter*> queue_;  // waiting for a leader, oldest first
   Stats stats_;
 };
 

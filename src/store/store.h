@@ -16,9 +16,9 @@ namespace anchor::store {
 
 // CertificateRecord is one issued certificate as the store keeps it. Times are Unix seconds.
 struct CertificateRecord {
-  std::string serial;       // lower-case hex, unique
-  std::string issuer;       // RFC 2253
-  std::string subject;      // RFC 2253
+  std::string serial;   // lower-case hex, unique
+  std::string issuer;   // RFC 2253
+  std::string subject;  // RFC 2253
   std::string common_name;
   std::vector<std::string> sans;  // "dns:x", "ip:x", "uri:x"
   std::string profile;

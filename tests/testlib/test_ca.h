@@ -29,8 +29,9 @@ class TestCa {
       : clock(kReferenceTime), rng(42), config_(std::move(config)) {
     root_key = std::make_unique<crypto::PrivateKey>(crypto::PrivateKey::Generate(type).value());
     root = std::make_unique<crypto::Certificate>(
-        crypto::SignCertificate(ca::RootTemplate("test", ca::NewSerial(rng).value(), clock.Now(), 3650),
-                                root_key->Public(), nullptr, *root_key)
+        crypto::SignCertificate(
+            ca::RootTemplate("test", ca::NewSerial(rng).value(), clock.Now(), 3650),
+            root_key->Public(), nullptr, *root_key)
             .value());
     inter_key = std::make_unique<crypto::PrivateKey>(crypto::PrivateKey::Generate(type).value());
     intermediate = std::make_unique<crypto::Certificate>(

@@ -26,7 +26,8 @@ bool CopySpkiInto(const X509_PUBKEY* from, X509_PUBKEY* to) {
     param_copy = ::ASN1_STRING_dup(static_cast<const ASN1_STRING*>(param));
   }
   ASN1_OBJECT* oid_copy = ::OBJ_dup(alg_oid);
-  auto* bits_copy = static_cast<unsigned char*>(::OPENSSL_memdup(bits, static_cast<size_t>(bits_len)));
+  auto* bits_copy =
+      static_cast<unsigned char*>(::OPENSSL_memdup(bits, static_cast<size_t>(bits_len)));
   const bool param_ok = param == nullptr || param_copy != nullptr;
   if (oid_copy == nullptr || bits_copy == nullptr || !param_ok ||
       ::X509_PUBKEY_set0_param(to, oid_copy, param_type, param_copy, bits_copy, bits_len) != 1) {

@@ -44,8 +44,9 @@ Binder& Binder::Blob(const std::vector<uint8_t>& v) {
 
 std::string ColumnText(sqlite3_stmt* s, int col) {
   const auto* text = ::sqlite3_column_text(s, col);
-  return text == nullptr ? "" : std::string(reinterpret_cast<const char*>(text),
-                                            static_cast<size_t>(::sqlite3_column_bytes(s, col)));
+  return text == nullptr ? ""
+                         : std::string(reinterpret_cast<const char*>(text),
+                                       static_cast<size_t>(::sqlite3_column_bytes(s, col)));
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool create) {
@@ -55,8 +56,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   const int rc = ::sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   Db db(raw);
   if (rc != SQLITE_OK) {
-    return Error(Code::kUnavailable, "cannot open database " + path + ": " +
-                                         (raw != nullptr ? ::sqlite3_errmsg(raw) : "out of memory"));
+    return Error(Code::kUnavailable,
+                 "cannot open database " + path + ": " +
+                     (raw != nullptr ? ::sqlite3_errmsg(raw) : "out of memory"));
   }
   // Wait for other connections (this process's others, other processes) before anything else,
   // including the PRAGMAs the caller runs, which take locks of their own.

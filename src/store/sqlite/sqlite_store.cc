@@ -130,7 +130,7 @@ class SqliteStore final : public Store {
     Connection& c = Reader();
     std::lock_guard lock(c.mu);
     ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, c.Prepared("SELECT " + std::string(kCertColumns) +
-                                                       " FROM certificates WHERE serial = ?"));
+                                                          " FROM certificates WHERE serial = ?"));
     Binder(s).Text(ToLower(serial));
     const int rc = ::sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -147,10 +147,17 @@ class SqliteStore final : public Store {
     std::lock_guard lock(c.mu);
     std::string sql = "SELECT " + std::string(kCertColumns) + " FROM certificates WHERE 1=1";
     switch (f.status) {
-      case StatusFilter::kAny: break;
-      case StatusFilter::kValid: sql += " AND status = 'valid' AND not_after > ?"; break;
-      case StatusFilter::kRevoked: sql += " AND status = 'revoked'"; break;
-      case StatusFilter::kExpired: sql += " AND status = 'valid' AND not_after <= ?"; break;
+      case StatusFilter::kAny:
+        break;
+      case StatusFilter::kValid:
+        sql += " AND status = 'valid' AND not_after > ?";
+        break;
+      case StatusFilter::kRevoked:
+        sql += " AND status = 'revoked'";
+        break;
+      case StatusFilter::kExpired:
+        sql += " AND status = 'valid' AND not_after <= ?";
+        break;
     }
     if (f.expiring_before) {
       sql += " AND status = 'valid' AND not_after > ? AND not_after < ?";
@@ -193,8 +200,9 @@ class SqliteStore final : public Store {
     std::lock_guard lock(c.mu);
     RevocationEvent event{0, ToLower(serial), revoked_at, reason};
     Status st = c.InTransaction([&]() -> Status {
-      ANCHOR_ASSIGN_OR_RETURN(ScopedStatement find,
-                              c.Prepared("SELECT status, subject FROM certificates WHERE serial = ?"));
+      ANCHOR_ASSIGN_OR_RETURN(
+          ScopedStatement find,
+          c.Prepared("SELECT status, subject FROM certificates WHERE serial = ?"));
       Binder(find).Text(event.serial);
       const int rc = ::sqlite3_step(find);
       if (rc == SQLITE_DONE) {
@@ -205,13 +213,14 @@ class SqliteStore final : public Store {
         return c.SqlError("reading certificate");
       }
       if (ColumnText(find, 0) == "revoked") {
-        return Error(Code::kFailedPrecondition, "certificate " + event.serial + " is already revoked");
+        return Error(Code::kFailedPrecondition,
+                     "certificate " + event.serial + " is already revoked");
       }
       const std::string subject = ColumnText(find, 1);
       ANCHOR_ASSIGN_OR_RETURN(
           ScopedStatement update,
           c.Prepared("UPDATE certificates SET status = 'revoked', revoked_at = ?, "
-                   "revocation_reason = ? WHERE serial = ?"));
+                     "revocation_reason = ? WHERE serial = ?"));
       Binder(update).Int(revoked_at).Int(reason).Text(event.serial);
       if (::sqlite3_step(update) != SQLITE_DONE) {
         return c.SqlError("revoking");
@@ -258,7 +267,7 @@ class SqliteStore final : public Store {
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement s,
         c.Prepared("SELECT seq, serial, revoked_at, reason FROM revocations WHERE seq > ? "
-                 "ORDER BY seq LIMIT ?"));
+                   "ORDER BY seq LIMIT ?"));
     Binder(s).Int(cursor).Int(static_cast<int64_t>(limit));
     std::vector<RevocationEvent> out;
     int rc = 0;
@@ -312,17 +321,23 @@ class SqliteStore final : public Store {
     return c.InTransaction([&]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(
           ScopedStatement insert,
-          c.Prepared("INSERT INTO tokens (hash, common_name, sans, profile, created_at, expires_at) "
-                   "VALUES (?,?,?,?,?,?)"));
-      Binder(insert).Text(t.hash).Text(t.common_name).Text(JoinLines(t.sans)).Text(t.profile)
-          .Int(t.created_at).Int(t.expires_at);
+          c.Prepared(
+              "INSERT INTO tokens (hash, common_name, sans, profile, created_at, expires_at) "
+              "VALUES (?,?,?,?,?,?)"));
+      Binder(insert)
+          .Text(t.hash)
+          .Text(t.common_name)
+          .Text(JoinLines(t.sans))
+          .Text(t.profile)
+          .Int(t.created_at)
+          .Int(t.expires_at);
       if (::sqlite3_step(insert) != SQLITE_DONE) {
         return c.SqlError("recording the token");
       }
       return AppendAudit(c, "token", "", "CN=" + t.common_name,
-                               "profile=" + t.profile + " token=" + t.hash.substr(0, 12) +
-                                   " expires=" + std::to_string(t.expires_at),
-                               now);
+                         "profile=" + t.profile + " token=" + t.hash.substr(0, 12) +
+                             " expires=" + std::to_string(t.expires_at),
+                         now);
     });
   }
 
@@ -332,7 +347,7 @@ class SqliteStore final : public Store {
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement s,
         c.Prepared("SELECT hash, common_name, sans, profile, created_at, expires_at, used_at, "
-                 "used_by FROM tokens WHERE hash = ?"));
+                   "used_by FROM tokens WHERE hash = ?"));
     Binder(s).Text(hash);
     const int rc = ::sqlite3_step(s);
     if (rc == SQLITE_DONE) {
@@ -341,9 +356,13 @@ class SqliteStore final : public Store {
     if (rc != SQLITE_ROW) {
       return c.SqlError("reading the token");
     }
-    return TokenRecord{ColumnText(s, 0), ColumnText(s, 1), SplitLines(ColumnText(s, 2)),
-                       ColumnText(s, 3), ::sqlite3_column_int64(s, 4),
-                       ::sqlite3_column_int64(s, 5), ::sqlite3_column_int64(s, 6),
+    return TokenRecord{ColumnText(s, 0),
+                       ColumnText(s, 1),
+                       SplitLines(ColumnText(s, 2)),
+                       ColumnText(s, 3),
+                       ::sqlite3_column_int64(s, 4),
+                       ::sqlite3_column_int64(s, 5),
+                       ::sqlite3_column_int64(s, 6),
                        ColumnText(s, 7)};
   }
 
@@ -351,8 +370,7 @@ class SqliteStore final : public Store {
                      std::string_view detail, int64_t now) override {
     Connection& c = *writer_;
     std::lock_guard lock(c.mu);
-    return c.InTransaction(
-        [&]() { return AppendAudit(c, action, serial, subject, detail, now); });
+    return c.InTransaction([&]() { return AppendAudit(c, action, serial, subject, detail, now); });
   }
 
   Result<std::vector<AuditEntry>> AuditLog() override {
@@ -361,7 +379,7 @@ class SqliteStore final : public Store {
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement s,
         c.Prepared("SELECT seq, time, action, serial, subject, detail, prev_hash, hash "
-                 "FROM audit_log ORDER BY seq"));
+                   "FROM audit_log ORDER BY seq"));
     Binder{s};
     std::vector<AuditEntry> out;
     int rc = 0;
@@ -423,25 +441,26 @@ class SqliteStore final : public Store {
   // ConsumeToken marks the token used by `serial`, only if it is unused and unexpired; the
   // caller holds the transaction, so a failure rolls back the certificate row too.
   Status ConsumeToken(Connection& c, std::string_view hash, std::string_view serial, int64_t now) {
-    ANCHOR_ASSIGN_OR_RETURN(
-        ScopedStatement use,
-        c.Prepared("UPDATE tokens SET used_at = ?, used_by = ? "
-                 "WHERE hash = ? AND used_at IS NULL AND expires_at > ?"));
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement use,
+                            c.Prepared("UPDATE tokens SET used_at = ?, used_by = ? "
+                                       "WHERE hash = ? AND used_at IS NULL AND expires_at > ?"));
     Binder(use).Int(now).Text(serial).Text(hash).Int(now);
     if (::sqlite3_step(use) != SQLITE_DONE) {
       return c.SqlError("consuming the token");
     }
     if (c.Changes() != 1) {
-      return Error(Code::kUnauthenticated, "the enrollment token is unknown, expired or already used");
+      return Error(Code::kUnauthenticated,
+                   "the enrollment token is unknown, expired or already used");
     }
     return OkStatus();
   }
 
   // AppendAudit chains a new entry to the last one; the caller holds a transaction.
   Status AppendAudit(Connection& c, std::string_view action, std::string_view serial,
-                           std::string_view subject, std::string_view detail, int64_t now) {
-    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement last,
-                            c.Prepared("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
+                     std::string_view subject, std::string_view detail, int64_t now) {
+    ANCHOR_ASSIGN_OR_RETURN(
+        ScopedStatement last,
+        c.Prepared("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
     Binder{last};
     AuditEntry e;
     e.seq = 1;
@@ -460,9 +479,16 @@ class SqliteStore final : public Store {
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement insert,
         c.Prepared("INSERT INTO audit_log (seq, time, action, serial, subject, detail, prev_hash, "
-                 "hash) VALUES (?,?,?,?,?,?,?,?)"));
-    Binder(insert).Int(e.seq).Int(e.time).Text(e.action).Text(e.serial).Text(e.subject)
-        .Text(e.detail).Text(e.prev_hash).Text(e.hash);
+                   "hash) VALUES (?,?,?,?,?,?,?,?)"));
+    Binder(insert)
+        .Int(e.seq)
+        .Int(e.time)
+        .Text(e.action)
+        .Text(e.serial)
+        .Text(e.subject)
+        .Text(e.detail)
+        .Text(e.prev_hash)
+        .Text(e.hash);
     if (::sqlite3_step(insert) != SQLITE_DONE) {
       return c.SqlError("appending to the audit log");
     }

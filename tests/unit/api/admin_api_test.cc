@@ -3,6 +3,7 @@
 #include "api/admin_api.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "api/revocation_feed.h"
@@ -64,7 +65,8 @@ TEST_F(AdminApiTest, ListsFiltersAndGetsCertificates) {
   EXPECT_EQ(api_.Handle(As(&admin_, "GET", "/api/v1/certificates?status=nope")).status, 400);
   EXPECT_EQ(api_.Handle(As(&admin_, "GET", "/api/v1/certificates?limit=0")).status, 400);
 
-  const http::Response one = api_.Handle(As(&admin_, "GET", "/api/v1/certificates/" + device.SerialHex()));
+  const http::Response one =
+      api_.Handle(As(&admin_, "GET", "/api/v1/certificates/" + device.SerialHex()));
   ASSERT_EQ(one.status, 200);
   EXPECT_EQ(crypto::Certificate::FromPem(Json(one)["pem"].get<std::string>())->SerialHex(),
             device.SerialHex());
@@ -81,7 +83,8 @@ TEST_F(AdminApiTest, RevokesOnceAndRefusesBadBodiesWithoutWriting) {
   EXPECT_EQ(api_.Handle(As(&admin_, "POST", path, "[1,2]")).status, 400);
   EXPECT_EQ(api_.Handle(As(&admin_, "POST", path, "{")).status, 400);
   EXPECT_EQ(Revocations(), 0u);
-  const http::Response ok = api_.Handle(As(&admin_, "POST", path, "{\"reason\": \"keyCompromise\"}"));
+  const http::Response ok =
+      api_.Handle(As(&admin_, "POST", path, "{\"reason\": \"keyCompromise\"}"));
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(Json(ok)["reason"], "keyCompromise");
   EXPECT_EQ(api_.Handle(As(&admin_, "POST", path, "")).status, 409);
@@ -91,14 +94,17 @@ TEST_F(AdminApiTest, RevokesOnceAndRefusesBadBodiesWithoutWriting) {
 
 TEST_F(AdminApiTest, CreatesTokensButNeverForTheAdminProfile) {
   const http::Response r =
-      api_.Handle(As(&admin_, "POST", "/api/v1/tokens", R"({"cn": "dev-9", "sans": ["dev-9.example"], "ttl": "2h"})"));
+      api_.Handle(As(&admin_, "POST", "/api/v1/tokens",
+                     R"({"cn": "dev-9", "sans": ["dev-9.example"], "ttl": "2h"})"));
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(Json(r)["token"].get<std::string>().rfind("anc_", 0), 0u);
   EXPECT_EQ(Json(r)["profile"], "device");
-  EXPECT_EQ(api_.Handle(As(&admin_, "POST", "/api/v1/tokens", R"({"cn": "x", "profile": "admin"})")).status,
+  EXPECT_EQ(api_.Handle(As(&admin_, "POST", "/api/v1/tokens", R"({"cn": "x", "profile": "admin"})"))
+                .status,
             403);
-  EXPECT_EQ(api_.Handle(As(&admin_, "POST", "/api/v1/tokens", R"({"cn": "x", "ttl": "forever"})")).status,
-            400);
+  EXPECT_EQ(
+      api_.Handle(As(&admin_, "POST", "/api/v1/tokens", R"({"cn": "x", "ttl": "forever"})")).status,
+      400);
   EXPECT_EQ(api_.Handle(As(&admin_, "POST", "/api/v1/tokens", R"({"sans": []})")).status, 400);
 }
 
@@ -109,9 +115,12 @@ TEST_F(AdminApiTest, MetricsAreServedToAdminsInPrometheusFormat) {
   const http::Response r = api_.Handle(As(&admin_, "GET", "/metrics"));
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("anchor_certificates_issued_total 3\n"), std::string::npos);
-  EXPECT_NE(r.body.find("anchor_enrollment_duration_seconds_bucket{le=\"0.001\"} 0\n"), std::string::npos);
-  EXPECT_NE(r.body.find("anchor_enrollment_duration_seconds_bucket{le=\"0.0025\"} 1\n"), std::string::npos);
-  EXPECT_NE(r.body.find("anchor_enrollment_duration_seconds_bucket{le=\"+Inf\"} 2\n"), std::string::npos);
+  EXPECT_NE(r.body.find("anchor_enrollment_duration_seconds_bucket{le=\"0.001\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(r.body.find("anchor_enrollment_duration_seconds_bucket{le=\"0.0025\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(r.body.find("anchor_enrollment_duration_seconds_bucket{le=\"+Inf\"} 2\n"),
+            std::string::npos);
   EXPECT_NE(r.body.find("anchor_enrollment_duration_seconds_count 2\n"), std::string::npos);
 }
 

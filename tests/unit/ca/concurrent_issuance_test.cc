@@ -39,11 +39,13 @@ TEST(IdempotentEnrollmentTest, ARetryWithTheSameTokenAndKeyGetsTheSameCertificat
   TestCa ca;
   const CreatedToken t = Token(*ca.authority, *ca.store, ca.rng, ca.clock, "dev-1");
   const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-  const auto first = ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t));
+  const auto first =
+      ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t));
   ASSERT_THAT(first, IsOk());
   const size_t audit_entries = ca.store->AuditLog().value().size();
   // A new CSR (a device may make one per attempt) for the same key.
-  const auto again = ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t));
+  const auto again =
+      ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t));
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->cert.SerialHex(), first->cert.SerialHex());
   EXPECT_EQ(again->cert.ToDer(), first->cert.ToDer());
@@ -57,8 +59,7 @@ TEST(IdempotentEnrollmentTest, AUsedTokenWithAnotherKeyStaysRefused) {
   TestCa ca;
   const CreatedToken t = Token(*ca.authority, *ca.store, ca.rng, ca.clock, "dev-1");
   ASSERT_THAT(ca.authority->Issue(WithToken(MakeCsr("dev-1"), t)), IsOk());
-  EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("dev-1"), t)),
-              ErrorIs(Code::kUnauthenticated));
+  EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("dev-1"), t)), ErrorIs(Code::kUnauthenticated));
   EXPECT_EQ(ca.store->CountCertificates().value(), 1);
 }
 
@@ -66,7 +67,8 @@ TEST(IdempotentEnrollmentTest, ARevokedCertificateIsNotHandedOutAgain) {
   TestCa ca;
   const CreatedToken t = Token(*ca.authority, *ca.store, ca.rng, ca.clock, "dev-1");
   const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-  const auto first = ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t));
+  const auto first =
+      ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t));
   ASSERT_THAT(first, IsOk());
   ASSERT_THAT(ca.authority->Revoke(first->cert.SerialHex(), 1), IsOk());
   EXPECT_THAT(ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t)),
@@ -104,8 +106,7 @@ TEST_F(ConcurrentIssuanceTest, ConcurrentEnrollmentsAreEachRecordedOnce) {
     threads.emplace_back([&, t] {
       for (int k = 0; k < kEach; ++k) {
         const size_t i = static_cast<size_t>(t * kEach + k);
-        auto issued =
-            authority_->Issue(WithToken(MakeCsr("dev-" + std::to_string(i)), tokens[i]));
+        auto issued = authority_->Issue(WithToken(MakeCsr("dev-" + std::to_string(i)), tokens[i]));
         ASSERT_THAT(issued, IsOk());
         serials[i] = issued->cert.SerialHex();
       }

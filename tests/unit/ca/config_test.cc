@@ -21,7 +21,8 @@ TEST(ConfigTest, WrittenConfigParsesBackTheSame) {
   ASSERT_THAT(back, IsOk());
   EXPECT_EQ(back->name, "fleet");
   EXPECT_EQ(back->CrlUrl(), "https://ca.example.com:8443/crl");
-  EXPECT_EQ(back->PolicyFor(Profile::kServer).dns_suffixes, c.profiles[Profile::kServer].dns_suffixes);
+  EXPECT_EQ(back->PolicyFor(Profile::kServer).dns_suffixes,
+            c.profiles[Profile::kServer].dns_suffixes);
   EXPECT_EQ(back->PolicyFor(Profile::kServer).key_types.size(), 1u);
 }
 
@@ -64,7 +65,8 @@ TEST(ConfigTest, BadValuesNameTheKey) {
   const auto unknown = CaConfig::Parse("[ca]\ncolour = \"blue\"\n", "t.toml");
   ASSERT_THAT(unknown, ErrorIs(Code::kInvalidArgument));
   EXPECT_NE(unknown.error().message().find("ca.colour"), std::string::npos);
-  EXPECT_THAT(CaConfig::Parse("[profiles.server]\nmax_days = 0\n", "t"), ErrorIs(Code::kInvalidArgument));
+  EXPECT_THAT(CaConfig::Parse("[profiles.server]\nmax_days = 0\n", "t"),
+              ErrorIs(Code::kInvalidArgument));
   EXPECT_THAT(CaConfig::Parse("[profiles.server]\nip_ranges = [\"10/8\"]\n", "t"),
               ErrorIs(Code::kInvalidArgument));
   EXPECT_THAT(CaConfig::Parse("[profiles.root]\n", "t"), ErrorIs(Code::kPermissionDenied));

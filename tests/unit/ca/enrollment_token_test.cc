@@ -69,7 +69,8 @@ TEST(EnrollmentTokenTest, RefusedRedemptionsLeaveTheTokenUsable) {
   TestCa ca;
   const CreatedToken t = Token(ca, "web-1", {"dns:web-1.example.com"}, Profile::kServer);
   // Names outside the token's.
-  EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("web-2"), t)), ErrorIs(Code::kPermissionDenied));
+  EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("web-2"), t)),
+              ErrorIs(Code::kPermissionDenied));
   EXPECT_THAT(ca.authority->Issue(WithToken(
                   MakeCsr("web-1", {crypto::ParseGeneralName("dns:evil.example.com").value()}), t)),
               ErrorIs(Code::kPermissionDenied));
@@ -93,7 +94,8 @@ TEST(EnrollmentTokenTest, ExpiredUnknownAndMalformedTokensAreUnauthenticated) {
   TestCa ca;
   const CreatedToken t = Token(ca, "sensor-1", {}, Profile::kDevice, 60);
   ca.clock.Advance(std::chrono::seconds(61));
-  EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("sensor-1"), t)), ErrorIs(Code::kUnauthenticated));
+  EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("sensor-1"), t)),
+              ErrorIs(Code::kUnauthenticated));
   CreatedToken forged{SecretBytes("anc_" + std::string(64, '0')), {}};
   EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("sensor-1"), forged)),
               ErrorIs(Code::kUnauthenticated));
@@ -141,8 +143,8 @@ TEST_F(TokenRaceTest, ParallelRedemptionsYieldExactlyOneCertificate) {
       ASSERT_THAT(opened, IsOk());
       auto store = std::move(opened).value();
       anchor::testing::TestRng rng(1000 + i);
-      Authority authority(ca.authority->config(), *ca.root, *ca.intermediate, *ca.inter_key,
-                          *store, ca.clock, rng);
+      Authority authority(ca.authority->config(), *ca.root, *ca.intermediate, *ca.inter_key, *store,
+                          ca.clock, rng);
       const auto r = authority.Issue(WithToken(std::move(csrs[i]), t));
       if (!r && r.error().code() != Code::kUnauthenticated) {
         ADD_FAILURE() << r.error().message();

@@ -178,7 +178,8 @@ TEST_P(PolicyTest, Decides) {
     names.sans.push_back(Raw(s));
   }
   const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-  const auto d = policy.Decide(key.Public(), names, c.profile, c.days, *ca.intermediate, ca.clock.Now());
+  const auto d =
+      policy.Decide(key.Public(), names, c.profile, c.days, *ca.intermediate, ca.clock.Now());
   if (c.expected == Code::kOk) {
     ASSERT_THAT(d, IsOk());
     EXPECT_FALSE(d->tmpl.is_ca);
@@ -249,7 +250,8 @@ TEST(PolicyTest, ServiceGetsItsRoleUriAndClientAuth) {
   ASSERT_THAT(d, IsOk());
   ASSERT_EQ(d->tmpl.sans.size(), 1u);
   EXPECT_EQ(d->tmpl.sans[0].ToString(), "uri:urn:anchor:service:ingest-1");
-  EXPECT_EQ(d->tmpl.ext_key_usage, std::vector<crypto::ExtKeyUsage>{crypto::ExtKeyUsage::kClientAuth});
+  EXPECT_EQ(d->tmpl.ext_key_usage,
+            std::vector<crypto::ExtKeyUsage>{crypto::ExtKeyUsage::kClientAuth});
 }
 
 TEST(PolicyTest, NotAfterNeverPassesTheIssuer) {

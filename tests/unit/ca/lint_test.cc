@@ -15,7 +15,8 @@ using anchor::testing::TestCa;
 TEST(LintTest, AnchorLeafHasNoErrors) {
   TestCa ca;
   const auto issued =
-      ca.authority->Issue({MakeCsr("a.example.com"), Profile::kServer, 90, std::nullopt, {}}).value();
+      ca.authority->Issue({MakeCsr("a.example.com"), Profile::kServer, 90, std::nullopt, {}})
+          .value();
   const Report r = Lint(issued.cert, ca.clock.Now());
   EXPECT_TRUE(r.Ok());
   EXPECT_FALSE(r.Contains("no-san"));
@@ -32,7 +33,8 @@ TEST(LintTest, FindsWhatTheSeedsGetWrong) {
   t.is_ca = true;
   t.key_usage = crypto::kDigitalSignature;
   const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-  const auto cert = crypto::SignCertificate(t, key.Public(), ca.intermediate.get(), *ca.inter_key).value();
+  const auto cert =
+      crypto::SignCertificate(t, key.Public(), ca.intermediate.get(), *ca.inter_key).value();
   const Report r = Lint(cert, ca.clock.Now());
   EXPECT_FALSE(r.Ok());
   EXPECT_TRUE(r.Contains("ca-on-leaf"));

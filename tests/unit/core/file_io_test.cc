@@ -49,7 +49,7 @@ TEST_F(FileIoTest, WritesIntoADeviceWithoutReplacingIt) {
 
 TEST_F(FileIoTest, WritesKeysWithMode0600) {
   ASSERT_THAT(WriteFileAtomic(Path("k.pem"), "secret", kPrivateKeyMode), IsOk());
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(Path("k.pem").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(ReadFile(Path("k.pem")).value(), "secret");
@@ -85,7 +85,7 @@ TEST_F(FileIoTest, FilesWrittenTogetherChangeTogether) {
   EXPECT_EQ(ReadFile(Path("key")).value(), "new key");
   EXPECT_EQ(ReadFile(Path("crt")).value(), "new crt");
   EXPECT_EQ(EntryCount(), 2u);  // no staged copy left
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(Path("key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }

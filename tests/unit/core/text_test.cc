@@ -17,7 +17,7 @@ TEST(TextTest, HexRoundTrip) {
 
 TEST(TextTest, HexDecodeRejectsGarbage) {
   std::vector<uint8_t> out;
-  EXPECT_FALSE(HexDecode("abc", out));   // odd length
+  EXPECT_FALSE(HexDecode("abc", out));  // odd length
   EXPECT_FALSE(HexDecode("zz", out));
   EXPECT_FALSE(HexDecode("", out));
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "crypto/certificate.h"
+
 #include <gtest/gtest.h>
 
 #include "crypto/cert_builder.h"
-#include "crypto/certificate.h"
 #include "testlib/matchers.h"
 
 namespace anchor::crypto {

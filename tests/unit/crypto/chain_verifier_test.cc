@@ -40,7 +40,9 @@ struct Chain {
 
 TEST(ChainVerifierTest, AcceptsAValidChainForItsHostAndPurpose) {
   Chain c;
-  VerifyOptions o{.trusted = {c.root}, .host = "host.local", .purpose = Purpose::kServer,
+  VerifyOptions o{.trusted = {c.root},
+                  .host = "host.local",
+                  .purpose = Purpose::kServer,
                   .at = kNow + std::chrono::hours(1)};
   EXPECT_THAT(VerifyChain(c.leaf, o), IsOk());
 }

@@ -13,8 +13,9 @@ using testing::IsOk;
 
 TEST(CsrTest, CreatesAVerifiableRequestWithNames) {
   const auto key = PrivateKey::Generate(KeyType::kEcP256).value();
-  const auto csr = Csr::Create(key, "device-1", {ParseGeneralName("dns:a.example").value(),
-                                                 ParseGeneralName("ip:::1").value()});
+  const auto csr =
+      Csr::Create(key, "device-1",
+                  {ParseGeneralName("dns:a.example").value(), ParseGeneralName("ip:::1").value()});
   ASSERT_THAT(csr, IsOk());
   EXPECT_THAT(csr->VerifySignature(), IsOk());
   EXPECT_EQ(csr->CommonName(), "device-1");

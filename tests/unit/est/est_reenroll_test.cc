@@ -73,9 +73,9 @@ TEST_F(ReenrollTest, RenewsWithTheSameIdentityAndProfileWithOrWithoutANewKey) {
 TEST_F(ReenrollTest, RefusesAnotherNameOrANewSanWith403) {
   const auto current = Device("meter-1");
   EXPECT_EQ(Reenroll(SameKeyCsr("meter-2"), current).status, 403);
-  EXPECT_EQ(Reenroll(SameKeyCsr("meter-1", {{GeneralName::Kind::kDns, "evil.example"}}), current)
-                .status,
-            403);
+  EXPECT_EQ(
+      Reenroll(SameKeyCsr("meter-1", {{GeneralName::Kind::kDns, "evil.example"}}), current).status,
+      403);
   EXPECT_EQ(ca_.store->CountCertificates().value(), 1);
 }
 
@@ -111,11 +111,11 @@ TEST_F(ReenrollTest, AnExpiredCertificateRenewsOnlyWithinTheGracePeriod) {
   TestCa ca(config);
   EstService est(*ca.authority);
   const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-  const auto current = ca.authority
-                           ->Issue({crypto::Csr::Create(key, "meter-1", {}).value(),
-                                    ca::Profile::kDevice, 1})
-                           .value()
-                           .cert;
+  const auto current =
+      ca.authority
+          ->Issue({crypto::Csr::Create(key, "meter-1", {}).value(), ca::Profile::kDevice, 1})
+          .value()
+          .cert;
   const auto csr = crypto::Csr::Create(key, "meter-1", {}).value();
   ca.clock.Advance(std::chrono::hours(24) + std::chrono::minutes(30));  // expired 30 min ago
   EXPECT_EQ(est.SimpleReenroll(Post("simplereenroll", csr, {current})).status, 200);
@@ -129,9 +129,8 @@ class BootstrapTest : public ::testing::Test {
  protected:
   BootstrapTest() {
     factory_key_ = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-    factory_ = crypto::SignCertificate(
-                   ca::RootTemplate("Factory", {0x10}, ca_.clock.Now(), 3650),
-                   factory_key_.Public(), nullptr, factory_key_)
+    factory_ = crypto::SignCertificate(ca::RootTemplate("Factory", {0x10}, ca_.clock.Now(), 3650),
+                                       factory_key_.Public(), nullptr, factory_key_)
                    .value();
   }
   crypto::Certificate FactoryCert(const std::string& cn) {
@@ -153,12 +152,14 @@ class BootstrapTest : public ::testing::Test {
 
 TEST_F(BootstrapTest, AFactoryCertificateEnrollsItsOwnCnUnderTheBootstrapProfile) {
   EstService est(*ca_.authority, Bootstrap{{factory_}, ca::Profile::kDevice});
-  const http::Response r = est.SimpleEnroll(Post("simpleenroll", MakeCsr("pump-4"), {FactoryCert("pump-4")}));
+  const http::Response r =
+      est.SimpleEnroll(Post("simpleenroll", MakeCsr("pump-4"), {FactoryCert("pump-4")}));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(ca_.store->FindBySerial(Answer(r).SerialHex()).value().profile, "device");
 
-  EXPECT_EQ(est.SimpleEnroll(Post("simpleenroll", MakeCsr("pump-5"), {FactoryCert("pump-4")})).status,
-            403);
+  EXPECT_EQ(
+      est.SimpleEnroll(Post("simpleenroll", MakeCsr("pump-5"), {FactoryCert("pump-4")})).status,
+      403);
 }
 
 TEST_F(BootstrapTest, OtherCertificatesOrNoBootstrapCaAreRefused) {
@@ -168,9 +169,9 @@ TEST_F(BootstrapTest, OtherCertificatesOrNoBootstrapCaAreRefused) {
   EXPECT_EQ(est.SimpleEnroll(Post("simpleenroll", MakeCsr("pump-4"), {own})).status, 401);
 
   EstService without(*ca_.authority);
-  EXPECT_EQ(without.SimpleEnroll(Post("simpleenroll", MakeCsr("pump-4"), {FactoryCert("pump-4")}))
-                .status,
-            401);
+  EXPECT_EQ(
+      without.SimpleEnroll(Post("simpleenroll", MakeCsr("pump-4"), {FactoryCert("pump-4")})).status,
+      401);
   EXPECT_EQ(ca_.store->CountCertificates().value(), 1);
 }
 

@@ -38,7 +38,8 @@ class EstServiceTest : public ::testing::Test {
   }
   static std::string Basic(const std::string& token) {
     const std::string pair = "device:" + token;
-    return "Basic " + crypto::Base64Encode({reinterpret_cast<const uint8_t*>(pair.data()), pair.size()});
+    return "Basic " +
+           crypto::Base64Encode({reinterpret_cast<const uint8_t*>(pair.data()), pair.size()});
   }
   int64_t Rows() { return ca_.store->CountCertificates().value(); }
 
@@ -97,7 +98,9 @@ TEST_F(EstServiceTest, BadRequestsGetTheirStatusAndLeaveTheTokenUsable) {
   EXPECT_EQ(est_.SimpleEnroll(tampered).status, 400);
 
   EXPECT_EQ(est_.SimpleEnroll(Enroll(MakeCsr("sensor-9"), Basic(token))).status, 403);
-  EXPECT_EQ(est_.SimpleEnroll(Enroll(MakeCsr("sensor-1"), Basic("anc_" + std::string(64, 'f')))).status, 401);
+  EXPECT_EQ(
+      est_.SimpleEnroll(Enroll(MakeCsr("sensor-1"), Basic("anc_" + std::string(64, 'f')))).status,
+      401);
 
   http::Request huge = r;
   huge.body.assign(kMaxBodyBytes + 1, 'A');
@@ -175,7 +178,8 @@ TEST(CredentialsTest, ReadsBearerAndBasicPassword) {
   http::Request r;
   r.headers["authorization"] = "bearer abc";
   EXPECT_EQ(std::string(TokenFromRequest(r).value().data(), 3), "abc");
-  r.headers["authorization"] = "Basic " + crypto::Base64Encode(std::vector<uint8_t>{'u', ':', 'x', 'y'});
+  r.headers["authorization"] =
+      "Basic " + crypto::Base64Encode(std::vector<uint8_t>{'u', ':', 'x', 'y'});
   EXPECT_EQ(TokenFromRequest(r).value().size(), 2u);
   r.headers["authorization"] = "Digest whatever";
   EXPECT_FALSE(TokenFromRequest(r));

@@ -49,9 +49,9 @@ TEST(ParseCountTest, AcceptsOnlyWholeNonNegativeIntegers) {
 }
 
 TEST(StatusTest, CodeForStatusInvertsStatusFor) {
-  for (const Code code : {Code::kInvalidArgument, Code::kUnauthenticated, Code::kPermissionDenied,
-                          Code::kNotFound, Code::kUnavailable, Code::kInternal,
-                          Code::kUnimplemented}) {
+  for (const Code code :
+       {Code::kInvalidArgument, Code::kUnauthenticated, Code::kPermissionDenied, Code::kNotFound,
+        Code::kUnavailable, Code::kInternal, Code::kUnimplemented}) {
     EXPECT_EQ(CodeForStatus(StatusFor(code)), code) << static_cast<int>(code);
   }
   EXPECT_EQ(CodeForStatus(413), Code::kInvalidArgument);

@@ -63,10 +63,12 @@ int StatusIn(const std::vector<uint8_t>& der, const crypto::Certificate& root, i
 
 TEST(ResponderTest, GoodThenRevokedWithReason) {
   TestCa ca;
-  const auto cert = ca.authority->Issue({MakeCsr("dev-1"), ca::Profile::kDevice, 30, std::nullopt, {}})
-                        .value()
-                        .cert;
-  const Responder responder(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, *ca.store, ca.clock);
+  const auto cert =
+      ca.authority->Issue({MakeCsr("dev-1"), ca::Profile::kDevice, 30, std::nullopt, {}})
+          .value()
+          .cert;
+  const Responder responder(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, *ca.store,
+                            ca.clock);
   int reason = -1;
   EXPECT_EQ(StatusIn(responder.Respond(RequestFor(cert, *ca.intermediate)), *ca.root, &reason),
             V_OCSP_CERTSTATUS_GOOD);
@@ -89,15 +91,19 @@ std::vector<uint8_t> RequestForSerial(const crypto::Certificate& issuer, long se
 TEST(ResponderTest, UnknownSerialUnauthorizedIssuerMalformedGarbage) {
   TestCa ca;
   TestCa other;
-  const auto foreign = other.authority->Issue({MakeCsr("x"), ca::Profile::kClient, 30, std::nullopt, {}})
-                           .value()
-                           .cert;
-  const Responder responder(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, *ca.store, ca.clock);
+  const auto foreign =
+      other.authority->Issue({MakeCsr("x"), ca::Profile::kClient, 30, std::nullopt, {}})
+          .value()
+          .cert;
+  const Responder responder(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, *ca.store,
+                            ca.clock);
   int reason = -1;
-  EXPECT_EQ(StatusIn(responder.Respond(RequestForSerial(*ca.intermediate, 12345)), *ca.root, &reason),
-            V_OCSP_CERTSTATUS_UNKNOWN);
-  EXPECT_EQ(StatusIn(responder.Respond(RequestFor(foreign, *other.intermediate)), *ca.root, &reason),
-            -OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+  EXPECT_EQ(
+      StatusIn(responder.Respond(RequestForSerial(*ca.intermediate, 12345)), *ca.root, &reason),
+      V_OCSP_CERTSTATUS_UNKNOWN);
+  EXPECT_EQ(
+      StatusIn(responder.Respond(RequestFor(foreign, *other.intermediate)), *ca.root, &reason),
+      -OCSP_RESPONSE_STATUS_UNAUTHORIZED);
   const std::vector<uint8_t> junk = {0x30, 0x03, 0x02, 0x01, 0x00};
   EXPECT_EQ(StatusIn(responder.Respond(junk), *ca.root, &reason),
             -OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
