@@ -71,14 +71,28 @@ Status Install(const DeviceFiles& files, const crypto::PrivateKey* new_key, cons
 
 std::string Staged(const std::string& path) { return path + kStagedSuffix; }
 
-// KeyForEnrollment loads the device's key, or makes one (written only after enrollment).
+// kEnrollingSuffix names "<key>.enrolling": a key made for an enrollment that has not been
+// answered yet. It is kept until the enrollment succeeds, so that a retry after a lost answer
+// (the server committed the certificate, the connection dropped) asks again for the same key,
+// which the server answers with the certificate already issued for it; a new key would be
+// refused (the token is used) and the device stranded.
+constexpr const char* kEnrollingSuffix = ".enrolling";
+
+// KeyForEnrollment loads the device's key, or the key of an unanswered enrollment, or makes
+// one and keeps it (0600, atomically) as that before anything is sent.
 Result<crypto::PrivateKey> KeyForEnrollment(const std::string& path, const std::string& type,
                                             bool generate) {
   if (!generate) {
     return crypto::LoadPrivateKeyFile(path, nullptr);
   }
+  const std::string enrolling = path + kEnrollingSuffix;
+  if (FileExists(enrolling)) {
+    return crypto::LoadPrivateKeyFile(enrolling, nullptr);
+  }
   ANCHOR_ASSIGN_OR_RETURN(crypto::KeyType key_type, crypto::ParseKeyType(type));
-  return crypto::PrivateKey::Generate(key_type);
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(key_type));
+  ANCHOR_TRY(crypto::WritePrivateKeyFile(enrolling, key, nullptr));
+  return key;
 }
 
 }  // namespace
@@ -196,6 +210,9 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, est.SimpleEnroll(csr, request.token));
   ANCHOR_ASSIGN_OR_RETURN(ChainPems pems, FetchChainPems(est, cert));
   ANCHOR_TRY(Install(request.files, generate ? &key : nullptr, pems));
+  if (generate) {
+    (void)::unlink((request.files.key + kEnrollingSuffix).c_str());  // installed as the key
+  }
   return EnrollResult{std::move(cert), generate};
 }
 

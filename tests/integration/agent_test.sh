@@ -39,6 +39,27 @@ grep -q "identity: *CN=pump-1" status.out && grep -q "last error: *none" status.
   || { cat status.out; fail "status"; }
 pass "first start: enrolled with a token, key made here (0600), CA holds only its public key; status"
 
+# A lost answer: the CA committed the certificate, the device never received it. The key made
+# for an enrollment is kept (0600) as KEY.enrolling until the answer arrives, so the retry with
+# the same token asks for the same key and gets the certificate already issued (same serial),
+# where a new key would be refused (the token is used) and the device stranded.
+anchor token create --cn pump-3 -q > token3.txt
+ENROLL3=(anchor enroll --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --cn pump-3
+         --key pump3.key --cert pump3.crt --token-file token3.txt)
+"${ENROLL3[@]}" > enroll3.log 2>&1 || { cat enroll3.log; fail "pump-3 enrollment"; }
+[ ! -e pump3.key.enrolling ] || fail "the enrolling key is left behind after a success"
+serial3=$(openssl x509 -in pump3.crt -noout -serial)
+mv pump3.key pump3.key.enrolling && rm pump3.crt  # the device as it was before the answer
+"${ENROLL3[@]}" > enroll3.log 2>&1 || { cat enroll3.log; fail "the retry after a lost answer"; }
+[ "$(openssl x509 -in pump3.crt -noout -serial)" = "$serial3" ] || fail "the retry got another certificate"
+[ "$(stat -c %a pump3.key)" = 600 ] && [ ! -e pump3.key.enrolling ] || fail "the key after the retry"
+[ "$(openssl x509 -in pump3.crt -noout -pubkey)" = "$(openssl pkey -in pump3.key -pubout)" ] \
+  || fail "the certificate is not for the installed key"
+rm pump3.key pump3.crt  # a new key with the used token: 401
+if "${ENROLL3[@]}" > enroll3.log 2>&1; then fail "a used token enrolled a new key"; fi
+has "401" enroll3.log || has "token" enroll3.log || { cat enroll3.log; fail "the refusal does not say why"; }
+pass "a lost answer: the retry asks for the key kept as .enrolling and gets the same certificate; a new key gets 401"
+
 "${AGENT[@]}" --once 2>> agent.log || fail "a run that is not due"
 [ "$(openssl x509 -in pump.crt -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f')" = "$serial1" ] \
   || fail "renewed before two thirds of the lifetime"
