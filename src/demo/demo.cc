@@ -442,11 +442,14 @@ Status Demo::StartBroker() {
                 "broker/acl.toml: devices publish under devices/{cn}/#");
   ANCHOR_ASSIGN_OR_RETURN(Subprocess * broker,
                           Spawn("mosquitto", {"mosquitto", "-c", "broker/mosquitto.conf"}));
-  ANCHOR_TRY(WriteFileAtomic(Abs("broker/mosquitto.pid"), std::to_string(broker->pid()) + "\n",
-                             kPublicFileMode));
   auto running = WaitForText("broker/mosquitto.log", "running", kStartTimeout);
   console_.Line(BrokerLogLines("anchor:"));
-  return running ? OkStatus() : Status(running.error());
+  ANCHOR_TRY(running);
+  // The pid file is what the agent's --on-renew hook signals (SIGHUP: reload the certificate).
+  // Written only once Mosquitto runs: a SIGHUP before it has installed its handler kills it,
+  // and the hook also runs right after the first enrollment, which may still be under way.
+  return WriteFileAtomic(Abs("broker/mosquitto.pid"), std::to_string(broker->pid()) + "\n",
+                         kPublicFileMode);
 }
 
 Status Demo::EnrollDevices() {
