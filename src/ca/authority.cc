@@ -264,6 +264,28 @@ Result<Issued> Authority::Issue(const IssueRequest& request) {
   return issued;
 }
 
+namespace {
+
+// AsksOnlyFor is true when `csr` asks for no name `cert` lacks: a retry must ask for what the
+// first request was granted (or nothing), as a first request for other names would be refused.
+bool AsksOnlyFor(const crypto::Csr& csr, const crypto::Certificate& cert) {
+  std::vector<std::string> warnings;
+  auto asked = IssuancePolicy::NamesFromCsr(csr, warnings);
+  if (!asked || (!asked->common_name.empty() && asked->common_name != cert.CommonName())) {
+    return false;
+  }
+  const std::vector<crypto::GeneralName> granted = cert.SubjectAltNames();
+  for (const crypto::GeneralName& name : asked->sans) {
+    auto normal = crypto::NormalizeGeneralName(name);
+    if (!normal || std::find(granted.begin(), granted.end(), *normal) == granted.end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<Issued> Authority::IssuedBefore(const IssueRequest& request) const {
   // Only the key the token already paid for gets its certificate again: proof of possession of
   // that key (the request's signature) is the whole credential here, as it was the first time.
@@ -279,8 +301,9 @@ std::optional<Issued> Authority::IssuedBefore(const IssueRequest& request) const
     return std::nullopt;
   }
   auto cert = crypto::Certificate::FromDer(record->der);
-  if (!cert || !cert->GetPublicKey().Equals(request.csr.GetPublicKey())) {
-    return std::nullopt;
+  if (!cert || !cert->GetPublicKey().Equals(request.csr.GetPublicKey()) ||
+      clock_.Now() >= cert->NotAfter() || !AsksOnlyFor(request.csr, *cert)) {
+    return std::nullopt;  // an expired one would be useless: the device must enroll again
   }
   return Issued{std::move(cert).value(),
                 {"this token was redeemed before by the same key; the certificate issued then (" +

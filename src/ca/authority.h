@@ -81,9 +81,9 @@ class Authority final {
   // returned; kPermissionDenied), record. The certificate is returned only after its row (and
   // its token's consumption) is durable.
   // A token already used is kUnauthenticated, except for a retry: the same token with a request
-  // for the same public key (signed by it) gets the certificate that token paid for, unless it
-  // is revoked, with a warning saying so. That makes enrollment idempotent for a device whose
-  // answer was lost after the commit.
+  // for the same public key (signed by it), asking for no name that certificate lacks, gets the
+  // certificate that token paid for, unless it is revoked or expired, with a warning saying so.
+  // That makes enrollment idempotent for a device whose answer was lost after the commit.
   Result<Issued> Issue(const IssueRequest& request);
 
   // IssueBatch checks every request first and issues nothing if one fails. One refusal is the

@@ -59,7 +59,8 @@ bool Router::Blocks(const http::Request& request) {
   const std::string path = request.Path();
   return (request.method == "POST" &&
           (path == "/.well-known/est/simpleenroll" || path == "/.well-known/est/simplereenroll")) ||
-         (request.method == "GET" && path == "/crl") || api::AdminApi::Handles(path);
+         (request.method == "GET" && (path == "/crl" || path == "/api/v1/revocations")) ||
+         api::AdminApi::Handles(path);
 }
 
 http::Response Router::Dispatch(const http::Request& request) {

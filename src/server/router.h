@@ -39,9 +39,10 @@ class Router final {
 
   http::Response Dispatch(const http::Request& request);
 
-  // Blocks is true for the requests whose answer may sign or wait for a commit's fsync
-  // (enrollment, the admin API, a CRL): the server runs those on its worker threads, so that TLS
-  // handshakes, OCSP answers and /healthz are never queued behind them.
+  // Blocks is true for the requests whose answer may sign, wait for a commit's fsync or read
+  // much (enrollment, the admin API, a CRL, a page of up to 10,000 revocations of the feed): the
+  // server runs those on its worker threads, so that TLS handshakes, OCSP answers and /healthz
+  // are never queued behind them.
   static bool Blocks(const http::Request& request);
 
  private:

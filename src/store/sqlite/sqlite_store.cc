@@ -23,9 +23,9 @@ using sqlite::ColumnText;
 using sqlite::Connection;
 using sqlite::ScopedStatement;
 
-// kReaders is how many connections serve reads beside the writer: enough for the server's
-// threads to read in parallel; each holds its own page cache.
-constexpr size_t kReaders = 4;
+// kReaders is how many connections serve reads beside the writer: enough for the server's io
+// threads and its workers to read in parallel; each holds its own page cache.
+constexpr size_t kReaders = 8;
 
 std::string JoinLines(const std::vector<std::string>& items) { return Join(items, "\n"); }
 
@@ -127,8 +127,8 @@ class SqliteStore final : public Store {
   }
 
   Result<CertificateRecord> FindBySerial(std::string_view serial) override {
-    Connection& c = Reader();
-    std::lock_guard lock(c.mu);
+    Lease lease = Read();
+    Connection& c = lease.connection;
     ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, c.Prepared("SELECT " + std::string(kCertColumns) +
                                                           " FROM certificates WHERE serial = ?"));
     Binder(s).Text(ToLower(serial));
@@ -143,8 +143,8 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<CertificateRecord>> List(const ListFilter& f) override {
-    Connection& c = Reader();
-    std::lock_guard lock(c.mu);
+    Lease lease = Read();
+    Connection& c = lease.connection;
     std::string sql = "SELECT " + std::string(kCertColumns) + " FROM certificates WHERE 1=1";
     switch (f.status) {
       case StatusFilter::kAny:
@@ -184,8 +184,8 @@ class SqliteStore final : public Store {
   }
 
   Result<int64_t> CountCertificates() override {
-    Connection& c = Reader();
-    std::lock_guard lock(c.mu);
+    Lease lease = Read();
+    Connection& c = lease.connection;
     ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, c.Prepared("SELECT COUNT(*) FROM certificates"));
     Binder{s};
     if (::sqlite3_step(s) != SQLITE_ROW) {
@@ -242,8 +242,8 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<RevokedEntry>> RevokedUnexpired(int64_t now) override {
-    Connection& c = Reader();
-    std::lock_guard lock(c.mu);
+    Lease lease = Read();
+    Connection& c = lease.connection;
     // Answered from the partial index certificates_revoked alone (migration v3).
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement s,
@@ -262,8 +262,8 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) override {
-    Connection& c = Reader();
-    std::lock_guard lock(c.mu);
+    Lease lease = Read();
+    Connection& c = lease.connection;
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement s,
         c.Prepared("SELECT seq, serial, revoked_at, reason FROM revocations WHERE seq > ? "
@@ -282,8 +282,8 @@ class SqliteStore final : public Store {
   }
 
   Result<int64_t> LatestRevocation() override {
-    Connection& c = Reader();
-    std::lock_guard lock(c.mu);
+    Lease lease = Read();
+    Connection& c = lease.connection;
     ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s,
                             c.Prepared("SELECT COALESCE(MAX(seq), 0) FROM revocations"));
     Binder{s};
@@ -342,8 +342,8 @@ class SqliteStore final : public Store {
   }
 
   Result<TokenRecord> FindToken(std::string_view hash) override {
-    Connection& c = Reader();
-    std::lock_guard lock(c.mu);
+    Lease lease = Read();
+    Connection& c = lease.connection;
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement s,
         c.Prepared("SELECT hash, common_name, sans, profile, created_at, expires_at, used_at, "
@@ -374,8 +374,8 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<AuditEntry>> AuditLog() override {
-    Connection& c = Reader();
-    std::lock_guard lock(c.mu);
+    Lease lease = Read();
+    Connection& c = lease.connection;
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement s,
         c.Prepared("SELECT seq, time, action, serial, subject, detail, prev_hash, hash "
@@ -396,11 +396,30 @@ class SqliteStore final : public Store {
 
  private:
   // Reader lends a connection for reads: one of the readers, in turn, or else the writer.
-  Connection& Reader() {
+  // Lease is a connection lent for one read, locked for as long as the lease lives.
+  struct Lease {
+    Connection& connection;
+    std::unique_lock<std::mutex> lock;
+  };
+
+  // Read lends a reading connection: the first free one from a rotating start, so that a quick
+  // read (an OCSP answer on an io thread) does not queue behind a long one (an admin listing)
+  // while another reader is idle; only when all are busy does it wait, for the one in turn.
+  // Without readers (an in-memory database) it lends the writer.
+  Lease Read() {
     if (readers_.empty()) {
-      return *writer_;
+      return {*writer_, std::unique_lock(writer_->mu)};
     }
-    return *readers_[next_reader_.fetch_add(1, std::memory_order_relaxed) % readers_.size()];
+    const size_t start = next_reader_.fetch_add(1, std::memory_order_relaxed);
+    for (size_t i = 0; i < readers_.size(); ++i) {
+      Connection& reader = *readers_[(start + i) % readers_.size()];
+      std::unique_lock lock(reader.mu, std::try_to_lock);
+      if (lock.owns_lock()) {
+        return {reader, std::move(lock)};
+      }
+    }
+    Connection& reader = *readers_[start % readers_.size()];
+    return {reader, std::unique_lock(reader.mu)};
   }
 
   // InsertOne writes one certificate row, consumes its token and audits it; the caller holds the

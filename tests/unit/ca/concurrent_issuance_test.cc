@@ -75,6 +75,35 @@ TEST(IdempotentEnrollmentTest, ARevokedCertificateIsNotHandedOutAgain) {
               ErrorIs(Code::kUnauthenticated));
 }
 
+// An expired certificate is of no use to a device: the retry is refused like any used token.
+TEST(IdempotentEnrollmentTest, AnExpiredCertificateIsNotHandedOutAgain) {
+  TestCa ca;
+  const CreatedToken t = Token(*ca.authority, *ca.store, ca.rng, ca.clock, "dev-1");
+  const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
+  const auto first =
+      ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t));
+  ASSERT_THAT(first, IsOk());
+  ca.clock.Advance(
+      std::chrono::duration_cast<std::chrono::seconds>(first->cert.NotAfter() - ca.clock.Now()));
+  EXPECT_THAT(ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t)),
+              ErrorIs(Code::kUnauthenticated));
+}
+
+// A retry asks for what the first request was granted, or less; another CN or a name the
+// certificate lacks is refused, as a first request for them would be.
+TEST(IdempotentEnrollmentTest, ARetryAskingForOtherNamesIsRefused) {
+  TestCa ca;
+  const CreatedToken t = Token(*ca.authority, *ca.store, ca.rng, ca.clock, "dev-1");
+  const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
+  ASSERT_THAT(ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t)),
+              IsOk());
+  EXPECT_THAT(ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-2", {}).value(), t)),
+              ErrorIs(Code::kUnauthenticated));
+  const auto extra = crypto::ParseGeneralName("dns:evil.example.com").value();
+  EXPECT_THAT(ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {extra}).value(), t)),
+              ErrorIs(Code::kUnauthenticated));
+}
+
 // The CA on a database file, with the production RNG, for many threads at once.
 class ConcurrentIssuanceTest : public anchor::testing::TempDirTest {
  protected:
