@@ -33,74 +33,63 @@ IssueRequest WithToken(crypto::Csr csr, const CreatedToken& t) {
                       SecretBytes({t.token.data(), t.token.size()})};
 }
 
+// IdempotentEnrollmentTest: device "dev-1" enrolled once with token `token_` and key `key_`;
+// `Retry` presents the same token again with a new CSR (a device may make one per attempt).
+class IdempotentEnrollmentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    first_ = ca_.authority->Issue(WithToken(Csr("dev-1"), token_));
+    ASSERT_THAT(first_, IsOk());
+  }
+  crypto::Csr Csr(const std::string& cn, std::vector<crypto::GeneralName> sans = {}) const {
+    return crypto::Csr::Create(key_, cn, std::move(sans)).value();
+  }
+  Result<Issued> Retry(crypto::Csr csr) {
+    return ca_.authority->Issue(WithToken(std::move(csr), token_));
+  }
+
+  TestCa ca_;
+  CreatedToken token_ = Token(*ca_.authority, *ca_.store, ca_.rng, ca_.clock, "dev-1");
+  crypto::PrivateKey key_ = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
+  Result<Issued> first_ = Error(Code::kInternal, "not issued");
+};
+
 // A device whose answer was lost retries with the same token and the same key: it gets the
 // certificate the token paid for, and nothing new is written.
-TEST(IdempotentEnrollmentTest, ARetryWithTheSameTokenAndKeyGetsTheSameCertificate) {
-  TestCa ca;
-  const CreatedToken t = Token(*ca.authority, *ca.store, ca.rng, ca.clock, "dev-1");
-  const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-  const auto first =
-      ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t));
-  ASSERT_THAT(first, IsOk());
-  const size_t audit_entries = ca.store->AuditLog().value().size();
-  // A new CSR (a device may make one per attempt) for the same key.
-  const auto again =
-      ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t));
+TEST_F(IdempotentEnrollmentTest, ARetryWithTheSameTokenAndKeyGetsTheSameCertificate) {
+  const size_t audit_entries = ca_.store->AuditLog().value().size();
+  const auto again = Retry(Csr("dev-1"));
   ASSERT_THAT(again, IsOk());
-  EXPECT_EQ(again->cert.SerialHex(), first->cert.SerialHex());
-  EXPECT_EQ(again->cert.ToDer(), first->cert.ToDer());
+  EXPECT_EQ(again->cert.SerialHex(), first_->cert.SerialHex());
+  EXPECT_EQ(again->cert.ToDer(), first_->cert.ToDer());
   ASSERT_EQ(again->warnings.size(), 1u);
   EXPECT_NE(again->warnings[0].find("redeemed before"), std::string::npos);
-  EXPECT_EQ(ca.store->CountCertificates().value(), 1);
-  EXPECT_EQ(ca.store->AuditLog().value().size(), audit_entries);
+  EXPECT_EQ(ca_.store->CountCertificates().value(), 1);
+  EXPECT_EQ(ca_.store->AuditLog().value().size(), audit_entries);
 }
 
-TEST(IdempotentEnrollmentTest, AUsedTokenWithAnotherKeyStaysRefused) {
-  TestCa ca;
-  const CreatedToken t = Token(*ca.authority, *ca.store, ca.rng, ca.clock, "dev-1");
-  ASSERT_THAT(ca.authority->Issue(WithToken(MakeCsr("dev-1"), t)), IsOk());
-  EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("dev-1"), t)), ErrorIs(Code::kUnauthenticated));
-  EXPECT_EQ(ca.store->CountCertificates().value(), 1);
+TEST_F(IdempotentEnrollmentTest, AUsedTokenWithAnotherKeyStaysRefused) {
+  EXPECT_THAT(Retry(MakeCsr("dev-1")), ErrorIs(Code::kUnauthenticated));
+  EXPECT_EQ(ca_.store->CountCertificates().value(), 1);
 }
 
-TEST(IdempotentEnrollmentTest, ARevokedCertificateIsNotHandedOutAgain) {
-  TestCa ca;
-  const CreatedToken t = Token(*ca.authority, *ca.store, ca.rng, ca.clock, "dev-1");
-  const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-  const auto first =
-      ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t));
-  ASSERT_THAT(first, IsOk());
-  ASSERT_THAT(ca.authority->Revoke(first->cert.SerialHex(), 1), IsOk());
-  EXPECT_THAT(ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t)),
-              ErrorIs(Code::kUnauthenticated));
+TEST_F(IdempotentEnrollmentTest, ARevokedCertificateIsNotHandedOutAgain) {
+  ASSERT_THAT(ca_.authority->Revoke(first_->cert.SerialHex(), 1), IsOk());
+  EXPECT_THAT(Retry(Csr("dev-1")), ErrorIs(Code::kUnauthenticated));
 }
 
 // An expired certificate is of no use to a device: the retry is refused like any used token.
-TEST(IdempotentEnrollmentTest, AnExpiredCertificateIsNotHandedOutAgain) {
-  TestCa ca;
-  const CreatedToken t = Token(*ca.authority, *ca.store, ca.rng, ca.clock, "dev-1");
-  const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-  const auto first =
-      ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t));
-  ASSERT_THAT(first, IsOk());
-  ca.clock.Advance(
-      std::chrono::duration_cast<std::chrono::seconds>(first->cert.NotAfter() - ca.clock.Now()));
-  EXPECT_THAT(ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t)),
-              ErrorIs(Code::kUnauthenticated));
+TEST_F(IdempotentEnrollmentTest, AnExpiredCertificateIsNotHandedOutAgain) {
+  ca_.clock.Advance(
+      std::chrono::duration_cast<std::chrono::seconds>(first_->cert.NotAfter() - ca_.clock.Now()));
+  EXPECT_THAT(Retry(Csr("dev-1")), ErrorIs(Code::kUnauthenticated));
 }
 
 // A retry asks for what the first request was granted, or less; another CN or a name the
 // certificate lacks is refused, as a first request for them would be.
-TEST(IdempotentEnrollmentTest, ARetryAskingForOtherNamesIsRefused) {
-  TestCa ca;
-  const CreatedToken t = Token(*ca.authority, *ca.store, ca.rng, ca.clock, "dev-1");
-  const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-  ASSERT_THAT(ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {}).value(), t)),
-              IsOk());
-  EXPECT_THAT(ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-2", {}).value(), t)),
-              ErrorIs(Code::kUnauthenticated));
-  const auto extra = crypto::ParseGeneralName("dns:evil.example.com").value();
-  EXPECT_THAT(ca.authority->Issue(WithToken(crypto::Csr::Create(key, "dev-1", {extra}).value(), t)),
+TEST_F(IdempotentEnrollmentTest, ARetryAskingForOtherNamesIsRefused) {
+  EXPECT_THAT(Retry(Csr("dev-2")), ErrorIs(Code::kUnauthenticated));
+  EXPECT_THAT(Retry(Csr("dev-1", {crypto::ParseGeneralName("dns:evil.example.com").value()})),
               ErrorIs(Code::kUnauthenticated));
 }
 
