@@ -56,7 +56,8 @@ $(TSAN_BUILD)/build.ninja:
 # the responder, and the integration tests that drive `anchor serve`) under ThreadSanitizer.
 test-tsan: setup $(TSAN_BUILD)/build.ninja
 	cmake --build $(TSAN_BUILD) -j $(JOBS)
-	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	cd $(TSAN_BUILD) && \
+	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	  ctest --output-on-failure -j $(JOBS) -L tsan --timeout 900
 
 $(FUZZ_BUILD)/build.ninja:
