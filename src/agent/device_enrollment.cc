@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "client/est_client.h"
+#include "core/exit_codes.h"
 #include "core/file_io.h"
 #include "crypto/csr.h"
 #include "crypto/key_file.h"
@@ -207,7 +208,13 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
       client::HttpsClient http,
       Connect(request.trust, ca_pem, request.factory_cert, request.factory_key));
   client::EstClient est(http, request.trust.server);
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, est.SimpleEnroll(csr, request.token));
+  auto enrolled = est.SimpleEnroll(csr, request.token);
+  if (!enrolled && generate && !IsTemporary(enrolled.error())) {
+    // Refused for good (a bad or used token, policy): no certificate exists for this key, and
+    // none will, so it is not kept; only an attempt that may have been answered keeps it.
+    (void)::unlink((request.files.key + kEnrollingSuffix).c_str());
+  }
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, std::move(enrolled));
   ANCHOR_ASSIGN_OR_RETURN(ChainPems pems, FetchChainPems(est, cert));
   ANCHOR_TRY(Install(request.files, generate ? &key : nullptr, pems));
   if (generate) {

@@ -16,6 +16,27 @@ namespace {
 // kSerialRetries bounds retries after a serial collision, which at 127 bits means a broken RNG.
 constexpr int kSerialRetries = 3;
 
+// AsksOnlyNamesOf refuses (kPermissionDenied) a request naming anything `cert` lacks: another
+// common name, or a SAN it does not carry. The request may omit SANs (a CSR made with only
+// `-subj /CN=...`; anchor adds the profile's) and spell one differently (upper case, a U-label).
+// Both renewals and retried enrollments must ask only for what was granted before.
+Status AsksOnlyNamesOf(const crypto::Certificate& cert, const NameRequest& asked) {
+  if (asked.common_name != cert.CommonName()) {
+    return Error(Code::kPermissionDenied, "the request must ask for the same common name '" +
+                                              cert.CommonName() + "', not '" + asked.common_name +
+                                              "'");
+  }
+  const std::vector<crypto::GeneralName> granted = cert.SubjectAltNames();
+  for (const crypto::GeneralName& requested : asked.sans) {
+    ANCHOR_ASSIGN_OR_RETURN(const crypto::GeneralName san, crypto::NormalizeGeneralName(requested));
+    if (std::find(granted.begin(), granted.end(), san) == granted.end()) {
+      return Error(Code::kPermissionDenied, "the request cannot add the name '" + san.ToString() +
+                                                "'; the certificate it follows does not carry it");
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Authority::Authority(CaConfig config, crypto::Certificate root, crypto::Certificate intermediate,
@@ -162,26 +183,10 @@ Result<NameRequest> Authority::RenewalNames(const crypto::Certificate& old,
   //= https://www.rfc-editor.org/rfc/rfc7030#section-4.2.2
   //# the Subject field and SubjectAltName extension MUST be identical to the corresponding
   //# fields in the certificate being renewed or rekeyed.
-  // A CSR made with only `-subj /CN=...` carries no SANs, and anchor adds SANs (the CN of a
-  // server, a device's URI), so the CSR may omit SANs but not ask for one the old one lacks.
-  const std::vector<crypto::GeneralName> old_sans = old.SubjectAltNames();
-  if (asked.common_name != old.CommonName()) {
-    return Error(Code::kPermissionDenied, "a renewal must ask for the same common name '" +
-                                              old.CommonName() + "', not '" + asked.common_name +
-                                              "'");
-  }
-  for (const crypto::GeneralName& requested : asked.sans) {
-    // The request may spell a name differently from the certificate (upper case, a U-label).
-    ANCHOR_ASSIGN_OR_RETURN(const crypto::GeneralName san, crypto::NormalizeGeneralName(requested));
-    if (std::find(old_sans.begin(), old_sans.end(), san) == old_sans.end()) {
-      return Error(Code::kPermissionDenied,
-                   "a renewal cannot add the name '" + san.ToString() +
-                       "'; the certificate being renewed does not carry it");
-    }
-  }
+  ANCHOR_TRY(AsksOnlyNamesOf(old, asked));
   ANCHOR_TRY(MayObtain(Credential::kRenewal, who.profile));
   profile = who.profile;
-  return NameRequest{old.CommonName(), old_sans};
+  return NameRequest{old.CommonName(), old.SubjectAltNames()};
 }
 
 store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert,
@@ -266,32 +271,27 @@ Result<Issued> Authority::Issue(const IssueRequest& request) {
 
 namespace {
 
-// AsksOnlyFor is true when `csr` asks for no name `cert` lacks: a retry must ask for what the
-// first request was granted (or nothing), as a first request for other names would be refused.
-bool AsksOnlyFor(const crypto::Csr& csr, const crypto::Certificate& cert) {
+// AsksForNoMoreThan is true when `csr` asks for `cert`'s names or fewer (an empty CN stands for
+// `cert`'s): a retry must not get, by way of the old certificate, names a first request would
+// be refused.
+bool AsksForNoMoreThan(const crypto::Csr& csr, const crypto::Certificate& cert) {
   std::vector<std::string> warnings;
   auto asked = IssuancePolicy::NamesFromCsr(csr, warnings);
-  if (!asked || (!asked->common_name.empty() && asked->common_name != cert.CommonName())) {
+  if (!asked) {
     return false;
   }
-  const std::vector<crypto::GeneralName> granted = cert.SubjectAltNames();
-  for (const crypto::GeneralName& name : asked->sans) {
-    auto normal = crypto::NormalizeGeneralName(name);
-    if (!normal || std::find(granted.begin(), granted.end(), *normal) == granted.end()) {
-      return false;
-    }
+  if (asked->common_name.empty()) {
+    asked->common_name = cert.CommonName();
   }
-  return true;
+  return AsksOnlyNamesOf(cert, *asked).has_value();
 }
 
 }  // namespace
 
 std::optional<Issued> Authority::IssuedBefore(const IssueRequest& request) const {
   // Only the key the token already paid for gets its certificate again: proof of possession of
-  // that key (the request's signature) is the whole credential here, as it was the first time.
-  if (!request.csr.VerifySignature()) {
-    return std::nullopt;
-  }
+  // that key is the whole credential here, as it was the first time. Prepare checked it before
+  // anything that can answer kUnauthenticated (a bad signature is kInvalidArgument).
   auto token = RedeemedToken(store_, request.token);
   if (!token) {
     return std::nullopt;
@@ -302,7 +302,7 @@ std::optional<Issued> Authority::IssuedBefore(const IssueRequest& request) const
   }
   auto cert = crypto::Certificate::FromDer(record->der);
   if (!cert || !cert->GetPublicKey().Equals(request.csr.GetPublicKey()) ||
-      clock_.Now() >= cert->NotAfter() || !AsksOnlyFor(request.csr, *cert)) {
+      clock_.Now() >= cert->NotAfter() || !AsksForNoMoreThan(request.csr, *cert)) {
     return std::nullopt;  // an expired one would be useless: the device must enroll again
   }
   return Issued{std::move(cert).value(),

@@ -58,6 +58,7 @@ mv pump3.key pump3.key.enrolling && rm pump3.crt  # the device as it was before 
 rm pump3.key pump3.crt  # a new key with the used token: 401
 if "${ENROLL3[@]}" > enroll3.log 2>&1; then fail "a used token enrolled a new key"; fi
 has "401" enroll3.log || has "token" enroll3.log || { cat enroll3.log; fail "the refusal does not say why"; }
+[ ! -e pump3.key.enrolling ] || fail "a key refused for good is kept as .enrolling"
 pass "a lost answer: the retry asks for the key kept as .enrolling and gets the same certificate; a new key gets 401"
 
 "${AGENT[@]}" --once 2>> agent.log || fail "a run that is not due"
