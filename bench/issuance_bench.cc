@@ -66,7 +66,7 @@ struct Fixture {
 bool IssueOne(Fixture& f, size_t i, benchmark::State& state) {
   auto csr = crypto::Csr::FromDer(f.csr_ders[i % f.csr_ders.size()]);
   auto issued =
-      f.authority->Issue({std::move(csr).value(), ca::Profile::kDevice, 30, std::nullopt, {}});
+      f.authority->Issue({std::move(csr).value(), ca::OperatorRequest{ca::Profile::kDevice, 30}});
   if (!issued) {
     state.SkipWithError(issued.error().message().c_str());
   }
@@ -176,10 +176,7 @@ void BM_IssueBatch(benchmark::State& state) {
     requests.reserve(256);
     for (size_t i = 0; i < 256; ++i) {
       requests.push_back({crypto::Csr::FromDer(f.csr_ders[i % f.csr_ders.size()]).value(),
-                          ca::Profile::kDevice,
-                          30,
-                          std::nullopt,
-                          {}});
+                          ca::OperatorRequest{ca::Profile::kDevice, 30}});
     }
     auto st = f.authority->IssueBatch(requests, 256, [](auto, size_t) { return OkStatus(); });
     if (!st) {
@@ -199,11 +196,11 @@ void BM_CheckBeforeIssue(benchmark::State& state) {
   Fixture f(type, ":memory:");
   std::vector<crypto::Certificate> certs;
   for (const auto& der : f.csr_ders) {
-    certs.push_back(
-        f.authority
-            ->Issue({crypto::Csr::FromDer(der).value(), ca::Profile::kDevice, 30, std::nullopt, {}})
-            .value()
-            .cert);
+    certs.push_back(f.authority
+                        ->Issue({crypto::Csr::FromDer(der).value(),
+                                 ca::OperatorRequest{ca::Profile::kDevice, 30}})
+                        .value()
+                        .cert);
   }
   const ca::IssuanceCheck check{{*f.intermediate, *f.root},
                                 ca::Profile::kDevice,
@@ -229,10 +226,7 @@ void BM_ParseIssued(benchmark::State& state) {
   Fixture f(type, ":memory:");
   const std::vector<uint8_t> der = f.authority
                                        ->Issue({crypto::Csr::FromDer(f.csr_ders[0]).value(),
-                                                ca::Profile::kDevice,
-                                                30,
-                                                std::nullopt,
-                                                {}})
+                                                ca::OperatorRequest{ca::Profile::kDevice, 30}})
                                        .value()
                                        .cert.ToDer();
   for (auto _ : state) {

@@ -69,15 +69,7 @@ Status AdminApi::Authorize(const http::Request& request) const {
                  "the admin API needs an admin client certificate (admin.crt of the CA home, or "
                  "one issued with `anchor issue --profile admin`)");
   }
-  auto who = authority_.IdentifyClient(request.peer_chain.front());
-  if (!who) {
-    return Error(Code::kPermissionDenied, who.error().message());
-  }
-  if (who->profile != ca::Profile::kAdmin) {
-    return Error(Code::kPermissionDenied, "'" + who->record.subject + "' is a " +
-                                              who->record.profile +
-                                              " certificate, not an admin certificate");
-  }
+  ANCHOR_TRY(authenticator_.Authenticate(ca::AdminCredential{request.peer_chain.front()}));
   return OkStatus();
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "api/metrics.h"
+#include "ca/authenticator.h"
 #include "ca/authority.h"
 #include "core/rng.h"
 #include "http/http_message.h"
@@ -21,8 +22,13 @@ namespace anchor::api {
 // of its own: it may be called from several threads, as the Authority may.
 class AdminApi final {
  public:
-  AdminApi(ca::Authority& authority, store::Store& store, Rng& rng, Metrics& metrics)
-      : authority_(authority), store_(store), rng_(rng), metrics_(metrics) {}
+  AdminApi(ca::Authority& authority, const ca::Authenticator& authenticator, store::Store& store,
+           Rng& rng, Metrics& metrics)
+      : authority_(authority),
+        authenticator_(authenticator),
+        store_(store),
+        rng_(rng),
+        metrics_(metrics) {}
 
   // Handles is true for the paths this API owns.
   static bool Handles(const std::string& path);
@@ -36,6 +42,7 @@ class AdminApi final {
   http::Response CreateToken(const http::Request& request);
 
   ca::Authority& authority_;
+  const ca::Authenticator& authenticator_;
   store::Store& store_;
   Rng& rng_;
   Metrics& metrics_;

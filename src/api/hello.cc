@@ -4,13 +4,13 @@
 
 namespace anchor::api {
 
-http::Response Hello(const ca::Authority& authority, const http::Request& request) {
+http::Response Hello(const ca::Authenticator& authenticator, const http::Request& request) {
   if (request.peer_chain.empty()) {
     return http::ErrorResponse(
         Error(Code::kUnauthenticated, "no client certificate: connect with one this CA issued"));
   }
   const crypto::Certificate& leaf = request.peer_chain.front();
-  auto who = authority.IdentifyClient(leaf);
+  auto who = authenticator.IdentifyClient(leaf);
   if (!who) {
     return http::ErrorResponse(who.error());
   }

@@ -16,27 +16,6 @@ namespace {
 // kSerialRetries bounds retries after a serial collision, which at 127 bits means a broken RNG.
 constexpr int kSerialRetries = 3;
 
-// AsksOnlyNamesOf refuses (kPermissionDenied) a request naming anything `cert` lacks: another
-// common name, or a SAN it does not carry. The request may omit SANs (a CSR made with only
-// `-subj /CN=...`; anchor adds the profile's) and spell one differently (upper case, a U-label).
-// Both renewals and retried enrollments must ask only for what was granted before.
-Status AsksOnlyNamesOf(const crypto::Certificate& cert, const NameRequest& asked) {
-  if (asked.common_name != cert.CommonName()) {
-    return Error(Code::kPermissionDenied, "the request must ask for the same common name '" +
-                                              cert.CommonName() + "', not '" + asked.common_name +
-                                              "'");
-  }
-  const std::vector<crypto::GeneralName> granted = cert.SubjectAltNames();
-  for (const crypto::GeneralName& requested : asked.sans) {
-    ANCHOR_ASSIGN_OR_RETURN(const crypto::GeneralName san, crypto::NormalizeGeneralName(requested));
-    if (std::find(granted.begin(), granted.end(), san) == granted.end()) {
-      return Error(Code::kPermissionDenied, "the request cannot add the name '" + san.ToString() +
-                                                "'; the certificate it follows does not carry it");
-    }
-  }
-  return OkStatus();
-}
-
 }  // namespace
 
 Authority::Authority(CaConfig config, crypto::Certificate root, crypto::Certificate intermediate,
@@ -75,56 +54,40 @@ Status Authority::CheckCaValidity(Clock::time_point now) const {
   return OkStatus();
 }
 
-Result<NameRequest> Authority::GrantedNames(const IssueRequest& request, NameRequest asked,
-                                            Clock::time_point now, Profile& profile,
-                                            std::string& token_hash) const {
-  if (request.renewal_of) {
-    return RenewalNames(*request.renewal_of, asked, profile);
+Result<NameRequest> Authority::AskedNames(const IssueRequest& request,
+                                          std::vector<std::string>& warnings) const {
+  const auto* op = std::get_if<OperatorRequest>(&request.asker);
+  if (op && op->names) {
+    return *op->names;  // the operator's --cn/--san for a request anchor made itself
   }
-  if (!request.token.empty()) {
-    ANCHOR_ASSIGN_OR_RETURN(store::TokenRecord token, RedeemableToken(store_, request.token, now));
-    ANCHOR_ASSIGN_OR_RETURN(profile, ParseProfile(token.profile));
-    ANCHOR_TRY(MayObtain(Credential::kToken, profile));
-    token_hash = token.hash;
-    return BindNames(token, asked, config_);
+  ANCHOR_ASSIGN_OR_RETURN(NameRequest asked, IssuancePolicy::NamesFromCsr(request.csr, warnings));
+  if (op) {
+    return asked;
   }
-  ANCHOR_TRY(MayObtain(request.credential, profile));
-  if (request.credential == Credential::kFactory) {
-    // A factory certificate proves who the device is, nothing more: it gets its CN and the
-    // names its profile derives from it (the role URI, the CN as a SAN), never names it asks
-    // for (the caller has checked that the CN is the factory certificate's).
-    const std::string own_uri = config_.RoleUri(profile, asked.common_name);
-    for (const crypto::GeneralName& san : asked.sans) {
-      if (san.kind != crypto::GeneralName::Kind::kUri || san.value != own_uri) {
-        return Error(Code::kPermissionDenied,
-                     "a factory certificate may enroll only its own common name; the request "
-                     "also asks for " +
-                         san.ToString());
-      }
-    }
-    asked.sans.clear();
-  }
-  return asked;
+  return NamesUnder(std::get<Grant>(request.asker), asked, config_);
 }
 
 Result<Authority::Prepared> Authority::Prepare(const IssueRequest& request,
                                                Clock::time_point now) const {
-  // Proof of possession (after the key's parameters) comes before anything else is read from
-  // the request.
+  // Proof of possession (after the key's parameters) comes before anything is read from the
+  // request.
   ANCHOR_TRY(request.csr.VerifySignature());
   std::vector<std::string> warnings;
-  NameRequest names;
-  if (request.names) {
-    names = *request.names;  // the operator's --cn/--san for a request anchor made itself
-  } else {
-    ANCHOR_ASSIGN_OR_RETURN(names, IssuancePolicy::NamesFromCsr(request.csr, warnings));
-  }
-  Profile profile = request.profile;
+  ANCHOR_ASSIGN_OR_RETURN(NameRequest names, AskedNames(request, warnings));
+  Profile profile;
+  std::optional<int> days;
   std::string token_hash;
-  ANCHOR_ASSIGN_OR_RETURN(names, GrantedNames(request, std::move(names), now, profile, token_hash));
+  if (const auto* op = std::get_if<OperatorRequest>(&request.asker)) {
+    profile = op->profile;
+    days = op->days;
+  } else {
+    const Grant& grant = std::get<Grant>(request.asker);
+    profile = grant.profile;
+    token_hash = grant.token ? grant.token->hash : "";
+  }
   const crypto::PublicKey key = request.csr.GetPublicKey();
-  ANCHOR_ASSIGN_OR_RETURN(Decision decision, policy_.Decide(key, std::move(names), profile,
-                                                            request.days, intermediate_, now));
+  ANCHOR_ASSIGN_OR_RETURN(Decision decision,
+                          policy_.Decide(key, std::move(names), profile, days, intermediate_, now));
   decision.warnings.insert(decision.warnings.begin(), warnings.begin(), warnings.end());
   return Prepared{std::move(decision), key, profile, std::move(token_hash)};
 }
@@ -134,59 +97,6 @@ Status Authority::Verify(const crypto::Certificate& cert, std::optional<Profile>
   return Verdict(CheckBeforeIssue(
       cert, IssuanceCheck{
                 {intermediate_, root_}, profile, clock_.Now(), /*issuer_chain_verified=*/true}));
-}
-
-Result<ClientIdentity> Authority::IdentifyClient(const crypto::Certificate& cert,
-                                                 std::chrono::seconds grace) const {
-  const auto refuse = [&cert](const std::string& why) {
-    return Error(Code::kUnauthenticated,
-                 "client certificate " + cert.SerialHex() + " (" + cert.Subject() + ") " + why);
-  };
-  // The store holds only what this CA signed: a record with the same serial and the same DER
-  // fingerprint is proof enough, with no signature to check on every request.
-  auto record = store_.FindBySerial(cert.SerialHex());
-  if (!record) {
-    if (record.error().code() == Code::kNotFound) {
-      return refuse("was not issued by this CA");
-    }
-    return record.error();
-  }
-  if (record->fingerprint != cert.Sha256Fingerprint()) {
-    return refuse("does not match the certificate recorded under its serial");
-  }
-  if (record->revoked) {
-    return refuse("is revoked (" + std::string(crypto::ReasonName(record->revocation_reason)) +
-                  ")");
-  }
-  const Clock::time_point now = clock_.Now();
-  if (now < cert.NotBefore()) {
-    return refuse("is not valid yet");
-  }
-  if (now >= cert.NotAfter() + grace) {
-    return refuse("expired on " + Iso8601(cert.NotAfter()) +
-                  (grace.count() > 0 ? ", beyond the renewal grace period" : "") +
-                  "; enroll again with a token");
-  }
-  auto profile = ParseProfile(record->profile);
-  if (!profile) {
-    return Error(Code::kPermissionDenied, "client certificate " + cert.SerialHex() + " is a " +
-                                              record->profile +
-                                              " certificate, which is no client credential");
-  }
-  return ClientIdentity{std::move(record).value(), *profile};
-}
-
-Result<NameRequest> Authority::RenewalNames(const crypto::Certificate& old,
-                                            const NameRequest& asked, Profile& profile) const {
-  const std::chrono::seconds grace(config_.server.renewal_grace_seconds);
-  ANCHOR_ASSIGN_OR_RETURN(ClientIdentity who, IdentifyClient(old, grace));
-  //= https://www.rfc-editor.org/rfc/rfc7030#section-4.2.2
-  //# the Subject field and SubjectAltName extension MUST be identical to the corresponding
-  //# fields in the certificate being renewed or rekeyed.
-  ANCHOR_TRY(AsksOnlyNamesOf(old, asked));
-  ANCHOR_TRY(MayObtain(Credential::kRenewal, who.profile));
-  profile = who.profile;
-  return NameRequest{old.CommonName(), old.SubjectAltNames()};
 }
 
 store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert,
@@ -259,10 +169,11 @@ Result<Issued> Authority::Issue(const IssueRequest& request) {
   ANCHOR_TRY(CheckCaValidity(now));
   auto prepared = Prepare(request, now);
   Result<Issued> issued = prepared ? SignAndCommit(*prepared) : Result<Issued>(prepared.error());
-  if (!issued && issued.error().code() == Code::kUnauthenticated && !request.token.empty()) {
+  const auto* grant = std::get_if<Grant>(&request.asker);
+  if (!issued && issued.error().code() == Code::kUnauthenticated && grant && grant->token) {
     // A device whose certificate was committed but whose answer was lost (a dropped connection,
     // a server killed after the commit) retries with the same token: it gets that certificate.
-    if (auto earlier = IssuedBefore(request)) {
+    if (auto earlier = IssuedBefore(*grant->token, request.csr)) {
       return *std::move(earlier);
     }
   }
@@ -288,12 +199,14 @@ bool AsksForNoMoreThan(const crypto::Csr& csr, const crypto::Certificate& cert) 
 
 }  // namespace
 
-std::optional<Issued> Authority::IssuedBefore(const IssueRequest& request) const {
+std::optional<Issued> Authority::IssuedBefore(const store::TokenRecord& granted,
+                                              const crypto::Csr& csr) const {
   // Only the key the token already paid for gets its certificate again: proof of possession of
   // that key is the whole credential here, as it was the first time. Prepare checked it before
-  // anything that can answer kUnauthenticated (a bad signature is kInvalidArgument).
-  auto token = RedeemedToken(store_, request.token);
-  if (!token) {
+  // anything that can answer kUnauthenticated (a bad signature is kInvalidArgument). The token
+  // is read again: a concurrent request may have consumed it since the grant was made.
+  auto token = store_.FindToken(granted.hash);
+  if (!token || token->used_at == 0 || token->used_by.empty()) {
     return std::nullopt;
   }
   auto record = store_.FindBySerial(token->used_by);
@@ -301,8 +214,8 @@ std::optional<Issued> Authority::IssuedBefore(const IssueRequest& request) const
     return std::nullopt;
   }
   auto cert = crypto::Certificate::FromDer(record->der);
-  if (!cert || !cert->GetPublicKey().Equals(request.csr.GetPublicKey()) ||
-      clock_.Now() >= cert->NotAfter() || !AsksForNoMoreThan(request.csr, *cert)) {
+  if (!cert || !cert->GetPublicKey().Equals(csr.GetPublicKey()) ||
+      clock_.Now() >= cert->NotAfter() || !AsksForNoMoreThan(csr, *cert)) {
     return std::nullopt;  // an expired one would be useless: the device must enroll again
   }
   return Issued{std::move(cert).value(),

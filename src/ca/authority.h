@@ -6,10 +6,12 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "ca/config.h"
 #include "ca/credential_rules.h"
+#include "ca/grant.h"
 #include "ca/issuance_policy.h"
 #include "ca/profile.h"
 #include "core/clock.h"
@@ -25,33 +27,23 @@
 
 namespace anchor::ca {
 
-// IssueRequest is one certificate to issue from a CSR.
-struct IssueRequest {
-  crypto::Csr csr;
+// OperatorRequest is the operator asking, on the CA machine with its key (anchor sign, issue,
+// init): it chooses the profile, the validity and, with `names`, the names (its --cn/--san,
+// which replace the CSR's). Policy still decides.
+struct OperatorRequest {
   Profile profile = Profile::kClient;
   std::optional<int> days;
-  // names, when set, replaces the CSR's names (an operator's --cn/--san).
   std::optional<NameRequest> names;
-  // token, when set, is a one-time enrollment token: it must be redeemable, it fixes the profile
-  // and bounds the names, and it is consumed in the transaction that records the certificate.
-  SecretBytes token;
-  // label names the request in errors (a file name); "request #N" when empty.
-  std::string label;
-  // renewal_of, when set, is the certificate being renewed (EST simplereenroll), as presented by
-  // the client over mTLS: it must be a live credential of this CA (see `IdentifyClient`), the
-  // CSR must ask for its common name and no SAN it lacks, and the new certificate carries its
-  // names under its profile. `request.profile` and `request.names` are then ignored.
-  std::optional<crypto::Certificate> renewal_of;
-  // credential says who asks when neither a token nor a renewal does: the operator (the CLI,
-  // holding the CA key; the default) or a factory certificate (EST bootstrap enrollment), which
-  // may obtain its own CN and nothing else; see `MayObtain` for the profiles each may obtain.
-  Credential credential = Credential::kOperator;
 };
 
-// ClientIdentity is a client certificate recognised as one this CA issued and still honours.
-struct ClientIdentity {
-  store::CertificateRecord record;
-  Profile profile = Profile::kClient;
+// IssueRequest is one certificate to issue from a CSR, and who asks: the operator, or a remote
+// caller with the `Grant` its credential earned (`Authenticator::Authenticate`), which fixes the
+// profile and bounds the names; its validity is the profile's.
+struct IssueRequest {
+  crypto::Csr csr;
+  std::variant<OperatorRequest, Grant> asker;
+  // label names the request in errors (a file name); "request #N" when empty.
+  std::string label;
 };
 
 // Issued is a certificate that is recorded in the store, and the warnings of its issuance.
@@ -75,15 +67,16 @@ class Authority final {
   Authority(CaConfig config, crypto::Certificate root, crypto::Certificate intermediate,
             crypto::PrivateKey intermediate_key, store::Store& store, const Clock& clock, Rng& rng);
 
-  // Issue runs the pipeline: key parameters and proof of possession, the credential's grant,
-  // policy (names by kind, name constraints), serial, sign, verification of the result as a
-  // relying party would (`CheckBeforeIssue`: a certificate that fails it is never recorded nor
-  // returned; kPermissionDenied), record. The certificate is returned only after its row (and
-  // its token's consumption) is durable.
-  // A token already used is kUnauthenticated, except for a retry: the same token with a request
-  // for the same public key (signed by it), asking for no name that certificate lacks, gets the
-  // certificate that token paid for, unless it is revoked or expired, with a warning saying so.
-  // That makes enrollment idempotent for a device whose answer was lost after the commit.
+  // Issue runs the pipeline: key parameters and proof of possession, the names under the
+  // asker's grant (`NamesUnder`), policy (names by kind, name constraints), serial, sign,
+  // verification of the result as a relying party would (`CheckBeforeIssue`: a certificate that
+  // fails it is never recorded nor returned; kPermissionDenied), record. The certificate is
+  // returned only after its row (and its token's consumption) is durable. A used token (a grant
+  // with `redeemed`, or a token consumed by a concurrent request) is kUnauthenticated, except for a
+  // retry: the same token with a request for the same public key (signed by it), asking for no name
+  // that certificate lacks, gets the certificate that token paid for, unless it is revoked or
+  // expired, with a warning saying so. That makes enrollment idempotent for a device whose answer
+  // was lost after the commit.
   Result<Issued> Issue(const IssueRequest& request);
 
   // IssueBatch checks every request first and issues nothing if one fails. One refusal is the
@@ -100,14 +93,6 @@ class Authority final {
   // 30: ocsp-nocheck means it cannot be revoked in practice, so it must be short-lived), checks
   // it as every issuance is checked, and records it (profile "ocsp-signer").
   Result<crypto::Certificate> IssueOcspSigner(const crypto::PublicKey& key, int days);
-
-  // IdentifyClient accepts `cert` (a TLS client certificate) as a credential only if the store
-  // holds it (same serial, same SHA-256 of the DER: this CA issued it), it is not revoked, and
-  // it is valid now or expired less than `grace` ago. Anything else is kUnauthenticated saying
-  // what was wrong. TLS has already checked the chain; this checks what TLS cannot know. It only
-  // reads (the store is thread-safe), so unlike the rest it may be called from several threads.
-  Result<ClientIdentity> IdentifyClient(const crypto::Certificate& cert,
-                                        std::chrono::seconds grace = std::chrono::seconds(0)) const;
 
   // Revoke marks `serial` revoked with `reason` (a CRLReason code) and returns the event.
   Result<store::RevocationEvent> Revoke(const std::string& serial, int reason);
@@ -142,13 +127,9 @@ class Authority final {
   };
   Status CheckCaValidity(Clock::time_point now) const;
   Result<Prepared> Prepare(const IssueRequest& request, Clock::time_point now) const;
-  // RenewalNames checks a renewal's credential and names; it sets `profile` to the old one's.
-  Result<NameRequest> RenewalNames(const crypto::Certificate& old, const NameRequest& asked,
-                                   Profile& profile) const;
-  // GrantedNames applies the request's credential: what it may obtain, and under which names.
-  Result<NameRequest> GrantedNames(const IssueRequest& request, NameRequest asked,
-                                   Clock::time_point now, Profile& profile,
-                                   std::string& token_hash) const;
+  // AskedNames are the names a request asks for, under who asks.
+  Result<NameRequest> AskedNames(const IssueRequest& request,
+                                 std::vector<std::string>& warnings) const;
   // Verify runs `CheckBeforeIssue` on a freshly signed certificate.
   Status Verify(const crypto::Certificate& cert, std::optional<Profile> profile) const;
   struct Signed {
@@ -162,9 +143,9 @@ class Authority final {
   // SignAndCommit signs one request and records it in the group commit shared with concurrent
   // callers.
   Result<Issued> SignAndCommit(const Prepared& prepared);
-  // IssuedBefore is the certificate a used token paid for, when `request` is a retry of that
-  // enrollment (same token, same public key, proof of possession); nullopt otherwise.
-  std::optional<Issued> IssuedBefore(const IssueRequest& request) const;
+  // IssuedBefore is the certificate `token` paid for, when `csr` is a retry of that enrollment
+  // (same public key, proof of possession checked, no other name); nullopt otherwise.
+  std::optional<Issued> IssuedBefore(const store::TokenRecord& token, const crypto::Csr& csr) const;
   store::CertificateRecord ToRecord(const crypto::Certificate& cert, std::string_view profile,
                                     const std::string& token_hash) const;
 

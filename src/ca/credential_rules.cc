@@ -16,11 +16,18 @@ std::string_view CredentialName(Credential c) {
       return "renewal";
     case Credential::kFactory:
       return "a factory certificate";
+    case Credential::kAdmin:
+      return "an admin certificate";
   }
   return "unknown";
 }
 
 Status MayObtain(Credential credential, Profile profile) {
+  if (credential == Credential::kAdmin) {
+    return Error(Code::kPermissionDenied,
+                 "an admin certificate opens the admin API; it obtains no certificate itself "
+                 "(make a token with POST /api/v1/tokens)");
+  }
   if (profile != Profile::kAdmin || credential == Credential::kOperator) {
     return OkStatus();
   }

@@ -14,12 +14,12 @@ namespace {
 
 constexpr size_t kTokenBytes = 32;
 
-Error BadToken() {
+}  // namespace
+
+Error TokenRefusal() {
   return Error(Code::kUnauthenticated,
                "the enrollment token is unknown, expired or already used; ask for a new one");
 }
-
-}  // namespace
 
 std::string HashToken(std::string_view token) { return crypto::Sha256Hex(token); }
 
@@ -70,16 +70,16 @@ namespace {
 Result<store::TokenRecord> FindTokenRecord(store::Store& store, const SecretBytes& token) {
   const std::string_view text(token.data(), token.size());
   if (!text.starts_with(kTokenPrefix)) {
-    return BadToken();
+    return TokenRefusal();
   }
   const std::string hash = HashToken(text);
   auto record = store.FindToken(hash);
   if (!record) {
-    return record.error().code() == Code::kNotFound ? BadToken() : record.error();
+    return record.error().code() == Code::kNotFound ? TokenRefusal() : record.error();
   }
   // The lookup was by hash; compare again without early exit so no timing depends on the match.
   if (!crypto::ConstantTimeEquals(record->hash, hash)) {
-    return BadToken();
+    return TokenRefusal();
   }
   return record;
 }
@@ -90,7 +90,7 @@ Result<store::TokenRecord> RedeemableToken(store::Store& store, const SecretByte
                                            Clock::time_point now) {
   ANCHOR_ASSIGN_OR_RETURN(store::TokenRecord record, FindTokenRecord(store, token));
   if (record.used_at != 0 || record.expires_at <= UnixSeconds(now)) {
-    return BadToken();
+    return TokenRefusal();
   }
   return record;
 }
@@ -98,7 +98,7 @@ Result<store::TokenRecord> RedeemableToken(store::Store& store, const SecretByte
 Result<store::TokenRecord> RedeemedToken(store::Store& store, const SecretBytes& token) {
   ANCHOR_ASSIGN_OR_RETURN(store::TokenRecord record, FindTokenRecord(store, token));
   if (record.used_at == 0 || record.used_by.empty()) {
-    return BadToken();
+    return TokenRefusal();
   }
   return record;
 }

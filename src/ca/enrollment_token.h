@@ -39,6 +39,11 @@ Result<CreatedToken> CreateToken(const IssuancePolicy& policy, store::Store& sto
 // HashToken is the stored form of a token: SHA-256, lower-case hex.
 std::string HashToken(std::string_view token);
 
+// TokenRefusal is the one answer to a token that cannot be redeemed (unknown, expired or used):
+// kUnauthenticated, the same words whatever the cause, so a caller learns nothing about which
+// tokens exist.
+Error TokenRefusal();
+
 // RedeemableToken looks up `token` and checks it in constant time, unused and unexpired at
 // `now`. Every failure is kUnauthenticated with the same message shape, so a caller learns
 // nothing about which tokens exist. It does not consume the token: the store does that in the

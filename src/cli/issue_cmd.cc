@@ -50,7 +50,8 @@ void RegisterIssue(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(type));
       ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, o->cn, sans));
-      ca::IssueRequest request{std::move(csr), profile, o->days, ca::NameRequest{o->cn, sans}, {}};
+      ca::IssueRequest request{std::move(csr),
+                               ca::OperatorRequest{profile, o->days, ca::NameRequest{o->cn, sans}}};
       ANCHOR_ASSIGN_OR_RETURN(ca::Issued issued, home->authority().Issue(request));
       for (const std::string& w : issued.warnings) {
         ctx.Warn(w);

@@ -34,23 +34,6 @@ Status ParseListen(const std::string& flag, const std::string& listen, std::stri
   return OkStatus();
 }
 
-// LoadBootstrap reads the factory CAs named by [server] bootstrap_ca, if any.
-Result<est::Bootstrap> LoadBootstrap(const ca::CaConfig& config) {
-  est::Bootstrap bootstrap;
-  if (config.server.bootstrap_ca.empty()) {
-    return bootstrap;
-  }
-  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(config.server.bootstrap_ca));
-  auto roots = crypto::Certificate::ParseAll(pem);
-  if (!roots || roots->empty()) {
-    return Error(Code::kInvalidArgument,
-                 config.server.bootstrap_ca + ": server.bootstrap_ca holds no PEM certificate");
-  }
-  bootstrap.roots = std::move(roots).value();
-  ANCHOR_ASSIGN_OR_RETURN(bootstrap.profile, ca::ParseProfile(config.server.bootstrap_profile));
-  return bootstrap;
-}
-
 }  // namespace
 
 void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
@@ -82,7 +65,7 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       }
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       const ca::ServerConfig& limits = home->config().server;
-      ANCHOR_ASSIGN_OR_RETURN(est::Bootstrap bootstrap, LoadBootstrap(home->config()));
+      ANCHOR_ASSIGN_OR_RETURN(ca::FactoryTrust factory, home::LoadFactoryTrust(home->config()));
       opts.cert_chain_file = home->paths().server_crt;
       opts.key_file = home->paths().server_key;
       opts.client_ca_file = home->paths().root_crt;
@@ -108,7 +91,7 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
                                       : ocsp::Signer{home->intermediate(), home->authority().key()};
       const ocsp::Responder responder(home->intermediate(), signer, home->store(), ctx.clock());
       server::Router router(home->authority(), home->store(), responder, ctx.rng(), metrics,
-                            std::move(bootstrap));
+                            std::move(factory));
       ANCHOR_ASSIGN_OR_RETURN(
           auto https, server::HttpsServer::Create(
                           opts, [&router](const http::Request& r) { return router.Dispatch(r); },

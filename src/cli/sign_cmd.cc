@@ -122,7 +122,7 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
           return csr.error().Prefixed(path);
         }
         requests.push_back(
-            ca::IssueRequest{std::move(csr).value(), profile, o->days, {}, {}, path});
+            ca::IssueRequest{std::move(csr).value(), ca::OperatorRequest{profile, o->days}, path});
       }
       ANCHOR_ASSIGN_OR_RETURN(std::vector<std::string> outputs,
                               OutputPaths(o->csrs, o->out, o->out_dir));

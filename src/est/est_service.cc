@@ -6,7 +6,6 @@
 
 #include "core/text.h"
 #include "crypto/base64.h"
-#include "crypto/chain_verifier.h"
 #include "crypto/pkcs7.h"
 #include "est/credentials.h"
 #include "http/header_fields.h"
@@ -66,42 +65,16 @@ http::Response EstService::CaCerts() const {
   return CertsOnly({authority_.intermediate(), authority_.root()});
 }
 
-http::Response EstService::Enroll(const ca::IssueRequest& issue) {
-  auto issued = authority_.Issue(issue);
+http::Response EstService::Enroll(crypto::Csr csr, const ca::Presented& credential) {
+  auto grant = authenticator_.Authenticate(credential);
+  if (!grant) {
+    return http::ErrorResponse(grant.error());
+  }
+  auto issued = authority_.Issue(ca::IssueRequest{std::move(csr), std::move(grant).value()});
   if (!issued) {
     return http::ErrorResponse(issued.error());
   }
   return CertsOnly({issued->cert});
-}
-
-Result<ca::IssueRequest> EstService::BootstrapRequest(const http::Request& request,
-                                                      crypto::Csr csr) const {
-  ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain, PeerChain(request));
-  crypto::VerifyOptions verify;
-  verify.trusted = bootstrap_.roots;
-  verify.untrusted.assign(chain.begin() + 1, chain.end());
-  verify.purpose = crypto::Purpose::kClient;
-  verify.at = authority_.clock().Now();
-  if (auto ok = crypto::VerifyChain(chain.front(), verify); !ok) {
-    return Error(
-        Code::kUnauthenticated,
-        "the client certificate is not a valid factory certificate: " + ok.error().message());
-  }
-  // The factory certificate names the device; the device may ask for that name only. One name:
-  // with two CNs, which one names the device would be a guess.
-  if (chain.front().CommonNameCount() != 1) {
-    return Error(Code::kUnauthenticated, "the factory certificate names " +
-                                             std::to_string(chain.front().CommonNameCount()) +
-                                             " common names; it must name the device by one");
-  }
-  if (csr.CommonName() != chain.front().CommonName()) {
-    return Error(Code::kPermissionDenied,
-                 "a factory certificate for '" + chain.front().CommonName() +
-                     "' may enroll only that common name, not '" + csr.CommonName() + "'");
-  }
-  ca::IssueRequest issue{std::move(csr), bootstrap_.profile};
-  issue.credential = ca::Credential::kFactory;
-  return issue;
 }
 
 http::Response EstService::SimpleEnroll(const http::Request& request) {
@@ -112,18 +85,16 @@ http::Response EstService::SimpleEnroll(const http::Request& request) {
   if (!csr) {
     return http::ErrorResponse(csr.error());
   }
+  // Without a token, a client certificate is a factory certificate when factory trust is set.
   const bool has_token = !request.Header("Authorization").empty();
-  if (!has_token && !bootstrap_.roots.empty() && !request.peer_chain.empty()) {
-    auto issue = BootstrapRequest(request, std::move(csr).value());
-    return issue ? Enroll(std::move(issue).value()) : http::ErrorResponse(issue.error());
+  if (!has_token && authenticator_.AcceptsFactoryCertificates() && !request.peer_chain.empty()) {
+    return Enroll(std::move(csr).value(), ca::FactoryCredential{request.peer_chain});
   }
   auto token = TokenFromRequest(request);
   if (!token) {
     return http::ErrorResponse(token.error());
   }
-  // The token fixes the profile; Authority checks proof of possession before the token.
-  return Enroll(ca::IssueRequest{std::move(csr).value(), ca::Profile::kClient, std::nullopt,
-                                 std::nullopt, std::move(token).value()});
+  return Enroll(std::move(csr).value(), ca::TokenCredential{std::move(token).value()});
 }
 
 http::Response EstService::SimpleReenroll(const http::Request& request) {
@@ -138,9 +109,7 @@ http::Response EstService::SimpleReenroll(const http::Request& request) {
   if (!chain) {
     return http::ErrorResponse(chain.error());
   }
-  ca::IssueRequest issue{std::move(csr).value()};
-  issue.renewal_of = chain->front();
-  return Enroll(std::move(issue));
+  return Enroll(std::move(csr).value(), ca::RenewalCredential{chain->front()});
 }
 
 http::Response EstService::CsrAttrs() const { return http::Response{204, "text/plain", {}, ""}; }

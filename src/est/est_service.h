@@ -2,6 +2,7 @@
 // File: est_service.h: the EST (RFC 7030) endpoints under /.well-known/est/, transport-free.
 #pragma once
 
+#include "ca/authenticator.h"
 #include "ca/authority.h"
 #include "http/http_message.h"
 
@@ -10,20 +11,14 @@ namespace anchor::est {
 // kMaxBodyBytes bounds an EST request body; server/ enforces it before reading, this layer again.
 inline constexpr size_t kMaxBodyBytes = 64 * 1024;
 
-// EstService answers EST requests with `authority`, which it borrows and which must outlive it.
-// It holds no state of its own: like the Authority, it may be called from several threads.
-// Bootstrap lets devices holding a factory (manufacturer) certificate enroll without a token: a
-// client certificate chaining to one of `roots` may ask for its own CN under `profile`.
-struct Bootstrap {
-  std::vector<crypto::Certificate> roots;  // empty: bootstrap enrollment is off
-  ca::Profile profile = ca::Profile::kDevice;
-};
-
+// EstService answers EST requests with `authority`, whose grants `authenticator` makes; it
+// borrows both, which must outlive it. It holds no state of its own: like the Authority, it may
+// be called from several threads. It reads the credential from the request (a token, or the
+// client certificate TLS verified) and leaves every decision about it to the Authenticator.
 class EstService final {
  public:
-  explicit EstService(ca::Authority& authority) : authority_(authority) {}
-  EstService(ca::Authority& authority, Bootstrap bootstrap)
-      : authority_(authority), bootstrap_(std::move(bootstrap)) {}
+  EstService(ca::Authority& authority, const ca::Authenticator& authenticator)
+      : authority_(authority), authenticator_(authenticator) {}
 
   // CaCerts is GET cacerts: the intermediate and the root, certs-only PKCS#7, base64.
   http::Response CaCerts() const;
@@ -46,11 +41,11 @@ class EstService final {
   http::Response CsrAttrs() const;
 
  private:
-  http::Response Enroll(const ca::IssueRequest& issue);
-  Result<ca::IssueRequest> BootstrapRequest(const http::Request& request, crypto::Csr csr) const;
+  // Enroll authenticates `credential` and issues for `csr` under its grant.
+  http::Response Enroll(crypto::Csr csr, const ca::Presented& credential);
 
   ca::Authority& authority_;
-  Bootstrap bootstrap_;
+  const ca::Authenticator& authenticator_;
 };
 
 }  // namespace anchor::est

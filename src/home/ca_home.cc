@@ -37,8 +37,9 @@ Status IssueLocal(Authority& authority, crypto::KeyType type, Profile profile, N
                   int days, const std::string& cert_path, const std::string& key_path) {
   ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(type));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, names.common_name, {}));
-  ANCHOR_ASSIGN_OR_RETURN(Issued issued,
-                          authority.Issue(IssueRequest{std::move(csr), profile, days, names, {}}));
+  ANCHOR_ASSIGN_OR_RETURN(
+      Issued issued,
+      authority.Issue(IssueRequest{std::move(csr), OperatorRequest{profile, days, names}}));
   ANCHOR_TRY(crypto::WritePrivateKeyFile(key_path, key, nullptr));
   return WriteFileAtomic(cert_path, issued.cert.ToPem() + authority.intermediate().ToPem(),
                          kPublicFileMode);
@@ -266,6 +267,22 @@ Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time
                                                 "); run `anchor ocsp signer` for a new one");
   }
   return std::optional<OcspSigner>(OcspSigner{std::move(cert), std::move(key)});
+}
+
+Result<ca::FactoryTrust> LoadFactoryTrust(const ca::CaConfig& config) {
+  ca::FactoryTrust trust;
+  if (config.server.bootstrap_ca.empty()) {
+    return trust;
+  }
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(config.server.bootstrap_ca));
+  auto roots = crypto::Certificate::ParseAll(pem);
+  if (!roots || roots->empty()) {
+    return Error(Code::kInvalidArgument,
+                 config.server.bootstrap_ca + ": server.bootstrap_ca holds no PEM certificate");
+  }
+  trust.roots = std::move(roots).value();
+  ANCHOR_ASSIGN_OR_RETURN(trust.profile, ca::ParseProfile(config.server.bootstrap_profile));
+  return trust;
 }
 
 }  // namespace anchor::home

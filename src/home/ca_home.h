@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ca/authenticator.h"
 #include "ca/authority.h"
 #include "ca/config.h"
 #include "core/clock.h"
@@ -92,5 +93,9 @@ struct OcspSigner {
 // returns nullopt when there are none, and an error when they do not match, were not issued by
 // the intermediate, or are not valid at `now`: a responder must never sign with a stale signer.
 Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time_point now);
+
+// LoadFactoryTrust reads the factory CAs named by [server] bootstrap_ca, for the Authenticator:
+// none when unset; an error naming the file when it cannot be read or holds no certificate.
+Result<ca::FactoryTrust> LoadFactoryTrust(const ca::CaConfig& config);
 
 }  // namespace anchor::home

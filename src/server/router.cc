@@ -12,7 +12,7 @@ std::optional<http::Response> Router::RefuseExpiredClient(const http::Request& r
                                                           const std::string& path) const {
   if (request.peer_chain.empty() ||
       (path == "/.well-known/est/simplereenroll" && request.method == "POST")) {
-    return std::nullopt;  // no certificate, or a renewal: Authority::IdentifyClient decides
+    return std::nullopt;  // no certificate, or a renewal: the Authenticator decides
   }
   const crypto::Certificate* leaf = &request.peer_chain.front();
   // TLS flags a leaf that had expired at the handshake; the clock also catches one that
@@ -89,7 +89,7 @@ http::Response Router::Dispatch(const http::Request& request) {
     return http::TextResponse(403, "this endpoint is served over HTTPS only");
   }
   if (path == "/hello" && get) {
-    return api::Hello(authority_, request);  // IdentifyClient only reads: no lock needed
+    return api::Hello(authenticator_, request);
   }
   // The feed is unsigned: over TLS only, so nobody in between can hide a revocation.
   if (path == "/api/v1/revocations" && get) {

@@ -6,6 +6,7 @@
 
 #include "api/admin_api.h"
 #include "api/metrics.h"
+#include "ca/authenticator.h"
 #include "ca/authority.h"
 #include "ca/crl_cache.h"
 #include "est/est_service.h"
@@ -29,11 +30,12 @@ namespace anchor::server {
 class Router final {
  public:
   Router(ca::Authority& authority, store::Store& store, const ocsp::Responder& responder, Rng& rng,
-         api::Metrics& metrics, est::Bootstrap bootstrap)
+         api::Metrics& metrics, ca::FactoryTrust factory = {})
       : authority_(authority),
+        authenticator_(authority.config(), store, authority.clock(), std::move(factory)),
         crl_(authority),
-        est_(authority, std::move(bootstrap)),
-        admin_(authority, store, rng, metrics),
+        est_(authority, authenticator_),
+        admin_(authority, authenticator_, store, rng, metrics),
         responder_(responder),
         metrics_(metrics) {}
 
@@ -54,6 +56,8 @@ class Router final {
   http::Response Est(const std::string& path, const http::Request& request);
 
   ca::Authority& authority_;
+  // authenticator_ decides every credential: EST's, the admin API's, /hello's.
+  const ca::Authenticator authenticator_;
   ca::CrlCache crl_;
   est::EstService est_;
   api::AdminApi admin_;

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "ca/authenticator.h"
 #include "ca/authority.h"
 #include "ca/ca_templates.h"
 #include "ca/serial_number.h"
@@ -43,6 +44,20 @@ class TestCa {
     store = store::OpenSqliteStore(":memory:").value();
     authority = std::make_unique<ca::Authority>(config_, *root, *intermediate, *inter_key, *store,
                                                 clock, rng);
+    authenticator = std::make_unique<ca::Authenticator>(authority->config(), *store, clock);
+  }
+
+  // Grant authenticates `credential` as the server would (with `factory` trust, if any).
+  Result<ca::Grant> Grant(const ca::Presented& credential, ca::FactoryTrust factory = {}) const {
+    return ca::Authenticator(authority->config(), *store, clock, std::move(factory))
+        .Authenticate(credential);
+  }
+
+  // Enroll is what EST does: authenticate `credential`, then issue for `csr` under its grant.
+  Result<ca::Issued> Enroll(crypto::Csr csr, const ca::Presented& credential,
+                            ca::FactoryTrust factory = {}) {
+    ANCHOR_ASSIGN_OR_RETURN(ca::Grant grant, Grant(credential, std::move(factory)));
+    return authority->Issue(ca::IssueRequest{std::move(csr), std::move(grant)});
   }
 
   FixedClock clock;
@@ -51,9 +66,45 @@ class TestCa {
   std::unique_ptr<crypto::Certificate> root, intermediate;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<ca::Authority> authority;
+  std::unique_ptr<ca::Authenticator> authenticator;  // without factory trust
 
  private:
   ca::CaConfig config_;
+};
+
+// TestFactory is a device manufacturer's CA, as `[server] bootstrap_ca` names one: its root and
+// the factory certificates it puts on devices.
+class TestFactory {
+ public:
+  explicit TestFactory(Clock::time_point now)
+      : now_(now),
+        key_(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value()),
+        root_(crypto::SignCertificate(ca::RootTemplate("Factory", {0x10}, now, 3650), key_.Public(),
+                                      nullptr, key_)
+                  .value()) {}
+
+  const crypto::Certificate& root() const { return root_; }
+  ca::FactoryTrust Trust(ca::Profile profile = ca::Profile::kDevice) const {
+    return ca::FactoryTrust{{root_}, profile};
+  }
+
+  // Leaf is a factory client certificate for `cn`, valid an hour before and a day after now.
+  crypto::Certificate Leaf(const std::string& cn) const {
+    crypto::CertTemplate tmpl;
+    tmpl.serial = {0x20};
+    tmpl.common_name = cn;
+    tmpl.not_before = now_ - std::chrono::hours(1);
+    tmpl.not_after = now_ + std::chrono::hours(24);
+    tmpl.key_usage = crypto::kDigitalSignature;
+    tmpl.ext_key_usage = {crypto::ExtKeyUsage::kClientAuth};
+    const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
+    return crypto::SignCertificate(tmpl, key.Public(), &root_, key_).value();
+  }
+
+ private:
+  Clock::time_point now_;
+  crypto::PrivateKey key_;
+  crypto::Certificate root_;
 };
 
 // LoadFixture reads a certificate of tests/data/<path> (made by a checked-in script).

@@ -20,7 +20,7 @@ using anchor::testing::TestCa;
 class AdminApiTest : public ::testing::Test {
  protected:
   crypto::Certificate Issue(const std::string& cn, ca::Profile profile) {
-    return ca_.authority->Issue({MakeCsr(cn), profile}).value().cert;
+    return ca_.authority->Issue({MakeCsr(cn), ca::OperatorRequest{profile}}).value().cert;
   }
   http::Request As(const crypto::Certificate* who, const std::string& method,
                    const std::string& target, const std::string& body = "") {
@@ -41,7 +41,7 @@ class AdminApiTest : public ::testing::Test {
 
   TestCa ca_;
   Metrics metrics_;
-  AdminApi api_{*ca_.authority, *ca_.store, ca_.rng, metrics_};
+  AdminApi api_{*ca_.authority, *ca_.authenticator, *ca_.store, ca_.rng, metrics_};
   crypto::Certificate admin_ = Issue("ops", ca::Profile::kAdmin);
 };
 
@@ -50,7 +50,10 @@ TEST_F(AdminApiTest, OnlyAnUnrevokedAdminCertificateOfThisCaIsLetIn) {
   const auto device = Issue("dev-1", ca::Profile::kDevice);
   EXPECT_EQ(api_.Handle(As(&device, "GET", "/api/v1/certificates")).status, 403);
   TestCa other;
-  const auto foreign = other.authority->Issue({MakeCsr("ops"), ca::Profile::kAdmin}).value().cert;
+  const auto foreign =
+      other.authority->Issue({MakeCsr("ops"), ca::OperatorRequest{ca::Profile::kAdmin}})
+          .value()
+          .cert;
   EXPECT_EQ(api_.Handle(As(&foreign, "GET", "/api/v1/certificates")).status, 403);
   EXPECT_EQ(api_.Handle(As(&admin_, "GET", "/api/v1/certificates")).status, 200);
   ASSERT_THAT(ca_.authority->Revoke(admin_.SerialHex(), 0), IsOk());

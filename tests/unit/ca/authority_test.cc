@@ -18,7 +18,7 @@ using anchor::testing::MakeCsr;
 using anchor::testing::TestCa;
 
 IssueRequest Request(crypto::Csr csr, Profile p = Profile::kClient) {
-  return IssueRequest{std::move(csr), p, std::nullopt, std::nullopt, {}};
+  return IssueRequest{std::move(csr), OperatorRequest{p}};
 }
 
 TEST(AuthorityTest, IssuesARecordedLeafWithRandomSerial) {
@@ -160,9 +160,11 @@ TEST(AuthorityTest, DefaultMinutesMakeShortLivedCertificatesUnlessDaysAreAsked) 
   CaConfig config = CaConfig::Defaults();
   config.profiles[Profile::kDevice].default_minutes = 3;
   TestCa ca(config);
-  const auto short_lived = ca.authority->Issue({MakeCsr("pump-1"), Profile::kDevice}).value().cert;
+  const auto short_lived =
+      ca.authority->Issue({MakeCsr("pump-1"), OperatorRequest{Profile::kDevice}}).value().cert;
   EXPECT_EQ(short_lived.NotAfter(), ca.clock.Now() + std::chrono::minutes(3));
-  const auto asked = ca.authority->Issue({MakeCsr("pump-2"), Profile::kDevice, 2}).value().cert;
+  const auto asked =
+      ca.authority->Issue({MakeCsr("pump-2"), OperatorRequest{Profile::kDevice, 2}}).value().cert;
   EXPECT_EQ(asked.NotAfter(), ca.clock.Now() + std::chrono::hours(48));
   const auto back = CaConfig::Parse(config.ToToml(), "anchor.toml");
   ASSERT_THAT(back, IsOk());

@@ -28,9 +28,14 @@ CreatedToken Token(Authority& authority, store::Store& store, Rng& rng, const Cl
       .value();
 }
 
-IssueRequest WithToken(crypto::Csr csr, const CreatedToken& t) {
-  return IssueRequest{std::move(csr), Profile::kClient, 30, std::nullopt,
-                      SecretBytes({t.token.data(), t.token.size()})};
+// Redeem is simpleenroll without HTTP: the token's grant, then issuance under it.
+Result<Issued> Redeem(Authority& authority, store::Store& store, const Clock& clock,
+                      crypto::Csr csr, const CreatedToken& t) {
+  const Authenticator authenticator(authority.config(), store, clock);
+  ANCHOR_ASSIGN_OR_RETURN(
+      Grant grant,
+      authenticator.Authenticate(TokenCredential{SecretBytes({t.token.data(), t.token.size()})}));
+  return authority.Issue(IssueRequest{std::move(csr), std::move(grant)});
 }
 
 // IdempotentEnrollmentTest: device "dev-1" enrolled once with token `token_` and key `key_`;
@@ -38,17 +43,18 @@ IssueRequest WithToken(crypto::Csr csr, const CreatedToken& t) {
 class IdempotentEnrollmentTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    first_ = ca_.authority->Issue(WithToken(Csr("dev-1"), token_));
+    first_ = Redeem(*ca_.authority, *ca_.store, ca_.clock, Csr("dev-1"), token_);
     ASSERT_THAT(first_, IsOk());
   }
   crypto::Csr Csr(const std::string& cn, std::vector<crypto::GeneralName> sans = {}) const {
     return crypto::Csr::Create(key_, cn, std::move(sans)).value();
   }
   Result<Issued> Retry(crypto::Csr csr) {
-    return ca_.authority->Issue(WithToken(std::move(csr), token_));
+    return Redeem(*ca_.authority, *ca_.store, ca_.clock, std::move(csr), token_);
   }
 
-  TestCa ca_;
+  // The intermediate outlives the device's certificate, which can then expire on its own.
+  TestCa ca_{CaConfig::Defaults(), /*intermediate_days=*/730};
   CreatedToken token_ = Token(*ca_.authority, *ca_.store, ca_.rng, ca_.clock, "dev-1");
   crypto::PrivateKey key_ = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
   Result<Issued> first_ = Error(Code::kInternal, "not issued");
@@ -124,7 +130,8 @@ TEST_F(ConcurrentIssuanceTest, ConcurrentEnrollmentsAreEachRecordedOnce) {
     threads.emplace_back([&, t] {
       for (int k = 0; k < kEach; ++k) {
         const size_t i = static_cast<size_t>(t * kEach + k);
-        auto issued = authority_->Issue(WithToken(MakeCsr("dev-" + std::to_string(i)), tokens[i]));
+        auto issued =
+            Redeem(*authority_, *store_, ca_.clock, MakeCsr("dev-" + std::to_string(i)), tokens[i]);
         ASSERT_THAT(issued, IsOk());
         serials[i] = issued->cert.SerialHex();
       }
@@ -157,7 +164,7 @@ TEST_F(ConcurrentIssuanceTest, ARefusalInsideAGroupFailsAlone) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kRacers; ++i) {
     threads.emplace_back([&] {
-      const auto r = authority_->Issue(WithToken(MakeCsr("contested"), contested));
+      const auto r = Redeem(*authority_, *store_, ca_.clock, MakeCsr("contested"), contested);
       if (r) {
         ++won;
       } else if (r.error().code() == Code::kUnauthenticated) {
@@ -169,7 +176,7 @@ TEST_F(ConcurrentIssuanceTest, ARefusalInsideAGroupFailsAlone) {
   }
   for (int i = 0; i < kOthers; ++i) {
     threads.emplace_back([&, i] {
-      if (authority_->Issue(WithToken(MakeCsr("own-" + std::to_string(i)), own[i]))) {
+      if (Redeem(*authority_, *store_, ca_.clock, MakeCsr("own-" + std::to_string(i)), own[i])) {
         ++others_ok;
       }
     });

@@ -29,9 +29,9 @@ CreatedToken Token(TestCa& ca, const std::string& cn, std::vector<const char*> s
       .value();
 }
 
-IssueRequest WithToken(crypto::Csr csr, const CreatedToken& t, std::optional<int> days = 30) {
-  return IssueRequest{std::move(csr), Profile::kClient, days, std::nullopt,
-                      SecretBytes({t.token.data(), t.token.size()})};
+// Redeem is simpleenroll without HTTP: the token's grant, then issuance under it.
+Result<Issued> Redeem(TestCa& ca, crypto::Csr csr, const CreatedToken& t) {
+  return ca.Enroll(std::move(csr), TokenCredential{SecretBytes({t.token.data(), t.token.size()})});
 }
 
 int64_t Rows(TestCa& ca) { return ca.store->CountCertificates().value(); }
@@ -51,7 +51,7 @@ TEST(EnrollmentTokenTest, StoredOnlyAsAHash) {
 TEST(EnrollmentTokenTest, RedeemsOnceForItsNamesAndProfile) {
   TestCa ca;
   const CreatedToken t = Token(ca, "sensor-1");
-  const auto issued = ca.authority->Issue(WithToken(MakeCsr("sensor-1"), t));
+  const auto issued = Redeem(ca, MakeCsr("sensor-1"), t);
   ASSERT_THAT(issued, IsOk());
   EXPECT_EQ(issued->cert.CommonName(), "sensor-1");
   EXPECT_EQ(issued->cert.ExtendedKeyUsageNames(), (std::vector<std::string>{"clientAuth"}));
@@ -60,32 +60,32 @@ TEST(EnrollmentTokenTest, RedeemsOnceForItsNamesAndProfile) {
   EXPECT_EQ(stored.used_by, issued->cert.SerialHex());
   EXPECT_EQ(ca.store->FindBySerial(issued->cert.SerialHex())->token_hash, t.record.hash);
 
-  EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("sensor-1"), t)),
-              ErrorIs(Code::kUnauthenticated));
+  EXPECT_THAT(Redeem(ca, MakeCsr("sensor-1"), t), ErrorIs(Code::kUnauthenticated));
   EXPECT_EQ(Rows(ca), 1);
 }
 
 TEST(EnrollmentTokenTest, RefusedRedemptionsLeaveTheTokenUsable) {
-  TestCa ca;
+  CaConfig config = CaConfig::Defaults();
+  config.profiles[Profile::kServer].key_types = {crypto::KeyType::kEcP256};
+  TestCa ca(config);
   const CreatedToken t = Token(ca, "web-1", {"dns:web-1.example.com"}, Profile::kServer);
   // Names outside the token's.
-  EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("web-2"), t)),
+  EXPECT_THAT(Redeem(ca, MakeCsr("web-2"), t), ErrorIs(Code::kPermissionDenied));
+  EXPECT_THAT(
+      Redeem(ca, MakeCsr("web-1", {crypto::ParseGeneralName("dns:evil.example.com").value()}), t),
+      ErrorIs(Code::kPermissionDenied));
+  // A failure after the token check (policy: a key type the profile does not take) does not
+  // consume it either.
+  EXPECT_THAT(Redeem(ca, MakeCsr("web-1", {}, crypto::KeyType::kEcP384), t),
               ErrorIs(Code::kPermissionDenied));
-  EXPECT_THAT(ca.authority->Issue(WithToken(
-                  MakeCsr("web-1", {crypto::ParseGeneralName("dns:evil.example.com").value()}), t)),
-              ErrorIs(Code::kPermissionDenied));
-  // A failure after the token check (policy: too many days) does not consume it either.
-  EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("web-1"), t, 5000)),
-              ErrorIs(Code::kPermissionDenied));
-  // A tampered CSR is refused before the token is even looked at.
+  // A tampered CSR fails proof of possession, before anything is decided with the token.
   auto der = MakeCsr("web-1").ToDer();
   der[der.size() - 2] ^= 1;
-  EXPECT_THAT(ca.authority->Issue(WithToken(crypto::Csr::FromDer(der).value(), t)),
-              ErrorIs(Code::kInvalidArgument));
+  EXPECT_THAT(Redeem(ca, crypto::Csr::FromDer(der).value(), t), ErrorIs(Code::kInvalidArgument));
   EXPECT_EQ(Rows(ca), 0);
   EXPECT_EQ(ca.store->FindToken(t.record.hash)->used_at, 0);
 
-  const auto issued = ca.authority->Issue(WithToken(MakeCsr("web-1"), t));
+  const auto issued = Redeem(ca, MakeCsr("web-1"), t);
   ASSERT_THAT(issued, IsOk());
   EXPECT_EQ(issued->cert.ExtendedKeyUsageNames(), (std::vector<std::string>{"serverAuth"}));
 }
@@ -94,14 +94,11 @@ TEST(EnrollmentTokenTest, ExpiredUnknownAndMalformedTokensAreUnauthenticated) {
   TestCa ca;
   const CreatedToken t = Token(ca, "sensor-1", {}, Profile::kDevice, 60);
   ca.clock.Advance(std::chrono::seconds(61));
-  EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("sensor-1"), t)),
-              ErrorIs(Code::kUnauthenticated));
+  EXPECT_THAT(Redeem(ca, MakeCsr("sensor-1"), t), ErrorIs(Code::kUnauthenticated));
   CreatedToken forged{SecretBytes("anc_" + std::string(64, '0')), {}};
-  EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("sensor-1"), forged)),
-              ErrorIs(Code::kUnauthenticated));
+  EXPECT_THAT(Redeem(ca, MakeCsr("sensor-1"), forged), ErrorIs(Code::kUnauthenticated));
   CreatedToken junk{SecretBytes("hunter2"), {}};
-  EXPECT_THAT(ca.authority->Issue(WithToken(MakeCsr("sensor-1"), junk)),
-              ErrorIs(Code::kUnauthenticated));
+  EXPECT_THAT(Redeem(ca, MakeCsr("sensor-1"), junk), ErrorIs(Code::kUnauthenticated));
   EXPECT_EQ(Rows(ca), 0);
 }
 
@@ -145,7 +142,11 @@ TEST_F(TokenRaceTest, ParallelRedemptionsYieldExactlyOneCertificate) {
       anchor::testing::TestRng rng(1000 + i);
       Authority authority(ca.authority->config(), *ca.root, *ca.intermediate, *ca.inter_key, *store,
                           ca.clock, rng);
-      const auto r = authority.Issue(WithToken(std::move(csrs[i]), t));
+      const Authenticator authenticator(authority.config(), *store, ca.clock);
+      auto grant = authenticator.Authenticate(
+          TokenCredential{SecretBytes({t.token.data(), t.token.size()})});
+      ASSERT_THAT(grant, IsOk());
+      const auto r = authority.Issue(IssueRequest{std::move(csrs[i]), std::move(grant).value()});
       if (!r && r.error().code() != Code::kUnauthenticated) {
         ADD_FAILURE() << r.error().message();
       }

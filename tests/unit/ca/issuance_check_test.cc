@@ -52,7 +52,7 @@ TEST(IssuanceCheckTest, EveryProfileAnchorIssuesPasses) {
   TestCa ca;
   for (const Profile p : AllProfiles()) {
     const auto issued =
-        ca.authority->Issue(IssueRequest{MakeCsr("node-1.example.com"), p, 30, std::nullopt, {}});
+        ca.authority->Issue(IssueRequest{MakeCsr("node-1.example.com"), OperatorRequest{p, 30}});
     ASSERT_THAT(issued, IsOk()) << ProfileName(p);
     const Report r = CheckBeforeIssue(issued->cert, For(ca, p));
     EXPECT_TRUE(r.Ok()) << ProfileName(p) << ": "
@@ -121,9 +121,9 @@ TEST(IssuanceCheckTest, WhatFailsIsNeitherRecordedNorPaidFor) {
                              Profile::kDevice, std::chrono::hours(1))
                      .value();
   const SecretBytes token({t.token.data(), t.token.size()});
-  const auto refused =
-      broken.Issue(IssueRequest{MakeCsr("dev-1"), Profile::kClient, 30, std::nullopt,
-                                SecretBytes({t.token.data(), t.token.size()})});
+  auto grant = ca.Grant(TokenCredential{SecretBytes({t.token.data(), t.token.size()})});
+  ASSERT_THAT(grant, IsOk());
+  const auto refused = broken.Issue(IssueRequest{MakeCsr("dev-1"), std::move(grant).value()});
   ASSERT_THAT(refused, ErrorIs(Code::kPermissionDenied));
   EXPECT_NE(refused.error().message().find(
                 "refused before issuance: the intermediate does not verify to the root"),

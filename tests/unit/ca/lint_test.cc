@@ -15,7 +15,7 @@ using anchor::testing::TestCa;
 TEST(LintTest, AnchorLeafHasNoErrors) {
   TestCa ca;
   const auto issued =
-      ca.authority->Issue({MakeCsr("a.example.com"), Profile::kServer, 90, std::nullopt, {}})
+      ca.authority->Issue({MakeCsr("a.example.com"), OperatorRequest{Profile::kServer, 90}})
           .value();
   const Report r = Lint(issued.cert, ca.clock.Now());
   EXPECT_TRUE(r.Ok());

@@ -41,7 +41,9 @@ class ReenrollTest : public ::testing::Test {
   crypto::Certificate Device(const std::string& cn) {
     key_ = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
     auto csr = crypto::Csr::Create(key_, cn, {}).value();
-    return ca_.authority->Issue({std::move(csr), ca::Profile::kDevice}).value().cert;
+    return ca_.authority->Issue({std::move(csr), ca::OperatorRequest{ca::Profile::kDevice}})
+        .value()
+        .cert;
   }
   http::Response Reenroll(const crypto::Csr& csr, const crypto::Certificate& current) {
     return est_.SimpleReenroll(Post("simplereenroll", csr, {current, *ca_.intermediate}));
@@ -52,7 +54,7 @@ class ReenrollTest : public ::testing::Test {
 
   TestCa ca_;
   crypto::PrivateKey key_ = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-  EstService est_{*ca_.authority};
+  EstService est_{*ca_.authority, *ca_.authenticator};
 };
 
 TEST_F(ReenrollTest, RenewsWithTheSameIdentityAndProfileWithOrWithoutANewKey) {
@@ -95,7 +97,9 @@ TEST_F(ReenrollTest, RefusesMissingRevokedExpiredUnknownAndForeignCertificatesWi
 
   TestCa other;
   const auto foreign =
-      other.authority->Issue({MakeCsr("meter-1"), ca::Profile::kDevice}).value().cert;
+      other.authority->Issue({MakeCsr("meter-1"), ca::OperatorRequest{ca::Profile::kDevice}})
+          .value()
+          .cert;
   EXPECT_EQ(Reenroll(MakeCsr("meter-1"), foreign).status, 401);
 
   ASSERT_THAT(ca_.authority->Revoke(current.SerialHex(), 1), IsOk());
@@ -109,13 +113,13 @@ TEST_F(ReenrollTest, AnExpiredCertificateRenewsOnlyWithinTheGracePeriod) {
   ca::CaConfig config = ca::CaConfig::Defaults();
   config.server.renewal_grace_seconds = 3600;
   TestCa ca(config);
-  EstService est(*ca.authority);
+  EstService est(*ca.authority, *ca.authenticator);
   const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-  const auto current =
-      ca.authority
-          ->Issue({crypto::Csr::Create(key, "meter-1", {}).value(), ca::Profile::kDevice, 1})
-          .value()
-          .cert;
+  const auto current = ca.authority
+                           ->Issue({crypto::Csr::Create(key, "meter-1", {}).value(),
+                                    ca::OperatorRequest{ca::Profile::kDevice, 1}})
+                           .value()
+                           .cert;
   const auto csr = crypto::Csr::Create(key, "meter-1", {}).value();
   ca.clock.Advance(std::chrono::hours(24) + std::chrono::minutes(30));  // expired 30 min ago
   EXPECT_EQ(est.SimpleReenroll(Post("simplereenroll", csr, {current})).status, 200);
@@ -127,31 +131,15 @@ TEST_F(ReenrollTest, AnExpiredCertificateRenewsOnlyWithinTheGracePeriod) {
 
 class BootstrapTest : public ::testing::Test {
  protected:
-  BootstrapTest() {
-    factory_key_ = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-    factory_ = crypto::SignCertificate(ca::RootTemplate("Factory", {0x10}, ca_.clock.Now(), 3650),
-                                       factory_key_.Public(), nullptr, factory_key_)
-                   .value();
-  }
-  crypto::Certificate FactoryCert(const std::string& cn) {
-    crypto::CertTemplate tmpl;
-    tmpl.serial = {0x20};
-    tmpl.common_name = cn;
-    tmpl.not_before = ca_.clock.Now() - std::chrono::hours(1);
-    tmpl.not_after = ca_.clock.Now() + std::chrono::hours(24);
-    tmpl.key_usage = crypto::kDigitalSignature;
-    tmpl.ext_key_usage = {crypto::ExtKeyUsage::kClientAuth};
-    const auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-    return crypto::SignCertificate(tmpl, key.Public(), &factory_, factory_key_).value();
-  }
+  crypto::Certificate FactoryCert(const std::string& cn) { return factory_.Leaf(cn); }
 
   TestCa ca_;
-  crypto::PrivateKey factory_key_ = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
-  crypto::Certificate factory_ = *ca_.root;
+  anchor::testing::TestFactory factory_{ca_.clock.Now()};
+  ca::Authenticator trusting_{ca_.authority->config(), *ca_.store, ca_.clock, factory_.Trust()};
 };
 
 TEST_F(BootstrapTest, AFactoryCertificateEnrollsItsOwnCnUnderTheBootstrapProfile) {
-  EstService est(*ca_.authority, Bootstrap{{factory_}, ca::Profile::kDevice});
+  EstService est(*ca_.authority, trusting_);
   const http::Response r =
       est.SimpleEnroll(Post("simpleenroll", MakeCsr("pump-4"), {FactoryCert("pump-4")}));
   ASSERT_EQ(r.status, 200) << r.body;
@@ -163,12 +151,15 @@ TEST_F(BootstrapTest, AFactoryCertificateEnrollsItsOwnCnUnderTheBootstrapProfile
 }
 
 TEST_F(BootstrapTest, OtherCertificatesOrNoBootstrapCaAreRefused) {
-  EstService est(*ca_.authority, Bootstrap{{factory_}, ca::Profile::kDevice});
+  EstService est(*ca_.authority, trusting_);
   // One of this CA's own device certificates is not a factory certificate.
-  const auto own = ca_.authority->Issue({MakeCsr("pump-4"), ca::Profile::kDevice}).value().cert;
+  const auto own =
+      ca_.authority->Issue({MakeCsr("pump-4"), ca::OperatorRequest{ca::Profile::kDevice}})
+          .value()
+          .cert;
   EXPECT_EQ(est.SimpleEnroll(Post("simpleenroll", MakeCsr("pump-4"), {own})).status, 401);
 
-  EstService without(*ca_.authority);
+  EstService without(*ca_.authority, *ca_.authenticator);
   EXPECT_EQ(
       without.SimpleEnroll(Post("simpleenroll", MakeCsr("pump-4"), {FactoryCert("pump-4")})).status,
       401);

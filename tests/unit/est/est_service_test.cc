@@ -44,7 +44,7 @@ class EstServiceTest : public ::testing::Test {
   int64_t Rows() { return ca_.store->CountCertificates().value(); }
 
   TestCa ca_;
-  EstService est_{*ca_.authority};
+  EstService est_{*ca_.authority, *ca_.authenticator};
 };
 
 TEST_F(EstServiceTest, CaCertsIsTheChainAsCertsOnlyPkcs7) {

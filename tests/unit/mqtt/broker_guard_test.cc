@@ -20,7 +20,7 @@ using anchor::testing::MakeCsr;
 using anchor::testing::TestCa;
 
 crypto::Certificate Issue(TestCa& ca, const std::string& cn, ca::Profile profile) {
-  return ca.authority->Issue({MakeCsr(cn), profile, std::nullopt, std::nullopt, {}}).value().cert;
+  return ca.authority->Issue({MakeCsr(cn), ca::OperatorRequest{profile}}).value().cert;
 }
 
 class BrokerGuardTest : public anchor::testing::TempDirTest {

@@ -64,7 +64,7 @@ int StatusIn(const std::vector<uint8_t>& der, const crypto::Certificate& root, i
 TEST(ResponderTest, GoodThenRevokedWithReason) {
   TestCa ca;
   const auto cert =
-      ca.authority->Issue({MakeCsr("dev-1"), ca::Profile::kDevice, 30, std::nullopt, {}})
+      ca.authority->Issue({MakeCsr("dev-1"), ca::OperatorRequest{ca::Profile::kDevice, 30}})
           .value()
           .cert;
   const Responder responder(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, *ca.store,
@@ -92,7 +92,7 @@ TEST(ResponderTest, UnknownSerialUnauthorizedIssuerMalformedGarbage) {
   TestCa ca;
   TestCa other;
   const auto foreign =
-      other.authority->Issue({MakeCsr("x"), ca::Profile::kClient, 30, std::nullopt, {}})
+      other.authority->Issue({MakeCsr("x"), ca::OperatorRequest{ca::Profile::kClient, 30}})
           .value()
           .cert;
   const Responder responder(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, *ca.store,
@@ -113,8 +113,14 @@ TEST(ResponderTest, NoncelessResponsesAreCachedUntilARevocationOrHalfTheirValidi
   TestCa ca;
   const Responder responder(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, *ca.store,
                             ca.clock);
-  const auto cert = ca.authority->Issue({MakeCsr("dev-1"), ca::Profile::kClient}).value().cert;
-  const auto other = ca.authority->Issue({MakeCsr("dev-2"), ca::Profile::kClient}).value().cert;
+  const auto cert =
+      ca.authority->Issue({MakeCsr("dev-1"), ca::OperatorRequest{ca::Profile::kClient}})
+          .value()
+          .cert;
+  const auto other =
+      ca.authority->Issue({MakeCsr("dev-2"), ca::OperatorRequest{ca::Profile::kClient}})
+          .value()
+          .cert;
   const auto request = RequestFor(cert, *ca.intermediate, /*nonce=*/false);
   const auto first = responder.Respond(request);
   ca.clock.Advance(std::chrono::seconds(60));
@@ -142,7 +148,10 @@ TEST(ResponderTest, RequestsWithANonceAreSignedAfresh) {
   TestCa ca;
   const Responder responder(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, *ca.store,
                             ca.clock);
-  const auto cert = ca.authority->Issue({MakeCsr("dev-1"), ca::Profile::kClient}).value().cert;
+  const auto cert =
+      ca.authority->Issue({MakeCsr("dev-1"), ca::OperatorRequest{ca::Profile::kClient}})
+          .value()
+          .cert;
   const auto request = RequestFor(cert, *ca.intermediate, /*nonce=*/true);
   EXPECT_NE(responder.Respond(request), responder.Respond(request));
 }
@@ -207,7 +216,10 @@ class FailingReads final : public store::Store {
 
 TEST(ResponderTest, AStoreThatCannotBeReadNowIsTryLaterAnyOtherFailureInternalError) {
   TestCa ca;
-  const auto cert = ca.authority->Issue({MakeCsr("dev-1"), ca::Profile::kClient}).value().cert;
+  const auto cert =
+      ca.authority->Issue({MakeCsr("dev-1"), ca::OperatorRequest{ca::Profile::kClient}})
+          .value()
+          .cert;
   int reason = 0;
   FailingReads locked(*ca.store, Code::kUnavailable);
   const Responder busy(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, locked, ca.clock);

@@ -39,7 +39,7 @@ class RouterTest : public ::testing::Test {
   // Issue issues a certificate for `cn` valid one day, keeping its key in key_.
   crypto::Certificate Issue(const std::string& cn, ca::Profile profile) {
     auto csr = crypto::Csr::Create(key_, cn, {}).value();
-    return ca_.authority->Issue({std::move(csr), profile, 1}).value().cert;
+    return ca_.authority->Issue({std::move(csr), ca::OperatorRequest{profile, 1}}).value().cert;
   }
 
   http::Response Reenroll(const crypto::Certificate& current) {
@@ -55,7 +55,7 @@ class RouterTest : public ::testing::Test {
   api::Metrics metrics_;
   ocsp::Responder responder_{
       *ca_.intermediate, {*ca_.intermediate, *ca_.inter_key}, *ca_.store, ca_.clock};
-  Router router_{*ca_.authority, *ca_.store, responder_, ca_.rng, metrics_, {}};
+  Router router_{*ca_.authority, *ca_.store, responder_, ca_.rng, metrics_};
 };
 
 TEST_F(RouterTest, AValidClientCertificateIsServed) {

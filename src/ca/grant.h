@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: grant.h: what an authenticated caller may obtain (its identity, profile and names), and
+// the names a request gets under it. Made by `Authenticator::Authenticate`, spent by
+// `Authority::Issue`.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "ca/config.h"
+#include "ca/credential_rules.h"
+#include "ca/name_request.h"
+#include "ca/profile.h"
+#include "core/error.h"
+#include "crypto/certificate.h"
+#include "store/store.h"
+
+namespace anchor::ca {
+
+// Grant is the answer to "who is calling, and what may they ask for". Exactly the members of its
+// `credential` are set:
+//   kToken    `token`: the token's record; its CN and SANs bound the names, and it is consumed
+//             in the transaction that records the certificate. `redeemed`: the token was used
+//             before, so the grant is only to the certificate it paid for, to the same key (a
+//             retry whose answer was lost).
+//   kRenewal  `renewing`: the certificate being renewed; the new one carries exactly its names.
+//   kFactory  `common_name`: the device's CN from its factory certificate, the one name it gets.
+//   kAdmin    nothing: an admin certificate opens the admin API; it obtains no certificate.
+struct Grant {
+  Credential credential = Credential::kToken;
+  std::string holder;  // who, for errors and logs: a certificate's subject and serial, a token
+  Profile profile = Profile::kClient;
+  std::optional<store::TokenRecord> token;
+  bool redeemed = false;
+  std::optional<crypto::Certificate> renewing;
+  std::string common_name;
+};
+
+// NamesUnder applies `grant` to the names a CSR asks for and returns the names to certify:
+// kPermissionDenied for a name the grant does not cover, kUnauthenticated for a used token
+// (the caller may then look for the certificate that token paid for; see Authority::Issue).
+Result<NameRequest> NamesUnder(const Grant& grant, const NameRequest& asked,
+                               const CaConfig& config);
+
+// AsksOnlyNamesOf refuses (kPermissionDenied) a request naming anything `cert` lacks: another
+// common name, or a SAN it does not carry. The request may omit SANs (a CSR made with only
+// `-subj /CN=...`; anchor adds the profile's) and spell one differently (upper case, a U-label).
+// Renewals and retried enrollments must both ask only for what was granted before.
+Status AsksOnlyNamesOf(const crypto::Certificate& cert, const NameRequest& asked);
+
+}  // namespace anchor::ca
