@@ -35,7 +35,7 @@ Result<Grant> Authenticator::Authenticate(const Presented& credential) const {
 }
 
 Result<Grant> Authenticator::ForToken(const TokenCredential& credential) const {
-  Grant grant{Credential::kToken};
+  bool redeemed = false;
   auto token = RedeemableToken(store_, credential.secret, clock_.Now());
   if (!token) {
     // A used token still identifies the key it paid for: the grant is that certificate again.
@@ -44,12 +44,13 @@ Result<Grant> Authenticator::ForToken(const TokenCredential& credential) const {
       return token.error();
     }
     token = std::move(used);
-    grant.redeemed = true;
+    redeemed = true;
   }
-  ANCHOR_ASSIGN_OR_RETURN(grant.profile, ParseProfile(token->profile));
-  ANCHOR_TRY(MayObtain(Credential::kToken, grant.profile));
-  grant.holder = "token " + token->hash.substr(0, 12);
-  grant.token = std::move(token).value();
+  ANCHOR_ASSIGN_OR_RETURN(const Profile profile, ParseProfile(token->profile));
+  ANCHOR_TRY(MayObtain(Credential::kToken, profile));
+  Grant grant(Credential::kToken, "token " + token->hash.substr(0, 12), profile);
+  grant.redeemed_ = redeemed;
+  grant.token_ = std::move(token).value();
   return grant;
 }
 
@@ -57,8 +58,8 @@ Result<Grant> Authenticator::ForRenewal(const RenewalCredential& credential) con
   const std::chrono::seconds grace(config_.server.renewal_grace_seconds);
   ANCHOR_ASSIGN_OR_RETURN(ClientIdentity who, IdentifyClient(credential.certificate, grace));
   ANCHOR_TRY(MayObtain(Credential::kRenewal, who.profile));
-  Grant grant{Credential::kRenewal, Holder(credential.certificate), who.profile};
-  grant.renewing = credential.certificate;
+  Grant grant(Credential::kRenewal, Holder(credential.certificate), who.profile);
+  grant.renewing_ = credential.certificate;
   return grant;
 }
 
@@ -87,8 +88,8 @@ Result<Grant> Authenticator::ForFactory(const FactoryCredential& credential) con
                                              " common names; it must name the device by one");
   }
   ANCHOR_TRY(MayObtain(Credential::kFactory, factory_.profile));
-  Grant grant{Credential::kFactory, Holder(leaf), factory_.profile};
-  grant.common_name = leaf.CommonName();
+  Grant grant(Credential::kFactory, Holder(leaf), factory_.profile);
+  grant.common_name_ = leaf.CommonName();
   return grant;
 }
 
@@ -102,7 +103,7 @@ Result<Grant> Authenticator::ForAdmin(const AdminCredential& credential) const {
                                               who->record.profile +
                                               " certificate, not an admin certificate");
   }
-  return Grant{Credential::kAdmin, Holder(credential.certificate), Profile::kAdmin};
+  return Grant(Credential::kAdmin, Holder(credential.certificate), Profile::kAdmin);
 }
 
 Result<ClientIdentity> Authenticator::IdentifyClient(const crypto::Certificate& cert,

@@ -82,8 +82,8 @@ Result<Authority::Prepared> Authority::Prepare(const IssueRequest& request,
     days = op->days;
   } else {
     const Grant& grant = std::get<Grant>(request.asker);
-    profile = grant.profile;
-    token_hash = grant.token ? grant.token->hash : "";
+    profile = grant.profile();
+    token_hash = grant.token() ? grant.token()->hash : "";
   }
   const crypto::PublicKey key = request.csr.GetPublicKey();
   ANCHOR_ASSIGN_OR_RETURN(Decision decision,
@@ -170,10 +170,10 @@ Result<Issued> Authority::Issue(const IssueRequest& request) {
   auto prepared = Prepare(request, now);
   Result<Issued> issued = prepared ? SignAndCommit(*prepared) : Result<Issued>(prepared.error());
   const auto* grant = std::get_if<Grant>(&request.asker);
-  if (!issued && issued.error().code() == Code::kUnauthenticated && grant && grant->token) {
+  if (!issued && issued.error().code() == Code::kUnauthenticated && grant && grant->token()) {
     // A device whose certificate was committed but whose answer was lost (a dropped connection,
     // a server killed after the commit) retries with the same token: it gets that certificate.
-    if (auto earlier = IssuedBefore(*grant->token, request.csr)) {
+    if (auto earlier = IssuedBefore(*grant->token(), request.csr)) {
       return *std::move(earlier);
     }
   }

@@ -23,12 +23,12 @@ Result<NameRequest> RenewalNames(const crypto::Certificate& old, const NameReque
 // asks for.
 Result<NameRequest> FactoryNames(const Grant& grant, const NameRequest& asked,
                                  const CaConfig& config) {
-  if (asked.common_name != grant.common_name) {
-    return Error(Code::kPermissionDenied, "a factory certificate for '" + grant.common_name +
+  if (asked.common_name != grant.common_name()) {
+    return Error(Code::kPermissionDenied, "a factory certificate for '" + grant.common_name() +
                                               "' may enroll only that common name, not '" +
                                               asked.common_name + "'");
   }
-  const std::string own_uri = config.RoleUri(grant.profile, grant.common_name);
+  const std::string own_uri = config.RoleUri(grant.profile(), grant.common_name());
   for (const crypto::GeneralName& san : asked.sans) {
     if (san.kind != crypto::GeneralName::Kind::kUri || san.value != own_uri) {
       return Error(Code::kPermissionDenied,
@@ -37,7 +37,7 @@ Result<NameRequest> FactoryNames(const Grant& grant, const NameRequest& asked,
                        san.ToString());
     }
   }
-  return NameRequest{grant.common_name, {}};
+  return NameRequest{grant.common_name(), {}};
 }
 
 }  // namespace
@@ -61,22 +61,22 @@ Status AsksOnlyNamesOf(const crypto::Certificate& cert, const NameRequest& asked
 
 Result<NameRequest> NamesUnder(const Grant& grant, const NameRequest& asked,
                                const CaConfig& config) {
-  ANCHOR_TRY(MayObtain(grant.credential, grant.profile));
-  switch (grant.credential) {
+  ANCHOR_TRY(MayObtain(grant.credential(), grant.profile()));
+  switch (grant.credential()) {
     case Credential::kToken:
-      if (grant.redeemed || !grant.token) {
+      if (grant.redeemed() || !grant.token()) {
         return TokenRefusal();
       }
-      return BindNames(*grant.token, asked, config);
+      return BindNames(*grant.token(), asked, config);
     case Credential::kRenewal:
-      return RenewalNames(*grant.renewing, asked);
+      return RenewalNames(*grant.renewing(), asked);
     case Credential::kFactory:
       return FactoryNames(grant, asked, config);
     case Credential::kAdmin:     // refused by MayObtain above
     case Credential::kOperator:  // asks with an OperatorRequest, not a grant
       break;
   }
-  return Error(Code::kPermissionDenied, std::string(CredentialName(grant.credential)) +
+  return Error(Code::kPermissionDenied, std::string(CredentialName(grant.credential())) +
                                             " obtains no certificate by a grant");
 }
 

@@ -17,8 +17,9 @@
 
 namespace anchor::ca {
 
-// Grant is the answer to "who is calling, and what may they ask for". Exactly the members of its
-// `credential` are set:
+// Grant is the answer to "who is calling, and what may they ask for". Only the Authenticator
+// makes one (`Authenticator::Authenticate`), so a request that carries a grant was
+// authenticated. Exactly the members of its `credential` are set:
 //   kToken    `token`: the token's record; its CN and SANs bound the names, and it is consumed
 //             in the transaction that records the certificate. `redeemed`: the token was used
 //             before, so the grant is only to the certificate it paid for, to the same key (a
@@ -26,14 +27,30 @@ namespace anchor::ca {
 //   kRenewal  `renewing`: the certificate being renewed; the new one carries exactly its names.
 //   kFactory  `common_name`: the device's CN from its factory certificate, the one name it gets.
 //   kAdmin    nothing: an admin certificate opens the admin API; it obtains no certificate.
-struct Grant {
-  Credential credential = Credential::kToken;
-  std::string holder;  // who, for errors and logs: a certificate's subject and serial, a token
-  Profile profile = Profile::kClient;
-  std::optional<store::TokenRecord> token;
-  bool redeemed = false;
-  std::optional<crypto::Certificate> renewing;
-  std::string common_name;
+class Grant final {
+ public:
+  Credential credential() const { return credential_; }
+  // holder names who, for errors and logs: a certificate's subject and serial, or a token by a
+  // prefix of its hash (never the secret).
+  const std::string& holder() const { return holder_; }
+  Profile profile() const { return profile_; }
+  const std::optional<store::TokenRecord>& token() const { return token_; }
+  bool redeemed() const { return redeemed_; }
+  const std::optional<crypto::Certificate>& renewing() const { return renewing_; }
+  const std::string& common_name() const { return common_name_; }
+
+ private:
+  friend class Authenticator;
+  Grant(Credential credential, std::string holder, Profile profile)
+      : credential_(credential), holder_(std::move(holder)), profile_(profile) {}
+
+  Credential credential_;
+  std::string holder_;
+  Profile profile_;
+  std::optional<store::TokenRecord> token_;
+  bool redeemed_ = false;
+  std::optional<crypto::Certificate> renewing_;
+  std::string common_name_;
 };
 
 // NamesUnder applies `grant` to the names a CSR asks for and returns the names to certify:

@@ -36,13 +36,13 @@ TEST(AuthenticatorTest, ATokenGrantsItsProfileAndNames) {
   const CreatedToken t = ServerToken(ca);
   const auto grant = ca.Grant(TokenCredential{Secret(t)});
   ASSERT_THAT(grant, IsOk());
-  EXPECT_EQ(grant->credential, Credential::kToken);
-  EXPECT_EQ(grant->profile, Profile::kServer);
-  ASSERT_TRUE(grant->token.has_value());
-  EXPECT_EQ(grant->token->hash, t.record.hash);
-  EXPECT_FALSE(grant->redeemed);
+  EXPECT_EQ(grant->credential(), Credential::kToken);
+  EXPECT_EQ(grant->profile(), Profile::kServer);
+  ASSERT_TRUE(grant->token().has_value());
+  EXPECT_EQ(grant->token()->hash, t.record.hash);
+  EXPECT_FALSE(grant->redeemed());
   // The holder names the token by a prefix of its hash, never by the secret.
-  EXPECT_EQ(grant->holder.find(std::string(t.token.data(), t.token.size())), std::string::npos);
+  EXPECT_EQ(grant->holder().find(std::string(t.token.data(), t.token.size())), std::string::npos);
   const auto names = NamesUnder(*grant, NameRequest{"web-1", {}}, ca.authority->config());
   ASSERT_THAT(names, IsOk());
   EXPECT_EQ(names->sans.size(), 1u);
@@ -67,7 +67,7 @@ TEST(AuthenticatorTest, AUsedTokenGrantsOnlyWhatItPaidFor) {
   ASSERT_THAT(ca.Enroll(MakeCsr("web-1"), TokenCredential{Secret(t)}), IsOk());
   const auto grant = ca.Grant(TokenCredential{Secret(t)});
   ASSERT_THAT(grant, IsOk());
-  EXPECT_TRUE(grant->redeemed);
+  EXPECT_TRUE(grant->redeemed());
   // Under it, no names: only Authority::Issue's retry of the same key gets anything.
   EXPECT_THAT(NamesUnder(*grant, NameRequest{"web-1", {}}, ca.authority->config()),
               ErrorIs(Code::kUnauthenticated));
@@ -78,10 +78,10 @@ TEST(AuthenticatorTest, ARenewalGrantsTheRenewedCertificatesProfile) {
   const Issued old = ByOperator(ca, "meter-1", Profile::kDevice);
   const auto grant = ca.Grant(RenewalCredential{old.cert});
   ASSERT_THAT(grant, IsOk());
-  EXPECT_EQ(grant->credential, Credential::kRenewal);
-  EXPECT_EQ(grant->profile, Profile::kDevice);
-  EXPECT_EQ(grant->renewing->SerialHex(), old.cert.SerialHex());
-  EXPECT_NE(grant->holder.find(old.cert.SerialHex()), std::string::npos);
+  EXPECT_EQ(grant->credential(), Credential::kRenewal);
+  EXPECT_EQ(grant->profile(), Profile::kDevice);
+  EXPECT_EQ(grant->renewing()->SerialHex(), old.cert.SerialHex());
+  EXPECT_NE(grant->holder().find(old.cert.SerialHex()), std::string::npos);
 
   ASSERT_THAT(ca.authority->Revoke(old.cert.SerialHex(), 1), IsOk());
   EXPECT_THAT(ca.Grant(RenewalCredential{old.cert}), ErrorIs(Code::kUnauthenticated));
@@ -95,9 +95,9 @@ TEST(AuthenticatorTest, AFactoryCertificateGrantsItsCnUnderTheBootstrapProfile) 
   const TestFactory factory(ca.clock.Now());
   const auto grant = ca.Grant(FactoryCredential{{factory.Leaf("pump-7")}}, factory.Trust());
   ASSERT_THAT(grant, IsOk());
-  EXPECT_EQ(grant->credential, Credential::kFactory);
-  EXPECT_EQ(grant->profile, Profile::kDevice);
-  EXPECT_EQ(grant->common_name, "pump-7");
+  EXPECT_EQ(grant->credential(), Credential::kFactory);
+  EXPECT_EQ(grant->profile(), Profile::kDevice);
+  EXPECT_EQ(grant->common_name(), "pump-7");
   // No factory trust configured; a certificate of another CA; one of this CA's own devices.
   EXPECT_THAT(ca.Grant(FactoryCredential{{factory.Leaf("pump-7")}}),
               ErrorIs(Code::kUnauthenticated));
@@ -114,8 +114,8 @@ TEST(AuthenticatorTest, OnlyALiveAdminCertificateOfThisCaIsAnAdmin) {
   const Issued admin = ByOperator(ca, "ops", Profile::kAdmin);
   const auto grant = ca.Grant(AdminCredential{admin.cert});
   ASSERT_THAT(grant, IsOk());
-  EXPECT_EQ(grant->credential, Credential::kAdmin);
-  EXPECT_EQ(grant->profile, Profile::kAdmin);
+  EXPECT_EQ(grant->credential(), Credential::kAdmin);
+  EXPECT_EQ(grant->profile(), Profile::kAdmin);
   // TLS accepted these; the admin API refuses them (403).
   EXPECT_THAT(ca.Grant(AdminCredential{ByOperator(ca, "meter-1", Profile::kDevice).cert}),
               ErrorIs(Code::kPermissionDenied));
