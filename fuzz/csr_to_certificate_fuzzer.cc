@@ -90,7 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (const Profile profile : anchor::ca::AllProfiles()) {
     auto copy = anchor::crypto::Csr::FromDer(csr->ToDer());
-    auto issued = ca.authority->Issue({std::move(copy).value(), profile, 30, std::nullopt, {}});
+    auto issued =
+        ca.authority->Issue({std::move(copy).value(), anchor::ca::OperatorRequest{profile, 30}});
     if (issued && !Accepted(issued->cert, ca, profile)) {
       std::fprintf(stderr, "issued a certificate anchor's verifier refuses:\n%s",
                    issued->cert.ToPem().c_str());

@@ -24,7 +24,9 @@ struct World {
   std::vector<uint8_t> admin = Issue("ops", anchor::ca::Profile::kAdmin);
 
   std::vector<uint8_t> Issue(const std::string& cn, anchor::ca::Profile profile) {
-    return ca.authority->Issue({anchor::testing::MakeCsr(cn), profile}).value().cert.ToDer();
+    return ca.authority->Issue({anchor::testing::MakeCsr(cn), anchor::ca::OperatorRequest{profile}})
+        .value()
+        .cert.ToDer();
   }
 };
 

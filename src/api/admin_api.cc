@@ -26,8 +26,11 @@ http::Response Refuse(Code code, std::string message) {
   return http::ErrorResponse(Error(code, std::move(message)));
 }
 
-// ParseBody reads a JSON object body; an empty body is an empty object.
-Result<nlohmann::json> ParseBody(const http::Request& request) {
+// ParseBody reads a JSON object body with only the `known` members; an empty body is an empty
+// object. A member it does not know is refused, naming it: a misspelt "profle" must not quietly
+// become the default profile.
+Result<nlohmann::json> ParseBody(const http::Request& request,
+                                 std::initializer_list<std::string_view> known) {
   if (request.body.empty()) {
     return nlohmann::json::object();
   }
@@ -41,6 +44,16 @@ Result<nlohmann::json> ParseBody(const http::Request& request) {
   nlohmann::json body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (!body.is_object()) {
     return Error(Code::kInvalidArgument, "the body is not a JSON object");
+  }
+  for (const auto& [name, value] : body.items()) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string expected;
+      for (const std::string_view k : known) {
+        expected += (expected.empty() ? "" : ", ") + std::string(k);
+      }
+      return Error(Code::kInvalidArgument,
+                   "unknown member '" + name + "' in the body; expected " + expected);
+    }
   }
   return body;
 }
@@ -156,7 +169,7 @@ http::Response AdminApi::GetCertificate(const std::string& serial) {
 
 http::Response AdminApi::RevokeCertificate(const std::string& serial,
                                            const http::Request& request) {
-  auto body = ParseBody(request);
+  auto body = ParseBody(request, {"reason"});
   if (!body) {
     return http::ErrorResponse(body.error());
   }
@@ -180,7 +193,7 @@ http::Response AdminApi::RevokeCertificate(const std::string& serial,
 }
 
 http::Response AdminApi::CreateToken(const http::Request& request) {
-  auto body = ParseBody(request);
+  auto body = ParseBody(request, {"cn", "sans", "profile", "ttl"});
   if (!body) {
     return http::ErrorResponse(body.error());
   }

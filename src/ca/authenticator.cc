@@ -88,9 +88,26 @@ Result<Grant> Authenticator::ForFactory(const FactoryCredential& credential) con
                                              " common names; it must name the device by one");
   }
   ANCHOR_TRY(MayObtain(Credential::kFactory, factory_.profile));
+  ANCHOR_TRY(NotRevokedBefore(leaf.CommonName()));
   Grant grant(Credential::kFactory, Holder(leaf), factory_.profile);
   grant.common_name_ = leaf.CommonName();
   return grant;
+}
+
+Status Authenticator::NotRevokedBefore(const std::string& common_name) const {
+  store::ListFilter latest;
+  latest.common_name = common_name;
+  latest.profile = std::string(ProfileName(factory_.profile));
+  latest.limit = 1;
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<store::CertificateRecord> found, store_.List(latest));
+  if (!found.empty() && found.front().revoked) {
+    return Error(Code::kPermissionDenied,
+                 "the latest certificate of '" + common_name + "' (" + found.front().serial +
+                     ") is revoked; its factory certificate cannot admit it again: the operator "
+                     "re-admits it with a token (anchor token create --cn " +
+                     common_name + ")");
+  }
+  return OkStatus();
 }
 
 Result<Grant> Authenticator::ForAdmin(const AdminCredential& credential) const {

@@ -65,7 +65,8 @@ class Authenticator final {
   //   renewal   a certificate this CA does not honour now (`IdentifyClient` with the renewal
   //             grace of [server] renewal_grace_seconds): kUnauthenticated.
   //   factory   no factory trust configured, a chain that does not verify to it for client
-  //             authentication now, or a leaf without exactly one CN: kUnauthenticated.
+  //             authentication now, or a leaf without exactly one CN: kUnauthenticated; a CN
+  //             whose latest certificate of the factory profile is revoked: kPermissionDenied.
   //   admin     a certificate this CA does not honour, or not of profile admin: kPermissionDenied
   //             (TLS accepted it; the API refuses it).
   //   Any credential for a profile it may not obtain (`MayObtain`): kPermissionDenied.
@@ -86,6 +87,10 @@ class Authenticator final {
   Result<Grant> ForRenewal(const RenewalCredential& credential) const;
   Result<Grant> ForFactory(const FactoryCredential& credential) const;
   Result<Grant> ForAdmin(const AdminCredential& credential) const;
+  // NotRevokedBefore refuses (kPermissionDenied) factory enrollment of a CN whose latest
+  // certificate under the factory profile is revoked: revoking a device must not be undone by
+  // its factory certificate, which outlives every certificate anchor gives it.
+  Status NotRevokedBefore(const std::string& common_name) const;
 
   const CaConfig& config_;
   store::Store& store_;

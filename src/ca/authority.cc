@@ -77,6 +77,7 @@ Result<Authority::Prepared> Authority::Prepare(const IssueRequest& request,
   Profile profile;
   std::optional<int> days;
   std::string token_hash;
+  std::string renews;
   if (const auto* op = std::get_if<OperatorRequest>(&request.asker)) {
     profile = op->profile;
     days = op->days;
@@ -84,12 +85,13 @@ Result<Authority::Prepared> Authority::Prepare(const IssueRequest& request,
     const Grant& grant = std::get<Grant>(request.asker);
     profile = grant.profile();
     token_hash = grant.token() ? grant.token()->hash : "";
+    renews = grant.renewing() ? grant.renewing()->SerialHex() : "";
   }
   const crypto::PublicKey key = request.csr.GetPublicKey();
   ANCHOR_ASSIGN_OR_RETURN(Decision decision,
                           policy_.Decide(key, std::move(names), profile, days, intermediate_, now));
   decision.warnings.insert(decision.warnings.begin(), warnings.begin(), warnings.end());
-  return Prepared{std::move(decision), key, profile, std::move(token_hash)};
+  return Prepared{std::move(decision), key, profile, std::move(token_hash), std::move(renews)};
 }
 
 Status Authority::Verify(const crypto::Certificate& cert, std::optional<Profile> profile) const {
@@ -101,7 +103,8 @@ Status Authority::Verify(const crypto::Certificate& cert, std::optional<Profile>
 
 store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert,
                                              std::string_view profile,
-                                             const std::string& token_hash) const {
+                                             const std::string& token_hash,
+                                             const std::string& renews) const {
   store::CertificateRecord r;
   r.serial = cert.SerialHex();
   r.issuer = cert.Issuer();
@@ -116,6 +119,7 @@ store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert,
   r.der = cert.ToDer();
   r.fingerprint = HexEncode(crypto::Sha256(r.der));  // from the DER we already have
   r.token_hash = token_hash;
+  r.renews = renews;
   return r;
 }
 
@@ -125,7 +129,7 @@ Result<Authority::Signed> Authority::Sign(const Prepared& p) const {
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert,
                           crypto::SignCertificate(tmpl, p.key, &intermediate_, intermediate_key_));
   ANCHOR_TRY(Verify(cert, p.profile));
-  store::CertificateRecord record = ToRecord(cert, ProfileName(p.profile), p.token_hash);
+  store::CertificateRecord record = ToRecord(cert, ProfileName(p.profile), p.token_hash, p.renews);
   return Signed{Issued{std::move(cert), p.decision.warnings}, std::move(record)};
 }
 
@@ -176,6 +180,7 @@ Result<Issued> Authority::Issue(const IssueRequest& request) {
     if (auto earlier = IssuedBefore(*grant->token(), request.csr)) {
       return *std::move(earlier);
     }
+    return TokenRefusal();  // one answer for every token that cannot be redeemed
   }
   return issued;
 }

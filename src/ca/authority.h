@@ -124,6 +124,7 @@ class Authority final {
     crypto::PublicKey key;
     Profile profile;
     std::string token_hash;
+    std::string renews;  // the serial of the certificate a renewal grant renews
   };
   Status CheckCaValidity(Clock::time_point now) const;
   Result<Prepared> Prepare(const IssueRequest& request, Clock::time_point now) const;
@@ -147,7 +148,8 @@ class Authority final {
   // (same public key, proof of possession checked, no other name); nullopt otherwise.
   std::optional<Issued> IssuedBefore(const store::TokenRecord& token, const crypto::Csr& csr) const;
   store::CertificateRecord ToRecord(const crypto::Certificate& cert, std::string_view profile,
-                                    const std::string& token_hash) const;
+                                    const std::string& token_hash,
+                                    const std::string& renews = "") const;
 
   CaConfig config_;
   IssuancePolicy policy_;

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "ca/credential_rules.h"
+#include "ca/grant.h"
 #include "core/text.h"
 #include "crypto/digest.h"
 
@@ -111,13 +112,10 @@ Result<NameRequest> BindNames(const store::TokenRecord& token, const NameRequest
                                               "' is not the token's '" + token.common_name + "'");
   }
   std::vector<std::string> allowed = token.sans;
-  allowed.push_back("dns:" + ToLower(token.common_name));
-  allowed.push_back("ip:" + token.common_name);
-  // The role URI the profile derives from the CN (device, service) may be asked for too.
+  // The CN's own names (as a DNS name or IP, the role URI its profile derives) may be asked for.
   if (auto profile = ParseProfile(token.profile)) {
-    if (const std::string uri = config.RoleUri(*profile, token.common_name); !uri.empty()) {
-      allowed.push_back("uri:" + uri);
-    }
+    const std::vector<std::string> own = NamesOfCommonName(config, *profile, token.common_name);
+    allowed.insert(allowed.end(), own.begin(), own.end());
   }
   for (const auto& asked : requested.sans) {
     ANCHOR_ASSIGN_OR_RETURN(crypto::GeneralName san, crypto::NormalizeGeneralName(asked));

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "ca/enrollment_token.h"
+#include "core/text.h"
 
 namespace anchor::ca {
 namespace {
@@ -19,8 +20,8 @@ Result<NameRequest> RenewalNames(const crypto::Certificate& old, const NameReque
 }
 
 // FactoryNames: a factory certificate proves who the device is, nothing more: it gets its CN
-// and the names its profile derives from it (the role URI, the CN as a SAN), never names it
-// asks for.
+// and may ask only for the names of that CN (`NamesOfCommonName`); the profile adds the names it
+// derives.
 Result<NameRequest> FactoryNames(const Grant& grant, const NameRequest& asked,
                                  const CaConfig& config) {
   if (asked.common_name != grant.common_name()) {
@@ -28,19 +29,32 @@ Result<NameRequest> FactoryNames(const Grant& grant, const NameRequest& asked,
                                               "' may enroll only that common name, not '" +
                                               asked.common_name + "'");
   }
-  const std::string own_uri = config.RoleUri(grant.profile(), grant.common_name());
-  for (const crypto::GeneralName& san : asked.sans) {
-    if (san.kind != crypto::GeneralName::Kind::kUri || san.value != own_uri) {
+  const std::vector<std::string> own =
+      NamesOfCommonName(config, grant.profile(), grant.common_name());
+  NameRequest bound{grant.common_name(), {}};
+  for (const crypto::GeneralName& requested : asked.sans) {
+    ANCHOR_ASSIGN_OR_RETURN(crypto::GeneralName san, crypto::NormalizeGeneralName(requested));
+    if (std::find(own.begin(), own.end(), san.ToString()) == own.end()) {
       return Error(Code::kPermissionDenied,
                    "a factory certificate may enroll only its own common name; the request "
                    "also asks for " +
                        san.ToString());
     }
+    bound.sans.push_back(std::move(san));
   }
-  return NameRequest{grant.common_name(), {}};
+  return bound;
 }
 
 }  // namespace
+
+std::vector<std::string> NamesOfCommonName(const CaConfig& config, Profile profile,
+                                           const std::string& common_name) {
+  std::vector<std::string> names = {"dns:" + ToLower(common_name), "ip:" + common_name};
+  if (const std::string uri = config.RoleUri(profile, common_name); !uri.empty()) {
+    names.push_back("uri:" + uri);
+  }
+  return names;
+}
 
 Status AsksOnlyNamesOf(const crypto::Certificate& cert, const NameRequest& asked) {
   if (asked.common_name != cert.CommonName()) {

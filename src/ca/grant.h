@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ca/config.h"
 #include "ca/credential_rules.h"
@@ -58,6 +59,13 @@ class Grant final {
 // (the caller may then look for the certificate that token paid for; see Authority::Issue).
 Result<NameRequest> NamesUnder(const Grant& grant, const NameRequest& asked,
                                const CaConfig& config);
+
+// NamesOfCommonName are the SANs a credential bound to `common_name` may ask for besides the
+// names it was given: that name as a DNS name (lower case) or an IP address, and the role URI
+// `profile` derives from it (device, service), in the "kind:value" form of GeneralName::ToString.
+// Tokens and factory certificates share this rule (docs/ARCHITECTURE.md "Who may obtain what").
+std::vector<std::string> NamesOfCommonName(const CaConfig& config, Profile profile,
+                                           const std::string& common_name);
 
 // AsksOnlyNamesOf refuses (kPermissionDenied) a request naming anything `cert` lacks: another
 // common name, or a SAN it does not carry. The request may omit SANs (a CSR made with only

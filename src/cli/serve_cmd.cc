@@ -65,7 +65,7 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       }
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       const ca::ServerConfig& limits = home->config().server;
-      ANCHOR_ASSIGN_OR_RETURN(ca::FactoryTrust factory, home::LoadFactoryTrust(home->config()));
+      ANCHOR_ASSIGN_OR_RETURN(ca::FactoryTrust factory, home::LoadFactoryTrust(*home));
       opts.cert_chain_file = home->paths().server_crt;
       opts.key_file = home->paths().server_key;
       opts.client_ca_file = home->paths().root_crt;

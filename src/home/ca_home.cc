@@ -269,7 +269,33 @@ Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time
   return std::optional<OcspSigner>(OcspSigner{std::move(cert), std::move(key)});
 }
 
-Result<ca::FactoryTrust> LoadFactoryTrust(const ca::CaConfig& config) {
+namespace {
+
+// CheckFactoryRoot refuses a [server] bootstrap_ca certificate that is no root, or that is, or
+// was issued by, this CA's root or intermediate.
+Status CheckFactoryRoot(const CaHome& home, const std::string& file,
+                        const crypto::Certificate& cert) {
+  const std::string what = file + ": server.bootstrap_ca certificate '" + cert.Subject() + "' ";
+  if (!cert.IsCa() || !cert.IsSelfIssued() || !cert.VerifySignedBy(cert.GetPublicKey())) {
+    return Error(Code::kInvalidArgument,
+                 what + "is not a self-signed CA certificate; name the factory's root CA");
+  }
+  for (const crypto::Certificate* own : {&home.root(), &home.intermediate()}) {
+    if (cert.Sha256Fingerprint() == own->Sha256Fingerprint() ||
+        cert.VerifySignedBy(own->GetPublicKey())) {
+      return Error(Code::kInvalidArgument,
+                   what +
+                       "is this CA's own; a factory CA must be the manufacturer's, or every "
+                       "certificate anchor issued would enroll as a factory certificate");
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<ca::FactoryTrust> LoadFactoryTrust(const CaHome& home) {
+  const ca::CaConfig& config = home.config();
   ca::FactoryTrust trust;
   if (config.server.bootstrap_ca.empty()) {
     return trust;
@@ -279,6 +305,9 @@ Result<ca::FactoryTrust> LoadFactoryTrust(const ca::CaConfig& config) {
   if (!roots || roots->empty()) {
     return Error(Code::kInvalidArgument,
                  config.server.bootstrap_ca + ": server.bootstrap_ca holds no PEM certificate");
+  }
+  for (const crypto::Certificate& root : *roots) {
+    ANCHOR_TRY(CheckFactoryRoot(home, config.server.bootstrap_ca, root));
   }
   trust.roots = std::move(roots).value();
   ANCHOR_ASSIGN_OR_RETURN(trust.profile, ca::ParseProfile(config.server.bootstrap_profile));

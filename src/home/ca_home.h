@@ -94,8 +94,11 @@ struct OcspSigner {
 // the intermediate, or are not valid at `now`: a responder must never sign with a stale signer.
 Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time_point now);
 
-// LoadFactoryTrust reads the factory CAs named by [server] bootstrap_ca, for the Authenticator:
-// none when unset; an error naming the file when it cannot be read or holds no certificate.
-Result<ca::FactoryTrust> LoadFactoryTrust(const ca::CaConfig& config);
+// LoadFactoryTrust reads the factory CAs named by `home`'s [server] bootstrap_ca, for the
+// Authenticator: none when unset. Each must be a self-signed CA certificate (a root: TLS
+// verifies the factory chain to it), and none may be this CA's root or intermediate or be issued
+// by them: anchor's own certificates would then enroll as factory certificates, revoked ones
+// included. Errors (kInvalidArgument) name the file and the certificate.
+Result<ca::FactoryTrust> LoadFactoryTrust(const CaHome& home);
 
 }  // namespace anchor::home

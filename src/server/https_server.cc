@@ -268,6 +268,14 @@ struct HttpsServer::Impl {
     // enough for a client that reconnects once at a time.
     ::SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     ::SSL_CTX_set_num_tickets(ctx, 1);
+    // With client certificates requested, OpenSSL refuses to resume a session that has no
+    // session id context (an internal_error alert: curl, browsers and Java clients that reuse
+    // sessions failed on their second connection). The context names what the session was
+    // verified for: this server's client CAs.
+    static constexpr unsigned char kSessionContext[] = "anchor-serve";
+    if (::SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof(kSessionContext) - 1) != 1) {
+      return Error(Code::kInternal, "cannot set the TLS session id context");
+    }
     return OkStatus();
   }
 
@@ -324,6 +332,13 @@ struct HttpsServer::Impl {
     STACK_OF(X509)* chain = ::SSL_get0_verified_chain(ssl);
     for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
       out.push_back(crypto::Certificate::Borrow(sk_X509_value(chain, i)));
+    }
+    // A resumed session was verified at its full handshake and keeps only the leaf (a ticket
+    // holds no chain): every handler identifies a client by its leaf, and a factory leaf under
+    // an intermediate needs a full handshake (its chain is checked again).
+    if (X509* leaf = ::SSL_get0_peer_certificate(ssl);
+        out.empty() && leaf != nullptr && ::SSL_session_reused(ssl) == 1) {
+      out.push_back(crypto::Certificate::Borrow(leaf));
     }
     return out;
   }

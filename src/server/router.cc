@@ -24,7 +24,10 @@ std::optional<http::Response> Router::RefuseExpiredClient(const http::Request& r
   const bool ours = leaf->Issuer() == authority_.intermediate().Subject();
   const int grace = authority_.config().server.renewal_grace_seconds;
   std::string what_now = "enroll again with a token";
-  if (ours && grace > 0) {
+  if (api::AdminApi::Handles(path)) {
+    // An admin certificate is never renewed over the network (ca::MayObtain).
+    what_now = "issue a new admin certificate on the CA machine (anchor issue --profile admin)";
+  } else if (ours && grace > 0) {
     what_now = "renew it at /.well-known/est/simplereenroll within " + std::to_string(grace) +
                " s of its expiry, or " + what_now;
   }

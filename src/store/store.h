@@ -31,6 +31,9 @@ struct CertificateRecord {
   std::string fingerprint;  // SHA-256 of the DER, hex, unique
   std::string token_hash;   // the enrollment token that paid for it, when any
   int64_t created_at = 0;
+  // renews is the serial of the certificate this one renewed (EST simplereenroll), when any: it
+  // is recorded only if that one is still unrevoked when this row commits.
+  std::string renews;
 };
 
 // StatusFilter selects certificates by their state at `ListFilter::now`.
@@ -42,6 +45,7 @@ struct ListFilter {
   int64_t now = 0;
   std::optional<int64_t> expiring_before;  // not revoked, not yet expired, not_after < this
   std::string profile;                     // empty: any
+  std::string common_name;                 // empty: any
   size_t limit = 0;                        // 0: no limit
 };
 

@@ -26,6 +26,26 @@ expect_fail "/hello from a TLS 1.2 client (1.3 required)" "${CURL[@]}" --tlsv1.2
   --cert a.crt --key a.key "$BASE/hello"
 pass "GET /hello with the enrolled certificate: Hello, sensor-a; without one 401"
 
+# TLS session resumption (RFC 8446 2.2): curl reuses the session of its first connection for the
+# second; openssl s_client resumes from a saved session with the client certificate, and the
+# resumed connection is still known as sensor-a.
+"${CURL[@]}" -o /dev/null -o /dev/null -H "Connection: close" --cert a.crt --key a.key \
+  "$BASE/hello" "$BASE/hello" -w "%{http_code}\n" >resume.out 2>resume.err \
+  || fail "a second connection resuming the session: $(cat resume.err)"
+[ "$(tr -d '\n' <resume.out)" = 200200 ] || fail "resumed /hello: $(cat resume.out)"
+hostport=${BASE#https://}
+hello_over_s_client() {
+  printf 'GET /hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' \
+    | timeout 10 openssl s_client -ign_eof -connect "$hostport" -CAfile "$ANCHOR_HOME/root.crt" \
+      -verify_return_error -cert a.crt -key a.key "$@" 2>&1
+}
+hello_over_s_client -sess_out session.pem >first.log || fail "s_client: $(tail -5 first.log)"
+[ -s session.pem ] || fail "no TLS session ticket was issued"
+hello_over_s_client -sess_in session.pem >resumed.log || fail "resumed s_client: $(tail -5 resumed.log)"
+grep -q "^Reused, TLSv1.3" resumed.log || fail "not resumed: $(grep -E '^(New|Reused)' resumed.log)"
+grep -q "Hello, sensor-a" resumed.log || fail "resumed session lost the client: $(tail -3 resumed.log)"
+pass "TLS sessions resume (curl, openssl -sess_in) and keep the client certificate's identity"
+
 # The fingerprint of the root, by openssl, pins the CA without a file.
 fp=$(openssl x509 -in "$ANCHOR_HOME/root.crt" -noout -fingerprint -sha256 | cut -d= -f2)
 t2=$(anchor token create --cn sensor-b -q)

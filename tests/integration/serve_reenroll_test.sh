@@ -92,4 +92,26 @@ grep -q "403" last.err || fail "expected a 403: $(cat last.err)"
 [ ! -e pump5.crt ] && [ ! -e pump5.key ] || fail "a refused enrollment left files"
 pass "bootstrap: factory certificate enrolls its own CN (device profile), not another"
 
+# Revoking the device is not undone by its factory certificate: 403 naming the way back (a
+# token); another device of the factory still enrolls.
+anchor revoke --cert pump.crt --reason keyCompromise -q
+expect_fail "a factory certificate re-admitting a revoked device" \
+  anchor enroll --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --factory-cert fdev.crt \
+  --factory-key fdev.key --cn pump-4 --key pump4b.key --cert pump4b.crt
+grep -q "403 .*is revoked.*anchor token create --cn pump-4" last.err || fail "expected a 403: $(cat last.err)"
+[ ! -e pump4b.crt ] && [ ! -e pump4b.key ] || fail "a refused enrollment left files"
+t=$(anchor token create --cn pump-4 --profile device -q)
+anchor enroll --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --token "$t" --cn pump-4 \
+  --key pump4b.key --cert pump4b.crt -q || fail "the operator's token re-admits the device"
+pass "a revoked device is not re-admitted by its factory certificate, only by a token"
+
 stop_anchor_serve
+
+# anchor's own root as a "factory CA" would let every anchor certificate, revoked ones too,
+# enroll as a factory certificate: serve refuses to start, naming the file.
+cat factory.crt "$ANCHOR_HOME/root.crt" > bundle.pem
+sed -i "s|^bootstrap_ca = .*|bootstrap_ca = \"$WORK/bundle.pem\"|" "$ANCHOR_HOME/anchor.toml"
+expect_fail "serve with its own root in bootstrap_ca" timeout 20 "$ANCHOR" serve --listen 127.0.0.1:0
+grep -q "bundle.pem: server.bootstrap_ca certificate .* is this CA's own" last.err \
+  || fail "the refusal should name the file and why: $(cat last.err)"
+pass "serve refuses anchor's own root as a factory CA"

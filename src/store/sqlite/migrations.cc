@@ -71,7 +71,17 @@ CREATE INDEX certificates_revoked ON certificates (not_after, serial, revoked_at
   WHERE status = 'revoked';
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// v4: the lineage of renewals: which certificate a renewal (EST simplereenroll) renewed (the
+// insert of a renewal checks, in its transaction, that this one is not revoked); and a device's
+// certificates by CN, newest first (a factory certificate may not re-admit a CN whose latest
+// certificate was revoked).
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE certificates ADD COLUMN renews TEXT REFERENCES certificates (serial);
+CREATE INDEX certificates_by_renews ON certificates (renews) WHERE renews IS NOT NULL;
+CREATE INDEX certificates_by_cn ON certificates (common_name, created_at);
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

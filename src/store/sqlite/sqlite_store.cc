@@ -42,7 +42,7 @@ std::vector<std::string> SplitLines(std::string_view text) {
 
 constexpr char kCertColumns[] =
     "serial, issuer, subject, common_name, sans, profile, not_before, not_after, status, "
-    "revoked_at, revocation_reason, der, fingerprint, token_hash, created_at";
+    "revoked_at, revocation_reason, der, fingerprint, token_hash, created_at, renews";
 
 CertificateRecord ReadCert(sqlite3_stmt* s) {
   CertificateRecord r;
@@ -62,6 +62,7 @@ CertificateRecord ReadCert(sqlite3_stmt* s) {
   r.fingerprint = ColumnText(s, 12);
   r.token_hash = ColumnText(s, 13);
   r.created_at = ::sqlite3_column_int64(s, 14);
+  r.renews = ColumnText(s, 15);
   return r;
 }
 
@@ -165,6 +166,9 @@ class SqliteStore final : public Store {
     if (!f.profile.empty()) {
       sql += " AND profile = ?";
     }
+    if (!f.common_name.empty()) {
+      sql += " AND common_name = ?";  // certificates_by_cn (migration v4)
+    }
     sql += " ORDER BY created_at DESC, serial";
     if (f.limit > 0) {
       sql += " LIMIT " + std::to_string(f.limit);
@@ -179,6 +183,9 @@ class SqliteStore final : public Store {
     }
     if (!f.profile.empty()) {
       b.Text(f.profile);
+    }
+    if (!f.common_name.empty()) {
+      b.Text(f.common_name);
     }
     return CollectCerts(c, s);
   }
@@ -427,17 +434,24 @@ class SqliteStore final : public Store {
   Status InsertOne(Connection& c, const CertificateRecord& r, int64_t now) {
     ANCHOR_ASSIGN_OR_RETURN(ScopedStatement insert,
                             c.Prepared("INSERT INTO certificates (" + std::string(kCertColumns) +
-                                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     Binder b(insert);
     b.Text(r.serial).Text(r.issuer).Text(r.subject).Text(r.common_name);
     b.Text(JoinLines(r.sans)).Text(r.profile).Int(r.not_before).Int(r.not_after);
     b.Text("valid").Null().Null().Blob(r.der).Text(r.fingerprint);
     r.token_hash.empty() ? b.Null() : b.Text(r.token_hash);
     b.Int(now);
+    r.renews.empty() ? b.Null() : b.Text(r.renews);
+    if (!r.renews.empty()) {
+      ANCHOR_TRY(CheckRenewable(c, r.renews));
+    }
     if (::sqlite3_step(insert) != SQLITE_DONE) {
       return c.SqlError("recording certificate " + r.serial);
     }
     std::string detail = "profile=" + r.profile;
+    if (!r.renews.empty()) {
+      detail += " renews=" + r.renews;
+    }
     if (!r.token_hash.empty()) {
       ANCHOR_TRY(ConsumeToken(c, r.token_hash, r.serial, now));
       detail += " token=" + r.token_hash.substr(0, 12);
@@ -455,6 +469,25 @@ class SqliteStore final : public Store {
       return c.SqlError("listing certificates");
     }
     return out;
+  }
+
+  // CheckRenewable refuses (kUnauthenticated) a renewal of a certificate revoked since the
+  // renewal was authorised: it runs in the transaction that records the new certificate, so a
+  // revocation commits either before it (the renewal is refused) or after it (and the renewal's
+  // row is older than the revocation, as its audit entry shows).
+  Status CheckRenewable(Connection& c, std::string_view serial) {
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s,
+                            c.Prepared("SELECT status FROM certificates WHERE serial = ?"));
+    Binder(s).Text(serial);
+    const int rc = ::sqlite3_step(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      return c.SqlError("reading the certificate being renewed");
+    }
+    if (rc == SQLITE_DONE || ColumnText(s, 0) == "revoked") {
+      return Error(Code::kUnauthenticated, "client certificate " + std::string(serial) +
+                                               " was revoked while it was being renewed");
+    }
+    return OkStatus();
   }
 
   // ConsumeToken marks the token used by `serial`, only if it is unused and unexpired; the

@@ -111,6 +111,22 @@ TEST_F(AdminApiTest, CreatesTokensButNeverForTheAdminProfile) {
   EXPECT_EQ(api_.Handle(As(&admin_, "POST", "/api/v1/tokens", R"({"sans": []})")).status, 400);
 }
 
+// A member the API does not know is refused by name, and nothing is made: a misspelt "profle"
+// would otherwise become the default profile.
+TEST_F(AdminApiTest, UnknownBodyMembersAreRefusedByName) {
+  const http::Response token = api_.Handle(
+      As(&admin_, "POST", "/api/v1/tokens", R"({"cn": "x", "profle": "server", "days": 9})"));
+  EXPECT_EQ(token.status, 400);
+  EXPECT_NE(token.body.find("unknown member 'days'"), std::string::npos) << token.body;
+  const auto device = Issue("dev-1", ca::Profile::kDevice);
+  const http::Response revoke =
+      api_.Handle(As(&admin_, "POST", "/api/v1/certificates/" + device.SerialHex() + "/revoke",
+                     R"({"reason": "keyCompromise", "when": "now"})"));
+  EXPECT_EQ(revoke.status, 400);
+  EXPECT_NE(revoke.body.find("unknown member 'when'"), std::string::npos) << revoke.body;
+  EXPECT_EQ(Revocations(), 0u);
+}
+
 TEST_F(AdminApiTest, MetricsAreServedToAdminsInPrometheusFormat) {
   metrics_.issued += 3;
   metrics_.ObserveEnrollment(std::chrono::microseconds(1500));

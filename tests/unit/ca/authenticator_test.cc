@@ -90,6 +90,26 @@ TEST(AuthenticatorTest, ARenewalGrantsTheRenewedCertificatesProfile) {
               ErrorIs(Code::kUnauthenticated));
 }
 
+// The race a hostile review found: a renewal authorised, then its certificate revoked before the
+// new one commits. The commit checks the revocation in its own transaction: 401, nothing written.
+TEST(AuthenticatorTest, ARenewalWhoseCertificateIsRevokedBeforeTheCommitIsRefused) {
+  TestCa ca;
+  const Issued old = ByOperator(ca, "meter-1", Profile::kDevice);
+  auto grant = ca.Grant(RenewalCredential{old.cert});
+  ASSERT_THAT(grant, IsOk());
+  ASSERT_THAT(ca.authority->Revoke(old.cert.SerialHex(), 1), IsOk());
+  EXPECT_THAT(ca.authority->Issue(IssueRequest{MakeCsr("meter-1"), std::move(grant).value()}),
+              ErrorIs(Code::kUnauthenticated));
+  EXPECT_EQ(ca.store->CountCertificates().value(), 1);
+
+  // An unrevoked one renews, and the new record names the certificate it renewed.
+  const Issued other = ByOperator(ca, "meter-2", Profile::kDevice);
+  const auto renewed = ca.Enroll(MakeCsr("meter-2"), RenewalCredential{other.cert});
+  ASSERT_THAT(renewed, IsOk());
+  EXPECT_EQ(ca.store->FindBySerial(renewed->cert.SerialHex())->renews, other.cert.SerialHex());
+  EXPECT_EQ(ca.store->FindBySerial(other.cert.SerialHex())->renews, "");
+}
+
 TEST(AuthenticatorTest, AFactoryCertificateGrantsItsCnUnderTheBootstrapProfile) {
   TestCa ca;
   const TestFactory factory(ca.clock.Now());
@@ -107,6 +127,24 @@ TEST(AuthenticatorTest, AFactoryCertificateGrantsItsCnUnderTheBootstrapProfile) 
   EXPECT_THAT(ca.Grant(FactoryCredential{{ByOperator(ca, "pump-7", Profile::kDevice).cert}},
                        factory.Trust()),
               ErrorIs(Code::kUnauthenticated));
+}
+
+// Revoking a device must not be undone by its factory certificate, which outlives every
+// certificate anchor gives it: the operator re-admits it with a token.
+TEST(AuthenticatorTest, AFactoryCertificateCannotReadmitARevokedDevice) {
+  TestCa ca;
+  const TestFactory factory(ca.clock.Now());
+  const FactoryCredential pump{{factory.Leaf("pump-7")}};
+  const auto first = ca.Enroll(MakeCsr("pump-7"), pump, factory.Trust());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(ca.Enroll(MakeCsr("pump-7"), pump, factory.Trust()), IsOk()) << "a lost key";
+  const auto latest = ca.store->List(store::ListFilter{}).value().front();
+  ASSERT_THAT(ca.authority->Revoke(latest.serial, 1), IsOk());
+  const auto refused = ca.Grant(pump, factory.Trust());
+  ASSERT_THAT(refused, ErrorIs(Code::kPermissionDenied));
+  EXPECT_NE(refused.error().message().find("anchor token create --cn pump-7"), std::string::npos);
+  // Another device of the same factory is not affected.
+  EXPECT_THAT(ca.Grant(FactoryCredential{{factory.Leaf("pump-8")}}, factory.Trust()), IsOk());
 }
 
 TEST(AuthenticatorTest, OnlyALiveAdminCertificateOfThisCaIsAnAdmin) {

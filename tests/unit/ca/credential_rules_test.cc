@@ -102,6 +102,10 @@ TEST(CredentialNamesTest, AFactoryCertificateGetsItsCnAndNothingItAsksFor) {
               ErrorIs(Code::kPermissionDenied));
   EXPECT_THAT(ca.Enroll(MakeCsr("pump-8"), pump, factory.Trust()),
               ErrorIs(Code::kPermissionDenied));
+  // Its own CN as a DNS name (in any case) is its own name, as for a token.
+  const auto as_dns = ca.Enroll(MakeCsr("pump-7", {Name("dns:PUMP-7")}), pump, factory.Trust());
+  ASSERT_THAT(as_dns, IsOk());
+  EXPECT_EQ(as_dns->cert.SubjectAltNames().front(), Name("dns:pump-7"));
   const auto issued =
       ca.Enroll(MakeCsr("pump-7", {Name("uri:urn:anchor:device:pump-7")}), pump, factory.Trust());
   ASSERT_THAT(issued, IsOk());

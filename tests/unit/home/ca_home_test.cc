@@ -96,5 +96,36 @@ TEST_F(CaHomeTest, BadOptionsLeaveNothing) {
               ErrorIs(Code::kFailedPrecondition));
 }
 
+// [server] bootstrap_ca names the manufacturer's root; anchor's own root, intermediate or
+// anything they issued would let every anchor certificate, revoked ones too, enroll as a factory
+// certificate, and an intermediate alone cannot complete a TLS chain: all refused, naming why.
+TEST_F(CaHomeTest, FactoryTrustIsAManufacturersRootAndNeverThisCasOwn) {
+  ASSERT_THAT(InitCa(Home(), InitOptions{}, clock_, rng_), IsOk());
+  const CaPaths p = CaPaths::In(Home());
+  const anchor::testing::TestFactory factory(clock_.Now());
+  ASSERT_THAT(WriteFileAtomic(Path("factory.pem"), factory.root().ToPem(), 0644), IsOk());
+  const std::string own_root = ReadFile(p.root_crt).value();
+  ASSERT_THAT(WriteFileAtomic(Path("bundle.pem"), factory.root().ToPem() + own_root, 0644), IsOk());
+  const std::string config = ReadFile(p.config).value();
+  const auto trust_with = [&](const std::string& file) {
+    std::string edited = config;
+    const std::string unset = "bootstrap_ca = \"\"";
+    edited.replace(edited.find(unset), unset.size(), "bootstrap_ca = \"" + file + "\"");
+    EXPECT_THAT(WriteFileAtomic(p.config, edited, 0644), IsOk());
+    auto home = CaHome::Open(Home(), nullptr, false, clock_, rng_);
+    EXPECT_THAT(home, IsOk());
+    return LoadFactoryTrust(**home);
+  };
+  const auto trusted = trust_with(Path("factory.pem"));
+  ASSERT_THAT(trusted, IsOk());
+  EXPECT_EQ(trusted->roots.size(), 1u);
+  for (const std::string& file :
+       {p.root_crt, p.intermediate_crt, p.server_crt, Path("bundle.pem")}) {
+    const auto refused = trust_with(file);
+    ASSERT_THAT(refused, ErrorIs(Code::kInvalidArgument)) << file;
+    EXPECT_NE(refused.error().message().find(file), std::string::npos) << refused.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace anchor::home
