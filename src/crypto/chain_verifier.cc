@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "crypto/general_name.h"
+#include "crypto/internal/handles.h"
 #include "crypto/ossl_error.h"
 
 namespace anchor::crypto {
@@ -127,7 +128,7 @@ Result<ossl::Ptr<STACK_OF(X509)>> ToStack(const std::vector<Certificate>& certs)
     return ossl::OsslError("sk_X509_new_null");
   }
   for (const Certificate& c : certs) {
-    ossl::Ptr<X509> ref = ossl::UpRef(c.Native());
+    ossl::Ptr<X509> ref = ossl::UpRef(internal::Native(c));
     if (sk_X509_push(stack.get(), ref.get()) == 0) {
       return ossl::OsslError("sk_X509_push");
     }
@@ -175,7 +176,7 @@ ChainFailure FailureOf(X509_STORE_CTX* ctx) {
   failure.id = std::string(FailureId(code));
   failure.depth = ::X509_STORE_CTX_get_error_depth(ctx);
   if (X509* at = ::X509_STORE_CTX_get_current_cert(ctx); at != nullptr) {
-    failure.subject = Certificate::Borrow(at).Subject();
+    failure.subject = internal::BorrowCertificate(at).Subject();
   }
   failure.reason = ::X509_verify_cert_error_string(code);
   ossl::ClearErrors();
@@ -186,7 +187,7 @@ std::vector<Certificate> VerifiedChainOf(X509_STORE_CTX* ctx) {
   std::vector<Certificate> chain;
   STACK_OF(X509)* verified = ::X509_STORE_CTX_get0_chain(ctx);
   for (int i = 0; i < sk_X509_num(verified); ++i) {
-    chain.push_back(Certificate::Borrow(sk_X509_value(verified, i)));
+    chain.push_back(internal::BorrowCertificate(sk_X509_value(verified, i)));
   }
   return chain;
 }
@@ -207,19 +208,21 @@ Result<ChainVerdict> ValidatePath(const Certificate& leaf, const VerifyOptions& 
     return ossl::OsslError("X509_STORE_new");
   }
   for (const Certificate& c : options.trusted) {
-    if (::X509_STORE_add_cert(store.get(), c.Native()) != 1) {
+    if (::X509_STORE_add_cert(store.get(), internal::Native(c)) != 1) {
       return ossl::OsslError("X509_STORE_add_cert");
     }
   }
   ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<STACK_OF(X509)> untrusted, ToStack(options.untrusted));
   ossl::Ptr<STACK_OF(X509_CRL)> crls(sk_X509_CRL_new_null());
   for (const Crl& crl : options.crls) {
-    if (::X509_CRL_up_ref(crl.Native()) != 1 || sk_X509_CRL_push(crls.get(), crl.Native()) == 0) {
+    if (::X509_CRL_up_ref(internal::Native(crl)) != 1 ||
+        sk_X509_CRL_push(crls.get(), internal::Native(crl)) == 0) {
       return ossl::OsslError("sk_X509_CRL_push");
     }
   }
   ossl::Ptr<X509_STORE_CTX> ctx(::X509_STORE_CTX_new());
-  if (!ctx || ::X509_STORE_CTX_init(ctx.get(), store.get(), leaf.Native(), untrusted.get()) != 1) {
+  if (!ctx ||
+      ::X509_STORE_CTX_init(ctx.get(), store.get(), internal::Native(leaf), untrusted.get()) != 1) {
     return ossl::OsslError("X509_STORE_CTX_init");
   }
   ::X509_STORE_CTX_set0_crls(ctx.get(), crls.get());
