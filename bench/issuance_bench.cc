@@ -18,6 +18,7 @@
 #include "ca/serial_number.h"
 #include "crypto/cert_builder.h"
 #include "crypto/crypto_rng.h"
+#include "crypto/internal/handles.h"  // the raw EVP_DigestSign baseline signs with the CA key
 #include "store/sqlite/sqlite_store.h"
 
 namespace anchor {
@@ -87,13 +88,13 @@ void BM_RawSign(benchmark::State& state) {
   const std::vector<uint8_t> tbs(400, 0x5a);
   std::vector<uint8_t> sig(1024);
   for (auto _ : state) {
-    EVP_MD_CTX* ctx = ::EVP_MD_CTX_new();
+    const ossl::Ptr<EVP_MD_CTX> ctx(::EVP_MD_CTX_new());
     size_t len = sig.size();
-    if (::EVP_DigestSignInit(ctx, nullptr, key.SigningDigest(), nullptr, key.Native()) != 1 ||
-        ::EVP_DigestSign(ctx, sig.data(), &len, tbs.data(), tbs.size()) != 1) {
+    if (::EVP_DigestSignInit(ctx.get(), nullptr, crypto::internal::SigningDigest(key), nullptr,
+                             crypto::internal::Native(key)) != 1 ||
+        ::EVP_DigestSign(ctx.get(), sig.data(), &len, tbs.data(), tbs.size()) != 1) {
       state.SkipWithError("EVP_DigestSign failed");
     }
-    ::EVP_MD_CTX_free(ctx);
     benchmark::DoNotOptimize(len);
   }
   state.SetItemsProcessed(state.iterations());
@@ -108,19 +109,21 @@ void BM_RawVerify(benchmark::State& state) {
   const std::vector<uint8_t> tbs(400, 0x5a);
   std::vector<uint8_t> sig(1024);
   size_t len = sig.size();
-  EVP_MD_CTX* sign = ::EVP_MD_CTX_new();
-  if (::EVP_DigestSignInit(sign, nullptr, key.SigningDigest(), nullptr, key.Native()) != 1 ||
-      ::EVP_DigestSign(sign, sig.data(), &len, tbs.data(), tbs.size()) != 1) {
-    state.SkipWithError("EVP_DigestSign failed");
+  const EVP_MD* md = crypto::internal::SigningDigest(key);
+  EVP_PKEY* pkey = crypto::internal::Native(key);
+  {
+    const ossl::Ptr<EVP_MD_CTX> sign(::EVP_MD_CTX_new());
+    if (::EVP_DigestSignInit(sign.get(), nullptr, md, nullptr, pkey) != 1 ||
+        ::EVP_DigestSign(sign.get(), sig.data(), &len, tbs.data(), tbs.size()) != 1) {
+      state.SkipWithError("EVP_DigestSign failed");
+    }
   }
-  ::EVP_MD_CTX_free(sign);
   for (auto _ : state) {
-    EVP_MD_CTX* ctx = ::EVP_MD_CTX_new();
-    if (::EVP_DigestVerifyInit(ctx, nullptr, key.SigningDigest(), nullptr, key.Native()) != 1 ||
-        ::EVP_DigestVerify(ctx, sig.data(), len, tbs.data(), tbs.size()) != 1) {
+    const ossl::Ptr<EVP_MD_CTX> ctx(::EVP_MD_CTX_new());
+    if (::EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pkey) != 1 ||
+        ::EVP_DigestVerify(ctx.get(), sig.data(), len, tbs.data(), tbs.size()) != 1) {
       state.SkipWithError("EVP_DigestVerify failed");
     }
-    ::EVP_MD_CTX_free(ctx);
   }
   state.SetItemsProcessed(state.iterations());
   state.SetLabel(std::string(crypto::KeyTypeName(type)));

@@ -15,6 +15,7 @@
 #include "ca/lint.h"
 #include "crypto/chain_verifier.h"
 #include "crypto/internal/der.h"
+#include "crypto/internal/handles.h"  // re-signs requests with raw OpenSSL
 #include "testlib/test_ca.h"
 
 namespace {
@@ -43,8 +44,9 @@ std::optional<anchor::crypto::Csr> Resigned(std::span<const uint8_t> der) {
       anchor::crypto::PrivateKey::Generate(anchor::crypto::KeyType::kEcP256).value();
   const unsigned char* p = der.data();
   anchor::ossl::Ptr<X509_REQ> req(::d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
-  if (!req || ::X509_REQ_set_pubkey(req.get(), key.Native()) != 1 ||
-      ::X509_REQ_sign(req.get(), key.Native(), ::EVP_sha256()) <= 0) {
+  EVP_PKEY* pkey = anchor::crypto::internal::Native(key);
+  if (!req || ::X509_REQ_set_pubkey(req.get(), pkey) != 1 ||
+      ::X509_REQ_sign(req.get(), pkey, ::EVP_sha256()) <= 0) {
     anchor::ossl::ClearErrors();
     return std::nullopt;
   }

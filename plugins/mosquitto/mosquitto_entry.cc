@@ -13,13 +13,13 @@
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
 #include <mosquitto_plugin.h>
-#include <openssl/x509.h>
 
 #include <exception>
 #include <memory>
 #include <optional>
 
 #include "core/text.h"
+#include "crypto/internal/handles.h"  // Mosquitto hands out the client's X509*
 #include "plugins/mosquitto/broker_guard.h"
 
 namespace anchor::mqtt {
@@ -74,8 +74,8 @@ bool OutlivesConnection(const struct mosquitto* client) {
 
 // HasCertificate is true for a client with a TLS connection now: an offline session has none.
 bool HasCertificate(const struct mosquitto* client) {
-  X509* native = static_cast<X509*>(mosquitto_client_certificate(client));
-  ::X509_free(native);  // mosquitto_client_certificate returns a new reference
+  // mosquitto_client_certificate returns a new reference, which `native` frees.
+  const ossl::Ptr<X509> native(static_cast<X509*>(mosquitto_client_certificate(client)));
   return native != nullptr;
 }
 
@@ -89,7 +89,7 @@ std::optional<ClientIdentity> AdmitClient(PluginState& state, struct mosquitto* 
                              "listener)");
     return std::nullopt;
   }
-  const crypto::Certificate cert = crypto::Certificate::Adopt(static_cast<X509*>(native));
+  const crypto::Certificate cert = crypto::internal::AdoptCertificate(static_cast<X509*>(native));
   const char* id = mosquitto_client_id(client);
   const std::string client_id = id != nullptr ? id : "";
   auto who = state.guard->Admit(cert, client_id, SystemClock().Now());

@@ -38,8 +38,14 @@ void CheckChain(const crypto::Certificate& cert, const IssuanceCheck& check, Rep
   options.strict = true;
   for (const crypto::Purpose purpose : PurposesOf(check.profile)) {
     options.purpose = purpose;
-    if (auto verified = crypto::VerifyChain(cert, options); !verified) {
-      r.AddError("chain", "it would not verify: " + verified.error().message());
+    auto verdict = crypto::ValidatePath(cert, options);
+    if (!verdict) {
+      r.AddError("chain:verifier-error", "it could not be verified: " + verdict.error().message());
+      return;
+    }
+    if (!verdict->Ok()) {
+      r.AddError("chain:" + verdict->failure->id,
+                 "it would not verify: " + verdict->failure->Message());
       return;
     }
   }

@@ -31,9 +31,10 @@ struct IssuanceCheck {
 
 // CheckBeforeIssue returns every finding about `cert`, which must be parsed from its DER (as
 // crypto::SignCertificate returns it), not an object still being built:
-// - "chain": it does not verify to the root with anchor's verifier (OpenSSL,
-// X509_V_FLAG_X509_STRICT),
-//   every CA's name constraints, the profile's purpose (serverAuth/clientAuth), validity at `now`;
+// - "chain:<id>": it does not verify to the root with anchor's verifier (OpenSSL,
+//   X509_V_FLAG_X509_STRICT: every CA's name constraints, the profile's purpose
+//   (serverAuth/clientAuth), validity at `now`); <id> is the verifier's `crypto::ChainFailure`
+//   id, e.g. "chain:name-constraints-violation", or "chain:verifier-error" when it could not run;
 // - "validity-outside-issuer": its validity does not lie within its issuer's;
 // - "key-parameters": its key would be refused in a request (`crypto::CheckKeyParameters`);
 // - "profile-eku", "profile-ca": its extended key usage or basicConstraints are not its profile's;

@@ -2,8 +2,6 @@
 // File: lint.cc: certificate lint checks.
 #include "ca/lint.h"
 
-#include <openssl/x509.h>
-
 #include <algorithm>
 
 #include "ca/issuer_constraints.h"
@@ -19,7 +17,7 @@ bool Has(const std::vector<std::string>& v, std::string_view x) {
 }
 
 void LintStructure(const crypto::Certificate& cert, Report& r) {
-  if (::X509_get_version(cert.Native()) != X509_VERSION_3) {
+  if (cert.Version() != 3) {
     r.AddError("not-v3",
                "a version 1 certificate has no extensions; peers cannot tell a CA from a leaf");
   }
@@ -30,7 +28,7 @@ void LintStructure(const crypto::Certificate& cert, Report& r) {
     r.AddWarning("basic-constraints-not-critical",
                  "RFC 5280 requires it critical in CA certificates");
   }
-  if (cert.HasExtension(NID_key_usage) && !cert.KeyUsageCritical()) {
+  if (cert.HasExtension(crypto::kOidKeyUsage) && !cert.KeyUsageCritical()) {
     r.AddWarning("key-usage-not-critical", "keyUsage should be critical");
   }
   const std::string sig = ToLower(cert.SignatureAlgorithm());

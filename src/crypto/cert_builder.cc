@@ -5,6 +5,8 @@
 #include <openssl/x509v3.h>
 
 #include "crypto/internal/der.h"
+#include "crypto/internal/general_names.h"
+#include "crypto/internal/handles.h"
 #include "crypto/internal/spki.h"
 #include "crypto/ossl_error.h"
 
@@ -111,7 +113,7 @@ Status AddKeyIdentifiers(X509* x, const Certificate* issuer, bool authority_key_
     return OkStatus();
   }
   const ASN1_OCTET_STRING* issuer_skid =
-      issuer != nullptr ? ::X509_get0_subject_key_id(issuer->Native()) : skid.get();
+      issuer != nullptr ? ::X509_get0_subject_key_id(internal::Native(*issuer)) : skid.get();
   if (issuer_skid == nullptr) {
     return Error(Code::kFailedPrecondition, "the issuer certificate has no subject key identifier");
   }
@@ -128,7 +130,7 @@ Result<ossl::Ptr<GENERAL_NAMES>> UriNames(const std::vector<std::string>& urls) 
   for (const std::string& url : urls) {
     names.push_back({GeneralName::Kind::kUri, url});
   }
-  return ToOpenssl(names);
+  return internal::ToOpenssl(names);
 }
 
 Status AddCrlDistributionPoints(X509* x, const std::vector<std::string>& urls) {
@@ -178,7 +180,7 @@ Status AddNameConstraints(X509* x, const std::vector<std::string>& permitted_dns
   nc->permittedSubtrees = sk_GENERAL_SUBTREE_new_null();
   for (const std::string& dns : permitted_dns) {
     ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<GENERAL_NAMES> names,
-                            ToOpenssl({GeneralName{GeneralName::Kind::kDns, dns}}));
+                            internal::ToOpenssl({GeneralName{GeneralName::Kind::kDns, dns}}));
     GENERAL_SUBTREE* subtree = ::GENERAL_SUBTREE_new();
     ::GENERAL_NAME_free(subtree->base);
     subtree->base = sk_GENERAL_NAME_shift(names.get());
@@ -216,7 +218,7 @@ Status AddExtensions(X509* x, const CertTemplate& tmpl, const Certificate* issue
   }
   ANCHOR_TRY(AddKeyIdentifiers(x, issuer, tmpl.authority_key_id));
   if (!tmpl.sans.empty()) {
-    ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<GENERAL_NAMES> sans, ToOpenssl(tmpl.sans));
+    ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<GENERAL_NAMES> sans, internal::ToOpenssl(tmpl.sans));
     // RFC 5280 4.2.1.6: critical when the subject is an empty sequence.
     ANCHOR_TRY(AddExtension(x, NID_subject_alt_name, sans.get(), tmpl.common_name.empty()));
   }
@@ -245,7 +247,7 @@ Result<Certificate> SignCertificate(const CertTemplate& tmpl, const PublicKey& s
   }
   ANCHOR_TRY(SetSerial(x.get(), tmpl.serial));
   ANCHOR_TRY(SetSubject(x.get(), tmpl));
-  X509_NAME* issuer_name = issuer != nullptr ? ::X509_get_subject_name(issuer->Native())
+  X509_NAME* issuer_name = issuer != nullptr ? ::X509_get_subject_name(internal::Native(*issuer))
                                              : ::X509_get_subject_name(x.get());
   if (::X509_set_issuer_name(x.get(), issuer_name) != 1) {
     return ossl::OsslError("X509_set_issuer_name");
@@ -253,13 +255,15 @@ Result<Certificate> SignCertificate(const CertTemplate& tmpl, const PublicKey& s
   ANCHOR_TRY(SetValidity(x.get(), tmpl));
   // Copy the request's SPKI bytes when we have them: X509_set_pubkey costs an encode and a
   // decode through OpenSSL 3.0's provider machinery.
-  const bool copied = subject_key.Spki() != nullptr &&
-                      internal::CopySpkiInto(subject_key.Spki(), ::X509_get_X509_PUBKEY(x.get()));
-  if (!copied && ::X509_set_pubkey(x.get(), subject_key.Native()) != 1) {
+  const bool copied =
+      internal::Spki(subject_key) != nullptr &&
+      internal::CopySpkiInto(internal::Spki(subject_key), ::X509_get_X509_PUBKEY(x.get()));
+  if (!copied && ::X509_set_pubkey(x.get(), internal::Native(subject_key)) != 1) {
     return ossl::OsslError("X509_set_pubkey");
   }
   ANCHOR_TRY(AddExtensions(x.get(), tmpl, issuer));
-  if (::X509_sign(x.get(), issuer_key.Native(), issuer_key.SigningDigest()) <= 0) {
+  if (::X509_sign(x.get(), internal::Native(issuer_key), internal::SigningDigest(issuer_key)) <=
+      0) {
     return ossl::OsslError("X509_sign");
   }
   // Hand out the certificate as every relying party will see it: its DER, parsed afresh. The

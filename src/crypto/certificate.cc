@@ -9,7 +9,10 @@
 
 #include "core/text.h"
 #include "crypto/digest.h"
+#include "crypto/internal/asn1_values.h"
 #include "crypto/internal/der.h"
+#include "crypto/internal/general_names.h"
+#include "crypto/internal/handles.h"
 #include "crypto/ossl_error.h"
 #include "crypto/pem.h"
 #include "names/ip_address.h"
@@ -43,7 +46,12 @@ std::vector<std::string> AccessUrls(X509* x, int method_nid) {
   return out;
 }
 
+// HasExtensionNid tells whether `x` carries the extension `nid`.
+bool HasExtensionNid(const X509* x, int nid) { return ::X509_get_ext_by_NID(x, nid, -1) >= 0; }
+
 }  // namespace
+
+namespace internal {
 
 Clock::time_point AsnTimeToTimePoint(const ASN1_TIME* t) {
   struct tm tm {};
@@ -78,6 +86,18 @@ std::string NameCommonName(const X509_NAME* name) {
   std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
   ::OPENSSL_free(utf8);
   return out;
+}
+
+Certificate BorrowCertificate(X509* x509) { return Handles::Wrap(ossl::UpRef(x509)); }
+Certificate AdoptCertificate(X509* x509) { return Handles::Wrap(ossl::Ptr<X509>(x509)); }
+
+}  // namespace internal
+
+Certificate::Certificate(const Certificate& other) : x509_(ossl::UpRef(other.x509_.get())) {}
+
+Certificate& Certificate::operator=(const Certificate& other) {
+  x509_ = ossl::UpRef(other.x509_.get());
+  return *this;
 }
 
 Result<Certificate> Certificate::FromDer(std::span<const uint8_t> der) {
@@ -115,9 +135,6 @@ Result<std::vector<Certificate>> Certificate::ParseAll(std::string_view data) {
   return out;
 }
 
-Certificate Certificate::Borrow(X509* x509) { return Certificate(ossl::UpRef(x509)); }
-Certificate Certificate::Adopt(X509* x509) { return Certificate(ossl::Ptr<X509>(x509)); }
-
 std::vector<uint8_t> Certificate::ToDer() const { return internal::I2d(::i2d_X509, x509_.get()); }
 
 std::string Certificate::ToPem() const {
@@ -138,16 +155,18 @@ std::vector<uint8_t> Certificate::SerialBytes() const {
 
 std::string Certificate::SerialHex() const { return HexEncode(SerialBytes()); }
 
+int Certificate::Version() const { return static_cast<int>(::X509_get_version(x509_.get())) + 1; }
+
 std::string Certificate::Subject() const {
-  return NameToString(::X509_get_subject_name(x509_.get()));
+  return internal::NameToString(::X509_get_subject_name(x509_.get()));
 }
 
 std::string Certificate::Issuer() const {
-  return NameToString(::X509_get_issuer_name(x509_.get()));
+  return internal::NameToString(::X509_get_issuer_name(x509_.get()));
 }
 
 std::string Certificate::CommonName() const {
-  return NameCommonName(::X509_get_subject_name(x509_.get()));
+  return internal::NameCommonName(::X509_get_subject_name(x509_.get()));
 }
 
 int Certificate::CommonNameCount() const {
@@ -161,20 +180,26 @@ int Certificate::CommonNameCount() const {
 }
 
 Clock::time_point Certificate::NotBefore() const {
-  return AsnTimeToTimePoint(::X509_get0_notBefore(x509_.get()));
+  return internal::AsnTimeToTimePoint(::X509_get0_notBefore(x509_.get()));
 }
 
 Clock::time_point Certificate::NotAfter() const {
-  return AsnTimeToTimePoint(::X509_get0_notAfter(x509_.get()));
+  return internal::AsnTimeToTimePoint(::X509_get0_notAfter(x509_.get()));
 }
 
 std::vector<GeneralName> Certificate::SubjectAltNames() const {
   auto sans = GetExt<GENERAL_NAMES>(x509_.get(), NID_subject_alt_name);
-  return FromOpenssl(sans.get(), nullptr);
+  return internal::FromOpenssl(sans.get(), nullptr);
 }
 
-bool Certificate::HasExtension(int nid) const {
-  return ::X509_get_ext_by_NID(x509_.get(), nid, -1) >= 0;
+bool Certificate::HasExtension(std::string_view oid) const {
+  // no_name = 1: only a dotted OID is accepted, never OpenSSL's short or long names.
+  ossl::Ptr<ASN1_OBJECT> obj(::OBJ_txt2obj(std::string(oid).c_str(), 1));
+  if (!obj) {
+    ossl::ClearErrors();
+    return false;
+  }
+  return ::X509_get_ext_by_OBJ(x509_.get(), obj.get(), -1) >= 0;
 }
 
 std::string NameSubtree::ToString() const {
@@ -221,7 +246,7 @@ NameSubtree ToSubtree(const GENERAL_SUBTREE* subtree) {
     }
     case GEN_DIRNAME:
       out.supported = false;
-      out.value = "dirname:" + NameToString(base->d.directoryName);
+      out.value = "dirname:" + internal::NameToString(base->d.directoryName);
       break;
     default:
       out.supported = false;
@@ -281,7 +306,7 @@ std::vector<std::string> Certificate::KeyUsageNames() const {
       {KU_ENCIPHER_ONLY, "encipherOnly"},
       {KU_DECIPHER_ONLY, "decipherOnly"}};
   std::vector<std::string> out;
-  if (!HasExtension(NID_key_usage)) {
+  if (!HasExtensionNid(x509_.get(), NID_key_usage)) {
     return out;
   }
   const uint32_t ku = ::X509_get_key_usage(x509_.get());
@@ -331,7 +356,7 @@ std::vector<std::string> Certificate::CrlDistributionPoints() const {
     if (dp->distpoint == nullptr || dp->distpoint->type != 0) {
       continue;
     }
-    for (const GeneralName& n : FromOpenssl(dp->distpoint->name.fullname, nullptr)) {
+    for (const GeneralName& n : internal::FromOpenssl(dp->distpoint->name.fullname, nullptr)) {
       out.push_back(n.value);
     }
   }
@@ -381,7 +406,7 @@ bool Certificate::NamesIssuer(const Certificate& issuer) const {
 PublicKey Certificate::GetPublicKey() const {
   X509_PUBKEY* spki = ::X509_get_X509_PUBKEY(x509_.get());
   if (EVP_PKEY* key = ::X509_get0_pubkey(x509_.get())) {
-    return PublicKey::Borrow(key, spki);
+    return internal::BorrowPublicKey(key, spki);
   }
   // A certificate built from copied SPKI bytes has no decoded key cached; decode it now.
   ossl::ClearErrors();
@@ -392,13 +417,13 @@ PublicKey Certificate::GetPublicKey() const {
   ::OPENSSL_free(der);
   if (!key) {
     ossl::ClearErrors();
-    return PublicKey::Borrow(nullptr);
+    return internal::BorrowPublicKey(nullptr);
   }
   return std::move(key).value();
 }
 
 bool Certificate::VerifySignedBy(const PublicKey& issuer) const {
-  const bool ok = ::X509_verify(x509_.get(), issuer.Native()) == 1;
+  const bool ok = ::X509_verify(x509_.get(), internal::Native(issuer)) == 1;
   if (!ok) {
     ossl::ClearErrors();
   }

@@ -2,8 +2,6 @@
 // File: certificate.h: an immutable parsed X.509 certificate and the fields people check.
 #pragma once
 
-#include <openssl/x509.h>
-
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -15,7 +13,7 @@
 #include "core/error.h"
 #include "crypto/general_name.h"
 #include "crypto/key.h"
-#include "crypto/ossl_ptr.h"
+#include "crypto/ossl_fwd.h"
 
 namespace anchor::crypto {
 
@@ -47,6 +45,12 @@ struct NameConstraints {
   bool critical = false;
 };
 
+// Extension OIDs (dotted) for `Certificate::HasExtension`.
+inline constexpr std::string_view kOidKeyUsage = "2.5.29.15";  // RFC 5280 4.2.1.3
+//= https://www.rfc-editor.org/rfc/rfc6960#section-4.2.2.2.1
+//# id-pkix-ocsp-nocheck OBJECT IDENTIFIER ::= { id-pkix-ocsp 5 }
+inline constexpr std::string_view kOidOcspNoCheck = "1.3.6.1.5.5.7.48.1.5";
+
 // Certificate is an immutable X.509 certificate. It is cheap to copy (a reference count).
 class Certificate final {
  public:
@@ -57,17 +61,9 @@ class Certificate final {
   // ParseAll parses every certificate of a PEM bundle, or one DER certificate. An input with no
   // certificate is kInvalidArgument.
   static Result<std::vector<Certificate>> ParseAll(std::string_view data);
-  // Borrow takes a new reference to `x509`.
-  static Certificate Borrow(X509* x509);
-  // Adopt takes over the reference the caller holds on `x509` (which must not be null), for APIs
-  // that hand out a reference the caller must free, such as mosquitto_client_certificate.
-  static Certificate Adopt(X509* x509);
 
-  Certificate(const Certificate& other) : x509_(ossl::UpRef(other.x509_.get())) {}
-  Certificate& operator=(const Certificate& other) {
-    x509_ = ossl::UpRef(other.x509_.get());
-    return *this;
-  }
+  Certificate(const Certificate& other);
+  Certificate& operator=(const Certificate& other);
   Certificate(Certificate&&) noexcept = default;
   Certificate& operator=(Certificate&&) noexcept = default;
 
@@ -77,6 +73,8 @@ class Certificate final {
   std::vector<uint8_t> SerialBytes() const;
   // SerialHex is lower-case hex without separators, the form the store and CLI use.
   std::string SerialHex() const;
+  // Version is 1, 2 or 3 (RFC 5280 4.1.2.1 encodes v1 as 0, ... v3 as 2).
+  int Version() const;
   // Subject and Issuer are RFC 2253 strings, e.g. "CN=device-1,O=anchor".
   std::string Subject() const;
   std::string Issuer() const;
@@ -87,7 +85,9 @@ class Certificate final {
   Clock::time_point NotBefore() const;
   Clock::time_point NotAfter() const;
   std::vector<GeneralName> SubjectAltNames() const;
-  bool HasExtension(int nid) const;
+  // HasExtension tells whether an extension with the dotted `oid` is present, e.g.
+  // kOidKeyUsage.
+  bool HasExtension(std::string_view oid) const;
   std::optional<BasicConstraints> GetBasicConstraints() const;
   // GetNameConstraints returns the nameConstraints of a CA certificate, or nullopt without one.
   std::optional<NameConstraints> GetNameConstraints() const;
@@ -115,21 +115,13 @@ class Certificate final {
   // VerifySignedBy checks this certificate's signature with `issuer`'s public key.
   bool VerifySignedBy(const PublicKey& issuer) const;
 
-  X509* Native() const { return x509_.get(); }  // borrowed: valid while *this lives
-
  private:
-  explicit Certificate(ossl::Ptr<X509> x509) : x509_(std::move(x509)) {}
-  ossl::Ptr<X509> x509_;
+  friend struct internal::Handles;  // the OpenSSL object, for crypto/internal/handles.h
+  explicit Certificate(ossl::Ptr<x509_st> x509) : x509_(std::move(x509)) {}
+  ossl::Ptr<x509_st> x509_;
 };
 
 // ToPemBundle concatenates the PEM of `certs`, in order.
 std::string ToPemBundle(const std::vector<Certificate>& certs);
-
-// AsnTimeToTimePoint converts an ASN1_TIME (UTCTime or GeneralizedTime) to a time point.
-Clock::time_point AsnTimeToTimePoint(const ASN1_TIME* t);
-
-// NameToString renders an X509_NAME as RFC 2253; NameCommonName returns its last CN.
-std::string NameToString(const X509_NAME* name);
-std::string NameCommonName(const X509_NAME* name);
 
 }  // namespace anchor::crypto

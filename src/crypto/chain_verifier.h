@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: chain_verifier.h: path validation (RFC 5280) through OpenSSL's X509_verify_cert.
+// File: chain_verifier.h: path validation (RFC 5280) through OpenSSL's X509_verify_cert, with
+// its verdict as data.
 #pragma once
 
 #include <optional>
@@ -27,8 +28,41 @@ struct VerifyOptions {
   bool strict = true;                   // X509_V_FLAG_X509_STRICT, as `openssl verify -x509_strict`
 };
 
-// VerifyChain validates `leaf`. On failure it returns kInvalidArgument whose message is one line
-// naming the certificate at fault and the reason (e.g. "certificate has expired").
+// ChainFailure is why a chain did not verify, as data (BoringSSL's `CertErrors`): callers and
+// tests branch on `id`, people read `Message()`. `id` is one of a small stable set, each mapped
+// from OpenSSL's X509_V_ERR_* codes in one table (chain_verifier.cc):
+//   certificate-expired, certificate-not-yet-valid, unknown-issuer, self-signed-not-trusted,
+//   bad-signature, name-constraints-violation, unsuitable-purpose, hostname-mismatch,
+//   ip-address-mismatch, certificate-revoked, crl-missing, crl-expired, crl-not-yet-valid,
+//   crl-invalid, path-too-long, invalid-ca, invalid-extension, strict-violation,
+// and "chain-invalid" for every other code.
+struct ChainFailure {
+  std::string id;
+  int depth = 0;        // of the certificate at fault: 0 is the leaf, 1 its issuer, ...
+  std::string subject;  // that certificate's RFC 2253 subject; empty when OpenSSL names none
+  std::string reason;   // OpenSSL's text for the code, e.g. "certificate has expired"
+
+  // Message is the one line users see, e.g.
+  // "certificate has expired (depth 0: CN=device-1)".
+  std::string Message() const;
+};
+
+// ChainVerdict is the outcome of a validation that ran: the verified chain, or why there is none.
+struct ChainVerdict {
+  std::vector<Certificate> chain;  // leaf first, trust anchor last; empty on failure
+  std::optional<ChainFailure> failure;
+
+  bool Ok() const { return !failure.has_value(); }
+};
+
+// ValidatePath validates `leaf` under `options`. It returns an `Error` only when validation
+// cannot run (no trust anchor: kInvalidArgument; a `host` that is no host name:
+// kInvalidArgument; OpenSSL out of memory: kInternal); a chain that does not verify is a
+// verdict whose `failure` says why.
+Result<ChainVerdict> ValidatePath(const Certificate& leaf, const VerifyOptions& options);
+
+// VerifyChain is `ValidatePath` for callers that only need pass or fail: it returns the verified
+// chain, or kInvalidArgument whose message is `ChainFailure::Message()`.
 Result<std::vector<Certificate>> VerifyChain(const Certificate& leaf, const VerifyOptions& options);
 
 }  // namespace anchor::crypto

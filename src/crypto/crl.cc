@@ -8,7 +8,10 @@
 #include <algorithm>
 
 #include "core/text.h"
+#include "crypto/internal/asn1_values.h"
 #include "crypto/internal/der.h"
+#include "crypto/internal/general_names.h"
+#include "crypto/internal/handles.h"
 #include "crypto/ossl_error.h"
 #include "crypto/pem.h"
 
@@ -53,7 +56,7 @@ Status AddEntry(X509_CRL* crl, const RevokedEntry& entry) {
 Status AddIssuingDistributionPoint(X509_CRL* crl, const std::string& url) {
   ossl::Ptr<ISSUING_DIST_POINT> idp(::ISSUING_DIST_POINT_new());
   ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<GENERAL_NAMES> names,
-                          ToOpenssl({GeneralName{GeneralName::Kind::kUri, url}}));
+                          internal::ToOpenssl({GeneralName{GeneralName::Kind::kUri, url}}));
   idp->distpoint = ::DIST_POINT_NAME_new();
   if (idp->distpoint == nullptr) {
     return ossl::OsslError("DIST_POINT_NAME_new");
@@ -77,7 +80,7 @@ Status AddCrlExtensions(X509_CRL* crl, const CrlTemplate& tmpl, const Certificat
       ::X509_CRL_add1_ext_i2d(crl, NID_crl_number, number.get(), 0, 0) != 1) {
     return ossl::OsslError("adding the CRL number");
   }
-  const ASN1_OCTET_STRING* skid = ::X509_get0_subject_key_id(issuer.Native());
+  const ASN1_OCTET_STRING* skid = ::X509_get0_subject_key_id(internal::Native(issuer));
   if (skid == nullptr) {
     return Error(Code::kFailedPrecondition, "the CRL issuer has no subject key identifier");
   }
@@ -99,7 +102,8 @@ Result<Crl> SignCrl(const CrlTemplate& tmpl, const Certificate& issuer,
                     const PrivateKey& issuer_key) {
   ossl::Ptr<X509_CRL> crl(::X509_CRL_new());
   if (!crl || ::X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
-      ::X509_CRL_set_issuer_name(crl.get(), ::X509_get_subject_name(issuer.Native())) != 1) {
+      ::X509_CRL_set_issuer_name(crl.get(), ::X509_get_subject_name(internal::Native(issuer))) !=
+          1) {
     return ossl::OsslError("X509_CRL_new");
   }
   ossl::Ptr<ASN1_TIME> this_update(
@@ -116,7 +120,8 @@ Result<Crl> SignCrl(const CrlTemplate& tmpl, const Certificate& issuer,
   }
   ::X509_CRL_sort(crl.get());
   ANCHOR_TRY(AddCrlExtensions(crl.get(), tmpl, issuer));
-  if (::X509_CRL_sign(crl.get(), issuer_key.Native(), issuer_key.SigningDigest()) <= 0) {
+  if (::X509_CRL_sign(crl.get(), internal::Native(issuer_key),
+                      internal::SigningDigest(issuer_key)) <= 0) {
     return ossl::OsslError("X509_CRL_sign");
   }
   // Round-trip through DER so the returned object holds the canonical, cached encoding.
@@ -145,14 +150,16 @@ std::vector<uint8_t> Crl::ToDer() const { return internal::I2d(::i2d_X509_CRL, c
 
 std::string Crl::ToPem() const { return crypto::ToPem("X509 CRL", ToDer()); }
 
-std::string Crl::Issuer() const { return NameToString(::X509_CRL_get_issuer(crl_.get())); }
+std::string Crl::Issuer() const {
+  return internal::NameToString(::X509_CRL_get_issuer(crl_.get()));
+}
 
 Clock::time_point Crl::ThisUpdate() const {
-  return AsnTimeToTimePoint(::X509_CRL_get0_lastUpdate(crl_.get()));
+  return internal::AsnTimeToTimePoint(::X509_CRL_get0_lastUpdate(crl_.get()));
 }
 
 Clock::time_point Crl::NextUpdate() const {
-  return AsnTimeToTimePoint(::X509_CRL_get0_nextUpdate(crl_.get()));
+  return internal::AsnTimeToTimePoint(::X509_CRL_get0_nextUpdate(crl_.get()));
 }
 
 int64_t Crl::Number() const {
@@ -175,7 +182,7 @@ std::vector<RevokedEntry> Crl::Entries() const {
     ossl::Ptr<BIGNUM> bn(::ASN1_INTEGER_to_BN(::X509_REVOKED_get0_serialNumber(r), nullptr));
     e.serial.resize(static_cast<size_t>(BN_num_bytes(bn.get())));
     ::BN_bn2bin(bn.get(), e.serial.data());
-    e.revoked_at = AsnTimeToTimePoint(::X509_REVOKED_get0_revocationDate(r));
+    e.revoked_at = internal::AsnTimeToTimePoint(::X509_REVOKED_get0_revocationDate(r));
     ossl::Ptr<ASN1_ENUMERATED> reason(static_cast<ASN1_ENUMERATED*>(
         ::X509_REVOKED_get_ext_d2i(r, NID_crl_reason, nullptr, nullptr)));
     e.reason = reason ? static_cast<int>(::ASN1_ENUMERATED_get(reason.get())) : 0;
@@ -189,7 +196,7 @@ std::vector<std::string> Crl::IssuingDistributionPoints() const {
   ossl::Ptr<ISSUING_DIST_POINT> idp(static_cast<ISSUING_DIST_POINT*>(
       ::X509_CRL_get_ext_d2i(crl_.get(), NID_issuing_distribution_point, nullptr, nullptr)));
   if (idp && idp->distpoint != nullptr && idp->distpoint->type == 0) {
-    for (const GeneralName& n : FromOpenssl(idp->distpoint->name.fullname, nullptr)) {
+    for (const GeneralName& n : internal::FromOpenssl(idp->distpoint->name.fullname, nullptr)) {
       out.push_back(n.value);
     }
   }
@@ -208,7 +215,7 @@ std::string Crl::AuthorityKeyIdHex() const {
 }
 
 bool Crl::VerifySignedBy(const PublicKey& issuer) const {
-  const bool ok = ::X509_CRL_verify(crl_.get(), issuer.Native()) == 1;
+  const bool ok = ::X509_CRL_verify(crl_.get(), internal::Native(issuer)) == 1;
   if (!ok) {
     ossl::ClearErrors();
   }

@@ -2,8 +2,6 @@
 // File: crl.h: RFC 5280 certificate revocation lists: build, sign, parse.
 #pragma once
 
-#include <openssl/x509.h>
-
 #include <cstdint>
 #include <span>
 #include <string>
@@ -14,7 +12,7 @@
 #include "core/error.h"
 #include "crypto/certificate.h"
 #include "crypto/key.h"
-#include "crypto/ossl_ptr.h"
+#include "crypto/ossl_fwd.h"
 
 namespace anchor::crypto {
 
@@ -57,11 +55,10 @@ class Crl final {
   std::string AuthorityKeyIdHex() const;
   bool VerifySignedBy(const PublicKey& issuer) const;
 
-  X509_CRL* Native() const { return crl_.get(); }  // borrowed
-
  private:
-  explicit Crl(ossl::Ptr<X509_CRL> crl) : crl_(std::move(crl)) {}
-  ossl::Ptr<X509_CRL> crl_;
+  friend struct internal::Handles;  // the OpenSSL object, for crypto/internal/handles.h
+  explicit Crl(ossl::Ptr<X509_crl_st> crl) : crl_(std::move(crl)) {}
+  ossl::Ptr<X509_crl_st> crl_;
 };
 
 // SignCrl builds the CRL of `tmpl` for `issuer` and signs it with `issuer_key`.

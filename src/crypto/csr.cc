@@ -9,7 +9,10 @@
 
 #include "core/text.h"
 #include "crypto/certificate.h"
+#include "crypto/internal/asn1_values.h"
 #include "crypto/internal/der.h"
+#include "crypto/internal/general_names.h"
+#include "crypto/internal/handles.h"
 #include "crypto/key_parameters.h"
 #include "crypto/ossl_error.h"
 #include "crypto/pem.h"
@@ -86,7 +89,7 @@ Result<std::vector<GeneralName>> DecodeSans(const X509_EXTENSION* ext,
   if (sk_GENERAL_NAME_num(sans.get()) == 0) {
     return Malformed("its subjectAltName extension holds no name");
   }
-  return FromOpenssl(sans.get(), &unknown);
+  return internal::FromOpenssl(sans.get(), &unknown);
 }
 
 Status ReadSubject(const X509_NAME* subject, RequestedContent& out) {
@@ -110,7 +113,7 @@ Status ReadSubject(const X509_NAME* subject, RequestedContent& out) {
   if (common_names > 1) {
     return Malformed("its subject holds " + std::to_string(common_names) + " common names");
   }
-  out.common_name = NameCommonName(subject);
+  out.common_name = internal::NameCommonName(subject);
   return OkStatus();
 }
 
@@ -201,11 +204,11 @@ Result<Csr> Csr::Create(const PrivateKey& key, std::string_view common_name,
     return ossl::OsslError("the common name is not valid (at most 64 characters)",
                            Code::kInvalidArgument);
   }
-  if (::X509_REQ_set_pubkey(req.get(), key.Native()) != 1) {
+  if (::X509_REQ_set_pubkey(req.get(), internal::Native(key)) != 1) {
     return ossl::OsslError("X509_REQ_set_pubkey");
   }
   if (!sans.empty()) {
-    ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<GENERAL_NAMES> names, ToOpenssl(sans));
+    ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<GENERAL_NAMES> names, internal::ToOpenssl(sans));
     ossl::Ptr<STACK_OF(X509_EXTENSION)> exts(sk_X509_EXTENSION_new_null());
     ossl::Ptr<X509_EXTENSION> ext(::X509V3_EXT_i2d(NID_subject_alt_name, 0, names.get()));
     if (!exts || !ext || sk_X509_EXTENSION_push(exts.get(), ext.get()) == 0) {
@@ -216,7 +219,7 @@ Result<Csr> Csr::Create(const PrivateKey& key, std::string_view common_name,
       return ossl::OsslError("X509_REQ_add_extensions");
     }
   }
-  if (::X509_REQ_sign(req.get(), key.Native(), key.SigningDigest()) <= 0) {
+  if (::X509_REQ_sign(req.get(), internal::Native(key), internal::SigningDigest(key)) <= 0) {
     return ossl::OsslError("X509_REQ_sign");
   }
   return Csr(std::move(req));
@@ -236,10 +239,12 @@ Status Csr::VerifySignature() const {
   return OkStatus();
 }
 
-std::string Csr::Subject() const { return NameToString(::X509_REQ_get_subject_name(req_.get())); }
+std::string Csr::Subject() const {
+  return internal::NameToString(::X509_REQ_get_subject_name(req_.get()));
+}
 
 std::string Csr::CommonName() const {
-  return NameCommonName(::X509_REQ_get_subject_name(req_.get()));
+  return internal::NameCommonName(::X509_REQ_get_subject_name(req_.get()));
 }
 
 Result<RequestedContent> Csr::ReadContent() const {
@@ -275,8 +280,8 @@ std::vector<std::string> Csr::RequestedExtensions() const {
 }
 
 PublicKey Csr::GetPublicKey() const {
-  return PublicKey::Borrow(::X509_REQ_get0_pubkey(req_.get()),
-                           ::X509_REQ_get_X509_PUBKEY(req_.get()));
+  return internal::BorrowPublicKey(::X509_REQ_get0_pubkey(req_.get()),
+                                   ::X509_REQ_get_X509_PUBKEY(req_.get()));
 }
 
 std::vector<uint8_t> Csr::ToDer() const { return internal::I2d(::i2d_X509_REQ, req_.get()); }

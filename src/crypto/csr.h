@@ -2,8 +2,6 @@
 // File: csr.h: PKCS#10 certificate signing requests: parse, check, create.
 #pragma once
 
-#include <openssl/x509.h>
-
 #include <span>
 #include <string>
 #include <string_view>
@@ -12,7 +10,7 @@
 #include "core/error.h"
 #include "crypto/general_name.h"
 #include "crypto/key.h"
-#include "crypto/ossl_ptr.h"
+#include "crypto/ossl_fwd.h"
 
 namespace anchor::crypto {
 
@@ -64,11 +62,10 @@ class Csr final {
   std::vector<uint8_t> ToDer() const;
   std::string ToPem() const;
 
-  X509_REQ* Native() const { return req_.get(); }  // borrowed
-
  private:
-  explicit Csr(ossl::Ptr<X509_REQ> req) : req_(std::move(req)) {}
-  ossl::Ptr<X509_REQ> req_;
+  friend struct internal::Handles;  // the OpenSSL object, for crypto/internal/handles.h
+  explicit Csr(ossl::Ptr<X509_req_st> req) : req_(std::move(req)) {}
+  ossl::Ptr<X509_req_st> req_;
 };
 
 }  // namespace anchor::crypto

@@ -3,6 +3,7 @@
 #include "crypto/general_name.h"
 
 #include "core/text.h"
+#include "crypto/internal/general_names.h"
 #include "crypto/ossl_error.h"
 #include "names/dns_name.h"
 #include "names/ip_address.h"
@@ -113,6 +114,8 @@ Result<GeneralName> ParseGeneralName(std::string_view text) {
   return NormalizeGeneralName({Kind::kDns, std::string(text)});
 }
 
+namespace internal {
+
 Result<ossl::Ptr<GENERAL_NAMES>> ToOpenssl(const std::vector<GeneralName>& names) {
   ossl::Ptr<GENERAL_NAMES> out(sk_GENERAL_NAME_new_null());
   if (!out) {
@@ -165,4 +168,5 @@ std::vector<GeneralName> FromOpenssl(const GENERAL_NAMES* names,
   return out;
 }
 
+}  // namespace internal
 }  // namespace anchor::crypto

@@ -2,14 +2,11 @@
 // File: general_name.h: subject alternative names as values ("dns:x", "ip:x", "uri:x", "email:x").
 #pragma once
 
-#include <openssl/x509v3.h>
-
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/error.h"
-#include "crypto/ossl_ptr.h"
 
 namespace anchor::crypto {
 
@@ -37,12 +34,5 @@ Result<GeneralName> NormalizeGeneralName(const GeneralName& name);
 
 // IsIpAddress tells whether `text` is an IPv4 or IPv6 literal.
 bool IsIpAddress(std::string_view text);
-
-// ToOpenssl converts `names` to an owned GENERAL_NAMES stack (for SAN, CDP and AIA).
-Result<ossl::Ptr<GENERAL_NAMES>> ToOpenssl(const std::vector<GeneralName>& names);
-
-// FromOpenssl converts the kinds anchor knows; others are returned as "othername:<type>" DNS-kind
-// placeholders in `unknown` so callers can refuse or report them.
-std::vector<GeneralName> FromOpenssl(const GENERAL_NAMES* names, std::vector<std::string>* unknown);
 
 }  // namespace anchor::crypto

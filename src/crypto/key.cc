@@ -12,6 +12,7 @@
 
 #include "core/text.h"
 #include "crypto/internal/der.h"
+#include "crypto/internal/handles.h"
 #include "crypto/internal/spki.h"
 #include "crypto/ossl_error.h"
 
@@ -92,13 +93,26 @@ Result<PublicKey> PublicKey::FromDer(std::span<const uint8_t> der) {
   return PublicKey(std::move(key));
 }
 
-PublicKey PublicKey::Borrow(EVP_PKEY* key, const X509_PUBKEY* spki) {
-  PublicKey out(ossl::UpRef(key));
-  if (spki != nullptr) {
-    out.spki_ = internal::CopySpki(spki);
-  }
-  return out;
+namespace internal {
+
+PublicKey BorrowPublicKey(EVP_PKEY* key, const X509_PUBKEY* spki) {
+  return Handles::Wrap(ossl::UpRef(key), spki != nullptr ? CopySpki(spki) : nullptr);
 }
+
+const EVP_MD* SigningDigest(const PrivateKey& key) {
+  EVP_PKEY* native = Native(key);
+  switch (::EVP_PKEY_get_base_id(native)) {
+    case EVP_PKEY_ED25519:
+    case EVP_PKEY_ED448:
+      return nullptr;
+    case EVP_PKEY_EC:
+      return ::EVP_PKEY_get_bits(native) > 256 ? ::EVP_sha384() : ::EVP_sha256();
+    default:
+      return ::EVP_sha256();
+  }
+}
+
+}  // namespace internal
 
 PublicKey::PublicKey(const PublicKey& other)
     : key_(ossl::UpRef(other.key_.get())),
@@ -190,6 +204,13 @@ bool PublicKey::Equals(const PublicKey& other) const {
 
 // ---- PrivateKey ----
 
+PrivateKey::PrivateKey(const PrivateKey& other) : key_(ossl::UpRef(other.key_.get())) {}
+
+PrivateKey& PrivateKey::operator=(const PrivateKey& other) {
+  key_ = ossl::UpRef(other.key_.get());
+  return *this;
+}
+
 Result<PrivateKey> PrivateKey::Generate(KeyType type) {
   EVP_PKEY* key = nullptr;
   switch (type) {
@@ -275,18 +296,6 @@ Result<std::string> PrivateKey::ToPkcs8Pem(const SecretBytes* passphrase) const 
   return internal::BioToString(bio.get());
 }
 
-PublicKey PrivateKey::Public() const { return PublicKey::Borrow(key_.get()); }
-
-const EVP_MD* PrivateKey::SigningDigest() const {
-  switch (::EVP_PKEY_get_base_id(key_.get())) {
-    case EVP_PKEY_ED25519:
-    case EVP_PKEY_ED448:
-      return nullptr;
-    case EVP_PKEY_EC:
-      return ::EVP_PKEY_get_bits(key_.get()) > 256 ? ::EVP_sha384() : ::EVP_sha256();
-    default:
-      return ::EVP_sha256();
-  }
-}
+PublicKey PrivateKey::Public() const { return internal::BorrowPublicKey(key_.get()); }
 
 }  // namespace anchor::crypto

@@ -2,8 +2,6 @@
 // File: key.h: private and public keys, the key types anchor issues for, PKCS#8 PEM.
 #pragma once
 
-#include <openssl/evp.h>
-
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -13,7 +11,7 @@
 
 #include "core/error.h"
 #include "core/secret_bytes.h"
-#include "crypto/ossl_ptr.h"
+#include "crypto/ossl_fwd.h"
 
 namespace anchor::crypto {
 
@@ -38,10 +36,6 @@ class PublicKey final {
   // FromPem parses a "PUBLIC KEY" PEM block, FromDer a DER SubjectPublicKeyInfo.
   static Result<PublicKey> FromPem(std::string_view pem);
   static Result<PublicKey> FromDer(std::span<const uint8_t> der);
-  // Borrow takes a new reference to `key` (from a certificate or CSR). With `spki`, a copy of
-  // that encoded SubjectPublicKeyInfo is kept too, so certificates can be built without
-  // re-encoding the key (see `Spki`). A null `key` gives an empty key that matches nothing.
-  static PublicKey Borrow(EVP_PKEY* key, const X509_PUBKEY* spki = nullptr);
 
   // Type returns the anchor key type, or nullopt for keys anchor does not issue for (RSA-1024,
   // secp256k1, ...), which policy then refuses.
@@ -55,24 +49,20 @@ class PublicKey final {
   std::string ToPem() const;
   bool Equals(const PublicKey& other) const;
 
-  EVP_PKEY* Native() const { return key_.get(); }  // borrowed
-  // Spki is the SubjectPublicKeyInfo this key was read from, or null when it was made otherwise.
-  const X509_PUBKEY* Spki() const { return spki_.get(); }
-
  private:
-  explicit PublicKey(ossl::Ptr<EVP_PKEY> key) : key_(std::move(key)) {}
-  ossl::Ptr<EVP_PKEY> key_;
-  ossl::Ptr<X509_PUBKEY> spki_;
+  friend struct internal::Handles;  // the OpenSSL objects, for crypto/internal/handles.h
+  explicit PublicKey(ossl::Ptr<evp_pkey_st> key) : key_(std::move(key)) {}
+  ossl::Ptr<evp_pkey_st> key_;
+  // spki_ is the SubjectPublicKeyInfo the key was read from (a certificate's or a CSR's), or
+  // null: certificates for the key copy it rather than encode the key again.
+  ossl::Ptr<X509_pubkey_st> spki_;
 };
 
 // PrivateKey is an immutable private key.
 class PrivateKey final {
  public:
-  PrivateKey(const PrivateKey& other) : key_(ossl::UpRef(other.key_.get())) {}
-  PrivateKey& operator=(const PrivateKey& other) {
-    key_ = ossl::UpRef(other.key_.get());
-    return *this;
-  }
+  PrivateKey(const PrivateKey& other);
+  PrivateKey& operator=(const PrivateKey& other);
   PrivateKey(PrivateKey&&) noexcept = default;
   PrivateKey& operator=(PrivateKey&&) noexcept = default;
 
@@ -89,15 +79,11 @@ class PrivateKey final {
 
   PublicKey Public() const;
   std::optional<KeyType> Type() const { return Public().Type(); }
-  // DigestFor returns the digest anchor signs with for this key: SHA-384 for P-384, none for
-  // Ed25519 (it hashes internally), SHA-256 otherwise.
-  const EVP_MD* SigningDigest() const;
-
-  EVP_PKEY* Native() const { return key_.get(); }  // borrowed
 
  private:
-  explicit PrivateKey(ossl::Ptr<EVP_PKEY> key) : key_(std::move(key)) {}
-  ossl::Ptr<EVP_PKEY> key_;
+  friend struct internal::Handles;  // the OpenSSL object, for crypto/internal/handles.h
+  explicit PrivateKey(ossl::Ptr<evp_pkey_st> key) : key_(std::move(key)) {}
+  ossl::Ptr<evp_pkey_st> key_;
 };
 
 // IsEncryptedPem tells whether `pem` holds an encrypted private key.

@@ -6,6 +6,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
+#include "crypto/internal/handles.h"
 #include "crypto/ossl_error.h"
 #include "crypto/ossl_ptr.h"
 
@@ -100,7 +101,7 @@ Status CheckEc(EVP_PKEY* key) {
 }  // namespace
 
 Status CheckKeyParameters(const PublicKey& key) {
-  EVP_PKEY* native = key.Native();
+  EVP_PKEY* native = internal::Native(key);
   if (native == nullptr) {
     return Bad("the public key cannot be read (an unknown algorithm, or damaged parameters)");
   }

@@ -5,6 +5,7 @@
 #include <openssl/x509v3.h>
 
 #include "crypto/internal/der.h"
+#include "crypto/internal/handles.h"
 #include "crypto/ossl_error.h"
 
 namespace anchor::crypto {
@@ -55,9 +56,9 @@ bool OcspRequest::IssuedBy(size_t i, const Certificate& issuer) const {
     ossl::ClearErrors();
     return false;
   }
-  OCSP_CERTID* mine = ::OCSP_cert_id_new(md, ::X509_get_subject_name(issuer.Native()),
-                                         ::X509_get0_pubkey_bitstr(issuer.Native()),
-                                         ::X509_get0_serialNumber(issuer.Native()));
+  OCSP_CERTID* mine = ::OCSP_cert_id_new(md, ::X509_get_subject_name(internal::Native(issuer)),
+                                         ::X509_get0_pubkey_bitstr(internal::Native(issuer)),
+                                         ::X509_get0_serialNumber(internal::Native(issuer)));
   const bool same = mine != nullptr && ::OCSP_id_issuer_cmp(mine, id) == 0;
   ::OCSP_CERTID_free(mine);
   ossl::ClearErrors();
@@ -95,8 +96,8 @@ Result<std::vector<uint8_t>> SignOcspResponse(const OcspRequest& request,
     // OCSP_basic_add1_status copies the CertID of the request, so the answer names exactly
     // what was asked.
     if (::OCSP_basic_add1_status(basic.get(),
-                                 const_cast<OCSP_CERTID*>(EntryId(request.Native(), i)), kind,
-                                 st.reason == 0 ? -1 : st.reason,
+                                 const_cast<OCSP_CERTID*>(EntryId(internal::Native(request), i)),
+                                 kind, st.reason == 0 ? -1 : st.reason,
                                  kind == V_OCSP_CERTSTATUS_REVOKED ? revoked_time.get() : nullptr,
                                  this_time.get(), next_time.get()) == nullptr) {
       return ossl::OsslError("OCSP_basic_add1_status");
@@ -104,11 +105,11 @@ Result<std::vector<uint8_t>> SignOcspResponse(const OcspRequest& request,
   }
   //= https://www.rfc-editor.org/rfc/rfc6960#section-4.4.1
   //# The nonce cryptographically binds a request and a response to prevent replay attacks.
-  if (::OCSP_copy_nonce(basic.get(), request.Native()) <= 0) {
+  if (::OCSP_copy_nonce(basic.get(), internal::Native(request)) <= 0) {
     return ossl::OsslError("OCSP_copy_nonce");
   }
-  if (::OCSP_basic_sign(basic.get(), signer.Native(), key.Native(), key.SigningDigest(), nullptr,
-                        0) != 1) {
+  if (::OCSP_basic_sign(basic.get(), internal::Native(signer), internal::Native(key),
+                        internal::SigningDigest(key), nullptr, 0) != 1) {
     return ossl::OsslError("OCSP_basic_sign");
   }
   ossl::Ptr<OCSP_RESPONSE> resp(
@@ -119,8 +120,18 @@ Result<std::vector<uint8_t>> SignOcspResponse(const OcspRequest& request,
   return internal::I2d(::i2d_OCSP_RESPONSE, static_cast<const OCSP_RESPONSE*>(resp.get()));
 }
 
-std::vector<uint8_t> OcspErrorResponse(int response_status) {
-  ossl::Ptr<OCSP_RESPONSE> resp(::OCSP_response_create(response_status, nullptr));
+// The enum's values are RFC 6960's, which are OpenSSL's OCSP_RESPONSE_STATUS_* too.
+static_assert(static_cast<int>(OcspErrorStatus::kMalformedRequest) ==
+              OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+static_assert(static_cast<int>(OcspErrorStatus::kInternalError) ==
+              OCSP_RESPONSE_STATUS_INTERNALERROR);
+static_assert(static_cast<int>(OcspErrorStatus::kTryLater) == OCSP_RESPONSE_STATUS_TRYLATER);
+static_assert(static_cast<int>(OcspErrorStatus::kSigRequired) == OCSP_RESPONSE_STATUS_SIGREQUIRED);
+static_assert(static_cast<int>(OcspErrorStatus::kUnauthorized) ==
+              OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+
+std::vector<uint8_t> OcspErrorResponse(OcspErrorStatus status) {
+  ossl::Ptr<OCSP_RESPONSE> resp(::OCSP_response_create(static_cast<int>(status), nullptr));
   ANCHOR_CHECK(resp != nullptr);
   return internal::I2d(::i2d_OCSP_RESPONSE, static_cast<const OCSP_RESPONSE*>(resp.get()));
 }

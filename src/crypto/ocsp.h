@@ -2,8 +2,6 @@
 // File: ocsp.h: RFC 6960 requests and responses over OpenSSL's OCSP API.
 #pragma once
 
-#include <openssl/ocsp.h>
-
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -12,7 +10,7 @@
 #include "core/error.h"
 #include "crypto/certificate.h"
 #include "crypto/key.h"
-#include "crypto/ossl_ptr.h"
+#include "crypto/ossl_fwd.h"
 
 namespace anchor::crypto {
 
@@ -35,11 +33,10 @@ class OcspRequest final {
   // must then be signed afresh.
   bool HasNonce() const;
 
-  OCSP_REQUEST* Native() const { return req_.get(); }  // borrowed
-
  private:
-  explicit OcspRequest(ossl::Ptr<OCSP_REQUEST> req) : req_(std::move(req)) {}
-  ossl::Ptr<OCSP_REQUEST> req_;
+  friend struct internal::Handles;  // the OpenSSL object, for crypto/internal/handles.h
+  explicit OcspRequest(ossl::Ptr<ocsp_request_st> req) : req_(std::move(req)) {}
+  ossl::Ptr<ocsp_request_st> req_;
 };
 
 // OcspCertStatus is the answer for one entry (RFC 6960 4.2.1 CertStatus).
@@ -58,8 +55,26 @@ Result<std::vector<uint8_t>> SignOcspResponse(const OcspRequest& request,
                                               Clock::time_point this_update,
                                               Clock::time_point next_update);
 
-// OcspErrorResponse is an unsigned OCSPResponse with an error status, e.g.
-// OCSP_RESPONSE_STATUS_MALFORMEDREQUEST.
-std::vector<uint8_t> OcspErrorResponse(int response_status);
+//= https://www.rfc-editor.org/rfc/rfc6960#section-4.2.1
+//# OCSPResponseStatus ::= ENUMERATED {
+//#     successful            (0),  -- Response has valid confirmations
+//#     malformedRequest      (1),  -- Illegal confirmation request
+//#     internalError         (2),  -- Internal error in issuer
+//#     tryLater              (3),  -- Try again later
+//#                                 -- (4) is not used
+//#     sigRequired           (5),  -- Must sign the request
+//#     unauthorized          (6)   -- Request unauthorized
+//# }
+// OcspErrorStatus is an OCSPResponseStatus but successful (only `SignOcspResponse` answers that).
+enum class OcspErrorStatus {
+  kMalformedRequest = 1,
+  kInternalError = 2,
+  kTryLater = 3,
+  kSigRequired = 5,
+  kUnauthorized = 6,
+};
+
+// OcspErrorResponse is an unsigned OCSPResponse with `status` and no responseBytes.
+std::vector<uint8_t> OcspErrorResponse(OcspErrorStatus status);
 
 }  // namespace anchor::crypto

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: ossl_ptr.h: one owning pointer type for every OpenSSL object, one deleter line per type.
+// It includes OpenSSL's headers: only crypto/ and the layers docs/ARCHITECTURE.md lists under
+// "OpenSSL stays in crypto/" include it; public crypto/ headers use ossl_fwd.h.
 #pragma once
 
 #include <openssl/bio.h>
@@ -10,23 +12,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <memory>
+#include "crypto/ossl_fwd.h"
 
 namespace anchor::ossl {
-
-template <typename T>
-struct DeleterFor;  // specialised once per type, below
-
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const noexcept {
-    DeleterFor<T>::Free(p);
-  }
-};
-
-// Ptr owns one OpenSSL object and frees it with that type's own free function.
-template <typename T>
-using Ptr = std::unique_ptr<T, Deleter>;
 
 #define ANCHOR_OSSL_DELETER(T, fn)             \
   template <>                                  \
@@ -34,14 +22,12 @@ using Ptr = std::unique_ptr<T, Deleter>;
     static void Free(T* p) noexcept { fn(p); } \
   }
 
+// EVP_PKEY, OCSP_REQUEST, X509, X509_CRL, X509_PUBKEY and X509_REQ, which public types hold:
+// declared in ossl_fwd.h, each defined by one line of ossl_ptr.cc.
 ANCHOR_OSSL_DELETER(BIO, ::BIO_free_all);
 ANCHOR_OSSL_DELETER(BIGNUM, ::BN_free);
-ANCHOR_OSSL_DELETER(EVP_PKEY, ::EVP_PKEY_free);
 ANCHOR_OSSL_DELETER(EVP_PKEY_CTX, ::EVP_PKEY_CTX_free);
 ANCHOR_OSSL_DELETER(EVP_MD_CTX, ::EVP_MD_CTX_free);
-ANCHOR_OSSL_DELETER(X509, ::X509_free);
-ANCHOR_OSSL_DELETER(X509_REQ, ::X509_REQ_free);
-ANCHOR_OSSL_DELETER(X509_CRL, ::X509_CRL_free);
 ANCHOR_OSSL_DELETER(X509_NAME, ::X509_NAME_free);
 ANCHOR_OSSL_DELETER(X509_EXTENSION, ::X509_EXTENSION_free);
 ANCHOR_OSSL_DELETER(X509_REVOKED, ::X509_REVOKED_free);
@@ -49,14 +35,13 @@ ANCHOR_OSSL_DELETER(X509_STORE, ::X509_STORE_free);
 ANCHOR_OSSL_DELETER(X509_STORE_CTX, ::X509_STORE_CTX_free);
 ANCHOR_OSSL_DELETER(X509_ALGOR, ::X509_ALGOR_free);
 ANCHOR_OSSL_DELETER(X509_SIG, ::X509_SIG_free);
-ANCHOR_OSSL_DELETER(X509_PUBKEY, ::X509_PUBKEY_free);
 ANCHOR_OSSL_DELETER(PKCS7, ::PKCS7_free);
-ANCHOR_OSSL_DELETER(OCSP_REQUEST, ::OCSP_REQUEST_free);
 ANCHOR_OSSL_DELETER(OCSP_RESPONSE, ::OCSP_RESPONSE_free);
 ANCHOR_OSSL_DELETER(OCSP_BASICRESP, ::OCSP_BASICRESP_free);
 ANCHOR_OSSL_DELETER(PKCS8_PRIV_KEY_INFO, ::PKCS8_PRIV_KEY_INFO_free);
 // ASN1_INTEGER, ASN1_TIME, ASN1_OCTET_STRING, ... are all ASN1_STRING: one deleter.
 ANCHOR_OSSL_DELETER(ASN1_STRING, ::ASN1_STRING_free);
+ANCHOR_OSSL_DELETER(ASN1_OBJECT, ::ASN1_OBJECT_free);
 ANCHOR_OSSL_DELETER(GENERAL_NAME, ::GENERAL_NAME_free);
 ANCHOR_OSSL_DELETER(BASIC_CONSTRAINTS, ::BASIC_CONSTRAINTS_free);
 ANCHOR_OSSL_DELETER(AUTHORITY_KEYID, ::AUTHORITY_KEYID_free);

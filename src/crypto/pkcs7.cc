@@ -5,6 +5,7 @@
 #include <openssl/pkcs7.h>
 
 #include "crypto/internal/der.h"
+#include "crypto/internal/handles.h"
 #include "crypto/ossl_error.h"
 
 namespace anchor::crypto {
@@ -16,7 +17,7 @@ Result<std::vector<uint8_t>> CertsOnlyPkcs7(const std::vector<Certificate>& cert
     return ossl::OsslError("PKCS7_new");
   }
   for (const Certificate& c : certs) {
-    if (::PKCS7_add_certificate(p7.get(), c.Native()) != 1) {  // takes its own reference
+    if (::PKCS7_add_certificate(p7.get(), internal::Native(c)) != 1) {  // takes its own reference
       return ossl::OsslError("PKCS7_add_certificate");
     }
   }
@@ -31,7 +32,7 @@ Result<std::vector<Certificate>> CertsFromPkcs7(std::span<const uint8_t> der) {
   std::vector<Certificate> out;
   STACK_OF(X509)* certs = p7->d.sign->cert;
   for (int i = 0; i < sk_X509_num(certs); ++i) {
-    out.push_back(Certificate::Borrow(sk_X509_value(certs, i)));
+    out.push_back(internal::BorrowCertificate(sk_X509_value(certs, i)));
   }
   return out;
 }

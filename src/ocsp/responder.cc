@@ -12,7 +12,7 @@ std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) co
   if (!request) {
     //= https://www.rfc-editor.org/rfc/rfc6960#section-2.3
     //# malformedRequest (1), -- Illegal confirmation request
-    return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+    return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kMalformedRequest);
   }
   for (size_t i = 0; i < request->Count(); ++i) {
     if (!request->IssuedBy(i, issuer_)) {
@@ -22,7 +22,7 @@ std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) co
       //# authoritatively.
       // A response signed by this CA about another issuer's certificate would be rejected by
       // relying parties anyway (the signer is not that certificate's issuer).
-      return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+      return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kUnauthorized);
     }
   }
   if (request->HasNonce() || request->Count() != 1) {
@@ -75,10 +75,10 @@ std::vector<uint8_t> Responder::Sign(const crypto::OcspRequest& request) const {
       //= https://www.rfc-editor.org/rfc/rfc6960#section-2.3
       //# The response "tryLater" indicates that the service exists but is temporarily unable
       //# to respond.
-      return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_TRYLATER);
+      return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kTryLater);
     }
     if (!record && record.error().code() != Code::kNotFound) {
-      return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_INTERNALERROR);
+      return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kInternalError);
     }
     if (record) {
       st.kind = record->revoked ? crypto::OcspCertStatus::Kind::kRevoked
@@ -92,7 +92,7 @@ std::vector<uint8_t> Responder::Sign(const crypto::OcspRequest& request) const {
   auto response =
       crypto::SignOcspResponse(request, statuses, signer_.cert, signer_.key, now, now + validity_);
   if (!response) {
-    return crypto::OcspErrorResponse(OCSP_RESPONSE_STATUS_INTERNALERROR);
+    return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kInternalError);
   }
   return std::move(response).value();
 }

@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/text.h"
 #include "crypto/certificate.h"
+#include "crypto/internal/handles.h"  // the TLS session's own certificates, shared
 #include "http/header_fields.h"
 #include "http/request_checks.h"
 #include "server/connection_table.h"
@@ -331,7 +332,7 @@ struct HttpsServer::Impl {
     std::vector<crypto::Certificate> out;
     STACK_OF(X509)* chain = ::SSL_get0_verified_chain(ssl);
     for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
-      out.push_back(crypto::Certificate::Borrow(sk_X509_value(chain, i)));
+      out.push_back(crypto::internal::BorrowCertificate(sk_X509_value(chain, i)));
     }
     // A resumed session was verified at its full handshake and keeps only the leaf (a ticket
     // holds no chain): every handler identifies a client by its leaf, and a factory leaf under

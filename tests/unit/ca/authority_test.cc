@@ -151,7 +151,7 @@ TEST(AuthorityTest, OcspSignerIsAShortLivedRecordedNonCaResponder) {
   ASSERT_THAT(signer, IsOk());
   EXPECT_FALSE(signer->IsCa());
   EXPECT_EQ(signer->ExtendedKeyUsageNames(), std::vector<std::string>{"OCSPSigning"});
-  EXPECT_TRUE(signer->HasExtension(NID_id_pkix_OCSP_noCheck));
+  EXPECT_TRUE(signer->HasExtension(crypto::kOidOcspNoCheck));
   EXPECT_LE(signer->NotAfter(), ca.clock.Now() + std::chrono::hours(24 * 7));
   EXPECT_EQ(ca.store->FindBySerial(signer->SerialHex()).value().profile, "ocsp-signer");
 }

@@ -13,58 +13,276 @@ using testing::ErrorIs;
 using testing::IsOk;
 
 const Clock::time_point kNow = FromUnixSeconds(1767225600);
+const Clock::time_point kCheckedAt = kNow + std::chrono::hours(1);
 
-struct Chain {
-  PrivateKey root_key = PrivateKey::Generate(KeyType::kEcP256).value();
-  PrivateKey leaf_key = PrivateKey::Generate(KeyType::kEcP256).value();
-  Certificate root = Make(true, {0x01}, root_key, nullptr);
-  Certificate leaf = Make(false, {0x02}, leaf_key, &root);
+PrivateKey NewKey() { return PrivateKey::Generate(KeyType::kEcP256).value(); }
 
-  Certificate Make(bool ca, std::vector<uint8_t> serial, const PrivateKey& key,
-                   const Certificate* issuer) {
-    CertTemplate t;
-    t.serial = std::move(serial);
-    t.common_name = ca ? "Root" : "host.local";
-    t.not_before = kNow;
-    t.not_after = kNow + std::chrono::hours(ca ? 1000 : 48);
-    t.is_ca = ca;
-    t.key_usage = ca ? (kKeyCertSign | kCrlSign) : kDigitalSignature;
-    if (!ca) {
-      t.ext_key_usage = {ExtKeyUsage::kServerAuth};
-      t.sans = {ParseGeneralName("dns:host.local").value()};
-    }
-    t.authority_key_id = !ca;
-    return SignCertificate(t, key.Public(), issuer, issuer ? root_key : key).value();
+// CaTemplate is a CA valid from well before kNow, so only the leaf's validity is ever at stake.
+CertTemplate CaTemplate(uint8_t serial, std::string cn, bool self_signed) {
+  CertTemplate t;
+  t.serial = {serial};
+  t.common_name = std::move(cn);
+  t.not_before = kNow - std::chrono::hours(1000);
+  t.not_after = kNow + std::chrono::hours(1000);
+  t.is_ca = true;
+  t.key_usage = kKeyCertSign | kCrlSign;
+  t.authority_key_id = !self_signed;
+  return t;
+}
+
+// LeafTemplate is a serverAuth leaf for dns:`host`, valid for 48 hours from kNow.
+CertTemplate LeafTemplate(uint8_t serial, const std::string& host) {
+  CertTemplate t;
+  t.serial = {serial};
+  t.common_name = host;
+  t.not_before = kNow;
+  t.not_after = kNow + std::chrono::hours(48);
+  t.key_usage = kDigitalSignature;
+  t.ext_key_usage = {ExtKeyUsage::kServerAuth};
+  t.sans = {ParseGeneralName("dns:" + host).value()};
+  return t;
+}
+
+// Pki is a root and a leaf it issued for "host.local"; each test changes one thing of it.
+struct Pki {
+  explicit Pki(CertTemplate root_template = CaTemplate(0x01, "Root", true))
+      : root(SignCertificate(root_template, root_key.Public(), nullptr, root_key).value()) {}
+
+  Certificate Issue(const CertTemplate& t) const {
+    return SignCertificate(t, leaf_key.Public(), &root, root_key).value();
   }
+  Crl RevocationList(std::vector<RevokedEntry> entries, Clock::time_point next_update) const {
+    const CrlTemplate t{1, kNow, next_update, std::move(entries), ""};
+    return SignCrl(t, root, root_key).value();
+  }
+  VerifyOptions Options() const { return VerifyOptions{.trusted = {root}, .at = kCheckedAt}; }
+
+  PrivateKey root_key = NewKey();
+  PrivateKey leaf_key = NewKey();
+  Certificate root;
+  Certificate leaf = Issue(LeafTemplate(0x02, "host.local"));
 };
 
 TEST(ChainVerifierTest, AcceptsAValidChainForItsHostAndPurpose) {
-  Chain c;
-  VerifyOptions o{.trusted = {c.root},
-                  .host = "host.local",
-                  .purpose = Purpose::kServer,
-                  .at = kNow + std::chrono::hours(1)};
-  EXPECT_THAT(VerifyChain(c.leaf, o), IsOk());
+  const Pki pki;
+  VerifyOptions o = pki.Options();
+  o.host = "host.local";
+  o.purpose = Purpose::kServer;
+  const auto verdict = ValidatePath(pki.leaf, o);
+  ASSERT_THAT(verdict, IsOk());
+  EXPECT_TRUE(verdict->Ok());
+  ASSERT_EQ(verdict->chain.size(), 2u);
+  EXPECT_EQ(verdict->chain.back().Subject(), "CN=Root");
+  EXPECT_THAT(VerifyChain(pki.leaf, o), IsOk());
 }
 
-TEST(ChainVerifierTest, RejectsWrongHostPurposeTimeAndAnchor) {
-  Chain c;
-  VerifyOptions o{.trusted = {c.root}, .at = kNow + std::chrono::hours(1)};
-  o.host = "other.local";
-  EXPECT_THAT(VerifyChain(c.leaf, o), ErrorIs(Code::kInvalidArgument));
-  o.host.clear();
-  o.purpose = Purpose::kClient;
-  EXPECT_THAT(VerifyChain(c.leaf, o), ErrorIs(Code::kInvalidArgument));
-  o.purpose = Purpose::kAny;
+TEST(ChainVerifierTest, AFailureNamesTheCertificateAtFaultInOneLine) {
+  const Pki pki;
+  VerifyOptions o = pki.Options();
   o.at = kNow + std::chrono::hours(49);
-  const auto expired = VerifyChain(c.leaf, o);
-  ASSERT_THAT(expired, ErrorIs(Code::kInvalidArgument));
-  EXPECT_NE(expired.error().message().find("expired"), std::string::npos);
-  Chain other;
-  o.at = kNow + std::chrono::hours(1);
-  o.trusted = {other.root};
-  EXPECT_THAT(VerifyChain(c.leaf, o), ErrorIs(Code::kInvalidArgument));
+  const auto verdict = ValidatePath(pki.leaf, o);
+  ASSERT_THAT(verdict, IsOk());  // it ran; the chain is what failed
+  ASSERT_FALSE(verdict->Ok());
+  const ChainFailure& failure = *verdict->failure;
+  EXPECT_EQ(failure.id, "certificate-expired");
+  EXPECT_EQ(failure.depth, 0);
+  EXPECT_EQ(failure.subject, "CN=host.local");
+  EXPECT_TRUE(verdict->chain.empty());
+  // The line the CLI prints and the integration tests grep for.
+  EXPECT_EQ(failure.Message(), "certificate has expired (depth 0: CN=host.local)");
+  const auto chain = VerifyChain(pki.leaf, o);
+  ASSERT_THAT(chain, ErrorIs(Code::kInvalidArgument));
+  EXPECT_EQ(chain.error().message(), failure.Message());
 }
+
+TEST(ChainVerifierTest, ValidationThatCannotRunIsAnErrorNotAVerdict) {
+  const Pki pki;
+  EXPECT_THAT(ValidatePath(pki.leaf, VerifyOptions{.at = kCheckedAt}),
+              ErrorIs(Code::kInvalidArgument));  // no trust anchor
+  EXPECT_THAT(VerifyChain(pki.leaf, VerifyOptions{.at = kCheckedAt}),
+              ErrorIs(Code::kInvalidArgument));
+}
+
+TEST(ChainVerifierTest, StrictnessIsWhatRefusesALeafWithoutAuthorityKeyId) {
+  const Pki pki;
+  CertTemplate t = LeafTemplate(0x03, "host.local");
+  t.authority_key_id = false;
+  const Certificate leaf = pki.Issue(t);
+  VerifyOptions o = pki.Options();
+  o.strict = false;
+  EXPECT_THAT(VerifyChain(leaf, o), IsOk());
+  o.strict = true;
+  const auto verdict = ValidatePath(leaf, o);
+  ASSERT_THAT(verdict, IsOk());
+  ASSERT_FALSE(verdict->Ok());
+  EXPECT_EQ(verdict->failure->id, "strict-violation") << verdict->failure->Message();
+}
+
+// Attempt is a leaf and what it is verified against.
+struct Attempt {
+  Certificate leaf;
+  VerifyOptions options;
+};
+
+// FailureCase is one real chain that fails, and the id and depth the verdict must name.
+struct FailureCase {
+  const char* name;
+  const char* id;
+  int depth;
+  Attempt (*make)();
+};
+
+Attempt Expired() {
+  const Pki pki;
+  VerifyOptions o = pki.Options();
+  o.at = kNow + std::chrono::hours(49);
+  return {pki.leaf, std::move(o)};
+}
+
+Attempt NotYetValid() {
+  const Pki pki;
+  VerifyOptions o = pki.Options();
+  o.at = kNow - std::chrono::hours(1);
+  return {pki.leaf, std::move(o)};
+}
+
+Attempt IssuerNotTrusted() {
+  const Pki pki, other;
+  VerifyOptions o = pki.Options();
+  o.trusted = {other.root};
+  return {pki.leaf, std::move(o)};
+}
+
+Attempt SelfSignedNotTrusted() {
+  const Pki pki, other;
+  return {other.root, pki.Options()};
+}
+
+Attempt TamperedSignature() {
+  const Pki pki;
+  std::vector<uint8_t> der = pki.leaf.ToDer();
+  der.back() ^= 0x01;  // the last octet of ECDSA's s: same length, another signature
+  return {Certificate::FromDer(der).value(), pki.Options()};
+}
+
+Attempt OutsideNameConstraints() {
+  CertTemplate root = CaTemplate(0x01, "Root", true);
+  root.permitted_dns = {"example.com"};
+  const Pki pki(root);
+  return {pki.leaf, pki.Options()};  // host.local is not under example.com
+}
+
+Attempt WrongPurpose() {
+  const Pki pki;
+  VerifyOptions o = pki.Options();
+  o.purpose = Purpose::kClient;  // the leaf is serverAuth only
+  return {pki.leaf, std::move(o)};
+}
+
+Attempt WrongHostName() {
+  const Pki pki;
+  VerifyOptions o = pki.Options();
+  o.host = "other.local";
+  return {pki.leaf, std::move(o)};
+}
+
+Attempt WrongIpAddress() {
+  const Pki pki;
+  VerifyOptions o = pki.Options();
+  o.host = "192.0.2.1";
+  return {pki.leaf, std::move(o)};
+}
+
+Attempt RevokedByCrl() {
+  const Pki pki;
+  VerifyOptions o = pki.Options();
+  o.crls.push_back(
+      pki.RevocationList({{pki.leaf.SerialBytes(), kNow, 1}}, kNow + std::chrono::hours(24)));
+  return {pki.leaf, std::move(o)};
+}
+
+Attempt CrlOfAnotherCa() {
+  const Pki pki, other;
+  VerifyOptions o = pki.Options();
+  o.crls.push_back(other.RevocationList({}, kNow + std::chrono::hours(24)));
+  return {pki.leaf, std::move(o)};
+}
+
+Attempt ExpiredCrl() {
+  const Pki pki;
+  VerifyOptions o = pki.Options();
+  o.crls.push_back(pki.RevocationList({}, kNow + std::chrono::minutes(30)));
+  return {pki.leaf, std::move(o)};  // checked at kNow + 1h, after the CRL's nextUpdate
+}
+
+// IntermediateUnder issues a CA "Intermediate" from `pki`'s root and a leaf from it.
+Attempt IntermediateUnder(const Pki& pki) {
+  const PrivateKey key = NewKey();
+  const Certificate intermediate = SignCertificate(CaTemplate(0x05, "Intermediate", false),
+                                                   key.Public(), &pki.root, pki.root_key)
+                                       .value();
+  const Certificate leaf =
+      SignCertificate(LeafTemplate(0x06, "host.local"), NewKey().Public(), &intermediate, key)
+          .value();
+  VerifyOptions o = pki.Options();
+  o.untrusted = {intermediate};
+  return {leaf, std::move(o)};
+}
+
+Attempt PathLengthExceeded() {
+  CertTemplate root = CaTemplate(0x01, "Root", true);
+  root.path_len = 0;  // the root may issue leaves only
+  return IntermediateUnder(Pki(root));
+}
+
+Attempt LeafAsIssuer() {
+  const Pki pki;
+  const Certificate below =
+      SignCertificate(LeafTemplate(0x07, "below.local"), NewKey().Public(), &pki.leaf, pki.leaf_key)
+          .value();
+  VerifyOptions o = pki.Options();
+  o.untrusted = {pki.leaf};
+  return {below, std::move(o)};
+}
+
+const FailureCase kFailureCases[] = {
+    {"fail/expired", "certificate-expired", 0, &Expired},
+    {"fail/not-yet-valid", "certificate-not-yet-valid", 0, &NotYetValid},
+    {"fail/issuer-not-trusted", "unknown-issuer", 0, &IssuerNotTrusted},
+    {"fail/self-signed-not-trusted", "self-signed-not-trusted", 0, &SelfSignedNotTrusted},
+    {"fail/tampered-signature", "bad-signature", 0, &TamperedSignature},
+    {"fail/outside-name-constraints", "name-constraints-violation", 0, &OutsideNameConstraints},
+    {"fail/wrong-purpose", "unsuitable-purpose", 0, &WrongPurpose},
+    {"fail/wrong-host-name", "hostname-mismatch", 0, &WrongHostName},
+    {"fail/wrong-ip-address", "ip-address-mismatch", 0, &WrongIpAddress},
+    {"fail/revoked-by-crl", "certificate-revoked", 0, &RevokedByCrl},
+    {"fail/crl-of-another-ca", "crl-missing", 0, &CrlOfAnotherCa},
+    {"fail/expired-crl", "crl-expired", 0, &ExpiredCrl},
+    // OpenSSL names the CA whose pathLenConstraint is exceeded: the root, above the intermediate.
+    {"fail/path-length-exceeded", "path-too-long", 2, &PathLengthExceeded},
+    {"fail/leaf-as-issuer", "invalid-ca", 1, &LeafAsIssuer},
+};
+
+void PrintTo(const FailureCase& c, std::ostream* os) { *os << c.name; }
+
+class ChainFailureTest : public ::testing::TestWithParam<FailureCase> {};
+
+TEST_P(ChainFailureTest, NamesTheReasonById) {
+  const FailureCase& c = GetParam();
+  const Attempt attempt = c.make();
+  const auto verdict = ValidatePath(attempt.leaf, attempt.options);
+  ASSERT_THAT(verdict, IsOk());
+  ASSERT_FALSE(verdict->Ok());
+  EXPECT_EQ(verdict->failure->id, c.id) << verdict->failure->Message();
+  EXPECT_EQ(verdict->failure->depth, c.depth) << verdict->failure->Message();
+  EXPECT_FALSE(verdict->failure->subject.empty());
+  EXPECT_THAT(VerifyChain(attempt.leaf, attempt.options), ErrorIs(Code::kInvalidArgument));
+}
+
+INSTANTIATE_TEST_SUITE_P(ChainVerifier, ChainFailureTest, ::testing::ValuesIn(kFailureCases),
+                         [](const auto& info) {
+                           return testing::SanitizeTestName(info.param.name);
+                         });
 
 }  // namespace
 }  // namespace anchor::crypto

@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "crypto/internal/handles.h"  // keys of kinds anchor never makes, made with OpenSSL
+#include "crypto/ossl_ptr.h"
 #include "testlib/matchers.h"
 
 namespace anchor::crypto {
@@ -45,7 +47,7 @@ TEST(KeyParametersTest, WellFormedKeysPolicyRefusesStillPass) {
 }
 
 TEST(KeyParametersTest, AnEmptyKeyIsRefused) {
-  EXPECT_THAT(CheckKeyParameters(PublicKey::Borrow(nullptr)),
+  EXPECT_THAT(CheckKeyParameters(internal::BorrowPublicKey(nullptr)),
               testing::ErrorIs(Code::kInvalidArgument));
 }
 

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <openssl/ocsp.h>
 
+#include "crypto/internal/der.h"
+#include "crypto/internal/handles.h"  // requests built and answers read with OpenSSL, not anchor
 #include "crypto/pkcs7.h"
 #include "testlib/matchers.h"
 #include "testlib/test_ca.h"
@@ -18,47 +20,40 @@ using anchor::testing::TestCa;
 // RequestWith builds a request for `id` (which it takes) with OpenSSL's own OCSP API, as a
 // relying party would, with a nonce.
 std::vector<uint8_t> RequestWith(OCSP_CERTID* id, bool nonce = true) {
-  OCSP_REQUEST* req = OCSP_REQUEST_new();
-  OCSP_request_add0_id(req, id);
+  const ossl::Ptr<OCSP_REQUEST> req(OCSP_REQUEST_new());
+  OCSP_request_add0_id(req.get(), id);
   if (nonce) {
-    OCSP_request_add1_nonce(req, nullptr, -1);
+    OCSP_request_add1_nonce(req.get(), nullptr, -1);
   }
-  unsigned char* der = nullptr;
-  const int len = i2d_OCSP_REQUEST(req, &der);
-  std::vector<uint8_t> out(der, der + len);
-  OPENSSL_free(der);
-  OCSP_REQUEST_free(req);
-  return out;
+  return crypto::internal::I2d(i2d_OCSP_REQUEST, static_cast<const OCSP_REQUEST*>(req.get()));
 }
 
 std::vector<uint8_t> RequestFor(const crypto::Certificate& cert, const crypto::Certificate& issuer,
                                 bool nonce = true) {
-  return RequestWith(OCSP_cert_to_id(nullptr, cert.Native(), issuer.Native()), nonce);
+  return RequestWith(
+      OCSP_cert_to_id(nullptr, crypto::internal::Native(cert), crypto::internal::Native(issuer)),
+      nonce);
 }
 
 // StatusIn reads the single status of a response with OpenSSL, checking its signature first.
 int StatusIn(const std::vector<uint8_t>& der, const crypto::Certificate& root, int* reason) {
   const unsigned char* p = der.data();
-  OCSP_RESPONSE* resp = d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size()));
+  const ossl::Ptr<OCSP_RESPONSE> resp(
+      d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())));
   if (resp == nullptr) {
     return -100;
   }
-  int out = -OCSP_response_status(resp);
-  OCSP_BASICRESP* basic = OCSP_response_get1_basic(resp);
-  if (basic != nullptr) {
-    X509_STORE* store = X509_STORE_new();
-    X509_STORE_add_cert(store, root.Native());
-    if (OCSP_basic_verify(basic, nullptr, store, 0) != 1) {
-      out = -200;
-    } else {
-      ASN1_GENERALIZEDTIME* rev = nullptr;
-      out = OCSP_single_get0_status(OCSP_resp_get0(basic, 0), reason, &rev, nullptr, nullptr);
-    }
-    X509_STORE_free(store);
-    OCSP_BASICRESP_free(basic);
+  const ossl::Ptr<OCSP_BASICRESP> basic(OCSP_response_get1_basic(resp.get()));
+  if (basic == nullptr) {
+    return -OCSP_response_status(resp.get());
   }
-  OCSP_RESPONSE_free(resp);
-  return out;
+  const ossl::Ptr<X509_STORE> store(X509_STORE_new());
+  X509_STORE_add_cert(store.get(), crypto::internal::Native(root));
+  if (OCSP_basic_verify(basic.get(), nullptr, store.get(), 0) != 1) {
+    return -200;
+  }
+  ASN1_GENERALIZEDTIME* rev = nullptr;
+  return OCSP_single_get0_status(OCSP_resp_get0(basic.get(), 0), reason, &rev, nullptr, nullptr);
 }
 
 TEST(ResponderTest, GoodThenRevokedWithReason) {
@@ -80,12 +75,11 @@ TEST(ResponderTest, GoodThenRevokedWithReason) {
 
 // RequestForSerial asks about `serial` under `issuer`, a certificate that may not exist.
 std::vector<uint8_t> RequestForSerial(const crypto::Certificate& issuer, long serial) {
-  ASN1_INTEGER* n = ASN1_INTEGER_new();
-  ASN1_INTEGER_set(n, serial);
-  OCSP_CERTID* id = OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(issuer.Native()),
-                                     X509_get0_pubkey_bitstr(issuer.Native()), n);
-  ASN1_INTEGER_free(n);
-  return RequestWith(id);
+  const ossl::Ptr<ASN1_INTEGER> n(ASN1_INTEGER_new());
+  ASN1_INTEGER_set(n.get(), serial);
+  X509* x509 = crypto::internal::Native(issuer);
+  return RequestWith(OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(x509),
+                                      X509_get0_pubkey_bitstr(x509), n.get()));
 }
 
 TEST(ResponderTest, UnknownSerialUnauthorizedIssuerMalformedGarbage) {

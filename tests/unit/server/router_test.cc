@@ -8,6 +8,8 @@
 #include <openssl/ocsp.h>
 
 #include "crypto/base64.h"
+#include "crypto/internal/der.h"
+#include "crypto/internal/handles.h"  // OCSP requests built with OpenSSL, not with anchor
 #include "testlib/test_ca.h"
 
 namespace anchor::server {
@@ -131,23 +133,18 @@ TEST_F(NoGraceRouterTest, WithoutAGracePeriodTheOnlyWayIsANewEnrollment) {
 // OcspRequestFor builds a nonce-less request for `cert` with OpenSSL, as relying parties do.
 std::vector<uint8_t> OcspRequestFor(const crypto::Certificate& cert,
                                     const crypto::Certificate& issuer) {
-  OCSP_REQUEST* req = OCSP_REQUEST_new();
-  OCSP_request_add0_id(req, OCSP_cert_to_id(nullptr, cert.Native(), issuer.Native()));
-  unsigned char* der = nullptr;
-  const int len = i2d_OCSP_REQUEST(req, &der);
-  std::vector<uint8_t> out(der, der + len);
-  OPENSSL_free(der);
-  OCSP_REQUEST_free(req);
-  return out;
+  const ossl::Ptr<OCSP_REQUEST> req(OCSP_REQUEST_new());
+  OCSP_request_add0_id(req.get(), OCSP_cert_to_id(nullptr, crypto::internal::Native(cert),
+                                                  crypto::internal::Native(issuer)));
+  return crypto::internal::I2d(i2d_OCSP_REQUEST, static_cast<const OCSP_REQUEST*>(req.get()));
 }
 
 // IsSuccessfulOcsp is true for a DER OCSPResponse with status "successful".
 bool IsSuccessfulOcsp(const std::string& body) {
   const auto* p = reinterpret_cast<const unsigned char*>(body.data());
-  OCSP_RESPONSE* resp = d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(body.size()));
-  const bool ok = resp != nullptr && OCSP_response_status(resp) == OCSP_RESPONSE_STATUS_SUCCESSFUL;
-  OCSP_RESPONSE_free(resp);
-  return ok;
+  const ossl::Ptr<OCSP_RESPONSE> resp(
+      d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(body.size())));
+  return resp != nullptr && OCSP_response_status(resp.get()) == OCSP_RESPONSE_STATUS_SUCCESSFUL;
 }
 
 // Escape percent-encodes '+', '/' and '=' with hex digits in `upper` or lower case.
