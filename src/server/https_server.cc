@@ -339,7 +339,7 @@ struct HttpsServer::Impl {
     // an intermediate needs a full handshake (its chain is checked again).
     if (X509* leaf = ::SSL_get0_peer_certificate(ssl);
         out.empty() && leaf != nullptr && ::SSL_session_reused(ssl) == 1) {
-      out.push_back(crypto::Certificate::Borrow(leaf));
+      out.push_back(crypto::internal::BorrowCertificate(leaf));
     }
     return out;
   }
