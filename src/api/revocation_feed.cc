@@ -7,45 +7,62 @@
 #include "crypto/crl.h"
 
 namespace anchor::api {
-http::Response RevocationFeed(ca::Authority& authority, const http::Request& request) {
+namespace {
+
+// FeedQuery is what a request asks of the feed: the revocations after `since`, `limit` at most.
+struct FeedQuery {
   int64_t since = 0;
+  size_t limit = kFeedPageDefault;
+};
+
+Result<FeedQuery> ParseFeedQuery(const http::Request& request) {
+  FeedQuery query;
   if (auto text = request.Query("since")) {
     auto v = http::ParseCount(*text);
     if (!v) {
-      return http::TextResponse(400,
-                                "since must be the cursor of the last answer (an integer >= 0)");
+      return Error(Code::kInvalidArgument,
+                   "since must be the cursor of the last answer (an integer >= 0)");
     }
-    since = *v;
+    query.since = *v;
   }
-  size_t limit = kFeedPageDefault;
   if (auto text = request.Query("limit")) {
     auto v = http::ParseCount(*text);
     if (!v || *v < 1 || static_cast<size_t>(*v) > kFeedPageMax) {
-      return http::TextResponse(400, "limit must be between 1 and " + std::to_string(kFeedPageMax));
+      return Error(Code::kInvalidArgument,
+                   "limit must be between 1 and " + std::to_string(kFeedPageMax));
     }
-    limit = static_cast<size_t>(*v);
+    query.limit = static_cast<size_t>(*v);
   }
+  return query;
+}
+
+Result<http::Response> FeedPage(ca::Authority& authority, const http::Request& request) {
+  ANCHOR_ASSIGN_OR_RETURN(const FeedQuery query, ParseFeedQuery(request));
   // One more than asked tells whether another page follows.
-  auto events = authority.RevocationsSince(since, limit + 1);
-  if (!events) {
-    return http::ErrorResponse(events.error());
-  }
-  const bool more = events->size() > limit;
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<store::RevocationEvent> events,
+                          authority.RevocationsSince(query.since, query.limit + 1));
+  const bool more = events.size() > query.limit;
   if (more) {
-    events->pop_back();
+    events.pop_back();
   }
   nlohmann::json list = nlohmann::json::array();
-  for (const store::RevocationEvent& e : *events) {
+  for (const store::RevocationEvent& e : events) {
     list.push_back({{"seq", e.seq},
                     {"serial", e.serial},
                     {"revoked_at", Iso8601(FromUnixSeconds(e.revoked_at))},
                     {"revoked_at_unix", e.revoked_at},
                     {"reason", crypto::ReasonName(e.reason)}});
   }
-  const int64_t cursor = events->empty() ? since : events->back().seq;
+  const int64_t cursor = events.empty() ? query.since : events.back().seq;
   nlohmann::json body = {{"cursor", cursor}, {"more", more}, {"revocations", std::move(list)}};
-  http::Response r{200, "application/json", {{"Cache-Control", "no-store"}}, body.dump() + "\n"};
-  return r;
+  return http::Response{
+      200, "application/json", {{"Cache-Control", "no-store"}}, body.dump() + "\n"};
+}
+
+}  // namespace
+
+http::Response RevocationFeed(ca::Authority& authority, const http::Request& request) {
+  return http::Respond(FeedPage(authority, request));
 }
 
 }  // namespace anchor::api

@@ -6,9 +6,9 @@
 
 #include <sstream>
 
+#include "ca/config_toml.h"
 #include "ca/credential_rules.h"
 #include "ca/name_rules.h"
-#include "core/file_io.h"
 #include "core/text.h"
 #include "core/toml_fields.h"
 #include "names/uri.h"
@@ -81,48 +81,14 @@ Result<ProfilePolicy> ParsePolicy(const toml::table& t, ProfilePolicy base,
   return base;
 }
 
-// BoundedInt reads an integer key of [server] and checks it lies in [lo, hi].
-Result<int> BoundedInt(const toml::table& t, const std::string& key, int fallback, int lo, int hi,
-                       const std::string& origin) {
-  ANCHOR_ASSIGN_OR_RETURN(int64_t v, Scalar<int64_t>(toml::node_view<const toml::node>(t)[key],
-                                                     fallback, origin, "server." + key));
-  if (v < lo || v > hi) {
-    return BadKey(origin, "server." + key,
-                  "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-  }
-  return static_cast<int>(v);
-}
-
-Result<ServerConfig> ParseServer(const toml::table& t, const std::string& origin) {
-  ANCHOR_TRY(CheckKnownKeys(
-      t,
-      {"threads", "max_connections", "max_handshakes", "handshake_share_per_address",
-       "max_body_kib", "handshake_timeout_seconds", "header_timeout_seconds",
-       "idle_timeout_seconds", "renewal_grace_seconds", "bootstrap_ca", "bootstrap_profile"},
-      origin, "server."));
-  ServerConfig s;
-  ANCHOR_ASSIGN_OR_RETURN(s.threads, BoundedInt(t, "threads", s.threads, 0, 256, origin));
-  ANCHOR_ASSIGN_OR_RETURN(s.max_connections,
-                          BoundedInt(t, "max_connections", s.max_connections, 1, 1000000, origin));
-  ANCHOR_ASSIGN_OR_RETURN(s.max_handshakes,
-                          BoundedInt(t, "max_handshakes", s.max_handshakes, 1, 100000, origin));
-  ANCHOR_ASSIGN_OR_RETURN(s.handshake_share_per_address,
-                          BoundedInt(t, "handshake_share_per_address",
-                                     s.handshake_share_per_address, 1, 100000, origin));
-  ANCHOR_ASSIGN_OR_RETURN(s.max_body_kib,
-                          BoundedInt(t, "max_body_kib", s.max_body_kib, 1, 1024, origin));
-  ANCHOR_ASSIGN_OR_RETURN(
-      s.handshake_timeout_seconds,
-      BoundedInt(t, "handshake_timeout_seconds", s.handshake_timeout_seconds, 1, 60, origin));
-  ANCHOR_ASSIGN_OR_RETURN(
-      s.header_timeout_seconds,
-      BoundedInt(t, "header_timeout_seconds", s.header_timeout_seconds, 1, 600, origin));
-  ANCHOR_ASSIGN_OR_RETURN(
-      s.idle_timeout_seconds,
-      BoundedInt(t, "idle_timeout_seconds", s.idle_timeout_seconds, 1, 3600, origin));
+// ParseServerPolicy reads the CA's keys of the [server] table (kServerPolicyKeys); the others are
+// the transport's (server::ServerSettings).
+Result<ServerPolicy> ParseServerPolicy(const toml::table& t, const std::string& origin) {
+  ServerPolicy s;
   ANCHOR_ASSIGN_OR_RETURN(
       s.renewal_grace_seconds,
-      BoundedInt(t, "renewal_grace_seconds", s.renewal_grace_seconds, 0, 90 * 86400, origin));
+      toml_fields::BoundedInt(t, "renewal_grace_seconds", s.renewal_grace_seconds, 0, 90 * 86400,
+                              origin, "server."));
   const toml::node_view<const toml::node> v(t);
   ANCHOR_ASSIGN_OR_RETURN(
       s.bootstrap_ca, Scalar<std::string>(v["bootstrap_ca"], "", origin, "server.bootstrap_ca"));
@@ -182,14 +148,13 @@ CaConfig CaConfig::Defaults() {
   return c;
 }
 
-Result<CaConfig> CaConfig::Load(const std::string& path) {
-  ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  return Parse(text, path);
-}
-
 Result<CaConfig> CaConfig::Parse(std::string_view text, const std::string& origin) {
   ANCHOR_ASSIGN_OR_RETURN(toml::table root, toml_fields::ParseToml(text, origin));
-  CaConfig c = Defaults();
+  return CaConfigFromToml(root, origin);
+}
+
+Result<CaConfig> CaConfigFromToml(const toml::table& root, const std::string& origin) {
+  CaConfig c = CaConfig::Defaults();
   ANCHOR_TRY(CheckKnownKeys(root, {"ca", "device", "service", "profiles", "server"}, origin, ""));
   if (const toml::table* ca = root["ca"].as_table()) {
     ANCHOR_TRY(CheckKnownKeys(*ca, {"name", "public_url", "key_type", "crl_days"}, origin, "ca."));
@@ -220,7 +185,7 @@ Result<CaConfig> CaConfig::Parse(std::string_view text, const std::string& origi
   ANCHOR_TRY(ParseUriTemplate(root, "device", origin, c.device_uri_template));
   ANCHOR_TRY(ParseUriTemplate(root, "service", origin, c.service_uri_template));
   if (const toml::table* server = root["server"].as_table()) {
-    ANCHOR_ASSIGN_OR_RETURN(c.server, ParseServer(*server, origin));
+    ANCHOR_ASSIGN_OR_RETURN(c.server, ParseServerPolicy(*server, origin));
   }
   if (const toml::table* profiles = root["profiles"].as_table()) {
     for (const auto& [name, node] : *profiles) {
@@ -240,7 +205,7 @@ Result<CaConfig> CaConfig::Parse(std::string_view text, const std::string& origi
   return c;
 }
 
-std::string CaConfig::ToToml() const {
+std::string CaConfig::ToToml(std::string_view transport_keys) const {
   std::ostringstream out;
   out << "# anchor.toml: configuration of this CA. Edit the policy here; `anchor sign` and\n"
          "# `anchor serve` read it on start.\n\n"
@@ -258,20 +223,7 @@ std::string CaConfig::ToToml() const {
       << "# The URI SAN of service certificates (backends that read device data).\n"
       << "uri_template = \"" << service_uri_template << "\"\n\n"
       << "[server]\n"
-      << "# Limits of `anchor serve`. threads = 0: one per core.\n"
-      << "threads = " << server.threads << "\n"
-      << "# At max_connections the connection idle the longest is closed for a new one.\n"
-         "# Connections still in their TLS handshake have a deadline and a budget of their own "
-         "(at\n"
-         "# most half of max_connections); when it is spent, the oldest handshake of a client\n"
-         "# address (IPv6: /64) holding more than its share gives way, else the oldest handshake.\n"
-      << "max_connections = " << server.max_connections << "\n"
-      << "max_handshakes = " << server.max_handshakes << "\n"
-      << "handshake_share_per_address = " << server.handshake_share_per_address << "\n"
-      << "max_body_kib = " << server.max_body_kib << "\n"
-      << "handshake_timeout_seconds = " << server.handshake_timeout_seconds << "\n"
-      << "header_timeout_seconds = " << server.header_timeout_seconds << "\n"
-      << "idle_timeout_seconds = " << server.idle_timeout_seconds << "\n"
+      << transport_keys
       << "# simplereenroll renews an expired certificate only within this many seconds of expiry.\n"
       << "renewal_grace_seconds = " << server.renewal_grace_seconds << "\n"
       << "# A PEM file of factory CA certificates: a device holding a certificate from one may\n"

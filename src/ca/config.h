@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ca/profile.h"
@@ -26,22 +27,20 @@ struct ProfilePolicy {
   int default_minutes = 0;
 };
 
-// ServerConfig is the [server] table: the limits and enrollment choices of `anchor serve`.
-struct ServerConfig {
-  int threads = 0;             // 0: one per core
-  int max_connections = 1024;  // at the limit, the longest idle connection gives way
-  int max_handshakes = 256;    // connections still in their TLS handshake; the oldest gives way
-  int handshake_share_per_address = 32;  // beyond max_handshakes, an address over it gives way
-  int max_body_kib = 64;                 // request body limit
-  int handshake_timeout_seconds = 5;     // to finish the TLS handshake
-  int header_timeout_seconds = 10;       // to send a request and its header (after the handshake)
-  int idle_timeout_seconds = 60;         // between keep-alive requests
-  int renewal_grace_seconds = 0;         // how long after expiry simplereenroll still renews
+// ServerPolicy is the CA's part of the [server] table: how `anchor serve` enrolls (the renewal
+// grace period, factory trust). The table's other keys are the transport's limits
+// (server::ServerSettings), which the CA does not read.
+struct ServerPolicy {
+  int renewal_grace_seconds = 0;  // how long after expiry simplereenroll still renews
   // bootstrap_ca, when set, is a PEM file of factory CA certificates: a client certificate that
   // chains to one may enroll once under `bootstrap_profile` for the CN its certificate carries.
   std::string bootstrap_ca;
   std::string bootstrap_profile = "device";
 };
+
+// kServerPolicyKeys are the keys of [server] that ServerPolicy reads.
+inline constexpr std::string_view kServerPolicyKeys[] = {"renewal_grace_seconds", "bootstrap_ca",
+                                                         "bootstrap_profile"};
 
 // CaConfig is the content of anchor.toml.
 struct CaConfig {
@@ -52,16 +51,18 @@ struct CaConfig {
   std::string service_uri_template = "urn:anchor:service:{id}";
   int crl_days = 7;
   std::map<Profile, ProfilePolicy> profiles;
-  ServerConfig server;
+  ServerPolicy server;
 
   // Defaults returns a configuration with sensible policy for every profile.
   static CaConfig Defaults();
-  // Load parses anchor.toml; unknown keys and bad values are kInvalidArgument naming the key.
-  static Result<CaConfig> Load(const std::string& path);
-  // Parse reads TOML text; `origin` names it in errors.
+  // Parse reads the CA's part of anchor.toml text (ca/config_toml.h: CaConfigFromToml); `origin`
+  // names it in errors. anchor.toml itself is read by home/ (home::LoadConfigFile), which also
+  // refuses the keys of [server] that no layer reads.
   static Result<CaConfig> Parse(std::string_view toml, const std::string& origin);
-  // ToToml renders the configuration with comments, as `anchor init` writes it.
-  std::string ToToml() const;
+  // ToToml renders the configuration with comments, as `anchor init` writes it. `transport_keys`
+  // are the lines of the transport's keys (server::ServerSettingsToml), which open the [server]
+  // table, before the CA's own keys there; the composition root (home/) passes them.
+  std::string ToToml(std::string_view transport_keys = {}) const;
 
   const ProfilePolicy& PolicyFor(Profile p) const { return profiles.at(p); }
   // RoleUri is the URI SAN that a device or service certificate for `id` carries (its template

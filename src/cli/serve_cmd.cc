@@ -64,24 +64,20 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
         opts.plain_port = plain;
       }
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
-      const ca::ServerConfig& limits = home->config().server;
+      const ca::ServerPolicy& policy = home->config().server;
       ANCHOR_ASSIGN_OR_RETURN(ca::FactoryTrust factory, home::LoadFactoryTrust(*home));
       opts.cert_chain_file = home->paths().server_crt;
       opts.key_file = home->paths().server_key;
       opts.client_ca_file = home->paths().root_crt;
       opts.extra_client_ca_files = {home->paths().intermediate_crt};
-      if (!limits.bootstrap_ca.empty()) {
-        opts.extra_client_ca_files.push_back(limits.bootstrap_ca);
+      if (!policy.bootstrap_ca.empty()) {
+        opts.extra_client_ca_files.push_back(policy.bootstrap_ca);
       }
       opts.allow_tls12 = o->tls_min == "1.2";
-      opts.max_body_bytes = static_cast<size_t>(limits.max_body_kib) * 1024;
-      opts.header_timeout = std::chrono::seconds(limits.header_timeout_seconds);
-      opts.idle_timeout = std::chrono::seconds(limits.idle_timeout_seconds);
-      opts.threads = o->threads >= 0 ? o->threads : limits.threads;
-      opts.max_connections = limits.max_connections;
-      opts.max_handshakes = limits.max_handshakes;
-      opts.handshake_share_per_address = limits.handshake_share_per_address;
-      opts.handshake_timeout = std::chrono::seconds(limits.handshake_timeout_seconds);
+      opts.Apply(home->server_settings());
+      if (o->threads >= 0) {
+        opts.threads = o->threads;  // --threads over [server] threads
+      }
       api::Metrics metrics;
       opts.metrics = &metrics;
       ANCHOR_ASSIGN_OR_RETURN(std::optional<home::OcspSigner> delegated,

@@ -31,6 +31,14 @@ std::string_view CodeName(Code code) {
       return "unimplemented";
     case Code::kInternal:
       return "internal";
+    case Code::kContentTooLarge:
+      return "content_too_large";
+    case Code::kUnsupportedMediaType:
+      return "unsupported_media_type";
+    case Code::kUriTooLong:
+      return "uri_too_long";
+    case Code::kHeaderTooLarge:
+      return "header_too_large";
   }
   return "unknown";
 }

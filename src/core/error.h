@@ -42,6 +42,32 @@ enum class Code {
   kUnavailable,
   kUnimplemented,
   kInternal,
+  // The input is wrong in a way HTTP names with a status of its own (http::StatusFor): each is a
+  // kind of kInvalidArgument, kept apart so that the status comes from the one table.
+  kContentTooLarge,       // a body larger than the receiver takes: send less
+  kUnsupportedMediaType,  // content in a format the receiver does not take: send another
+  kUriTooLong,            // a request target longer than the receiver reads
+  kHeaderTooLarge,        // request header fields larger than the receiver reads
+};
+
+// kAllCodes is every code once. The tables that map codes (core/exit_codes.h, http::kStatuses)
+// must each have a row for every one of them; their tests walk this list.
+inline constexpr Code kAllCodes[] = {
+    Code::kOk,
+    Code::kInvalidArgument,
+    Code::kUnauthenticated,
+    Code::kPermissionDenied,
+    Code::kNotFound,
+    Code::kAlreadyExists,
+    Code::kFailedPrecondition,
+    Code::kAborted,
+    Code::kUnavailable,
+    Code::kUnimplemented,
+    Code::kInternal,
+    Code::kContentTooLarge,
+    Code::kUnsupportedMediaType,
+    Code::kUriTooLong,
+    Code::kHeaderTooLarge,
 };
 
 // CodeName returns the stable lower-case name of `code`, e.g. "invalid_argument".

@@ -29,26 +29,31 @@ struct ExitCodeRow {
 // kExitCodes is the table (STYLE.md 4.2). A later attempt may outlive, without anyone acting,
 // the CA down, overloaded or out of disk, our own disk full (kUnavailable), a fault inside the
 // CA (kInternal) and a lost race (kAborted). A certificate expired beyond the grace period,
-// revoked or not recognised, a used token, a refused name or a bad file needs a person.
+// revoked or not recognised, a used token, a refused name or a bad file needs a person, as does a
+// request the server refused for its size or its media type: sending it again changes nothing.
 // clang-format off
 inline constexpr ExitCodeRow kExitCodes[] = {
-    // code                      anchor         anchor-agent
-    {Code::kOk,                  kExitOk,       kExitOk},
-    {Code::kInvalidArgument,     kExitFailure,  kExitFailure},
-    {Code::kUnauthenticated,     kExitFailure,  kExitFailure},
-    {Code::kPermissionDenied,    kExitFailure,  kExitFailure},
-    {Code::kNotFound,            kExitFailure,  kExitFailure},
-    {Code::kAlreadyExists,       kExitFailure,  kExitFailure},
-    {Code::kFailedPrecondition,  kExitFailure,  kExitFailure},
-    {Code::kAborted,             kExitFailure,  kExitTempFail},
-    {Code::kUnavailable,         kExitFailure,  kExitTempFail},
-    {Code::kUnimplemented,       kExitFailure,  kExitFailure},
-    {Code::kInternal,            kExitFailure,  kExitTempFail},
+    // code                        anchor         anchor-agent
+    {Code::kOk,                    kExitOk,       kExitOk},
+    {Code::kInvalidArgument,       kExitFailure,  kExitFailure},
+    {Code::kUnauthenticated,       kExitFailure,  kExitFailure},
+    {Code::kPermissionDenied,      kExitFailure,  kExitFailure},
+    {Code::kNotFound,              kExitFailure,  kExitFailure},
+    {Code::kAlreadyExists,         kExitFailure,  kExitFailure},
+    {Code::kFailedPrecondition,    kExitFailure,  kExitFailure},
+    {Code::kAborted,               kExitFailure,  kExitTempFail},
+    {Code::kUnavailable,           kExitFailure,  kExitTempFail},
+    {Code::kUnimplemented,         kExitFailure,  kExitFailure},
+    {Code::kInternal,              kExitFailure,  kExitTempFail},
+    {Code::kContentTooLarge,       kExitFailure,  kExitFailure},
+    {Code::kUnsupportedMediaType,  kExitFailure,  kExitFailure},
+    {Code::kUriTooLong,            kExitFailure,  kExitFailure},
+    {Code::kHeaderTooLarge,        kExitFailure,  kExitFailure},
 };
 // clang-format on
 
-// ExitCodeFor is the exit code with which `program` ends on `error` (kExitCodes); a code
-// missing from the table is kExitFailure.
+// ExitCodeFor is the exit code with which `program` ends on `error` (kExitCodes); every code has
+// a row (kAllCodes, tests/unit/core/exit_codes_test.cc), and one missing would be kExitFailure.
 int ExitCodeFor(const Error& error, Program program);
 
 // IsTemporary says whether a later attempt may outlive `error` without anyone acting: the rows of

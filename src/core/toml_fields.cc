@@ -37,7 +37,24 @@ Result<std::vector<std::string>> StringList(const toml::node_view<const toml::no
   return out;
 }
 
+Result<int> BoundedInt(const toml::table& table, const std::string& key, int fallback, int lo,
+                       int hi, const std::string& origin, const std::string& where) {
+  ANCHOR_ASSIGN_OR_RETURN(int64_t v, Scalar<int64_t>(toml::node_view<const toml::node>(table)[key],
+                                                     fallback, origin, where + key));
+  if (v < lo || v > hi) {
+    return BadKey(origin, where + key,
+                  "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  return static_cast<int>(v);
+}
+
 Status CheckKnownKeys(const toml::table& table, std::initializer_list<std::string_view> known,
+                      const std::string& origin, const std::string& where) {
+  return CheckKnownKeys(table, std::span<const std::string_view>(known.begin(), known.size()),
+                        origin, where);
+}
+
+Status CheckKnownKeys(const toml::table& table, std::span<const std::string_view> known,
                       const std::string& origin, const std::string& where) {
   for (const auto& [k, v] : table) {
     bool ok = false;

@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,8 +39,15 @@ Result<T> Scalar(const toml::node_view<const toml::node>& node, T fallback,
   return *v;
 }
 
+// BoundedInt reads integer `key` of `table`, or `fallback` when it is absent, and checks that it
+// lies in [lo, hi]; errors name it as `where` + key ("server.threads: must be between 0 and 256").
+Result<int> BoundedInt(const toml::table& table, const std::string& key, int fallback, int lo,
+                       int hi, const std::string& origin, const std::string& where);
+
 // CheckKnownKeys refuses a key of `table` not in `known`, naming it as `where` + key, so a typo
 // is an error rather than a setting silently ignored.
+Status CheckKnownKeys(const toml::table& table, std::span<const std::string_view> known,
+                      const std::string& origin, const std::string& where);
 Status CheckKnownKeys(const toml::table& table, std::initializer_list<std::string_view> known,
                       const std::string& origin, const std::string& where);
 

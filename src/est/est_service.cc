@@ -2,8 +2,6 @@
 // File: est_service.cc: cacerts, simpleenroll, csrattrs.
 #include "est/est_service.h"
 
-#include <optional>
-
 #include "core/text.h"
 #include "crypto/base64.h"
 #include "crypto/pkcs7.h"
@@ -16,30 +14,28 @@ namespace {
 //= https://www.rfc-editor.org/rfc/rfc7030#section-4.1.3
 //# The HTTP content-type of "application/pkcs7-mime" is used. The Simple PKI Response is sent
 //# with a Content-Transfer-Encoding of "base64" [RFC2045].
-http::Response CertsOnly(const std::vector<crypto::Certificate>& certs) {
-  auto der = crypto::CertsOnlyPkcs7(certs);
-  if (!der) {
-    return http::ErrorResponse(der.error());
-  }
+Result<http::Response> CertsOnly(const std::vector<crypto::Certificate>& certs) {
+  ANCHOR_ASSIGN_OR_RETURN(const std::vector<uint8_t> der, crypto::CertsOnlyPkcs7(certs));
   http::Response r;
   r.content_type = "application/pkcs7-mime; smime-type=certs-only";
   r.headers.emplace_back("Content-Transfer-Encoding", "base64");
-  r.body = crypto::Base64Encode(*der, /*wrap=*/true);
+  r.body = crypto::Base64Encode(der, /*wrap=*/true);
   return r;
 }
 
-// RefuseBody answers an enrollment body of the wrong size or type (413, 415), before decoding.
-std::optional<http::Response> RefuseBody(const http::Request& request) {
+// CheckBody refuses an enrollment body of the wrong size (kContentTooLarge, 413) or type
+// (kUnsupportedMediaType, 415), before decoding.
+Status CheckBody(const http::Request& request) {
   if (request.body.size() > kMaxBodyBytes) {
-    return http::TextResponse(413, "the request body is larger than 64 KiB");
+    return Error(Code::kContentTooLarge, "the request body is larger than 64 KiB");
   }
   //= https://www.rfc-editor.org/rfc/rfc7030#section-4.2.1
   //# The HTTP content-type of "application/pkcs10" is used here.
   if (!http::IsMediaType(request.Header("Content-Type"), "application/pkcs10")) {
-    return http::TextResponse(
-        415, "send the CSR as Content-Type: application/pkcs10 (base64 DER PKCS#10)");
+    return Error(Code::kUnsupportedMediaType,
+                 "send the CSR as Content-Type: application/pkcs10 (base64 DER PKCS#10)");
   }
-  return std::nullopt;
+  return OkStatus();
 }
 
 // DecodeCsr reads the base64 DER PKCS#10 of an enrollment body; errors are kInvalidArgument (400).
@@ -59,57 +55,48 @@ Result<crypto::Csr> DecodeCsr(const std::string& body) {
   return csr;
 }
 
+// ReadCsr is the CSR an enrollment request carries, once its body passed CheckBody.
+Result<crypto::Csr> ReadCsr(const http::Request& request) {
+  ANCHOR_TRY(CheckBody(request));
+  return DecodeCsr(request.body);
+}
+
 }  // namespace
 
 http::Response EstService::CaCerts() const {
-  return CertsOnly({authority_.intermediate(), authority_.root()});
+  return http::Respond(CertsOnly({authority_.intermediate(), authority_.root()}));
 }
 
-http::Response EstService::Enroll(crypto::Csr csr, const ca::Presented& credential) {
-  auto grant = authenticator_.Authenticate(credential);
-  if (!grant) {
-    return http::ErrorResponse(grant.error());
-  }
-  auto issued = authority_.Issue(ca::IssueRequest{std::move(csr), std::move(grant).value()});
-  if (!issued) {
-    return http::ErrorResponse(issued.error());
-  }
-  return CertsOnly({issued->cert});
+Result<http::Response> EstService::Enroll(crypto::Csr csr, const ca::Presented& credential) {
+  ANCHOR_ASSIGN_OR_RETURN(auto grant, authenticator_.Authenticate(credential));
+  ANCHOR_ASSIGN_OR_RETURN(auto issued,
+                          authority_.Issue(ca::IssueRequest{std::move(csr), std::move(grant)}));
+  return CertsOnly({issued.cert});
 }
 
-http::Response EstService::SimpleEnroll(const http::Request& request) {
-  if (auto refusal = RefuseBody(request)) {
-    return *refusal;
-  }
-  auto csr = DecodeCsr(request.body);
-  if (!csr) {
-    return http::ErrorResponse(csr.error());
-  }
+Result<http::Response> EstService::EnrollFrom(const http::Request& request) {
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, ReadCsr(request));
   // Without a token, a client certificate is a factory certificate when factory trust is set.
   const bool has_token = !request.Header("Authorization").empty();
   if (!has_token && authenticator_.AcceptsFactoryCertificates() && !request.peer_chain.empty()) {
-    return Enroll(std::move(csr).value(), ca::FactoryCredential{request.peer_chain});
+    return Enroll(std::move(csr), ca::FactoryCredential{request.peer_chain});
   }
-  auto token = TokenFromRequest(request);
-  if (!token) {
-    return http::ErrorResponse(token.error());
-  }
-  return Enroll(std::move(csr).value(), ca::TokenCredential{std::move(token).value()});
+  ANCHOR_ASSIGN_OR_RETURN(auto token, TokenFromRequest(request));
+  return Enroll(std::move(csr), ca::TokenCredential{std::move(token)});
+}
+
+Result<http::Response> EstService::ReenrollFrom(const http::Request& request) {
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, ReadCsr(request));
+  ANCHOR_ASSIGN_OR_RETURN(const auto chain, PeerChain(request));
+  return Enroll(std::move(csr), ca::RenewalCredential{chain.front()});
+}
+
+http::Response EstService::SimpleEnroll(const http::Request& request) {
+  return http::Respond(EnrollFrom(request));
 }
 
 http::Response EstService::SimpleReenroll(const http::Request& request) {
-  if (auto refusal = RefuseBody(request)) {
-    return *refusal;
-  }
-  auto csr = DecodeCsr(request.body);
-  if (!csr) {
-    return http::ErrorResponse(csr.error());
-  }
-  auto chain = PeerChain(request);
-  if (!chain) {
-    return http::ErrorResponse(chain.error());
-  }
-  return Enroll(std::move(csr).value(), ca::RenewalCredential{chain->front()});
+  return http::Respond(ReenrollFrom(request));
 }
 
 http::Response EstService::CsrAttrs() const { return http::Response{204, "text/plain", {}, ""}; }

@@ -41,8 +41,12 @@ class EstService final {
   http::Response CsrAttrs() const;
 
  private:
+  // EnrollFrom and ReenrollFrom compute the answers of SimpleEnroll and SimpleReenroll, or why
+  // there is none; the public functions turn an error into its response (http::Respond).
+  Result<http::Response> EnrollFrom(const http::Request& request);
+  Result<http::Response> ReenrollFrom(const http::Request& request);
   // Enroll authenticates `credential` and issues for `csr` under its grant.
-  http::Response Enroll(crypto::Csr csr, const ca::Presented& credential);
+  Result<http::Response> Enroll(crypto::Csr csr, const ca::Presented& credential);
 
   ca::Authority& authority_;
   const ca::Authenticator& authenticator_;

@@ -139,7 +139,9 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
   ANCHOR_TRY(crypto::WritePrivateKeyFile(paths.intermediate_key, inter_key, options.passphrase));
   ANCHOR_TRY(WriteFileAtomic(paths.root_crt, root.ToPem(), kPublicFileMode));
   ANCHOR_TRY(WriteFileAtomic(paths.intermediate_crt, intermediate.ToPem(), kPublicFileMode));
-  ANCHOR_TRY(WriteFileAtomic(paths.config, config.ToToml(), kPublicFileMode));
+  // The transport's [server] keys are written with their defaults: `anchor init` sets no limit.
+  ANCHOR_TRY(
+      WriteFileAtomic(paths.config, ConfigFileToml(ConfigFile{config, {}}), kPublicFileMode));
 
   ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenSqliteStore(paths.db));
   ANCHOR_TRY(store->AppendAudit("init", root.SerialHex(), root.Subject(),
@@ -225,7 +227,7 @@ Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home, const Secr
     return Error(Code::kFailedPrecondition,
                  "no CA in " + home + "; run `anchor init` first, or set --home / ANCHOR_HOME");
   }
-  ANCHOR_ASSIGN_OR_RETURN(CaConfig config, CaConfig::Load(paths.config));
+  ANCHOR_ASSIGN_OR_RETURN(ConfigFile config, LoadConfigFile(paths.config));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::LoadCertificateFile(paths.root_crt));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate intermediate,
                           crypto::LoadCertificateFile(paths.intermediate_crt));

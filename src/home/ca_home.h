@@ -14,6 +14,7 @@
 #include "core/secret_bytes.h"
 #include "crypto/key.h"
 #include "crypto/key_file.h"
+#include "home/config_file.h"
 #include "store/store.h"
 
 namespace anchor::home {
@@ -46,7 +47,8 @@ struct InitOptions {
 Status InitCa(const std::string& home, const InitOptions& options, const Clock& clock, Rng& rng,
               std::vector<std::string>* notes = nullptr);
 
-// CaHome is an opened CA: its configuration, store and authority.
+// CaHome is an opened CA: its configuration (anchor.toml, read once: the CA's part and the
+// transport's settings), store and authority.
 class CaHome final {
  public:
   // Open loads the CA in `home`. With `need_key` false the intermediate key is not read (for
@@ -57,6 +59,8 @@ class CaHome final {
 
   const CaPaths& paths() const { return paths_; }
   const ca::CaConfig& config() const { return config_; }
+  // server_settings are the transport's keys of [server], for `anchor serve`.
+  const server::ServerSettings& server_settings() const { return server_settings_; }
   store::Store& store() { return *store_; }
   ca::Authority& authority() { return *authority_; }
   const crypto::Certificate& root() const { return root_; }
@@ -65,10 +69,11 @@ class CaHome final {
   const ca::IssuancePolicy& policy() const { return policy_; }
 
  private:
-  CaHome(CaPaths paths, ca::CaConfig config, std::unique_ptr<store::Store> store,
+  CaHome(CaPaths paths, ConfigFile config, std::unique_ptr<store::Store> store,
          crypto::Certificate root, crypto::Certificate intermediate)
       : paths_(std::move(paths)),
-        config_(std::move(config)),
+        config_(std::move(config.ca)),
+        server_settings_(config.server),
         store_(std::move(store)),
         root_(std::move(root)),
         intermediate_(std::move(intermediate)),
@@ -76,6 +81,7 @@ class CaHome final {
 
   CaPaths paths_;
   ca::CaConfig config_;
+  server::ServerSettings server_settings_;
   std::unique_ptr<store::Store> store_;
   crypto::Certificate root_;
   crypto::Certificate intermediate_;

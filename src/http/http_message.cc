@@ -82,27 +82,10 @@ std::optional<int64_t> ParseCount(std::string_view text) {
 }
 
 int StatusFor(Code code) {
-  switch (code) {
-    case Code::kOk:
-      return 200;
-    case Code::kInvalidArgument:
-      return 400;
-    case Code::kUnauthenticated:
-      return 401;
-    case Code::kPermissionDenied:
-      return 403;
-    case Code::kNotFound:
-      return 404;
-    case Code::kAlreadyExists:
-    case Code::kFailedPrecondition:
-    case Code::kAborted:
-      return 409;
-    case Code::kUnimplemented:
-      return 501;
-    case Code::kUnavailable:
-      return 503;
-    case Code::kInternal:
-      return 500;
+  for (const StatusRow& row : kStatuses) {
+    if (row.code == code) {
+      return row.status;
+    }
   }
   return 500;
 }
@@ -152,6 +135,13 @@ Response ErrorResponse(const Error& error) {
     }
   }
   return r;
+}
+
+Response Respond(Result<Response> outcome) {
+  if (!outcome) {
+    return ErrorResponse(outcome.error());
+  }
+  return std::move(outcome).value();
 }
 
 }  // namespace anchor::http

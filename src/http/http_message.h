@@ -68,12 +68,58 @@ struct Response {
 // ParseCount reads a query parameter that must be a non-negative decimal integer, all of it.
 std::optional<int64_t> ParseCount(std::string_view text);
 
-// StatusFor maps an error code to its HTTP status (STYLE.md 4.2): the one place this happens.
+// StatusRow is one line of kStatuses: the HTTP status of an error code.
+struct StatusRow {
+  Code code;
+  int status;
+};
+
+// kStatuses is the one table where error codes become HTTP statuses (STYLE.md 4.2), as
+// core/exit_codes.h is for exit codes: every code has a row (kAllCodes; http_message_test.cc).
+// A handler or the transport never names a status of a refusal itself; it makes an Error, and
+// ErrorResponse looks its status up here.
+// clang-format off
+inline constexpr StatusRow kStatuses[] = {
+    {Code::kOk,                   200},
+    {Code::kInvalidArgument,      400},
+    {Code::kUnauthenticated,      401},
+    {Code::kPermissionDenied,     403},
+    {Code::kNotFound,             404},
+    {Code::kAlreadyExists,        409},
+    {Code::kFailedPrecondition,   409},
+    {Code::kAborted,              409},
+    {Code::kUnimplemented,        501},
+    {Code::kUnavailable,          503},
+    {Code::kInternal,             500},
+    //= https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14
+    //# The 413 (Content Too Large) status code indicates that the server is refusing to process
+    //# a request because the request content is larger than the server is willing or able to
+    //# process.
+    {Code::kContentTooLarge,      413},
+    //= https://www.rfc-editor.org/rfc/rfc9110#section-15.5.16
+    //# The 415 (Unsupported Media Type) status code indicates that the origin server is refusing
+    //# to service the request because the content is in a format not supported by this method
+    //# on the target resource.
+    {Code::kUnsupportedMediaType, 415},
+    //= https://www.rfc-editor.org/rfc/rfc9110#section-15.5.15
+    //# The 414 (URI Too Long) status code indicates that the server is refusing to service the
+    //# request because the target URI is longer than the server is willing to interpret.
+    {Code::kUriTooLong,           414},
+    //= https://www.rfc-editor.org/rfc/rfc6585#section-5
+    //# The 431 status code indicates that the server is unwilling to process the request because
+    //# its header fields are too large.
+    {Code::kHeaderTooLarge,       431},
+};
+// clang-format on
+
+// StatusFor is the HTTP status of `code` (kStatuses); a code missing from the table would be 500.
 int StatusFor(Code code);
 
 // CodeForStatus is StatusFor's inverse, for clients reading an answer: 4xx and 5xx statuses to
 // the error code a server would have had. 408 (Request Timeout), 429 (Too Many Requests) and
-// every 5xx but 500 and 501 are kUnavailable: the same request may succeed later.
+// every 5xx but 500 and 501 are kUnavailable: the same request may succeed later. Every other
+// 4xx (413, 414, 415 and 431 among them) is kInvalidArgument: to a client they all say that its
+// request is wrong, and its exit code and log say so as they always have.
 Code CodeForStatus(int status);
 
 // TextResponse is a text/plain answer of one line: `line` and a newline.
@@ -83,5 +129,10 @@ Response TextResponse(int status, std::string line);
 // `error`'s code; 401 carries a WWW-Authenticate challenge, 503 a Retry-After. A 5xx keeps the
 // error's message and detail in `log`: it is a fault of the server, which the operator must see.
 Response ErrorResponse(const Error& error);
+
+// Respond turns a handler's outcome into its answer: the response it made, or ErrorResponse for
+// its error. Handlers compute a Result and call this once, so a refusal's status is always the
+// one kStatuses gives its code.
+Response Respond(Result<Response> outcome);
 
 }  // namespace anchor::http

@@ -11,20 +11,13 @@
 namespace anchor::http {
 namespace {
 
-// Refuse is a one-line answer to a request that ends its connection.
-Response Refuse(int status, std::string line) {
-  Response r = TextResponse(status, std::move(line));
-  r.close = true;
-  return r;
-}
-
-std::optional<Response> CheckTransferEncoding(const RequestHead& head) {
+Status CheckTransferEncoding(const RequestHead& head) {
   //= https://www.rfc-editor.org/rfc/rfc9112#section-6.1
   //# A server or client that receives an HTTP/1.0 message containing a Transfer-Encoding header
   //# field MUST treat the message as if the framing is faulty, even if a Content-Length is
   //# present, and close the connection after processing the message.
   if (head.version < 11) {
-    return Refuse(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
+    return Error(Code::kInvalidArgument, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
   }
   std::vector<std::string> codings;
   for (const std::string_view coding : SplitList(*head.transfer_encoding)) {
@@ -36,20 +29,20 @@ std::optional<Response> CheckTransferEncoding(const RequestHead& head) {
   //# the server MUST respond with the 400 (Bad Request) status code and then close the
   //# connection.
   if (codings.empty() || codings.back() != "chunked") {
-    return Refuse(400, "Transfer-Encoding must end in chunked");
+    return Error(Code::kInvalidArgument, "Transfer-Encoding must end in chunked");
   }
   codings.pop_back();  // the final chunked; what remains was applied before it
   //= https://www.rfc-editor.org/rfc/rfc9112#section-7.1
   //# A sender MUST NOT apply the chunked transfer coding more than once to a message body
   if (std::find(codings.begin(), codings.end(), "chunked") != codings.end()) {
-    return Refuse(400, "Transfer-Encoding applies chunked more than once");
+    return Error(Code::kInvalidArgument, "Transfer-Encoding applies chunked more than once");
   }
   //= https://www.rfc-editor.org/rfc/rfc9112#section-6.1
   //# A server that receives a request message with a transfer coding it does not understand
   //# SHOULD respond with 501 (Not Implemented).
   if (!codings.empty()) {
-    return Refuse(
-        501, "the transfer coding '" + codings.front() + "' is not supported; send chunked alone");
+    return Error(Code::kUnimplemented, "the transfer coding '" + codings.front() +
+                                           "' is not supported; send chunked alone");
   }
   //= https://www.rfc-editor.org/rfc/rfc9112#section-6.1
   //# A server MAY reject a request that contains both Content-Length and Transfer-Encoding or
@@ -57,44 +50,60 @@ std::optional<Response> CheckTransferEncoding(const RequestHead& head) {
   //# server MUST close the connection after responding to such a request to avoid the potential
   //# attacks.
   if (head.has_content_length) {
-    return Refuse(400, "a request may not carry both Transfer-Encoding and Content-Length");
+    return Error(Code::kInvalidArgument,
+                 "a request may not carry both Transfer-Encoding and Content-Length");
   }
-  return std::nullopt;
+  return OkStatus();
 }
 
-}  // namespace
-
-std::optional<Response> CheckRequestHead(const RequestHead& head) {
+// CheckHead is CheckRequestHead as a Status: what is wrong with the head, if anything.
+Status CheckHead(const RequestHead& head) {
   //= https://www.rfc-editor.org/rfc/rfc9112#section-3
   //# A server that receives a request-target longer than any URI it wishes to parse MUST
   //# respond with a 414 (URI Too Long) status code
   if (head.target.size() > kMaxTargetBytes) {
-    return Refuse(
-        414, "the request target is longer than " + std::to_string(kMaxTargetBytes) + " bytes");
+    return Error(Code::kUriTooLong,
+                 "the request target is longer than " + std::to_string(kMaxTargetBytes) + " bytes");
   }
   //= https://www.rfc-editor.org/rfc/rfc9112#section-3.2
   //# A server MUST respond with a 400 (Bad Request) status code to any HTTP/1.1 request message
   //# that lacks a Host header field and to any request message that contains more than one
   //# Host header field line or a Host header field with an invalid field value.
   if (head.host_fields > 1 || (head.version >= 11 && head.host_fields == 0)) {
-    return Refuse(400, "an HTTP/1.1 request needs exactly one Host header field");
+    return Error(Code::kInvalidArgument, "an HTTP/1.1 request needs exactly one Host header field");
   }
   if (head.transfer_encoding) {
     return CheckTransferEncoding(head);
   }
-  return std::nullopt;
+  return OkStatus();
+}
+
+}  // namespace
+
+Response Refusal(const Error& error) {
+  Response r = ErrorResponse(error);
+  r.close = true;
+  return r;
+}
+
+std::optional<Response> CheckRequestHead(const RequestHead& head) {
+  const Status verdict = CheckHead(head);
+  if (verdict) {
+    return std::nullopt;
+  }
+  return Refusal(verdict.error());
 }
 
 Response HeadTooLarge(bool request_line_read) {
   if (!request_line_read) {
-    return Refuse(414,
-                  "the request line is longer than " + std::to_string(kMaxTargetBytes) + " bytes");
+    return Refusal(Error(Code::kUriTooLong, "the request line is longer than " +
+                                                std::to_string(kMaxTargetBytes) + " bytes"));
   }
   //= https://www.rfc-editor.org/rfc/rfc6585#section-5
   //# The 431 status code indicates that the server is unwilling to process the request because
   //# its header fields are too large.
-  return Refuse(431, "the request header fields are larger than " +
-                         std::to_string(kMaxHeaderBytes / 1024) + " KiB");
+  return Refusal(Error(Code::kHeaderTooLarge, "the request header fields are larger than " +
+                                                  std::to_string(kMaxHeaderBytes / 1024) + " KiB"));
 }
 
 //= https://www.rfc-editor.org/rfc/rfc9112#section-3.2.2

@@ -33,13 +33,20 @@ struct RequestHead {
   size_t host_fields = 0;  // how many Host field lines
 };
 
-// CheckRequestHead returns the answer to a request whose head makes it unacceptable (400, 414,
-// 501), after which the connection must be closed: its body cannot be told from the next
-// request. nullopt: the body may be read as Beast frames it.
+// Refusal is the answer to a request after which the connection must be closed (its framing,
+// its size or its head cannot be trusted, so nothing after it can be): ErrorResponse of
+// `error`, its status from the code (kStatuses), with `close` set. The checks here and the
+// transport's own refusals (a body over the limit, a request Beast cannot parse) all answer so.
+Response Refusal(const Error& error);
+
+// CheckRequestHead returns the answer to a request whose head makes it unacceptable (400
+// kInvalidArgument, 414 kUriTooLong, 501 kUnimplemented), after which the connection must be
+// closed: its body cannot be told from the next request. nullopt: the body may be read as Beast
+// frames it.
 std::optional<Response> CheckRequestHead(const RequestHead& head);
 
-// HeadTooLarge answers a head that went over kMaxHeaderBytes: 414 when not even its request line
-// could be read (`request_line_read` false), else 431.
+// HeadTooLarge answers a head that went over kMaxHeaderBytes: 414 (kUriTooLong) when not even
+// its request line could be read (`request_line_read` false), else 431 (kHeaderTooLarge).
 Response HeadTooLarge(bool request_line_read);
 
 // OriginForm returns `target` as origin-form (path and query): itself when it is already, the

@@ -3,7 +3,6 @@
 #include "ocsp/http_binding.h"
 
 #include "crypto/base64.h"
-#include "crypto/pem.h"
 #include "http/header_fields.h"
 
 namespace anchor::ocsp {
@@ -15,22 +14,18 @@ http::Response Success(const std::vector<uint8_t>& der) {
   return http::Response{200, "application/ocsp-response", {}, std::string(der.begin(), der.end())};
 }
 
-}  // namespace
-
-bool IsOcspRequest(std::string_view method, std::string_view path) {
-  return (method == "POST" && (path == "/ocsp" || path == "/ocsp/")) ||
-         (method == "GET" && path.starts_with(kGetPrefix));
-}
-
-http::Response AnswerHttp(const Responder& responder, const http::Request& request) {
+// RequestDer is the DER OCSPRequest an HTTP request carries: the body of a POST, the path of a
+// GET. Its errors are about the HTTP binding (415, 400); a DER that is no OCSPRequest is the
+// responder's to answer (malformedRequest).
+Result<std::vector<uint8_t>> RequestDer(const http::Request& request) {
   if (request.method == "POST") {
     //= https://www.rfc-editor.org/rfc/rfc6960#appendix-A.1
     //# The Content-Type header has the value "application/ocsp-request", while the body of the
     //# message is the binary value of the DER encoding of the OCSPRequest.
     if (!http::IsMediaType(request.Header("Content-Type"), "application/ocsp-request")) {
-      return http::TextResponse(415, "send Content-Type: application/ocsp-request");
+      return Error(Code::kUnsupportedMediaType, "send Content-Type: application/ocsp-request");
     }
-    return Success(responder.Respond(crypto::AsBytes(request.body)));
+    return std::vector<uint8_t>(request.body.begin(), request.body.end());
   }
   //= https://www.rfc-editor.org/rfc/rfc6960#appendix-A.1
   //# An OCSP request using the GET method is constructed as follows:
@@ -44,12 +39,27 @@ http::Response AnswerHttp(const Responder& responder, const http::Request& reque
     rest.remove_prefix(1);
   }
   const auto encoded = http::PercentDecode(rest, /*plus_is_space=*/false);
-  const auto request_der = crypto::Base64Decode(encoded.value_or(""));
+  auto request_der = crypto::Base64Decode(encoded.value_or(""));
   if (!encoded || !request_der) {
-    return http::TextResponse(400,
-                              "the path after /ocsp/ is not a URL-encoded base64 OCSP request");
+    return Error(Code::kInvalidArgument,
+                 "the path after /ocsp/ is not a URL-encoded base64 OCSP request");
   }
-  return Success(responder.Respond(*request_der));
+  return std::move(request_der).value();
+}
+
+}  // namespace
+
+bool IsOcspRequest(std::string_view method, std::string_view path) {
+  return (method == "POST" && (path == "/ocsp" || path == "/ocsp/")) ||
+         (method == "GET" && path.starts_with(kGetPrefix));
+}
+
+http::Response AnswerHttp(const Responder& responder, const http::Request& request) {
+  const auto der = RequestDer(request);
+  if (!der) {
+    return http::ErrorResponse(der.error());
+  }
+  return Success(responder.Respond(*der));
 }
 
 }  // namespace anchor::ocsp

@@ -162,12 +162,14 @@ bhttp::response<bhttp::string_body> ToBeast(const http::Response& in, unsigned v
 // AnswerToReadError is the answer to a request Beast could not read, or nullopt when there is
 // nobody to answer (the client closed, went silent past its deadline, or broke TLS).
 // `request_line_read` tells a head too large for its fields from one too large for its first line.
+// Each answer is an http::Refusal of an Error: its status is its code's (http::kStatuses).
 std::optional<http::Response> AnswerToReadError(const beast::error_code& ec,
                                                 bool request_line_read) {
+  //= https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14
+  //# The server MAY terminate the request, if the protocol version in use allows it; otherwise,
+  //# the server MAY close the connection.
   if (ec == bhttp::error::body_limit) {
-    http::Response r = http::TextResponse(413, "the request body is too large");
-    r.close = true;
-    return r;
+    return http::Refusal(Error(Code::kContentTooLarge, "the request body is too large"));
   }
   if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
     return http::HeadTooLarge(request_line_read);
@@ -177,9 +179,12 @@ std::optional<http::Response> AnswerToReadError(const beast::error_code& ec,
       ec == bhttp::error::short_read) {
     return std::nullopt;
   }
-  http::Response r = http::TextResponse(400, "malformed request: " + ec.message());
-  r.close = true;
-  return r;
+  //= https://www.rfc-editor.org/rfc/rfc9112#section-2.2
+  //# When a server listening only for HTTP request messages, or processing what appears from the
+  //# start-line to be an HTTP request message, receives a sequence of octets that does not match
+  //# the HTTP-message grammar aside from the robustness exceptions listed above, the server
+  //# SHOULD respond with a 400 (Bad Request) response and close the connection.
+  return http::Refusal(Error(Code::kInvalidArgument, "malformed request: " + ec.message()));
 }
 
 // IsExpect100 is true when the client waits for 100 (Continue) before it sends the body.
@@ -363,15 +368,15 @@ struct HttpsServer::Impl {
     }
   }
 
-  // Dispatch calls the handler. An exception thrown by a handler is a fault of ours: a 500,
-  // logged, and the server keeps serving.
+  // Dispatch calls the handler. An exception thrown by a handler is a fault of ours: kInternal,
+  // so a 500 whose body says only "internal error" while the log says what was thrown, and the
+  // server keeps serving.
   http::Response Dispatch(const http::Request& request) {
     try {
       return handler(request);
     } catch (const std::exception& e) {
-      http::Response r = http::TextResponse(500, "internal error");
-      r.log = std::string("the handler threw: ") + e.what();
-      return r;
+      return http::ErrorResponse(
+          Error(Code::kInternal, std::string("the handler threw: ") + e.what()));
     }
   }
 
@@ -644,6 +649,17 @@ struct HttpsServer::Impl {
     }
   }
 };
+
+void ServerOptions::Apply(const ServerSettings& settings) {
+  threads = settings.threads;
+  max_connections = settings.max_connections;
+  max_handshakes = settings.max_handshakes;
+  handshake_share_per_address = settings.handshake_share_per_address;
+  max_body_bytes = static_cast<size_t>(settings.max_body_kib) * 1024;
+  handshake_timeout = std::chrono::seconds(settings.handshake_timeout_seconds);
+  header_timeout = std::chrono::seconds(settings.header_timeout_seconds);
+  idle_timeout = std::chrono::seconds(settings.idle_timeout_seconds);
+}
 
 HttpsServer::HttpsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpsServer::~HttpsServer() = default;

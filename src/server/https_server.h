@@ -13,11 +13,13 @@
 #include "api/metrics.h"
 #include "core/error.h"
 #include "http/http_message.h"
+#include "server/server_settings.h"
 
 namespace anchor::server {
 
 // ServerOptions are the transport's policy. Defaults follow DESIGN.md: TLS 1.3 only, client
-// certificates requested (not required) and verified against `client_ca_file`.
+// certificates requested (not required) and verified against `client_ca_file`; the limits'
+// defaults are ServerSettings'.
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8443;  // 0: any free port (see `HttpsServer::port`)
@@ -54,6 +56,10 @@ struct ServerOptions {
   int max_handshakes = 256;
   int handshake_share_per_address = 32;
   api::Metrics* metrics = nullptr;  // optional: connection and handshake counters
+
+  // Apply takes the limits an operator set in anchor.toml's [server] table: threads, connection
+  // and handshake budgets, the body limit and the timeouts.
+  void Apply(const ServerSettings& settings);
 };
 
 using Handler = std::function<http::Response(const http::Request&)>;

@@ -8,17 +8,16 @@
 
 namespace anchor::server {
 
-std::optional<http::Response> Router::RefuseExpiredClient(const http::Request& request,
-                                                          const std::string& path) const {
+Status Router::AdmitClientCertificate(const http::Request& request, const std::string& path) const {
   if (request.peer_chain.empty() ||
       (path == "/.well-known/est/simplereenroll" && request.method == "POST")) {
-    return std::nullopt;  // no certificate, or a renewal: the Authenticator decides
+    return OkStatus();  // no certificate, or a renewal: the Authenticator decides
   }
   const crypto::Certificate* leaf = &request.peer_chain.front();
   // TLS flags a leaf that had expired at the handshake; the clock also catches one that
   // expired since, on a kept-alive connection or a resumed session.
   if (!request.peer_expired && authority_.clock().Now() < leaf->NotAfter()) {
-    return std::nullopt;
+    return OkStatus();
   }
   // Only a certificate this CA issued can be renewed here; a factory certificate cannot.
   const bool ours = leaf->Issuer() == authority_.intermediate().Subject();
@@ -31,17 +30,14 @@ std::optional<http::Response> Router::RefuseExpiredClient(const http::Request& r
     what_now = "renew it at /.well-known/est/simplereenroll within " + std::to_string(grace) +
                " s of its expiry, or " + what_now;
   }
-  return http::ErrorResponse(Error(
-      Code::kUnauthenticated, "client certificate " + leaf->SerialHex() + " (" + leaf->Subject() +
-                                  ") expired on " + Iso8601(leaf->NotAfter()) + "; " + what_now));
+  return Error(Code::kUnauthenticated, "client certificate " + leaf->SerialHex() + " (" +
+                                           leaf->Subject() + ") expired on " +
+                                           Iso8601(leaf->NotAfter()) + "; " + what_now);
 }
 
-http::Response Router::Crl() {
-  auto der = crl_.CurrentDer();
-  if (!der) {
-    return http::ErrorResponse(der.error());
-  }
-  return http::Response{200, "application/pkix-crl", {}, std::string(der->begin(), der->end())};
+Result<http::Response> Router::Crl() {
+  ANCHOR_ASSIGN_OR_RETURN(const auto der, crl_.CurrentDer());
+  return http::Response{200, "application/pkix-crl", {}, std::string(der.begin(), der.end())};
 }
 
 http::Response Router::Est(const std::string& path, const http::Request& request) {
@@ -67,12 +63,14 @@ bool Router::Blocks(const http::Request& request) {
 }
 
 http::Response Router::Dispatch(const http::Request& request) {
+  return http::Respond(Route(request));
+}
+
+Result<http::Response> Router::Route(const http::Request& request) {
   const std::string path = request.Path();
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
-  if (auto refusal = RefuseExpiredClient(request, path)) {
-    return *refusal;
-  }
+  ANCHOR_TRY(AdmitClientCertificate(request, path));
   if (path == "/healthz" && get) {
     return http::TextResponse(200, "ok");
   }
@@ -89,7 +87,10 @@ http::Response Router::Dispatch(const http::Request& request) {
   if (!request.secure) {
     // Plain HTTP carries only what is signed (OCSP responses, CRLs, certificates): enrollment
     // tokens, CSRs and the admin API never travel without TLS.
-    return http::TextResponse(403, "this endpoint is served over HTTPS only");
+    //= https://www.rfc-editor.org/rfc/rfc9110#section-15.5.4
+    //# The 403 (Forbidden) status code indicates that the server understood the request but
+    //# refuses to fulfill it.
+    return Error(Code::kPermissionDenied, "this endpoint is served over HTTPS only");
   }
   if (path == "/hello" && get) {
     return api::Hello(authenticator_, request);
@@ -111,7 +112,10 @@ http::Response Router::Dispatch(const http::Request& request) {
   if (api::AdminApi::Handles(path)) {
     return admin_.Handle(request);
   }
-  return http::TextResponse(404, "no such endpoint: " + request.method + " " + path);
+  //= https://www.rfc-editor.org/rfc/rfc9110#section-15.5.5
+  //# The 404 (Not Found) status code indicates that the origin server did not find a current
+  //# representation for the target resource or is not willing to disclose that one exists.
+  return Error(Code::kNotFound, "no such endpoint: " + request.method + " " + path);
 }
 
 }  // namespace anchor::server

@@ -2,8 +2,6 @@
 // File: router.h: request target -> protocol handler.
 #pragma once
 
-#include <optional>
-
 #include "api/admin_api.h"
 #include "api/metrics.h"
 #include "ca/authenticator.h"
@@ -39,6 +37,8 @@ class Router final {
         responder_(responder),
         metrics_(metrics) {}
 
+  // Dispatch answers `request`: Route's response, or the answer to its error (http::Respond),
+  // so that every refusal's status comes from the one table (http::kStatuses).
   http::Response Dispatch(const http::Request& request);
 
   // Blocks is true for the requests whose answer may sign, wait for a commit's fsync or read
@@ -48,11 +48,13 @@ class Router final {
   static bool Blocks(const http::Request& request);
 
  private:
-  // RefuseExpiredClient answers 401 to a request that presents an expired client certificate
-  // anywhere but simplereenroll; nullopt otherwise.
-  std::optional<http::Response> RefuseExpiredClient(const http::Request& request,
-                                                    const std::string& path) const;
-  http::Response Crl();
+  // Route is the routing table: the handler's response, or why the request reaches none (403
+  // for what plain HTTP may not carry, 404 for no such endpoint).
+  Result<http::Response> Route(const http::Request& request);
+  // AdmitClientCertificate refuses (kUnauthenticated, 401) a request that presents an expired
+  // client certificate anywhere but simplereenroll.
+  Status AdmitClientCertificate(const http::Request& request, const std::string& path) const;
+  Result<http::Response> Crl();
   http::Response Est(const std::string& path, const http::Request& request);
 
   ca::Authority& authority_;

@@ -75,26 +75,36 @@ TEST(ConfigTest, BadValuesNameTheKey) {
   EXPECT_THAT(CaConfig::Parse("this is not toml", "t"), ErrorIs(Code::kInvalidArgument));
 }
 
-TEST(ConfigTest, ServerLimitsRoundTripAndAreBounded) {
+TEST(ConfigTest, TheCasServerChoicesRoundTripAndAreBounded) {
   CaConfig c = CaConfig::Defaults();
-  c.server.max_connections = 50;
   c.server.renewal_grace_seconds = 600;
   c.server.bootstrap_ca = "/etc/factory.pem";
   const auto back = CaConfig::Parse(c.ToToml(), "anchor.toml");
   ASSERT_THAT(back, IsOk());
-  EXPECT_EQ(back->server.max_connections, 50);
   EXPECT_EQ(back->server.renewal_grace_seconds, 600);
   EXPECT_EQ(back->server.bootstrap_ca, "/etc/factory.pem");
-  EXPECT_EQ(back->server.header_timeout_seconds, 10);
+  EXPECT_EQ(back->server.bootstrap_profile, "device");
 
-  const auto zero = CaConfig::Parse("[server]\nmax_connections = 0\n", "t");
-  ASSERT_THAT(zero, ErrorIs(Code::kInvalidArgument));
-  EXPECT_NE(zero.error().message().find("server.max_connections"), std::string::npos);
-  EXPECT_THAT(CaConfig::Parse("[server]\nheader_timeout_seconds = \"10\"\n", "t"),
+  const auto negative = CaConfig::Parse("[server]\nrenewal_grace_seconds = -1\n", "t");
+  ASSERT_THAT(negative, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(negative.error().message().find("server.renewal_grace_seconds"), std::string::npos);
+  EXPECT_THAT(CaConfig::Parse("[server]\nbootstrap_ca = 5\n", "t"),
               ErrorIs(Code::kInvalidArgument));
   EXPECT_THAT(CaConfig::Parse("[server]\nbootstrap_profile = \"admin\"\n", "t"),
               ErrorIs(Code::kInvalidArgument));
-  EXPECT_THAT(CaConfig::Parse("[server]\nworkers = 4\n", "t"), ErrorIs(Code::kInvalidArgument));
+}
+
+// The transport's limits (server::ServerSettings) share [server] with the CA's choices; the CA
+// reads only its own keys, and home/ refuses a key neither reads (config_file_test.cc).
+TEST(ConfigTest, TheCaReadsOnlyItsOwnKeysOfServer) {
+  const auto shared = CaConfig::Parse(
+      "[server]\nmax_connections = 0\nthreads = \"x\"\nrenewal_grace_seconds = 60\n", "t");
+  ASSERT_THAT(shared, IsOk());
+  EXPECT_EQ(shared->server.renewal_grace_seconds, 60);
+  EXPECT_EQ(CaConfig::Defaults().ToToml().find("max_connections"), std::string::npos)
+      << "the transport's keys are written by whoever passes them";
+  const std::string with = CaConfig::Defaults().ToToml("threads = 3\n");
+  EXPECT_NE(with.find("[server]\nthreads = 3\n# simplereenroll"), std::string::npos) << with;
 }
 
 }  // namespace

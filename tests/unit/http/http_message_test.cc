@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/exit_codes.h"
+
 namespace anchor::http {
 namespace {
 
@@ -56,6 +58,58 @@ TEST(StatusTest, CodeForStatusInvertsStatusFor) {
   }
   EXPECT_EQ(CodeForStatus(413), Code::kInvalidArgument);
   EXPECT_EQ(CodeForStatus(502), Code::kUnavailable);
+}
+
+// Both tables that map codes are total: a code added to core/error.h without a status or an exit
+// code fails here, not in front of a client.
+TEST(StatusTest, EveryCodeHasAStatusAndAnExitCode) {
+  for (const Code code : kAllCodes) {
+    int statuses = 0;
+    for (const StatusRow& row : kStatuses) {
+      statuses += row.code == code ? 1 : 0;
+    }
+    EXPECT_EQ(statuses, 1) << CodeName(code) << ": rows in http::kStatuses";
+    int exit_codes = 0;
+    for (const ExitCodeRow& row : kExitCodes) {
+      exit_codes += row.code == code ? 1 : 0;
+    }
+    EXPECT_EQ(exit_codes, 1) << CodeName(code) << ": rows in kExitCodes";
+    const int status = StatusFor(code);
+    EXPECT_EQ(status == 200, code == Code::kOk) << CodeName(code);
+    EXPECT_TRUE(status == 200 || (status >= 400 && status <= 599)) << CodeName(code);
+  }
+  EXPECT_EQ(std::size(kStatuses), std::size(kAllCodes));
+  EXPECT_EQ(std::size(kExitCodes), std::size(kAllCodes));
+}
+
+TEST(StatusTest, TheTransportsRefusalsHaveCodesOfTheirOwn) {
+  EXPECT_EQ(StatusFor(Code::kContentTooLarge), 413);
+  EXPECT_EQ(StatusFor(Code::kUriTooLong), 414);
+  EXPECT_EQ(StatusFor(Code::kUnsupportedMediaType), 415);
+  EXPECT_EQ(StatusFor(Code::kHeaderTooLarge), 431);
+  EXPECT_EQ(StatusFor(Code::kNotFound), 404);
+  EXPECT_EQ(StatusFor(Code::kPermissionDenied), 403);
+  EXPECT_EQ(StatusFor(Code::kUnimplemented), 501);
+  // A client still reads each as a request to fix (kInvalidArgument), as it always has.
+  for (const int status : {413, 414, 415, 431}) {
+    EXPECT_EQ(CodeForStatus(status), Code::kInvalidArgument) << status;
+  }
+  const Response big = ErrorResponse(Error(Code::kContentTooLarge, "the body is too large"));
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(big.body, "the body is too large\n");
+  EXPECT_TRUE(big.headers.empty());
+  EXPECT_TRUE(big.log.empty()) << "a 4xx is the client's to fix; the body says it";
+}
+
+TEST(RespondTest, AResponseAsItIsAnErrorByItsCode) {
+  EXPECT_EQ(Respond(TextResponse(201, "made")).status, 201);
+  const Response refused = Respond(Error(Code::kUnsupportedMediaType, "send JSON"));
+  EXPECT_EQ(refused.status, 415);
+  EXPECT_EQ(refused.body, "send JSON\n");
+  const Response fault = Respond(Error(Code::kInternal, "disk on fire"));
+  EXPECT_EQ(fault.status, 500);
+  EXPECT_EQ(fault.body, "internal error\n");
+  EXPECT_EQ(fault.log, "disk on fire");
 }
 
 TEST(StatusTest, TimeoutsAndRateLimitsAreWorthRetrying) {

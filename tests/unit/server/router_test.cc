@@ -130,6 +130,43 @@ TEST_F(NoGraceRouterTest, WithoutAGracePeriodTheOnlyWayIsANewEnrollment) {
   EXPECT_EQ(Reenroll(device).status, 401);
 }
 
+// Every refusal's status comes from its code (http::kStatuses); the words are the ones clients
+// and operators have always seen.
+TEST_F(RouterTest, RefusalsKeepTheirStatusAndWords) {
+  http::Request plain = Make("GET", "/hello");
+  plain.secure = false;
+  http::Request enroll_type = Make("POST", "/.well-known/est/simpleenroll");
+  enroll_type.headers["Content-Type"] = "text/plain";
+  enroll_type.body = "x";
+  http::Request enroll_big = Make("POST", "/.well-known/est/simpleenroll");
+  enroll_big.headers["Content-Type"] = "application/pkcs10";
+  enroll_big.body = std::string(est::kMaxBodyBytes + 1, 'A');
+  http::Request ocsp_type = Make("POST", "/ocsp");
+  ocsp_type.headers["Content-Type"] = "application/json";
+  for (const auto& [request, status, body] :
+       std::vector<std::tuple<http::Request, int, std::string>>{
+           {plain, 403, "this endpoint is served over HTTPS only\n"},
+           {Make("GET", "/nowhere"), 404, "no such endpoint: GET /nowhere\n"},
+           {Make("DELETE", "/healthz"), 404, "no such endpoint: DELETE /healthz\n"},
+           {enroll_type, 415,
+            "send the CSR as Content-Type: application/pkcs10 (base64 DER PKCS#10)\n"},
+           {enroll_big, 413, "the request body is larger than 64 KiB\n"},
+           {ocsp_type, 415, "send Content-Type: application/ocsp-request\n"},
+           {Make("GET", "/ocsp/%zz"), 400,
+            "the path after /ocsp/ is not a URL-encoded base64 OCSP request\n"},
+           {Make("GET", "/api/v1/revocations?since=-1"), 400,
+            "since must be the cursor of the last answer (an integer >= 0)\n"},
+           {Make("GET", "/api/v1/revocations?limit=0"), 400,
+            "limit must be between 1 and 10000\n"}}) {
+    const http::Response r = router_.Dispatch(request);
+    EXPECT_EQ(r.status, status) << request.method << " " << request.target;
+    EXPECT_EQ(r.body, body) << request.method << " " << request.target;
+    EXPECT_EQ(r.content_type, "text/plain");
+    EXPECT_TRUE(r.headers.empty()) << "no challenge, no Retry-After on a 4xx of this kind";
+    EXPECT_TRUE(r.log.empty());
+  }
+}
+
 // OcspRequestFor builds a nonce-less request for `cert` with OpenSSL, as relying parties do.
 std::vector<uint8_t> OcspRequestFor(const crypto::Certificate& cert,
                                     const crypto::Certificate& issuer) {

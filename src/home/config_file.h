@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: config_file.h: anchor.toml as a whole. It is read once, here, and each layer is handed
+// its part: the CA its tables and its keys of [server] (ca::CaConfig), the transport its keys of
+// [server] (server::ServerSettings). [server] is shared, so its keys are checked here, against
+// both layers' lists.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ca/config.h"
+#include "core/error.h"
+#include "server/server_settings.h"
+
+namespace anchor::home {
+
+// ConfigFile is the content of anchor.toml, by the layer that reads each part.
+struct ConfigFile {
+  ca::CaConfig ca = ca::CaConfig::Defaults();
+  server::ServerSettings server;
+};
+
+// ParseConfigFile reads anchor.toml text; `origin` names it in errors. A key of [server] that
+// neither the CA nor the transport reads is kInvalidArgument naming it ("server.KEY"), as every
+// other unknown key is.
+Result<ConfigFile> ParseConfigFile(std::string_view text, const std::string& origin);
+
+// LoadConfigFile reads and parses the file at `path`.
+Result<ConfigFile> LoadConfigFile(const std::string& path);
+
+// ConfigFileToml renders `file` as `anchor init` writes it: the CA's tables, with the transport's
+// keys at the head of [server].
+std::string ConfigFileToml(const ConfigFile& file);
+
+}  // namespace anchor::home

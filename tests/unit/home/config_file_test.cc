@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+// anchor.toml read once by home/ and handed to its two readers: the CA (its tables and its keys of
+// [server]) and the transport (server::ServerSettings, the rest of [server]). The file `anchor
+// init` writes is the one it always wrote.
+#include "home/config_file.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/file_io.h"
+#include "home/ca_home.h"
+#include "testlib/matchers.h"
+#include "testlib/temp_dir.h"
+#include "testlib/test_ca.h"
+
+namespace anchor::home {
+namespace {
+
+using anchor::testing::ErrorIs;
+using anchor::testing::IsOk;
+
+// kDefaultToml is anchor.toml as `anchor init` has always written it with no options: users
+// diff against it and scripts edit it with sed, so it changes only on purpose.
+constexpr std::string_view kDefaultToml =
+    R"(# anchor.toml: configuration of this CA. Edit the policy here; `anchor sign` and
+# `anchor serve` read it on start.
+
+[ca]
+name = "anchor"
+# Base URL written into certificates as CRL distribution point ({url}/crl) and
+# AIA (OCSP {url}/ocsp, caIssuers {url}/intermediate.crt). Empty: none.
+public_url = ""
+key_type = "ec-p256"
+crl_days = 7
+
+[device]
+# The URI SAN of device certificates; {id} is the device id (the CN).
+uri_template = "urn:anchor:device:{id}"
+
+[service]
+# The URI SAN of service certificates (backends that read device data).
+uri_template = "urn:anchor:service:{id}"
+
+[server]
+# Limits of `anchor serve`. threads = 0: one per core.
+threads = 0
+# At max_connections the connection idle the longest is closed for a new one.
+# Connections still in their TLS handshake have a deadline and a budget of their own (at
+# most half of max_connections); when it is spent, the oldest handshake of a client
+# address (IPv6: /64) holding more than its share gives way, else the oldest handshake.
+max_connections = 1024
+max_handshakes = 256
+handshake_share_per_address = 32
+max_body_kib = 64
+handshake_timeout_seconds = 5
+header_timeout_seconds = 10
+idle_timeout_seconds = 60
+# simplereenroll renews an expired certificate only within this many seconds of expiry.
+renewal_grace_seconds = 0
+# A PEM file of factory CA certificates: a device holding a certificate from one may
+# enroll for its own CN without a token. Empty: none.
+bootstrap_ca = ""
+bootstrap_profile = "device"
+
+[profiles.server]
+default_days = 90
+max_days = 397
+# > 0: certificates live this many minutes unless a request names its days.
+default_minutes = 0
+# Allowed DNS suffixes (empty: any valid name) and IP ranges in CIDR (empty: any).
+dns_suffixes = []
+ip_ranges = []
+key_types = ["ec-p256", "ec-p384", "ed25519", "rsa-2048", "rsa-3072", "rsa-4096"]
+allow_wildcards = false
+
+[profiles.client]
+default_days = 365
+max_days = 825
+# > 0: certificates live this many minutes unless a request names its days.
+default_minutes = 0
+# Allowed DNS suffixes (empty: any valid name) and IP ranges in CIDR (empty: any).
+dns_suffixes = []
+ip_ranges = []
+key_types = ["ec-p256", "ec-p384", "ed25519", "rsa-2048", "rsa-3072", "rsa-4096"]
+allow_wildcards = false
+
+[profiles.device]
+default_days = 365
+max_days = 825
+# > 0: certificates live this many minutes unless a request names its days.
+default_minutes = 0
+# Allowed DNS suffixes (empty: any valid name) and IP ranges in CIDR (empty: any).
+dns_suffixes = []
+ip_ranges = []
+key_types = ["ec-p256", "ec-p384", "ed25519", "rsa-2048", "rsa-3072", "rsa-4096"]
+allow_wildcards = false
+
+[profiles.service]
+default_days = 90
+max_days = 397
+# > 0: certificates live this many minutes unless a request names its days.
+default_minutes = 0
+# Allowed DNS suffixes (empty: any valid name) and IP ranges in CIDR (empty: any).
+dns_suffixes = []
+ip_ranges = []
+key_types = ["ec-p256", "ec-p384", "ed25519", "rsa-2048", "rsa-3072", "rsa-4096"]
+allow_wildcards = false
+
+[profiles.peer]
+default_days = 90
+max_days = 397
+# > 0: certificates live this many minutes unless a request names its days.
+default_minutes = 0
+# Allowed DNS suffixes (empty: any valid name) and IP ranges in CIDR (empty: any).
+dns_suffixes = []
+ip_ranges = []
+key_types = ["ec-p256", "ec-p384", "ed25519", "rsa-2048", "rsa-3072", "rsa-4096"]
+allow_wildcards = false
+
+[profiles.admin]
+default_days = 365
+max_days = 825
+# > 0: certificates live this many minutes unless a request names its days.
+default_minutes = 0
+# Allowed DNS suffixes (empty: any valid name) and IP ranges in CIDR (empty: any).
+dns_suffixes = []
+ip_ranges = []
+key_types = ["ec-p256", "ec-p384", "ed25519", "rsa-2048", "rsa-3072", "rsa-4096"]
+allow_wildcards = false
+)";
+
+TEST(ConfigFileTest, TheDefaultFileIsTheOneInitAlwaysWrote) {
+  EXPECT_EQ(ConfigFileToml(ConfigFile{}), kDefaultToml);
+}
+
+class ConfigFileInitTest : public anchor::testing::TempDirTest {};
+
+TEST_F(ConfigFileInitTest, InitWritesTheDefaultFileAndOpenReadsBothParts) {
+  FixedClock clock{anchor::testing::kReferenceTime};
+  anchor::testing::TestRng rng{7};
+  const std::string home = Path("ca");
+  ASSERT_THAT(InitCa(home, InitOptions{}, clock, rng), IsOk());
+  const auto written = ReadFile(CaPaths::In(home).config);
+  ASSERT_THAT(written, IsOk());
+  EXPECT_EQ(*written, kDefaultToml);
+
+  std::string edited = *written;
+  edited.replace(edited.find("\nthreads = 0\n"), 13, "\nthreads = 3\n");
+  edited.replace(edited.find("\nrenewal_grace_seconds = 0\n"), 27,
+                 "\nrenewal_grace_seconds = 60\n");
+  ASSERT_THAT(WriteFileAtomic(CaPaths::In(home).config, edited, 0644), IsOk());
+  const auto opened = CaHome::Open(home, nullptr, /*need_key=*/false, clock, rng);
+  ASSERT_THAT(opened, IsOk());
+  EXPECT_EQ((*opened)->server_settings().threads, 3);
+  EXPECT_EQ((*opened)->config().server.renewal_grace_seconds, 60);
+}
+
+TEST(ConfigFileTest, EachLayerGetsItsKeysOfServer) {
+  const auto file = ParseConfigFile(
+      "[server]\nthreads = 4\nmax_body_kib = 128\nrenewal_grace_seconds = 600\n"
+      "bootstrap_profile = \"peer\"\n",
+      "anchor.toml");
+  ASSERT_THAT(file, IsOk());
+  EXPECT_EQ(file->server.threads, 4);
+  EXPECT_EQ(file->server.max_body_kib, 128);
+  EXPECT_EQ(file->server.idle_timeout_seconds, 60);
+  EXPECT_EQ(file->ca.server.renewal_grace_seconds, 600);
+  EXPECT_EQ(file->ca.server.bootstrap_profile, "peer");
+}
+
+TEST(ConfigFileTest, AWrittenFileParsesBackTheSame) {
+  ConfigFile file;
+  file.ca.name = "fleet";
+  file.ca.server.bootstrap_ca = "/etc/factory.pem";
+  file.server.max_connections = 50;
+  file.server.header_timeout_seconds = 3;
+  const auto back = ParseConfigFile(ConfigFileToml(file), "anchor.toml");
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->ca.name, "fleet");
+  EXPECT_EQ(back->ca.server.bootstrap_ca, "/etc/factory.pem");
+  EXPECT_EQ(back->server.max_connections, 50);
+  EXPECT_EQ(back->server.header_timeout_seconds, 3);
+  EXPECT_EQ(back->server.max_handshakes, 256);
+}
+
+TEST(ConfigFileTest, AKeyOfServerThatNoLayerReadsIsNamed) {
+  const auto unknown = ParseConfigFile("[server]\nworkers = 4\n", "t.toml");
+  ASSERT_THAT(unknown, ErrorIs(Code::kInvalidArgument));
+  EXPECT_EQ(unknown.error().message(), "t.toml: server.workers: unknown key; remove or correct it");
+  const auto typo = ParseConfigFile("[server]\nmax_handshake = 10\n", "t.toml");
+  ASSERT_THAT(typo, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(typo.error().message().find("server.max_handshake:"), std::string::npos);
+  EXPECT_THAT(ParseConfigFile("[ca]\ncolour = \"blue\"\n", "t"), ErrorIs(Code::kInvalidArgument));
+}
+
+TEST(ConfigFileTest, BadValuesOfEitherLayerNameTheKey) {
+  for (const auto& [text, key] : std::vector<std::pair<std::string, std::string>>{
+           {"max_connections = 0", "server.max_connections"},
+           {"header_timeout_seconds = \"10\"", "server.header_timeout_seconds"},
+           {"handshake_timeout_seconds = 61", "server.handshake_timeout_seconds"},
+           {"renewal_grace_seconds = -1", "server.renewal_grace_seconds"},
+           {"bootstrap_profile = \"admin\"", "server.bootstrap_profile"}}) {
+    const auto bad = ParseConfigFile("[server]\n" + text + "\n", "t.toml");
+    ASSERT_THAT(bad, ErrorIs(Code::kInvalidArgument)) << text;
+    EXPECT_EQ(bad.error().message().rfind("t.toml: " + key + ": ", 0), 0u) << bad.error().message();
+  }
+}
+
+TEST(ConfigFileTest, NoKeyOfServerHasTwoReaders) {
+  std::set<std::string_view> transport(std::begin(server::kServerSettingKeys),
+                                       std::end(server::kServerSettingKeys));
+  for (const std::string_view key : ca::kServerPolicyKeys) {
+    EXPECT_EQ(transport.count(key), 0u) << key;
+  }
+}
+
+}  // namespace
+}  // namespace anchor::home
