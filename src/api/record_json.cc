@@ -36,6 +36,9 @@ nlohmann::json RecordJson(const store::CertificateRecord& r, int64_t now) {
     j["revoked_at"] = Iso8601(FromUnixSeconds(r.revoked_at));
     j["revocation_reason"] = crypto::ReasonName(r.revocation_reason);
   }
+  if (!r.renews.empty()) {
+    j["renews"] = r.renews;  // the certificate this renewal replaced: its lineage
+  }
   return j;
 }
 

@@ -111,6 +111,17 @@ TEST_F(AdminApiTest, CreatesTokensButNeverForTheAdminProfile) {
   EXPECT_EQ(api_.Handle(As(&admin_, "POST", "/api/v1/tokens", R"({"sans": []})")).status, 400);
 }
 
+// A renewal's record names the certificate it renewed (its lineage); others have no "renews".
+TEST_F(AdminApiTest, ARenewalsRecordNamesTheCertificateItRenewed) {
+  const auto old = Issue("meter-1", ca::Profile::kDevice);
+  const auto renewed = ca_.Enroll(MakeCsr("meter-1"), ca::RenewalCredential{old}).value().cert;
+  const auto j =
+      Json(api_.Handle(As(&admin_, "GET", "/api/v1/certificates/" + renewed.SerialHex())));
+  EXPECT_EQ(j["renews"], old.SerialHex());
+  EXPECT_FALSE(Json(api_.Handle(As(&admin_, "GET", "/api/v1/certificates/" + old.SerialHex())))
+                   .contains("renews"));
+}
+
 // A member the API does not know is refused by name, and nothing is made: a misspelt "profle"
 // would otherwise become the default profile.
 TEST_F(AdminApiTest, UnknownBodyMembersAreRefusedByName) {
