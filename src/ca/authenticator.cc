@@ -143,7 +143,7 @@ Result<ClientIdentity> Authenticator::IdentifyClient(const crypto::Certificate& 
   }
   if (record->revoked) {
     return refuse("is revoked (" + std::string(crypto::ReasonName(record->revocation_reason)) +
-                  ")");
+                  "); enroll again with a token");
   }
   const Clock::time_point now = clock_.Now();
   if (now < cert.NotBefore()) {

@@ -81,8 +81,10 @@ struct HttpsClient::Impl {
     return CURLE_OK;
   }
   static void OnInfo(const SSL* ssl, int where, int value) {
-    // For SSL_CB_READ_ALERT, `value` is the alert's level (high byte) and description.
-    if ((where & SSL_CB_READ_ALERT) == 0 || (value >> 8) != SSL3_AL_FATAL) {
+    // For SSL_CB_READ_ALERT, `value` is the alert's level (high byte) and description. Only
+    // alerts read from the server count: SSL_CB_ALERT is also set for the ones this client
+    // sends (its own "unknown CA" about a server it cannot verify).
+    if ((where & SSL_CB_READ_ALERT) != SSL_CB_READ_ALERT || (value >> 8) != SSL3_AL_FATAL) {
       return;
     }
     auto* self = static_cast<Impl*>(::SSL_CTX_get_ex_data(::SSL_get_SSL_CTX(ssl), AlertSlot()));
@@ -101,6 +103,17 @@ struct HttpsClient::Impl {
       return Error(Code::kUnauthenticated,
                    url + ": the server refused this client certificate (TLS alert \"" +
                        ::SSL_alert_desc_string_long(alert) + "\")",
+                   detail);
+    }
+    if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+      // Our side refused the server: say so, not that the server refused us. Still
+      // kUnavailable: a fleet's agents must come back by themselves once the server's
+      // certificate is right again.
+      return Error(Code::kUnavailable,
+                   url +
+                       ": this client does not accept the server's certificate (check the "
+                       "host name and --ca-cert or --fingerprint): " +
+                       detail,
                    detail);
     }
     if (rc == CURLE_SSL_CERTPROBLEM) {

@@ -46,6 +46,19 @@ grep -q "^Reused, TLSv1.3" resumed.log || fail "not resumed: $(grep -E '^(New|Re
 grep -q "Hello, sensor-a" resumed.log || fail "resumed session lost the client: $(tail -3 resumed.log)"
 pass "TLS sessions resume (curl, openssl -sess_in) and keep the client certificate's identity"
 
+# A --ca-cert that cannot verify the server: this client refuses the server, and says so (it
+# sends the "unknown CA" alert itself; the server refused nothing), with nothing written.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key \
+  -subj "/CN=Other Root" -days 1 -out other.crt 2>/dev/null
+t0=$(anchor token create --cn sensor-0 -q)
+expect_fail "another CA's root as --ca-cert" anchor enroll --server "$BASE" --ca-cert other.crt \
+  --token "$t0" --cn sensor-0 --key z.key --cert z.crt
+grep -q "this client does not accept the server's certificate" last.err \
+  || fail "the error should blame the server's certificate: $(cat last.err)"
+! grep -q "refused this client certificate" last.err || fail "blamed the client certificate: $(cat last.err)"
+[ ! -e z.crt ] || fail "a refused enrollment left a certificate"
+pass "a CA file that cannot verify the server is named as the fault, not the client certificate"
+
 # The fingerprint of the root, by openssl, pins the CA without a file.
 fp=$(openssl x509 -in "$ANCHOR_HOME/root.crt" -noout -fingerprint -sha256 | cut -d= -f2)
 t2=$(anchor token create --cn sensor-b -q)
