@@ -116,6 +116,11 @@ http::Response AdminApi::Handle(const http::Request& request) {
 }
 
 http::Response AdminApi::ListCertificates(const http::Request& request) {
+  if (auto st = http::OnlyQueryParameters(request,
+                                          {"status", "profile", "expiring_within_days", "limit"});
+      !st) {
+    return http::ErrorResponse(st.error());
+  }
   store::ListFilter filter;
   filter.now = UnixSeconds(authority_.clock().Now());
   const auto status = ParseStatusFilter(request.Query("status").value_or("any"));

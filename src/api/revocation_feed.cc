@@ -16,6 +16,7 @@ struct FeedQuery {
 };
 
 Result<FeedQuery> ParseFeedQuery(const http::Request& request) {
+  ANCHOR_TRY(http::OnlyQueryParameters(request, {"since", "limit"}));
   FeedQuery query;
   if (auto text = request.Query("since")) {
     auto v = http::ParseCount(*text);

@@ -2,6 +2,7 @@
 // File: http_message.cc: header lookup and the code-to-status mapping.
 #include "http/http_message.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/text.h"
@@ -49,6 +50,36 @@ std::optional<std::string> Request::Query(std::string_view name) const {
     }
   }
   return std::nullopt;
+}
+
+std::vector<std::string> Request::QueryNames() const {
+  std::vector<std::string> names;
+  const size_t q = target.find('?');
+  std::string_view rest =
+      q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (!pair.empty()) {
+      names.push_back(PercentDecode(pair.substr(0, pair.find('=')), true).value_or(""));
+    }
+  }
+  return names;
+}
+
+Status OnlyQueryParameters(const Request& request, std::initializer_list<std::string_view> known) {
+  for (const std::string& name : request.QueryNames()) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string expected;
+      for (const std::string_view k : known) {
+        expected += (expected.empty() ? "" : ", ") + std::string(k);
+      }
+      return Error(Code::kInvalidArgument,
+                   "unknown query parameter '" + name + "'; expected " + expected);
+    }
+  }
+  return OkStatus();
 }
 
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space) {

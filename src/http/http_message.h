@@ -45,7 +45,14 @@ struct Request {
   // Query returns the percent-decoded value of the first query parameter whose percent-decoded
   // name is `name`, or nullopt when absent (or malformed).
   std::optional<std::string> Query(std::string_view name) const;
+  // QueryNames are the percent-decoded names of every query parameter, in order (a malformed
+  // one as "").
+  std::vector<std::string> QueryNames() const;
 };
+
+// OnlyQueryParameters refuses (kInvalidArgument, naming it and the known ones) a query parameter
+// not in `known`: a misspelt filter must not quietly list everything.
+Status OnlyQueryParameters(const Request& request, std::initializer_list<std::string_view> known);
 
 // PercentDecode decodes %XX escapes and '+' (as a space when `plus_is_space`); nullopt for a
 // malformed escape.

@@ -122,6 +122,17 @@ TEST_F(AdminApiTest, ARenewalsRecordNamesTheCertificateItRenewed) {
                    .contains("renews"));
 }
 
+// A misspelt filter must not quietly list everything: unknown query parameters are 400 by name.
+TEST_F(AdminApiTest, UnknownQueryParametersAreRefusedByName) {
+  const http::Response list = api_.Handle(As(&admin_, "GET", "/api/v1/certificates?cn=dev-1"));
+  EXPECT_EQ(list.status, 400);
+  EXPECT_NE(list.body.find("unknown query parameter 'cn'"), std::string::npos) << list.body;
+  http::Request feed = As(nullptr, "GET", "/api/v1/revocations?since=0&limt=5");
+  EXPECT_EQ(RevocationFeed(*ca_.authority, feed).status, 400);
+  feed.target = "/api/v1/revocations?since=0&limit=5";
+  EXPECT_EQ(RevocationFeed(*ca_.authority, feed).status, 200);
+}
+
 // A member the API does not know is refused by name, and nothing is made: a misspelt "profle"
 // would otherwise become the default profile.
 TEST_F(AdminApiTest, UnknownBodyMembersAreRefusedByName) {
