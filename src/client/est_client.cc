@@ -29,13 +29,29 @@ Result<std::vector<crypto::Certificate>> CertsFromBody(const std::string& what,
   return certs;
 }
 
-// NormalizeFingerprint lower-cases and drops ':' so "AB:CD" equals "abcd".
-std::string NormalizeFingerprint(const std::string& text) {
+// NormalizeFingerprint reads a SHA-256 fingerprint as people paste it: hex in either case, with
+// or without ':', and with the "sha256 Fingerprint=" (or "SHA256 Fingerprint=") that `openssl
+// x509 -fingerprint -sha256` prints before it. Anything but 64 hex digits is kInvalidArgument.
+Result<std::string> NormalizeFingerprint(const std::string& text) {
+  std::string_view rest = text;
+  if (const size_t eq = rest.rfind('=');
+      eq != std::string_view::npos && ToLower(std::string(rest.substr(0, 6))) == "sha256") {
+    rest.remove_prefix(eq + 1);
+  }
   std::string out;
-  for (const char c : text) {
-    if (c != ':') {
+  for (const char c : rest) {
+    if (std::isxdigit(static_cast<unsigned char>(c))) {
       out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    } else if (c != ':') {
+      out.clear();
+      break;
     }
+  }
+  if (out.size() != 64) {
+    return Error(Code::kInvalidArgument,
+                 "'" + text +
+                     "' is not a SHA-256 fingerprint: give the root's 64 hex digits (colons "
+                     "allowed), as `openssl x509 -in root.crt -noout -fingerprint -sha256` prints");
   }
   return out;
 }
@@ -79,13 +95,13 @@ Result<crypto::Certificate> EstClient::SimpleReenroll(const crypto::Csr& csr) {
 
 Result<std::string> FetchCaByFingerprint(const std::string& base_url,
                                          const std::string& fingerprint, bool allow_tls12) {
+  ANCHOR_ASSIGN_OR_RETURN(const std::string want, NormalizeFingerprint(fingerprint));
   TlsOptions tls;
   tls.verify_server = false;  // the content is checked against the fingerprint instead
   tls.allow_tls12 = allow_tls12;
   ANCHOR_ASSIGN_OR_RETURN(HttpsClient http, HttpsClient::Create(tls));
   EstClient est(http, base_url);
   ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> certs, est.CaCerts());
-  const std::string want = NormalizeFingerprint(fingerprint);
   const crypto::Certificate* anchor = nullptr;
   for (const crypto::Certificate& c : certs) {
     if (c.Sha256Fingerprint() == want) {

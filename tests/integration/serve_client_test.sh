@@ -71,6 +71,17 @@ cmp -s <(openssl x509 -in "$ANCHOR_HOME/root.crt") <(openssl x509 -in b-ca.pem) 
   || fail "the pinned CA is not the root"
 pass "anchor enroll --fingerprint (openssl's colon form): wrong one refused with no file, right one enrolls"
 
+# Pasted as openssl prints it ("sha256 Fingerprint=AB:CD:..."), it works; a malformed one is named
+# as such before anything is fetched.
+t3=$(anchor token create --cn sensor-f -q)
+expect_fail "a malformed fingerprint" anchor enroll --server "$BASE" --token "$t3" --cn sensor-f \
+  --fingerprint "${fp:0:20}" --key f.key --cert f.crt
+grep -q "is not a SHA-256 fingerprint" last.err || fail "say the fingerprint is malformed: $(cat last.err)"
+pasted=$(openssl x509 -in "$ANCHOR_HOME/root.crt" -noout -fingerprint -sha256)
+anchor enroll --server "$BASE" --fingerprint "$pasted" --token "$t3" --cn sensor-f --key f.key \
+  --cert f.crt -q || fail "the fingerprint as openssl prints it: $pasted"
+pass "--fingerprint as openssl prints it is taken; a malformed one is named"
+
 expect_fail "a used token" anchor enroll --server "$BASE" "${CA[@]}" --token "$t2" --cn sensor-b \
   --key c.key --cert c.crt
 [ ! -e c.key ] && [ ! -e c.crt ] || fail "a refused enrollment left files"
