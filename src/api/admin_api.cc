@@ -93,11 +93,16 @@ http::Response AdminApi::Handle(const http::Request& request) {
   const std::string path = request.Path();
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
-  if (path == "/metrics" && get) {
-    return http::Response{200, "text/plain; version=0.0.4", {}, metrics_.Render()};
-  }
   if (path == kCertificates && get) {
     return ListCertificates(request);
+  }
+  // Every other route takes its arguments in the path or the body: a query parameter there
+  // (`revoke?reason=keyCompromise`) would be lost without a word.
+  if (auto st = http::OnlyQueryParameters(request, {}); !st) {
+    return http::ErrorResponse(st.error());
+  }
+  if (path == "/metrics" && get) {
+    return http::Response{200, "text/plain; version=0.0.4", {}, metrics_.Render()};
   }
   if (path == kTokens && post) {
     return CreateToken(request);

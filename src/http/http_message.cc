@@ -71,6 +71,11 @@ std::vector<std::string> Request::QueryNames() const {
 Status OnlyQueryParameters(const Request& request, std::initializer_list<std::string_view> known) {
   for (const std::string& name : request.QueryNames()) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
+      if (known.size() == 0) {
+        return Error(Code::kInvalidArgument, "unknown query parameter '" + name +
+                                                 "'; this endpoint takes none (send the "
+                                                 "arguments in the body)");
+      }
       std::string expected;
       for (const std::string_view k : known) {
         expected += (expected.empty() ? "" : ", ") + std::string(k);

@@ -487,6 +487,32 @@ class SqliteStore final : public Store {
       return Error(Code::kUnauthenticated, "client certificate " + std::string(serial) +
                                                " was revoked while it was being renewed");
     }
+    return NoRevokedRenewal(c, serial);
+  }
+
+  // NoRevokedRenewal refuses (kUnauthenticated) renewing a certificate when a certificate renewed
+  // from it, at any depth, is revoked: revoking a renewal must not leave the certificate it
+  // replaced free to fork a new one. A walk down certificates_by_renews.
+  Status NoRevokedRenewal(Connection& c, std::string_view serial) {
+    ANCHOR_ASSIGN_OR_RETURN(
+        ScopedStatement s,
+        c.Prepared(
+            "WITH RECURSIVE lineage(serial) AS ("
+            "  SELECT serial FROM certificates WHERE renews = ?"
+            "  UNION SELECT c.serial FROM certificates c JOIN lineage l ON c.renews = l.serial)"
+            " SELECT c.serial FROM certificates c JOIN lineage l ON c.serial = l.serial"
+            " WHERE c.status = 'revoked' LIMIT 1"));
+    Binder(s).Text(serial);
+    const int rc = ::sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+      return Error(Code::kUnauthenticated,
+                   "client certificate " + std::string(serial) +
+                       " cannot be renewed: " + ColumnText(s, 0) +
+                       ", renewed from it, is revoked; enroll again with a token");
+    }
+    if (rc != SQLITE_DONE) {
+      return c.SqlError("reading the renewals of the certificate being renewed");
+    }
     return OkStatus();
   }
 

@@ -127,6 +127,14 @@ TEST_F(AdminApiTest, UnknownQueryParametersAreRefusedByName) {
   const http::Response list = api_.Handle(As(&admin_, "GET", "/api/v1/certificates?cn=dev-1"));
   EXPECT_EQ(list.status, 400);
   EXPECT_NE(list.body.find("unknown query parameter 'cn'"), std::string::npos) << list.body;
+  const auto device = Issue("dev-1", ca::Profile::kDevice);
+  const http::Response revoke = api_.Handle(
+      As(&admin_, "POST",
+         "/api/v1/certificates/" + device.SerialHex() + "/revoke?reason=keyCompromise"));
+  EXPECT_EQ(revoke.status, 400);
+  EXPECT_NE(revoke.body.find("takes none"), std::string::npos) << revoke.body;
+  EXPECT_EQ(Revocations(), 0u);
+  EXPECT_EQ(api_.Handle(As(&admin_, "GET", "/metrics?x=1")).status, 400);
   http::Request feed = As(nullptr, "GET", "/api/v1/revocations?since=0&limt=5");
   EXPECT_EQ(RevocationFeed(*ca_.authority, feed).status, 400);
   feed.target = "/api/v1/revocations?since=0&limit=5";

@@ -110,6 +110,24 @@ TEST(AuthenticatorTest, ARenewalWhoseCertificateIsRevokedBeforeTheCommitIsRefuse
   EXPECT_EQ(ca.store->FindBySerial(other.cert.SerialHex())->renews, "");
 }
 
+// Revoking a renewal must not leave the certificate it replaced free to fork a new one: S renews
+// to R, R renews to Q, Q is revoked; S and R can no longer be renewed (401), nothing is written.
+TEST(AuthenticatorTest, ACertificateWhoseRenewalIsRevokedCannotRenewAgain) {
+  TestCa ca;
+  const Issued s = ByOperator(ca, "meter-3", Profile::kDevice);
+  const auto r = ca.Enroll(MakeCsr("meter-3"), RenewalCredential{s.cert});
+  ASSERT_THAT(r, IsOk());
+  const auto q = ca.Enroll(MakeCsr("meter-3"), RenewalCredential{r->cert});
+  ASSERT_THAT(q, IsOk());
+  ASSERT_THAT(ca.authority->Revoke(q->cert.SerialHex(), 1), IsOk());
+  for (const crypto::Certificate* old : {&s.cert, &r->cert}) {
+    const auto again = ca.Enroll(MakeCsr("meter-3"), RenewalCredential{*old});
+    ASSERT_THAT(again, ErrorIs(Code::kUnauthenticated));
+    EXPECT_NE(again.error().message().find(q->cert.SerialHex()), std::string::npos);
+  }
+  EXPECT_EQ(ca.store->CountCertificates().value(), 3);
+}
+
 TEST(AuthenticatorTest, AFactoryCertificateGrantsItsCnUnderTheBootstrapProfile) {
   TestCa ca;
   const TestFactory factory(ca.clock.Now());
