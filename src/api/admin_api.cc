@@ -7,6 +7,7 @@
 #include "api/record_json.h"
 #include "ca/enrollment_token.h"
 #include "ca/serial_number.h"
+#include "core/text.h"
 #include "crypto/crl.h"
 #include "crypto/general_name.h"
 #include "http/header_fields.h"
@@ -30,7 +31,7 @@ http::Response Refuse(Code code, std::string message) {
 // object. A member it does not know is refused, naming it: a misspelt "profle" must not quietly
 // become the default profile.
 Result<nlohmann::json> ParseBody(const http::Request& request,
-                                 std::initializer_list<std::string_view> known) {
+                                 const std::vector<std::string>& known) {
   if (request.body.empty()) {
     return nlohmann::json::object();
   }
@@ -47,12 +48,8 @@ Result<nlohmann::json> ParseBody(const http::Request& request,
   }
   for (const auto& [name, value] : body.items()) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
-      std::string expected;
-      for (const std::string_view k : known) {
-        expected += (expected.empty() ? "" : ", ") + std::string(k);
-      }
       return Error(Code::kInvalidArgument,
-                   "unknown member '" + name + "' in the body; expected " + expected);
+                   "unknown member '" + name + "' in the body; expected " + Join(known, ", "));
     }
   }
   return body;

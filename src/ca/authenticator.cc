@@ -35,22 +35,18 @@ Result<Grant> Authenticator::Authenticate(const Presented& credential) const {
 }
 
 Result<Grant> Authenticator::ForToken(const TokenCredential& credential) const {
-  bool redeemed = false;
-  auto token = RedeemableToken(store_, credential.secret, clock_.Now());
-  if (!token) {
-    // A used token still identifies the key it paid for: the grant is that certificate again.
-    auto used = RedeemedToken(store_, credential.secret);
-    if (!used) {
-      return token.error();
-    }
-    token = std::move(used);
-    redeemed = true;
+  ANCHOR_ASSIGN_OR_RETURN(store::TokenRecord token, LookUpToken(store_, credential.secret));
+  // A used token still identifies the key it paid for: the grant is that certificate again
+  // (expired or not: a retry may come late). An unused one must be unexpired.
+  const bool redeemed = token.used_at != 0;
+  if (redeemed ? token.used_by.empty() : token.expires_at <= UnixSeconds(clock_.Now())) {
+    return TokenRefusal();
   }
-  ANCHOR_ASSIGN_OR_RETURN(const Profile profile, ParseProfile(token->profile));
+  ANCHOR_ASSIGN_OR_RETURN(const Profile profile, ParseProfile(token.profile));
   ANCHOR_TRY(MayObtain(Credential::kToken, profile));
-  Grant grant(Credential::kToken, "token " + token->hash.substr(0, 12), profile);
+  Grant grant(Credential::kToken, "token " + token.hash.substr(0, 12), profile);
   grant.redeemed_ = redeemed;
-  grant.token_ = std::move(token).value();
+  grant.token_ = std::move(token);
   return grant;
 }
 

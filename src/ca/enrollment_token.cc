@@ -65,10 +65,7 @@ Result<CreatedToken> CreateToken(const IssuancePolicy& policy, store::Store& sto
   return out;
 }
 
-namespace {
-
-// FindTokenRecord looks `token` up by its hash; an unknown token is kUnauthenticated.
-Result<store::TokenRecord> FindTokenRecord(store::Store& store, const SecretBytes& token) {
+Result<store::TokenRecord> LookUpToken(store::Store& store, const SecretBytes& token) {
   const std::string_view text(token.data(), token.size());
   if (!text.starts_with(kTokenPrefix)) {
     return TokenRefusal();
@@ -85,20 +82,10 @@ Result<store::TokenRecord> FindTokenRecord(store::Store& store, const SecretByte
   return record;
 }
 
-}  // namespace
-
 Result<store::TokenRecord> RedeemableToken(store::Store& store, const SecretBytes& token,
                                            Clock::time_point now) {
-  ANCHOR_ASSIGN_OR_RETURN(store::TokenRecord record, FindTokenRecord(store, token));
+  ANCHOR_ASSIGN_OR_RETURN(store::TokenRecord record, LookUpToken(store, token));
   if (record.used_at != 0 || record.expires_at <= UnixSeconds(now)) {
-    return TokenRefusal();
-  }
-  return record;
-}
-
-Result<store::TokenRecord> RedeemedToken(store::Store& store, const SecretBytes& token) {
-  ANCHOR_ASSIGN_OR_RETURN(store::TokenRecord record, FindTokenRecord(store, token));
-  if (record.used_at == 0 || record.used_by.empty()) {
     return TokenRefusal();
   }
   return record;

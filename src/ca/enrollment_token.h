@@ -44,17 +44,16 @@ std::string HashToken(std::string_view token);
 // tokens exist.
 Error TokenRefusal();
 
-// RedeemableToken looks up `token` and checks it in constant time, unused and unexpired at
-// `now`. Every failure is kUnauthenticated with the same message shape, so a caller learns
-// nothing about which tokens exist. It does not consume the token: the store does that in the
-// transaction that records the certificate.
+// LookUpToken finds `token` by its hash and compares it in constant time, used or not, expired
+// or not; unknown or malformed is `TokenRefusal()`. Whether it may be redeemed is the caller's
+// question (`RedeemableToken`, `Authenticator`).
+Result<store::TokenRecord> LookUpToken(store::Store& store, const SecretBytes& token);
+
+// RedeemableToken is `LookUpToken` for a token unused and unexpired at `now`; else
+// `TokenRefusal()`, so a caller learns nothing about which tokens exist. It does not consume
+// the token: the store does that in the transaction that records the certificate.
 Result<store::TokenRecord> RedeemableToken(store::Store& store, const SecretBytes& token,
                                            Clock::time_point now);
-
-// RedeemedToken looks up `token` as RedeemableToken does and returns it only if it has been
-// used (its `used_by` names the certificate it paid for); kUnauthenticated otherwise. For
-// recognising a retry of an enrollment whose answer was lost.
-Result<store::TokenRecord> RedeemedToken(store::Store& store, const SecretBytes& token);
 
 // BindNames returns the names to issue for a token redemption: the token's CN, and the request's
 // SANs when it asks for some (each, in normal form, must be one the token allows) or else the

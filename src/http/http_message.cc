@@ -68,20 +68,16 @@ std::vector<std::string> Request::QueryNames() const {
   return names;
 }
 
-Status OnlyQueryParameters(const Request& request, std::initializer_list<std::string_view> known) {
+Status OnlyQueryParameters(const Request& request, const std::vector<std::string>& known) {
   for (const std::string& name : request.QueryNames()) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
-      if (known.size() == 0) {
+      if (known.empty()) {
         return Error(Code::kInvalidArgument, "unknown query parameter '" + name +
                                                  "'; this endpoint takes none (send the "
                                                  "arguments in the body)");
       }
-      std::string expected;
-      for (const std::string_view k : known) {
-        expected += (expected.empty() ? "" : ", ") + std::string(k);
-      }
       return Error(Code::kInvalidArgument,
-                   "unknown query parameter '" + name + "'; expected " + expected);
+                   "unknown query parameter '" + name + "'; expected " + Join(known, ", "));
     }
   }
   return OkStatus();

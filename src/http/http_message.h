@@ -53,7 +53,7 @@ struct Request {
 // OnlyQueryParameters refuses (kInvalidArgument, naming it and the known ones) a query parameter
 // not in `known` (empty: the endpoint takes none): a misspelt filter must not quietly list
 // everything, nor `revoke?reason=keyCompromise` quietly revoke as "unspecified".
-Status OnlyQueryParameters(const Request& request, std::initializer_list<std::string_view> known);
+Status OnlyQueryParameters(const Request& request, const std::vector<std::string>& known);
 
 // PercentDecode decodes %XX escapes and '+' (as a space when `plus_is_space`); nullopt for a
 // malformed escape.
