@@ -28,10 +28,7 @@ std::vector<crypto::KeyType> AllTypes() {
 
 Result<ProfilePolicy> ParsePolicy(const toml::table& t, ProfilePolicy base,
                                   const std::string& origin, const std::string& prefix) {
-  ANCHOR_TRY(CheckKnownKeys(t,
-                            {"default_days", "max_days", "default_minutes", "dns_suffixes",
-                             "ip_ranges", "key_types", "allow_wildcards"},
-                            origin, prefix));
+  ANCHOR_TRY(CheckKnownKeys(t, kProfileKeys, origin, prefix));
   const toml::node_view<const toml::node> view(t);
   ANCHOR_ASSIGN_OR_RETURN(int64_t def, Scalar<int64_t>(view["default_days"], base.default_days,
                                                        origin, prefix + "default_days"));
@@ -118,7 +115,7 @@ Status ParseUriTemplate(const toml::table& root, const std::string& table,
   if (t == nullptr) {
     return OkStatus();
   }
-  ANCHOR_TRY(CheckKnownKeys(*t, {"uri_template"}, origin, table + "."));
+  ANCHOR_TRY(CheckKnownKeys(*t, kUriTemplateKeys, origin, table + "."));
   ANCHOR_ASSIGN_OR_RETURN(
       out, Scalar<std::string>(toml::node_view<const toml::node>(*t)["uri_template"], out, origin,
                                table + ".uri_template"));
@@ -155,9 +152,9 @@ Result<CaConfig> CaConfig::Parse(std::string_view text, const std::string& origi
 
 Result<CaConfig> CaConfigFromToml(const toml::table& root, const std::string& origin) {
   CaConfig c = CaConfig::Defaults();
-  ANCHOR_TRY(CheckKnownKeys(root, {"ca", "device", "service", "profiles", "server"}, origin, ""));
+  ANCHOR_TRY(CheckKnownKeys(root, kTopLevelTables, origin, ""));
   if (const toml::table* ca = root["ca"].as_table()) {
-    ANCHOR_TRY(CheckKnownKeys(*ca, {"name", "public_url", "key_type", "crl_days"}, origin, "ca."));
+    ANCHOR_TRY(CheckKnownKeys(*ca, kCaKeys, origin, "ca."));
     const toml::node_view<const toml::node> v(*ca);
     ANCHOR_ASSIGN_OR_RETURN(c.name, Scalar<std::string>(v["name"], c.name, origin, "ca.name"));
     ANCHOR_ASSIGN_OR_RETURN(c.public_url,

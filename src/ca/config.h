@@ -42,6 +42,16 @@ struct ServerPolicy {
 inline constexpr std::string_view kServerPolicyKeys[] = {"renewal_grace_seconds", "bootstrap_ca",
                                                          "bootstrap_profile"};
 
+// The CA's tables and keys of anchor.toml (the transport's keys of [server] are
+// server::kServerSettingKeys). home::ConfigKeys lists them all; docs/CONFIG.md documents each.
+inline constexpr std::string_view kTopLevelTables[] = {"ca", "device", "service", "profiles",
+                                                       "server"};
+inline constexpr std::string_view kCaKeys[] = {"name", "public_url", "key_type", "crl_days"};
+inline constexpr std::string_view kUriTemplateKeys[] = {"uri_template"};  // [device], [service]
+inline constexpr std::string_view kProfileKeys[] = {
+    "default_days", "max_days",  "default_minutes", "dns_suffixes",
+    "ip_ranges",    "key_types", "allow_wildcards"};
+
 // CaConfig is the content of anchor.toml.
 struct CaConfig {
   std::string name = "anchor";

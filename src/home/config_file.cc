@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 
+#include <span>
 #include <vector>
 
 #include "ca/config_toml.h"
@@ -39,6 +40,22 @@ Result<ConfigFile> ParseConfigFile(std::string_view text, const std::string& ori
 Result<ConfigFile> LoadConfigFile(const std::string& path) {
   ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   return ParseConfigFile(text, path);
+}
+
+std::vector<std::string> ConfigKeys() {
+  std::vector<std::string> keys;
+  const auto add = [&keys](std::string_view prefix, std::span<const std::string_view> names) {
+    for (const std::string_view name : names) {
+      keys.push_back(std::string(prefix) + std::string(name));
+    }
+  };
+  add("ca.", ca::kCaKeys);
+  add("device.", ca::kUriTemplateKeys);
+  add("service.", ca::kUriTemplateKeys);
+  add("server.", server::kServerSettingKeys);
+  add("server.", ca::kServerPolicyKeys);
+  add("profiles.PROFILE.", ca::kProfileKeys);
+  return keys;
 }
 
 std::string ConfigFileToml(const ConfigFile& file) {

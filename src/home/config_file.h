@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ca/config.h"
 #include "core/error.h"
@@ -31,5 +32,10 @@ Result<ConfigFile> LoadConfigFile(const std::string& path);
 // ConfigFileToml renders `file` as `anchor init` writes it: the CA's tables, with the transport's
 // keys at the head of [server].
 std::string ConfigFileToml(const ConfigFile& file);
+
+// ConfigKeys lists every key anchor.toml accepts, dotted ("ca.name", "server.threads"); a
+// profile's keys are written once as "profiles.PROFILE.KEY". docs/CONFIG.md documents each (a
+// test holds it to this list).
+std::vector<std::string> ConfigKeys();
 
 }  // namespace anchor::home
