@@ -77,6 +77,8 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action);
 void RegisterEnroll(CLI::App& app, Context& ctx, Action& action);
 void RegisterRenew(CLI::App& app, Context& ctx, Action& action);
 void RegisterDemo(CLI::App& app, Context& ctx, Action& action);
+void RegisterBackup(CLI::App& app, Context& ctx, Action& action);
+void RegisterRestore(CLI::App& app, Context& ctx, Action& action);
 
 // WriteOutput writes `content` to `path`, or to stdout when `path` is empty or "-".
 Status WriteOutput(const std::string& path, const std::string& content, mode_t mode);

@@ -52,6 +52,8 @@ int Run(int argc, char** argv) {
   RegisterEnroll(app, ctx, action);
   RegisterRenew(app, ctx, action);
   RegisterDemo(app, ctx, action);
+  RegisterBackup(app, ctx, action);
+  RegisterRestore(app, ctx, action);
 
   try {
     app.parse(argc, argv);

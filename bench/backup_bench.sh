@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# `anchor backup` and `anchor restore` on a store of N certificates (default 100,000, filled by
+# bench/anchor-fill with 1% of them revoked), on the disk under ${TMPDIR:-/tmp}: the time and
+# size of a backup without and with keys, with `anchor serve` idle on the home and again while it
+# answers an enrollment storm (anchor-load, 16 clients), the time of a restore (checks included:
+# SQLite integrity, the content digest, the audit chain, the count), and a plain `cp` of the
+# home for comparison. Usage: bench/backup_bench.sh [BUILD_DIR]; environment N, REVOKE (0.01).
+set -euo pipefail
+BUILD=$(realpath "${1:-build}")
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+N=${N:-100000}
+REVOKE=${REVOKE:-0.01}
+source "$HERE/bench/lib.sh"
+secs() { local t0 t1; t0=$(date +%s.%N); "$@" > /dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$ANCHOR" init --name backup-bench -q
+t0=$(date +%s)
+"$BUILD/bench/anchor-fill" grow --home "$ANCHOR_HOME" --to "$N" --revoke-fraction "$REVOKE"
+echo "filled to $N in $(( $(date +%s) - t0 )) s; store $(du -b "$ANCHOR_HOME"/anchor.db* | awk '{s+=$1} END {print s}') bytes (db + wal)"
+start_anchor_serve
+# The keys stay as init wrote them (anchor-fill reads them); this only encrypts them in backups.
+export ANCHOR_PASSPHRASE=bench-passphrase
+echo "backup, no keys, serve idle:   $(secs "$ANCHOR" backup --out b1.backup) s, $(stat -c %s b1.backup) bytes"
+echo "backup, with keys, serve idle: $(secs "$ANCHOR" backup --out b2.backup --with-keys) s, $(stat -c %s b2.backup) bytes"
+"$BUILD/bench/anchor-load" enroll --url "$CA_URL" --ca "$ANCHOR_HOME/root.crt" \
+  --admin-cert "$ANCHOR_HOME/admin.crt" --admin-key "$ANCHOR_HOME/admin.key" \
+  --n 3000 --concurrency 16 > storm.out &
+LOAD=$!
+PIDS+=($LOAD)
+sleep 1
+echo "backup, with keys, during a storm: $(secs "$ANCHOR" backup --out b3.backup --with-keys) s, $(stat -c %s b3.backup) bytes"
+wait "$LOAD"
+echo "the storm: $(cat storm.out)"
+echo "restore (checks included): $(secs "$ANCHOR" restore b2.backup --home "$WORK/restored") s"
+echo "plain cp -a of the home:   $(secs cp -a "$ANCHOR_HOME" "$WORK/copied") s"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
