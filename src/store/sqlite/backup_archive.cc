@@ -410,7 +410,7 @@ Status ExtractStore(const std::string& archive_path, const std::string& db_path)
   source.reset();
   ANCHOR_TRY(Exec(out.get(),
                   std::string("DROP TABLE ") + kManifestTable + "; DROP TABLE " + kFilesTable +
-                      "; VACUUM; PRAGMA journal_mode=WAL",
+                      "; PRAGMA journal_mode=WAL",
                   "writing " + db_path));
   return OkStatus();
 }
