@@ -23,14 +23,17 @@ Result<int64_t> PositiveNumber(const std::string& key, const std::string& text, 
   return v;
 }
 
-Status NeedFile(const std::string& key, const std::string& path) {
+// NeedFile reads the file an option names, as the user the broker runs as: a file that user
+// may not read is named as such (with the user), not as missing.
+Result<std::string> NeedFile(const std::string& key, const std::string& path) {
   if (path.empty()) {
     return BadOption(key, "is required");
   }
-  if (!FileExists(path)) {
-    return BadOption(key, path + ": no such file");
+  auto text = ReadFile(path);
+  if (!text) {
+    return BadOption(key, text.error().message() + PermissionRemedy(text.error()));
   }
-  return OkStatus();
+  return text;
 }
 
 }  // namespace
@@ -88,10 +91,9 @@ Result<GuardOptions> ParseGuardOptions(
   if (g.follower.ca_url.rfind("https://", 0) != 0) {
     return BadOption("ca_url", "is required, as https://HOST:PORT of anchor serve");
   }
-  ANCHOR_TRY(NeedFile("ca_file", ca_file));
+  ANCHOR_ASSIGN_OR_RETURN(const std::string pem, NeedFile("ca_file", ca_file));
   ANCHOR_TRY(NeedFile("cert", g.follower.cert_file));
   ANCHOR_TRY(NeedFile("key", g.follower.key_file));
-  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(ca_file));
   auto roots = crypto::Certificate::ParseAll(pem);
   if (!roots) {
     return BadOption("ca_file", roots.error().message());
@@ -125,11 +127,14 @@ void BrokerGuard::LoadState() {
     return;
   }
   state_writer_ = std::make_unique<StateWriter>(options_.state_file, log_);
-  if (!FileExists(options_.state_file)) {
-    return;
-  }
   auto text = ReadFile(options_.state_file);
-  auto state = text ? ParseGuardState(*text) : Result<GuardState>(text.error());
+  if (!text && text.error().code() == Code::kNotFound) {
+    return;  // a first start: the tick writes it
+  }
+  auto state =
+      text ? ParseGuardState(*text)
+           : Result<GuardState>(Error(text.error().code(),
+                                      text.error().message() + PermissionRemedy(text.error())));
   if (!state) {
     // Without it, sessions restored by the broker have no known owner: their deliveries are
     // refused and their ids are free to the first identity, as on a first start.
@@ -153,6 +158,48 @@ void BrokerGuard::LoadState() {
                                           std::to_string(sessions_.Identities().size()) +
                                           " identities, " + std::to_string(retained_.size()) +
                                           " retained topic(s)");
+}
+
+Status BrokerGuard::CheckOwnCertificates(const std::vector<ListenerCertificate>& listeners,
+                                         Clock::time_point now) {
+  std::vector<ListenerCertificate> checked = listeners;
+  if (checked.empty()) {
+    checked.push_back(ListenerCertificate{
+        options_.follower.cert_file,
+        "plugin_opt_cert, standing in for the listener's certfile, which the plugin could not "
+        "find in Mosquitto's configuration"});
+  }
+  for (const ListenerCertificate& c : checked) {
+    auto pem = ReadFile(c.path);
+    if (!pem) {
+      return Error(Code::kFailedPrecondition, "the listener's certificate (certfile of " + c.where +
+                                                  "): " + pem.error().message() +
+                                                  PermissionRemedy(pem.error()));
+    }
+    const Status st =
+        CheckBrokerCertificate(*pem, options_.follower.roots, CertificateRole::kListener, now);
+    if (!st) {
+      return Error(Code::kFailedPrecondition,
+                   "the listener's certificate " + c.path + " (" + c.where +
+                       ") cannot serve TLS to MQTT clients: " + st.error().message());
+    }
+    log_.Push(LogQueue::Level::kNotice,
+              "the listener's certificate " + c.path + " (" + c.where +
+                  ") can serve TLS to MQTT clients: " + DescribeLeaf(*pem));
+  }
+  auto pem = ReadFile(options_.follower.cert_file);
+  if (!pem) {
+    return Error(Code::kFailedPrecondition,
+                 "plugin_opt_cert: " + pem.error().message() + PermissionRemedy(pem.error()));
+  }
+  const Status st =
+      CheckBrokerCertificate(*pem, options_.follower.roots, CertificateRole::kFeedClient, now);
+  if (!st) {
+    return Error(Code::kFailedPrecondition,
+                 "plugin_opt_cert " + options_.follower.cert_file +
+                     " cannot be presented to the CA: " + st.error().message());
+  }
+  return OkStatus();
 }
 
 void BrokerGuard::FollowOnce() { follower_.Poll(); }

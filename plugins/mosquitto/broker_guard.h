@@ -13,9 +13,11 @@
 #include <unordered_set>
 #include <vector>
 
+#include "plugins/mosquitto/broker_config.h"
 #include "plugins/mosquitto/client_identity.h"
 #include "plugins/mosquitto/feed_follower.h"
 #include "plugins/mosquitto/guard_state.h"
+#include "plugins/mosquitto/listener_certificate.h"
 #include "plugins/mosquitto/retained_ledger.h"
 #include "plugins/mosquitto/revocation_list.h"
 #include "plugins/mosquitto/session_registry.h"
@@ -44,7 +46,8 @@ struct GuardOptions {
 // ParseGuardOptions reads the plugin's options, given as key/value pairs without the
 // "plugin_opt_" prefix: ca_url, ca_file, cert, key (required), acl_file, poll_ms,
 // stale_after_s, on_ca_down (open|closed), cache_file, client_id (owned|cn|cn-prefix),
-// state_file. An unknown key or a bad value is kInvalidArgument naming it.
+// state_file. An unknown key or a bad value is kInvalidArgument naming it; so is a file the
+// broker's user may not read (the message names that user) or that does not exist.
 Result<GuardOptions> ParseGuardOptions(
     const std::vector<std::pair<std::string, std::string>>& options);
 
@@ -79,6 +82,14 @@ class BrokerGuard final {
  public:
   // Create loads the rules, the cache file and the state file; it does not reach the CA yet.
   static Result<std::unique_ptr<BrokerGuard>> Create(GuardOptions options);
+  // CheckOwnCertificates checks the broker's own certificates as their peers will (at start,
+  // and again on SIGHUP, when Mosquitto reloads its listeners' certificates): each of
+  // `listeners` (the certfiles of Mosquitto's configuration; when empty, plugin_opt_cert stands
+  // in) must serve TLS to MQTT clients, and plugin_opt_cert must be a client certificate for the
+  // CA (CheckBrokerCertificate). kFailedPrecondition names the file, where it is set, what is
+  // wrong and the fix; each listener certificate that passes is logged with its CN and expiry.
+  Status CheckOwnCertificates(const std::vector<ListenerCertificate>& listeners,
+                              Clock::time_point now);
   // FollowOnce follows the feed once on the caller's thread (at broker start, so that the first
   // clients are checked against a current list); Start follows it from then on, on a thread.
   void FollowOnce();

@@ -24,6 +24,13 @@ std::string Describe(const RevocationList& list) {
 
 }  // namespace
 
+std::string PermissionRemedy(const Error& e) {
+  return e.code() == Code::kPermissionDenied
+             ? "; Mosquitto runs as that user once started (its `user` option, by default "
+               "mosquitto): give it the file and its directory (chown), or choose another path"
+             : "";
+}
+
 void LogQueue::Push(Level level, std::string text) {
   std::lock_guard lock(mu_);
   lines_.push_back(Line{level, std::move(text)});
@@ -71,22 +78,21 @@ void FeedFollower::Run() {
 
 void FeedFollower::Poll() {
   const Status st = PollOnce();
+  const Clock::time_point now = SystemClock().Now();
   if (st) {
     last_success_ns_.store(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(SystemClock().Now().time_since_epoch())
-            .count());
-    if (!reachable_) {
-      log_.Push(LogQueue::Level::kNotice,
-                "following the revocation feed of " + options_.ca_url + ": " + Describe(list_));
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
+    if (auto line = feed_log_.Succeeded(
+            now, "following the revocation feed of " + options_.ca_url + ": " + Describe(list_))) {
+      log_.Push(LogQueue::Level::kNotice, std::move(*line));
     }
-    reachable_ = true;
-  } else if (reachable_ || !polled_) {
-    log_.Push(LogQueue::Level::kWarning, "cannot follow the revocation feed of " + options_.ca_url +
-                                             " (" + st.error().message() +
-                                             "); keeping the last known list: " + Describe(list_));
-    reachable_ = false;
+    return;
   }
-  polled_ = true;
+  if (auto line = feed_log_.Failed(now, "cannot follow the revocation feed of " + options_.ca_url +
+                                            " (" + st.error().message() +
+                                            "); keeping the last known list: " + Describe(list_))) {
+    log_.Push(LogQueue::Level::kWarning, std::move(*line));
+  }
 }
 
 Status FeedFollower::PollOnce() {
@@ -179,16 +185,28 @@ void FeedFollower::SaveCache() {
                                 {"revocations", std::move(revocations)},
                                 {"issuers_pem", crypto::ToPemBundle(issuers_.Get())}};
   const Status st = WriteFileAtomic(options_.cache_file, cache.dump() + "\n", kPublicFileMode);
+  const Clock::time_point now = SystemClock().Now();
   if (!st) {
-    log_.Push(LogQueue::Level::kWarning,
-              "cannot write the revocation cache: " + st.error().message());
+    // Tried again at every poll (the cursor is not marked saved): logged when it starts failing,
+    // as a reminder now and then, and when it works again.
+    if (auto line =
+            cache_log_.Failed(now, "cannot write the revocation cache: " + st.error().message() +
+                                       PermissionRemedy(st.error()))) {
+      log_.Push(LogQueue::Level::kWarning, std::move(*line));
+    }
     return;
+  }
+  const bool was_failing = cache_log_.failing();
+  auto line =
+      cache_log_.Succeeded(now, "wrote the revocation cache " + options_.cache_file + " again");
+  if (was_failing && line) {  // a first write that works is not news
+    log_.Push(LogQueue::Level::kNotice, std::move(*line));
   }
   saved_cursor_ = snapshot.cursor;
 }
 
 void FeedFollower::LoadCache() {
-  if (options_.cache_file.empty() || !FileExists(options_.cache_file)) {
+  if (options_.cache_file.empty()) {
     return;
   }
   const auto ignore = [&](const std::string& why) {
@@ -196,8 +214,11 @@ void FeedFollower::LoadCache() {
               "ignoring the revocation cache " + options_.cache_file + ": " + why);
   };
   auto text = ReadFile(options_.cache_file);
+  if (!text && text.error().code() == Code::kNotFound) {
+    return;  // a first start: the feed writes it
+  }
   if (!text) {
-    return ignore(text.error().message());
+    return ignore(text.error().message() + PermissionRemedy(text.error()));
   }
   auto saved = ParseFeedPage(*text);
   if (!saved) {

@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "plugins/mosquitto/client_identity.h"
 #include "plugins/mosquitto/revocation_list.h"
+#include "plugins/mosquitto/state_change_log.h"
 
 namespace anchor::client {
 class HttpsClient;
@@ -40,6 +41,10 @@ class LogQueue final {
   std::vector<Line> lines_;
 };
 
+// PermissionRemedy says, for the error of a file the broker may not read or write
+// (kPermissionDenied, which names the user), how to fix it; "" for any other error.
+std::string PermissionRemedy(const Error& e);
+
 // FollowerOptions say where the CA is and how to reach it.
 struct FollowerOptions {
   std::string ca_url;  // https://host:port of `anchor serve`
@@ -56,7 +61,8 @@ struct FollowerOptions {
 
 // FeedFollower polls GET /api/v1/revocations?since=CURSOR every `poll_interval` over one
 // kept-alive mTLS connection, and cacerts when it knows no issuer or `issuer_refresh` passed.
-// While the CA is unreachable the list stays as it was; the change of state is logged once.
+// While the CA is unreachable the list stays as it was. Whether the feed answers, and whether the
+// cache file can be written, are each logged when they change (StateChangeLog), not per poll.
 class FeedFollower final {
  public:
   FeedFollower(FollowerOptions options, RevocationList& list, TrustedIssuers& issuers,
@@ -92,8 +98,8 @@ class FeedFollower final {
   LogQueue& log_;
   std::unique_ptr<client::HttpsClient> http_;  // used by the follower thread only
   std::atomic<int64_t> last_success_ns_{0};
-  bool reachable_ = false;  // as last logged
-  bool polled_ = false;
+  StateChangeLog feed_log_;   // the feed answering or not
+  StateChangeLog cache_log_;  // the cache file written or not
   Clock::time_point issuers_fetched_{};
   int64_t saved_cursor_ = -1;
   std::mutex mu_;

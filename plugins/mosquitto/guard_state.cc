@@ -208,9 +208,21 @@ void StateWriter::Run() {
 
 void StateWriter::Write(const std::string& text) {
   const Status st = WriteFileAtomic(path_, text, kStateFileMode);
+  const Clock::time_point now = SystemClock().Now();
   if (!st) {
-    log_.Push(LogQueue::Level::kWarning,
-              "cannot write the plugin's state file: " + st.error().message());
+    // Written again at the next change (every save_every at most): logged when it starts
+    // failing, as a reminder now and then, and when it works again.
+    if (auto line =
+            write_log_.Failed(now, "cannot write the plugin's state file: " + st.error().message() +
+                                       PermissionRemedy(st.error()))) {
+      log_.Push(LogQueue::Level::kWarning, std::move(*line));
+    }
+    return;
+  }
+  const bool was_failing = write_log_.failing();
+  auto line = write_log_.Succeeded(now, "wrote the plugin's state file " + path_ + " again");
+  if (was_failing && line) {
+    log_.Push(LogQueue::Level::kNotice, std::move(*line));
   }
 }
 

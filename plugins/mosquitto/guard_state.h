@@ -17,6 +17,7 @@
 #include "plugins/mosquitto/feed_follower.h"
 #include "plugins/mosquitto/retained_ledger.h"
 #include "plugins/mosquitto/session_registry.h"
+#include "plugins/mosquitto/state_change_log.h"
 
 namespace anchor::mqtt {
 
@@ -66,7 +67,8 @@ class StateWriter final {
   std::condition_variable wake_;
   std::optional<std::string> pending_;
   bool stop_ = false;
-  std::mutex write_mu_;  // one write at a time: the thread's, or Flush's
+  std::mutex write_mu_;       // one write at a time: the thread's, or Flush's
+  StateChangeLog write_log_;  // under write_mu_: the file written or not, logged as it changes
   std::thread thread_;
 };
 

@@ -223,9 +223,38 @@ int OnDisconnect(int, void* event_data, void* userdata) {
   return MOSQ_ERR_SUCCESS;
 }
 
+// ListenerCertificatesOfBroker returns the certfiles of the broker's configuration, read the way
+// Mosquitto read it (the plugin API does not show a plugin its listeners); empty, with a log
+// line, when the configuration cannot be found or read.
+std::vector<ListenerCertificate> ListenerCertificatesOfBroker() {
+  const std::optional<std::string> conf = BrokerConfigPath();
+  if (!conf) {
+    Log(MOSQ_LOG_NOTICE,
+        "no -c configuration file on Mosquitto's command line: checking "
+        "plugin_opt_cert as the listener's certificate");
+    return {};
+  }
+  auto found = ListenerCertificates(*conf);
+  if (!found) {
+    Log(MOSQ_LOG_NOTICE, "cannot read Mosquitto's configuration for its listeners' certificates (" +
+                             found.error().message() +
+                             "): checking plugin_opt_cert as the listener's certificate");
+    return {};
+  }
+  return std::move(*found);
+}
+
 int OnReload(int, void*, void* userdata) {
   auto& state = *static_cast<PluginState*>(userdata);
   try {
+    // Mosquitto has just reloaded its listeners' certificates (a renewal's --on-renew sends
+    // SIGHUP): a bad one can no longer stop the broker, but it is named at once.
+    const Status own =
+        state.guard->CheckOwnCertificates(ListenerCertificatesOfBroker(), SystemClock().Now());
+    if (!own) {
+      Log(MOSQ_LOG_ERR, own.error().message());
+    }
+    DrainLog(state);
     const Status st = state.guard->ReloadAcl();
     Log(st ? MOSQ_LOG_NOTICE : MOSQ_LOG_ERR,
         st ? std::string("reloaded the ACL rules")
@@ -272,6 +301,15 @@ int Init(mosquitto_plugin_id_t* id, void** userdata, struct mosquitto_opt* optio
   auto state = std::make_unique<PluginState>();
   state->id = id;
   state->guard = std::move(*guard);
+  // A broker whose certificate cannot serve TLS would start and then fail every client's
+  // handshake ("unsupported certificate"): refuse to start instead, naming the fix.
+  const Status own =
+      state->guard->CheckOwnCertificates(ListenerCertificatesOfBroker(), SystemClock().Now());
+  if (!own) {
+    DrainLog(*state);
+    Log(MOSQ_LOG_ERR, own.error().message());
+    return MOSQ_ERR_INVAL;
+  }
   state->guard->FollowOnce();
   for (const Registration& r : kCallbacks) {
     if (mosquitto_callback_register(id, r.event, r.callback, nullptr, state.get()) !=

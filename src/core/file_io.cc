@@ -3,6 +3,7 @@
 #include "core/file_io.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,12 @@ Error Errno(std::string_view what, const std::string& path, int err) {
                     : (err == EACCES || err == EPERM)  ? Code::kPermissionDenied
                     : (err == ENOSPC || err == EDQUOT) ? Code::kUnavailable
                                                        : Code::kInvalidArgument;
+  if (code == Code::kPermissionDenied) {
+    // A daemon that dropped its privileges (Mosquitto runs as `mosquitto`) is not the user who
+    // made the file: name the one the kernel checked.
+    return Error(
+        code, std::string(what) + " " + path + ": permission denied for user " + EffectiveUser());
+  }
   return Error(code, std::string(what) + " " + path + ": " + std::strerror(err));
 }
 
@@ -54,6 +61,18 @@ void FsyncDirectory(const std::string& dir) {
 }
 
 }  // namespace
+
+std::string EffectiveUser() {
+  const uid_t uid = ::geteuid();
+  char buf[1024];
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  const std::string number = "uid " + std::to_string(uid);
+  if (::getpwuid_r(uid, &pw, buf, sizeof buf, &found) != 0 || found == nullptr) {
+    return number;
+  }
+  return std::string(found->pw_name) + " (" + number + ")";
+}
 
 std::string SizeText(size_t bytes) {
   if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) {

@@ -26,6 +26,11 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes = kMaxFil
 // `what`. It does not close `fd`.
 Result<std::string> ReadBounded(int fd, size_t max_bytes, const std::string& what);
 
+// EffectiveUser names the user whose permissions the kernel checks for this process (its
+// effective uid): "mosquitto (uid 102)", or "uid 1234" when the uid has no name. Errors for
+// EACCES and EPERM from this file's functions say "permission denied for user <EffectiveUser()>".
+std::string EffectiveUser();
+
 // SizeText writes a byte count for people: "64 KiB", "1 MiB".
 std::string SizeText(size_t bytes);
 

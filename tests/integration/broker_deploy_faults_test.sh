@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The three ways deploying the broker from the README used to fail, each with Mosquitto run as
+# Debian runs it (as root, dropping to the user mosquitto; debian_broker.sh) and the README's
+# anchor.conf: a client-only broker certificate (a token without --profile peer) stops the broker
+# at start with the fix named, and so does a server-only plugin_opt_cert; a file the user
+# mosquitto may not read is "permission denied for user mosquitto", not "no such file"; an
+# unwritable cache file is one line over 3 s of polls (every 100 ms), then one line when it can
+# be written again, and the CA going down and coming back is one line each. A certificate made
+# client-only behind the broker's back is named again on SIGHUP.
+source "$(dirname "$0")/lib.sh"
+source "$TESTS_DIR/debian_broker.sh"
+
+anchor init --name fleet -q
+start_anchor_serve
+MQTT_PORT=$(free_port)
+ANCHOR_DIR="$R/etc/mosquitto/anchor"
+install -d -o mosquitto -g mosquitto -m 0750 "$ANCHOR_DIR"
+cp "$ANCHOR_HOME/root.crt" "$ANCHOR_DIR/root.crt"
+readme_block 3 | localize > "$R/etc/mosquitto/conf.d/anchor.conf"
+MOSQ_UID="mosquitto (uid $(id -u mosquitto))"
+
+# enroll_broker [anchor token create flags...]: the README's step 2 with a token made by those
+# flags, the agent as mosquitto; once, not resident.
+enroll_broker() {
+  rm -f "$ANCHOR_DIR/broker.crt" "$ANCHOR_DIR/broker.key"
+  anchor token create --cn localhost "$@" -q > token.txt
+  install -o mosquitto -m 0600 token.txt "$ANCHOR_DIR/token.txt"
+  runuser -u mosquitto -- "$R/usr/bin/anchor-agent" run --once --server "$BASE" \
+    --fingerprint "$(openssl x509 -in "$ANCHOR_HOME/root.crt" -noout -fingerprint -sha256)" \
+    --cn localhost --token-file "$ANCHOR_DIR/token.txt" --key "$ANCHOR_DIR/broker.key" \
+    --cert "$ANCHOR_DIR/broker.crt" 2> agent.log || { cat agent.log; fail "enrollment"; }
+}
+
+# 1. The token made without --profile: the device profile, clientAuth only.
+enroll_broker
+mosquitto_fails_to_start
+has "anchor: the listener's certificate $ANCHOR_DIR/broker.crt (listener $MQTT_PORT 127.0.0.1 in $R/etc/mosquitto/conf.d/anchor.conf:4) cannot serve TLS to MQTT clients: its extended key usage is clientAuth without serverAuth" "$DEB_LOG" \
+  || { cat "$DEB_LOG"; fail "a client-only broker certificate is not named"; }
+has "'unsupported certificate'; enroll the broker with the peer profile .*anchor token create --cn localhost --profile peer" "$DEB_LOG" \
+  || { cat "$DEB_LOG"; fail "the fix is not named"; }
+pass "a client-only broker certificate (token without --profile) stops the broker: $(grep -o 'cannot serve TLS.*without serverAuth' "$DEB_LOG")"
+
+# The listener's certfile right (server profile), but the plugin's cert a server-only one.
+anchor issue --cn localhost --profile server --cert server.crt --key server.key -q 2>/dev/null
+install -o mosquitto -m 0600 server.key "$ANCHOR_DIR/server.key"
+install -o mosquitto -m 0644 server.crt "$ANCHOR_DIR/server.crt"
+sed -e "s#^certfile .*#certfile $ANCHOR_DIR/server.crt#" -e "s#^keyfile .*#keyfile $ANCHOR_DIR/server.key#" \
+  -e "s#^plugin_opt_cert .*#plugin_opt_cert $ANCHOR_DIR/server.crt#" \
+  -e "s#^plugin_opt_key .*#plugin_opt_key $ANCHOR_DIR/server.key#" \
+  "$R/etc/mosquitto/conf.d/anchor.conf" > split.conf
+cp "$R/etc/mosquitto/conf.d/anchor.conf" readme.conf
+cp split.conf "$R/etc/mosquitto/conf.d/anchor.conf"
+mosquitto_fails_to_start
+has "anchor: plugin_opt_cert $ANCHOR_DIR/server.crt cannot be presented to the CA: its extended key usage is serverAuth without clientAuth" "$DEB_LOG" \
+  || { cat "$DEB_LOG"; fail "a server-only plugin_opt_cert is not named"; }
+cp readme.conf "$R/etc/mosquitto/conf.d/anchor.conf"
+pass "a server-only plugin_opt_cert (anchor serve would refuse it for the feed) stops the broker, naming --profile peer"
+
+# 2. Files the user mosquitto may not read.
+enroll_broker --profile peer
+chown root:root "$ANCHOR_DIR/broker.key"  # as if the agent had run as root
+mosquitto_fails_to_start
+has "anchor: plugin_opt_key: cannot read $ANCHOR_DIR/broker.key: permission denied for user $MOSQ_UID; " "$DEB_LOG" \
+  || { cat "$DEB_LOG"; fail "an unreadable key is not 'permission denied for user mosquitto'"; }
+! has -i "no such file" "$DEB_LOG" || fail "an unreadable key is reported as missing"
+chown mosquitto "$ANCHOR_DIR/broker.key"
+install -d -m 0700 "$WORK/private"  # root's alone: the user mosquitto cannot even look inside
+cp "$ANCHOR_HOME/root.crt" "$WORK/private/root.crt"
+sed -i "s#^plugin_opt_ca_file .*#plugin_opt_ca_file $WORK/private/root.crt#" "$R/etc/mosquitto/conf.d/anchor.conf"
+mosquitto_fails_to_start
+has "anchor: plugin_opt_ca_file: cannot read $WORK/private/root.crt: permission denied for user $MOSQ_UID" "$DEB_LOG" \
+  || { cat "$DEB_LOG"; fail "a ca_file in a closed directory is not 'permission denied'"; }
+! has -i "no such file" "$DEB_LOG" || fail "a ca_file in a closed directory is reported as missing"
+cp readme.conf "$R/etc/mosquitto/conf.d/anchor.conf"
+pass "unreadable files named as permission denied for user $MOSQ_UID: a root-owned key, a ca_file in a closed directory"
+
+# 3. An unwritable cache file: one line, then one when it can be written again.
+install -d -o root -m 0755 "$R/var/lib/anchor-cache"
+sed -i -e "s#^plugin_opt_cache_file .*#plugin_opt_cache_file $R/var/lib/anchor-cache/revocations.json#" \
+  "$R/etc/mosquitto/conf.d/anchor.conf"
+echo "plugin_opt_poll_ms 100" >> "$R/etc/mosquitto/conf.d/anchor.conf"
+start_debian_mosquitto || { cat "$DEB_LOG"; fail "mosquitto did not start with a peer certificate"; }
+sleep 3  # 30 polls, each of which tries to write the cache
+n=$(count "cannot write the revocation cache" "$DEB_LOG")
+[ "$n" = 1 ] || { cat "$DEB_LOG"; fail "the unwritable cache was logged $n times in 3 s (poll_ms 100)"; }
+has "cannot write the revocation cache: cannot create a temporary file for $R/var/lib/anchor-cache/revocations.json: permission denied for user $MOSQ_UID; Mosquitto runs as that user" "$DEB_LOG" \
+  || { cat "$DEB_LOG"; fail "the cache's failure does not name the user"; }
+chown mosquitto "$R/var/lib/anchor-cache"
+for _ in $(seq 1 30); do has "wrote the revocation cache" "$DEB_LOG" && break; sleep 0.1; done
+sleep 1
+n=$(count "wrote the revocation cache $R/var/lib/anchor-cache/revocations.json again (after [0-9]* attempts failed since " "$DEB_LOG")
+[ "$n" = 1 ] || { cat "$DEB_LOG"; fail "the cache's recovery was logged $n times"; }
+[ -s "$R/var/lib/anchor-cache/revocations.json" ] || fail "no cache written"
+pass "unwritable cache: 1 line over 3 s of polls every 100 ms, 1 line when it recovered: $(grep -o 'wrote the revocation cache.*' "$DEB_LOG")"
+
+# The CA down for 3 s, then back: one line each.
+CA_PORT=$PORT
+stop_anchor_serve
+sleep 3
+n=$(count "cannot follow the revocation feed" "$DEB_LOG")
+[ "$n" = 1 ] || { cat "$DEB_LOG"; fail "the CA down was logged $n times in 3 s"; }
+SERVE_LISTEN="127.0.0.1:$CA_PORT" start_anchor_serve
+for _ in $(seq 1 50); do has "following the revocation feed.*(after" "$DEB_LOG" && break; sleep 0.1; done
+sleep 1
+n=$(count "following the revocation feed of $BASE: 0 revoked serial(s), cursor 0 (after [0-9]* attempts failed since" "$DEB_LOG")
+[ "$n" = 1 ] || { cat "$DEB_LOG"; fail "the CA's return was logged $n times"; }
+pass "CA down 3 s then back: one line each"
+
+# The broker's certificate replaced by a client-only one behind its back: named on SIGHUP.
+anchor issue --cn localhost --profile device --cert device.crt --key device.key -q 2>/dev/null
+cat device.crt "$ANCHOR_HOME/intermediate.crt" > "$ANCHOR_DIR/broker.crt"
+install -o mosquitto -m 0600 device.key "$ANCHOR_DIR/broker.key"
+kill -HUP "$MOSQ_PID"
+for _ in $(seq 1 30); do has "cannot serve TLS to MQTT clients" "$DEB_LOG" && break; sleep 0.1; done
+has "anchor: the listener's certificate $ANCHOR_DIR/broker.crt .*cannot serve TLS to MQTT clients: its extended key usage is clientAuth without serverAuth" "$DEB_LOG" \
+  || { tail -5 "$DEB_LOG"; fail "a client-only certificate reloaded on SIGHUP is not named"; }
+pass "SIGHUP with a client-only certificate in place: named in the log at once"
