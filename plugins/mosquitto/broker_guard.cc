@@ -82,10 +82,8 @@ Result<GuardOptions> ParseGuardOptions(
       }
       g.fail_closed = value == "closed";
     } else {
-      return BadOption(key,
-                       "unknown option; the anchor plugin takes ca_url, ca_file, cert, key, "
-                       "acl_file, cache_file, poll_ms, stale_after_s, on_ca_down, client_id, "
-                       "state_file");
+      std::vector<std::string> known(std::begin(kPluginOptions), std::end(kPluginOptions));
+      return BadOption(key, "unknown option; the anchor plugin takes " + Join(known, ", "));
     }
   }
   if (g.follower.ca_url.rfind("https://", 0) != 0) {

@@ -48,6 +48,12 @@ struct GuardOptions {
 // stale_after_s, on_ca_down (open|closed), cache_file, client_id (owned|cn|cn-prefix),
 // state_file. An unknown key or a bad value is kInvalidArgument naming it; so is a file the
 // broker's user may not read (the message names that user) or that does not exist.
+// kPluginOptions are the option names ParseGuardOptions accepts (docs/CONFIG.md documents each;
+// a unit test holds the two to each other).
+inline constexpr std::string_view kPluginOptions[] = {
+    "ca_url",  "ca_file",       "cert",       "key",       "acl_file",  "cache_file",
+    "poll_ms", "stale_after_s", "on_ca_down", "client_id", "state_file"};
+
 Result<GuardOptions> ParseGuardOptions(
     const std::vector<std::pair<std::string, std::string>>& options);
 

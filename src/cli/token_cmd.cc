@@ -42,7 +42,8 @@ void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
   create->add_option("--cn", o->cn, "the common name (device id) the token may enroll")->required();
   create->add_option("--san", o->sans, "further names the token allows (repeatable)");
   create->add_option("--profile,-p", o->profile,
-                     "server, client, device (default), service or peer");
+                     "server, client, device (default), service or peer (an MQTT broker: "
+                     "serverAuth for its listener, clientAuth for the revocation feed)");
   create->add_option("--ttl", o->ttl, "how long it may be redeemed: 30m, 24h (default), 7d");
   AddServerFlags(create, o->remote, /*required=*/false);
   AddAdminFlags(create, o->remote);

@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "plugins/mosquitto/retained_ledger.h"
 #include "testlib/matchers.h"
+#include "testlib/temp_dir.h"
 
 namespace anchor::mqtt {
 namespace {
@@ -66,6 +69,38 @@ TEST(GuardStateTest, RefusesAnythingItDidNotWrite) {
   for (const char* bad : kBadStates) {
     EXPECT_THAT(ParseGuardState(bad), ErrorIs(Code::kInvalidArgument)) << bad;
   }
+}
+
+class StateWriterTest : public anchor::testing::TempDirTest {};
+
+// A state file that cannot be written is one line however often the broker's tick submits it,
+// and one more when it can be written again.
+TEST_F(StateWriterTest, AnUnwritableFileIsLoggedOnceAndItsRecoveryOnce) {
+  LogQueue log;
+  const std::string path = Path("missing-dir/state.json");
+  StateWriter writer(path, log);
+  for (int i = 0; i < 20; ++i) {
+    writer.Submit("{}\n");
+    writer.Flush();
+  }
+  std::vector<LogQueue::Line> lines = log.Drain();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].level, LogQueue::Level::kWarning);
+  EXPECT_NE(lines[0].text.find("cannot write the plugin's state file: cannot create a temporary "
+                               "file for " +
+                               path),
+            std::string::npos)
+      << lines[0].text;
+  std::filesystem::create_directories(Path("missing-dir"));
+  for (int i = 0; i < 3; ++i) {
+    writer.Submit("{}\n");
+    writer.Flush();
+  }
+  lines = log.Drain();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].text.find("wrote the plugin's state file " + path + " again (after "),
+            std::string::npos)
+      << lines[0].text;
 }
 
 TEST(RetainedLedgerTest, TellsWhichPublishARetainedMessageCameFrom) {
