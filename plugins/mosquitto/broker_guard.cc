@@ -292,6 +292,18 @@ AclVerdict DenyTo(Session* offline, std::string why) {
 }  // namespace
 
 AclVerdict BrokerGuard::Check(const AclRequest& r) {
+  AclVerdict verdict = Decide(r);
+  if (verdict.allowed || verdict.why.empty()) {
+    return verdict;
+  }
+  // A client that keeps publishing where it may not is one line a minute, not one per message:
+  // the line names the identity, the access and the topic, so it is its own kind.
+  const std::optional<std::string> note = repeats_.Pass(verdict.why, r.now);
+  verdict.why = note ? verdict.why + *note : std::string();
+  return verdict;
+}
+
+AclVerdict BrokerGuard::Decide(const AclRequest& r) {
   // Not connected: the broker checks a delivery queued for an offline session, or a will it
   // sends after the connection closed. The session's owner decides, remembered by client id.
   Session* offline = nullptr;

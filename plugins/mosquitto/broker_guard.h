@@ -18,6 +18,7 @@
 #include "plugins/mosquitto/feed_follower.h"
 #include "plugins/mosquitto/guard_state.h"
 #include "plugins/mosquitto/listener_certificate.h"
+#include "plugins/mosquitto/repeat_limiter.h"
 #include "plugins/mosquitto/retained_ledger.h"
 #include "plugins/mosquitto/revocation_list.h"
 #include "plugins/mosquitto/session_registry.h"
@@ -72,11 +73,13 @@ struct AclRequest {
   std::string_view topic;
   std::span<const uint8_t> payload;
   bool retain = false;
+  Clock::time_point now{};  // when the broker asks: repeated denials are logged once a minute
 };
 
 // AclVerdict answers an AclRequest. A denial says why in `why`, for the log; a denial for an
-// offline session that already had one logged (since it last connected) has an empty `why`, so
-// that a busy topic does not flood the log.
+// offline session that already had one logged (since it last connected), or the same denial of
+// a connected client within a minute of the last one logged (RepeatLimiter), has an empty `why`,
+// so that a busy topic or a misbehaving client does not flood the log.
 struct AclVerdict {
   bool allowed = false;
   std::string why;
@@ -147,6 +150,9 @@ class BrokerGuard final {
   Status ReloadAcl();
 
   LogQueue& log() { return log_; }
+  // repeats holds back log lines that repeat one already logged (refusals at connect, denials);
+  // the broker's thread only.
+  RepeatLimiter& repeats() { return repeats_; }
   // revocations and issuers are what the feed follower keeps current.
   RevocationList& revocations() { return revocations_; }
   TrustedIssuers& issuers() { return issuers_; }
@@ -158,6 +164,7 @@ class BrokerGuard final {
   explicit BrokerGuard(GuardOptions options, AclPolicy policy);
   void LoadState();
   GuardState CurrentState() const;
+  AclVerdict Decide(const AclRequest& request);
   AclVerdict DenyUnknown(std::string_view client_id);
   // RevokedPublisher returns the serial of the revoked certificate that published the retained
   // message `r` would deliver, or null.
@@ -176,6 +183,7 @@ class BrokerGuard final {
   std::unordered_map<const void*, KickTarget> refused_;
   std::unordered_set<std::string> unknown_logged_;
   bool warned_unknown_issuers_ = false;
+  RepeatLimiter repeats_;
 };
 
 }  // namespace anchor::mqtt

@@ -79,23 +79,36 @@ bool HasCertificate(const struct mosquitto* client) {
   return native != nullptr;
 }
 
+// LogRefusal logs a refused connection, unless one of the same `kind` was logged within the
+// last minute (RepeatLimiter).
+void LogRefusal(PluginState& state, const std::string& kind, Clock::time_point now,
+                const std::string& line) {
+  if (const std::optional<std::string> note = state.guard->repeats().Pass(kind, now)) {
+    Log(MOSQ_LOG_NOTICE, line + *note);
+  }
+}
+
 // AdmitClient checks the client's certificate and client id; nullopt when refused (logged).
 std::optional<ClientIdentity> AdmitClient(PluginState& state, struct mosquitto* client) {
   state.guard->Disconnected(client);  // nothing of an earlier client may outlive its handle
+  const Clock::time_point now = SystemClock().Now();
   void* native = mosquitto_client_certificate(client);
   if (native == nullptr) {
-    Log(MOSQ_LOG_NOTICE, "refused " + Describe(client) +
-                             ": no client certificate (set require_certificate true on the "
-                             "listener)");
+    LogRefusal(state, "no-certificate", now,
+               "refused " + Describe(client) +
+                   ": no client certificate (set require_certificate true on the listener)");
     return std::nullopt;
   }
   const crypto::Certificate cert = crypto::internal::AdoptCertificate(static_cast<X509*>(native));
   const char* id = mosquitto_client_id(client);
   const std::string client_id = id != nullptr ? id : "";
-  auto who = state.guard->Admit(cert, client_id, SystemClock().Now());
+  auto who = state.guard->Admit(cert, client_id, now);
   if (!who) {
-    Log(MOSQ_LOG_NOTICE, "refused " + Describe(client) + " with certificate '" + cert.CommonName() +
-                             "': " + who.error().message());
+    // A device retrying with a revoked certificate is one line a minute: the kind is the
+    // certificate and the reason, whatever its address or client id.
+    LogRefusal(state, cert.SerialHex() + " " + who.error().message(), now,
+               "refused " + Describe(client) + " with certificate '" + cert.CommonName() +
+                   "': " + who.error().message());
     return std::nullopt;
   }
   return std::move(*who);
@@ -182,6 +195,7 @@ int OnAclCheck(int, void* event_data, void* userdata) {
     request.topic = event->topic != nullptr ? event->topic : "";
     request.payload = {static_cast<const uint8_t*>(event->payload), event->payloadlen};
     request.retain = event->retain;
+    request.now = SystemClock().Now();
     const AclVerdict verdict = state.guard->Check(request);
     if (!verdict.allowed && !verdict.why.empty()) {
       Log(MOSQ_LOG_NOTICE, verdict.why);

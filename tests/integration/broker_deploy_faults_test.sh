@@ -6,8 +6,9 @@
 # at start with the fix named, and so does a server-only plugin_opt_cert; a file the user
 # mosquitto may not read is "permission denied for user mosquitto", not "no such file"; an
 # unwritable cache file is one line over 3 s of polls (every 100 ms), then one line when it can
-# be written again, and the CA going down and coming back is one line each. A certificate made
-# client-only behind the broker's back is named again on SIGHUP.
+# be written again, and the CA going down and coming back is one line each; a device denied 50
+# times, and a revoked one refused 11 times, are one line each. A certificate made client-only
+# behind the broker's back is named again on SIGHUP.
 source "$(dirname "$0")/lib.sh"
 source "$TESTS_DIR/debian_broker.sh"
 
@@ -106,6 +107,30 @@ sleep 1
 n=$(count "following the revocation feed of $BASE: 0 revoked serial(s), cursor 0 (after [0-9]* attempts failed since" "$DEB_LOG")
 [ "$n" = 1 ] || { cat "$DEB_LOG"; fail "the CA's return was logged $n times"; }
 pass "CA down 3 s then back: one line each"
+
+# A device publishing 50 times where it may not, and a revoked device retrying 10 times: one line
+# each (a repeat of a logged event is held back for a minute, then counted).
+anchor issue --cn pump-1 --profile device --cert pump.crt --key pump.key -q 2>/dev/null
+anchor issue --cn pump-2 --profile device --cert pump2.crt --key pump2.key -q 2>/dev/null
+MQ=(-h localhost -p "$MQTT_PORT" --cafile "$ANCHOR_HOME/root.crt")
+seq 1 50 | mosquitto_pub "${MQ[@]}" --cert pump.crt --key pump.key -t devices/pump-2/telemetry -l \
+  || fail "pump-1 could not connect"
+for _ in $(seq 1 30); do has "denied publish 'devices/pump-2/telemetry' to 'pump-1'" "$DEB_LOG" && break; sleep 0.1; done
+n=$(count "denied publish 'devices/pump-2/telemetry' to 'pump-1'" "$DEB_LOG")
+[ "$n" = 1 ] || { tail -20 "$DEB_LOG"; fail "50 denied publishes were logged $n times"; }
+anchor revoke --server "$BASE" "$(openssl x509 -in pump2.crt -noout -serial | cut -d= -f2)" -q
+for _ in $(seq 1 50); do
+  mosquitto_pub "${MQ[@]}" --cert pump2.crt --key pump2.key -t devices/pump-2/telemetry -m x \
+    2>/dev/null || break
+  sleep 0.1
+done
+for _ in $(seq 1 10); do
+  mosquitto_pub "${MQ[@]}" --cert pump2.crt --key pump2.key -t devices/pump-2/telemetry -m x \
+    2>/dev/null && fail "revoked pump-2 was admitted"
+done
+n=$(count "with certificate 'pump-2': certificate .* is revoked" "$DEB_LOG")
+[ "$n" = 1 ] || { tail -20 "$DEB_LOG"; fail "a revoked device retrying 11 times was logged $n times"; }
+pass "50 denied publishes: 1 line; a revoked device refused 11 times: 1 line"
 
 # The broker's certificate replaced by a client-only one behind its back: named on SIGHUP.
 anchor issue --cn localhost --profile device --cert device.crt --key device.key -q 2>/dev/null

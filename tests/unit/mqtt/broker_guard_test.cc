@@ -222,6 +222,33 @@ TEST_F(BrokerGuardTest, ParsesOptionsAndNamesTheBadOne) {
   }
 }
 
+TEST_F(BrokerGuardTest, AClientDeniedAgainAndAgainIsLoggedOnceAMinute) {
+  auto guard = Guard(false);
+  guard->issuers().Set({*ca_.intermediate});
+  const auto cert = Issue(ca_, "pump-1", ca::Profile::kDevice);
+  int handle = 0;
+  Connect(*guard, &handle, cert, "pump-1");
+  int lines = 0;
+  for (int i = 0; i < 100; ++i) {  // 100 publishes to another device's topic in one second
+    AclRequest ask = Ask(&handle, "pump-1", Access::kPublish, "devices/pump-2/telemetry");
+    ask.now = now_ + std::chrono::milliseconds(10 * i);
+    const AclVerdict v = guard->Check(ask);
+    EXPECT_FALSE(v.allowed);
+    lines += v.why.empty() ? 0 : 1;
+  }
+  EXPECT_EQ(lines, 1);
+  AclRequest other = Ask(&handle, "pump-1", Access::kSubscribe, "devices/#");
+  other.now = now_ + std::chrono::seconds(1);
+  EXPECT_FALSE(guard->Check(other).why.empty());  // another denial is its own line
+  AclRequest later = Ask(&handle, "pump-1", Access::kPublish, "devices/pump-2/telemetry");
+  later.now = now_ + std::chrono::seconds(61);
+  const AclVerdict v = guard->Check(later);
+  EXPECT_NE(v.why.find("denied publish 'devices/pump-2/telemetry' to 'pump-1'"), std::string::npos)
+      << v.why;
+  EXPECT_NE(v.why.find("(99 more like it in the last 60 s not logged)"), std::string::npos)
+      << v.why;
+}
+
 TEST_F(BrokerGuardTest, AnOfflineSessionsDeliveriesAreDecidedByItsOwner) {
   auto guard = Guard(false);
   guard->issuers().Set({*ca_.intermediate});
