@@ -3,10 +3,9 @@
 #include "agent_cli/agent_flags.h"
 
 #include <CLI/CLI.hpp>
-#include <cstdio>
-#include <string_view>
 
-#include "core/exit_codes.h"
+#include "command_line/bash_completion.h"
+#include "command_line/parse_command_line.h"
 
 namespace anchor::agent_cli {
 namespace {
@@ -52,24 +51,12 @@ std::variant<AgentCommand, int> ParseAgentArgs(int argc, char** argv, const std:
                                                AgentFlags& flags) {
   CLI::App app{about, "anchor-agent"};
   const CLI::App* run = AddAgentCommands(app, flags);
-  if (argc > 1 && argv[1][0] != '-' && std::string_view(argv[1]) != "run" &&
-      std::string_view(argv[1]) != "status") {
-    std::fprintf(stderr, "anchor-agent: usage: unknown command '%s'; use run or status\n", argv[1]);
-    return kExitUsage;
-  }
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    // Every other parse error is a usage error, exit 2 as the README promises (CLI11's own
-    // codes, 105 or 106, mean nothing to a service manager).
-    std::fprintf(stderr, "anchor-agent: usage: %s (see anchor-agent --help)\n", e.what());
-    return kExitUsage;
+  command_line::AddStandardFlags(app);
+  command_line::AddCompletionCommand(app);
+  // A usage error exits 2 like every program's (CLI11's own codes, 105 or 106, mean nothing to a
+  // service manager).
+  if (const std::optional<int> ended = command_line::Parse(app, argc, argv)) {
+    return *ended;
   }
   // Only plain values leave this function: the subcommands die with `app`.
   return run->parsed() ? AgentCommand::kRun : AgentCommand::kStatus;

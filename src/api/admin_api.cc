@@ -7,6 +7,7 @@
 #include "api/record_json.h"
 #include "ca/enrollment_token.h"
 #include "ca/serial_number.h"
+#include "core/duration.h"
 #include "core/text.h"
 #include "crypto/crl.h"
 #include "crypto/general_name.h"
@@ -233,7 +234,7 @@ http::Response AdminApi::CreateToken(const http::Request& request) {
     }
   }
   auto profile = ca::ParseProfile(*profile_name);
-  auto ttl = ca::ParseDuration(*ttl_text);
+  auto ttl = ParseDuration(*ttl_text);
   if (!profile || !ttl) {
     return http::ErrorResponse(!profile ? profile.error() : ttl.error());
   }

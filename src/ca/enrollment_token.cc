@@ -3,10 +3,10 @@
 #include "ca/enrollment_token.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "ca/credential_rules.h"
 #include "ca/grant.h"
+#include "core/duration.h"
 #include "core/text.h"
 #include "crypto/digest.h"
 
@@ -24,26 +24,13 @@ Error TokenRefusal() {
 
 std::string HashToken(std::string_view token) { return crypto::Sha256Hex(token); }
 
-Result<std::chrono::seconds> ParseDuration(std::string_view text) {
-  int64_t n = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  const std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
-  const int64_t scale = unit == "s"   ? 1
-                        : unit == "m" ? 60
-                        : unit == "h" ? 3600
-                        : unit == "d" ? 86400
-                                      : 0;
-  if (ec != std::errc() || n <= 0 || scale == 0 || n > 366 * 86400 / scale) {
-    return Error(Code::kInvalidArgument, "'" + std::string(text) +
-                                             "' is not a duration; write e.g. 30m, 24h or 7d "
-                                             "(at most a year)");
-  }
-  return std::chrono::seconds(n * scale);
-}
-
 Result<CreatedToken> CreateToken(const IssuancePolicy& policy, store::Store& store, Rng& rng,
                                  const Clock& clock, const NameRequest& names, Profile profile,
                                  std::chrono::seconds ttl) {
+  if (ttl <= std::chrono::seconds(0) || ttl > kMaxTokenTtl) {
+    return Error(Code::kInvalidArgument, "a token's lifetime is " + FormatDuration(ttl) +
+                                             "; give one longer than zero and at most 366d");
+  }
   ANCHOR_TRY(MayObtain(Credential::kToken, profile));
   ANCHOR_TRY(policy.Admits(names, profile));
   std::vector<uint8_t> raw(kTokenBytes);

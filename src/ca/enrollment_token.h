@@ -20,6 +20,10 @@ namespace anchor::ca {
 // kTokenPrefix marks anchor tokens so secret scanners and humans recognise them.
 inline constexpr std::string_view kTokenPrefix = "anc_";
 
+// kMaxTokenTtl bounds how long a token may be redeemed: a year, so a forgotten token does not
+// stay a way in for good.
+inline constexpr std::chrono::seconds kMaxTokenTtl{366 * 86400};
+
 // CreatedToken is a new token: `token` is shown once and never stored; `record` is what the
 // store keeps (its hash and binding).
 struct CreatedToken {
@@ -30,7 +34,8 @@ struct CreatedToken {
 // CreateToken makes a token for `names` under `profile`, valid for `ttl` from now: 32 bytes from
 // `rng`, hex, prefixed. The names must already pass `policy` (the profile's rules and the CA's
 // name constraints), so no token can be made for a name the CA would refuse, and the profile
-// must be one a token may obtain (`MayObtain`). The record is stored (and audited) before
+// must be one a token may obtain (`MayObtain`); `ttl` is in (0, kMaxTokenTtl], else
+// kInvalidArgument. The record is stored (and audited) before
 // returning.
 Result<CreatedToken> CreateToken(const IssuancePolicy& policy, store::Store& store, Rng& rng,
                                  const Clock& clock, const NameRequest& names, Profile profile,
@@ -60,8 +65,5 @@ Result<store::TokenRecord> RedeemableToken(store::Store& store, const SecretByte
 // token's SANs. A name outside the token's is kPermissionDenied.
 Result<NameRequest> BindNames(const store::TokenRecord& token, const NameRequest& requested,
                               const CaConfig& config);
-
-// ParseDuration reads "90s", "30m", "24h" or "7d".
-Result<std::chrono::seconds> ParseDuration(std::string_view text);
 
 }  // namespace anchor::ca

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/passphrase_prompt.h"
 #include "core/file_io.h"
 #include "core/text.h"
 
@@ -45,6 +46,16 @@ Result<const SecretBytes*> Context::Passphrase() {
       passphrase_ = SecretBytes(env);
     }
   }
+  return passphrase_ ? &*passphrase_ : nullptr;
+}
+
+Result<const SecretBytes*> Context::NewPassphrase(std::string_view what) {
+  ANCHOR_ASSIGN_OR_RETURN(const SecretBytes* given, Passphrase());
+  if (given != nullptr || !StdinIsTerminal()) {
+    return given;
+  }
+  ANCHOR_ASSIGN_OR_RETURN(std::optional<SecretBytes> typed, PromptNewPassphrase(what));
+  passphrase_ = std::move(typed);
   return passphrase_ ? &*passphrase_ : nullptr;
 }
 

@@ -25,6 +25,10 @@ class Context final {
   // Passphrase reads --passphrase-file (first line) or $ANCHOR_PASSPHRASE; nullptr when neither
   // is given. The bytes live as long as the context.
   Result<const SecretBytes*> Passphrase();
+  // NewPassphrase is Passphrase() for keys about to be written: when neither the file nor the
+  // environment gives one and standard input is a terminal, it asks for one (twice, no echo;
+  // an empty answer is none). nullptr: the keys are written unencrypted.
+  Result<const SecretBytes*> NewPassphrase(std::string_view what);
   // OpenCa opens the CA home; with `need_key` it also loads the intermediate key.
   Result<home::CaHome*> OpenCa(bool need_key);
 

@@ -1,10 +1,39 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: init_cmd.cc: `anchor init`: a new CA in the home directory.
+#include <cctype>
+#include <cstdio>
+
 #include "cli/context.h"
 #include "core/text.h"
 #include "home/ca_home.h"
 
 namespace anchor::cli {
+namespace {
+
+// PinnedFingerprint is the root's SHA-256 as `openssl x509 -fingerprint -sha256` prints it
+// (AB:CD:...), the form `anchor-agent run --fingerprint` and `anchor enroll --fingerprint` take.
+std::string PinnedFingerprint(const crypto::Certificate& root) {
+  std::string hex = root.Sha256Fingerprint();
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    out += (i == 0 ? "" : ":") + hex.substr(i, 2);
+  }
+  for (char& c : out) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// SayHowToEncrypt is the plain word on keys written without a passphrase: whoever reads them can
+// issue certificates the whole fleet trusts.
+void SayHowToEncrypt(const Context& ctx, const home::CaPaths& p) {
+  ctx.Warn("the CA keys " + p.root_key + " and " + p.intermediate_key +
+           " are NOT encrypted: anyone who can read them can issue certificates your devices "
+           "trust. To encrypt them, run init again with --passphrase-file FILE or "
+           "ANCHOR_PASSPHRASE (on a terminal it asks), or see docs/OPERATIONS.md, Install");
+}
+
+}  // namespace
 
 void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
   struct Opts {
@@ -15,6 +44,7 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
     std::string public_url;
     std::vector<std::string> sans;
     std::vector<std::string> permit_dns;
+    bool no_passphrase = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
@@ -32,6 +62,8 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--permit-dns", o->permit_dns,
                   "name constraint (repeatable): DNS names only under this domain; IP, email and "
                   "URI names are not constrained");
+  cmd->add_flag("--no-passphrase", o->no_passphrase,
+                "write the CA keys unencrypted without asking (no terminal: never asked)");
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       home::InitOptions opts;
@@ -42,15 +74,19 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
       opts.public_url = o->public_url;
       opts.server_sans = o->sans;
       opts.permitted_dns = o->permit_dns;
-      ANCHOR_ASSIGN_OR_RETURN(opts.passphrase, ctx.Passphrase());
       ANCHOR_TRY(ctx.ParseSans(o->sans));
       const std::string home = ctx.Home();
+      ANCHOR_ASSIGN_OR_RETURN(opts.passphrase, o->no_passphrase
+                                                   ? ctx.Passphrase()
+                                                   : ctx.NewPassphrase("the CA keys in " + home));
       std::vector<std::string> notes;
       ANCHOR_TRY(home::InitCa(home, opts, ctx.clock(), ctx.rng(), &notes));
       for (const std::string& note : notes) {
         ctx.Warn(note);
       }
       const home::CaPaths p = home::CaPaths::In(home);
+      ANCHOR_ASSIGN_OR_RETURN(const crypto::Certificate root,
+                              crypto::LoadCertificateFile(p.root_crt));
       std::vector<std::string> server_names;
       if (auto server = crypto::LoadCertificateFile(p.server_crt)) {
         for (const crypto::GeneralName& n : server->SubjectAltNames()) {
@@ -64,6 +100,14 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
       ctx.Say("  admin client:  " + p.admin_crt);
       ctx.Say("  policy:        " + p.config);
       ctx.Say("trust it with:   curl --cacert " + p.root_crt + " ...");
+      // The fingerprint goes to stdout even with --quiet: it is the one value a person copies
+      // to every device (anchor-agent run --fingerprint), and scripts read it from there.
+      std::printf("root SHA-256 fingerprint: %s\n", PinnedFingerprint(root).c_str());
+      ctx.Say("pin it on devices: anchor-agent run --fingerprint " + PinnedFingerprint(root) +
+              " ...");
+      if (opts.passphrase == nullptr) {
+        SayHowToEncrypt(ctx, p);
+      }
       return OkStatus();
     };
   });

@@ -6,6 +6,8 @@
 #include <exception>
 
 #include "cli/context.h"
+#include "command_line/bash_completion.h"
+#include "command_line/parse_command_line.h"
 #include "core/exit_codes.h"
 
 namespace anchor::cli {
@@ -25,7 +27,7 @@ int Run(int argc, char** argv) {
   CLI::App app{"anchor: a private PKI for mutual-TLS device fleets", "anchor"};
   app.require_subcommand(1);
   app.fallthrough();
-  app.set_version_flag("--version", "anchor 0.1.0");
+  command_line::AddStandardFlags(app);
   app.add_option("--home", ctx.home_flag, "CA home directory (default $ANCHOR_HOME or ~/.anchor)");
   app.add_option("--passphrase-file", ctx.passphrase_file,
                  "file whose first line is the key passphrase (or set ANCHOR_PASSPHRASE)");
@@ -54,18 +56,10 @@ int Run(int argc, char** argv) {
   RegisterDemo(app, ctx, action);
   RegisterBackup(app, ctx, action);
   RegisterRestore(app, ctx, action);
+  command_line::AddCompletionCommand(app);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "anchor: usage: %s (see anchor --help)\n", e.what());
-    return kExitUsage;
+  if (const std::optional<int> ended = command_line::Parse(app, argc, argv)) {
+    return *ended;
   }
   try {
     if (!action) {

@@ -6,6 +6,7 @@
 #include "cli/context.h"
 #include "cli/remote.h"
 #include "client/admin_client.h"
+#include "core/duration.h"
 
 namespace anchor::cli {
 
@@ -53,7 +54,7 @@ void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
         return CreateRemotely(ctx, *o);
       }
       ANCHOR_ASSIGN_OR_RETURN(ca::Profile profile, ca::ParseProfile(o->profile));
-      ANCHOR_ASSIGN_OR_RETURN(std::chrono::seconds ttl, ca::ParseDuration(o->ttl));
+      ANCHOR_ASSIGN_OR_RETURN(std::chrono::seconds ttl, ParseDuration(o->ttl));
       ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::GeneralName> sans, ctx.ParseSans(o->sans));
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/false));
       ANCHOR_ASSIGN_OR_RETURN(ca::CreatedToken created,
