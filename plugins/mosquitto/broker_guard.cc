@@ -69,6 +69,13 @@ Result<GuardOptions> ParseGuardOptions(
                                   "it), cn (the id is the CN) or cn-prefix (the CN or CN:...)");
       }
       g.client_id_rule = *rule;
+    } else if (key == "listener_ca_file") {
+      ANCHOR_ASSIGN_OR_RETURN(const std::string listener_pem, NeedFile(key, value));
+      auto listener_roots = crypto::Certificate::ParseAll(listener_pem);
+      if (!listener_roots || listener_roots->empty()) {
+        return BadOption(key, value + " holds no PEM certificate");
+      }
+      g.listener_roots = std::move(*listener_roots);
     } else if (key == "state_file") {
       if (value.empty()) {
         return BadOption(key, "needs a path");
@@ -174,8 +181,11 @@ Status BrokerGuard::CheckOwnCertificates(const std::vector<ListenerCertificate>&
                                                   "): " + pem.error().message() +
                                                   PermissionRemedy(pem.error()));
     }
+    const bool own_roots = !options_.listener_roots.empty();
     const Status st =
-        CheckBrokerCertificate(*pem, options_.follower.roots, CertificateRole::kListener, now);
+        CheckBrokerCertificate(*pem, own_roots ? options_.listener_roots : options_.follower.roots,
+                               CertificateRole::kListener, now,
+                               own_roots ? "plugin_opt_listener_ca_file" : "plugin_opt_ca_file");
     if (!st) {
       return Error(Code::kFailedPrecondition,
                    "the listener's certificate " + c.path + " (" + c.where +

@@ -40,6 +40,9 @@ struct GuardOptions {
   // state_file keeps the sessions' owners and the retained messages' publishers across broker
   // restarts; empty: they are forgotten when the broker stops.
   std::string state_file;
+  // listener_roots are the roots the listeners' certificates must chain to
+  // (listener_ca_file); empty: those of ca_file, the anchor CA's.
+  std::vector<crypto::Certificate> listener_roots;
   // save_every is how often, at most, the state file is written while the state changes.
   std::chrono::milliseconds save_every{2000};
 };
@@ -47,13 +50,13 @@ struct GuardOptions {
 // ParseGuardOptions reads the plugin's options, given as key/value pairs without the
 // "plugin_opt_" prefix: ca_url, ca_file, cert, key (required), acl_file, poll_ms,
 // stale_after_s, on_ca_down (open|closed), cache_file, client_id (owned|cn|cn-prefix),
-// state_file. An unknown key or a bad value is kInvalidArgument naming it; so is a file the
-// broker's user may not read (the message names that user) or that does not exist.
+// state_file, listener_ca_file. An unknown key or a bad value is kInvalidArgument naming it; so is
+// a file the broker's user may not read (the message names that user) or that does not exist.
 // kPluginOptions are the option names ParseGuardOptions accepts (docs/CONFIG.md documents each;
 // a unit test holds the two to each other).
 inline constexpr std::string_view kPluginOptions[] = {
-    "ca_url",  "ca_file",       "cert",       "key",       "acl_file",  "cache_file",
-    "poll_ms", "stale_after_s", "on_ca_down", "client_id", "state_file"};
+    "ca_url",  "ca_file",       "cert",       "key",       "acl_file",   "cache_file",
+    "poll_ms", "stale_after_s", "on_ca_down", "client_id", "state_file", "listener_ca_file"};
 
 Result<GuardOptions> ParseGuardOptions(
     const std::vector<std::pair<std::string, std::string>>& options);

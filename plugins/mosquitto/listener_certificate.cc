@@ -76,8 +76,8 @@ Status CheckValidity(const crypto::Certificate& leaf, Clock::time_point now) {
 }
 
 Status CheckPath(const crypto::Certificate& leaf, const std::vector<crypto::Certificate>& rest,
-                 const std::vector<crypto::Certificate>& roots, CertificateRole role,
-                 Clock::time_point now) {
+                 const std::vector<crypto::Certificate>& roots, std::string_view roots_option,
+                 CertificateRole role, Clock::time_point now) {
   crypto::VerifyOptions options;
   options.trusted = roots;
   options.untrusted = rest;
@@ -88,13 +88,14 @@ Status CheckPath(const crypto::Certificate& leaf, const std::vector<crypto::Cert
   if (verdict.Ok()) {
     return OkStatus();
   }
-  std::string why =
-      "it does not verify under the root of plugin_opt_ca_file: " + verdict.failure->Message();
+  std::string why = "it does not verify under the root(s) of " + std::string(roots_option) + ": " +
+                    verdict.failure->Message();
   if (verdict.failure->id == "unknown-issuer") {
     why +=
         "; the file must hold the intermediate after the certificate (anchor-agent and "
         "anchor enroll write the full chain to --cert), and the certificate must come from "
-        "this anchor CA";
+        "this anchor CA (for a listener certificate of another CA, name that CA's roots in "
+        "plugin_opt_listener_ca_file)";
   }
   return Unfit(std::move(why));
 }
@@ -102,7 +103,8 @@ Status CheckPath(const crypto::Certificate& leaf, const std::vector<crypto::Cert
 }  // namespace
 
 Status CheckBrokerCertificate(std::string_view pem, const std::vector<crypto::Certificate>& roots,
-                              CertificateRole role, Clock::time_point now) {
+                              CertificateRole role, Clock::time_point now,
+                              std::string_view roots_option) {
   auto chain = crypto::Certificate::ParseAll(pem);
   if (!chain || chain->empty()) {
     return Unfit("it holds no PEM certificate" +
@@ -117,7 +119,7 @@ Status CheckBrokerCertificate(std::string_view pem, const std::vector<crypto::Ce
   ANCHOR_TRY(CheckKeyUsage(leaf));
   ANCHOR_TRY(CheckValidity(leaf, now));
   const std::vector<crypto::Certificate> rest(chain->begin() + 1, chain->end());
-  return CheckPath(leaf, rest, roots, role, now);
+  return CheckPath(leaf, rest, roots, roots_option, role, now);
 }
 
 std::string DescribeLeaf(std::string_view pem) {

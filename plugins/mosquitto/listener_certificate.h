@@ -28,8 +28,10 @@ enum class CertificateRole {
 // holds only the root, as the README's clients do, can build). kFailedPrecondition says what is
 // wrong and how to fix it, e.g. "its extended key usage is clientAuth only (...): MQTT clients
 // refuse it with 'unsupported certificate'; enroll the broker with the peer profile: ...".
+// `roots_option` names where `roots` came from, for that message.
 Status CheckBrokerCertificate(std::string_view pem, const std::vector<crypto::Certificate>& roots,
-                              CertificateRole role, Clock::time_point now);
+                              CertificateRole role, Clock::time_point now,
+                              std::string_view roots_option = "plugin_opt_ca_file");
 
 // DescribeLeaf is a short description of the first certificate of `pem` for the log:
 // "CN=mqtt.example.com, serverAuth+clientAuth, valid until 2027-01-04T10:00:00Z".

@@ -3,7 +3,8 @@
 # The three ways deploying the broker from the README used to fail, each with Mosquitto run as
 # Debian runs it (as root, dropping to the user mosquitto; debian_broker.sh) and the README's
 # anchor.conf: a client-only broker certificate (a token without --profile peer) stops the broker
-# at start with the fix named, and so does a server-only plugin_opt_cert; a file the user
+# at start with the fix named, and so does a server-only plugin_opt_cert (a listener certificate
+# of another CA is accepted only against plugin_opt_listener_ca_file); a file the user
 # mosquitto may not read is "permission denied for user mosquitto", not "no such file"; an
 # unwritable cache file is one line over 3 s of polls (every 100 ms), then one line when it can
 # be written again, and the CA going down and coming back is one line each; a device denied 50
@@ -57,6 +58,32 @@ has "anchor: plugin_opt_cert $ANCHOR_DIR/server.crt cannot be presented to the C
   || { cat "$DEB_LOG"; fail "a server-only plugin_opt_cert is not named"; }
 cp readme.conf "$R/etc/mosquitto/conf.d/anchor.conf"
 pass "a server-only plugin_opt_cert (anchor serve would refuse it for the feed) stops the broker, naming --profile peer"
+
+# A listener certificate from another CA (made by openssl): refused against anchor's root, naming
+# plugin_opt_listener_ca_file; accepted once that option names the other CA's root.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout public-ca.key \
+  -out public-ca.crt -subj "/CN=Public CA" -days 30 -addext basicConstraints=critical,CA:TRUE \
+  -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout public.key \
+  -subj /CN=localhost -out public.csr 2>/dev/null
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost\n' > public.ext
+openssl x509 -req -in public.csr -CA public-ca.crt -CAkey public-ca.key -CAcreateserial -days 5 \
+  -extfile public.ext -out public.crt 2>/dev/null
+enroll_broker --profile peer
+install -o mosquitto -m 0600 public.key "$ANCHOR_DIR/public.key"
+install -o mosquitto -m 0644 public.crt public-ca.crt "$ANCHOR_DIR/"
+sed -e "s#^certfile .*#certfile $ANCHOR_DIR/public.crt#" -e "s#^keyfile .*#keyfile $ANCHOR_DIR/public.key#" \
+  readme.conf > "$R/etc/mosquitto/conf.d/anchor.conf"
+mosquitto_fails_to_start
+has "cannot serve TLS to MQTT clients: it does not verify under the root(s) of plugin_opt_ca_file: .*plugin_opt_listener_ca_file" "$DEB_LOG" \
+  || { cat "$DEB_LOG"; fail "a listener certificate of another CA is not named"; }
+echo "plugin_opt_listener_ca_file $ANCHOR_DIR/public-ca.crt" >> "$R/etc/mosquitto/conf.d/anchor.conf"
+start_debian_mosquitto || { cat "$DEB_LOG"; fail "a listener certificate of the CA in listener_ca_file refused"; }
+has "the listener's certificate $ANCHOR_DIR/public.crt .* can serve TLS to MQTT clients: CN=localhost, serverAuth" "$DEB_LOG" \
+  || { cat "$DEB_LOG"; fail "the other CA's listener certificate was not checked"; }
+stop_pid "$MOSQ_PID"
+cp readme.conf "$R/etc/mosquitto/conf.d/anchor.conf"
+pass "a listener certificate of another CA: refused naming plugin_opt_listener_ca_file, accepted with it"
 
 # 2. Files the user mosquitto may not read.
 enroll_broker --profile peer

@@ -202,6 +202,12 @@ TEST_F(BrokerGuardTest, ParsesOptionsAndNamesTheBadOne) {
   EXPECT_EQ(parsed->stale_after, std::chrono::seconds(5));
   EXPECT_EQ(parsed->client_id_rule, ClientIdRule::kCommonNamePrefix);
   EXPECT_EQ(parsed->state_file, Path("state.json"));
+  EXPECT_TRUE(parsed->listener_roots.empty());  // the listener chains to ca_file's root
+  auto with_listener_roots = good;
+  with_listener_roots.emplace_back("listener_ca_file", root);
+  const auto listener = ParseGuardOptions(with_listener_roots);
+  ASSERT_THAT(listener, IsOk());
+  ASSERT_EQ(listener->listener_roots.size(), 1u);
   EXPECT_EQ(ParseGuardOptions({good.begin(), good.begin() + 4})->client_id_rule,
             ClientIdRule::kOwned);  // the default
 
@@ -211,7 +217,8 @@ TEST_F(BrokerGuardTest, ParsesOptionsAndNamesTheBadOne) {
                                                      {"colour", "blue"},
                                                      {"client_id", "first"},
                                                      {"state_file", ""},
-                                                     {"ca_file", Path("missing.crt")}};
+                                                     {"ca_file", Path("missing.crt")},
+                                                     {"listener_ca_file", key}};
   for (const auto& [k, v] : bad) {
     auto options = good;
     options.emplace_back(k, v);

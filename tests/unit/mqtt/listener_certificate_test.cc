@@ -86,7 +86,13 @@ TEST_F(ListenerCertificateTest, ACertificateOfAnotherCaIsRefused) {
           .cert;
   const Status st = Check(cert.ToPem() + other.intermediate->ToPem(), CertificateRole::kListener);
   ASSERT_THAT(st, ErrorIs(Code::kFailedPrecondition));
-  EXPECT_THAT(st.error().message(), HasSubstr("does not verify under the root"));
+  EXPECT_THAT(st.error().message(), HasSubstr("does not verify under the root(s) of "
+                                              "plugin_opt_ca_file"));
+  // A listener certificate of another CA, whose roots plugin_opt_listener_ca_file names.
+  EXPECT_THAT(
+      CheckBrokerCertificate(cert.ToPem() + other.intermediate->ToPem(), {*other.root},
+                             CertificateRole::kListener, now_, "plugin_opt_listener_ca_file"),
+      IsOk());
 }
 
 TEST_F(ListenerCertificateTest, AFileWithoutACertificateOrWithTheCaFirstIsRefused) {
