@@ -7,7 +7,7 @@ FUZZ_BUILD ?= build-fuzz
 TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all setup build demo tour test test-asan test-tsan fuzz-smoke format format-check bench clean
+.PHONY: all setup build deb demo tour test test-asan test-tsan fuzz-smoke format format-check bench clean
 
 all: build
 
@@ -19,6 +19,11 @@ $(BUILD)/build.ninja:
 
 build: setup $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The Debian package (CPack, packaging/): build/anchor_VERSION_ARCH.deb, with its Depends from
+# dpkg-shlibdeps. Install it with `sudo apt install ./build/anchor_*.deb`.
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 # The main job: seed 002's IoT system (CA, anchor serve, Mosquitto with anchor's plugin, two
 # devices enrolled by anchor-agent), ACLs, live revocation and the mTLS hello, on loopback.
