@@ -26,10 +26,11 @@ constexpr std::chrono::seconds kWorkerGrace{40};
 // kPoll is how often a wait looks at `clock` and `stop`.
 constexpr std::chrono::milliseconds kPoll{200};
 
-// SleepUntil waits until `when` by `clock`, or until `stop`; false when stopped.
-bool SleepUntil(Clock::time_point when, const Clock& clock,
-                const volatile std::sig_atomic_t& stop) {
-  while (!stop && clock.Now() < when) {
+// SleepUntil waits until `when` by `clock`, or until `stop` or `reload` is set; false when
+// stopped.
+bool SleepUntil(Clock::time_point when, const Clock& clock, const volatile std::sig_atomic_t& stop,
+                const volatile std::sig_atomic_t* reload) {
+  while (!stop && clock.Now() < when && (reload == nullptr || *reload == 0)) {
     std::this_thread::sleep_for(kPoll);
   }
   return !stop;
@@ -80,9 +81,15 @@ WorkerRun RunWorker(const std::vector<std::string>& argv, const Clock& clock,
 }  // namespace
 
 int RunSchedule(const std::vector<std::string>& worker_argv, const Clock& clock,
-                const volatile std::sig_atomic_t& stop) {
+                const volatile std::sig_atomic_t& stop, volatile std::sig_atomic_t* reload) {
   int unreported = 0;  // attempts in a row that ended without a report
   for (;;) {
+    if (reload != nullptr && *reload != 0) {
+      *reload = 0;
+      LogLine(clock,
+              "reload (SIGHUP): re-reading the certificate, key, CA and token files now; "
+              "flags need a restart");
+    }
     const WorkerRun attempt = RunWorker(worker_argv, clock, stop);
     if (attempt.code < 0) {
       break;
@@ -99,7 +106,7 @@ int RunSchedule(const std::vector<std::string>& worker_argv, const Clock& clock,
     if (attempt.code == kExitTempFail) {
       LogLine(clock, "next attempt at " + Iso8601(next));
     }
-    if (!SleepUntil(next, clock, stop)) {
+    if (!SleepUntil(next, clock, stop, reload)) {
       break;
     }
   }

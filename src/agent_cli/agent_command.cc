@@ -24,6 +24,8 @@ namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
+volatile std::sig_atomic_t g_reload = 0;
+void OnHangup(int) { g_reload = 1; }
 
 // kWorkerName is the worker binary, found beside this one (or at $ANCHOR_AGENT_WORKER).
 constexpr const char* kWorkerName = "anchor-agent-worker";
@@ -77,8 +79,10 @@ int RunAgentCommand(int argc, char** argv) {
   worker_argv.push_back("--once");
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
+  // SIGHUP (systemctl reload) re-reads the files the flags name, at once (RunSchedule).
+  std::signal(SIGHUP, OnHangup);
   const SystemClock clock;
-  return agent::RunSchedule(worker_argv, clock, g_stop);
+  return agent::RunSchedule(worker_argv, clock, g_stop, &g_reload);
 }
 
 }  // namespace anchor::agent_cli

@@ -83,6 +83,9 @@ void RegisterRenew(CLI::App& app, Context& ctx, Action& action);
 void RegisterDemo(CLI::App& app, Context& ctx, Action& action);
 void RegisterBackup(CLI::App& app, Context& ctx, Action& action);
 void RegisterRestore(CLI::App& app, Context& ctx, Action& action);
+// RegisterCa adds the `anchor ca` group; each of its subcommands is registered on it.
+void RegisterCa(CLI::App& app, Context& ctx, Action& action);
+void RegisterCaServerCert(CLI::App& ca, Context& ctx, Action& action);
 
 // WriteOutput writes `content` to `path`, or to stdout when `path` is empty or "-".
 Status WriteOutput(const std::string& path, const std::string& content, mode_t mode);

@@ -9,6 +9,24 @@
 #include "home/ca_home.h"
 
 namespace anchor::cli {
+namespace {
+
+// IsServeCredential is true when `path` is the CA home's server.crt or server.key.
+bool IsServeCredential(const std::string& home, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path target = fs::weakly_canonical(fs::absolute(path), ec);
+  const home::CaPaths paths = home::CaPaths::In(home);
+  for (const std::string& own : {paths.server_crt, paths.server_key}) {
+    std::error_code own_ec;
+    if (!ec && fs::weakly_canonical(fs::absolute(own), own_ec) == target && !own_ec) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 void RegisterIssue(CLI::App& app, Context& ctx, Action& action) {
   struct Opts {
@@ -42,8 +60,17 @@ void RegisterIssue(CLI::App& app, Context& ctx, Action& action) {
                                                  "); the key and the certificate are kept apart");
       }
       for (const std::string& path : {o->cert, o->key}) {
+        if (IsServeCredential(ctx.Home(), path)) {
+          return Error(Code::kAlreadyExists,
+                       path +
+                           " is anchor serve's own TLS certificate or key; re-issue it with "
+                           "`anchor ca server-cert` (add a host name with --san dns:NAME)");
+        }
         if (FileExists(path)) {
-          return Error(Code::kAlreadyExists, path + " already exists; refusing to replace it");
+          return Error(Code::kAlreadyExists,
+                       path +
+                           " already exists; refusing to replace it (choose another path, or "
+                           "move it away first)");
         }
         ANCHOR_TRY(CheckWritable(path));
       }

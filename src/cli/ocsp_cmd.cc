@@ -58,7 +58,8 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_TRY(crypto::WritePrivateKeyFile(home->paths().ocsp_key, key, nullptr));
       ANCHOR_TRY(WriteFileAtomic(home->paths().ocsp_crt, cert.ToPem(), kPublicFileMode));
       ctx.Say("OCSP signer " + cert.Subject() + " serial " + cert.SerialHex() + ", valid until " +
-              Iso8601(cert.NotAfter()) + "; restart anchor serve to use it");
+              Iso8601(cert.NotAfter()) +
+              "; a running anchor serve uses it after SIGHUP (and renews it by itself)");
       return OkStatus();
     };
   });

@@ -1,11 +1,36 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: renew_cmd.cc: `anchor renew`: renew a certificate over EST simplereenroll (mTLS).
+#include <algorithm>
+
 #include "agent/device_enrollment.h"
 #include "cli/context.h"
 #include "cli/remote.h"
 #include "core/file_io.h"
+#include "crypto/key_file.h"
 
 namespace anchor::cli {
+namespace {
+
+// CheckRenewable refuses, before anything is sent, a certificate that cannot authenticate its
+// own renewal: simplereenroll signs in with it over mTLS, which needs clientAuth, so a
+// serverAuth-only certificate (anchor serve's own, or any server profile's) would fail in the
+// handshake with a bare "unsupported certificate".
+Status CheckRenewable(const std::string& path) {
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::LoadCertificateFile(path));
+  const std::vector<std::string> eku = cert.ExtendedKeyUsageNames();
+  if (eku.empty() || std::find(eku.begin(), eku.end(), "clientAuth") != eku.end()) {
+    return OkStatus();
+  }
+  return Error(Code::kInvalidArgument,
+               path +
+                   " is a TLS server certificate (no clientAuth), which cannot sign in to renew "
+                   "itself over EST; for anchor serve's own certificate run `anchor ca "
+                   "server-cert` on the CA (anchor serve also renews it by itself); for another "
+                   "server, issue a new one (`anchor issue -p server`, or a token and `anchor "
+                   "enroll`)");
+}
+
+}  // namespace
 
 void RegisterRenew(CLI::App& app, Context& ctx, Action& action) {
   struct Opts {
@@ -24,6 +49,7 @@ void RegisterRenew(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--key-type", o->key_type, "type of the new key with --rekey (default ec-p256)");
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
+      ANCHOR_TRY(CheckRenewable(o->remote.cert));
       const agent::RenewRequest request{Trust(o->remote),
                                         agent::DeviceFiles{o->remote.key, o->remote.cert, ""},
                                         o->rekey, o->key_type};

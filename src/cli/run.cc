@@ -56,6 +56,7 @@ int Run(int argc, char** argv) {
   RegisterDemo(app, ctx, action);
   RegisterBackup(app, ctx, action);
   RegisterRestore(app, ctx, action);
+  RegisterCa(app, ctx, action);
   command_line::AddCompletionCommand(app);
 
   if (const std::optional<int> ended = command_line::Parse(app, argc, argv)) {

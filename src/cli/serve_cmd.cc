@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "cli/context.h"
+#include "cli/serve_lifecycle.h"
 #include "core/file_io.h"
-#include "ocsp/responder.h"
 #include "server/https_server.h"
 #include "server/router.h"
 
@@ -64,44 +64,36 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
         opts.plain_port = plain;
       }
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
-      const ca::ServerPolicy& policy = home->config().server;
-      ANCHOR_ASSIGN_OR_RETURN(ca::FactoryTrust factory, home::LoadFactoryTrust(*home));
-      opts.cert_chain_file = home->paths().server_crt;
-      opts.key_file = home->paths().server_key;
-      opts.client_ca_file = home->paths().root_crt;
-      opts.extra_client_ca_files = {home->paths().intermediate_crt};
-      if (!policy.bootstrap_ca.empty()) {
-        opts.extra_client_ca_files.push_back(policy.bootstrap_ca);
-      }
+      api::Metrics metrics;
+      // The lifecycle answers requests (a generation per reading of anchor.toml), renews the
+      // server certificate and the OCSP signer, and reloads on SIGHUP.
+      ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<ServeLifecycle> lifecycle,
+                              ServeLifecycle::Create(*home, ctx.clock(), ctx.rng(), metrics));
+      lifecycle->TlsOptions(opts);
       opts.allow_tls12 = o->tls_min == "1.2";
       opts.Apply(home->server_settings());
       if (o->threads >= 0) {
         opts.threads = o->threads;  // --threads over [server] threads
       }
-      api::Metrics metrics;
       opts.metrics = &metrics;
-      ANCHOR_ASSIGN_OR_RETURN(std::optional<home::OcspSigner> delegated,
-                              home::LoadOcspSigner(*home, ctx.clock().Now()));
-      const ocsp::Signer signer = delegated
-                                      ? ocsp::Signer{delegated->cert, delegated->key}
-                                      : ocsp::Signer{home->intermediate(), home->authority().key()};
-      const ocsp::Responder responder(home->intermediate(), signer, home->store(), ctx.clock());
-      server::Router router(home->authority(), home->store(), responder, ctx.rng(), metrics,
-                            std::move(factory));
       ANCHOR_ASSIGN_OR_RETURN(
-          auto https, server::HttpsServer::Create(
-                          opts, [&router](const http::Request& r) { return router.Dispatch(r); },
-                          server::Router::Blocks));
+          auto https,
+          server::HttpsServer::Create(
+              opts, [&lifecycle](const http::Request& r) { return lifecycle->Dispatch(r); },
+              server::Router::Blocks));
       std::printf("anchor serve: listening on https://%s:%u (TLS >= %s, %zu threads)\n",
                   opts.address.c_str(), static_cast<unsigned>(https->port()), o->tls_min.c_str(),
                   https->threads());
-      std::printf("anchor serve: OCSP signed by %s\n", signer.cert.Subject().c_str());
+      std::printf("anchor serve: OCSP signed by %s\n",
+                  lifecycle->Current()->OcspSignerSubject().c_str());
       if (auto plain = https->plain_port()) {
         std::printf("anchor serve: OCSP and CRL also on http://%s:%u\n", opts.plain_address.c_str(),
                     static_cast<unsigned>(*plain));
       }
       std::fflush(stdout);
-      https->Run();
+      lifecycle->Start(*https, opts);
+      https->Run([&lifecycle] { lifecycle->Hangup(); });
+      lifecycle->Stop();
       ctx.Say("anchor serve: stopped");
       return OkStatus();
     };

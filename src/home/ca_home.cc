@@ -297,22 +297,25 @@ Status CheckFactoryRoot(const CaHome& home, const std::string& file,
 }  // namespace
 
 Result<ca::FactoryTrust> LoadFactoryTrust(const CaHome& home) {
-  const ca::CaConfig& config = home.config();
+  return LoadFactoryTrust(home, home.config().server);
+}
+
+Result<ca::FactoryTrust> LoadFactoryTrust(const CaHome& home, const ca::ServerPolicy& policy) {
   ca::FactoryTrust trust;
-  if (config.server.bootstrap_ca.empty()) {
+  if (policy.bootstrap_ca.empty()) {
     return trust;
   }
-  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(config.server.bootstrap_ca));
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(policy.bootstrap_ca));
   auto roots = crypto::Certificate::ParseAll(pem);
   if (!roots || roots->empty()) {
     return Error(Code::kInvalidArgument,
-                 config.server.bootstrap_ca + ": server.bootstrap_ca holds no PEM certificate");
+                 policy.bootstrap_ca + ": server.bootstrap_ca holds no PEM certificate");
   }
   for (const crypto::Certificate& root : *roots) {
-    ANCHOR_TRY(CheckFactoryRoot(home, config.server.bootstrap_ca, root));
+    ANCHOR_TRY(CheckFactoryRoot(home, policy.bootstrap_ca, root));
   }
   trust.roots = std::move(roots).value();
-  ANCHOR_ASSIGN_OR_RETURN(trust.profile, ca::ParseProfile(config.server.bootstrap_profile));
+  ANCHOR_ASSIGN_OR_RETURN(trust.profile, ca::ParseProfile(policy.bootstrap_profile));
   return trust;
 }
 

@@ -106,5 +106,8 @@ Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time
 // by them: anchor's own certificates would then enroll as factory certificates, revoked ones
 // included. Errors (kInvalidArgument) name the file and the certificate.
 Result<ca::FactoryTrust> LoadFactoryTrust(const CaHome& home);
+// LoadFactoryTrust reads the factory CAs that `policy` names (a [server] table read again on a
+// reload), with the same checks.
+Result<ca::FactoryTrust> LoadFactoryTrust(const CaHome& home, const ca::ServerPolicy& policy);
 
 }  // namespace anchor::home

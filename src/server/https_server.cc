@@ -15,6 +15,7 @@
 #include <boost/beast/ssl.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "core/clock.h"
@@ -229,7 +230,10 @@ struct HttpsServer::Impl {
   ServerOptions options;
   Handler handler;
   Blocking blocking;
-  asio::ssl::context tls{asio::ssl::context::tls_server};
+  // tls is the context new handshakes use; ReloadTls switches it under `tls_mu`. A session
+  // holds its own reference for its whole life, so a switch never touches one in flight.
+  std::mutex tls_mu;
+  std::shared_ptr<asio::ssl::context> tls;
   // Declared before `iocs`, as `tls`: sessions, destroyed with their io_context, go first.
   std::unique_ptr<ConnectionTable> table;
   // One io_context per thread; the acceptor lives on the first and hands sockets round-robin.
@@ -237,6 +241,9 @@ struct HttpsServer::Impl {
   std::vector<std::unique_ptr<asio::io_context>> iocs;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<tcp::acceptor> plain_acceptor;  // optional: plain HTTP for OCSP and CRLs
+  // hangup is SIGHUP, caught from Create on (its default action ends the process); Run hands
+  // each one to its `on_hangup`.
+  std::unique_ptr<asio::signal_set> hangup;
   std::atomic<int> in_flight{0};
   api::Metrics fallback_metrics;  // when the caller passes none
   // The open-connection gauge counts what the table holds.
@@ -245,7 +252,20 @@ struct HttpsServer::Impl {
   // coroutines live on the io_contexts.
   std::unique_ptr<asio::thread_pool> workers;
 
-  Status ConfigureTls() {
+  // CurrentTls is the context for a new handshake.
+  std::shared_ptr<asio::ssl::context> CurrentTls() {
+    const std::lock_guard lock(tls_mu);
+    return tls;
+  }
+
+  // BuildTls makes a TLS context from the certificate, key and client CA files of `options`.
+  static Result<std::shared_ptr<asio::ssl::context>> BuildTls(const ServerOptions& options) {
+    auto out = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    ANCHOR_TRY(ConfigureTls(*out, options));
+    return out;
+  }
+
+  static Status ConfigureTls(asio::ssl::context& tls, const ServerOptions& options) {
     SSL_CTX* ctx = tls.native_handle();
     //= DESIGN.md: TLS 1.3 by default, 1.2 only when asked.
     ::SSL_CTX_set_min_proto_version(ctx, options.allow_tls12 ? TLS1_2_VERSION : TLS1_3_VERSION);
@@ -543,7 +563,9 @@ struct HttpsServer::Impl {
   }
 
   asio::awaitable<void> TlsSession(tcp::socket socket, std::shared_ptr<Connection> conn) {
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls);
+    // This session's own reference: a reload meanwhile changes only later handshakes.
+    const std::shared_ptr<asio::ssl::context> tls_context = CurrentTls();
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls_context);
     auto& tcp_stream = beast::get_lowest_layer(stream);
     const StreamScope scope(*conn, [&tcp_stream] { tcp_stream.close(); });
     if (conn->evicted) {
@@ -681,14 +703,22 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Create(const ServerOptions& op
   const size_t workers =
       options.workers > 0 ? static_cast<size_t>(options.workers) : std::max<size_t>(16, 4 * cores);
   impl->workers = std::make_unique<asio::thread_pool>(workers);
-  ANCHOR_TRY(impl->ConfigureTls());
+  ANCHOR_ASSIGN_OR_RETURN(impl->tls, Impl::BuildTls(options));
   ANCHOR_ASSIGN_OR_RETURN(impl->acceptor, impl->Listen(options.address, options.port));
   if (options.plain_port) {
     ANCHOR_ASSIGN_OR_RETURN(impl->plain_acceptor,
                             impl->Listen(options.plain_address, *options.plain_port));
   }
   ANCHOR_TRY(impl->FitLimits());
+  impl->hangup = std::make_unique<asio::signal_set>(*impl->iocs.front(), SIGHUP);
   return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
+}
+
+Status HttpsServer::ReloadTls(const ServerOptions& options) {
+  ANCHOR_ASSIGN_OR_RETURN(std::shared_ptr<asio::ssl::context> fresh, Impl::BuildTls(options));
+  const std::lock_guard lock(impl_->tls_mu);
+  impl_->tls = std::move(fresh);
+  return OkStatus();
 }
 
 uint16_t HttpsServer::port() const { return impl_->acceptor->local_endpoint().port(); }
@@ -702,10 +732,22 @@ std::optional<uint16_t> HttpsServer::plain_port() const {
 
 size_t HttpsServer::threads() const { return impl_->iocs.size(); }
 
-void HttpsServer::Run() {
+void HttpsServer::Run(const std::function<void()>& on_hangup) {
   Impl& s = *impl_;
   asio::io_context& main = *s.iocs.front();
   asio::signal_set signals(main, SIGINT, SIGTERM);
+  std::function<void()> wait_for_hangup = [&] {
+    s.hangup->async_wait([&](boost::system::error_code ec, int) {
+      if (ec) {
+        return;  // cancelled on shutdown
+      }
+      if (on_hangup) {
+        on_hangup();
+      }
+      wait_for_hangup();
+    });
+  };
+  wait_for_hangup();
   asio::steady_timer drain(main);
   std::function<void()> wait_for_drain = [&] {
     if (s.in_flight == 0) {
@@ -720,6 +762,7 @@ void HttpsServer::Run() {
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (!ec) {
       boost::system::error_code ignored;
+      s.hangup->cancel(ignored);
       s.acceptor->close(ignored);
       if (s.plain_acceptor) {
         s.plain_acceptor->close(ignored);

@@ -83,9 +83,15 @@ class HttpsServer final {
   uint16_t port() const;
   std::optional<uint16_t> plain_port() const;
   size_t threads() const;
+  // ReloadTls builds a new TLS context from the certificate chain, key and client CA files of
+  // `options` (the rest of `options` is not read) and makes new handshakes use it; connections
+  // already open keep the one they started with. On error (naming the file) nothing changes.
+  // Safe to call from any thread while Run serves.
+  Status ReloadTls(const ServerOptions& options);
   // Run serves until SIGINT or SIGTERM: then it stops accepting, lets requests in flight finish,
-  // and returns.
-  void Run();
+  // and returns. Each SIGHUP calls `on_hangup` (on an io thread: it must return quickly) and
+  // changes nothing else; SIGHUP is caught from Create on, so it never ends the process.
+  void Run(const std::function<void()>& on_hangup = {});
 
  private:
   struct Impl;

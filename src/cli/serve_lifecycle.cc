@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: serve_lifecycle.cc: renewal of the server certificate and the OCSP signer, and SIGHUP
+// reload, for `anchor serve`.
+#include "cli/serve_lifecycle.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+#include <vector>
+
+#include "core/text.h"
+#include "crypto/key_file.h"
+#include "home/config_file.h"
+#include "home/own_certificates.h"
+
+namespace anchor::cli {
+namespace {
+
+// kLongestSleep bounds one wait of the thread, so that a change of the wall clock (NTP, a
+// suspended VM) delays a renewal by at most this much.
+constexpr std::chrono::seconds kLongestSleep{30};
+
+// ServeLog writes "TIME anchor serve: MESSAGE" to stderr, one line, as the transport does.
+void ServeLog(const Clock& clock, const std::string& message) {
+  std::fprintf(stderr, "%s anchor serve: %s\n", Iso8601(clock.Now()).c_str(), message.c_str());
+}
+
+// ChangedTransportKeys names the [server] keys of the transport whose values differ between
+// `running` and `wanted` ("server.max_connections"), from the lines `anchor init` writes.
+std::vector<std::string> ChangedTransportKeys(const server::ServerSettings& running,
+                                              const server::ServerSettings& wanted) {
+  const auto assignments = [](const server::ServerSettings& s) {
+    std::vector<std::string> out;
+    std::istringstream lines(server::ServerSettingsToml(s));
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty() && line.front() != '#' && line.find('=') != std::string::npos) {
+        out.push_back(line.substr(0, line.find('#')));
+      }
+    }
+    return out;
+  };
+  const std::vector<std::string> before = assignments(running);
+  const std::vector<std::string> after = assignments(wanted);
+  std::vector<std::string> changed;
+  for (const std::string& line : after) {
+    if (std::find(before.begin(), before.end(), line) == before.end()) {
+      std::string key = line.substr(0, line.find('='));
+      key.erase(key.find_last_not_of(' ') + 1);
+      changed.push_back("server." + key);
+    }
+  }
+  return changed;
+}
+
+std::string Until(const crypto::Certificate& cert) {
+  return "serial " + cert.SerialHex() + ", valid until " + Iso8601(cert.NotAfter());
+}
+
+}  // namespace
+
+std::string ServingGeneration::OcspSignerSubject() const {
+  return delegated ? delegated->cert.Subject() : authority->intermediate().Subject();
+}
+
+Result<std::unique_ptr<ServeLifecycle>> ServeLifecycle::Create(home::CaHome& home,
+                                                               const Clock& clock, Rng& rng,
+                                                               api::Metrics& metrics) {
+  std::unique_ptr<ServeLifecycle> out(new ServeLifecycle(home, clock, rng, metrics));
+  ANCHOR_ASSIGN_OR_RETURN(ca::FactoryTrust factory, home::LoadFactoryTrust(home));
+  ANCHOR_ASSIGN_OR_RETURN(std::optional<home::OcspSigner> delegated,
+                          home::LoadOcspSigner(home, clock.Now()));
+  ANCHOR_ASSIGN_OR_RETURN(std::shared_ptr<ServingGeneration> first,
+                          out->Build(home.config(), std::move(factory), std::move(delegated)));
+  out->Switch(std::move(first));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate served,
+                          crypto::LoadCertificateFile(home.paths().server_crt));
+  out->served_ = std::move(served);
+  out->running_settings_ = home.server_settings();
+  return out;
+}
+
+ServeLifecycle::~ServeLifecycle() { Stop(); }
+
+void ServeLifecycle::TlsOptions(server::ServerOptions& options) const {
+  const home::CaPaths& paths = home_.paths();
+  options.cert_chain_file = paths.server_crt;
+  options.key_file = paths.server_key;
+  options.client_ca_file = paths.root_crt;
+  options.extra_client_ca_files = {paths.intermediate_crt};
+  if (const std::string& factory = Current()->config.server.bootstrap_ca; !factory.empty()) {
+    options.extra_client_ca_files.push_back(factory);
+  }
+}
+
+Result<std::shared_ptr<ServingGeneration>> ServeLifecycle::Build(
+    ca::CaConfig config, ca::FactoryTrust factory, std::optional<home::OcspSigner> delegated) {
+  auto g = std::make_shared<ServingGeneration>();
+  g->config = std::move(config);
+  g->factory = std::move(factory);
+  g->delegated = std::move(delegated);
+  // The key and certificates are the ones the home opened with; only policy changes.
+  g->authority =
+      std::make_unique<ca::Authority>(g->config, home_.root(), home_.intermediate(),
+                                      home_.authority().key(), home_.store(), clock_, rng_);
+  const ocsp::Signer signer = g->delegated
+                                  ? ocsp::Signer{g->delegated->cert, g->delegated->key}
+                                  : ocsp::Signer{g->authority->intermediate(), g->authority->key()};
+  g->responder = std::make_unique<ocsp::Responder>(g->authority->intermediate(), signer,
+                                                   home_.store(), clock_);
+  g->router = std::make_unique<server::Router>(*g->authority, home_.store(), *g->responder, rng_,
+                                               metrics_, g->factory);
+  return g;
+}
+
+void ServeLifecycle::Switch(std::shared_ptr<ServingGeneration> next) {
+  const std::lock_guard lock(current_mu_);
+  current_ = std::move(next);
+}
+
+std::shared_ptr<const ServingGeneration> ServeLifecycle::Current() const {
+  const std::lock_guard lock(current_mu_);
+  return current_;
+}
+
+http::Response ServeLifecycle::Dispatch(const http::Request& request) const {
+  // The generation lives until its last request is answered, even across a switch.
+  const std::shared_ptr<const ServingGeneration> g = Current();
+  return g->router->Dispatch(request);
+}
+
+void ServeLifecycle::Start(server::HttpsServer& https, const server::ServerOptions& options) {
+  https_ = &https;
+  tls_options_ = options;
+  Schedule();
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void ServeLifecycle::Hangup() {
+  const std::lock_guard lock(mu_);
+  hangup_ = true;
+  wake_.notify_one();
+}
+
+void ServeLifecycle::Stop() {
+  {
+    const std::lock_guard lock(mu_);
+    stop_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void ServeLifecycle::Schedule() {
+  server_due_ = home::RenewalDue(served_->NotBefore(), served_->NotAfter());
+  const std::shared_ptr<const ServingGeneration> g = Current();
+  ocsp_due_ = g->delegated
+                  ? home::RenewalDue(g->delegated->cert.NotBefore(), g->delegated->cert.NotAfter())
+                  : Clock::time_point::max();
+}
+
+void ServeLifecycle::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    const Clock::time_point now = clock_.Now();
+    const Clock::time_point next = std::min(server_due_, ocsp_due_);
+    if (!hangup_ && now < next) {
+      const auto wait = std::min<std::chrono::system_clock::duration>(next - now, kLongestSleep);
+      wake_.wait_for(lock, wait, [this] { return stop_ || hangup_; });
+      continue;
+    }
+    const bool reload = std::exchange(hangup_, false);
+    lock.unlock();
+    if (reload) {
+      Reload();
+    }
+    if (clock_.Now() >= server_due_) {
+      RenewServerCertificate();
+    }
+    if (clock_.Now() >= ocsp_due_) {
+      RenewOcspSigner();
+    }
+    lock.lock();
+  }
+}
+
+void ServeLifecycle::RenewServerCertificate() {
+  const std::shared_ptr<const ServingGeneration> g = Current();
+  const crypto::Certificate old = *served_;
+  // server.crt may have been re-issued since it was loaded (`anchor ca server-cert`, not yet
+  // followed by a SIGHUP): serve that one rather than overwrite it, unless it is due too; its
+  // names are the operator's latest word either way.
+  Result<crypto::Certificate> on_disk = crypto::LoadCertificateFile(home_.paths().server_crt);
+  if (on_disk && on_disk->Sha256Fingerprint() != old.Sha256Fingerprint() &&
+      clock_.Now() < home::RenewalDue(on_disk->NotBefore(), on_disk->NotAfter()) &&
+      https_->ReloadTls(tls_options_)) {
+    ServeLog(clock_, "server.crt was replaced (serial " + old.SerialHex() + " -> " +
+                         on_disk->SerialHex() + ", valid until " + Iso8601(on_disk->NotAfter()) +
+                         "); serving it");
+    served_ = std::move(on_disk).value();
+    server_failures_ = 0;
+    server_due_ = home::RenewalDue(served_->NotBefore(), served_->NotAfter());
+    return;
+  }
+  Result<crypto::Certificate> issued = home::IssueServerCertificate(
+      *g->authority, home_.paths(), home::ServerNamesOf(on_disk ? *on_disk : old),
+      home::ServerCertificateDays(g->config));
+  Status loaded = issued ? https_->ReloadTls(tls_options_) : Status(issued.error());
+  if (!loaded) {
+    ++server_failures_;
+    const auto delay = home::RetryDelay(server_failures_, old.NotAfter() - clock_.Now());
+    if (server_failures_ == 1) {
+      ServeLog(clock_, "cannot renew the server certificate (" + Until(old) +
+                           "): " + loaded.error().message() +
+                           "; it keeps serving, and renewal is retried with back-off (first in " +
+                           std::to_string(delay.count()) + " s)");
+    }
+    server_due_ = clock_.Now() + delay;
+    return;
+  }
+  const std::string after =
+      server_failures_ > 0 ? " (after " + std::to_string(server_failures_) + " failed attempts)"
+                           : "";
+  ServeLog(clock_, "renewed the server certificate: serial " + old.SerialHex() + " -> " +
+                       issued->SerialHex() + ", valid until " + Iso8601(issued->NotAfter()) +
+                       after);
+  server_failures_ = 0;
+  served_ = std::move(issued).value();
+  server_due_ = home::RenewalDue(served_->NotBefore(), served_->NotAfter());
+}
+
+void ServeLifecycle::RenewOcspSigner() {
+  const std::shared_ptr<const ServingGeneration> g = Current();
+  const crypto::Certificate old = g->delegated->cert;
+  Result<home::OcspSigner> renewed = home::RenewOcspSigner(*g->authority, home_.paths(), old);
+  Result<std::shared_ptr<ServingGeneration>> next =
+      renewed ? Build(g->config, g->factory, *renewed)
+              : Result<std::shared_ptr<ServingGeneration>>(renewed.error());
+  if (!next) {
+    ++ocsp_failures_;
+    const auto delay = home::RetryDelay(ocsp_failures_, old.NotAfter() - clock_.Now());
+    if (ocsp_failures_ == 1) {
+      ServeLog(clock_, "cannot renew the OCSP signer (" + Until(old) +
+                           "): " + next.error().message() +
+                           "; it keeps signing, and renewal is retried with back-off");
+    }
+    ocsp_due_ = clock_.Now() + delay;
+    return;
+  }
+  Switch(*next);
+  ServeLog(clock_, "renewed the OCSP signer: serial " + old.SerialHex() + " -> " +
+                       renewed->cert.SerialHex() + ", valid until " +
+                       Iso8601(renewed->cert.NotAfter()));
+  ocsp_failures_ = 0;
+  ocsp_due_ = home::RenewalDue(renewed->cert.NotBefore(), renewed->cert.NotAfter());
+}
+
+void ServeLifecycle::Reload() {
+  const std::shared_ptr<const ServingGeneration> g = Current();
+  std::vector<std::string> applied;
+  std::vector<std::string> kept;
+  std::vector<std::string> restart;
+  // anchor.toml: each failure is one line naming the file and the key; the previous settings stay.
+  ca::CaConfig config = g->config;
+  ca::FactoryTrust factory = g->factory;
+  if (Result<home::ConfigFile> file = home::LoadConfigFile(home_.paths().config); !file) {
+    ServeLog(clock_, "reload: " + file.error().message() + "; keeping the previous settings");
+    kept.push_back("anchor.toml");
+  } else if (Result<ca::FactoryTrust> trust = home::LoadFactoryTrust(home_, file->ca.server);
+             !trust) {
+    ServeLog(clock_, "reload: " + trust.error().message() + "; keeping the previous settings");
+    kept.push_back("anchor.toml");
+  } else {
+    config = std::move(file->ca);
+    factory = std::move(trust).value();
+    applied.push_back("anchor.toml");
+    for (const std::string& key : ChangedTransportKeys(running_settings_, file->server)) {
+      restart.push_back(key);
+    }
+  }
+  std::optional<home::OcspSigner> delegated = g->delegated;
+  if (auto signer = home::LoadOcspSigner(home_, clock_.Now()); !signer) {
+    ServeLog(clock_, "reload: " + signer.error().message() + "; keeping the previous OCSP signer");
+    kept.push_back("the OCSP signer");
+  } else {
+    delegated = std::move(signer).value();
+    applied.push_back(delegated ? "the OCSP signer (" + Until(delegated->cert) + ")"
+                                : "OCSP signed by the intermediate");
+  }
+  Result<std::shared_ptr<ServingGeneration>> next = Build(config, factory, delegated);
+  if (!next) {
+    ServeLog(clock_, "reload: " + next.error().message() + "; keeping the previous settings");
+    return;
+  }
+  Switch(*next);
+  // TLS: the certificate and key, and the client CAs the new factory trust names.
+  TlsOptions(tls_options_);
+  Result<crypto::Certificate> served = crypto::LoadCertificateFile(home_.paths().server_crt);
+  Status tls = served ? https_->ReloadTls(tls_options_) : Status(served.error());
+  if (!tls) {
+    ServeLog(clock_, "reload: " + tls.error().message() + "; keeping the previous TLS certificate");
+    kept.push_back("the TLS certificate");
+  } else {
+    applied.push_back("the TLS certificate (" + Until(*served) + ")");
+    served_ = std::move(served).value();
+    server_failures_ = 0;
+  }
+  ocsp_failures_ = 0;
+  Schedule();
+  std::string line = "reloaded " + Join(applied, ", ");
+  if (!kept.empty()) {
+    line += "; kept the previous " + Join(kept, ", ");
+  }
+  line +=
+      "; a restart is needed for --listen, --http-listen, --threads, --tls-min and the "
+      "transport keys of [server]";
+  if (!restart.empty()) {
+    line += " (changed, not applied: " + Join(restart, ", ") + ")";
+  }
+  ServeLog(clock_, line);
+}
+
+}  // namespace anchor::cli

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: own_certificates.h: the CA's own certificates that expire while it serves: the TLS
+// server certificate of `anchor serve` and the delegated OCSP signer. When each is due, and
+// issuing the next one through the Authority, its files replaced together.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include "ca/authority.h"
+#include "ca/name_request.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "crypto/certificate.h"
+#include "crypto/general_name.h"
+#include "home/ca_home.h"
+
+namespace anchor::home {
+
+// kRenewAtShare is the share of its lifetime after which a certificate of the CA's own is
+// renewed: two thirds, as the agent renews devices' (STYLE.md 5.4), so that a third of the
+// lifetime is left to retry in. No jitter: one server renews one certificate.
+inline constexpr double kRenewAtShare = 2.0 / 3.0;
+
+// RenewalDue is when a certificate valid from `not_before` to `not_after` is due for renewal:
+// `not_before` + kRenewAtShare of its lifetime (rounded down to the second). A certificate whose
+// notAfter is not after its notBefore is due at `not_before`.
+Clock::time_point RenewalDue(Clock::time_point not_before, Clock::time_point not_after);
+
+// RetryDelay is how long to wait after the `failures`-th failed renewal in a row (1, 2, ...):
+// 10 s doubling up to an hour, but never beyond a tenth of the time `left` until the
+// certificate expires (at least a second), so that a short-lived certificate is retried often
+// enough to be renewed before it expires.
+std::chrono::seconds RetryDelay(int failures, std::chrono::system_clock::duration left);
+
+// ServerNamesOf are the names of `cert` (its CN and SANs), the names a renewal keeps.
+ca::NameRequest ServerNamesOf(const crypto::Certificate& cert);
+
+// WithServerNames is `current` with `sans` added (each once), or, with `replace`, `sans` alone.
+// The CN is kept while it is one of the names; otherwise it becomes the first DNS name (or the
+// first name). kInvalidArgument when `replace` leaves no name.
+Result<ca::NameRequest> WithServerNames(const ca::NameRequest& current,
+                                        const std::vector<crypto::GeneralName>& sans, bool replace);
+
+// ServerCertificateDays is the validity a server certificate of the CA's own asks for: none
+// (the profile's default_minutes) when [profiles.server] sets default_minutes, else the
+// profile's max_days, as `anchor init` issues it.
+std::optional<int> ServerCertificateDays(const ca::CaConfig& config);
+
+// IssueServerCertificate makes a new key (the CA's key type) and a server certificate for
+// `names` through `authority` (policy, CheckBeforeIssue, recorded and audited like every
+// issuance), checks that the new chain and key load and match, and then replaces the CA home's
+// server.key (0600) and server.crt (leaf + intermediate) together (core::WriteFilesTogether).
+// `days`: as ServerCertificateDays. Nothing is written when any step fails.
+Result<crypto::Certificate> IssueServerCertificate(ca::Authority& authority, const CaPaths& paths,
+                                                   const ca::NameRequest& names,
+                                                   std::optional<int> days);
+
+// RenewOcspSigner issues the next delegated OCSP signer for the same number of days as
+// `current` (1 to 30) with a new key, and replaces ocsp.key and ocsp.crt together.
+Result<OcspSigner> RenewOcspSigner(ca::Authority& authority, const CaPaths& paths,
+                                   const crypto::Certificate& current);
+
+}  // namespace anchor::home
