@@ -34,6 +34,8 @@ void RegisterCaServerCert(CLI::App& ca, Context& ctx, Action& action) {
         return Error(Code::kInvalidArgument, "--replace needs the new names as --san");
       }
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      ANCHOR_TRY(
+          home::FinishInterruptedReplace(home->paths().server_key, home->paths().server_crt));
       ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate current,
                               crypto::LoadCertificateFile(home->paths().server_crt));
       ANCHOR_ASSIGN_OR_RETURN(

@@ -66,6 +66,9 @@ Result<std::unique_ptr<ServeLifecycle>> ServeLifecycle::Create(home::CaHome& hom
                                                                const Clock& clock, Rng& rng,
                                                                api::Metrics& metrics) {
   std::unique_ptr<ServeLifecycle> out(new ServeLifecycle(home, clock, rng, metrics));
+  const home::CaPaths& paths = home.paths();
+  ANCHOR_TRY(home::FinishInterruptedReplace(paths.server_key, paths.server_crt));
+  ANCHOR_TRY(home::FinishInterruptedReplace(paths.ocsp_key, paths.ocsp_crt));
   ANCHOR_ASSIGN_OR_RETURN(ca::FactoryTrust factory, home::LoadFactoryTrust(home));
   ANCHOR_ASSIGN_OR_RETURN(std::optional<home::OcspSigner> delegated,
                           home::LoadOcspSigner(home, clock.Now()));

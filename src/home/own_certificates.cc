@@ -2,8 +2,13 @@
 // File: own_certificates.cc: renewal schedule and re-issuance of the CA's own certificates.
 #include "home/own_certificates.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 
 #include "core/file_io.h"
 #include "crypto/csr.h"
@@ -126,6 +131,21 @@ Result<OcspSigner> RenewOcspSigner(ca::Authority& authority, const CaPaths& path
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, authority.IssueOcspSigner(key.Public(), days));
   ANCHOR_TRY(ReplaceKeyAndCertificate(paths.ocsp_key, key, paths.ocsp_crt, cert.ToPem()));
   return OcspSigner{std::move(cert), std::move(key)};
+}
+
+Status FinishInterruptedReplace(const std::string& key_path, const std::string& cert_path) {
+  const std::string key_new = key_path + kStagedSuffix;
+  const std::string cert_new = cert_path + kStagedSuffix;
+  if (FileExists(key_new)) {
+    ::unlink(key_new.c_str());
+    ::unlink(cert_new.c_str());
+    return OkStatus();
+  }
+  if (FileExists(cert_new) && std::rename(cert_new.c_str(), cert_path.c_str()) != 0) {
+    return Error(Code::kUnavailable,
+                 "cannot finish writing " + cert_path + ": " + std::strerror(errno));
+  }
+  return OkStatus();
 }
 
 }  // namespace anchor::home

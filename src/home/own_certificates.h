@@ -62,4 +62,11 @@ Result<crypto::Certificate> IssueServerCertificate(ca::Authority& authority, con
 Result<OcspSigner> RenewOcspSigner(ca::Authority& authority, const CaPaths& paths,
                                    const crypto::Certificate& current);
 
+// FinishInterruptedReplace completes or undoes a replacement of a key and its certificate
+// that a crash interrupted (WriteFilesTogether stages "<path>.new" files, then renames the key
+// first): both staged files left mean nothing was renamed, and they are removed; only the
+// certificate's left means the new key is in place, and its certificate is renamed after it.
+// `anchor serve` and `anchor ca server-cert` call it for server.* and ocsp.* before reading them.
+Status FinishInterruptedReplace(const std::string& key_path, const std::string& cert_path);
+
 }  // namespace anchor::home

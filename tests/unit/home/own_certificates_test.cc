@@ -174,5 +174,38 @@ TEST_F(OwnCertificatesTest, RenewsTheOcspSignerForTheSameLifetime) {
             fs::perms::owner_read | fs::perms::owner_write);
 }
 
+TEST_F(OwnCertificatesTest, AReplacementCutBeforeAnyRenameIsUndone) {
+  Init();
+  const std::string crt = ReadFile(paths().server_crt).value();
+  const std::string key = ReadFile(paths().server_key).value();
+  ASSERT_THAT(WriteFileAtomic(paths().server_key + kStagedSuffix, "new key", kPrivateKeyMode),
+              IsOk());
+  ASSERT_THAT(WriteFileAtomic(paths().server_crt + kStagedSuffix, "new cert", kPublicFileMode),
+              IsOk());
+  ASSERT_THAT(FinishInterruptedReplace(paths().server_key, paths().server_crt), IsOk());
+  EXPECT_EQ(ReadFile(paths().server_crt).value(), crt);
+  EXPECT_EQ(ReadFile(paths().server_key).value(), key);
+  EXPECT_FALSE(fs::exists(paths().server_key + kStagedSuffix));
+  EXPECT_FALSE(fs::exists(paths().server_crt + kStagedSuffix));
+}
+
+TEST_F(OwnCertificatesTest, AReplacementCutAfterTheKeyIsFinished) {
+  Init();
+  ASSERT_THAT(WriteFileAtomic(paths().server_key, "the new key", kPrivateKeyMode), IsOk());
+  ASSERT_THAT(WriteFileAtomic(paths().server_crt + kStagedSuffix, "its cert", kPublicFileMode),
+              IsOk());
+  ASSERT_THAT(FinishInterruptedReplace(paths().server_key, paths().server_crt), IsOk());
+  EXPECT_EQ(ReadFile(paths().server_crt).value(), "its cert");
+  EXPECT_EQ(ReadFile(paths().server_key).value(), "the new key");
+  EXPECT_FALSE(fs::exists(paths().server_crt + kStagedSuffix));
+}
+
+TEST_F(OwnCertificatesTest, NothingStagedChangesNothing) {
+  Init();
+  const std::string crt = ReadFile(paths().server_crt).value();
+  ASSERT_THAT(FinishInterruptedReplace(paths().server_key, paths().server_crt), IsOk());
+  EXPECT_EQ(ReadFile(paths().server_crt).value(), crt);
+}
+
 }  // namespace
 }  // namespace anchor::home
