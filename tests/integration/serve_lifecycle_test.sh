@@ -8,6 +8,7 @@
 #    key is named as needing a restart;
 #  - `anchor ca server-cert --san` then SIGHUP: the new name verifies with openssl
 #    -verify_hostname and curl; before the SIGHUP it does not;
+#  - `anchor ocsp signer` then SIGHUP: openssl verifies OCSP answers signed by the new signer;
 #  - SIGHUP every 0.2 s during an enrollment storm (keep-alive and fresh connections): zero
 #    failures, every certificate stored;
 #  - a server certificate of a 2-minute profile, renewed by `anchor serve` itself while curl
@@ -103,6 +104,29 @@ has "Verify return code: 0 (ok)" sclient.out || fail "s_client did not verify"
 "${CURL[@]}" -o /dev/null "$BASE/healthz" || fail "localhost no longer verifies"
 [ "$(served_serial)" != "$old_serial" ] || fail "the served serial did not change"
 pass "anchor ca server-cert --san $NEW_NAME + SIGHUP: curl and openssl -verify_hostname accept it"
+
+# --- anchor ocsp signer, then SIGHUP: OCSP answers come signed by the delegated signer.
+cat "$ANCHOR_HOME/root.crt" "$ANCHOR_HOME/intermediate.crt" >trust.pem
+# ocsp_serials: the serials of the certificates an OCSP answer for dev1.crt carries.
+ocsp_answer() {
+  openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -cert dev1.crt -no_nonce -reqout req.der >/dev/null 2>&1
+  "${CURL[@]}" --data-binary @req.der -H "Content-Type: application/ocsp-request" -o resp.der "$BASE/ocsp"
+  openssl ocsp -reqin req.der -respin resp.der -CAfile trust.pem -resp_text >ocsp.out 2>&1 ||
+    { cat ocsp.out; fail "openssl ocsp rejected the answer"; }
+  has "Response verify OK" ocsp.out || { cat ocsp.out; fail "the OCSP answer does not verify"; }
+}
+anchor ocsp signer --days 7 -q
+signer_serial=$(openssl x509 -in "$ANCHOR_HOME/ocsp.crt" -noout -serial | sed 's/serial=//')
+ocsp_answer
+grep -i -A1 "Serial Number" ocsp.out | tr -d ' :\n' | grep -qi "$signer_serial" &&
+  fail "the delegated signer answered before SIGHUP"
+hup_and_wait
+grep "anchor serve: reloaded " "$WORK/serve.log" | tail -1 | has -i "the OCSP signer (serial $signer_serial" ||
+  fail "the reload line does not name the OCSP signer"
+ocsp_answer
+grep -i -A1 "Serial Number" ocsp.out | tr -d ' :\n' | grep -qi "$signer_serial" ||
+  { cat ocsp.out; fail "the OCSP answer is not signed by the new delegated signer"; }
+pass "anchor ocsp signer + SIGHUP: openssl verifies answers signed by the delegated signer $signer_serial"
 
 # --- SIGHUP during an enrollment storm: nothing dropped.
 "$ANCHOR_LOAD" enroll --url "$BASE" --ca "$ANCHOR_HOME/root.crt" \
