@@ -99,6 +99,12 @@ Result<std::vector<crypto::GeneralName>> Context::ParseSans(
   return out;
 }
 
+void AddJsonFlag(CLI::App* cmd, Context& ctx) {
+  cmd->add_flag("--json", ctx.json, "print one JSON document on stdout (README: JSON output)");
+}
+
+void PrintJson(const nlohmann::json& document) { std::cout << document.dump(2) << "\n"; }
+
 Status WriteOutput(const std::string& path, const std::string& content, mode_t mode) {
   if (path.empty() || path == "-") {
     std::cout << content << std::flush;

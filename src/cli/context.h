@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -49,6 +50,7 @@ class Context final {
   std::string passphrase_file;
   bool quiet = false;
   bool verbose = false;
+  bool json = false;  // --json of the command that runs (AddJsonFlag)
 
  private:
   SystemClock clock_;
@@ -86,6 +88,13 @@ void RegisterRestore(CLI::App& app, Context& ctx, Action& action);
 // RegisterCa adds the `anchor ca` group; each of its subcommands is registered on it.
 void RegisterCa(CLI::App& app, Context& ctx, Action& action);
 void RegisterCaServerCert(CLI::App& ca, Context& ctx, Action& action);
+
+// AddJsonFlag gives `cmd` the --json flag, bound to ctx.json: the command then prints one JSON
+// document on stdout (README, "JSON output": an object, or an array for a list; on failure
+// {"error": {"code", "message"}}), and its progress lines stay on stderr.
+void AddJsonFlag(CLI::App* cmd, Context& ctx);
+// PrintJson writes `document` to stdout, indented, and a newline.
+void PrintJson(const nlohmann::json& document);
 
 // WriteOutput writes `content` to `path`, or to stdout when `path` is empty or "-".
 Status WriteOutput(const std::string& path, const std::string& content, mode_t mode);

@@ -64,6 +64,7 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
                   "URI names are not constrained");
   cmd->add_flag("--no-passphrase", o->no_passphrase,
                 "write the CA keys unencrypted without asking (no terminal: never asked)");
+  AddJsonFlag(cmd, ctx);
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       home::InitOptions opts;
@@ -102,7 +103,19 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
       ctx.Say("trust it with:   curl --cacert " + p.root_crt + " ...");
       // The fingerprint goes to stdout even with --quiet: it is the one value a person copies
       // to every device (anchor-agent run --fingerprint), and scripts read it from there.
-      std::printf("root SHA-256 fingerprint: %s\n", PinnedFingerprint(root).c_str());
+      if (ctx.json) {
+        PrintJson({{"home", home},
+                   {"root", p.root_crt},
+                   {"intermediate", p.intermediate_crt},
+                   {"server", p.server_crt},
+                   {"admin", p.admin_crt},
+                   {"config", p.config},
+                   {"root_fingerprint", PinnedFingerprint(root)},
+                   {"sha256", root.Sha256Fingerprint()},
+                   {"keys_encrypted", opts.passphrase != nullptr}});
+      } else {
+        std::printf("root SHA-256 fingerprint: %s\n", PinnedFingerprint(root).c_str());
+      }
       ctx.Say("pin it on devices: anchor-agent run --fingerprint " + PinnedFingerprint(root) +
               " ...");
       if (opts.passphrase == nullptr) {

@@ -62,12 +62,11 @@ Result<Item> DecodeDer(std::span<const uint8_t> der, Clock::time_point now) {
 void RegisterInspect(CLI::App& app, Context& ctx, Action& action) {
   struct Opts {
     std::string file;
-    bool json = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("inspect", "show certificates, chains, CSRs, CRLs and keys");
   cmd->add_option("file", o->file, "file to inspect (PEM or DER; - for stdin)")->required();
-  cmd->add_flag("--json", o->json, "print JSON");
+  AddJsonFlag(cmd, ctx);
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       // A CRL of a large fleet is megabytes; the bound is the general one, not a request's.
@@ -94,7 +93,7 @@ void RegisterInspect(CLI::App& app, Context& ctx, Action& action) {
         }
         items.push_back(std::move(item).value());
       }
-      if (o->json) {
+      if (ctx.json) {
         nlohmann::json out = nlohmann::json::array();
         for (const Item& i : items) {
           out.push_back(i.json);

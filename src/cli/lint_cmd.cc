@@ -22,6 +22,7 @@ void RegisterLint(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--issuer", o->issuers,
                   "issuing CA certificates (the intermediate, then the root) not in the file");
   cmd->add_option("--max-days", o->max_days, "validity limit for leaf certificates (default 397)");
+  AddJsonFlag(cmd, ctx);
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(std::string data, ReadInput(o->cert));
@@ -39,22 +40,31 @@ void RegisterLint(CLI::App& app, Context& ctx, Action& action) {
         chain.insert(chain.end(), more->begin(), more->end());
       }
       size_t errors = 0;
+      nlohmann::json reports = nlohmann::json::array();
       for (size_t i = 0; i < certs->size(); ++i) {
         const crypto::Certificate& c = (*certs)[i];
         // Each certificate is held to the constraints of those that follow it in the chain.
         const std::vector<crypto::Certificate> issuers(chain.begin() + i + 1, chain.end());
         const ca::Report report =
             ca::Lint(c, ctx.clock().Now(), ca::LintLimits{o->max_days}, issuers);
-        std::cout << c.Subject() << ":";
-        if (report.findings().empty()) {
-          std::cout << " no findings\n";
+        nlohmann::json findings = nlohmann::json::array();
+        if (!ctx.json) {
+          std::cout << c.Subject() << ":" << (report.findings().empty() ? " no findings\n" : "\n");
         }
-        std::cout << (report.findings().empty() ? "" : "\n");
         for (const ca::Finding& f : report.findings()) {
-          std::cout << "  " << ca::SeverityName(f.severity) << "  " << f.id << ": " << f.detail
-                    << "\n";
+          findings.push_back({{"severity", std::string(ca::SeverityName(f.severity))},
+                              {"id", f.id},
+                              {"detail", f.detail}});
+          if (!ctx.json) {
+            std::cout << "  " << ca::SeverityName(f.severity) << "  " << f.id << ": " << f.detail
+                      << "\n";
+          }
           errors += f.severity == ca::Severity::kError ? 1 : 0;
         }
+        reports.push_back({{"subject", c.Subject()}, {"findings", findings}});
+      }
+      if (ctx.json) {
+        PrintJson(reports);
       }
       if (errors > 0) {
         return Error(Code::kInvalidArgument,

@@ -19,7 +19,6 @@ struct ListOpts {
   std::optional<int> expiring_within;
   std::string profile;
   std::string serial;
-  bool json = false;
   bool pem = false;
   RemoteFlags remote;
 };
@@ -37,7 +36,7 @@ Status ShowOne(Context& ctx, const ListOpts& o) {
     return OkStatus();
   }
   const nlohmann::json j = api::RecordJson(record, UnixSeconds(ctx.clock().Now()));
-  std::cout << (o.json ? j.dump(2) : j.dump()) << "\n";
+  std::cout << (ctx.json ? j.dump(2) : j.dump()) << "\n";
   return OkStatus();
 }
 
@@ -84,7 +83,7 @@ void RegisterList(CLI::App& app, Context& ctx, Action& action) {
       ->check(CLI::IsMember({"valid", "revoked", "expired", "any"}));
   cmd->add_option("--expiring-within", o->expiring_within, "only valid ones expiring within DAYS");
   cmd->add_option("--profile", o->profile, "only this profile");
-  cmd->add_flag("--json", o->json, "print JSON");
+  AddJsonFlag(cmd, ctx);
   auto* serial = cmd->add_option("--serial", o->serial, "only the certificate with this serial");
   cmd->add_flag("--pem", o->pem,
                 "with --serial: print the certificate and the intermediate (PEM), as sign writes")
@@ -104,7 +103,7 @@ void RegisterList(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(nlohmann::json records, o->remote.server.empty()
                                                           ? ListLocally(ctx, *o)
                                                           : ListRemotely(ctx, *o));
-      if (o->json) {
+      if (ctx.json) {
         std::cout << records.dump(2) << "\n";
         return OkStatus();
       }

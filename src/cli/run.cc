@@ -68,6 +68,11 @@ int Run(int argc, char** argv) {
     }
     const Status st = action();
     if (!st) {
+      if (ctx.json) {
+        PrintJson({{"error",
+                    {{"code", std::string(CodeName(st.error().code()))},
+                     {"message", st.error().message()}}}});
+      }
       PrintError(st.error(), ctx.verbose);
       return ExitCodeFor(st.error(), Program::kAnchor);
     }

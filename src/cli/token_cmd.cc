@@ -26,6 +26,13 @@ Status CreateRemotely(Context& ctx, const TokenOpts& o) {
   client::AdminClient admin(http, o.remote.server);
   ANCHOR_ASSIGN_OR_RETURN(nlohmann::json created,
                           admin.CreateToken(o.cn, o.sans, o.profile, o.ttl));
+  if (ctx.json) {
+    PrintJson({{"token", created.value("token", "")},
+               {"common_name", o.cn},
+               {"profile", o.profile},
+               {"expires_at", created.value("expires_at", "")}});
+    return OkStatus();
+  }
   std::cout << created.value("token", "") << "\n";
   ctx.Say("token for CN=" + o.cn + " (" + o.profile + "), single use, expires " +
           created.value("expires_at", "") + "; it is not stored and cannot be shown again");
@@ -46,6 +53,7 @@ void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
                      "server, client, device (default), service or peer (an MQTT broker: "
                      "serverAuth for its listener, clientAuth for the revocation feed)");
   create->add_option("--ttl", o->ttl, "how long it may be redeemed: 30m, 24h (default), 7d");
+  AddJsonFlag(create, ctx);
   AddServerFlags(create, o->remote, /*required=*/false);
   AddAdminFlags(create, o->remote);
   create->callback([&ctx, &action, o] {
@@ -60,6 +68,13 @@ void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(ca::CreatedToken created,
                               ca::CreateToken(home->policy(), home->store(), ctx.rng(), ctx.clock(),
                                               ca::NameRequest{o->cn, sans}, profile, ttl));
+      if (ctx.json) {
+        PrintJson({{"token", std::string(created.token.data(), created.token.size())},
+                   {"common_name", o->cn},
+                   {"profile", o->profile},
+                   {"expires_at", Iso8601(FromUnixSeconds(created.record.expires_at))}});
+        return OkStatus();
+      }
       std::cout << std::string_view(created.token.data(), created.token.size()) << "\n";
       ctx.Say("token for CN=" + o->cn + " (" + o->profile + "), single use, expires " +
               Iso8601(FromUnixSeconds(created.record.expires_at)) +

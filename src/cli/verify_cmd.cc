@@ -42,6 +42,7 @@ void RegisterVerify(CLI::App& app, Context& ctx, Action& action) {
       ->check(CLI::IsMember({"server", "client", "any"}));
   cmd->add_option("--crl", o->crls, "CRL file(s) to check the leaf against");
   cmd->add_option("--key", o->key, "also check that this private key belongs to the certificate");
+  AddJsonFlag(cmd, ctx);
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> given, LoadCerts(o->cert));
@@ -94,6 +95,14 @@ void RegisterVerify(CLI::App& app, Context& ctx, Action& action) {
       for (const auto& c : *chain) {
         path +=
             (path.empty() ? "" : " -> ") + (c.CommonName().empty() ? c.Subject() : c.CommonName());
+      }
+      if (ctx.json) {
+        nlohmann::json names = nlohmann::json::array();
+        for (const auto& c : *chain) {
+          names.push_back(c.Subject());
+        }
+        PrintJson({{"file", o->cert}, {"valid", true}, {"chain", names}});
+        return OkStatus();
       }
       std::cout << o->cert << ": OK (" << path << ")\n";
       return OkStatus();

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# --json on the commands that print data gives one JSON document on stdout, in the shape the
+# README documents (parsed here by Python's json module, not by anchor): an object, or an array
+# for a list; times ISO 8601 UTC; serials and SHA-256 lower-case hex; on failure
+# {"error": {"code", "message"}} and a non-zero exit.
+source "$TESTS_DIR/lib.sh"
+
+# check_json FILE PYTHON-EXPRESSION: FILE is one JSON document `d` for which the expression holds.
+check_json() {
+  /usr/bin/python3 -c '
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+iso = lambda s: re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", s) is not None
+hexs = lambda s: re.fullmatch(r"[0-9a-f]+", s) is not None
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" || { cat "$1"; fail "$1: not ($2)"; }
+}
+
+anchor init --name jsonca --json </dev/null > init.json 2>/dev/null
+check_json init.json 'd["keys_encrypted"] is False and len(d["sha256"]) == 64 and hexs(d["sha256"]) and d["root_fingerprint"].replace(":", "").lower() == d["sha256"]'
+pass "init --json"
+
+anchor token create --cn json-1 --ttl 1h30m --json > token.json 2>/dev/null
+check_json token.json 'd["token"].startswith("anc_") and d["common_name"] == "json-1" and iso(d["expires_at"])'
+anchor issue --cn json-2 --profile client --cert c.crt --key c.key -q 2>/dev/null
+anchor inspect c.crt --json > inspect.json
+check_json inspect.json 'isinstance(d, list) and len(d) == 2 and hexs(d[0]["serial"]) and hexs(d[0]["sha256"]) and iso(d[0]["not_after"])'
+anchor list --json > list.json
+check_json list.json 'isinstance(d, list) and any(r["subject"].endswith("json-2") or "json-2" in json.dumps(r) for r in d)'
+anchor verify c.crt --json > verify.json
+check_json verify.json 'd["valid"] is True and len(d["chain"]) >= 2'
+anchor lint c.crt --json > lint.json
+check_json lint.json 'isinstance(d, list) and "findings" in d[0]'
+anchor audit verify --json > audit.json
+check_json audit.json 'd["intact"] is True and d["entries"] >= 1 and hexs(d["head"])'
+anchor audit list --json > audit_list.json
+check_json audit_list.json 'isinstance(d, list) and all(iso(e["time"]) for e in d)'
+pass "token create, inspect, list, verify, lint, audit verify, audit list: --json parses, in shape"
+
+rc=0
+anchor token create --cn json-3 --ttl forever --json > err.json 2>/dev/null || rc=$?
+[ $rc = 1 ] || fail "a refused command with --json exited $rc"
+check_json err.json 'd["error"]["code"] == "invalid_argument" and "duration" in d["error"]["message"]'
+pass "a failure with --json is {error: {code, message}} on stdout, exit 1"
