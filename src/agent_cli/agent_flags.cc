@@ -42,6 +42,8 @@ CLI::App* AddAgentCommands(CLI::App& app, AgentFlags& flags) {
       "later)");
   CLI::App* status = app.add_subcommand("status", "identity, expiry, next renewal, last error");
   status->add_option("--cert", flags.status_cert, "the certificate the agent keeps")->required();
+  status->add_flag("--json", flags.status_json,
+                   "print one JSON document on stdout (the shape of anchor's --json)");
   return run;
 }
 

@@ -15,6 +15,7 @@ struct AgentFlags {
   agent::AgentSettings settings;  // `run`
   bool once = false;              // `run --once`
   std::string status_cert;        // `status --cert`
+  bool status_json = false;       // `status --json`
 };
 
 // AgentCommand is the subcommand that was given.

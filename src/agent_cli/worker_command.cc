@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "agent/agent_scheduler.h"
@@ -64,12 +65,36 @@ int RunOnce(const agent::AgentSettings& settings) {
   return ExitCodeOf(result);
 }
 
-int ShowStatus(const std::string& cert_path) {
+// OrNull is `text`, or JSON null when the agent has not recorded it yet.
+nlohmann::json OrNull(const std::string& text) {
+  return text.empty() ? nlohmann::json() : nlohmann::json(text);
+}
+
+int ShowStatus(const std::string& cert_path, bool json) {
   auto cert = crypto::LoadCertificateFile(cert_path);
   auto state = cert ? agent::LoadState(cert_path) : Result<agent::AgentState>(cert.error());
   if (!state) {
+    if (json) {
+      std::printf("%s\n", nlohmann::json({{"error",
+                                           {{"code", std::string(CodeName(state.error().code()))},
+                                            {"message", state.error().message()}}}})
+                              .dump(2)
+                              .c_str());
+    }
     std::fprintf(stderr, "anchor-agent: error: %s\n", state.error().message().c_str());
     return kExitFailure;
+  }
+  if (json) {
+    const nlohmann::json status = {{"identity", cert->Subject()},
+                                   {"serial", cert->SerialHex()},
+                                   {"not_after", Iso8601(cert->NotAfter())},
+                                   {"next_renewal", OrNull(state->next_renewal)},
+                                   {"last_renewal", OrNull(state->last_renewal)},
+                                   {"last_error", OrNull(state->last_error)},
+                                   {"last_error_at", OrNull(state->last_error_at)},
+                                   {"failures", state->failures}};
+    std::printf("%s\n", status.dump(2).c_str());
+    return kExitOk;
   }
   std::printf("identity:      %s\n", cert->Subject().c_str());
   std::printf("serial:        %s\n", cert->SerialHex().c_str());
@@ -96,8 +121,9 @@ int RunAgentWorker(int argc, char** argv) {
   if (const int* code = std::get_if<int>(&parsed)) {
     return *code;
   }
-  return std::get<AgentCommand>(parsed) == AgentCommand::kRun ? RunOnce(flags.settings)
-                                                              : ShowStatus(flags.status_cert);
+  return std::get<AgentCommand>(parsed) == AgentCommand::kRun
+             ? RunOnce(flags.settings)
+             : ShowStatus(flags.status_cert, flags.status_json);
 }
 
 }  // namespace anchor::agent_cli

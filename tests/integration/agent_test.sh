@@ -38,6 +38,10 @@ grep -q "^$serial1$" hook.log || fail "--on-renew did not run after enrollment"
 grep -q "identity: *CN=pump-1" status.out && grep -q "last error: *none" status.out \
   || { cat status.out; fail "status"; }
 pass "first start: enrolled with a token, key made here (0600), CA holds only its public key; status"
+"$ANCHOR_AGENT" status --cert pump.crt --json > status.json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["identity"] == "CN=pump-1" and d["last_error"] is None and d["not_after"].endswith("Z") else 1)' \
+  status.json || { cat status.json; fail "status --json"; }
+pass "status --json: one document, the shape of anchor's --json"
 
 # A lost answer: the CA committed the certificate, the device never received it. The key made
 # for an enrollment is kept (0600) as KEY.enrolling until the answer arrives, so the retry with
