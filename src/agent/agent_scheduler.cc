@@ -56,7 +56,7 @@ WorkerRun RunWorker(const std::vector<std::string>& argv, const Clock& clock,
                             kReportFd};
   auto worker = Subprocess::Start(options);
   if (!worker) {
-    LogLine(clock, worker.error().message());
+    LogRepeating(clock, worker.error().message());
     return {};
   }
   WorkerRun result;

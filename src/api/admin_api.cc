@@ -194,10 +194,12 @@ http::Response AdminApi::RevokeCertificate(const std::string& serial,
     return http::ErrorResponse(event.error());
   }
   metrics_.revoked.fetch_add(1, std::memory_order_relaxed);
-  return Json(200, {{"serial", event->serial},
-                    {"seq", event->seq},
-                    {"revoked_at", Iso8601(FromUnixSeconds(event->revoked_at))},
-                    {"reason", crypto::ReasonName(event->reason)}});
+  http::Response response = Json(200, {{"serial", event->serial},
+                                       {"seq", event->seq},
+                                       {"revoked_at", Iso8601(FromUnixSeconds(event->revoked_at))},
+                                       {"reason", crypto::ReasonName(event->reason)}});
+  response.log_fields.emplace_back("revoked", event->serial);
+  return response;
 }
 
 http::Response AdminApi::CreateToken(const http::Request& request) {

@@ -2,9 +2,12 @@
 // File: serve_cmd.cc: `anchor serve`: the online CA over HTTPS (EST, OCSP, CRL, admin API).
 #include <cstdio>
 
+#include "api/ca_gauges.h"
 #include "cli/context.h"
+#include "cli/request_log.h"
 #include "cli/serve_lifecycle.h"
 #include "core/file_io.h"
+#include "core/log.h"
 #include "server/https_server.h"
 #include "server/router.h"
 
@@ -41,6 +44,8 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
     std::string listen = "127.0.0.1:8443";
     std::string tls_min = "1.3";
     std::string http_listen;
+    std::string metrics_listen;
+    std::string log_format = "text";
     int threads = -1;
   };
   auto o = std::make_shared<Opts>();
@@ -50,6 +55,12 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--http-listen", o->http_listen,
                   "also serve OCSP, the CRL and intermediate.crt over plain HTTP here (for http:// "
                   "CDP/AIA URLs); nothing else is served without TLS");
+  cmd->add_option("--metrics-listen", o->metrics_listen,
+                  "serve /metrics alone over plain HTTP here, for scrapers without the admin "
+                  "certificate (default: [server] metrics_listen; none)");
+  cmd->add_option("--log-format", o->log_format,
+                  "text (default) or json (one object per line): one line per request on stderr")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--tls-min", o->tls_min, "1.3 (default) or 1.2")
       ->check(CLI::IsMember({"1.2", "1.3"}));
   cmd->add_option("--threads", o->threads, "server threads (default: [server] threads, 0 = cores)")
@@ -63,6 +74,7 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
         ANCHOR_TRY(ParseListen("--http-listen", o->http_listen, opts.plain_address, plain));
         opts.plain_port = plain;
       }
+      ANCHOR_ASSIGN_OR_RETURN(const log::Format log_format, log::ParseFormat(o->log_format));
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       api::Metrics metrics;
       // The lifecycle answers requests (a generation per reading of anchor.toml), renews the
@@ -75,7 +87,32 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       if (o->threads >= 0) {
         opts.threads = o->threads;  // --threads over [server] threads
       }
+      const std::string metrics_listen =
+          o->metrics_listen.empty() ? home->server_settings().metrics_listen : o->metrics_listen;
+      if (!metrics_listen.empty()) {
+        uint16_t port = 0;
+        ANCHOR_TRY(
+            ParseListen(o->metrics_listen.empty() ? "[server] metrics_listen" : "--metrics-listen",
+                        metrics_listen, opts.metrics_address, port));
+        opts.metrics_port = port;
+      }
       opts.metrics = &metrics;
+      // What /metrics reads at each scrape: the CA's own certificates from their files (a
+      // renewal shows), certificates by status from the store (offline sign and revoke show).
+      const home::CaPaths& paths = home->paths();
+      metrics.AddScrapeSource(api::CaGauges(home->store(), ctx.clock(),
+                                            {{"root", paths.root_crt},
+                                             {"intermediate", paths.intermediate_crt},
+                                             {"server", paths.server_crt},
+                                             {"ocsp", paths.ocsp_crt}}));
+      log::Logger logger("anchor serve", log_format);
+      RequestLog request_log(logger);
+      opts.on_answer = [&metrics, &request_log](const server::AnswerRecord& r) {
+        const std::string_view route =
+            r.request.target.empty() ? "other" : server::Router::RouteLabel(r.request.Path());
+        metrics.ObserveRequest(route, r.response.status, r.latency);
+        request_log.Record(r);
+      };
       ANCHOR_ASSIGN_OR_RETURN(
           auto https,
           server::HttpsServer::Create(
@@ -90,10 +127,15 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
         std::printf("anchor serve: OCSP and CRL also on http://%s:%u\n", opts.plain_address.c_str(),
                     static_cast<unsigned>(*plain));
       }
+      if (auto port = https->metrics_port()) {
+        std::printf("anchor serve: metrics on http://%s:%u/metrics\n", opts.metrics_address.c_str(),
+                    static_cast<unsigned>(*port));
+      }
       std::fflush(stdout);
       lifecycle->Start(*https, opts);
       https->Run([&lifecycle] { lifecycle->Hangup(); });
       lifecycle->Stop();
+      logger.FlushSummaries();
       ctx.Say("anchor serve: stopped");
       return OkStatus();
     };

@@ -71,7 +71,9 @@ Result<http::Response> EstService::Enroll(crypto::Csr csr, const ca::Presented& 
   ANCHOR_ASSIGN_OR_RETURN(auto grant, authenticator_.Authenticate(credential));
   ANCHOR_ASSIGN_OR_RETURN(auto issued,
                           authority_.Issue(ca::IssueRequest{std::move(csr), std::move(grant)}));
-  return CertsOnly({issued.cert});
+  ANCHOR_ASSIGN_OR_RETURN(http::Response response, CertsOnly({issued.cert}));
+  response.log_fields.emplace_back("issued", issued.cert.SerialHex());
+  return response;
 }
 
 Result<http::Response> EstService::EnrollFrom(const http::Request& request) {

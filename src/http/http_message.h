@@ -37,6 +37,9 @@ struct Request {
   bool peer_expired = false;
   // secure is false for requests over plain HTTP, which may reach only signed, public content.
   bool secure = true;
+  // metrics_only is set for requests over the metrics listener (`--metrics-listen`), which may
+  // reach /metrics and nothing else.
+  bool metrics_only = false;
 
   // Header returns the value of `name`, or "" when absent.
   std::string Header(const std::string& name) const;
@@ -71,6 +74,10 @@ struct Response {
   // log, when set, is what the server's log says about this answer and the client is not told:
   // the cause of a 5xx (e.g. the database error behind "internal error").
   std::string log;
+  // log_fields is what the request log records about the CA objects this answer concerns,
+  // decided by the handler: {"issued", serial} for an enrollment, {"revoked", serial} for a
+  // revocation. The client is not sent them.
+  std::vector<std::pair<std::string, std::string>> log_fields;
 };
 
 // ParseCount reads a query parameter that must be a non-negative decimal integer, all of it.

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "core/clock.h"
@@ -240,7 +241,11 @@ struct HttpsServer::Impl {
   // Declared after `tls` so that sessions, destroyed with their io_context, go first.
   std::vector<std::unique_ptr<asio::io_context>> iocs;
   std::unique_ptr<tcp::acceptor> acceptor;
-  std::unique_ptr<tcp::acceptor> plain_acceptor;  // optional: plain HTTP for OCSP and CRLs
+  std::unique_ptr<tcp::acceptor> plain_acceptor;    // optional: plain HTTP for OCSP and CRLs
+  std::unique_ptr<tcp::acceptor> metrics_acceptor;  // optional: plain HTTP for /metrics only
+  // Request ids: this process's random prefix, then a sequence number.
+  std::string id_prefix;
+  std::atomic<uint64_t> next_request_id{0};
   // hangup is SIGHUP, caught from Create on (its default action ends the process); Run hands
   // each one to its `on_hangup`.
   std::unique_ptr<asio::signal_set> hangup;
@@ -420,14 +425,38 @@ struct HttpsServer::Impl {
              std::to_string(response.status) + ": " + reason);
   }
 
+  // NextRequestId names one request in the log and to its client (X-Request-Id).
+  std::string NextRequestId() {
+    return id_prefix + "-" + std::to_string(next_request_id.fetch_add(1) + 1);
+  }
+
+  // Report hands the answer to `on_answer`, or without one logs an answer of 400 or more.
+  void Report(const Connection& conn, const std::string& id,
+              std::chrono::steady_clock::time_point started, const http::Request& request,
+              const http::Response& response) {
+    if (!options.on_answer) {
+      LogAnswer(conn, request.method + " " + request.Path(), response);
+      return;
+    }
+    try {
+      options.on_answer(AnswerRecord{id, conn.address, request, response,
+                                     std::chrono::steady_clock::now() - started});
+    } catch (const std::exception& e) {
+      ServeLog(std::string("the request log failed: ") + e.what());
+    }
+  }
+
   // Refuse writes an answer that ends the connection, then drains what the client still sends.
+  // `seen` holds what could be read of the request (its method and target, if any).
   template <typename Stream>
-  asio::awaitable<void> Refuse(Stream& stream, Connection& conn, const std::string& what,
-                               const http::Response& response) {
-    LogAnswer(conn, what, response);
+  asio::awaitable<void> Refuse(Stream& stream, Connection& conn, const std::string& id,
+                               std::chrono::steady_clock::time_point started,
+                               const http::Request& seen, http::Response response) {
+    response.headers.emplace_back("X-Request-Id", id);
     auto res = ToBeast(response, 11, /*keep_alive=*/false, /*head=*/false);
     beast::get_lowest_layer(stream).expires_after(options.header_timeout);
     auto [write_ec, written] = co_await bhttp::async_write(stream, res, kNoThrow);
+    Report(conn, id, started, seen, response);
     if (!write_ec) {
       co_await DrainBeforeClose(stream);
     }
@@ -467,6 +496,8 @@ struct HttpsServer::Impl {
       }
       conn.busy = true;
       table->SetPhase(conn.id, ConnectionTable::Phase::kBusy);
+      const auto started = std::chrono::steady_clock::now();
+      const std::string id = NextRequestId();
       // The timer covers the whole request: a client that trickles bytes (slowloris) is cut off
       // when it runs out, whatever it has sent.
       beast::get_lowest_layer(stream).expires_after(options.header_timeout);
@@ -477,17 +508,18 @@ struct HttpsServer::Impl {
       if (head_ec) {
         // Beast has parsed the request line once it knows the target.
         if (auto answer = AnswerToReadError(head_ec, !parser.get().target().empty())) {
-          co_await Refuse(stream, conn, "(unreadable request)", *answer);
+          co_await Refuse(stream, conn, id, started, http::Request{}, *answer);
         }
         co_return;
       }
       const auto& head = parser.get();
-      const std::string what =
-          std::string(head.method_string()) + " " + http::OriginForm(head.target().substr(0, 200));
+      http::Request seen;
+      seen.method = std::string(head.method_string());
+      seen.target = http::OriginForm(head.target().substr(0, 200));
       if (auto refusal = http::CheckRequestHead(
               {head.version(), head.target(), JoinedField(head, bhttp::field::transfer_encoding),
                head.count(bhttp::field::content_length) > 0, head.count(bhttp::field::host)})) {
-        co_await Refuse(stream, conn, what, *refusal);
+        co_await Refuse(stream, conn, id, started, seen, *refusal);
         co_return;
       }
       if (IsExpect100(head) && !parser.is_done()) {
@@ -500,11 +532,11 @@ struct HttpsServer::Impl {
       auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
       if (body_ec) {
         if (auto answer = AnswerToReadError(body_ec, /*request_line_read=*/true)) {
-          co_await Refuse(stream, conn, what, *answer);
+          co_await Refuse(stream, conn, id, started, seen, *answer);
         }
         co_return;
       }
-      const bool keep_alive = co_await Answer(stream, conn, parser.get(), context);
+      const bool keep_alive = co_await Answer(stream, conn, parser.get(), context, id, started);
       conn.busy = false;
       if (!keep_alive || conn.evicted) {
         co_return;
@@ -516,12 +548,14 @@ struct HttpsServer::Impl {
   template <typename Stream>
   asio::awaitable<bool> Answer(Stream& stream, Connection& conn,
                                const bhttp::request<bhttp::string_body>& req,
-                               const http::Request& context) {
+                               const http::Request& context, const std::string& id,
+                               std::chrono::steady_clock::time_point started) {
     ++in_flight;
     http::Request request = ToRequest(req);
     request.peer_chain = context.peer_chain;
     request.peer_expired = context.peer_expired;
     request.secure = context.secure;
+    request.metrics_only = context.metrics_only;
     // HEAD is GET without the content (RFC 9110 9.3.2); handlers only know GET.
     const bool head = req.method() == bhttp::verb::head;
     if (head) {
@@ -535,10 +569,14 @@ struct HttpsServer::Impl {
     } else {
       response = Dispatch(request);
     }
-    LogAnswer(conn, std::string(req.method_string()) + " " + request.Path(), response);
+    response.headers.emplace_back("X-Request-Id", id);
     auto res = ToBeast(response, req.version(), req.keep_alive(), head);
     beast::get_lowest_layer(stream).expires_after(options.header_timeout);
     auto [write_ec, written] = co_await bhttp::async_write(stream, res, kNoThrow);
+    if (head) {
+      request.method = "HEAD";
+    }
+    Report(conn, id, started, request, response);
     --in_flight;
     co_return !write_ec && res.keep_alive();
   }
@@ -594,7 +632,8 @@ struct HttpsServer::Impl {
     co_await stream.async_shutdown(kNoThrow);
   }
 
-  asio::awaitable<void> PlainSession(tcp::socket socket, std::shared_ptr<Connection> conn) {
+  asio::awaitable<void> PlainSession(tcp::socket socket, std::shared_ptr<Connection> conn,
+                                     bool metrics_only) {
     beast::tcp_stream stream(std::move(socket));
     const StreamScope scope(*conn, [&stream] { stream.close(); });
     if (conn->evicted) {
@@ -602,6 +641,7 @@ struct HttpsServer::Impl {
     }
     http::Request context;
     context.secure = false;
+    context.metrics_only = metrics_only;
     co_await Exchange(stream, *conn, std::move(context));
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -634,7 +674,9 @@ struct HttpsServer::Impl {
     return conn->id == 0 ? nullptr : conn;
   }
 
-  asio::awaitable<void> Accept(tcp::acceptor& acceptor, bool secure) {
+  // Accept takes the connections of `acceptor`: TLS when `secure`, else plain HTTP (for
+  // /metrics alone when `metrics_only`).
+  asio::awaitable<void> Accept(tcp::acceptor& acceptor, bool secure, bool metrics_only = false) {
     bool said_exhausted = false;
     for (size_t next = 0;; ++next) {
       asio::io_context& ioc = *iocs[next % iocs.size()];
@@ -661,8 +703,8 @@ struct HttpsServer::Impl {
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       metrics->open_connections.fetch_add(1, std::memory_order_relaxed);
-      auto session =
-          secure ? TlsSession(std::move(socket), conn) : PlainSession(std::move(socket), conn);
+      auto session = secure ? TlsSession(std::move(socket), conn)
+                            : PlainSession(std::move(socket), conn, metrics_only);
       asio::co_spawn(ioc, std::move(session), [this, conn](std::exception_ptr) {
         // Exceptions stop at this boundary (STYLE.md 4.5): one session, never the server.
         table->Remove(conn->id);
@@ -709,6 +751,16 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Create(const ServerOptions& op
     ANCHOR_ASSIGN_OR_RETURN(impl->plain_acceptor,
                             impl->Listen(options.plain_address, *options.plain_port));
   }
+  if (options.metrics_port) {
+    ANCHOR_ASSIGN_OR_RETURN(impl->metrics_acceptor,
+                            impl->Listen(options.metrics_address, *options.metrics_port));
+  }
+  {
+    std::random_device random;
+    char prefix[16];
+    std::snprintf(prefix, sizeof prefix, "%08x", random());
+    impl->id_prefix = prefix;
+  }
   ANCHOR_TRY(impl->FitLimits());
   impl->hangup = std::make_unique<asio::signal_set>(*impl->iocs.front(), SIGHUP);
   return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
@@ -728,6 +780,13 @@ std::optional<uint16_t> HttpsServer::plain_port() const {
     return std::nullopt;
   }
   return impl_->plain_acceptor->local_endpoint().port();
+}
+
+std::optional<uint16_t> HttpsServer::metrics_port() const {
+  if (!impl_->metrics_acceptor) {
+    return std::nullopt;
+  }
+  return impl_->metrics_acceptor->local_endpoint().port();
 }
 
 size_t HttpsServer::threads() const { return impl_->iocs.size(); }
@@ -767,12 +826,19 @@ void HttpsServer::Run(const std::function<void()>& on_hangup) {
       if (s.plain_acceptor) {
         s.plain_acceptor->close(ignored);
       }
+      if (s.metrics_acceptor) {
+        s.metrics_acceptor->close(ignored);
+      }
       wait_for_drain();
     }
   });
   asio::co_spawn(main, s.Accept(*s.acceptor, /*secure=*/true), asio::detached);
   if (s.plain_acceptor) {
     asio::co_spawn(main, s.Accept(*s.plain_acceptor, /*secure=*/false), asio::detached);
+  }
+  if (s.metrics_acceptor) {
+    asio::co_spawn(main, s.Accept(*s.metrics_acceptor, /*secure=*/false, /*metrics_only=*/true),
+                   asio::detached);
   }
   std::vector<std::thread> workers;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;

@@ -17,6 +17,19 @@
 
 namespace anchor::server {
 
+// AnswerRecord is what the transport knows of one answered request, handed to
+// `ServerOptions::on_answer` once the answer is written: the request log and the per-route
+// metrics are made of it above this layer, which decides nothing about what it means.
+struct AnswerRecord {
+  std::string request_id;  // also sent to the client as X-Request-Id
+  std::string remote;      // the client's address
+  // request is the request as the handlers saw it (method, target, peer chain); for a request
+  // refused before it was read whole, only `method` and `target` are set ("" when unreadable).
+  const http::Request& request;
+  const http::Response& response;
+  std::chrono::nanoseconds latency;  // from the request's first byte to the answer written
+};
+
 // ServerOptions are the transport's policy. Defaults follow DESIGN.md: TLS 1.3 only, client
 // certificates requested (not required) and verified against `client_ca_file`; the limits'
 // defaults are ServerSettings'.
@@ -55,7 +68,14 @@ struct ServerOptions {
   int max_connections = 1024;
   int max_handshakes = 256;
   int handshake_share_per_address = 32;
+  // metrics_port, when set, listens for plain HTTP on `metrics_address` for scrapers: requests
+  // there are marked `metrics_only`, and the handler serves /metrics alone on it.
+  std::string metrics_address = "127.0.0.1";
+  std::optional<uint16_t> metrics_port;
   api::Metrics* metrics = nullptr;  // optional: connection and handshake counters
+  // on_answer, when set, is called once per answered request (every status) from the thread that
+  // wrote the answer; without it, answers of 400 or more are logged on stderr.
+  std::function<void(const AnswerRecord&)> on_answer;
 
   // Apply takes the limits an operator set in anchor.toml's [server] table: threads, connection
   // and handshake budgets, the body limit and the timeouts.
@@ -82,6 +102,7 @@ class HttpsServer final {
 
   uint16_t port() const;
   std::optional<uint16_t> plain_port() const;
+  std::optional<uint16_t> metrics_port() const;
   size_t threads() const;
   // ReloadTls builds a new TLS context from the certificate chain, key and client CA files of
   // `options` (the rest of `options` is not read) and makes new handshakes use it; connections

@@ -62,6 +62,21 @@ bool Router::Blocks(const http::Request& request) {
          api::AdminApi::Handles(path);
 }
 
+std::string_view Router::RouteLabel(const std::string& path) {
+  for (const std::string_view route : api::Metrics::kRoutes) {
+    if (path == route) {
+      return route;
+    }
+  }
+  if (path.rfind("/ocsp/", 0) == 0) {
+    return "/ocsp";
+  }
+  if (path.rfind("/api/v1/certificates/", 0) == 0) {
+    return path.ends_with("/revoke") ? "/api/v1/certificates/revoke" : "/api/v1/certificates";
+  }
+  return "other";
+}
+
 http::Response Router::Dispatch(const http::Request& request) {
   return http::Respond(Route(request));
 }
@@ -70,6 +85,15 @@ Result<http::Response> Router::Route(const http::Request& request) {
   const std::string path = request.Path();
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
+  if (request.metrics_only) {
+    // The metrics listener (--metrics-listen) serves the scrape and nothing else: no
+    // certificate is asked for there, so nothing else may be reached through it.
+    if (path == "/metrics" && get) {
+      ANCHOR_TRY(http::OnlyQueryParameters(request, {}));
+      return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", {}, metrics_.Render()};
+    }
+    return Error(Code::kNotFound, "the metrics listener serves only GET /metrics");
+  }
   ANCHOR_TRY(AdmitClientCertificate(request, path));
   if (path == "/healthz" && get) {
     return http::TextResponse(200, "ok");
@@ -97,7 +121,12 @@ Result<http::Response> Router::Route(const http::Request& request) {
   }
   // The feed is unsigned: over TLS only, so nobody in between can hide a revocation.
   if (path == "/api/v1/revocations" && get) {
-    return api::RevocationFeed(authority_, request);
+    http::Response answer = api::RevocationFeed(authority_, request);
+    if (answer.status == 200) {
+      metrics_.feed_last_read.store(UnixSeconds(authority_.clock().Now()),
+                                    std::memory_order_relaxed);
+    }
+    return answer;
   }
   constexpr std::string_view kEst = "/.well-known/est/";
   if (path.rfind(kEst, 0) == 0) {

@@ -47,6 +47,10 @@ class Router final {
   // are never queued behind them.
   static bool Blocks(const http::Request& request);
 
+  // RouteLabel is the route of `path` as the metrics and the request log's rate limit count it:
+  // one of api::Metrics::kRoutes ("other" for any path no handler serves).
+  static std::string_view RouteLabel(const std::string& path);
+
  private:
   // Route is the routing table: the handler's response, or why the request reaches none (403
   // for what plain HTTP may not carry, 404 for no such endpoint).

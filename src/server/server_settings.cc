@@ -33,6 +33,9 @@ Result<ServerSettings> ParseServerSettings(const toml::table& server, const std:
   ANCHOR_ASSIGN_OR_RETURN(
       s.idle_timeout_seconds,
       BoundedInt(server, "idle_timeout_seconds", s.idle_timeout_seconds, 1, 3600, origin, where));
+  ANCHOR_ASSIGN_OR_RETURN(
+      s.metrics_listen, toml_fields::Scalar<std::string>(server["metrics_listen"], s.metrics_listen,
+                                                         origin, where + "metrics_listen"));
   return s;
 }
 
@@ -51,7 +54,10 @@ std::string ServerSettingsToml(const ServerSettings& settings) {
       << "max_body_kib = " << settings.max_body_kib << "\n"
       << "handshake_timeout_seconds = " << settings.handshake_timeout_seconds << "\n"
       << "header_timeout_seconds = " << settings.header_timeout_seconds << "\n"
-      << "idle_timeout_seconds = " << settings.idle_timeout_seconds << "\n";
+      << "idle_timeout_seconds = " << settings.idle_timeout_seconds << "\n"
+      << "# /metrics over plain HTTP for scrapers without the admin certificate (nothing else\n"
+         "# is served there), e.g. metrics_listen = \"127.0.0.1:9464\"; empty: none.\n"
+      << "metrics_listen = \"" << settings.metrics_listen << "\"\n";
   return out.str();
 }
 

@@ -26,6 +26,9 @@ struct ServerSettings {
   int handshake_timeout_seconds = 5;     // to finish the TLS handshake
   int header_timeout_seconds = 10;       // to send a request and its header (after the handshake)
   int idle_timeout_seconds = 60;         // between keep-alive requests
+  // metrics_listen is "ADDRESS:PORT" of the plain-HTTP listener that serves /metrics alone, for
+  // scrapers without the admin certificate; "" (the default): none. `--metrics-listen` wins.
+  std::string metrics_listen;
 };
 
 // kServerSettingKeys are the keys of [server] that ServerSettings reads.
@@ -38,6 +41,7 @@ inline constexpr std::string_view kServerSettingKeys[] = {
     "handshake_timeout_seconds",
     "header_timeout_seconds",
     "idle_timeout_seconds",
+    "metrics_listen",
 };
 
 // ParseServerSettings reads the transport's keys of the [server] table `server`; absent keys keep

@@ -39,6 +39,13 @@ struct CertificateRecord {
 // StatusFilter selects certificates by their state at `ListFilter::now`.
 enum class StatusFilter { kAny, kValid, kRevoked, kExpired };
 
+// StatusCounts are the certificates of the store by their state at a time.
+struct StatusCounts {
+  int64_t valid = 0;    // not revoked, not expired
+  int64_t revoked = 0;  // revoked, expired or not
+  int64_t expired = 0;  // not revoked, past notAfter
+};
+
 // ListFilter narrows `Store::List`.
 struct ListFilter {
   StatusFilter status = StatusFilter::kAny;
@@ -115,6 +122,13 @@ class Store {
   virtual Result<std::vector<CertificateRecord>> List(const ListFilter& filter) = 0;
   // CountCertificates returns how many certificates the store holds.
   virtual Result<int64_t> CountCertificates() = 0;
+  // CountByStatus counts the certificates by their state at `now` (the metrics read it at each
+  // scrape, so offline `anchor sign` and `anchor revoke` show). A backend without it returns
+  // kUnimplemented.
+  virtual Result<StatusCounts> CountByStatus(int64_t now) {
+    (void)now;
+    return Error(Code::kUnimplemented, "this store cannot count certificates by status");
+  }
   // Revoke marks `serial` revoked, appends it to the revocation sequence and the audit log, in
   // one transaction. kNotFound for an unknown serial, kFailedPrecondition if already revoked.
   virtual Result<RevocationEvent> Revoke(std::string_view serial, int64_t revoked_at, int reason,

@@ -201,6 +201,24 @@ class SqliteStore final : public Store {
     return ::sqlite3_column_int64(s, 0);
   }
 
+  Result<StatusCounts> CountByStatus(int64_t now) override {
+    Lease lease = Read();
+    Connection& c = lease.connection;
+    // Each count is a range of the index certificates_by_expiry (status, not_after).
+    ANCHOR_ASSIGN_OR_RETURN(
+        ScopedStatement s,
+        c.Prepared(
+            "SELECT (SELECT COUNT(*) FROM certificates WHERE status = 'valid' AND "
+            "not_after > ?1), (SELECT COUNT(*) FROM certificates WHERE status = 'revoked'), "
+            "(SELECT COUNT(*) FROM certificates WHERE status = 'valid' AND not_after <= ?1)"));
+    ::sqlite3_bind_int64(s, 1, now);
+    if (::sqlite3_step(s) != SQLITE_ROW) {
+      return c.SqlError("counting certificates by status");
+    }
+    return StatusCounts{::sqlite3_column_int64(s, 0), ::sqlite3_column_int64(s, 1),
+                        ::sqlite3_column_int64(s, 2)};
+  }
+
   Result<RevocationEvent> Revoke(std::string_view serial, int64_t revoked_at, int reason,
                                  std::string_view detail) override {
     Connection& c = *writer_;
