@@ -44,12 +44,17 @@ void RequestLog::Record(const server::AnswerRecord& record) {
     logger_.Write(log::Level::kInfo, "request", fields);
     return;
   }
-  // Similar: same method, route and status; the path, the peer and the message vary.
-  const std::string key = (record.request.method.empty() ? "-" : record.request.method) + " " +
-                          std::string(record.request.target.empty()
-                                          ? "-"
-                                          : server::Router::RouteLabel(record.request.Path())) +
-                          " " + std::to_string(status);
+  // Similar: same method, route, status and error; the time, the request id, the peer and the
+  // latency vary. Any unknown path is similar to any other (route "other"): its message names
+  // the path, and a scan of made-up paths must not give one line per path.
+  const std::string route = record.request.target.empty()
+                                ? "-"
+                                : std::string(server::Router::RouteLabel(record.request.Path()));
+  std::string key = (record.request.method.empty() ? "-" : record.request.method) + " " + route +
+                    " " + std::to_string(status);
+  if (route != "other") {
+    key += " " + std::get<std::string>(fields.back().value);  // the "error" field
+  }
   logger_.WriteLimited(key, status >= 500 ? log::Level::kError : log::Level::kWarning, "request",
                        fields);
 }

@@ -92,6 +92,7 @@ Logger::Logger(std::string program, Format format, RepeatFilter::Options repeats
     : program_(std::move(program)),
       format_(format),
       repeats_(repeats),
+      overall_({.burst = kOverallBurst, .window = repeats.window, .max_keys = 1}),
       sink_(std::make_shared<spdlog::logger>(program_,
                                              std::make_shared<spdlog::sinks::stderr_sink_mt>())) {
   sink_->set_pattern("%v");  // the line is rendered here, time included
@@ -139,14 +140,26 @@ void Logger::Write(Level level, std::string_view message, const std::vector<Fiel
 
 void Logger::WriteLimited(std::string_view key, Level level, std::string_view message,
                           const std::vector<Field>& fields) {
-  const RepeatFilter::Verdict verdict = repeats_.Admit(key, std::chrono::steady_clock::now());
+  const auto now = std::chrono::steady_clock::now();
+  const RepeatFilter::Verdict verdict = repeats_.Admit(key, now);
   Summaries(verdict.summaries);
-  if (verdict.write) {
+  if (!verdict.write) {
+    return;
+  }
+  // A line its key lets through may still be held back by the overall limit, and is then
+  // counted there (never twice).
+  const RepeatFilter::Verdict overall = overall_.Admit("(any)", now);
+  Summaries(overall.summaries);
+  if (overall.write) {
     Write(level, message, fields);
   }
 }
 
-void Logger::FlushSummaries() { Summaries(repeats_.Flush(std::chrono::steady_clock::now())); }
+void Logger::FlushSummaries() {
+  const auto now = std::chrono::steady_clock::now();
+  Summaries(repeats_.Flush(now));
+  Summaries(overall_.Flush(now));
+}
 
 void Logger::Summaries(const std::vector<RepeatFilter::Summary>& summaries) {
   for (const RepeatFilter::Summary& s : summaries) {

@@ -50,8 +50,9 @@ class Logger final {
 
   // Write writes one line.
   void Write(Level level, std::string_view message, const std::vector<Field>& fields = {});
-  // WriteLimited writes one line unless too many similar ones (same `key`) came lately; what is
-  // held back is said later in one line "N similar lines suppressed" with the key.
+  // WriteLimited writes one line unless too many similar ones (same `key`) came lately, or too
+  // many lines of any key (kOverallBurst in a window): what is held back is said later in one
+  // line "N similar lines suppressed" with the key ("(any)" for the overall limit).
   void WriteLimited(std::string_view key, Level level, std::string_view message,
                     const std::vector<Field>& fields = {});
   // FlushSummaries writes the pending "suppressed" lines now.
@@ -65,7 +66,11 @@ class Logger final {
 
   const std::string program_;
   const Format format_;
+  // kOverallBurst bounds the rate-limited lines of all keys together, per window: keys holding
+  // client input (a parameter's name in an error) must not escape the limit by varying.
+  static constexpr size_t kOverallBurst = 100;
   RepeatFilter repeats_;
+  RepeatFilter overall_;
   std::shared_ptr<spdlog::logger> sink_;
 };
 

@@ -451,7 +451,8 @@ struct HttpsServer::Impl {
   template <typename Stream>
   asio::awaitable<void> Refuse(Stream& stream, Connection& conn, const std::string& id,
                                std::chrono::steady_clock::time_point started,
-                               const http::Request& seen, http::Response response) {
+                               const http::Request& seen, const http::Response& answer) {
+    http::Response response = answer;
     response.headers.emplace_back("X-Request-Id", id);
     auto res = ToBeast(response, 11, /*keep_alive=*/false, /*head=*/false);
     beast::get_lowest_layer(stream).expires_after(options.header_timeout);
@@ -507,8 +508,15 @@ struct HttpsServer::Impl {
       auto [head_ec, head_n] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
       if (head_ec) {
         // Beast has parsed the request line once it knows the target.
+        // Named, not temporaries: GCC 12 destroys a temporary of a co_await's full-expression
+        // twice.
+        http::Request unread;
+        if (!parser.get().target().empty()) {  // the request line was read
+          unread.method = std::string(parser.get().method_string());
+          unread.target = http::OriginForm(parser.get().target().substr(0, 200));
+        }
         if (auto answer = AnswerToReadError(head_ec, !parser.get().target().empty())) {
-          co_await Refuse(stream, conn, id, started, http::Request{}, *answer);
+          co_await Refuse(stream, conn, id, started, unread, *answer);
         }
         co_return;
       }

@@ -54,10 +54,12 @@ std::string ServerSettingsToml(const ServerSettings& settings) {
       << "max_body_kib = " << settings.max_body_kib << "\n"
       << "handshake_timeout_seconds = " << settings.handshake_timeout_seconds << "\n"
       << "header_timeout_seconds = " << settings.header_timeout_seconds << "\n"
-      << "idle_timeout_seconds = " << settings.idle_timeout_seconds << "\n"
-      << "# /metrics over plain HTTP for scrapers without the admin certificate (nothing else\n"
-         "# is served there), e.g. metrics_listen = \"127.0.0.1:9464\"; empty: none.\n"
-      << "metrics_listen = \"" << settings.metrics_listen << "\"\n";
+      << "idle_timeout_seconds = " << settings.idle_timeout_seconds << "\n";
+  // metrics_listen is optional and not written by default: the default file stays the one every
+  // earlier anchor wrote (config_file_test).
+  if (!settings.metrics_listen.empty()) {
+    out << "metrics_listen = \"" << settings.metrics_listen << "\"\n";
+  }
   return out.str();
 }
 

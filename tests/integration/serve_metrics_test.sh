@@ -93,7 +93,7 @@ pass "the metrics listener answers 404 to everything but GET /metrics"
 stop_anchor_serve
 
 # The [server] key does what the flag does.
-sed -i 's/^metrics_listen = ""/metrics_listen = "127.0.0.1:0"/' "$ANCHOR_HOME/anchor.toml"
+sed -i 's/^idle_timeout_seconds = .*/&\nmetrics_listen = "127.0.0.1:0"/' "$ANCHOR_HOME/anchor.toml"
 grep -q '^metrics_listen = "127.0.0.1:0"' "$ANCHOR_HOME/anchor.toml" || fail "anchor.toml has no metrics_listen line"
 start_anchor_serve
 has "metrics on http://127.0.0.1:" serve.log || fail "[server] metrics_listen is not used"

@@ -55,7 +55,7 @@ grep -q "database or disk is full" "$WORK/out.txt" || fail "the 503 should say w
 [ "$(status "${ADMIN[@]}" -H "Content-Type: application/json" -d '{"cn": "x-1"}' "$BASE/api/v1/tokens")" = 503 ] \
   || fail "token creation on a full disk: $(cat "$WORK/out.txt")"
 [ "$(status "$BASE/healthz")" = 200 ] || fail "the server stopped serving"
-[ "$(log_lines '503: .*database or disk is full')" = 3 ] || { cat "$WORK/serve.log"; fail "expected one log line per 503"; }
+[ "$(log_lines 'status=503 .*database or disk is full')" = 3 ] || { cat "$WORK/serve.log"; fail "expected one log line per 503"; }
 pass "disk full: EST, /crl and token creation answer 503 + Retry-After with the reason; one log line each"
 
 rc=0
