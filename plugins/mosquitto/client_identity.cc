@@ -62,6 +62,7 @@ bool TrustedIssuers::Issued(const crypto::Certificate& leaf) {
       return true;
     }
   }
+  refresh_wanted_.store(true);
   return false;
 }
 

@@ -2,6 +2,7 @@
 // File: client_identity.h: who a client certificate names, and whether the anchor CA issued it.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,8 +29,13 @@ class TrustedIssuers final {
   std::vector<crypto::Certificate> Get() const;
 
   // Issued tells whether `leaf` is signed by one of the issuers. A yes is remembered by the
-  // leaf's SHA-256, so a client that reconnects costs a hash rather than a signature check.
+  // leaf's SHA-256, so a client that reconnects costs a hash rather than a signature check. A no
+  // asks for the issuers to be fetched again (`TakeRefreshWanted`): the CA may have rotated its
+  // intermediate since they were.
   bool Issued(const crypto::Certificate& leaf);
+  // TakeRefreshWanted tells, once, whether a leaf of an unknown issuer was seen since the last
+  // call.
+  bool TakeRefreshWanted() { return refresh_wanted_.exchange(false); }
 
  private:
   // kMaxRemembered bounds the memory of the remembered leaves; past it they are forgotten and
@@ -38,6 +44,7 @@ class TrustedIssuers final {
   mutable std::mutex mu_;
   std::shared_ptr<const std::vector<crypto::Certificate>> issuers_;
   std::unordered_set<std::string> verified_;
+  std::atomic<bool> refresh_wanted_{false};
 };
 
 }  // namespace anchor::mqtt

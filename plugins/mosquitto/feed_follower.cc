@@ -16,6 +16,9 @@ namespace {
 constexpr int kFeedPageLimit = 5000;
 // kMaxPagesPerPoll bounds the pages one poll asks for (a million revocations).
 constexpr int kMaxPagesPerPoll = 200;
+// kIssuerRecheck is the least time between two fetches of cacerts asked for by clients of an
+// unknown issuer.
+constexpr std::chrono::seconds kIssuerRecheck{5};
 
 std::string Describe(const RevocationList& list) {
   return std::to_string(list.size()) + " revoked serial(s), cursor " +
@@ -111,8 +114,12 @@ Status FeedFollower::PollOnce() {
     http_.reset();
     return e;
   };
-  const bool issuers_due =
-      !issuers_.Known() || SystemClock().Now() - issuers_fetched_ > options_.issuer_refresh;
+  // A client of an unknown issuer may come from an intermediate the CA has just rotated to:
+  // fetch cacerts again then, at most every kIssuerRecheck (a foreign CA's clients must not
+  // make every poll fetch).
+  const Clock::duration since_fetch = SystemClock().Now() - issuers_fetched_;
+  const bool recheck = since_fetch > kIssuerRecheck && issuers_.TakeRefreshWanted();
+  const bool issuers_due = !issuers_.Known() || since_fetch > options_.issuer_refresh || recheck;
   if (issuers_due) {
     ANCHOR_TRY(FetchIssuers());
   }

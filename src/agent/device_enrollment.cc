@@ -18,8 +18,8 @@
 namespace anchor::agent {
 namespace {
 
-// ChainPems are the certificate followed by the intermediates, and the roots, from cacerts
-// fetched over the verified connection.
+// ChainPems are the certificate followed by the intermediate that issued it, and the roots, from
+// cacerts fetched over the verified connection.
 struct ChainPems {
   std::string chain;
   std::string roots;
@@ -29,7 +29,12 @@ Result<ChainPems> FetchChainPems(client::EstClient& est, const crypto::Certifica
   ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> cas, est.CaCerts());
   ChainPems out{leaf.ToPem(), ""};
   for (const crypto::Certificate& c : cas) {
-    (c.IsSelfIssued() ? out.roots : out.chain) += c.ToPem();
+    if (c.IsSelfIssued()) {
+      out.roots += c.ToPem();
+    } else if (leaf.NamesIssuer(c) && leaf.VerifySignedBy(c.GetPublicKey())) {
+      // During an intermediate rotation cacerts holds two; the chain takes the leaf's own.
+      out.chain += c.ToPem();
+    }
   }
   if (out.roots.empty()) {
     return Error(Code::kUnavailable, "cacerts from the server holds no root certificate");

@@ -2,6 +2,8 @@
 // File: authority.cc: issuance pipeline, batches, revocation, CRL.
 #include "ca/authority.h"
 
+#include <algorithm>
+
 #include "ca/ca_templates.h"
 #include "ca/enrollment_token.h"
 #include "ca/issuance_check.h"
@@ -20,7 +22,7 @@ constexpr int kSerialRetries = 3;
 
 Authority::Authority(CaConfig config, crypto::Certificate root, crypto::Certificate intermediate,
                      crypto::PrivateKey intermediate_key, store::Store& store, const Clock& clock,
-                     Rng& rng)
+                     Rng& rng, std::vector<Generation> retired)
     : config_(std::move(config)),
       policy_(config_, IssuerConstraints::Of({intermediate, root})),
       root_(std::move(root)),
@@ -30,6 +32,13 @@ Authority::Authority(CaConfig config, crypto::Certificate root, crypto::Certific
       commit_(store),
       clock_(clock),
       rng_(rng) {
+  generations_.push_back(Generation{config_.issuing_generation, intermediate_, intermediate_key_,
+                                    intermediate_.Sha256Fingerprint()});
+  std::sort(retired.begin(), retired.end(),
+            [](const Generation& a, const Generation& b) { return a.number > b.number; });
+  for (Generation& g : retired) {
+    generations_.push_back(std::move(g));
+  }
   crypto::VerifyOptions options{{root_}, {}};
   options.at = clock_.Now();
   if (auto verified = crypto::VerifyChain(intermediate_, options); !verified) {
@@ -108,6 +117,7 @@ store::CertificateRecord Authority::ToRecord(const crypto::Certificate& cert,
   store::CertificateRecord r;
   r.serial = cert.SerialHex();
   r.issuer = cert.Issuer();
+  r.issuer_fingerprint = generations_.front().fingerprint;
   r.subject = cert.Subject();
   r.common_name = cert.CommonName();
   for (const auto& san : cert.SubjectAltNames()) {
@@ -293,16 +303,23 @@ Result<store::RevocationEvent> Authority::Revoke(const std::string& serial, int 
                        "reason=" + std::string(crypto::ReasonName(reason)));
 }
 
-Result<crypto::Crl> Authority::BuildCrl() {
+Result<crypto::Crl> Authority::BuildCrl(const Generation& g) {
+  if (!g.key) {
+    return Error(Code::kInternal, "no key for intermediate generation " + std::to_string(g.number));
+  }
   const Clock::time_point now = clock_.Now();
   ANCHOR_ASSIGN_OR_RETURN(std::vector<store::RevokedEntry> revoked,
-                          store_.RevokedUnexpired(UnixSeconds(now)));
+                          store_.RevokedUnexpired(g.fingerprint, UnixSeconds(now)));
   crypto::CrlTemplate tmpl;
+  //= https://www.rfc-editor.org/rfc/rfc5280#section-5.2.3
+  //# The CRL number is a non-critical CRL extension that conveys a monotonically increasing
+  //# sequence number for a given CRL scope and CRL issuer.
+  // One sequence serves every generation (and the root before it kept its own): each issuer's
+  // numbers still only increase.
   ANCHOR_ASSIGN_OR_RETURN(tmpl.crl_number, store_.NextCrlNumber(UnixSeconds(now)));
   tmpl.this_update = now;
-  tmpl.next_update =
-      std::min(now + std::chrono::hours(24) * config_.crl_days, intermediate_.NotAfter());
-  tmpl.distribution_point = config_.CrlUrl();
+  tmpl.next_update = std::min(now + std::chrono::hours(24) * config_.crl_days, g.cert.NotAfter());
+  tmpl.distribution_point = config_.CrlUrl(g.number);
   tmpl.entries.reserve(revoked.size());
   for (const store::RevokedEntry& r : revoked) {
     crypto::RevokedEntry e;
@@ -311,7 +328,7 @@ Result<crypto::Crl> Authority::BuildCrl() {
     e.reason = r.reason;
     tmpl.entries.push_back(std::move(e));
   }
-  return crypto::SignCrl(tmpl, intermediate_, intermediate_key_);
+  return crypto::SignCrl(tmpl, g.cert, *g.key);
 }
 
 }  // namespace anchor::ca

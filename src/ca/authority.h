@@ -11,6 +11,7 @@
 
 #include "ca/config.h"
 #include "ca/credential_rules.h"
+#include "ca/generation.h"
 #include "ca/grant.h"
 #include "ca/issuance_policy.h"
 #include "ca/profile.h"
@@ -64,8 +65,11 @@ struct Issued {
 // calls share one transaction and one fsync (`store::GroupCommit`).
 class Authority final {
  public:
+  // `intermediate` issues, as generation `config.issuing_generation`; `retired` are the older
+  // generations that still answer for what they issued (OCSP, their CRL), with their keys.
   Authority(CaConfig config, crypto::Certificate root, crypto::Certificate intermediate,
-            crypto::PrivateKey intermediate_key, store::Store& store, const Clock& clock, Rng& rng);
+            crypto::PrivateKey intermediate_key, store::Store& store, const Clock& clock, Rng& rng,
+            std::vector<Generation> retired = {});
 
   // Issue runs the pipeline: key parameters and proof of possession, the names under the
   // asker's grant (`NamesUnder`), policy (names by kind, name constraints), serial, sign,
@@ -105,9 +109,16 @@ class Authority final {
   // LatestRevocation is the seq of the newest revocation event (0: none).
   Result<int64_t> LatestRevocation() const { return store_.LatestRevocation(); }
 
-  // BuildCrl signs a CRL of every revoked, unexpired certificate, with a new CRL number, valid
-  // for `crl_days` from now, its issuing distribution point matching the certificates' CDP.
-  Result<crypto::Crl> BuildCrl();
+  // BuildCrl signs, with the issuing intermediate, a CRL of every revoked, unexpired certificate
+  // it issued, with a new CRL number, valid for `crl_days` from now (never past the
+  // intermediate's notAfter), its issuing distribution point matching those certificates' CDP.
+  Result<crypto::Crl> BuildCrl() { return BuildCrl(generations_.front()); }
+  // BuildCrl(g) is the same for generation `g` (one of `generations()`), signed with its key:
+  // each generation's CRL lists what it issued, at the URL its certificates name.
+  Result<crypto::Crl> BuildCrl(const Generation& g);
+  // generations are the intermediates that answer for their certificates: the issuing one
+  // first, then the retired ones, newest first. Each holds its key.
+  const std::vector<Generation>& generations() const { return generations_; }
 
   const crypto::Certificate& root() const { return root_; }
   const crypto::Certificate& intermediate() const { return intermediate_; }
@@ -156,6 +167,7 @@ class Authority final {
   crypto::Certificate root_;
   crypto::Certificate intermediate_;
   crypto::PrivateKey intermediate_key_;
+  std::vector<Generation> generations_;
   store::Store& store_;
   store::GroupCommit commit_;
   const Clock& clock_;

@@ -8,6 +8,7 @@
 
 #include "ca/config_toml.h"
 #include "ca/credential_rules.h"
+#include "ca/generation.h"
 #include "ca/name_rules.h"
 #include "core/text.h"
 #include "core/toml_fields.h"
@@ -271,10 +272,12 @@ std::optional<Profile> CaConfig::RoleOfUri(std::string_view uri) const {
   return std::nullopt;
 }
 
-std::string CaConfig::CrlUrl() const { return public_url.empty() ? "" : public_url + "/crl"; }
+std::string CaConfig::CrlUrl(int generation) const {
+  return public_url.empty() ? "" : public_url + CrlPath(generation);
+}
 std::string CaConfig::OcspUrl() const { return public_url.empty() ? "" : public_url + "/ocsp"; }
-std::string CaConfig::CaIssuersUrl() const {
-  return public_url.empty() ? "" : public_url + "/intermediate.crt";
+std::string CaConfig::CaIssuersUrl(int generation) const {
+  return public_url.empty() ? "" : public_url + CaIssuersPath(generation);
 }
 
 Status ValidatePublicUrl(std::string_view url) {

@@ -62,6 +62,10 @@ struct CaConfig {
   int crl_days = 7;
   std::map<Profile, ProfilePolicy> profiles;
   ServerPolicy server;
+  // issuing_generation is the generation of the intermediate that issues now (ca/generation.h),
+  // which chooses the CRL and caIssuers URLs of new certificates. Not a key of anchor.toml: the
+  // CA home knows it from its intermediates (home::CaHome::Open).
+  int issuing_generation = 1;
 
   // Defaults returns a configuration with sensible policy for every profile.
   static CaConfig Defaults();
@@ -81,10 +85,13 @@ struct CaConfig {
   // RoleOfUri returns the profile whose uri_template `uri` fits (letters compared
   // case-insensitively), whatever id it carries: a URI that claims a role.
   std::optional<Profile> RoleOfUri(std::string_view uri) const;
-  // CrlUrl, OcspUrl and CaIssuersUrl derive from `public_url`; empty without one.
-  std::string CrlUrl() const;
+  // CrlUrl, OcspUrl and CaIssuersUrl derive from `public_url`; empty without one. The CRL and
+  // caIssuers URLs are those of intermediate generation `generation` (ca::CrlPath,
+  // ca::CaIssuersPath); OCSP has one URL for every generation (the responder tells them apart
+  // by the request's CertID).
+  std::string CrlUrl(int generation) const;
   std::string OcspUrl() const;
-  std::string CaIssuersUrl() const;
+  std::string CaIssuersUrl(int generation) const;
 };
 
 // ValidatePublicUrl accepts http(s) URLs without spaces, quotes or commas.

@@ -13,7 +13,8 @@ Result<std::vector<uint8_t>> CrlCache::CurrentDer() {
   const bool stale = !crl_ || latest > revocation_cursor_ ||
                      now > crl_->ThisUpdate() + (crl_->NextUpdate() - crl_->ThisUpdate()) / 2;
   if (stale) {
-    ANCHOR_ASSIGN_OR_RETURN(crypto::Crl crl, authority_.BuildCrl());
+    ANCHOR_ASSIGN_OR_RETURN(crypto::Crl crl,
+                            authority_.BuildCrl(authority_.generations().at(generation_index_)));
     crl_ = std::move(crl);
     revocation_cursor_ = latest;
   }

@@ -272,9 +272,9 @@ void IssuancePolicy::EnforceExtensions(crypto::CertTemplate& tmpl, const crypto:
   tmpl.ext_key_usage = ProfileExtKeyUsage(profile);
   tmpl.authority_key_id = true;
   if (!config_.public_url.empty()) {
-    tmpl.crl_urls = {config_.CrlUrl()};
+    tmpl.crl_urls = {config_.CrlUrl(config_.issuing_generation)};
     tmpl.ocsp_urls = {config_.OcspUrl()};
-    tmpl.ca_issuer_urls = {config_.CaIssuersUrl()};
+    tmpl.ca_issuer_urls = {config_.CaIssuersUrl(config_.issuing_generation)};
   }
 }
 

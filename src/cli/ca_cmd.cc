@@ -8,6 +8,9 @@ void RegisterCa(CLI::App& app, Context& ctx, Action& action) {
   CLI::App* ca = app.add_subcommand("ca", "the CA's own certificates and keys");
   ca->require_subcommand(1);
   RegisterCaServerCert(*ca, ctx, action);
+  RegisterCaRotate(*ca, ctx, action);
+  RegisterCaSignIntermediate(*ca, ctx, action);
+  RegisterCaTakeRootOffline(*ca, ctx, action);
 }
 
 }  // namespace anchor::cli

@@ -88,6 +88,9 @@ void RegisterRestore(CLI::App& app, Context& ctx, Action& action);
 // RegisterCa adds the `anchor ca` group; each of its subcommands is registered on it.
 void RegisterCa(CLI::App& app, Context& ctx, Action& action);
 void RegisterCaServerCert(CLI::App& ca, Context& ctx, Action& action);
+void RegisterCaRotate(CLI::App& ca, Context& ctx, Action& action);
+void RegisterCaSignIntermediate(CLI::App& ca, Context& ctx, Action& action);
+void RegisterCaTakeRootOffline(CLI::App& ca, Context& ctx, Action& action);
 
 // AddJsonFlag gives `cmd` the --json flag, bound to ctx.json: the command then prints one JSON
 // document on stdout (README, "JSON output": an object, or an array for a list; on failure

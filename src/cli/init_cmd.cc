@@ -45,6 +45,7 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
     std::vector<std::string> sans;
     std::vector<std::string> permit_dns;
     bool no_passphrase = false;
+    std::string offline_root;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
@@ -64,6 +65,9 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
                   "URI names are not constrained");
   cmd->add_flag("--no-passphrase", o->no_passphrase,
                 "write the CA keys unencrypted without asking (no terminal: never asked)");
+  cmd->add_option("--offline-root", o->offline_root,
+                  "write the root key only to this new directory (with root.crt), to be kept "
+                  "offline; the CA home keeps root.crt (see docs/OPERATIONS.md)");
   AddJsonFlag(cmd, ctx);
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
@@ -75,6 +79,7 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
       opts.public_url = o->public_url;
       opts.server_sans = o->sans;
       opts.permitted_dns = o->permit_dns;
+      opts.offline_root = o->offline_root;
       ANCHOR_TRY(ctx.ParseSans(o->sans));
       const std::string home = ctx.Home();
       ANCHOR_ASSIGN_OR_RETURN(opts.passphrase, o->no_passphrase
@@ -96,6 +101,10 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
       }
       ctx.Say("created CA '" + o->name + "' in " + home);
       ctx.Say("  root:          " + p.root_crt + (opts.passphrase ? "  (keys encrypted)" : ""));
+      if (!o->offline_root.empty()) {
+        ctx.Say("  root key:      " + o->offline_root +
+                "/root.key only: keep that directory offline");
+      }
       ctx.Say("  intermediate:  " + p.intermediate_crt);
       ctx.Say("  server:        " + p.server_crt + "  (" + Join(server_names, ", ") + ")");
       ctx.Say("  admin client:  " + p.admin_crt);

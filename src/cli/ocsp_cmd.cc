@@ -3,6 +3,7 @@
 // pre-sign responses for OCSP stapling, or to check a relying party's request); `anchor ocsp
 // signer`: a delegated OCSP responder certificate.
 #include "cli/context.h"
+#include "cli/serve_generations.h"
 #include "core/file_io.h"
 #include "crypto/pem.h"
 #include "home/ca_home.h"
@@ -29,10 +30,8 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       ANCHOR_ASSIGN_OR_RETURN(std::optional<home::OcspSigner> delegated,
                               home::LoadOcspSigner(*home, ctx.clock().Now()));
-      const ocsp::Signer signer = delegated
-                                      ? ocsp::Signer{delegated->cert, delegated->key}
-                                      : ocsp::Signer{home->intermediate(), home->authority().key()};
-      const ocsp::Responder responder(home->intermediate(), signer, home->store(), ctx.clock());
+      const ocsp::Responder responder(OcspIssuers(home->authority(), delegated), home->store(),
+                                      ctx.clock());
       const std::vector<uint8_t> der = responder.Respond(crypto::AsBytes(request));
       ANCHOR_TRY(WriteOutput(o->out, std::string(der.begin(), der.end()), kPublicFileMode));
       ctx.Say("wrote OCSP response to " + o->out);

@@ -6,6 +6,7 @@
 #include "core/file_io.h"
 #include "crypto/chain_verifier.h"
 #include "home/ca_home.h"
+#include "home/intermediates.h"
 
 namespace anchor::cli {
 namespace {
@@ -17,6 +18,22 @@ Result<std::vector<crypto::Certificate>> LoadCerts(const std::string& path) {
     return certs.error().Prefixed(path);
   }
   return certs;
+}
+
+// HomeIntermediateFiles are the certificate files of the home's intermediates: the issuing one
+// and every retired generation.
+Result<std::vector<std::string>> HomeIntermediateFiles(const std::string& home) {
+  std::vector<std::string> out;
+  const std::string issuing = home::CaPaths::In(home).intermediate_crt;
+  if (FileExists(issuing)) {
+    out.push_back(issuing);
+  }
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<home::GenerationFiles> retired,
+                          home::RetiredGenerations(home));
+  for (const home::GenerationFiles& g : retired) {
+    out.push_back(g.cert);
+  }
+  return out;
 }
 
 }  // namespace
@@ -56,6 +73,11 @@ void RegisterVerify(CLI::App& app, Context& ctx, Action& action) {
                        "give the trusted CA with --ca FILE (no CA in " + ctx.Home() + ")");
         }
         ca_files.push_back(root);
+        // The home's intermediates, of every generation, may complete a chain the file lacks:
+        // after a rotation a certificate of either generation verifies.
+        ANCHOR_ASSIGN_OR_RETURN(std::vector<std::string> intermediates,
+                                HomeIntermediateFiles(ctx.Home()));
+        o->untrusted.insert(o->untrusted.end(), intermediates.begin(), intermediates.end());
       }
       for (const std::string& f : ca_files) {
         ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> certs, LoadCerts(f));

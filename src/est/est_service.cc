@@ -64,7 +64,16 @@ Result<crypto::Csr> ReadCsr(const http::Request& request) {
 }  // namespace
 
 http::Response EstService::CaCerts() const {
-  return http::Respond(CertsOnly({authority_.intermediate(), authority_.root()}));
+  // RFC 7030 4.1: the CA certificates a client needs to validate the chains of this CA. The
+  // root does not roll over here, the intermediate does: every generation that still answers
+  // for certificates in use is sent, the issuing one first, so that clients and brokers accept
+  // the certificates of both during the overlap.
+  std::vector<crypto::Certificate> certs;
+  for (const ca::Generation& g : authority_.generations()) {
+    certs.push_back(g.cert);
+  }
+  certs.push_back(authority_.root());
+  return http::Respond(CertsOnly(certs));
 }
 
 Result<http::Response> EstService::Enroll(crypto::Csr csr, const ca::Presented& credential) {

@@ -20,7 +20,8 @@ class EstService final {
   EstService(ca::Authority& authority, const ca::Authenticator& authenticator)
       : authority_(authority), authenticator_(authenticator) {}
 
-  // CaCerts is GET cacerts: the intermediate and the root, certs-only PKCS#7, base64.
+  // CaCerts is GET cacerts: the intermediates (the issuing one, then the retired ones still
+  // serving) and the root, certs-only PKCS#7, base64.
   http::Response CaCerts() const;
 
   // SimpleEnroll is POST simpleenroll with a one-time token, or else with a factory client

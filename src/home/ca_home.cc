@@ -14,6 +14,8 @@
 #include "core/file_io.h"
 #include "core/text.h"
 #include "crypto/cert_builder.h"
+#include "home/intermediates.h"
+#include "home/offline_root.h"
 #include "names/dns_name.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -135,7 +137,11 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
           inter_key.Public(), &root, root_key));
   ANCHOR_TRY(Verdict(CheckBeforeIssue(intermediate, IssuanceCheck{{root}, std::nullopt, now})));
 
-  ANCHOR_TRY(crypto::WritePrivateKeyFile(paths.root_key, root_key, options.passphrase));
+  if (options.offline_root.empty()) {
+    ANCHOR_TRY(crypto::WritePrivateKeyFile(paths.root_key, root_key, options.passphrase));
+  } else {
+    ANCHOR_TRY(WriteOfflineRoot(options.offline_root, root, root_key, options.passphrase));
+  }
   ANCHOR_TRY(crypto::WritePrivateKeyFile(paths.intermediate_key, inter_key, options.passphrase));
   ANCHOR_TRY(WriteFileAtomic(paths.root_crt, root.ToPem(), kPublicFileMode));
   ANCHOR_TRY(WriteFileAtomic(paths.intermediate_crt, intermediate.ToPem(), kPublicFileMode));
@@ -196,8 +202,19 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
   if (options.root_days < 1 || options.intermediate_days < 1) {
     return Error(Code::kInvalidArgument, "--root-days and --intermediate-days must be positive");
   }
-  const fs::path target = fs::absolute(home);
   std::error_code ec;
+  if (!options.offline_root.empty() && IsNonEmptyDirectoryOrFile(options.offline_root)) {
+    return Error(Code::kAlreadyExists, "--offline-root " + options.offline_root +
+                                           " exists and is not an empty directory; name a new one");
+  }
+  if (!options.offline_root.empty() &&
+      fs::weakly_canonical(options.offline_root, ec)
+          .string()
+          .starts_with(fs::weakly_canonical(home, ec).string() + "/")) {
+    return Error(Code::kInvalidArgument,
+                 "--offline-root must be outside the CA home; it is meant to leave this machine");
+  }
+  const fs::path target = fs::absolute(home);
   fs::create_directories(target.parent_path(), ec);
   std::string staging =
       (target.parent_path() / ("." + target.filename().string() + ".init-XXXXXX"));
@@ -216,6 +233,11 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
   }
   if (!st) {
     fs::remove_all(staging, ec);
+    if (!options.offline_root.empty()) {
+      // Its root belongs to no CA: take it away again (the directory was new or empty).
+      fs::remove(RootDir::In(options.offline_root).key, ec);
+      fs::remove(RootDir::In(options.offline_root).cert, ec);
+    }
   }
   return st;
 }
@@ -228,12 +250,15 @@ Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home, const Secr
                  "no CA in " + home + "; run `anchor init` first, or set --home / ANCHOR_HOME");
   }
   ANCHOR_ASSIGN_OR_RETURN(ConfigFile config, LoadConfigFile(paths.config));
+  ANCHOR_ASSIGN_OR_RETURN(config.ca.issuing_generation, CurrentGeneration(home));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::LoadCertificateFile(paths.root_crt));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate intermediate,
                           crypto::LoadCertificateFile(paths.intermediate_crt));
   ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenSqliteStore(paths.db));
   std::unique_ptr<CaHome> ca(new CaHome(std::move(paths), std::move(config), std::move(store),
                                         std::move(root), std::move(intermediate)));
+  ANCHOR_TRY(ca->LoadRetired(need_key, passphrase, clock.Now()));
+  ANCHOR_TRY(ca->AttributeEarlierCertificates());
   if (need_key) {
     ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
                             crypto::LoadPrivateKeyFile(ca->paths_.intermediate_key, passphrase));
@@ -241,10 +266,53 @@ Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home, const Secr
       return Error(Code::kFailedPrecondition,
                    ca->paths_.intermediate_key + " does not match " + ca->paths_.intermediate_crt);
     }
-    ca->authority_ = std::make_unique<Authority>(ca->config_, ca->root_, ca->intermediate_,
-                                                 std::move(key), *ca->store_, clock, rng);
+    ca->authority_ =
+        std::make_unique<Authority>(ca->config_, ca->root_, ca->intermediate_, std::move(key),
+                                    *ca->store_, clock, rng, ca->retired_);
   }
   return ca;
+}
+
+Status CaHome::LoadRetired(bool need_key, const SecretBytes* passphrase, Clock::time_point now) {
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<GenerationFiles> files, RetiredGenerations(paths_.home));
+  for (const GenerationFiles& f : files) {
+    ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::LoadCertificateFile(f.cert));
+    ca::Generation g{f.number, cert, std::nullopt, cert.Sha256Fingerprint()};
+    if (!ca::Serving(g, now)) {
+      continue;  // expired: every certificate it issued has expired too
+    }
+    if (need_key) {
+      ANCHOR_ASSIGN_OR_RETURN(g.key, crypto::LoadPrivateKeyFile(f.key, passphrase));
+      if (!g.key->Public().Equals(cert.GetPublicKey())) {
+        return Error(Code::kFailedPrecondition, f.key + " does not match " + f.cert);
+      }
+    }
+    retired_.push_back(std::move(g));
+  }
+  return OkStatus();
+}
+
+Status CaHome::AttributeEarlierCertificates() {
+  // Rows without an issuer predate schema v5, and so any rotation: generation 1 issued them.
+  std::string first = intermediate_.Sha256Fingerprint();
+  if (generation() != 1) {
+    auto cert = crypto::LoadCertificateFile(FilesOf(paths_.home, 1).cert);
+    if (!cert) {
+      return OkStatus();  // generation 1 is gone: nothing can be left unattributed since
+    }
+    first = cert->Sha256Fingerprint();
+  }
+  ANCHOR_ASSIGN_OR_RETURN(const int64_t changed, store_->AttributeIssuer(first));
+  (void)changed;
+  return OkStatus();
+}
+
+std::vector<crypto::Certificate> CaHome::Intermediates() const {
+  std::vector<crypto::Certificate> out{intermediate_};
+  for (const ca::Generation& g : retired_) {
+    out.push_back(g.cert);
+  }
+  return out;
 }
 
 Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time_point now) {
@@ -258,7 +326,14 @@ Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time
   if (!key.Public().Equals(cert.GetPublicKey())) {
     return Error(Code::kInvalidArgument, paths.ocsp_key + " is not the key of " + paths.ocsp_crt);
   }
-  if (!cert.VerifySignedBy(home.intermediate().GetPublicKey())) {
+  std::string issuer_fingerprint;
+  for (const crypto::Certificate& issuer : home.Intermediates()) {
+    if (cert.NamesIssuer(issuer) && cert.VerifySignedBy(issuer.GetPublicKey())) {
+      issuer_fingerprint = issuer.Sha256Fingerprint();
+      break;
+    }
+  }
+  if (issuer_fingerprint.empty()) {
     return Error(
         Code::kInvalidArgument,
         paths.ocsp_crt + " was not issued by this CA's intermediate; run `anchor ocsp signer`");
@@ -268,7 +343,8 @@ Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time
                                                 Iso8601(cert.NotAfter()) +
                                                 "); run `anchor ocsp signer` for a new one");
   }
-  return std::optional<OcspSigner>(OcspSigner{std::move(cert), std::move(key)});
+  return std::optional<OcspSigner>(
+      OcspSigner{std::move(cert), std::move(key), std::move(issuer_fingerprint)});
 }
 
 namespace {
@@ -282,7 +358,10 @@ Status CheckFactoryRoot(const CaHome& home, const std::string& file,
     return Error(Code::kInvalidArgument,
                  what + "is not a self-signed CA certificate; name the factory's root CA");
   }
-  for (const crypto::Certificate* own : {&home.root(), &home.intermediate()}) {
+  std::vector<crypto::Certificate> own_cas = home.Intermediates();
+  own_cas.push_back(home.root());
+  for (const crypto::Certificate* own = own_cas.data(); own != own_cas.data() + own_cas.size();
+       ++own) {
     if (cert.Sha256Fingerprint() == own->Sha256Fingerprint() ||
         cert.VerifySignedBy(own->GetPublicKey())) {
       return Error(Code::kInvalidArgument,

@@ -9,6 +9,7 @@
 #include "ca/authenticator.h"
 #include "ca/authority.h"
 #include "ca/config.h"
+#include "ca/generation.h"
 #include "core/clock.h"
 #include "core/rng.h"
 #include "core/secret_bytes.h"
@@ -36,6 +37,9 @@ struct InitOptions {
   std::vector<std::string> server_sans;     // beyond localhost, 127.0.0.1 and ::1
   std::vector<std::string> permitted_dns;   // name constraints on the intermediate
   const SecretBytes* passphrase = nullptr;  // encrypts root.key and intermediate.key
+  // offline_root, when set, is a new (or empty) directory that receives root.key and root.crt
+  // instead of the home, which keeps only root.crt (home/offline_root.h).
+  std::string offline_root;
 };
 
 // InitCa creates a CA in `home`: root, intermediate, server and admin certificates and keys,
@@ -65,6 +69,15 @@ class CaHome final {
   ca::Authority& authority() { return *authority_; }
   const crypto::Certificate& root() const { return root_; }
   const crypto::Certificate& intermediate() const { return intermediate_; }
+  // generation is the issuing intermediate's generation number (1 until the first rotation).
+  int generation() const { return config_.issuing_generation; }
+  // retired are the older intermediate generations (home/intermediates.h), newest first, whose
+  // certificates may still be in use (not past their notAfter), with their keys when opened
+  // with `need_key`.
+  const std::vector<ca::Generation>& retired() const { return retired_; }
+  // Intermediates are the issuing intermediate and the retired ones still serving: what a
+  // relying party needs to build the chain of any valid certificate of this CA.
+  std::vector<crypto::Certificate> Intermediates() const;
   // policy is the issuance policy with the CA's name constraints; it needs no key (tokens).
   const ca::IssuancePolicy& policy() const { return policy_; }
 
@@ -79,6 +92,12 @@ class CaHome final {
         intermediate_(std::move(intermediate)),
         policy_(config_, ca::IssuerConstraints::Of({intermediate_, root_})) {}
 
+  // LoadRetired reads the retired generations still serving at `now`.
+  Status LoadRetired(bool need_key, const SecretBytes* passphrase, Clock::time_point now);
+  // AttributeEarlierCertificates records generation 1 as the issuer of the certificates
+  // recorded before the store recorded issuers (Store::AttributeIssuer).
+  Status AttributeEarlierCertificates();
+
   CaPaths paths_;
   ca::CaConfig config_;
   server::ServerSettings server_settings_;
@@ -86,18 +105,22 @@ class CaHome final {
   crypto::Certificate root_;
   crypto::Certificate intermediate_;
   ca::IssuancePolicy policy_;  // borrows config_, declared after it so it goes first
+  std::vector<ca::Generation> retired_;
   std::unique_ptr<ca::Authority> authority_;
 };
 
-// OcspSigner is a delegated OCSP responder's certificate and key.
+// OcspSigner is a delegated OCSP responder's certificate and key, and the fingerprint of the
+// intermediate generation that certified it (it signs for that one only).
 struct OcspSigner {
   crypto::Certificate cert;
   crypto::PrivateKey key;
+  std::string issuer_fingerprint;
 };
 
 // LoadOcspSigner reads the CA home's ocsp.crt and ocsp.key (made by `anchor ocsp signer`). It
 // returns nullopt when there are none, and an error when they do not match, were not issued by
-// the intermediate, or are not valid at `now`: a responder must never sign with a stale signer.
+// the intermediate (or a retired generation still serving), or are not valid at `now`: a
+// responder must never sign with a stale signer.
 Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time_point now);
 
 // LoadFactoryTrust reads the factory CAs named by `home`'s [server] bootstrap_ca, for the

@@ -14,19 +14,18 @@ std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) co
     //# malformedRequest (1), -- Illegal confirmation request
     return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kMalformedRequest);
   }
-  for (size_t i = 0; i < request->Count(); ++i) {
-    if (!request->IssuedBy(i, issuer_)) {
-      //= https://www.rfc-editor.org/rfc/rfc5019#section-2.2.3
-      //# The response "unauthorized" is returned in cases where the client is not authorized to
-      //# make this query to this server or the server is not capable of responding
-      //# authoritatively.
-      // A response signed by this CA about another issuer's certificate would be rejected by
-      // relying parties anyway (the signer is not that certificate's issuer).
-      return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kUnauthorized);
-    }
+  const Issuer* issuer = IssuerFor(*request);
+  if (issuer == nullptr) {
+    //= https://www.rfc-editor.org/rfc/rfc5019#section-2.2.3
+    //# The response "unauthorized" is returned in cases where the client is not authorized to
+    //# make this query to this server or the server is not capable of responding
+    //# authoritatively.
+    // A response signed by this CA about another issuer's certificate would be rejected by
+    // relying parties anyway (the signer is not that certificate's issuer).
+    return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kUnauthorized);
   }
   if (request->HasNonce() || request->Count() != 1) {
-    return Sign(*request);
+    return Sign(*request, *issuer);
   }
   const std::vector<uint8_t> id = request->CertIdDer(0);
   const std::string key(id.begin(), id.end());
@@ -34,7 +33,7 @@ std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) co
     return std::move(hit).value();
   }
   auto cursor = store_.LatestRevocation();  // before the status, so a later revocation is seen
-  std::vector<uint8_t> der = Sign(*request);
+  std::vector<uint8_t> der = Sign(*request, *issuer);
   if (cursor) {
     std::lock_guard lock(mu_);
     if (cache_.size() >= kCacheEntries) {
@@ -66,7 +65,29 @@ std::optional<std::vector<uint8_t>> Responder::FromCache(const std::string& key)
   return std::move(entry.der);
 }
 
-std::vector<uint8_t> Responder::Sign(const crypto::OcspRequest& request) const {
+const Issuer* Responder::IssuerFor(const crypto::OcspRequest& request) const {
+  if (request.Count() == 0 || issuers_.empty()) {
+    return issuers_.empty() ? nullptr : &issuers_.front();  // nothing to choose by
+  }
+  //= https://www.rfc-editor.org/rfc/rfc6960#section-4.1.1
+  //# issuerNameHash is the hash of the issuer's distinguished name (DN). [...] issuerKeyHash is
+  //# the hash of the issuer's public key.
+  // After a rotation each generation answers for its own certificates: the CertID's hashes
+  // choose it.
+  for (const Issuer& issuer : issuers_) {
+    bool all = true;
+    for (size_t i = 0; i < request.Count() && all; ++i) {
+      all = request.IssuedBy(i, issuer.cert);
+    }
+    if (all) {
+      return &issuer;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<uint8_t> Responder::Sign(const crypto::OcspRequest& request,
+                                     const Issuer& issuer) const {
   std::vector<crypto::OcspCertStatus> statuses;
   for (size_t i = 0; i < request.Count(); ++i) {
     crypto::OcspCertStatus st;  // unknown: our issuer, but a serial we never issued
@@ -80,7 +101,8 @@ std::vector<uint8_t> Responder::Sign(const crypto::OcspRequest& request) const {
     if (!record && record.error().code() != Code::kNotFound) {
       return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kInternalError);
     }
-    if (record) {
+    // A serial another generation issued is not this issuer's to answer for.
+    if (record && record->issuer_fingerprint == issuer.fingerprint) {
       st.kind = record->revoked ? crypto::OcspCertStatus::Kind::kRevoked
                                 : crypto::OcspCertStatus::Kind::kGood;
       st.revoked_at = FromUnixSeconds(record->revoked_at);
@@ -89,8 +111,8 @@ std::vector<uint8_t> Responder::Sign(const crypto::OcspRequest& request) const {
     statuses.push_back(st);
   }
   const Clock::time_point now = clock_.Now();
-  auto response =
-      crypto::SignOcspResponse(request, statuses, signer_.cert, signer_.key, now, now + validity_);
+  auto response = crypto::SignOcspResponse(request, statuses, issuer.signer.cert, issuer.signer.key,
+                                           now, now + validity_);
   if (!response) {
     return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kInternalError);
   }

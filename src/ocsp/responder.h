@@ -26,8 +26,18 @@ struct Signer {
   const crypto::PrivateKey& key;
 };
 
-// Responder answers for the certificates `issuer` issued, from the store, signed by `signer`.
-// It borrows everything it is given, which must outlive it. Safe to call from several threads.
+// Issuer is one CA the responder answers for: its certificate, who signs in its name, and its
+// SHA-256 fingerprint (the store's `issuer_fingerprint` of what it issued).
+struct Issuer {
+  const crypto::Certificate& cert;
+  Signer signer;
+  std::string fingerprint;
+};
+
+// Responder answers for the certificates its issuers issued (every intermediate generation that
+// still serves, after a rotation), from the store; each answer is signed for the issuer the
+// request's CertID names. It borrows everything it is given, which must outlive it. Safe to
+// call from several threads.
 //
 // Requests without a nonce for one certificate (the RFC 5019 profile that browsers, nginx
 // stapling and GET requests use) are answered from a cache: a response is reused until half its
@@ -36,13 +46,17 @@ struct Signer {
 // hidden by the cache.
 class Responder final {
  public:
+  Responder(std::vector<Issuer> issuers, store::Store& store, const Clock& clock,
+            std::chrono::seconds validity = std::chrono::hours(1))
+      : issuers_(std::move(issuers)), store_(store), clock_(clock), validity_(validity) {}
   Responder(const crypto::Certificate& issuer, Signer signer, store::Store& store,
             const Clock& clock, std::chrono::seconds validity = std::chrono::hours(1))
-      : issuer_(issuer), signer_(signer), store_(store), clock_(clock), validity_(validity) {}
+      : Responder({Issuer{issuer, signer, issuer.Sha256Fingerprint()}}, store, clock, validity) {}
 
   // Respond always returns a DER OCSPResponse: "successful" with one SingleResponse per request
-  // entry (good, revoked with time and reason, or unknown for a serial of ours that was never
-  // issued), "unauthorized" when an entry names another issuer, "malformedRequest" for bytes
+  // entry (good, revoked with time and reason, or unknown for a serial that issuer never
+  // issued), "unauthorized" when an entry names an issuer not ours, or entries name different
+  // issuers (one response has one signer), "malformedRequest" for bytes
   // that are not a request, "tryLater" if the store cannot be read now (locked, I/O error),
   // "internalError" if it fails otherwise. It never throws.
   std::vector<uint8_t> Respond(std::span<const uint8_t> request_der) const;
@@ -56,12 +70,13 @@ class Responder final {
   // kCacheEntries bounds the cache; when full it is emptied (simple, and refills at signing rate).
   static constexpr size_t kCacheEntries = 100000;
 
-  // Sign answers a request whose entries all name `issuer_` (Respond checked), from the store.
-  std::vector<uint8_t> Sign(const crypto::OcspRequest& request) const;
+  // IssuerFor is the issuer every entry of `request` names, or nullptr.
+  const Issuer* IssuerFor(const crypto::OcspRequest& request) const;
+  // Sign answers a request whose entries all name `issuer` (Respond checked), from the store.
+  std::vector<uint8_t> Sign(const crypto::OcspRequest& request, const Issuer& issuer) const;
   std::optional<std::vector<uint8_t>> FromCache(const std::string& key) const;
 
-  const crypto::Certificate& issuer_;
-  Signer signer_;
+  std::vector<Issuer> issuers_;
   store::Store& store_;
   const Clock& clock_;
   std::chrono::seconds validity_;

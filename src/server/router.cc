@@ -20,7 +20,7 @@ Status Router::AdmitClientCertificate(const http::Request& request, const std::s
     return OkStatus();
   }
   // Only a certificate this CA issued can be renewed here; a factory certificate cannot.
-  const bool ours = leaf->Issuer() == authority_.intermediate().Subject();
+  const bool ours = ca::IssuerOf(authority_.generations(), *leaf) != nullptr;
   const int grace = authority_.config().server.renewal_grace_seconds;
   std::string what_now = "enroll again with a token";
   if (api::AdminApi::Handles(path)) {
@@ -35,9 +35,38 @@ Status Router::AdmitClientCertificate(const http::Request& request, const std::s
                                            Iso8601(leaf->NotAfter()) + "; " + what_now);
 }
 
-Result<http::Response> Router::Crl() {
-  ANCHOR_ASSIGN_OR_RETURN(const auto der, crl_.CurrentDer());
+std::vector<std::unique_ptr<ca::CrlCache>> Router::CrlCaches(ca::Authority& authority) {
+  std::vector<std::unique_ptr<ca::CrlCache>> out;
+  for (size_t i = 0; i < authority.generations().size(); ++i) {
+    out.push_back(std::make_unique<ca::CrlCache>(authority, i));
+  }
+  return out;
+}
+
+Result<size_t> Router::GenerationIndex(int number) const {
+  const auto& generations = authority_.generations();
+  for (size_t i = 0; i < generations.size(); ++i) {
+    if (generations[i].number == number) {
+      return i;
+    }
+  }
+  return Error(Code::kNotFound, "intermediate generation " + std::to_string(number) +
+                                    " is not served here (unknown, or expired)");
+}
+
+Result<http::Response> Router::Crl(int generation) {
+  ANCHOR_ASSIGN_OR_RETURN(const size_t index, GenerationIndex(generation));
+  ANCHOR_ASSIGN_OR_RETURN(const auto der, crls_.at(index)->CurrentDer());
   return http::Response{200, "application/pkix-crl", {}, std::string(der.begin(), der.end())};
+}
+
+Result<http::Response> Router::CaIssuer(int generation) const {
+  ANCHOR_ASSIGN_OR_RETURN(const size_t index, GenerationIndex(generation));
+  //= https://www.rfc-editor.org/rfc/rfc5280#section-4.2.2.1
+  //# the URI MUST point to either a single DER encoded certificate as specified in [RFC2585] or
+  //# a collection of certificates in a BER or DER encoded "certs-only" CMS message
+  const auto der = authority_.generations().at(index).cert.ToDer();
+  return http::Response{200, "application/pkix-cert", {}, std::string(der.begin(), der.end())};
 }
 
 http::Response Router::Est(const std::string& path, const http::Request& request) {
@@ -58,7 +87,8 @@ bool Router::Blocks(const http::Request& request) {
   const std::string path = request.Path();
   return (request.method == "POST" &&
           (path == "/.well-known/est/simpleenroll" || path == "/.well-known/est/simplereenroll")) ||
-         (request.method == "GET" && (path == "/crl" || path == "/api/v1/revocations")) ||
+         (request.method == "GET" &&
+          (ca::GenerationOfCrlPath(path) || path == "/api/v1/revocations")) ||
          api::AdminApi::Handles(path);
 }
 
@@ -101,12 +131,11 @@ Result<http::Response> Router::Route(const http::Request& request) {
   if (ocsp::IsOcspRequest(request.method, path)) {
     return ocsp::AnswerHttp(responder_, request);
   }
-  if (path == "/intermediate.crt" && get) {
-    const auto der = authority_.intermediate().ToDer();
-    return http::Response{200, "application/pkix-cert", {}, std::string(der.begin(), der.end())};
+  if (const auto generation = ca::GenerationOfCaIssuersPath(path); generation && get) {
+    return CaIssuer(*generation);
   }
-  if (path == "/crl" && get) {
-    return Crl();
+  if (const auto generation = ca::GenerationOfCrlPath(path); generation && get) {
+    return Crl(*generation);
   }
   if (!request.secure) {
     // Plain HTTP carries only what is signed (OCSP responses, CRLs, certificates): enrollment

@@ -2,11 +2,15 @@
 // File: router.h: request target -> protocol handler.
 #pragma once
 
+#include <memory>
+#include <vector>
+
 #include "api/admin_api.h"
 #include "api/metrics.h"
 #include "ca/authenticator.h"
 #include "ca/authority.h"
 #include "ca/crl_cache.h"
+#include "ca/generation.h"
 #include "est/est_service.h"
 #include "http/http_message.h"
 #include "ocsp/responder.h"
@@ -17,6 +21,8 @@ namespace anchor::server {
 //   /.well-known/est/{cacerts,simpleenroll,simplereenroll,csrattrs}   EST (RFC 7030)
 //   POST /ocsp, GET /ocsp/{base64 request}                             OCSP (RFC 6960)
 //   GET /crl, GET /intermediate.crt                                    CRL and caIssuers (DER)
+//   GET /crl/N, GET /intermediate/N.crt        the same for intermediate generation N >= 2
+//                                              (ca/generation.h), while it still serves
 //   GET /api/v1/revocations?since=N                                    the revocation feed
 //   /api/v1/certificates..., /api/v1/tokens, /metrics                  admin API
 //   GET /hello                                                         mTLS hello (seeds 003/004)
@@ -31,7 +37,7 @@ class Router final {
          api::Metrics& metrics, ca::FactoryTrust factory = {})
       : authority_(authority),
         authenticator_(authority.config(), store, authority.clock(), std::move(factory)),
-        crl_(authority),
+        crls_(CrlCaches(authority)),
         est_(authority, authenticator_),
         admin_(authority, authenticator_, store, rng, metrics),
         responder_(responder),
@@ -58,13 +64,19 @@ class Router final {
   // AdmitClientCertificate refuses (kUnauthenticated, 401) a request that presents an expired
   // client certificate anywhere but simplereenroll.
   Status AdmitClientCertificate(const http::Request& request, const std::string& path) const;
-  Result<http::Response> Crl();
+  // Crl answers GET /crl and /crl/N; CaIssuer GET /intermediate.crt and /intermediate/N.crt.
+  Result<http::Response> Crl(int generation);
+  Result<http::Response> CaIssuer(int generation) const;
+  // GenerationIndex is the index in `Authority::generations` of generation `number`.
+  Result<size_t> GenerationIndex(int number) const;
+  static std::vector<std::unique_ptr<ca::CrlCache>> CrlCaches(ca::Authority& authority);
   http::Response Est(const std::string& path, const http::Request& request);
 
   ca::Authority& authority_;
   // authenticator_ decides every credential: EST's, the admin API's, /hello's.
   const ca::Authenticator authenticator_;
-  ca::CrlCache crl_;
+  // crls_ holds one CRL cache per generation, in the order of Authority::generations.
+  std::vector<std::unique_ptr<ca::CrlCache>> crls_;
   est::EstService est_;
   api::AdminApi admin_;
   const ocsp::Responder& responder_;

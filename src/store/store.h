@@ -16,8 +16,12 @@ namespace anchor::store {
 
 // CertificateRecord is one issued certificate as the store keeps it. Times are Unix seconds.
 struct CertificateRecord {
-  std::string serial;   // lower-case hex, unique
-  std::string issuer;   // RFC 2253
+  std::string serial;  // lower-case hex, unique
+  std::string issuer;  // RFC 2253
+  // issuer_fingerprint names the CA certificate that signed this one (SHA-256 of its DER,
+  // lower-case hex): after an intermediate rotation, two intermediates may share a name, and
+  // each answers OCSP and signs a CRL only for what it issued.
+  std::string issuer_fingerprint;
   std::string subject;  // RFC 2253
   std::string common_name;
   std::vector<std::string> sans;  // "dns:x", "ip:x", "uri:x"
@@ -133,9 +137,17 @@ class Store {
   // one transaction. kNotFound for an unknown serial, kFailedPrecondition if already revoked.
   virtual Result<RevocationEvent> Revoke(std::string_view serial, int64_t revoked_at, int reason,
                                          std::string_view detail) = 0;
-  // RevokedUnexpired returns the revoked certificates whose notAfter is after `now`: the CRL's
+  // RevokedUnexpired returns the certificates issued by the CA certificate with SHA-256
+  // `issuer_fingerprint` that are revoked and whose notAfter is after `now`: that issuer's CRL
   // entries, in no particular order (the CRL encoder sorts them).
-  virtual Result<std::vector<RevokedEntry>> RevokedUnexpired(int64_t now) = 0;
+  virtual Result<std::vector<RevokedEntry>> RevokedUnexpired(std::string_view issuer_fingerprint,
+                                                             int64_t now) = 0;
+  // AttributeIssuer records `issuer_fingerprint` as the issuer of every certificate recorded
+  // without one: the rows written before the store recorded issuers (schema v5), when the CA had
+  // one intermediate, which issued them all. The CA home calls it when it opens, before an
+  // intermediate can be rotated; it writes only when there is such a row. Returns how many rows
+  // it attributed.
+  virtual Result<int64_t> AttributeIssuer(std::string_view issuer_fingerprint) = 0;
   // RevocationsSince returns events with seq > `cursor`, oldest first, at most `limit`.
   virtual Result<std::vector<RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) = 0;
   // LatestRevocation returns the seq of the newest revocation event, 0 when there is none: one

@@ -81,7 +81,20 @@ CREATE INDEX certificates_by_renews ON certificates (renews) WHERE renews IS NOT
 CREATE INDEX certificates_by_cn ON certificates (common_name, created_at);
 )sql";
 
-constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
+// v5: the issuer of every certificate (SHA-256 of the issuing CA certificate), so that after an
+// intermediate rotation each generation answers OCSP and signs its CRL for what it issued alone.
+// Rows written before have none: `Store::AttributeIssuer` backfills them with the intermediate of
+// the CA home, which issued them all, found by the partial index certificates_unattributed. The
+// CRL's index leads with the issuer now.
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE certificates ADD COLUMN issuer_fingerprint TEXT;
+CREATE INDEX certificates_unattributed ON certificates (serial) WHERE issuer_fingerprint IS NULL;
+DROP INDEX certificates_revoked;
+CREATE INDEX certificates_revoked_by_issuer ON certificates
+  (issuer_fingerprint, not_after, serial, revoked_at, revocation_reason) WHERE status = 'revoked';
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 

@@ -42,7 +42,8 @@ std::vector<std::string> SplitLines(std::string_view text) {
 
 constexpr char kCertColumns[] =
     "serial, issuer, subject, common_name, sans, profile, not_before, not_after, status, "
-    "revoked_at, revocation_reason, der, fingerprint, token_hash, created_at, renews";
+    "revoked_at, revocation_reason, der, fingerprint, token_hash, created_at, renews, "
+    "issuer_fingerprint";
 
 CertificateRecord ReadCert(sqlite3_stmt* s) {
   CertificateRecord r;
@@ -63,6 +64,7 @@ CertificateRecord ReadCert(sqlite3_stmt* s) {
   r.token_hash = ColumnText(s, 13);
   r.created_at = ::sqlite3_column_int64(s, 14);
   r.renews = ColumnText(s, 15);
+  r.issuer_fingerprint = ColumnText(s, 16);
   return r;
 }
 
@@ -266,15 +268,17 @@ class SqliteStore final : public Store {
     return event;
   }
 
-  Result<std::vector<RevokedEntry>> RevokedUnexpired(int64_t now) override {
+  Result<std::vector<RevokedEntry>> RevokedUnexpired(std::string_view issuer_fingerprint,
+                                                     int64_t now) override {
     Lease lease = Read();
     Connection& c = lease.connection;
-    // Answered from the partial index certificates_revoked alone (migration v3).
+    // Answered from the partial index certificates_revoked_by_issuer alone (migration v5).
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement s,
         c.Prepared("SELECT serial, revoked_at, revocation_reason FROM certificates "
-                   "INDEXED BY certificates_revoked WHERE status = 'revoked' AND not_after > ?"));
-    Binder(s).Int(now);
+                   "INDEXED BY certificates_revoked_by_issuer WHERE status = 'revoked' AND "
+                   "issuer_fingerprint = ? AND not_after > ?"));
+    Binder(s).Text(ToLower(issuer_fingerprint)).Int(now);
     std::vector<RevokedEntry> out;
     int rc = 0;
     while ((rc = ::sqlite3_step(s)) == SQLITE_ROW) {
@@ -284,6 +288,43 @@ class SqliteStore final : public Store {
       return c.SqlError("reading the revoked certificates");
     }
     return out;
+  }
+
+  Result<int64_t> AttributeIssuer(std::string_view issuer_fingerprint) override {
+    {
+      // A read first: the common case (nothing to attribute) takes no write lock.
+      Lease lease = Read();
+      Connection& c = lease.connection;
+      ANCHOR_ASSIGN_OR_RETURN(
+          ScopedStatement s,
+          c.Prepared("SELECT EXISTS (SELECT 1 FROM certificates INDEXED BY "
+                     "certificates_unattributed WHERE issuer_fingerprint IS NULL)"));
+      Binder{s};
+      if (::sqlite3_step(s) != SQLITE_ROW) {
+        return c.SqlError("looking for certificates without an issuer");
+      }
+      if (::sqlite3_column_int(s, 0) == 0) {
+        return 0;
+      }
+    }
+    Connection& c = *writer_;
+    std::lock_guard lock(c.mu);
+    int64_t changed = 0;
+    Status st = c.InTransaction([&]() -> Status {
+      ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s,
+                              c.Prepared("UPDATE certificates SET issuer_fingerprint = ? "
+                                         "WHERE issuer_fingerprint IS NULL"));
+      Binder(s).Text(ToLower(issuer_fingerprint));
+      if (::sqlite3_step(s) != SQLITE_DONE) {
+        return c.SqlError("recording the issuer of earlier certificates");
+      }
+      changed = c.Changes();
+      return OkStatus();
+    });
+    if (!st) {
+      return st.error();
+    }
+    return changed;
   }
 
   Result<std::vector<RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) override {
@@ -452,7 +493,7 @@ class SqliteStore final : public Store {
   Status InsertOne(Connection& c, const CertificateRecord& r, int64_t now) {
     ANCHOR_ASSIGN_OR_RETURN(ScopedStatement insert,
                             c.Prepared("INSERT INTO certificates (" + std::string(kCertColumns) +
-                                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     Binder b(insert);
     b.Text(r.serial).Text(r.issuer).Text(r.subject).Text(r.common_name);
     b.Text(JoinLines(r.sans)).Text(r.profile).Int(r.not_before).Int(r.not_after);
@@ -460,6 +501,7 @@ class SqliteStore final : public Store {
     r.token_hash.empty() ? b.Null() : b.Text(r.token_hash);
     b.Int(now);
     r.renews.empty() ? b.Null() : b.Text(r.renews);
+    r.issuer_fingerprint.empty() ? b.Null() : b.Text(ToLower(r.issuer_fingerprint));
     if (!r.renews.empty()) {
       ANCHOR_TRY(CheckRenewable(c, r.renews));
     }

@@ -20,7 +20,9 @@ TEST(ConfigTest, WrittenConfigParsesBackTheSame) {
   const auto back = CaConfig::Parse(c.ToToml(), "anchor.toml");
   ASSERT_THAT(back, IsOk());
   EXPECT_EQ(back->name, "fleet");
-  EXPECT_EQ(back->CrlUrl(), "https://ca.example.com:8443/crl");
+  EXPECT_EQ(back->CrlUrl(1), "https://ca.example.com:8443/crl");
+  EXPECT_EQ(back->CrlUrl(2), "https://ca.example.com:8443/crl/2");
+  EXPECT_EQ(back->CaIssuersUrl(3), "https://ca.example.com:8443/intermediate/3.crt");
   EXPECT_EQ(back->PolicyFor(Profile::kServer).dns_suffixes,
             c.profiles[Profile::kServer].dns_suffixes);
   EXPECT_EQ(back->PolicyFor(Profile::kServer).key_types.size(), 1u);

@@ -183,8 +183,12 @@ class FailingReads final : public store::Store {
                                         std::string_view subject) override {
     return real_.Revoke(serial, at, reason, subject);
   }
-  Result<std::vector<store::RevokedEntry>> RevokedUnexpired(int64_t now) override {
-    return real_.RevokedUnexpired(now);
+  Result<std::vector<store::RevokedEntry>> RevokedUnexpired(std::string_view issuer,
+                                                            int64_t now) override {
+    return real_.RevokedUnexpired(issuer, now);
+  }
+  Result<int64_t> AttributeIssuer(std::string_view issuer) override {
+    return real_.AttributeIssuer(issuer);
   }
   Result<int64_t> LatestRevocation() override { return real_.LatestRevocation(); }
   Result<std::vector<store::RevocationEvent>> RevocationsSince(int64_t c, size_t n) override {
@@ -223,6 +227,104 @@ TEST(ResponderTest, AStoreThatCannotBeReadNowIsTryLaterAnyOtherFailureInternalEr
   const Responder failing(*ca.intermediate, {*ca.intermediate, *ca.inter_key}, broken, ca.clock);
   EXPECT_EQ(StatusIn(failing.Respond(RequestFor(cert, *ca.intermediate)), *ca.root, &reason),
             -OCSP_RESPONSE_STATUS_INTERNALERROR);
+}
+
+// SecondGeneration is a TestCa after `anchor ca rotate`: generation 2 (its own key, CN "... G2")
+// issues, generation 1 is retired and answers for what it issued, both over one store.
+struct SecondGeneration {
+  explicit SecondGeneration(TestCa& ca) {
+    key = std::make_unique<crypto::PrivateKey>(
+        crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value());
+    crypto::CertTemplate t = ca::IntermediateTemplate("test", ca::NewSerial(ca.rng).value(),
+                                                      ca.clock.Now(), 365, ca.root->NotAfter(), {});
+    t.common_name = ca::IntermediateCommonName("test", 2);
+    cert = std::make_unique<crypto::Certificate>(
+        crypto::SignCertificate(t, key->Public(), ca.root.get(), *ca.root_key).value());
+    ca::CaConfig config = ca.authority->config();
+    config.public_url = "http://ca.test";
+    config.issuing_generation = 2;
+    authority = std::make_unique<ca::Authority>(
+        config, *ca.root, *cert, *key, *ca.store, ca.clock, ca.rng,
+        std::vector<ca::Generation>{
+            {1, *ca.intermediate, *ca.inter_key, ca.intermediate->Sha256Fingerprint()}});
+  }
+  std::unique_ptr<crypto::PrivateKey> key;
+  std::unique_ptr<crypto::Certificate> cert;
+  std::unique_ptr<ca::Authority> authority;
+};
+
+// SignedBy is true when the responder ID of the response `der` names `signer` (read with
+// OpenSSL; StatusIn checks the signature itself).
+bool SignedBy(const std::vector<uint8_t>& der, const crypto::Certificate& signer) {
+  const unsigned char* p = der.data();
+  const ossl::Ptr<OCSP_RESPONSE> resp(
+      d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())));
+  const ossl::Ptr<OCSP_BASICRESP> basic(resp ? OCSP_response_get1_basic(resp.get()) : nullptr);
+  X509* found = nullptr;
+  return basic != nullptr && OCSP_resp_get0_signer(basic.get(), &found, nullptr) == 1 &&
+         X509_cmp(found, crypto::internal::Native(signer)) == 0;
+}
+
+TEST(ResponderTest, EachGenerationAnswersForWhatItIssuedAndSignsAsItself) {
+  TestCa ca;
+  const auto old_cert =
+      ca.authority->Issue({MakeCsr("dev-old"), ca::OperatorRequest{ca::Profile::kDevice, 30}})
+          .value()
+          .cert;
+  SecondGeneration g2(ca);
+  const auto new_cert =
+      g2.authority->Issue({MakeCsr("dev-new"), ca::OperatorRequest{ca::Profile::kDevice, 30}})
+          .value()
+          .cert;
+  EXPECT_EQ(ca.store->FindBySerial(old_cert.SerialHex()).value().issuer_fingerprint,
+            ca.intermediate->Sha256Fingerprint());
+  EXPECT_EQ(ca.store->FindBySerial(new_cert.SerialHex()).value().issuer_fingerprint,
+            g2.cert->Sha256Fingerprint());
+  const Responder responder({Issuer{*g2.cert, {*g2.cert, *g2.key}, g2.cert->Sha256Fingerprint()},
+                             Issuer{*ca.intermediate,
+                                    {*ca.intermediate, *ca.inter_key},
+                                    ca.intermediate->Sha256Fingerprint()}},
+                            *ca.store, ca.clock);
+  int reason = -1;
+  // The CertID's issuer hashes (RFC 6960 4.1.1) choose the generation that answers.
+  const auto old_answer = responder.Respond(RequestFor(old_cert, *ca.intermediate));
+  EXPECT_EQ(StatusIn(old_answer, *ca.root, &reason), V_OCSP_CERTSTATUS_GOOD);
+  EXPECT_TRUE(SignedBy(old_answer, *ca.intermediate));
+  EXPECT_FALSE(SignedBy(old_answer, *g2.cert));
+  const auto new_answer = responder.Respond(RequestFor(new_cert, *g2.cert));
+  EXPECT_EQ(StatusIn(new_answer, *ca.root, &reason), V_OCSP_CERTSTATUS_GOOD);
+  EXPECT_TRUE(SignedBy(new_answer, *g2.cert));
+  // A serial of one generation asked about under the other's name and key is not its to vouch
+  // for.
+  const auto under = [](const crypto::Certificate& issuer, const crypto::Certificate& cert) {
+    X509* i = crypto::internal::Native(issuer);
+    return RequestWith(OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(i),
+                                        X509_get0_pubkey_bitstr(i),
+                                        X509_get0_serialNumber(crypto::internal::Native(cert))));
+  };
+  EXPECT_EQ(StatusIn(responder.Respond(under(*ca.intermediate, new_cert)), *ca.root, &reason),
+            V_OCSP_CERTSTATUS_UNKNOWN);
+  EXPECT_EQ(StatusIn(responder.Respond(under(*g2.cert, old_cert)), *ca.root, &reason),
+            V_OCSP_CERTSTATUS_UNKNOWN);
+  // A CertID mixing one generation's name with the other's key names no issuer of ours.
+  EXPECT_EQ(StatusIn(responder.Respond(RequestFor(new_cert, *ca.intermediate)), *ca.root, &reason),
+            -OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+  ASSERT_THAT(g2.authority->Revoke(old_cert.SerialHex(), 1), IsOk());
+  EXPECT_EQ(StatusIn(responder.Respond(RequestFor(old_cert, *ca.intermediate)), *ca.root, &reason),
+            V_OCSP_CERTSTATUS_REVOKED);
+  // Each generation's CRL lists its own revocations, at the URL its certificates name.
+  const auto& generations = g2.authority->generations();
+  ASSERT_EQ(generations.size(), 2u);
+  EXPECT_EQ(generations[0].number, 2);
+  const crypto::Crl old_crl = g2.authority->BuildCrl(generations[1]).value();
+  const crypto::Crl new_crl = g2.authority->BuildCrl().value();
+  ASSERT_EQ(old_crl.Entries().size(), 1u);
+  EXPECT_TRUE(new_crl.Entries().empty());
+  EXPECT_TRUE(old_crl.VerifySignedBy(ca.intermediate->GetPublicKey()));
+  EXPECT_TRUE(new_crl.VerifySignedBy(g2.cert->GetPublicKey()));
+  EXPECT_EQ(old_crl.IssuingDistributionPoints(), std::vector<std::string>{"http://ca.test/crl"});
+  EXPECT_EQ(new_crl.IssuingDistributionPoints(), std::vector<std::string>{"http://ca.test/crl/2"});
+  EXPECT_GT(new_crl.Number(), old_crl.Number());
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 #include <sqlite3.h>
 
 #include "store/audit_chain.h"
+#include "store/sqlite/migrations.h"
 #include "testlib/matchers.h"
+#include "testlib/temp_dir.h"
 
 namespace anchor::store {
 namespace {
@@ -13,10 +15,12 @@ namespace {
 using testing::ErrorIs;
 using testing::IsOk;
 
-CertificateRecord Record(const std::string& serial, int64_t not_after = 2000) {
+CertificateRecord Record(const std::string& serial, int64_t not_after = 2000,
+                         const std::string& issuer_fingerprint = "a1") {
   CertificateRecord r;
   r.serial = serial;
   r.issuer = "CN=CA";
+  r.issuer_fingerprint = issuer_fingerprint;
   r.subject = "CN=" + serial;
   r.common_name = serial;
   r.sans = {"dns:a.example", "ip:10.0.0.1"};
@@ -101,8 +105,8 @@ TEST_F(SqliteStoreTest, RevokesOnceAndFeedsTheSequence) {
   ASSERT_EQ(since.size(), 1u);
   EXPECT_EQ(since[0].serial, "03");
   // "03" expired at 50: it leaves the CRL once expired.
-  EXPECT_EQ(store_->RevokedUnexpired(100).value().size(), 1u);
-  EXPECT_EQ(store_->RevokedUnexpired(10).value().size(), 2u);
+  EXPECT_EQ(store_->RevokedUnexpired("a1", 100).value().size(), 1u);
+  EXPECT_EQ(store_->RevokedUnexpired("a1", 10).value().size(), 2u);
   ListFilter f;
   f.status = StatusFilter::kValid;
   f.now = 100;
@@ -140,6 +144,58 @@ TEST(SqliteErrorsTest, DuplicatesAndOtherFaultsAreNot) {
                        SQLITE_CONSTRAINT_FOREIGNKEY, SQLITE_SCHEMA}) {
     EXPECT_NE(CodeForSqlite(rc), Code::kUnavailable) << ::sqlite3_errstr(rc);
   }
+}
+
+TEST_F(SqliteStoreTest, EachIssuerListsOnlyItsOwnRevocations) {
+  // Two intermediate generations, one revoked certificate each: each CRL names its own.
+  const std::vector<CertificateRecord> batch = {Record("01", 2000, "a1"), Record("02", 2000, "b2"),
+                                                Record("03", 2000, "b2")};
+  ASSERT_THAT(store_->InsertCertificates(batch, 1), IsOk());
+  ASSERT_THAT(store_->Revoke("01", 10, 1, ""), IsOk());
+  ASSERT_THAT(store_->Revoke("02", 10, 1, ""), IsOk());
+  const auto first = store_->RevokedUnexpired("a1", 100).value();
+  const auto second = store_->RevokedUnexpired("B2", 100).value();  // hex in either case
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].serial, "01");
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].serial, "02");
+  EXPECT_TRUE(store_->RevokedUnexpired("c3", 100).value().empty());
+  EXPECT_EQ(store_->FindBySerial("03").value().issuer_fingerprint, "b2");
+}
+
+class SqliteMigrationTest : public testing::TempDirTest {};
+
+// A database of schema v4 (before issuers were recorded), made with SQLite itself: opening it
+// migrates to v5, and AttributeIssuer backfills its rows with the intermediate that issued them.
+TEST_F(SqliteMigrationTest, V5BackfillsTheIssuerOfEarlierCertificates) {
+  const std::string db = Path("v4.db");
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(::sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+    const auto steps = sqlite::Migrations();
+    ASSERT_GE(steps.size(), 5u);
+    for (size_t v = 0; v < 4; ++v) {
+      ASSERT_EQ(::sqlite3_exec(raw, std::string(steps[v]).c_str(), nullptr, nullptr, nullptr),
+                SQLITE_OK);
+    }
+    const char* row =
+        "PRAGMA user_version = 4;"
+        "INSERT INTO certificates (serial, issuer, subject, common_name, sans, profile, "
+        "not_before, not_after, status, der, fingerprint, created_at) VALUES "
+        "('0a', 'CN=CA', 'CN=old', 'old', '', 'device', 0, 2000, 'revoked', x'3000', 'fp-0a', 1);";
+    ASSERT_EQ(::sqlite3_exec(raw, row, nullptr, nullptr, nullptr), SQLITE_OK);
+    ::sqlite3_close(raw);
+  }
+  auto store = OpenSqliteStore(db);
+  ASSERT_THAT(store, IsOk());
+  EXPECT_EQ((*store)->FindBySerial("0a").value().issuer_fingerprint, "");
+  ASSERT_THAT(
+      (*store)->InsertCertificates(std::vector<CertificateRecord>{Record("0b", 2000, "b2")}, 1),
+      IsOk());
+  EXPECT_EQ((*store)->AttributeIssuer("A1").value(), 1);
+  EXPECT_EQ((*store)->AttributeIssuer("ff").value(), 0);  // nothing is left to attribute
+  EXPECT_EQ((*store)->FindBySerial("0a").value().issuer_fingerprint, "a1");
+  EXPECT_EQ((*store)->FindBySerial("0b").value().issuer_fingerprint, "b2");
 }
 
 }  // namespace

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: ca_rotate_cmd.cc: `anchor ca rotate`: a new intermediate generation, signed by the root
+// here, or (the offline root's ceremony) a request for the offline root and the installation of
+// what it signed.
+#include "ca/generation.h"
+#include "cli/context.h"
+#include "core/file_io.h"
+#include "core/text.h"
+#include "crypto/pem.h"
+#include "home/offline_root.h"
+#include "home/rotation.h"
+
+namespace anchor::cli {
+namespace {
+
+// SayRotated tells what changed and what keeps answering for the retired generation.
+void SayRotated(Context& ctx, const home::CaHome& home, const home::Rotated& r) {
+  ctx.Say("intermediate generation " + std::to_string(r.generation) + " (" + r.cert.CommonName() +
+          ", until " + Iso8601(r.cert.NotAfter()) + ") issues from now on");
+  std::string old_until = Iso8601(home.intermediate().NotAfter());
+  ctx.Say("generation " + std::to_string(r.retired) + " is retired: it keeps answering OCSP and " +
+          "its CRL (" + ca::CrlPath(r.retired) + ") for what it issued, until " + old_until);
+  ctx.Say("a running `anchor serve` switches to it at its next start (or reload)");
+  std::printf("%d\n", r.generation);
+}
+
+}  // namespace
+
+void RegisterCaRotate(CLI::App& ca, Context& ctx, Action& action) {
+  struct Opts {
+    int days = 1825;
+    std::string key_type;
+    std::string root_dir;
+    std::string request_out;
+    std::string install;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = ca.add_subcommand(
+      "rotate",
+      "a new intermediate, signed by the root, issues from now on; the old one keeps answering "
+      "OCSP and its CRL for what it issued until that has expired");
+  cmd->add_option("--days", o->days, "validity of the new intermediate (default 1825)");
+  cmd->add_option("--key-type", o->key_type, "its key type (default: anchor.toml's key_type)");
+  cmd->add_option("--root-dir", o->root_dir, "directory holding root.key (default: the CA home)");
+  cmd->add_option("--request-out", o->request_out,
+                  "offline root: make the new key here and write its request to FILE, for "
+                  "`anchor ca sign-intermediate` on the offline machine");
+  cmd->add_option("--install", o->install,
+                  "offline root: install the certificate the offline root signed (FILE)");
+  cmd->callback([&ctx, &action, o] {
+    action = [&ctx, o]() -> Status {
+      if (!o->request_out.empty() && !o->install.empty()) {
+        return Error(Code::kInvalidArgument,
+                     "--request-out and --install are two steps of the ceremony; give one");
+      }
+      home::RotateOptions opts;
+      opts.days = o->days;
+      if (!o->key_type.empty()) {
+        ANCHOR_ASSIGN_OR_RETURN(opts.key_type, crypto::ParseKeyType(o->key_type));
+      }
+      ANCHOR_ASSIGN_OR_RETURN(opts.passphrase, ctx.Passphrase());
+      ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/false));
+      if (!o->request_out.empty()) {
+        ANCHOR_TRY(CheckWritable(o->request_out));
+        ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, home::PrepareRotation(*home, opts));
+        ANCHOR_TRY(WriteOutput(o->request_out, csr.ToPem(), kPublicFileMode));
+        std::string permit;
+        for (const std::string& dns : home::PermittedDnsOf(home->intermediate())) {
+          permit += " --permit-dns " + dns;
+        }
+        ctx.Say("the new key waits in " + home->paths().home + "/intermediates; its request is " +
+                o->request_out);
+        ctx.Say("on the offline machine: anchor ca sign-intermediate " + o->request_out +
+                " --root-dir DIR --days " + std::to_string(o->days) + permit +
+                " --out intermediate.crt");
+        ctx.Say("then here: anchor ca rotate --install intermediate.crt");
+        return OkStatus();
+      }
+      if (!o->install.empty()) {
+        ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::LoadCertificateFile(o->install));
+        ANCHOR_ASSIGN_OR_RETURN(home::Rotated r,
+                                home::InstallRotation(*home, cert, opts.passphrase, ctx.clock()));
+        SayRotated(ctx, *home, r);
+        return OkStatus();
+      }
+      const home::RootDir root_dir =
+          home::RootDir::In(o->root_dir.empty() ? home->paths().home : o->root_dir);
+      if (o->root_dir.empty() && !FileExists(root_dir.key)) {
+        return Error(Code::kFailedPrecondition,
+                     "`anchor ca rotate` needs the root key, and " + root_dir.key +
+                         " does not exist (the root is kept offline): run `anchor ca rotate "
+                         "--request-out FILE` and sign FILE on the offline machine (\"Keeping the "
+                         "root offline\" in docs/OPERATIONS.md), or give --root-dir DIR");
+      }
+      ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey root_key,
+                              home::LoadRootKey(root_dir, opts.passphrase, "anchor ca rotate"));
+      ANCHOR_ASSIGN_OR_RETURN(
+          home::Rotated r, home::RotateIntermediate(*home, root_key, opts, ctx.clock(), ctx.rng()));
+      SayRotated(ctx, *home, r);
+      return OkStatus();
+    };
+  });
+}
+
+}  // namespace anchor::cli

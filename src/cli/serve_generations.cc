@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: serve_generations.cc: OCSP issuers and client CA files of every generation.
+#include "cli/serve_generations.h"
+
+#include "home/intermediates.h"
+
+namespace anchor::cli {
+
+std::vector<ocsp::Issuer> OcspIssuers(const ca::Authority& authority,
+                                      const std::optional<home::OcspSigner>& delegated) {
+  std::vector<ocsp::Issuer> out;
+  for (const ca::Generation& g : authority.generations()) {
+    const bool delegate = delegated && delegated->issuer_fingerprint == g.fingerprint;
+    out.push_back(ocsp::Issuer{
+        g.cert,
+        delegate ? ocsp::Signer{delegated->cert, delegated->key} : ocsp::Signer{g.cert, *g.key},
+        g.fingerprint});
+  }
+  return out;
+}
+
+std::vector<std::string> RetiredIntermediateFiles(const home::CaHome& home) {
+  std::vector<std::string> out;
+  for (const ca::Generation& g : home.retired()) {
+    out.push_back(home::FilesOf(home.paths().home, g.number).cert);
+  }
+  return out;
+}
+
+}  // namespace anchor::cli

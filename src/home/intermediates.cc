@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: intermediates.cc: the intermediates/ directory of a CA home.
+#include "home/intermediates.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+
+#include "core/file_io.h"
+#include "crypto/key_file.h"
+
+namespace anchor::home {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kCurrent = "current";
+constexpr const char* kCertName = "intermediate.crt";
+constexpr const char* kKeyName = "intermediate.key";
+
+std::string InHome(const std::string& home, const std::string& name) {
+  return (fs::path(home) / name).string();
+}
+
+// GenerationNumber reads a directory name of intermediates/ ("1", "2", ...); nullopt for others.
+std::optional<int> GenerationNumber(const std::string& name) {
+  int n = 0;
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), n);
+  if (ec != std::errc() || end != name.data() + name.size() || n < 1 || name.front() == '0') {
+    return std::nullopt;
+  }
+  return n;
+}
+
+// Numbers lists the generation directories under intermediates/, ascending.
+Result<std::vector<int>> Numbers(const std::string& home) {
+  std::vector<int> out;
+  std::error_code ec;
+  const fs::path dir = IntermediatesDir(home);
+  if (!fs::exists(dir, ec)) {
+    return out;
+  }
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_symlink(ec)) {
+      continue;  // current
+    }
+    if (auto n = GenerationNumber(e.path().filename().string())) {
+      out.push_back(*n);
+    }
+  }
+  if (ec) {
+    return Error(Code::kUnavailable, "cannot read " + dir.string() + ": " + ec.message());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// CopyFile copies `from` to `to` byte for byte (an encrypted key stays encrypted), atomically.
+Status CopyFile(const std::string& from, const std::string& to, mode_t mode) {
+  ANCHOR_ASSIGN_OR_RETURN(std::string content, ReadFile(from));
+  return WriteFileAtomic(to, content, mode);
+}
+
+}  // namespace
+
+std::string IntermediatesDir(const std::string& home) { return InHome(home, "intermediates"); }
+
+GenerationFiles FilesOf(const std::string& home, int number) {
+  const fs::path dir = fs::path(IntermediatesDir(home)) / std::to_string(number);
+  return GenerationFiles{number, dir.string(), (dir / kCertName).string(),
+                         (dir / kKeyName).string()};
+}
+
+Result<int> CurrentGeneration(const std::string& home) {
+  const std::string link = (fs::path(IntermediatesDir(home)) / kCurrent).string();
+  std::error_code ec;
+  if (!fs::is_symlink(link, ec)) {
+    return 1;  // never rotated: intermediate.crt is generation 1
+  }
+  const fs::path target = fs::read_symlink(link, ec);
+  const auto n = ec ? std::nullopt : GenerationNumber(target.filename().string());
+  if (!n) {
+    return Error(Code::kFailedPrecondition,
+                 link +
+                     " does not name a generation directory; it should be a link to N, the "
+                     "issuing generation under " +
+                     IntermediatesDir(home));
+  }
+  return *n;
+}
+
+Result<std::vector<GenerationFiles>> RetiredGenerations(const std::string& home) {
+  ANCHOR_ASSIGN_OR_RETURN(const int current, CurrentGeneration(home));
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<int> numbers, Numbers(home));
+  std::vector<GenerationFiles> out;
+  for (auto it = numbers.rbegin(); it != numbers.rend(); ++it) {
+    GenerationFiles files = FilesOf(home, *it);
+    if (*it != current && FileExists(files.cert)) {
+      out.push_back(std::move(files));
+    }
+  }
+  return out;
+}
+
+Result<std::optional<int>> PendingGeneration(const std::string& home) {
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<int> numbers, Numbers(home));
+  for (auto it = numbers.rbegin(); it != numbers.rend(); ++it) {
+    const GenerationFiles files = FilesOf(home, *it);
+    if (FileExists(files.key) && !FileExists(files.cert)) {
+      return std::optional<int>(*it);
+    }
+  }
+  return std::optional<int>();
+}
+
+void RemoveGeneration(const std::string& home, int number) {
+  std::error_code ec;
+  fs::remove_all(FilesOf(home, number).dir, ec);
+}
+
+Result<int> NextGeneration(const std::string& home) {
+  ANCHOR_ASSIGN_OR_RETURN(const int current, CurrentGeneration(home));
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<int> numbers, Numbers(home));
+  const int highest = numbers.empty() ? current : std::max(current, numbers.back());
+  return highest + 1;
+}
+
+Status WriteGenerationKey(const std::string& home, int number, const crypto::PrivateKey& key,
+                          const SecretBytes* passphrase) {
+  const GenerationFiles files = FilesOf(home, number);
+  ANCHOR_TRY(MakeDirectories(files.dir, 0700));
+  if (FileExists(files.key)) {
+    return Error(Code::kAlreadyExists, files.key + " exists already");
+  }
+  return crypto::WritePrivateKeyFile(files.key, key, passphrase);
+}
+
+Status WriteGenerationCertificate(const std::string& home, int number,
+                                  const crypto::Certificate& cert) {
+  return WriteFileAtomic(FilesOf(home, number).cert, cert.ToPem(), kPublicFileMode);
+}
+
+Status SwitchTo(const std::string& home, int number) {
+  const std::string dir = IntermediatesDir(home);
+  const std::string current = (fs::path(dir) / kCurrent).string();
+  const std::string top_cert = InHome(home, kCertName);
+  const std::string top_key = InHome(home, kKeyName);
+  std::error_code ec;
+  if (!fs::is_symlink(current, ec)) {
+    // The legacy layout: copy generation 1 into intermediates/1/, point current at it, then
+    // replace each top-level file by a link to the same content.
+    const GenerationFiles first = FilesOf(home, 1);
+    ANCHOR_TRY(MakeDirectories(first.dir, 0700));
+    ANCHOR_TRY(CopyFile(top_key, first.key, kPrivateKeyMode));
+    ANCHOR_TRY(CopyFile(top_cert, first.cert, kPublicFileMode));
+    ANCHOR_TRY(ReplaceWithSymlink(current, "1"));
+    ANCHOR_TRY(
+        ReplaceWithSymlink(top_cert, std::string("intermediates/") + kCurrent + "/" + kCertName));
+    ANCHOR_TRY(
+        ReplaceWithSymlink(top_key, std::string("intermediates/") + kCurrent + "/" + kKeyName));
+  }
+  const GenerationFiles next = FilesOf(home, number);
+  if (!FileExists(next.cert) || !FileExists(next.key)) {
+    return Error(Code::kFailedPrecondition, "generation " + std::to_string(number) +
+                                                " lacks its certificate or key in " + next.dir);
+  }
+  // The one step that switches the issuing intermediate.
+  return ReplaceWithSymlink(current, std::to_string(number));
+}
+
+}  // namespace anchor::home
