@@ -67,10 +67,11 @@ struct Options {
 };
 
 // Record is what Authority::ToRecord makes of a signed certificate.
-store::CertificateRecord Record(const crypto::Certificate& cert) {
+store::CertificateRecord Record(const crypto::Certificate& cert, const std::string& issuer_fp) {
   store::CertificateRecord r;
   r.serial = cert.SerialHex();
   r.issuer = cert.Issuer();
+  r.issuer_fingerprint = issuer_fp;
   r.subject = cert.Subject();
   r.common_name = cert.CommonName();
   for (const auto& san : cert.SubjectAltNames()) r.sans.push_back(san.ToString());
@@ -115,7 +116,7 @@ int Grow(const Options& o) {
           auto cert = Must(
               crypto::SignCertificate(decision.tmpl, keys[id % keys.size()], &issuer, issuer_key),
               "signing");
-          out[static_cast<size_t>(i)] = Record(cert);
+          out[static_cast<size_t>(i)] = Record(cert, issuer.Sha256Fingerprint());
         }
       });
     }
@@ -172,7 +173,9 @@ int Crl(const Options& o) {
   crypto::CryptoRng rng;
   auto home = Must(home::CaHome::Open(o.home, nullptr, /*need_key=*/true, clock, rng), "opening");
   const auto t0 = std::chrono::steady_clock::now();
-  const auto revoked = Must(home->store().RevokedUnexpired(UnixSeconds(clock.Now())), "query");
+  const auto revoked = Must(home->store().RevokedUnexpired(home->intermediate().Sha256Fingerprint(),
+                                                           UnixSeconds(clock.Now())),
+                            "query");
   const double query_ms = Seconds(std::chrono::steady_clock::now() - t0).count() * 1e3;
   const auto t1 = std::chrono::steady_clock::now();
   const auto crl = Must(home->authority().BuildCrl(), "building the CRL");

@@ -117,7 +117,7 @@ Status FeedFollower::PollOnce() {
   // A client of an unknown issuer may come from an intermediate the CA has just rotated to:
   // fetch cacerts again then, at most every kIssuerRecheck (a foreign CA's clients must not
   // make every poll fetch).
-  const Clock::duration since_fetch = SystemClock().Now() - issuers_fetched_;
+  const auto since_fetch = SystemClock().Now() - issuers_fetched_;
   const bool recheck = since_fetch > kIssuerRecheck && issuers_.TakeRefreshWanted();
   const bool issuers_due = !issuers_.Known() || since_fetch > options_.issuer_refresh || recheck;
   if (issuers_due) {
