@@ -222,21 +222,6 @@ Status CheckWritable(const std::string& path) {
   return OkStatus();
 }
 
-Status ReplaceWithSymlink(const std::string& path, const std::string& target) {
-  const std::string tmp = path + ".link-" + std::to_string(::getpid());
-  (void)::unlink(tmp.c_str());
-  if (::symlink(target.c_str(), tmp.c_str()) != 0) {
-    return Errno("cannot create a link", tmp, errno);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    (void)::unlink(tmp.c_str());
-    return Errno("cannot replace", path, err);
-  }
-  FsyncDirectory(DirectoryOf(path));
-  return OkStatus();
-}
-
 bool FileExists(const std::string& path) {
   struct stat st {};
   return ::lstat(path.c_str(), &st) == 0;

@@ -71,12 +71,6 @@ inline constexpr mode_t kPublicFileMode = 0644;
 // `path` is not a directory. Errors name the path and what to fix. "" and "-" (stdout) pass.
 Status CheckWritable(const std::string& path);
 
-// ReplaceWithSymlink makes `path` a symbolic link to `target` (relative to `path`'s directory,
-// or absolute) in one step: the link is made under a temporary name beside `path` and renamed
-// over it, then the directory is fsynced, so a reader finds the old entry or the new link, never
-// none. Several files reached through one such link switch together.
-Status ReplaceWithSymlink(const std::string& path, const std::string& target);
-
 // FileExists is true when `path` names an existing file system entry.
 bool FileExists(const std::string& path);
 

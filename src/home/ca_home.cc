@@ -250,10 +250,16 @@ Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home, const Secr
                  "no CA in " + home + "; run `anchor init` first, or set --home / ANCHOR_HOME");
   }
   ANCHOR_ASSIGN_OR_RETURN(ConfigFile config, LoadConfigFile(paths.config));
-  ANCHOR_ASSIGN_OR_RETURN(config.ca.issuing_generation, CurrentGeneration(home));
+  // The issuing pair is read where intermediates/current says (home/intermediates.h); the
+  // home's own copies are refreshed if a crash left them behind the switch.
+  ANCHOR_ASSIGN_OR_RETURN(const GenerationFiles issuing, IssuingFiles(home));
+  config.ca.issuing_generation = issuing.number;
+  if (issuing.dir != home) {
+    (void)RefreshTopLevelCopies(home);  // best effort: anchor itself reads `issuing`
+  }
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::LoadCertificateFile(paths.root_crt));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate intermediate,
-                          crypto::LoadCertificateFile(paths.intermediate_crt));
+                          crypto::LoadCertificateFile(issuing.cert));
   ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenSqliteStore(paths.db));
   std::unique_ptr<CaHome> ca(new CaHome(std::move(paths), std::move(config), std::move(store),
                                         std::move(root), std::move(intermediate)));
@@ -261,10 +267,9 @@ Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home, const Secr
   ANCHOR_TRY(ca->AttributeEarlierCertificates());
   if (need_key) {
     ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
-                            crypto::LoadPrivateKeyFile(ca->paths_.intermediate_key, passphrase));
+                            crypto::LoadPrivateKeyFile(issuing.key, passphrase));
     if (!key.Public().Equals(ca->intermediate_.GetPublicKey())) {
-      return Error(Code::kFailedPrecondition,
-                   ca->paths_.intermediate_key + " does not match " + ca->paths_.intermediate_crt);
+      return Error(Code::kFailedPrecondition, issuing.key + " does not match " + issuing.cert);
     }
     ca->authority_ =
         std::make_unique<Authority>(ca->config_, ca->root_, ca->intermediate_, std::move(key),

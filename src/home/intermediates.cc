@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <tuple>
 
 #include "core/file_io.h"
 #include "crypto/key_file.h"
@@ -44,7 +45,7 @@ Result<std::vector<int>> Numbers(const std::string& home) {
     return out;
   }
   for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
-    if (e.is_symlink(ec)) {
+    if (!e.is_directory(ec)) {
       continue;  // current
     }
     if (auto n = GenerationNumber(e.path().filename().string())) {
@@ -75,21 +76,46 @@ GenerationFiles FilesOf(const std::string& home, int number) {
 }
 
 Result<int> CurrentGeneration(const std::string& home) {
-  const std::string link = (fs::path(IntermediatesDir(home)) / kCurrent).string();
-  std::error_code ec;
-  if (!fs::is_symlink(link, ec)) {
+  const std::string pointer = (fs::path(IntermediatesDir(home)) / kCurrent).string();
+  if (!FileExists(pointer)) {
     return 1;  // never rotated: intermediate.crt is generation 1
   }
-  const fs::path target = fs::read_symlink(link, ec);
-  const auto n = ec ? std::nullopt : GenerationNumber(target.filename().string());
-  if (!n) {
+  ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(pointer, 64));
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  const auto n = GenerationNumber(text);
+  if (!n || !FileExists(FilesOf(home, *n).cert)) {
     return Error(Code::kFailedPrecondition,
-                 link +
-                     " does not name a generation directory; it should be a link to N, the "
-                     "issuing generation under " +
-                     IntermediatesDir(home));
+                 pointer + " should name the issuing generation N (a directory of " +
+                     IntermediatesDir(home) + " holding its certificate); it holds '" + text + "'");
   }
   return *n;
+}
+
+Result<GenerationFiles> IssuingFiles(const std::string& home) {
+  if (!FileExists((fs::path(IntermediatesDir(home)) / kCurrent).string())) {
+    return GenerationFiles{1, home, InHome(home, kCertName), InHome(home, kKeyName)};
+  }
+  ANCHOR_ASSIGN_OR_RETURN(const int n, CurrentGeneration(home));
+  return FilesOf(home, n);
+}
+
+Status RefreshTopLevelCopies(const std::string& home) {
+  ANCHOR_ASSIGN_OR_RETURN(const GenerationFiles issuing, IssuingFiles(home));
+  if (issuing.dir == home) {
+    return OkStatus();
+  }
+  for (const auto& [from, to, mode] :
+       {std::tuple{issuing.key, InHome(home, kKeyName), kPrivateKeyMode},
+        std::tuple{issuing.cert, InHome(home, kCertName), kPublicFileMode}}) {
+    ANCHOR_ASSIGN_OR_RETURN(std::string content, ReadFile(from));
+    auto existing = ReadFile(to);
+    if (!existing || *existing != content) {
+      ANCHOR_TRY(WriteFileAtomic(to, content, mode));
+    }
+  }
+  return OkStatus();
 }
 
 Result<std::vector<GenerationFiles>> RetiredGenerations(const std::string& home) {
@@ -144,23 +170,14 @@ Status WriteGenerationCertificate(const std::string& home, int number,
 }
 
 Status SwitchTo(const std::string& home, int number) {
-  const std::string dir = IntermediatesDir(home);
-  const std::string current = (fs::path(dir) / kCurrent).string();
-  const std::string top_cert = InHome(home, kCertName);
-  const std::string top_key = InHome(home, kKeyName);
-  std::error_code ec;
-  if (!fs::is_symlink(current, ec)) {
-    // The legacy layout: copy generation 1 into intermediates/1/, point current at it, then
-    // replace each top-level file by a link to the same content.
+  const std::string pointer = (fs::path(IntermediatesDir(home)) / kCurrent).string();
+  if (!FileExists(pointer)) {
+    // The legacy layout: generation 1 gets its directory, its files copied as they are (an
+    // encrypted key stays encrypted).
     const GenerationFiles first = FilesOf(home, 1);
     ANCHOR_TRY(MakeDirectories(first.dir, 0700));
-    ANCHOR_TRY(CopyFile(top_key, first.key, kPrivateKeyMode));
-    ANCHOR_TRY(CopyFile(top_cert, first.cert, kPublicFileMode));
-    ANCHOR_TRY(ReplaceWithSymlink(current, "1"));
-    ANCHOR_TRY(
-        ReplaceWithSymlink(top_cert, std::string("intermediates/") + kCurrent + "/" + kCertName));
-    ANCHOR_TRY(
-        ReplaceWithSymlink(top_key, std::string("intermediates/") + kCurrent + "/" + kKeyName));
+    ANCHOR_TRY(CopyFile(InHome(home, kKeyName), first.key, kPrivateKeyMode));
+    ANCHOR_TRY(CopyFile(InHome(home, kCertName), first.cert, kPublicFileMode));
   }
   const GenerationFiles next = FilesOf(home, number);
   if (!FileExists(next.cert) || !FileExists(next.key)) {
@@ -168,7 +185,8 @@ Status SwitchTo(const std::string& home, int number) {
                                                 " lacks its certificate or key in " + next.dir);
   }
   // The one step that switches the issuing intermediate.
-  return ReplaceWithSymlink(current, std::to_string(number));
+  ANCHOR_TRY(WriteFileAtomic(pointer, std::to_string(number) + "\n", kPublicFileMode));
+  return RefreshTopLevelCopies(home);
 }
 
 }  // namespace anchor::home

@@ -13,14 +13,17 @@
 
 namespace anchor::home {
 
-// The layout. Before any rotation the home holds intermediate.crt and intermediate.key: generation
-// 1. The first `anchor ca rotate` moves them to intermediates/1/ and makes both names symbolic
-// links through intermediates/current, itself a link to the issuing generation's directory
-// (intermediates/N/, holding intermediate.crt and intermediate.key), so that switching the
-// issuing intermediate is one rename(2): every reader of intermediate.crt and intermediate.key
-// sees the old pair or the new pair, never one of each. Every other intermediates/N/ with a
-// certificate is a retired generation. A directory holding only a key is a pending generation:
-// its key is made and its request sent to the offline root, its certificate not yet installed.
+// The layout. Before any rotation the home holds intermediate.crt and intermediate.key:
+// generation 1. The first `anchor ca rotate` copies them to intermediates/1/; every generation N
+// lives in intermediates/N/ (intermediate.crt, intermediate.key), and the file
+// intermediates/current names the issuing one. Writing that one small file (atomically: temp,
+// fsync, rename) is the switch: anchor reads the issuing pair from the directory it names, so it
+// sees the old pair or the new pair, never one of each. intermediate.crt and intermediate.key in
+// the home are then refreshed as copies of the issuing pair, for other tools (openssl, TLS
+// servers' chain files) and for backups, which carry plain files. Every other intermediates/N/
+// with a certificate is a retired generation. A directory holding only a key is a pending
+// generation: its key is made and its request sent to the offline root, its certificate not yet
+// installed.
 
 // GenerationFiles are one generation's files.
 struct GenerationFiles {
@@ -37,6 +40,12 @@ GenerationFiles FilesOf(const std::string& home, int number);
 
 // CurrentGeneration is the issuing generation's number: 1 until the first rotation.
 Result<int> CurrentGeneration(const std::string& home);
+// IssuingFiles are the files anchor reads the issuing pair from: intermediates/N/ after the
+// first rotation, the home's intermediate.crt and intermediate.key before.
+Result<GenerationFiles> IssuingFiles(const std::string& home);
+// RefreshTopLevelCopies rewrites the home's intermediate.crt and intermediate.key as copies of
+// the issuing generation's when they differ (after a switch, or a crash just after one).
+Status RefreshTopLevelCopies(const std::string& home);
 // RetiredGenerations lists the generations other than the current one that have a certificate,
 // newest first.
 Result<std::vector<GenerationFiles>> RetiredGenerations(const std::string& home);
@@ -58,9 +67,9 @@ Status WriteGenerationCertificate(const std::string& home, int number,
                                   const crypto::Certificate& cert);
 
 // SwitchTo makes generation `number` (whose key and certificate are written) the issuing one:
-// the first time, it moves the legacy intermediate.crt and intermediate.key to intermediates/1/
-// and replaces them with links (each step keeps a matching pair in place); then it re-points
-// intermediates/current in one rename.
+// the first time, it copies the legacy intermediate.crt and intermediate.key to
+// intermediates/1/; then it writes intermediates/current (the one step that switches) and
+// refreshes the home's copies.
 Status SwitchTo(const std::string& home, int number);
 
 }  // namespace anchor::home

@@ -51,8 +51,10 @@ start_ns=$(date +%s%N)
 anchor ca rotate -q > rotate.out || fail "anchor ca rotate"
 rotate_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 [ "$(cat rotate.out)" = 2 ] || fail "rotate printed '$(cat rotate.out)', not the new generation"
-[ -L "$ANCHOR_HOME/intermediates/current" ] && [ "$(readlink "$ANCHOR_HOME/intermediates/current")" = 2 ] \
-  || fail "intermediates/current does not point at generation 2"
+[ "$(cat "$ANCHOR_HOME/intermediates/current")" = 2 ] || fail "intermediates/current does not name 2"
+cmp -s "$ANCHOR_HOME/intermediate.crt" "$ANCHOR_HOME/intermediates/2/intermediate.crt" \
+  && cmp -s "$ANCHOR_HOME/intermediate.key" "$ANCHOR_HOME/intermediates/2/intermediate.key" \
+  || fail "the home's intermediate.crt and .key are not generation 2's"
 cp "$ANCHOR_HOME/intermediate.crt" gen2.crt
 openssl x509 -in gen2.crt -noout -subject | has "fleet Intermediate CA G2" || fail "new intermediate's name"
 openssl verify -x509_strict -CAfile "$ANCHOR_HOME/root.crt" gen2.crt >/dev/null || fail "gen2 does not verify"
@@ -160,3 +162,18 @@ probe kick --cert dev-old.crt --key dev-old.key --topic 'commands/dev-old/#' \
   > kick.json || { cat kick.json; fail "revoked old-generation dev-old was not dropped"; }
 has "disconnecting client .* 'dev-old' .*revoked" "$MLOG" || fail "the kick is not logged"
 pass "Mosquitto plugin (started before the rotation): new, agent's and old clients admitted; revoked old-generation clients refused and dropped"
+
+# A backup after the rotation restores both generations: the new one issues, the old one answers.
+echo "backup secret" > pass.txt
+anchor --passphrase-file pass.txt backup --out rot.backup --with-keys > /dev/null || fail "backup"
+anchor --passphrase-file pass.txt restore rot.backup --home "$WORK/restored" > /dev/null || fail "restore"
+ANCHOR_HOME="$WORK/restored" anchor --passphrase-file pass.txt issue --cn dev-r --profile device \
+  --cert dev-r.crt --key dev-r.key -q 2>/dev/null || fail "issuing from the restored home"
+openssl x509 -in dev-r.crt -noout -issuer | has "G2" || fail "the restored home issues from generation 1"
+ANCHOR_HOME="$WORK/restored" anchor verify old-leaf.pem >/dev/null || fail "restored home lost generation 1"
+ANCHOR_HOME="$WORK/restored" anchor --passphrase-file pass.txt ocsp respond --request <(
+  openssl ocsp -issuer gen1.crt -cert dev-old.crt -no_nonce -reqout /dev/stdout 2>/dev/null) \
+  --out restored.ocsp -q || fail "OCSP from the restored home"
+openssl ocsp -respin restored.ocsp -issuer gen1.crt -cert dev-old.crt -CAfile "$ANCHOR_HOME/root.crt" \
+  2>&1 | has "dev-old.crt: revoked" || fail "the restored home's OCSP answer for dev-old"
+pass "backup and restore after the rotation: generation 2 issues, generation 1 answers OCSP"

@@ -68,7 +68,7 @@ TEST_F(RotationTest, TheNewGenerationIssuesAndTheOldOneStaysToAnswerForItsOwn) {
             home->intermediate().Sha256Fingerprint());
   EXPECT_EQ(ca::IssuerOf(after->authority().generations(), old_leaf)->number, 1);
   EXPECT_EQ(ca::IssuerOf(after->authority().generations(), new_leaf)->number, 2);
-  // intermediate.crt and intermediate.key are the new pair (through intermediates/current).
+  // The home's intermediate.crt and intermediate.key are copies of the new pair.
   EXPECT_EQ(crypto::LoadCertificateFile(after->paths().intermediate_crt)->Sha256Fingerprint(),
             rotated->cert.Sha256Fingerprint());
   // Once the retired generation has expired, it is no longer loaded.
