@@ -48,9 +48,10 @@ probe connect --cert dev-old.crt --key dev-old.key >/dev/null || fail "dev-old r
 
 # The rotation, timed (the machine is shared with other builds: a rough figure).
 start_ns=$(date +%s%N)
-anchor ca rotate -q > rotate.out || fail "anchor ca rotate"
+anchor ca rotate -q --json > rotate.out || fail "anchor ca rotate"
 rotate_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
-[ "$(cat rotate.out)" = 2 ] || fail "rotate printed '$(cat rotate.out)', not the new generation"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["generation"] == 2 and d["retired"] == 1, d' \
+  rotate.out || fail "rotate printed '$(cat rotate.out)', not the new generation"
 [ "$(cat "$ANCHOR_HOME/intermediates/current")" = 2 ] || fail "intermediates/current does not name 2"
 cmp -s "$ANCHOR_HOME/intermediate.crt" "$ANCHOR_HOME/intermediates/2/intermediate.crt" \
   && cmp -s "$ANCHOR_HOME/intermediate.key" "$ANCHOR_HOME/intermediates/2/intermediate.key" \
