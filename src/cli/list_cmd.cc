@@ -32,7 +32,15 @@ Status ShowOne(Context& ctx, const ListOpts& o) {
   if (o.pem) {
     // Leaf and intermediate, as `anchor sign` writes them.
     ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::Certificate::FromDer(record.der));
-    std::cout << cert.ToPem() << home->intermediate().ToPem();
+    // Its own intermediate: after a rotation, the generation that issued it.
+    std::string chain = home->intermediate().ToPem();
+    for (const crypto::Certificate& issuer : home->Intermediates()) {
+      if (cert.NamesIssuer(issuer) && cert.VerifySignedBy(issuer.GetPublicKey())) {
+        chain = issuer.ToPem();
+        break;
+      }
+    }
+    std::cout << cert.ToPem() << chain;
     return OkStatus();
   }
   const nlohmann::json j = api::RecordJson(record, UnixSeconds(ctx.clock().Now()));

@@ -3,11 +3,13 @@
 #include <cstdio>
 
 #include "api/ca_gauges.h"
+#include "ca/generation.h"
 #include "cli/context.h"
 #include "cli/request_log.h"
 #include "cli/serve_lifecycle.h"
 #include "core/file_io.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "server/https_server.h"
 #include "server/router.h"
 
@@ -123,6 +125,13 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
                   https->threads());
       std::printf("anchor serve: OCSP signed by %s\n",
                   lifecycle->Current()->OcspSignerSubject().c_str());
+      for (const ca::Generation& g : home->retired()) {
+        std::printf(
+            "anchor serve: retired intermediate generation %d (%s) answers OCSP and %s "
+            "until %s\n",
+            g.number, g.cert.CommonName().c_str(), ca::CrlPath(g.number).c_str(),
+            Iso8601(g.cert.NotAfter()).c_str());
+      }
       if (auto plain = https->plain_port()) {
         std::printf("anchor serve: OCSP and CRL also on http://%s:%u\n", opts.plain_address.c_str(),
                     static_cast<unsigned>(*plain));

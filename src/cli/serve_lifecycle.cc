@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "cli/serve_generations.h"
 #include "core/text.h"
 #include "crypto/key_file.h"
 #include "home/config_file.h"
@@ -90,6 +91,9 @@ void ServeLifecycle::TlsOptions(server::ServerOptions& options) const {
   options.key_file = paths.server_key;
   options.client_ca_file = paths.root_crt;
   options.extra_client_ca_files = {paths.intermediate_crt};
+  for (const std::string& retired : RetiredIntermediateFiles(home_)) {
+    options.extra_client_ca_files.push_back(retired);
+  }
   if (const std::string& factory = Current()->config.server.bootstrap_ca; !factory.empty()) {
     options.extra_client_ca_files.push_back(factory);
   }
@@ -101,14 +105,15 @@ Result<std::shared_ptr<ServingGeneration>> ServeLifecycle::Build(
   g->config = std::move(config);
   g->factory = std::move(factory);
   g->delegated = std::move(delegated);
-  // The key and certificates are the ones the home opened with; only policy changes.
-  g->authority =
-      std::make_unique<ca::Authority>(g->config, home_.root(), home_.intermediate(),
-                                      home_.authority().key(), home_.store(), clock_, rng_);
-  const ocsp::Signer signer = g->delegated
-                                  ? ocsp::Signer{g->delegated->cert, g->delegated->key}
-                                  : ocsp::Signer{g->authority->intermediate(), g->authority->key()};
-  g->responder = std::make_unique<ocsp::Responder>(g->authority->intermediate(), signer,
+  // The key and certificates are the ones the home opened with; only policy changes. The
+  // intermediate generation is the home's, not a key of anchor.toml; the retired generations
+  // keep answering for what they issued (OCSP, their CRLs).
+  g->config.issuing_generation = home_.generation();
+  const std::vector<ca::Generation>& all = home_.authority().generations();
+  g->authority = std::make_unique<ca::Authority>(
+      g->config, home_.root(), home_.intermediate(), home_.authority().key(), home_.store(), clock_,
+      rng_, std::vector<ca::Generation>(all.begin() + 1, all.end()));
+  g->responder = std::make_unique<ocsp::Responder>(OcspIssuers(*g->authority, g->delegated),
                                                    home_.store(), clock_);
   g->router = std::make_unique<server::Router>(*g->authority, home_.store(), *g->responder, rng_,
                                                metrics_, g->factory);

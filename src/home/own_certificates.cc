@@ -130,7 +130,8 @@ Result<OcspSigner> RenewOcspSigner(ca::Authority& authority, const CaPaths& path
                           crypto::PrivateKey::Generate(authority.config().key_type));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, authority.IssueOcspSigner(key.Public(), days));
   ANCHOR_TRY(ReplaceKeyAndCertificate(paths.ocsp_key, key, paths.ocsp_crt, cert.ToPem()));
-  return OcspSigner{std::move(cert), std::move(key)};
+  // Certified by the issuing intermediate: it signs for that generation.
+  return OcspSigner{std::move(cert), std::move(key), authority.intermediate().Sha256Fingerprint()};
 }
 
 Status FinishInterruptedReplace(const std::string& key_path, const std::string& cert_path) {
