@@ -50,7 +50,7 @@ std::string FindWorker() {
 int RunAgentCommand(int argc, char** argv) {
   AgentFlags flags;
   const auto parsed = ParseAgentArgs(
-      argc, argv,
+      argc, argv, "anchor-agent",
       "anchor-agent: enrolls this device with anchor serve and keeps its certificate fresh", flags);
   if (const int* code = std::get_if<int>(&parsed)) {
     return *code;

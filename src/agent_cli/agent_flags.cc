@@ -49,9 +49,12 @@ CLI::App* AddAgentCommands(CLI::App& app, AgentFlags& flags) {
 
 }  // namespace
 
-std::variant<AgentCommand, int> ParseAgentArgs(int argc, char** argv, const std::string& about,
-                                               AgentFlags& flags) {
-  CLI::App app{about, "anchor-agent"};
+std::variant<AgentCommand, int> ParseAgentArgs(int argc, char** argv, const std::string& program,
+                                               const std::string& about, AgentFlags& flags) {
+  CLI::App app{about, program};
+  // --version and --help-all after a command too (`anchor-agent run --version`), as in anchor;
+  // set before the commands are added, which take it from here.
+  app.fallthrough();
   const CLI::App* run = AddAgentCommands(app, flags);
   command_line::AddStandardFlags(app);
   command_line::AddCompletionCommand(app);

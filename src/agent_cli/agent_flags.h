@@ -21,10 +21,11 @@ struct AgentFlags {
 // AgentCommand is the subcommand that was given.
 enum class AgentCommand { kRun, kStatus };
 
-// ParseAgentArgs defines `run` and `status` on a CLI11 app described by `about`, parses `argv`
-// into `flags`, and returns the command given, or the exit code when parsing ended the run
+// ParseAgentArgs defines `run` and `status` on a CLI11 app named `program` ("anchor-agent",
+// "anchor-agent-worker": what --version and usage lines say) and described by `about`, parses
+// `argv` into `flags`, and returns the command given, or the exit code when parsing ended the run
 // (help, or a usage error, which it has printed).
-std::variant<AgentCommand, int> ParseAgentArgs(int argc, char** argv, const std::string& about,
-                                               AgentFlags& flags);
+std::variant<AgentCommand, int> ParseAgentArgs(int argc, char** argv, const std::string& program,
+                                               const std::string& about, AgentFlags& flags);
 
 }  // namespace anchor::agent_cli

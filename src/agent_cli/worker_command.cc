@@ -117,7 +117,8 @@ int ShowStatus(const std::string& cert_path, bool json) {
 int RunAgentWorker(int argc, char** argv) {
   AgentFlags flags;
   const auto parsed = ParseAgentArgs(
-      argc, argv, "anchor-agent-worker: one enrollment or renewal attempt of anchor-agent", flags);
+      argc, argv, "anchor-agent-worker",
+      "anchor-agent-worker: one enrollment or renewal attempt of anchor-agent", flags);
   if (const int* code = std::get_if<int>(&parsed)) {
     return *code;
   }

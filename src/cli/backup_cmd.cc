@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/context.h"
+#include "command_line/value_checks.h"
 #include "core/file_io.h"
 #include "core/text.h"
 #include "home/backup.h"
@@ -20,7 +21,9 @@ void RegisterBackup(CLI::App& app, Context& ctx, Action& action) {
       "backup",
       "write the CA home (store, anchor.toml, certificates; keys with --with-keys) to one file; "
       "safe while `anchor serve` runs");
-  cmd->add_option("--out,-o", o->out, "the backup file to create (must not exist)")->required();
+  cmd->add_option("--out,-o", o->out, "the backup file to create (must not exist)")
+      ->required()
+      ->check(command_line::NonEmptyPath());
   cmd->add_flag("--with-keys", o->with_keys,
                 "include the private keys, encrypted with the passphrase (--passphrase-file or "
                 "ANCHOR_PASSPHRASE)");

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "cli/context.h"
+#include "command_line/value_checks.h"
 #include "core/file_io.h"
 #include "home/offline_root.h"
 
@@ -50,7 +51,8 @@ void RegisterCrl(CLI::App& app, Context& ctx, Action& action) {
   auto o = std::make_shared<Opts>();
   CLI::App* cmd =
       app.add_subcommand("crl", "sign a new CRL (RFC 5280) of every revoked certificate");
-  cmd->add_option("--out,-o", o->out, "CRL file (default stdout)");
+  cmd->add_option("--out,-o", o->out, "CRL file (default stdout)")
+      ->check(command_line::NonEmptyPath());
   cmd->add_flag("--pem", o->pem, "PEM instead of DER");
   cmd->add_flag("--root", o->root,
                 "the root's CRL (about the intermediate), for relying parties that check every "

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: csr_cmd.cc: `anchor csr`: a signing request for a local key.
 #include "cli/context.h"
+#include "command_line/value_checks.h"
 #include "core/file_io.h"
 #include "home/ca_home.h"
 
@@ -19,7 +20,8 @@ void RegisterCsr(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--key,-k", o->key, "private key file")->required();
   cmd->add_option("--cn", o->cn, "common name (host name, client or device id)")->required();
   cmd->add_option("--san", o->sans, "dns:NAME, ip:ADDRESS, uri:URI or email:ADDR (repeatable)");
-  cmd->add_option("--out,-o", o->out, "request file to write (default: stdout)");
+  cmd->add_option("--out,-o", o->out, "request file to write (default: stdout)")
+      ->check(command_line::NonEmptyPath());
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::GeneralName> sans, ctx.ParseSans(o->sans));

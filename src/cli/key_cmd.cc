@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: key_cmd.cc: `anchor key`: a new private key on this machine (the device side).
 #include "cli/context.h"
+#include "command_line/value_checks.h"
 #include "core/file_io.h"
 #include "home/ca_home.h"
 
@@ -16,7 +17,9 @@ void RegisterKey(CLI::App& app, Context& ctx, Action& action) {
   CLI::App* cmd = app.add_subcommand("key", "generate a private key (PKCS#8 PEM, mode 0600)");
   cmd->add_option("--type,-t", o->type,
                   "ec-p256 (default), ec-p384, ed25519, rsa-2048, rsa-3072, rsa-4096");
-  cmd->add_option("--out,-o", o->out, "key file to write")->required();
+  cmd->add_option("--out,-o", o->out, "key file to write")
+      ->required()
+      ->check(command_line::NonEmptyPath());
   cmd->add_flag("--force", o->force, "replace an existing key file");
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {

@@ -4,6 +4,7 @@
 // signer`: a delegated OCSP responder certificate.
 #include "cli/context.h"
 #include "cli/serve_generations.h"
+#include "command_line/value_checks.h"
 #include "core/file_io.h"
 #include "crypto/pem.h"
 #include "home/ca_home.h"
@@ -23,7 +24,9 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action) {
   CLI::App* respond = ocsp->add_subcommand("respond", "sign the answer to a DER OCSP request");
   respond->add_option("--request", o->request, "DER OCSP request (as `openssl ocsp -reqout`)")
       ->required();
-  respond->add_option("--out,-o", o->out, "DER OCSP response file")->required();
+  respond->add_option("--out,-o", o->out, "DER OCSP response file")
+      ->required()
+      ->check(command_line::NonEmptyPath());
   respond->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(std::string request, ReadInput(o->request));

@@ -7,6 +7,7 @@
 #include "cli/context.h"
 #include "cli/request_log.h"
 #include "cli/serve_lifecycle.h"
+#include "command_line/value_checks.h"
 #include "core/file_io.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -16,12 +17,13 @@
 namespace anchor::cli {
 namespace {
 
-// ParseListen splits "ADDRESS:PORT" ("[::1]:8443" for IPv6); `flag` names it in errors.
-Status ParseListen(const std::string& flag, const std::string& listen, std::string& address,
-                   uint16_t& port) {
+// ParseListen splits "ADDRESS:PORT" ("[::1]:8443" for IPv6). Its errors do not name the flag:
+// ListenAddress runs it while the command line is parsed, and CLI11 puts the flag in front.
+Status ParseListen(const std::string& listen, std::string& address, uint16_t& port) {
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {
-    return Error(Code::kInvalidArgument, flag + " wants ADDRESS:PORT, e.g. 127.0.0.1:8443");
+    return Error(Code::kInvalidArgument,
+                 "'" + listen + "' is not ADDRESS:PORT; write e.g. 127.0.0.1:8443 or [::1]:0");
   }
   address = listen.substr(0, colon);
   if (address.size() > 2 && address.front() == '[') {
@@ -34,9 +36,18 @@ Status ParseListen(const std::string& flag, const std::string& listen, std::stri
     }
     port = static_cast<uint16_t>(value);
   } catch (const std::exception&) {
-    return Error(Code::kInvalidArgument, flag + ": '" + listen + "' has no valid port");
+    return Error(Code::kInvalidArgument, "'" + listen + "' has no valid port (0 to 65535)");
   }
   return OkStatus();
+}
+
+// ListenAddress makes a malformed --listen or --http-listen a usage error (exit 2).
+CLI::Validator ListenAddress() {
+  return command_line::ParsedBy("ADDRESS:PORT", [](const std::string& listen) {
+    std::string address;
+    uint16_t port = 0;
+    return ParseListen(listen, address, port);
+  });
 }
 
 }  // namespace
@@ -53,13 +64,16 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
       "serve", "serve EST enrollment, OCSP, the CRL, the revocation feed and the admin API");
-  cmd->add_option("--listen", o->listen, "ADDRESS:PORT (default 127.0.0.1:8443; port 0: any)");
+  cmd->add_option("--listen", o->listen, "ADDRESS:PORT (default 127.0.0.1:8443; port 0: any)")
+      ->check(ListenAddress());
   cmd->add_option("--http-listen", o->http_listen,
                   "also serve OCSP, the CRL and intermediate.crt over plain HTTP here (for http:// "
-                  "CDP/AIA URLs); nothing else is served without TLS");
+                  "CDP/AIA URLs); nothing else is served without TLS")
+      ->check(ListenAddress());
   cmd->add_option("--metrics-listen", o->metrics_listen,
                   "serve /metrics alone over plain HTTP here, for scrapers without the admin "
-                  "certificate (default: [server] metrics_listen; none)");
+                  "certificate (default: [server] metrics_listen; none)")
+      ->check(ListenAddress());
   cmd->add_option("--log-format", o->log_format,
                   "text (default) or json (one object per line): one line per request on stderr")
       ->check(CLI::IsMember({"text", "json"}));
@@ -70,10 +84,10 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       server::ServerOptions opts;
-      ANCHOR_TRY(ParseListen("--listen", o->listen, opts.address, opts.port));
+      ANCHOR_TRY(ParseListen(o->listen, opts.address, opts.port));
       if (!o->http_listen.empty()) {
         uint16_t plain = 0;
-        ANCHOR_TRY(ParseListen("--http-listen", o->http_listen, opts.plain_address, plain));
+        ANCHOR_TRY(ParseListen(o->http_listen, opts.plain_address, plain));
         opts.plain_port = plain;
       }
       ANCHOR_ASSIGN_OR_RETURN(const log::Format log_format, log::ParseFormat(o->log_format));
@@ -93,9 +107,10 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
           o->metrics_listen.empty() ? home->server_settings().metrics_listen : o->metrics_listen;
       if (!metrics_listen.empty()) {
         uint16_t port = 0;
-        ANCHOR_TRY(
-            ParseListen(o->metrics_listen.empty() ? "[server] metrics_listen" : "--metrics-listen",
-                        metrics_listen, opts.metrics_address, port));
+        // --metrics-listen was checked while parsing (ListenAddress); anchor.toml's is read here.
+        if (const Status st = ParseListen(metrics_listen, opts.metrics_address, port); !st) {
+          return Error(Code::kInvalidArgument, "[server] metrics_listen: " + st.error().message());
+        }
         opts.metrics_port = port;
       }
       opts.metrics = &metrics;

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "cli/context.h"
+#include "command_line/value_checks.h"
 #include "core/file_io.h"
 #include "home/ca_home.h"
 
@@ -103,8 +104,10 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
       "--profile,-p", o->profile,
       "server, client, device, service or peer (default: peer = serverAuth + clientAuth)");
   cmd->add_option("--days", o->days, "validity in days (default: the profile's default_days)");
-  auto* out = cmd->add_option("--out,-o", o->out, "certificate file (one CSR; default stdout)");
+  auto* out = cmd->add_option("--out,-o", o->out, "certificate file (one CSR; default stdout)")
+                  ->check(command_line::NonEmptyPath());
   cmd->add_option("--out-dir", o->out_dir, "directory for many CSRs: NAME.csr -> NAME.crt")
+      ->check(command_line::NonEmptyPath())
       ->excludes(out);
   cmd->add_flag("--leaf-only", o->leaf_only, "write only the leaf, without the intermediate");
   cmd->callback([&ctx, &action, o] {

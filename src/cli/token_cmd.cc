@@ -6,6 +6,7 @@
 #include "cli/context.h"
 #include "cli/remote.h"
 #include "client/admin_client.h"
+#include "command_line/value_checks.h"
 #include "core/duration.h"
 
 namespace anchor::cli {
@@ -52,7 +53,8 @@ void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
   create->add_option("--profile,-p", o->profile,
                      "server, client, device (default), service or peer (an MQTT broker: "
                      "serverAuth for its listener, clientAuth for the revocation feed)");
-  create->add_option("--ttl", o->ttl, "how long it may be redeemed: 30m, 24h (default), 7d");
+  create->add_option("--ttl", o->ttl, "how long it may be redeemed: 30m, 24h (default), 7d")
+      ->check(command_line::Duration());
   AddJsonFlag(create, ctx);
   AddServerFlags(create, o->remote, /*required=*/false);
   AddAdminFlags(create, o->remote);

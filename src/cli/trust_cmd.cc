@@ -3,6 +3,7 @@
 #include <set>
 
 #include "cli/context.h"
+#include "command_line/value_checks.h"
 #include "core/file_io.h"
 
 namespace anchor::cli {
@@ -18,7 +19,8 @@ void RegisterTrust(CLI::App& app, Context& ctx, Action& action) {
   CLI::App* cmd = trust->add_subcommand(
       "bundle", "write a PEM bundle of CA certificates that servers and clients can trust");
   cmd->add_option("--ca", o->cas, "CA certificate file (repeatable)")->required();
-  cmd->add_option("--out,-o", o->out, "bundle file (default stdout)");
+  cmd->add_option("--out,-o", o->out, "bundle file (default stdout)")
+      ->check(command_line::NonEmptyPath());
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       std::string bundle;

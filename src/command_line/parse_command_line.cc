@@ -4,6 +4,7 @@
 #include "command_line/parse_command_line.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "core/edit_distance.h"
@@ -38,6 +39,40 @@ std::string DidYouMean(std::string_view kind, const std::string& typed,
                        const std::optional<std::string>& name) {
   return name ? "unknown " + std::string(kind) + " '" + typed + "'; did you mean '" + *name + "'?"
               : "";
+}
+
+// NearestOption is the registered option `typed` most likely meant. A short option ("-O") is
+// one letter, and every letter is one edit from every other, so only the same letter in the
+// other case is a suggestion ("-O" -> "-o", never "-h"). A long one is the nearest by
+// ClosestName, else a name it starts with or that starts with it ("--output" -> "--out").
+std::optional<std::string> NearestOption(const std::string& typed,
+                                         const std::vector<std::string>& known) {
+  const auto lower = [](std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+  };
+  if (typed.size() == 2) {
+    for (const std::string& name : known) {
+      if (name.size() == 2 && name != typed && lower(name) == lower(typed)) {
+        return name;
+      }
+    }
+    return std::nullopt;
+  }
+  if (std::optional<std::string> nearest = ClosestName(typed, known)) {
+    return nearest;
+  }
+  std::optional<std::string> best;
+  for (const std::string& name : known) {
+    // At least three letters after "--" in common, so that "--o" is no one's prefix.
+    const size_t common = std::min(name.size(), typed.size());
+    if (name.rfind("--", 0) == 0 && common >= 5 && name.compare(0, common, typed, 0, common) == 0 &&
+        (!best || name.size() > best->size())) {
+      best = name;
+    }
+  }
+  return best;
 }
 
 // AppendHelp appends the help of `app` and of every command under it, depth first; `path` is the
@@ -110,7 +145,10 @@ std::string Suggestion(const CLI::App& app, const std::vector<std::string>& args
             known.push_back(std::move(n));
           }
         }
-        return DidYouMean("option", name, ClosestName(name, known));
+        // Named even when nothing is near: CLI11 would rather say that a required option is
+        // missing, or that a command is required, than that this one is unknown.
+        const std::optional<std::string> nearest = NearestOption(name, known);
+        return nearest ? DidYouMean("option", name, nearest) : "unknown option '" + name + "'";
       }
       if (opt->get_type_size_max() > 0 && name.size() == arg.size()) {
         ++i;  // its value

@@ -28,9 +28,10 @@ std::optional<int> Parse(CLI::App& app, int argc, char** argv);
 
 // Suggestion is "unknown command 'isue'; did you mean 'issue'?" (or "unknown option ...") for
 // the first word of `args` (argv without the program) that names no command or option of `app`
-// where it stands, when a registered name is close to it (ClosestName). An unknown command with
-// no near name is "unknown command 'x'; use one of: a, b"; an unknown option with none, empty
-// (CLI11's message names it).
+// where it stands, when a registered name is close to it (ClosestName; for a short option only
+// the same letter in the other case, for a long one also a name it starts with). An unknown
+// command with no near name is "unknown command 'x'; use one of: a, b"; an unknown option with
+// none, "unknown option '--x'". Empty when every word is known (the error is CLI11's).
 std::string Suggestion(const CLI::App& app, const std::vector<std::string>& args);
 
 // CommandNames are the names of `app`'s subcommands, in the order they were added.

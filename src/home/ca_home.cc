@@ -214,11 +214,29 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
     return Error(Code::kInvalidArgument,
                  "--offline-root must be outside the CA home; it is meant to leave this machine");
   }
-  const fs::path target = fs::absolute(home);
+  // "ca/" names the directory "ca": without its trailing slash the staging directory is made
+  // beside it, not inside it (which could never be renamed onto its own parent).
+  fs::path target = fs::absolute(home).lexically_normal();
+  while (target.has_parent_path() && !target.has_filename() && target != target.root_path()) {
+    target = target.parent_path();
+  }
+  // The directories made here for the new home are taken away again if it fails: a refused
+  // init leaves nothing behind.
+  std::vector<fs::path> made;
+  for (fs::path dir = target.parent_path(); !dir.empty() && !fs::exists(dir, ec);
+       dir = dir.parent_path()) {
+    made.push_back(dir);
+  }
   fs::create_directories(target.parent_path(), ec);
+  const auto remove_made = [&made, &ec] {
+    for (const fs::path& dir : made) {  // deepest first; fs::remove takes only empty ones
+      fs::remove(dir, ec);
+    }
+  };
   std::string staging =
       (target.parent_path() / ("." + target.filename().string() + ".init-XXXXXX"));
   if (::mkdtemp(staging.data()) == nullptr) {
+    remove_made();
     return Error(Code::kInvalidArgument, "cannot create a directory beside " + home);
   }
   ::chmod(staging.c_str(), 0700);
@@ -238,6 +256,7 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
       fs::remove(RootDir::In(options.offline_root).key, ec);
       fs::remove(RootDir::In(options.offline_root).cert, ec);
     }
+    remove_made();
   }
   return st;
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "command_line/bash_completion.h"
+#include "command_line/value_checks.h"
 #include "core/exit_codes.h"
 #include "core/version.h"
 
@@ -59,10 +60,23 @@ TEST(ParseCommandLineTest, SuggestsTheNearestCommandOrOption) {
   EXPECT_EQ(Suggestion(t.app, {"inspect", "insepct.pem", "--jsno"}),
             "unknown option '--jsno'; did you mean '--json'?")
       << "a positional argument is not a command";
-  EXPECT_EQ(Suggestion(t.app, {"--ttl=5m", "tokne"}), "") << "--ttl is not known at the top";
+  EXPECT_EQ(Suggestion(t.app, {"--ttl=5m", "tokne"}), "unknown option '--ttl'")
+      << "--ttl is not known at the top";
   EXPECT_EQ(Suggestion(t.app, {"frobnicate"}),
             "unknown command 'frobnicate'; use one of: token, inspect, completion");
-  EXPECT_EQ(Suggestion(t.app, {"inspect", "--frobnicate"}), "");
+  EXPECT_EQ(Suggestion(t.app, {"inspect", "--frobnicate"}), "unknown option '--frobnicate'");
+  EXPECT_EQ(Suggestion(t.app, {"--bogus"}), "unknown option '--bogus'")
+      << "not 'A subcommand is required'";
+  EXPECT_EQ(Suggestion(t.app, {"token", "create", "--common-name"}),
+            "unknown option '--common-name'")
+      << "not '--cn is required'";
+  EXPECT_EQ(Suggestion(t.app, {"token", "create", "--ttl-seconds", "5"}),
+            "unknown option '--ttl-seconds'; did you mean '--ttl'?")
+      << "a name it starts with";
+  EXPECT_EQ(Suggestion(t.app, {"-Q", "inspect", "f"}), "unknown option '-Q'; did you mean '-q'?")
+      << "a short option: the same letter in the other case";
+  EXPECT_EQ(Suggestion(t.app, {"-x", "inspect", "f"}), "unknown option '-x'")
+      << "never '-h' for any letter";
   EXPECT_EQ(Suggestion(t.app, {"token", "create", "--cn", "x"}), "");
 }
 
@@ -88,6 +102,34 @@ TEST(ParseCommandLineTest, UsageErrorsExitTwoAndSayWhatWasMeant) {
   }
 }
 
+TEST(ParseCommandLineTest, AnUnknownOptionIsNamedBeforeAMissingRequiredOne) {
+  Tool t;
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(t.Run({"token", "create", "--bogus"}), kExitUsage);
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(said.find("unknown option '--bogus'"), std::string::npos) << said;
+  EXPECT_EQ(said.find("required"), std::string::npos) << said;
+}
+
+TEST(ParseCommandLineTest, AValueRefusedByItsParserIsAUsageError) {
+  for (const auto& [args, expected] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"token", "create", "--cn", "x", "--ttl", "5x"}, "--ttl: '5x' is not a duration"},
+           {{"token", "create", "--cn", "x", "--ttl", "0s"}, "--ttl: "},
+           {{"--home", "", "inspect", "f"}, "--home: an empty path"}}) {
+    Tool t;
+    t.app.get_option("--home")->check(NonEmptyPath());
+    t.app.get_subcommand("token")->get_subcommand("create")->get_option("--ttl")->check(Duration());
+    ::testing::internal::CaptureStderr();
+    EXPECT_EQ(t.Run(args), kExitUsage) << ::testing::PrintToString(args);
+    const std::string said = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(said.find(expected), std::string::npos) << said;
+  }
+  Tool t;
+  t.app.get_subcommand("token")->get_subcommand("create")->get_option("--ttl")->check(Duration());
+  EXPECT_EQ(t.Run({"token", "create", "--cn", "x", "--ttl", "1h30m"}), -1) << "goes on";
+  EXPECT_EQ(t.ttl, "1h30m");
+}
+
 TEST(ParseCommandLineTest, VersionHelpAndCompletionExitZero) {
   for (const std::string flag : {"--version", "--help", "--help-all"}) {
     Tool t;
@@ -100,6 +142,12 @@ TEST(ParseCommandLineTest, VersionHelpAndCompletionExitZero) {
     if (flag == "--help-all") {
       EXPECT_NE(out.find("--ttl"), std::string::npos) << "every command's options: " << out;
     }
+  }
+  {
+    Tool t;  // after a command too (fallthrough), as `anchor list --version`
+    ::testing::internal::CaptureStdout();
+    EXPECT_EQ(t.Run({"inspect", "--version"}), kExitOk);
+    EXPECT_EQ(::testing::internal::GetCapturedStdout(), "tool " + std::string(Version()) + "\n");
   }
   Tool t;
   ::testing::internal::CaptureStdout();

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: value_checks.cc: parsers and simple rules as CLI11 validators (see value_checks.h).
+#include "command_line/value_checks.h"
+
+#include <utility>
+
+#include "core/duration.h"
+
+namespace anchor::command_line {
+
+CLI::Validator ParsedBy(std::string type_name,
+                        std::function<Status(const std::string& value)> parse) {
+  // CLI11 takes a non-empty string from a validator as the reason the value is refused.
+  return CLI::Validator(
+      [parse = std::move(parse)](std::string& value) -> std::string {
+        const Status st = parse(value);
+        return st ? std::string() : st.error().message();
+      },
+      std::move(type_name));
+}
+
+CLI::Validator Duration() {
+  return ParsedBy("DURATION", [](const std::string& value) -> Status {
+    ANCHOR_TRY(ParseDuration(value));
+    return OkStatus();
+  });
+}
+
+CLI::Validator NonEmptyPath() {
+  return ParsedBy("PATH", [](const std::string& value) -> Status {
+    if (value.empty()) {
+      return Error(Code::kInvalidArgument, "an empty path; give a file or directory name");
+    }
+    return OkStatus();
+  });
+}
+
+}  // namespace anchor::command_line

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: value_checks.h: values on the command line checked while it is parsed, so that a value
+// that cannot be read (a bad duration, a listen address without a port, an empty path) is a
+// usage error (exit 2, one line) like an unknown option, before any work starts.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "core/error.h"
+
+namespace anchor::command_line {
+
+// ParsedBy is the one way a command makes its own parser a parse-time check: `parse` reads the
+// value and says what is wrong with it as an Error, whose message CLI11 prints after the option's
+// name ("--ttl: '5x' is not a duration ..."); Parse then exits kExitUsage. `type_name` is what
+// --help shows for the value ("DURATION"). Use it for values that are wrong whatever the CA's
+// state; a value refused by policy or state (a --ttl beyond the token's bound) stays the
+// command's own kInvalidArgument (exit 1).
+CLI::Validator ParsedBy(std::string type_name,
+                        std::function<Status(const std::string& value)> parse);
+
+// Duration checks a value with ParseDuration (core/duration.h): 90s, 30m, 1h30m, 7d, 2w.
+CLI::Validator Duration();
+
+// NonEmptyPath refuses "" for a file or directory option: `--out ''` must not silently mean
+// standard output, nor `--home ''` the default home.
+CLI::Validator NonEmptyPath();
+
+}  // namespace anchor::command_line
