@@ -52,6 +52,12 @@ void RegisterBackup(CLI::App& app, Context& ctx, Action& action) {
       if (!report.keys_left_out.empty()) {
         ctx.Say("left out (no --with-keys): " + Join(report.keys_left_out, ", "));
       }
+      for (const std::string& link : report.symlinks_followed) {
+        ctx.Say("backed up through a symbolic link (restored as a plain file): " + link);
+      }
+      if (!report.not_backed_up.empty()) {
+        ctx.Say("not backed up (not a CA home's files): " + Join(report.not_backed_up, ", "));
+      }
       return OkStatus();
     };
   });

@@ -18,15 +18,35 @@ namespace anchor::cli {
 
 Context::Context() = default;
 
+namespace {
+
+// WithoutTrailingSlash is "ca" for "ca/" and "ca//"; "/" stays "/".
+std::string WithoutTrailingSlash(std::string path) {
+  while (path.size() > 1 && path.back() == '/') {
+    path.pop_back();
+  }
+  return path;
+}
+
+}  // namespace
+
 std::string Context::Home() const {
   if (!home_flag.empty()) {
-    return home_flag;
+    return WithoutTrailingSlash(home_flag);
   }
   if (const char* env = std::getenv("ANCHOR_HOME"); env != nullptr && *env != '\0') {
-    return env;
+    return WithoutTrailingSlash(env);
   }
   const char* user_home = std::getenv("HOME");
   return std::string(user_home != nullptr ? user_home : ".") + "/.anchor";
+}
+
+CLI::Validator NonEmptyPath() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return value.empty() ? "an empty path; give a directory (or leave the option out)" : "";
+      },
+      "PATH");
 }
 
 Result<const SecretBytes*> Context::Passphrase() {

@@ -21,7 +21,8 @@ class Context final {
  public:
   Context();
 
-  // Home is --home, else $ANCHOR_HOME, else ~/.anchor.
+  // Home is --home, else $ANCHOR_HOME, else ~/.anchor; trailing slashes taken away ("ca/" is
+  // "ca"). An empty --home is refused at parse time (NonEmptyPath).
   std::string Home() const;
   // Passphrase reads --passphrase-file (first line) or $ANCHOR_PASSPHRASE; nullptr when neither
   // is given. The bytes live as long as the context.
@@ -59,6 +60,10 @@ class Context final {
   bool passphrase_loaded_ = false;
   std::unique_ptr<home::CaHome> ca_;
 };
+
+// NonEmptyPath is a CLI11 check for a file or directory option: "" is a usage error (exit 2)
+// rather than a default taken silently (`--home ''` must not mean ~/.anchor).
+CLI::Validator NonEmptyPath();
 
 // Command is a registered subcommand's action; run.cc calls the one that was parsed.
 using Action = std::function<Status()>;

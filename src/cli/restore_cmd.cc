@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/context.h"
+#include "core/text.h"
 #include "home/backup.h"
 
 namespace anchor::cli {
@@ -26,6 +27,11 @@ void RegisterRestore(CLI::App& app, Context& ctx, Action& action) {
           file->c_str(), ctx.Home().c_str(), static_cast<long long>(m.certificate_count),
           static_cast<long long>(m.audit_entries), report.files, report.keys,
           Iso8601(FromUnixSeconds(m.created_at)).c_str());
+      if (!report.keys_left_out.empty()) {
+        ctx.Say("the backup holds no keys: copy " + Join(report.keys_left_out, ", ") +
+                " from the original home (or its key backup) into " + ctx.Home() +
+                " (mode 0600) before using it");
+      }
       return OkStatus();
     };
   });

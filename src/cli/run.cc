@@ -28,7 +28,8 @@ int Run(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   command_line::AddStandardFlags(app);
-  app.add_option("--home", ctx.home_flag, "CA home directory (default $ANCHOR_HOME or ~/.anchor)");
+  app.add_option("--home", ctx.home_flag, "CA home directory (default $ANCHOR_HOME or ~/.anchor)")
+      ->check(NonEmptyPath());
   app.add_option("--passphrase-file", ctx.passphrase_file,
                  "file whose first line is the key passphrase (or set ANCHOR_PASSPHRASE)");
   app.add_flag("-q,--quiet", ctx.quiet, "print only results");

@@ -4,31 +4,23 @@
 
 #include <sys/stat.h>
 
-#include <algorithm>
+#include <cerrno>
 #include <filesystem>
 
+#include "core/deferred_signals.h"
 #include "core/file_io.h"
 #include "crypto/key.h"
 #include "home/ca_home.h"
+#include "home/home_files.h"
 
 namespace anchor::home {
 namespace {
-
-namespace fs = std::filesystem;
 
 // IsPrivateKeyPem is true for a PEM private key of any kind (PKCS#8, encrypted or not, or the
 // traditional RSA/EC forms): what never leaves the home without --with-keys.
 bool IsPrivateKeyPem(std::string_view content) {
   return content.find("-----BEGIN") != std::string_view::npos &&
          content.find("PRIVATE KEY-----") != std::string_view::npos;
-}
-
-// IsStoreOrScratch is true for the store's own files (copied by the online backup, never read
-// as files: a plain copy misses what is still in the WAL) and for the temporary files of writes
-// under way.
-bool IsStoreOrScratch(const std::string& name) {
-  return name.rfind("anchor.db", 0) == 0 || name.find(".tmp-") != std::string::npos ||
-         (name.size() > 4 && name.ends_with(kStagedSuffix));
 }
 
 // ArchiveKey re-encrypts a key of the home under `passphrase` (which also opens it when the
@@ -44,59 +36,93 @@ Result<store::ArchivedFile> ArchiveKey(const std::string& rel, const std::string
   return f;
 }
 
+// CheckCaHome tells whether `home` holds a CA (anchor.toml and the store), saying "permission
+// denied" when it cannot be looked into.
+Status CheckCaHome(const std::string& home, const CaPaths& paths) {
+  for (const std::string& path : {paths.config, paths.db}) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+      continue;
+    }
+    if (errno == EACCES) {
+      return Error(Code::kFailedPrecondition,
+                   "cannot read " + home + ": permission denied for user " + EffectiveUser());
+    }
+    if (::lstat(path.c_str(), &st) == 0) {
+      return Error(Code::kFailedPrecondition,
+                   path + " is a symbolic link that leads nowhere; put the file itself there");
+    }
+    return Error(Code::kFailedPrecondition,
+                 home + " is not a CA home (no anchor.toml or anchor.db); give --home");
+  }
+  return OkStatus();
+}
+
+// ArchiveFiles reads the home's own files (home_files.h) for the backup: keys only with
+// `with_keys` (without it, no key is even opened), each re-encrypted under the passphrase.
+Status ArchiveFiles(const HomeListing& listing, const BackupOptions& options,
+                    std::vector<store::ArchivedFile>& files, BackupReport& report) {
+  for (const HomeFile& f : listing.files) {
+    if (f.kind == HomeFileKind::kKey && !options.with_keys) {
+      report.keys_left_out.push_back(f.rel);
+      continue;
+    }
+    struct stat st {};
+    (void)::stat(f.path.c_str(), &st);
+    const auto mode = static_cast<uint32_t>(st.st_mode) & 0777;
+    ANCHOR_ASSIGN_OR_RETURN(std::string content, ReadFile(f.path));
+    if (f.kind == HomeFileKind::kKey) {
+      ANCHOR_ASSIGN_OR_RETURN(store::ArchivedFile key,
+                              ArchiveKey(f.rel, content, mode, *options.passphrase));
+      files.push_back(std::move(key));
+    } else if (IsPrivateKeyPem(content)) {
+      // A key where a certificate belongs would leave the home unencrypted: refuse.
+      return Error(Code::kFailedPrecondition,
+                   f.path +
+                       " holds a private key; anchor keeps keys only in .key files: move it "
+                       "out of " +
+                       f.rel);
+    } else {
+      files.push_back({f.rel, mode, std::move(content)});
+    }
+    if (f.symlink) {
+      std::error_code ec;
+      report.symlinks_followed.push_back(f.rel + " -> " +
+                                         std::filesystem::read_symlink(f.path, ec).string());
+    }
+    report.files.push_back(f.rel);
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<BackupReport> BackupCaHome(const std::string& home, const std::string& out,
                                   const BackupOptions& options, const Clock& clock) {
   const CaPaths paths = CaPaths::In(home);
-  if (!FileExists(paths.config) || !FileExists(paths.db)) {
-    return Error(Code::kFailedPrecondition,
-                 home + " is not a CA home (no anchor.toml or anchor.db); give --home");
-  }
+  ANCHOR_TRY(CheckCaHome(home, paths));
   if (options.with_keys && options.passphrase == nullptr) {
     return Error(Code::kFailedPrecondition,
                  "--with-keys needs a passphrase to encrypt the keys with (--passphrase-file or "
                  "ANCHOR_PASSPHRASE); keys never go into a backup unencrypted");
   }
-  std::error_code ec;
-  const fs::path out_abs = fs::weakly_canonical(out, ec);
+  ANCHOR_ASSIGN_OR_RETURN(HomeListing listing, ListHomeFiles(home));
   BackupReport report;
+  report.not_backed_up = listing.unknown;
   std::vector<store::ArchivedFile> files;
-  for (auto it = fs::recursive_directory_iterator(home, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file() || it->is_symlink()) {
-      continue;
-    }
-    const std::string rel = fs::relative(it->path(), home).string();
-    if (IsStoreOrScratch(it->path().filename().string()) ||
-        fs::weakly_canonical(it->path()) == out_abs) {
-      continue;
-    }
-    ANCHOR_ASSIGN_OR_RETURN(std::string content, ReadFile(it->path().string()));
-    const auto mode = static_cast<uint32_t>(it->status().permissions()) & 07777;
-    if (!IsPrivateKeyPem(content)) {
-      files.push_back({rel, mode, std::move(content)});
-    } else if (!options.with_keys) {
-      report.keys_left_out.push_back(rel);
-    } else {
-      ANCHOR_ASSIGN_OR_RETURN(store::ArchivedFile key,
-                              ArchiveKey(rel, content, mode, *options.passphrase));
-      files.push_back(std::move(key));
-    }
-    report.files.push_back(rel);
-  }
-  if (ec) {
-    return Error(Code::kUnavailable, "cannot read " + home + ": " + ec.message());
-  }
-  std::erase_if(report.files, [&](const std::string& f) {
-    return std::find(report.keys_left_out.begin(), report.keys_left_out.end(), f) !=
-           report.keys_left_out.end();
-  });
+  ANCHOR_TRY(ArchiveFiles(listing, options, files, report));
   store::BackupManifest base;
   base.created_at = UnixSeconds(clock.Now());
   base.with_keys = options.with_keys;
-  ANCHOR_ASSIGN_OR_RETURN(report.manifest, store::WriteBackupArchive(paths.db, out, files, base));
-  report.bytes = fs::file_size(out, ec);
+  base.keys_left_out = report.keys_left_out;
+  {
+    // Ctrl-C or kill while the file is written: its temporary file and journal are removed
+    // first (WriteBackupArchive's own cleanup), then the signal ends the process.
+    DeferSignals defer;
+    ANCHOR_ASSIGN_OR_RETURN(report.manifest, store::WriteBackupArchive(paths.db, out, files, base));
+  }
+  std::error_code ec;
+  report.bytes = std::filesystem::file_size(out, ec);
   return report;
 }
 

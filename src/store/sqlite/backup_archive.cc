@@ -7,14 +7,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
 
+#include "core/file_io.h"
 #include "core/text.h"
 #include "crypto/digest.h"
 #include "store/sqlite/connection.h"
+#include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace anchor::store {
@@ -114,13 +118,14 @@ Status Copy(sqlite3* from, sqlite3* to) {
   return OkStatus();
 }
 
-// StoreTables lists the store's tables (not SQLite's, not the backup's), by name.
+// StoreTables lists the store's tables (not the backup's), by name: sqlite_sequence (the
+// audit log's AUTOINCREMENT counter) is the store's too.
 Result<std::vector<std::string>> StoreTables(sqlite3* db) {
   ANCHOR_ASSIGN_OR_RETURN(
       Stmt s, Prepare(db,
-                      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
-                      "'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'anchor\\_backup\\_%' ESCAPE "
-                      "'\\' ORDER BY name"));
+                      "SELECT name FROM sqlite_master WHERE type = 'table' AND (name NOT LIKE "
+                      "'sqlite\\_%' ESCAPE '\\' OR name = 'sqlite_sequence') AND name NOT LIKE "
+                      "'anchor\\_backup\\_%' ESCAPE '\\' ORDER BY name"));
   std::vector<std::string> out;
   while (::sqlite3_step(s.get()) == SQLITE_ROW) {
     out.push_back(sqlite::ColumnText(s.get(), 0));
@@ -145,10 +150,49 @@ void AppendValue(std::string& out, sqlite3_stmt* s, int col) {
   out += std::to_string(type) + ":" + std::to_string(bytes.size()) + ":" + bytes;
 }
 
-// ContentDigest chains SHA-256 over every row of every store table: h = SHA-256(h || row).
+// SchemaEntry is one row of sqlite_master: a table, index, view or trigger and its SQL.
+struct SchemaEntry {
+  std::string type, name, tbl_name, sql;
+  bool has_sql = false;  // SQLite's own indexes (UNIQUE, PRIMARY KEY) have none
+  bool operator==(const SchemaEntry&) const = default;
+  std::string Text() const { return type + " " + name + " (on " + tbl_name + ")"; }
+};
+
+// ReadSchema reads sqlite_master, by type and name. With `store_only`, the backup's own tables
+// (and what belongs to them) are left out.
+Result<std::vector<SchemaEntry>> ReadSchema(sqlite3* db, bool store_only) {
+  std::string sql = "SELECT type, name, tbl_name, sql FROM sqlite_master";
+  if (store_only) {
+    sql += " WHERE tbl_name NOT LIKE 'anchor\\_backup\\_%' ESCAPE '\\'";
+  }
+  ANCHOR_ASSIGN_OR_RETURN(Stmt s, Prepare(db, sql + " ORDER BY type, name"));
+  std::vector<SchemaEntry> out;
+  int rc = SQLITE_ROW;
+  while ((rc = ::sqlite3_step(s.get())) == SQLITE_ROW) {
+    out.push_back({sqlite::ColumnText(s.get(), 0), sqlite::ColumnText(s.get(), 1),
+                   sqlite::ColumnText(s.get(), 2), sqlite::ColumnText(s.get(), 3),
+                   ::sqlite3_column_type(s.get(), 3) != SQLITE_NULL});
+  }
+  if (rc != SQLITE_DONE) {
+    return DbError(db, "reading the schema");
+  }
+  return out;
+}
+
+// ContentDigest chains SHA-256 over the store's schema version and schema (every sqlite_master
+// entry: a trigger or a changed column changes it) and then every row of every store table:
+// h = SHA-256(h || row).
 Result<std::string> ContentDigest(sqlite3* db) {
   ANCHOR_ASSIGN_OR_RETURN(std::vector<std::string> tables, StoreTables(db));
-  std::string chain(64, '0');
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<SchemaEntry> schema, ReadSchema(db, /*store_only=*/true));
+  ANCHOR_ASSIGN_OR_RETURN(int64_t version, QueryInt(db, "PRAGMA user_version"));
+  std::string chain = crypto::Sha256Hex(std::string(64, '0') + "schema:" + std::to_string(version));
+  for (const SchemaEntry& e : schema) {
+    chain = crypto::Sha256Hex(chain + std::to_string(e.type.size()) + ":" + e.type +
+                              std::to_string(e.name.size()) + ":" + e.name +
+                              std::to_string(e.tbl_name.size()) + ":" + e.tbl_name +
+                              (e.has_sql ? std::to_string(e.sql.size()) + ":" + e.sql : "-"));
+  }
   for (const std::string& table : tables) {
     chain = crypto::Sha256Hex(chain + "table:" + table);
     ANCHOR_ASSIGN_OR_RETURN(Stmt s, Prepare(db, "SELECT * FROM \"" + table + "\" ORDER BY rowid"));
@@ -191,6 +235,7 @@ Status WriteManifest(sqlite3* db, const BackupManifest& m) {
       {"audit_head", m.audit_head},
       {"content_digest", m.content_digest},
       {"with_keys", m.with_keys ? "1" : "0"},
+      {"keys_left_out", Join(m.keys_left_out, ",")},
   };
   ANCHOR_ASSIGN_OR_RETURN(
       Stmt s, Prepare(db, std::string("INSERT INTO ") + kManifestTable + " VALUES (?, ?)"));
@@ -275,6 +320,114 @@ Error NotABackup(const std::string& path, const std::string& why) {
   return Error(Code::kInvalidArgument, path + " is not a usable anchor backup: " + why);
 }
 
+// ExpectedSchema is the schema of a backup file holding a store of schema `version`: what this
+// anchor's migrations 1..version create, and the backup's two tables, built in memory.
+Result<std::vector<SchemaEntry>> ExpectedSchema(int64_t version) {
+  ANCHOR_ASSIGN_OR_RETURN(Db db, OpenDb(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+  const auto steps = sqlite::Migrations();
+  for (int64_t v = 0; v < version; ++v) {
+    ANCHOR_TRY(Exec(db.get(), std::string(steps[static_cast<size_t>(v)]), "the store's schema"));
+  }
+  ANCHOR_TRY(Exec(db.get(), kCreateTables, "the backup's schema"));
+  return ReadSchema(db.get(), /*store_only=*/false);
+}
+
+// CheckSchema refuses a backup whose schema is not exactly what this anchor makes for its
+// schema version: an added trigger or view, a renamed column, a dropped index would change
+// what the restored CA does (a trigger could undo every revocation), and the rows' digest
+// cannot see it. The first difference is named.
+Status CheckSchema(sqlite3* db, const BackupManifest& m, const std::string& path) {
+  const auto known = static_cast<int64_t>(sqlite::Migrations().size());
+  if (m.schema_version > known) {
+    return Error(Code::kFailedPrecondition,
+                 path + " holds a store of schema version " + std::to_string(m.schema_version) +
+                     ", newer than this anchor's (" + std::to_string(known) + "); upgrade anchor");
+  }
+  ANCHOR_ASSIGN_OR_RETURN(int64_t version, QueryInt(db, "PRAGMA user_version"));
+  if (m.schema_version < 1 || version != m.schema_version) {
+    return NotABackup(path, "its store has schema version " + std::to_string(version) +
+                                ", its manifest says " + std::to_string(m.schema_version));
+  }
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<SchemaEntry> want, ExpectedSchema(version));
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<SchemaEntry> have, ReadSchema(db, /*store_only=*/false));
+  const std::string v = " (schema v" + std::to_string(version) + ")";
+  for (const SchemaEntry& e : have) {
+    auto same_name = std::find_if(want.begin(), want.end(), [&](const SchemaEntry& w) {
+      return w.type == e.type && w.name == e.name;
+    });
+    if (same_name == want.end()) {
+      return NotABackup(path, "its schema has " + e.Text() + ", which anchor does not make" + v);
+    }
+    if (!(*same_name == e)) {
+      return NotABackup(path, "its schema's " + e.Text() + " differs from anchor's" + v);
+    }
+  }
+  for (const SchemaEntry& w : want) {
+    if (std::find(have.begin(), have.end(), w) == have.end()) {
+      return NotABackup(path, "its schema lacks " + w.Text() + v);
+    }
+  }
+  return OkStatus();
+}
+
+// FileUri is `path` as an SQLite URI ("file:///abs%3Fpath"), every byte outside the unreserved
+// set percent-encoded: '%', '?' and '#' in a file name are then part of the name, not an escape,
+// a query or a fragment (https://www.sqlite.org/uri.html).
+std::string FileUri(const std::string& path) {
+  const std::string abs = std::filesystem::absolute(path).string();
+  std::string out = "file://";
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (const unsigned char c : abs) {
+    if (std::isalnum(c) != 0 || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// OpenBackupReadOnly opens a backup file read-only and immutable: nothing, not even a journal,
+// is written beside it.
+Result<Db> OpenBackupReadOnly(const std::string& path) {
+  return OpenDb(FileUri(path) + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+}
+
+// CheckBackupFile names what is wrong with `path` before SQLite tries it: missing, not a
+// regular file, unreadable, empty.
+Status CheckBackupFile(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    if (err == ENOENT || err == ENOTDIR) {
+      return Error(Code::kNotFound, path + ": no such backup file");
+    }
+    return Error(err == EACCES ? Code::kFailedPrecondition : Code::kUnavailable,
+                 "cannot read " + path + ": " +
+                     (err == EACCES ? "permission denied for user " + EffectiveUser()
+                                    : std::string(std::strerror(err))));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return Error(Code::kInvalidArgument, path + " is a directory, not a backup file");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Error(Code::kInvalidArgument,
+                 path +
+                     " is not a regular file (a FIFO or device); give the file `anchor backup` "
+                     "wrote");
+  }
+  if (::access(path.c_str(), R_OK) != 0) {
+    return Error(Code::kFailedPrecondition,
+                 "cannot read " + path + ": permission denied for user " + EffectiveUser());
+  }
+  if (st.st_size == 0) {
+    return NotABackup(path, "it is empty");
+  }
+  return OkStatus();
+}
+
 Result<BackupManifest> ReadManifest(sqlite3* db, const std::string& path) {
   ANCHOR_ASSIGN_OR_RETURN(Stmt s,
                           Prepare(db, std::string("SELECT key, value FROM ") + kManifestTable));
@@ -292,6 +445,13 @@ Result<BackupManifest> ReadManifest(sqlite3* db, const std::string& path) {
     m.audit_head = kv.at("audit_head");
     m.content_digest = kv.at("content_digest");
     m.with_keys = kv.at("with_keys") == "1";
+    if (const std::string& left = kv["keys_left_out"]; !left.empty()) {
+      for (size_t at = 0; at <= left.size();) {
+        const size_t comma = std::min(left.find(',', at), left.size());
+        m.keys_left_out.push_back(left.substr(at, comma - at));
+        at = comma + 1;
+      }
+    }
   } catch (const std::exception&) {
     return NotABackup(path, "its manifest is incomplete");
   }
@@ -364,18 +524,12 @@ Result<BackupManifest> WriteBackupArchive(const std::string& db_path, const std:
 }
 
 Result<BackupContents> ReadBackupArchive(const std::string& path) {
-  if (!std::filesystem::is_regular_file(path)) {
-    return Error(Code::kNotFound, path + ": no such backup file");
+  ANCHOR_TRY(CheckBackupFile(path));
+  auto opened = OpenBackupReadOnly(path);
+  if (!opened) {
+    return NotABackup(path, opened.error().message());
   }
-  // Read-only and immutable: nothing, not even a journal, is written beside the backup.
-  const std::string uri = "file:" + path + "?immutable=1";
-  sqlite3* raw = nullptr;
-  const int rc =
-      ::sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
-  Db db(raw);
-  if (rc != SQLITE_OK) {
-    return NotABackup(path, raw != nullptr ? ::sqlite3_errmsg(raw) : "out of memory");
-  }
+  Db db = std::move(opened).value();
   // A truncated or overwritten file fails here: SQLite checks every page it can reach.
   auto check = QueryText(db.get(), "PRAGMA integrity_check");
   if (!check) {
@@ -391,6 +545,7 @@ Result<BackupContents> ReadBackupArchive(const std::string& path) {
   }
   BackupContents out;
   ANCHOR_ASSIGN_OR_RETURN(out.manifest, ReadManifest(db.get(), path));
+  ANCHOR_TRY(CheckSchema(db.get(), out.manifest, path));
   ANCHOR_ASSIGN_OR_RETURN(out.files, ReadFiles(db.get(), path));
   auto digest = ContentDigest(db.get());
   if (!digest) {
@@ -403,8 +558,7 @@ Result<BackupContents> ReadBackupArchive(const std::string& path) {
 }
 
 Status ExtractStore(const std::string& archive_path, const std::string& db_path) {
-  const std::string uri = "file:" + archive_path + "?immutable=1";
-  ANCHOR_ASSIGN_OR_RETURN(Db source, OpenDb(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI));
+  ANCHOR_ASSIGN_OR_RETURN(Db source, OpenBackupReadOnly(archive_path));
   ANCHOR_ASSIGN_OR_RETURN(Db out, OpenDb(db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   ANCHOR_TRY(Copy(source.get(), out.get()));
   source.reset();

@@ -12,8 +12,9 @@
 namespace anchor::store {
 
 // kBackupFormat is the version of the backup file layout written by WriteBackupArchive (see
-// docs/OPERATIONS.md "Backup and restore"). ReadBackupArchive refuses any other.
-inline constexpr int kBackupFormat = 1;
+// docs/OPERATIONS.md "Backup and restore"). ReadBackupArchive refuses any other. Format 2: the
+// content digest covers the store's schema.
+inline constexpr int kBackupFormat = 2;
 
 // ArchivedFile is one file of the CA home kept in a backup, beside the store. `path` is relative
 // to the home ("root.crt", "anchor.toml"), `mode` its permission bits. A key (`is_key`) holds an
@@ -28,8 +29,10 @@ struct ArchivedFile {
 };
 
 // BackupManifest is what a backup records about its snapshot, for the checks of a restore.
-// `content_digest` is SHA-256 (hex) chained over every row of every store table, in table-name
-// and rowid order: a flipped bit anywhere in the store's rows changes it.
+// `content_digest` is SHA-256 (hex) chained over the store's schema version, its schema (every
+// sqlite_master entry but the backup's own tables) and every row of every store table, in
+// table-name and rowid order: a flipped bit anywhere in the store's schema or rows changes it.
+// It catches accidents and corruption, not a forger, who can recompute it.
 struct BackupManifest {
   int format = kBackupFormat;
   int64_t created_at = 0;      // Unix seconds
@@ -39,6 +42,7 @@ struct BackupManifest {
   std::string audit_head;  // the newest audit entry's hash; "" for an empty log
   std::string content_digest;
   bool with_keys = false;
+  std::vector<std::string> keys_left_out;  // the home's keys a backup without keys left out
 };
 
 // WriteBackupArchive copies the SQLite store at `db_path` into a new backup file at `out_path`
@@ -58,11 +62,15 @@ struct BackupContents {
   std::vector<ArchivedFile> files;
 };
 
-// ReadBackupArchive opens the backup file at `path` read-only and checks it: a SQLite database
-// (kInvalidArgument "not an anchor backup" otherwise), PRAGMA integrity_check, the format, each
-// file's SHA-256 and the content digest of the store's rows against the manifest. Every failure
-// is kInvalidArgument naming what is wrong. It does not check the audit chain: ExtractStore's
-// result is opened as a store for that.
+// ReadBackupArchive opens the backup file at `path` read-only and checks it: a readable regular
+// file (kNotFound when missing, kFailedPrecondition "permission denied for user ..."), a SQLite
+// database (kInvalidArgument "not an anchor backup" otherwise), PRAGMA integrity_check, the
+// format, the schema (exactly what this anchor's migrations make for the backup's schema
+// version, plus the backup's two tables: anything extra or different is refused, named; a
+// newer version is kFailedPrecondition), each file's SHA-256 and the content digest against the
+// manifest. Every other failure is kInvalidArgument naming what is wrong. It does not check the
+// audit chain: ExtractStore's result is opened as a store for that. The path is any file name
+// ('%', '?', '#' included).
 Result<BackupContents> ReadBackupArchive(const std::string& path);
 
 // ExtractStore writes the store of the backup at `archive_path` to a new database at
