@@ -17,21 +17,22 @@ namespace {
 
 // SayRotated tells what changed and what keeps answering for the retired generation; the
 // result (stdout) is the new generation's number, or with `json` an object.
-void SayRotated(Context& ctx, const home::CaHome& home, const home::Rotated& r, bool json) {
+void SayRotated(Context& ctx, const home::CaHome& home, const home::Rotated& r) {
   ctx.Say("intermediate generation " + std::to_string(r.generation) + " (" + r.cert.CommonName() +
           ", until " + Iso8601(r.cert.NotAfter()) + ") issues from now on");
   std::string old_until = Iso8601(home.intermediate().NotAfter());
   ctx.Say("generation " + std::to_string(r.retired) + " is retired: it keeps answering OCSP and " +
           "its CRL (" + ca::CrlPath(r.retired) + ") for what it issued, until " + old_until);
-  ctx.Say("a running `anchor serve` switches to it at its next start (or reload)");
-  if (json) {
+  // A reload (SIGHUP) re-reads anchor.toml and the TLS and OCSP certificates, not the generations.
+  ctx.Say("restart a running `anchor serve` to switch it: a reload does not change generations");
+  if (ctx.json) {
     const nlohmann::json out = {{"generation", r.generation},
                                 {"retired", r.retired},
                                 {"subject", r.cert.Subject()},
                                 {"serial", r.cert.SerialHex()},
                                 {"not_after", Iso8601(r.cert.NotAfter())},
                                 {"retired_until", Iso8601(home.intermediate().NotAfter())}};
-    std::printf("%s\n", out.dump().c_str());
+    PrintJson(out);
   } else {
     std::printf("%d\n", r.generation);
   }
@@ -46,7 +47,6 @@ void RegisterCaRotate(CLI::App& ca, Context& ctx, Action& action) {
     std::string root_dir;
     std::string request_out;
     std::string install;
-    bool json = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = ca.add_subcommand(
@@ -61,7 +61,7 @@ void RegisterCaRotate(CLI::App& ca, Context& ctx, Action& action) {
                   "`anchor ca sign-intermediate` on the offline machine");
   cmd->add_option("--install", o->install,
                   "offline root: install the certificate the offline root signed (FILE)");
-  cmd->add_flag("--json", o->json, "print the result as JSON");
+  AddJsonFlag(cmd, ctx);
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       if (!o->request_out.empty() && !o->install.empty()) {
@@ -95,7 +95,7 @@ void RegisterCaRotate(CLI::App& ca, Context& ctx, Action& action) {
         ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::LoadCertificateFile(o->install));
         ANCHOR_ASSIGN_OR_RETURN(home::Rotated r,
                                 home::InstallRotation(*home, cert, opts.passphrase, ctx.clock()));
-        SayRotated(ctx, *home, r, o->json);
+        SayRotated(ctx, *home, r);
         return OkStatus();
       }
       const home::RootDir root_dir =
@@ -111,7 +111,7 @@ void RegisterCaRotate(CLI::App& ca, Context& ctx, Action& action) {
                               home::LoadRootKey(root_dir, opts.passphrase, "anchor ca rotate"));
       ANCHOR_ASSIGN_OR_RETURN(
           home::Rotated r, home::RotateIntermediate(*home, root_key, opts, ctx.clock(), ctx.rng()));
-      SayRotated(ctx, *home, r, o->json);
+      SayRotated(ctx, *home, r);
       return OkStatus();
     };
   });

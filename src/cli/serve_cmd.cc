@@ -6,6 +6,7 @@
 #include "ca/generation.h"
 #include "cli/context.h"
 #include "cli/request_log.h"
+#include "cli/serve_generations.h"
 #include "cli/serve_lifecycle.h"
 #include "command_line/value_checks.h"
 #include "core/file_io.h"
@@ -117,11 +118,16 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       // What /metrics reads at each scrape: the CA's own certificates from their files (a
       // renewal shows), certificates by status from the store (offline sign and revoke show).
       const home::CaPaths& paths = home->paths();
-      metrics.AddScrapeSource(api::CaGauges(home->store(), ctx.clock(),
-                                            {{"root", paths.root_crt},
-                                             {"intermediate", paths.intermediate_crt},
-                                             {"server", paths.server_crt},
-                                             {"ocsp", paths.ocsp_crt}}));
+      std::vector<api::WatchedCertificate> watched = {{"root", paths.root_crt},
+                                                      {"intermediate", paths.intermediate_crt},
+                                                      {"server", paths.server_crt},
+                                                      {"ocsp", paths.ocsp_crt}};
+      // Retired intermediates still sign OCSP answers and their CRLs: their expiry is watched
+      // too (told apart by the subject and serial labels).
+      for (const std::string& retired : RetiredIntermediateFiles(*home)) {
+        watched.push_back({"intermediate", retired});
+      }
+      metrics.AddScrapeSource(api::CaGauges(home->store(), ctx.clock(), std::move(watched)));
       log::Logger logger("anchor serve", log_format);
       RequestLog request_log(logger);
       opts.on_answer = [&metrics, &request_log](const server::AnswerRecord& r) {

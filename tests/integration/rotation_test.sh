@@ -74,6 +74,11 @@ SERVE_LISTEN="127.0.0.1:$PORT" start_anchor_serve --http-listen "127.0.0.1:$HTTP
 has "retired intermediate generation 1" "$WORK/serve.log" || { cat "$WORK/serve.log"; fail "serve does not serve generation 1"; }
 issue dev-new device
 openssl x509 -in dev-new.crt -noout -issuer | has "G2" || fail "a new certificate came from the old intermediate"
+# /metrics watches the expiry of both generations (the retired one still signs OCSP and its CRL).
+"${CURL[@]}" --cert "$ANCHOR_HOME/admin.crt" --key "$ANCHOR_HOME/admin.key" "$BASE/metrics" > metrics.txt \
+  || fail "GET /metrics"
+[ "$(grep -c '^anchor_certificate_expiry_seconds{role="intermediate"' metrics.txt)" = 2 ] \
+  || { grep expiry metrics.txt; fail "/metrics does not watch both intermediates"; }
 
 # openssl verify -x509_strict: each leaf with its own intermediate.
 openssl verify -x509_strict -purpose sslclient -CAfile "$ANCHOR_HOME/root.crt" -untrusted gen1.crt \
