@@ -59,8 +59,8 @@ TEST_F(BackupArchiveTest, RefusesATriggerAddedToTheStore) {
 TEST_F(BackupArchiveTest, RefusesARenamedColumn) {
   const std::string b = Backup("b.backup");
   Sql(b,
-      "PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql=replace(sql, 'fingerprint', "
-      "'fingebprint') WHERE name='certificates'");
+      "PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql=replace(sql, ' fingerprint ', "
+      "' fingebprint ') WHERE name='certificates'");
   auto read = ReadBackupArchive(b);
   EXPECT_THAT(read, ErrorIs(Code::kInvalidArgument));
   EXPECT_THAT(read.error().message(), HasSubstr("table certificates (on certificates) differs"));
