@@ -3,6 +3,7 @@
 #include "core/deferred_signals.h"
 
 #include <pthread.h>
+#include <time.h>
 
 #include <initializer_list>
 
@@ -33,6 +34,23 @@ bool DeferSignals::Pending() const {
     }
   }
   return false;
+}
+
+bool DeferSignals::Discard() {
+  // Only the signals this object blocked: one the caller had blocked before stays pending.
+  sigset_t ours;
+  sigemptyset(&ours);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+    if (sigismember(&previous_, sig) != 1) {
+      sigaddset(&ours, sig);
+    }
+  }
+  bool any = false;
+  const timespec now{0, 0};
+  while (::sigtimedwait(&ours, nullptr, &now) > 0) {
+    any = true;
+  }
+  return any;
 }
 
 }  // namespace anchor

@@ -23,6 +23,11 @@ class DeferSignals final {
   // Pending is true once one of the deferred signals has arrived.
   bool Pending() const;
 
+  // Discard takes back the deferred signals that arrived, so that they no longer end the process:
+  // for when the work they asked to stop is already done and in place (stopping now would only
+  // report a finished restore as failed). It says whether any had arrived.
+  bool Discard();
+
  private:
   sigset_t deferred_{};
   sigset_t previous_{};

@@ -353,8 +353,11 @@ Result<RestoreReport> RestoreCaHome(const std::string& backup, const std::string
   if (signals.Pending()) {
     return Interrupted();
   }
+  // The point of no return: a signal that arrives from here on finds the home (being) put in
+  // place; it is taken back once that is done, so the restore ends as what it is, complete.
   if (target.fill) {
     ANCHOR_TRY(MoveInto(staging.path(), target.path));
+    signals.Discard();
     return report;  // ~Staging removes the emptied staging directory
   }
   // rename(2) creates the target: one step.
@@ -363,6 +366,7 @@ Result<RestoreReport> RestoreCaHome(const std::string& backup, const std::string
                                          target.path.string() + ": " + std::strerror(errno));
   }
   staging.Release();
+  signals.Discard();
   ANCHOR_TRY(FsyncPath(target.path.parent_path().string(), O_DIRECTORY));
   return report;
 }
