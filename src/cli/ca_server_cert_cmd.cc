@@ -34,8 +34,11 @@ void RegisterCaServerCert(CLI::App& ca, Context& ctx, Action& action) {
         return Error(Code::kInvalidArgument, "--replace needs the new names as --san");
       }
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      // One writer of server.key and server.crt at a time, serve's renewal included; the
+      // current names are read under the lock too, so no concurrent change is lost.
+      ANCHOR_ASSIGN_OR_RETURN(FileLock held, home::LockOwnCertificates(home->paths()));
       ANCHOR_TRY(
-          home::FinishInterruptedReplace(home->paths().server_key, home->paths().server_crt));
+          home::FinishInterruptedReplace(held, home->paths().server_key, home->paths().server_crt));
       ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate current,
                               crypto::LoadCertificateFile(home->paths().server_crt));
       ANCHOR_ASSIGN_OR_RETURN(
@@ -45,7 +48,7 @@ void RegisterCaServerCert(CLI::App& ca, Context& ctx, Action& action) {
           o->days ? o->days : home::ServerCertificateDays(home->config());
       ANCHOR_ASSIGN_OR_RETURN(
           crypto::Certificate issued,
-          home::IssueServerCertificate(home->authority(), home->paths(), names, days));
+          home::IssueServerCertificate(held, home->authority(), home->paths(), names, days));
       std::vector<std::string> written;
       for (const crypto::GeneralName& n : issued.SubjectAltNames()) {
         written.push_back(n.ToString());

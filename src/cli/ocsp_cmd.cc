@@ -8,6 +8,7 @@
 #include "core/file_io.h"
 #include "crypto/pem.h"
 #include "home/ca_home.h"
+#include "home/own_certificates.h"
 #include "ocsp/responder.h"
 
 namespace anchor::cli {
@@ -50,6 +51,10 @@ void RegisterOcsp(CLI::App& app, Context& ctx, Action& action) {
   signer->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      // Serve's renewal writes the same pair: one writer at a time (home/own_certificates.h).
+      ANCHOR_ASSIGN_OR_RETURN(FileLock held, home::LockOwnCertificates(home->paths()));
+      ANCHOR_TRY(
+          home::FinishInterruptedReplace(held, home->paths().ocsp_key, home->paths().ocsp_crt));
       ANCHOR_TRY(CheckWritable(home->paths().ocsp_key));
       ANCHOR_TRY(CheckWritable(home->paths().ocsp_crt));
       ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,

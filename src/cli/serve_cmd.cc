@@ -5,6 +5,7 @@
 #include "api/ca_gauges.h"
 #include "ca/generation.h"
 #include "cli/context.h"
+#include "cli/early_hangup.h"
 #include "cli/request_log.h"
 #include "cli/serve_generations.h"
 #include "cli/serve_lifecycle.h"
@@ -84,6 +85,7 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       ->check(CLI::Range(0, 256));
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
+      CatchEarlyHangup();  // before the keys are read: a SIGHUP now is a reload once serving
       server::ServerOptions opts;
       ANCHOR_TRY(ParseListen(o->listen, opts.address, opts.port));
       if (!o->http_listen.empty()) {
@@ -163,6 +165,9 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       }
       std::fflush(stdout);
       lifecycle->Start(*https, opts);
+      if (EarlyHangupCaught()) {
+        lifecycle->Hangup();
+      }
       https->Run([&lifecycle] { lifecycle->Hangup(); });
       lifecycle->Stop();
       logger.FlushSummaries();

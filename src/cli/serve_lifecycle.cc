@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/serve_generations.h"
+#include "core/file_lock.h"
 #include "core/text.h"
 #include "crypto/key_file.h"
 #include "home/config_file.h"
@@ -53,6 +54,20 @@ std::vector<std::string> ChangedTransportKeys(const server::ServerSettings& runn
   return changed;
 }
 
+// ServingIntermediates are the intermediates a server certificate of this CA may be issued by.
+// Any current generation (home::CaHome::Intermediates: the issuing one and the retired ones
+// still serving), so that a server certificate issued before a rotation still verifies.
+std::vector<crypto::Certificate> ServingIntermediates(const home::CaHome& home) {
+  return home.Intermediates();
+}
+
+// CheckServed checks server.crt with anchor's own verifier before TLS presents it
+// (home::CheckServerCertificate).
+Status CheckServed(const home::CaHome& home, Clock::time_point now, bool* expired = nullptr) {
+  return home::CheckServerCertificate(home.paths().server_crt, home.root(),
+                                      ServingIntermediates(home), now, expired);
+}
+
 std::string Until(const crypto::Certificate& cert) {
   return "serial " + cert.SerialHex() + ", valid until " + Iso8601(cert.NotAfter());
 }
@@ -68,8 +83,21 @@ Result<std::unique_ptr<ServeLifecycle>> ServeLifecycle::Create(home::CaHome& hom
                                                                api::Metrics& metrics) {
   std::unique_ptr<ServeLifecycle> out(new ServeLifecycle(home, clock, rng, metrics));
   const home::CaPaths& paths = home.paths();
-  ANCHOR_TRY(home::FinishInterruptedReplace(paths.server_key, paths.server_crt));
-  ANCHOR_TRY(home::FinishInterruptedReplace(paths.ocsp_key, paths.ocsp_crt));
+  ANCHOR_ASSIGN_OR_RETURN(FileLock held, home::LockOwnCertificates(paths));
+  ANCHOR_TRY(home::FinishInterruptedReplace(held, paths.server_key, paths.server_crt));
+  ANCHOR_TRY(home::FinishInterruptedReplace(held, paths.ocsp_key, paths.ocsp_crt));
+  for (const std::string& warning : home::KeyFileWarnings(paths)) {
+    ServeLog(clock, "warning: " + warning);
+  }
+  // The certificate TLS will present must verify for our clients; an expired one (serve was
+  // down past its notAfter) is renewed at once by the lifecycle thread instead.
+  bool expired = false;
+  if (Status served = CheckServed(home, clock.Now(), &expired); !served) {
+    if (!expired) {
+      return served.error();
+    }
+    ServeLog(clock, served.error().message() + "; renewing it now");
+  }
   ANCHOR_ASSIGN_OR_RETURN(ca::FactoryTrust factory, home::LoadFactoryTrust(home));
   ANCHOR_ASSIGN_OR_RETURN(std::optional<home::OcspSigner> delegated,
                           home::LoadOcspSigner(home, clock.Now()));
@@ -196,13 +224,20 @@ void ServeLifecycle::Loop() {
 void ServeLifecycle::RenewServerCertificate() {
   const std::shared_ptr<const ServingGeneration> g = Current();
   const crypto::Certificate old = *served_;
+  Result<FileLock> held = home::LockOwnCertificates(home_.paths());
+  if (!held) {
+    ++server_failures_;
+    ServeLog(clock_, "cannot renew the server certificate: " + held.error().message());
+    server_due_ = clock_.Now() + home::RetryDelay(server_failures_, old.NotAfter() - clock_.Now());
+    return;
+  }
   // server.crt may have been re-issued since it was loaded (`anchor ca server-cert`, not yet
   // followed by a SIGHUP): serve that one rather than overwrite it, unless it is due too; its
   // names are the operator's latest word either way.
   Result<crypto::Certificate> on_disk = crypto::LoadCertificateFile(home_.paths().server_crt);
   if (on_disk && on_disk->Sha256Fingerprint() != old.Sha256Fingerprint() &&
       clock_.Now() < home::RenewalDue(on_disk->NotBefore(), on_disk->NotAfter()) &&
-      https_->ReloadTls(tls_options_)) {
+      CheckServed(home_, clock_.Now()) && https_->ReloadTls(tls_options_)) {
     ServeLog(clock_, "server.crt was replaced (serial " + old.SerialHex() + " -> " +
                          on_disk->SerialHex() + ", valid until " + Iso8601(on_disk->NotAfter()) +
                          "); serving it");
@@ -212,7 +247,7 @@ void ServeLifecycle::RenewServerCertificate() {
     return;
   }
   Result<crypto::Certificate> issued = home::IssueServerCertificate(
-      *g->authority, home_.paths(), home::ServerNamesOf(on_disk ? *on_disk : old),
+      *held, *g->authority, home_.paths(), home::ServerNamesOf(on_disk ? *on_disk : old),
       home::ServerCertificateDays(g->config));
   Status loaded = issued ? https_->ReloadTls(tls_options_) : Status(issued.error());
   if (!loaded) {
@@ -241,7 +276,10 @@ void ServeLifecycle::RenewServerCertificate() {
 void ServeLifecycle::RenewOcspSigner() {
   const std::shared_ptr<const ServingGeneration> g = Current();
   const crypto::Certificate old = g->delegated->cert;
-  Result<home::OcspSigner> renewed = home::RenewOcspSigner(*g->authority, home_.paths(), old);
+  Result<FileLock> held = home::LockOwnCertificates(home_.paths());
+  Result<home::OcspSigner> renewed =
+      held ? home::RenewOcspSigner(*held, *g->authority, home_.paths(), old)
+           : Result<home::OcspSigner>(held.error());
   Result<std::shared_ptr<ServingGeneration>> next =
       renewed ? Build(g->config, g->factory, *renewed)
               : Result<std::shared_ptr<ServingGeneration>>(renewed.error());
@@ -272,7 +310,8 @@ void ServeLifecycle::Reload() {
   // anchor.toml: each failure is one line naming the file and the key; the previous settings stay.
   ca::CaConfig config = g->config;
   ca::FactoryTrust factory = g->factory;
-  if (Result<home::ConfigFile> file = home::LoadConfigFile(home_.paths().config); !file) {
+  std::vector<std::string> changed;
+  if (Result<home::ConfigFile> file = home::LoadConfigFileToReload(home_.paths().config); !file) {
     ServeLog(clock_, "reload: " + file.error().message() + "; keeping the previous settings");
     kept.push_back("anchor.toml");
   } else if (Result<ca::FactoryTrust> trust = home::LoadFactoryTrust(home_, file->ca.server);
@@ -280,12 +319,23 @@ void ServeLifecycle::Reload() {
     ServeLog(clock_, "reload: " + trust.error().message() + "; keeping the previous settings");
     kept.push_back("anchor.toml");
   } else {
+    changed = home::ChangedSettings(home::ConfigFile{g->config, running_settings_}, *file);
     config = std::move(file->ca);
     factory = std::move(trust).value();
-    applied.push_back("anchor.toml");
+    applied.push_back(changed.empty() ? "anchor.toml (unchanged)"
+                                      : "anchor.toml (" + Join(changed, ", ") + ")");
     for (const std::string& key : ChangedTransportKeys(running_settings_, file->server)) {
       restart.push_back(key);
     }
+  }
+  // The pairs are read while no writer replaces them (home::LockOwnCertificates).
+  Result<FileLock> held = home::LockOwnCertificates(home_.paths());
+  if (!held) {
+    ServeLog(clock_, "reload: " + held.error().message() + "; keeping the previous settings");
+    return;
+  }
+  for (const std::string& warning : home::KeyFileWarnings(home_.paths())) {
+    ServeLog(clock_, "warning: " + warning);
   }
   std::optional<home::OcspSigner> delegated = g->delegated;
   if (auto signer = home::LoadOcspSigner(home_, clock_.Now()); !signer) {
@@ -305,6 +355,9 @@ void ServeLifecycle::Reload() {
   // TLS: the certificate and key, and the client CAs the new factory trust names.
   TlsOptions(tls_options_);
   Result<crypto::Certificate> served = crypto::LoadCertificateFile(home_.paths().server_crt);
+  if (Status checked = CheckServed(home_, clock_.Now()); served && !checked) {
+    served = checked.error();
+  }
   Status tls = served ? https_->ReloadTls(tls_options_) : Status(served.error());
   if (!tls) {
     ServeLog(clock_, "reload: " + tls.error().message() + "; keeping the previous TLS certificate");
@@ -318,7 +371,7 @@ void ServeLifecycle::Reload() {
   Schedule();
   std::string line = "reloaded " + Join(applied, ", ");
   if (!kept.empty()) {
-    line += "; kept the previous " + Join(kept, ", ");
+    line += "; kept the previous: " + Join(kept, ", ");
   }
   line +=
       "; a restart is needed for --listen, --http-listen, --threads, --tls-min and the "

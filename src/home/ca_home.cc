@@ -362,6 +362,15 @@ Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time
         Code::kInvalidArgument,
         paths.ocsp_crt + " was not issued by this CA's intermediate; run `anchor ocsp signer`");
   }
+  // RFC 6960 4.2.2.2: a delegated responder "MUST" carry id-kp-OCSPSigning in its
+  // extendedKeyUsage, or clients refuse its answers.
+  const std::vector<std::string> eku = cert.ExtendedKeyUsageNames();
+  if (std::find(eku.begin(), eku.end(), "OCSPSigning") == eku.end()) {
+    return Error(Code::kInvalidArgument,
+                 paths.ocsp_crt +
+                     " has no id-kp-OCSPSigning extended key usage (RFC 6960 4.2.2.2), so clients "
+                     "would refuse its answers; run `anchor ocsp signer`");
+  }
   if (now < cert.NotBefore() || now >= cert.NotAfter()) {
     return Error(Code::kFailedPrecondition, paths.ocsp_crt + " is not valid now (until " +
                                                 Iso8601(cert.NotAfter()) +

@@ -5,6 +5,8 @@
 #include <toml++/toml.h>
 
 #include <span>
+#include <sstream>
+#include <utility>
 #include <vector>
 
 #include "ca/config_toml.h"
@@ -40,6 +42,81 @@ Result<ConfigFile> ParseConfigFile(std::string_view text, const std::string& ori
 Result<ConfigFile> LoadConfigFile(const std::string& path) {
   ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   return ParseConfigFile(text, path);
+}
+
+Result<ConfigFile> LoadConfigFileToReload(const std::string& path) {
+  ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  ANCHOR_ASSIGN_OR_RETURN(toml::table root, toml_fields::ParseToml(text, path));
+  const toml::table* ca = root["ca"].as_table();
+  for (const char* key : {"name", "key_type"}) {
+    if (ca == nullptr || !ca->contains(key)) {
+      return Error(Code::kFailedPrecondition,
+                   path + " has no [ca] " + key +
+                       ", which anchor init writes: the file is empty, truncated or not this "
+                       "CA's; restore it (the running settings stay until then)");
+    }
+  }
+  return ParseConfigFile(text, path);
+}
+
+namespace {
+
+// Assignments are the "section.key" -> "value" of a TOML text as ConfigFileToml writes it (one
+// key per line, comments after '#' outside of strings not used for values), in order.
+std::vector<std::pair<std::string, std::string>> Assignments(const std::string& toml) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::istringstream lines(toml);
+  std::string section;
+  const auto trim = [](std::string v) {
+    v.erase(0, v.find_first_not_of(" \t"));
+    v.erase(v.find_last_not_of(" \t") + 1);
+    return v;
+  };
+  for (std::string line; std::getline(lines, line);) {
+    line = trim(line);
+    if (line.empty() || line.front() == '#') {
+      continue;
+    }
+    if (line.front() == '[') {
+      section = trim(line.substr(1, line.find(']') - 1));
+      continue;
+    }
+    const size_t eq = line.find('=');
+    if (eq == std::string::npos) {
+      continue;
+    }
+    const std::string key = trim(line.substr(0, eq));
+    out.emplace_back(section.empty() ? key : section + "." + key, trim(line.substr(eq + 1)));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> ChangedSettings(const ConfigFile& before, const ConfigFile& after) {
+  const auto old_values = Assignments(ConfigFileToml(before));
+  const auto new_values = Assignments(ConfigFileToml(after));
+  const auto find = [](const auto& list, const std::string& key) -> const std::string* {
+    for (const auto& [k, v] : list) {
+      if (k == key) {
+        return &v;
+      }
+    }
+    return nullptr;
+  };
+  std::vector<std::string> changed;
+  for (const auto& [key, value] : new_values) {
+    const std::string* was = find(old_values, key);
+    if (was == nullptr || *was != value) {
+      changed.push_back(key + " " + (was ? *was : "(unset)") + " -> " + value);
+    }
+  }
+  for (const auto& [key, value] : old_values) {
+    if (find(new_values, key) == nullptr) {
+      changed.push_back(key + " " + value + " -> (unset)");
+    }
+  }
+  return changed;
 }
 
 std::vector<std::string> ConfigKeys() {

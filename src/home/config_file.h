@@ -29,6 +29,17 @@ Result<ConfigFile> ParseConfigFile(std::string_view text, const std::string& ori
 // LoadConfigFile reads and parses the file at `path`.
 Result<ConfigFile> LoadConfigFile(const std::string& path);
 
+// LoadConfigFileToReload is LoadConfigFile for a reload of a running CA (SIGHUP): a file that
+// lacks [ca] name or [ca] key_type, which `anchor init` always writes, is kFailedPrecondition
+// naming the file, so that an empty or truncated anchor.toml never replaces the settings in use
+// with defaults.
+Result<ConfigFile> LoadConfigFileToReload(const std::string& path);
+
+// ChangedSettings names each setting whose value differs between `before` and `after`, as
+// "profiles.device.max_days 30 -> 825" (dotted key, then the TOML values as ConfigFileToml
+// writes them; "(unset)" for a side without the key), in the order of `after`'s file.
+std::vector<std::string> ChangedSettings(const ConfigFile& before, const ConfigFile& after);
+
 // ConfigFileToml renders `file` as `anchor init` writes it: the CA's tables, with the transport's
 // keys at the head of [server].
 std::string ConfigFileToml(const ConfigFile& file);

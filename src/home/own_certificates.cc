@@ -2,6 +2,7 @@
 // File: own_certificates.cc: renewal schedule and re-issuance of the CA's own certificates.
 #include "home/own_certificates.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +12,8 @@
 #include <cstring>
 
 #include "core/file_io.h"
+#include "core/text.h"
+#include "crypto/chain_verifier.h"
 #include "crypto/csr.h"
 #include "crypto/key_file.h"
 
@@ -89,7 +92,68 @@ std::optional<int> ServerCertificateDays(const ca::CaConfig& config) {
   return policy.max_days;
 }
 
-Result<crypto::Certificate> IssueServerCertificate(ca::Authority& authority, const CaPaths& paths,
+Result<FileLock> LockOwnCertificates(const CaPaths& paths) {
+  return FileLock::Acquire(paths.home + "/own-certificates.lock");
+}
+
+Status CheckServerCertificate(const std::string& cert_path, const crypto::Certificate& root,
+                              const std::vector<crypto::Certificate>& intermediates,
+                              Clock::time_point now, bool* expired) {
+  if (expired != nullptr) {
+    *expired = false;
+  }
+  const std::string fix = "; run `anchor ca server-cert` for one of this CA";
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(cert_path));
+  Result<std::vector<crypto::Certificate>> chain = crypto::Certificate::ParseAll(pem);
+  if (!chain) {
+    return Error(Code::kFailedPrecondition, cert_path + ": " + chain.error().message() + fix);
+  }
+  // What follows the leaf is sent to clients as its chain: it must be ours.
+  for (size_t i = 1; i < chain->size(); ++i) {
+    const bool ours = std::any_of(intermediates.begin(), intermediates.end(), [&](const auto& c) {
+      return c.Sha256Fingerprint() == (*chain)[i].Sha256Fingerprint();
+    });
+    if (!ours) {
+      return Error(Code::kFailedPrecondition, cert_path + ": certificate " + std::to_string(i + 1) +
+                                                  " (" + (*chain)[i].Subject() +
+                                                  ") is not this CA's intermediate" + fix);
+    }
+  }
+  crypto::VerifyOptions options;
+  options.trusted = {root};
+  options.untrusted = intermediates;
+  options.purpose = crypto::Purpose::kServer;
+  options.at = now;
+  ANCHOR_ASSIGN_OR_RETURN(crypto::ChainVerdict verdict,
+                          crypto::ValidatePath(chain->front(), options));
+  if (!verdict.Ok()) {
+    if (expired != nullptr) {
+      *expired = verdict.failure->id == "certificate-expired" && verdict.failure->depth == 0;
+    }
+    return Error(Code::kFailedPrecondition,
+                 cert_path + " would not verify for a client of this CA (serverAuth, chained to " +
+                     root.Subject() + ", valid now): " + verdict.failure->Message() + fix);
+  }
+  return OkStatus();
+}
+
+std::vector<std::string> KeyFileWarnings(const CaPaths& paths) {
+  std::vector<std::string> out;
+  for (const std::string* key : {&paths.root_key, &paths.intermediate_key, &paths.server_key,
+                                 &paths.admin_key, &paths.ocsp_key}) {
+    struct stat st {};
+    if (::stat(key->c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      out.push_back(*key + " is readable or writable by its group or others (mode " + mode +
+                    "); a private key must be the owner's alone: run chmod 600 " + *key);
+    }
+  }
+  return out;
+}
+
+Result<crypto::Certificate> IssueServerCertificate(const FileLock& /*held*/,
+                                                   ca::Authority& authority, const CaPaths& paths,
                                                    const ca::NameRequest& names,
                                                    std::optional<int> days) {
   ANCHOR_TRY(CheckWritable(paths.server_key));
@@ -119,8 +183,8 @@ Result<crypto::Certificate> IssueServerCertificate(ca::Authority& authority, con
   return issued.cert;
 }
 
-Result<OcspSigner> RenewOcspSigner(ca::Authority& authority, const CaPaths& paths,
-                                   const crypto::Certificate& current) {
+Result<OcspSigner> RenewOcspSigner(const FileLock& /*held*/, ca::Authority& authority,
+                                   const CaPaths& paths, const crypto::Certificate& current) {
   ANCHOR_TRY(CheckWritable(paths.ocsp_key));
   ANCHOR_TRY(CheckWritable(paths.ocsp_crt));
   const auto life =
@@ -134,7 +198,8 @@ Result<OcspSigner> RenewOcspSigner(ca::Authority& authority, const CaPaths& path
   return OcspSigner{std::move(cert), std::move(key), authority.intermediate().Sha256Fingerprint()};
 }
 
-Status FinishInterruptedReplace(const std::string& key_path, const std::string& cert_path) {
+Status FinishInterruptedReplace(const FileLock& /*held*/, const std::string& key_path,
+                                const std::string& cert_path) {
   const std::string key_new = key_path + kStagedSuffix;
   const std::string cert_new = cert_path + kStagedSuffix;
   if (FileExists(key_new)) {

@@ -12,6 +12,7 @@
 #include "ca/name_request.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/file_lock.h"
 #include "crypto/certificate.h"
 #include "crypto/general_name.h"
 #include "home/ca_home.h"
@@ -48,25 +49,53 @@ Result<ca::NameRequest> WithServerNames(const ca::NameRequest& current,
 // profile's max_days, as `anchor init` issues it.
 std::optional<int> ServerCertificateDays(const ca::CaConfig& config);
 
+// LockOwnCertificates takes the CA home's lock on its own certificates' files (a flock on
+// "<home>/own-certificates.lock"), waiting for another holder. Every writer of server.key and
+// server.crt, or of ocsp.key and ocsp.crt (`anchor ca server-cert`, `anchor ocsp signer`, the
+// renewal in `anchor serve`), and every recovery of an interrupted replacement holds it, so
+// that two writers never mix their files into a pair that does not match, and serve's reload
+// holds it while it reads a pair. The functions below that write take it as proof.
+Result<FileLock> LockOwnCertificates(const CaPaths& paths);
+
+// CheckServerCertificate verifies the server certificate chain file `cert_path` as a client of
+// `anchor serve` would, with anchor's own verifier (crypto::ValidatePath): its leaf chains to
+// `root` through one of `intermediates` (the generations still serving), is good for serverAuth
+// and is valid at `now`; every further certificate of the file is one of `intermediates`.
+// kFailedPrecondition with one line naming the file, what is wrong and the fix
+// (`anchor ca server-cert`). `expired` (when given) is set when expiry is the only fault, so
+// that serve can start and renew it at once.
+Status CheckServerCertificate(const std::string& cert_path, const crypto::Certificate& root,
+                              const std::vector<crypto::Certificate>& intermediates,
+                              Clock::time_point now, bool* expired = nullptr);
+
+// KeyFileWarnings are one line per private key file of the CA home that its group or others
+// may read ("PATH is readable by its group or others (mode 0644); run chmod 600 PATH"). Serve
+// logs them at start and on reload; they are warnings, not refusals (OPERATIONS.md says why).
+std::vector<std::string> KeyFileWarnings(const CaPaths& paths);
+
 // IssueServerCertificate makes a new key (the CA's key type) and a server certificate for
 // `names` through `authority` (policy, CheckBeforeIssue, recorded and audited like every
 // issuance), checks that the new chain and key load and match, and then replaces the CA home's
 // server.key (0600) and server.crt (leaf + intermediate) together (core::WriteFilesTogether).
 // `days`: as ServerCertificateDays. Nothing is written when any step fails.
-Result<crypto::Certificate> IssueServerCertificate(ca::Authority& authority, const CaPaths& paths,
+Result<crypto::Certificate> IssueServerCertificate(const FileLock& held, ca::Authority& authority,
+                                                   const CaPaths& paths,
                                                    const ca::NameRequest& names,
                                                    std::optional<int> days);
 
 // RenewOcspSigner issues the next delegated OCSP signer for the same number of days as
 // `current` (1 to 30) with a new key, and replaces ocsp.key and ocsp.crt together.
-Result<OcspSigner> RenewOcspSigner(ca::Authority& authority, const CaPaths& paths,
-                                   const crypto::Certificate& current);
+Result<OcspSigner> RenewOcspSigner(const FileLock& held, ca::Authority& authority,
+                                   const CaPaths& paths, const crypto::Certificate& current);
 
 // FinishInterruptedReplace completes or undoes a replacement of a key and its certificate
 // that a crash interrupted (WriteFilesTogether stages "<path>.new" files, then renames the key
 // first): both staged files left mean nothing was renamed, and they are removed; only the
 // certificate's left means the new key is in place, and its certificate is renamed after it.
 // `anchor serve` and `anchor ca server-cert` call it for server.* and ocsp.* before reading them.
-Status FinishInterruptedReplace(const std::string& key_path, const std::string& cert_path);
+// `held`: LockOwnCertificates, so that another writer's staged files are never taken for a
+// crash's.
+Status FinishInterruptedReplace(const FileLock& held, const std::string& key_path,
+                                const std::string& cert_path);
 
 }  // namespace anchor::home

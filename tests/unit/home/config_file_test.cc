@@ -217,3 +217,39 @@ TEST(ConfigFileTest, NoKeyOfServerHasTwoReaders) {
 
 }  // namespace
 }  // namespace anchor::home
+
+namespace anchor::home {
+namespace {
+
+using anchor::testing::ErrorIs;
+using anchor::testing::IsOk;
+
+// A reload never takes an empty or truncated file for "all defaults".
+TEST_F(ConfigFileInitTest, AReloadRefusesAFileWithoutTheCaTable) {
+  const std::string path = Path("anchor.toml");
+  for (const std::string text : {std::string(), std::string("[profiles.device]\nmax_days = 30\n"),
+                                 std::string("[ca]\nname = \"x\"\n")}) {
+    ASSERT_THAT(WriteFileAtomic(path, text, 0644), IsOk());
+    auto loaded = LoadConfigFileToReload(path);
+    ASSERT_THAT(loaded, ErrorIs(Code::kFailedPrecondition)) << text;
+    EXPECT_NE(loaded.error().message().find(path), std::string::npos);
+  }
+  ASSERT_THAT(WriteFileAtomic(path, std::string(kDefaultToml), 0644), IsOk());
+  EXPECT_THAT(LoadConfigFileToReload(path), IsOk());
+}
+
+TEST(ConfigFileTest, ChangedSettingsNameEachKeyWithBothValues) {
+  std::string edited(kDefaultToml);
+  const std::string device = "[profiles.device]\ndefault_days = 365\nmax_days = 825\n";
+  edited.replace(edited.find(device), device.size(),
+                 "[profiles.device]\ndefault_days = 20\nmax_days = 30\n");
+  const ConfigFile before = ParseConfigFile(edited, "before").value();
+  const ConfigFile after = ParseConfigFile(kDefaultToml, "after").value();
+  EXPECT_EQ(ChangedSettings(before, after),
+            (std::vector<std::string>{"profiles.device.default_days 20 -> 365",
+                                      "profiles.device.max_days 30 -> 825"}));
+  EXPECT_TRUE(ChangedSettings(after, after).empty());
+}
+
+}  // namespace
+}  // namespace anchor::home

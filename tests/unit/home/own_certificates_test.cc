@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <optional>
+#include <thread>
 
 #include "core/file_io.h"
 #include "crypto/key_file.h"
@@ -100,6 +103,7 @@ class OwnCertificatesTest : public anchor::testing::TempDirTest {
     home_ = std::move(opened).value();
   }
   const CaPaths& paths() const { return home_->paths(); }
+  FileLock Held() const { return LockOwnCertificates(paths()).value(); }
 
   FixedClock clock_{kT0};
   anchor::testing::TestRng rng_{11};
@@ -113,7 +117,7 @@ TEST_F(OwnCertificatesTest, IssuesAServerCertificateAndReplacesBothFiles) {
   clock_.Advance(hours(24));
   auto names = WithServerNames(ServerNamesOf(before), {Dns("ca.example.net")}, false);
   ASSERT_THAT(names, IsOk());
-  auto issued = IssueServerCertificate(home_->authority(), paths(), *names, std::nullopt);
+  auto issued = IssueServerCertificate(Held(), home_->authority(), paths(), *names, std::nullopt);
   ASSERT_THAT(issued, IsOk());
   EXPECT_NE(issued->SerialHex(), before.SerialHex());
   EXPECT_EQ(home_->store().CountCertificates().value(), rows + 1);  // recorded
@@ -146,7 +150,7 @@ TEST_F(OwnCertificatesTest, ARefusedNameWritesNothingAndRecordsNothing) {
   const crypto::Certificate before = crypto::Certificate::ParseAll(crt).value()[0];
   auto names = WithServerNames(ServerNamesOf(before), {Dns("ca.example.org")}, false);
   ASSERT_THAT(names, IsOk());
-  EXPECT_THAT(IssueServerCertificate(home_->authority(), paths(), *names, std::nullopt),
+  EXPECT_THAT(IssueServerCertificate(Held(), home_->authority(), paths(), *names, std::nullopt),
               ErrorIs(Code::kPermissionDenied));
   EXPECT_EQ(ReadFile(paths().server_crt).value(), crt);
   EXPECT_EQ(ReadFile(paths().server_key).value(), key);
@@ -161,7 +165,7 @@ TEST_F(OwnCertificatesTest, RenewsTheOcspSignerForTheSameLifetime) {
   ASSERT_THAT(first, IsOk());
   clock_.Advance(hours(24 * 5));  // past two thirds of 7 days
   EXPECT_GE(clock_.Now(), RenewalDue(first->NotBefore(), first->NotAfter()));
-  auto renewed = RenewOcspSigner(home_->authority(), paths(), *first);
+  auto renewed = RenewOcspSigner(Held(), home_->authority(), paths(), *first);
   ASSERT_THAT(renewed, IsOk());
   EXPECT_NE(renewed->cert.SerialHex(), first->SerialHex());
   EXPECT_EQ(renewed->cert.NotAfter(), clock_.Now() + hours(24 * 7));
@@ -182,7 +186,7 @@ TEST_F(OwnCertificatesTest, AReplacementCutBeforeAnyRenameIsUndone) {
               IsOk());
   ASSERT_THAT(WriteFileAtomic(paths().server_crt + kStagedSuffix, "new cert", kPublicFileMode),
               IsOk());
-  ASSERT_THAT(FinishInterruptedReplace(paths().server_key, paths().server_crt), IsOk());
+  ASSERT_THAT(FinishInterruptedReplace(Held(), paths().server_key, paths().server_crt), IsOk());
   EXPECT_EQ(ReadFile(paths().server_crt).value(), crt);
   EXPECT_EQ(ReadFile(paths().server_key).value(), key);
   EXPECT_FALSE(fs::exists(paths().server_key + kStagedSuffix));
@@ -194,7 +198,7 @@ TEST_F(OwnCertificatesTest, AReplacementCutAfterTheKeyIsFinished) {
   ASSERT_THAT(WriteFileAtomic(paths().server_key, "the new key", kPrivateKeyMode), IsOk());
   ASSERT_THAT(WriteFileAtomic(paths().server_crt + kStagedSuffix, "its cert", kPublicFileMode),
               IsOk());
-  ASSERT_THAT(FinishInterruptedReplace(paths().server_key, paths().server_crt), IsOk());
+  ASSERT_THAT(FinishInterruptedReplace(Held(), paths().server_key, paths().server_crt), IsOk());
   EXPECT_EQ(ReadFile(paths().server_crt).value(), "its cert");
   EXPECT_EQ(ReadFile(paths().server_key).value(), "the new key");
   EXPECT_FALSE(fs::exists(paths().server_crt + kStagedSuffix));
@@ -203,8 +207,86 @@ TEST_F(OwnCertificatesTest, AReplacementCutAfterTheKeyIsFinished) {
 TEST_F(OwnCertificatesTest, NothingStagedChangesNothing) {
   Init();
   const std::string crt = ReadFile(paths().server_crt).value();
-  ASSERT_THAT(FinishInterruptedReplace(paths().server_key, paths().server_crt), IsOk());
+  ASSERT_THAT(FinishInterruptedReplace(Held(), paths().server_key, paths().server_crt), IsOk());
   EXPECT_EQ(ReadFile(paths().server_crt).value(), crt);
+}
+
+TEST_F(OwnCertificatesTest, TheServerCertificateOfInitVerifiesUntilItExpires) {
+  Init();
+  bool expired = true;
+  EXPECT_THAT(CheckServerCertificate(paths().server_crt, home_->root(), {home_->intermediate()},
+                                     clock_.Now(), &expired),
+              IsOk());
+  EXPECT_FALSE(expired);
+  const crypto::Certificate served = crypto::LoadCertificateFile(paths().server_crt).value();
+  EXPECT_THAT(CheckServerCertificate(paths().server_crt, home_->root(), {home_->intermediate()},
+                                     served.NotAfter() + hours(1), &expired),
+              ErrorIs(Code::kFailedPrecondition));
+  EXPECT_TRUE(expired);  // serve renews it at once rather than refusing to start
+}
+
+TEST_F(OwnCertificatesTest, AServerCertificateOfAnotherCaIsRefused) {
+  Init();
+  ASSERT_THAT(InitCa(Path("other"), {}, clock_, rng_), IsOk());
+  const std::string other = Path("other") + "/server.crt";
+  bool expired = true;
+  auto checked =
+      CheckServerCertificate(other, home_->root(), {home_->intermediate()}, clock_.Now(), &expired);
+  ASSERT_THAT(checked, ErrorIs(Code::kFailedPrecondition));
+  EXPECT_FALSE(expired);
+  EXPECT_NE(checked.error().message().find("anchor ca server-cert"), std::string::npos);
+}
+
+TEST_F(OwnCertificatesTest, ALeafAloneOfAnotherCaIsRefused) {
+  Init();
+  ASSERT_THAT(InitCa(Path("other"), {}, clock_, rng_), IsOk());
+  const std::string chain = ReadFile(Path("other") + "/server.crt").value();
+  const std::string leaf = crypto::Certificate::ParseAll(chain).value()[0].ToPem();
+  ASSERT_THAT(WriteFileAtomic(Path("leaf.crt"), leaf, kPublicFileMode), IsOk());
+  EXPECT_THAT(CheckServerCertificate(Path("leaf.crt"), home_->root(), {home_->intermediate()},
+                                     clock_.Now()),
+              ErrorIs(Code::kFailedPrecondition));
+}
+
+TEST_F(OwnCertificatesTest, AnOcspSignerWithoutOcspSigningIsRefused) {
+  Init();
+  // The server certificate is issued by the intermediate and valid, but is no OCSP signer.
+  ASSERT_THAT(
+      WriteFileAtomic(paths().ocsp_crt, ReadFile(paths().server_crt).value(), kPublicFileMode),
+      IsOk());
+  ASSERT_THAT(
+      WriteFileAtomic(paths().ocsp_key, ReadFile(paths().server_key).value(), kPrivateKeyMode),
+      IsOk());
+  auto loaded = LoadOcspSigner(*home_, clock_.Now());
+  ASSERT_THAT(loaded, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(loaded.error().message().find("OCSPSigning"), std::string::npos);
+}
+
+TEST_F(OwnCertificatesTest, AKeyReadableByOthersIsNamedWithTheFix) {
+  Init();
+  EXPECT_TRUE(KeyFileWarnings(paths()).empty());
+  fs::permissions(paths().server_key, fs::perms::owner_read | fs::perms::owner_write |
+                                          fs::perms::group_read | fs::perms::others_read);
+  const std::vector<std::string> warnings = KeyFileWarnings(paths());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find(paths().server_key), std::string::npos);
+  EXPECT_NE(warnings[0].find("0644"), std::string::npos);
+  EXPECT_NE(warnings[0].find("chmod 600"), std::string::npos);
+}
+
+TEST_F(OwnCertificatesTest, TheLockIsExclusiveBetweenHolders) {
+  Init();
+  std::optional<FileLock> first = Held();
+  std::atomic<bool> second_held{false};
+  std::thread other([&] {
+    FileLock second = Held();  // waits for `first`
+    second_held = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(second_held.load());  // still waiting: the lock is held
+  first.reset();
+  other.join();
+  EXPECT_TRUE(second_held.load());
 }
 
 }  // namespace
