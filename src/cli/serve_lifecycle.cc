@@ -244,6 +244,7 @@ void ServeLifecycle::RenewServerCertificate() {
     served_ = std::move(on_disk).value();
     server_failures_ = 0;
     server_due_ = home::RenewalDue(served_->NotBefore(), served_->NotAfter());
+    RevokeReplaced(old);
     return;
   }
   Result<crypto::Certificate> issued = home::IssueServerCertificate(
@@ -271,6 +272,7 @@ void ServeLifecycle::RenewServerCertificate() {
   server_failures_ = 0;
   served_ = std::move(issued).value();
   server_due_ = home::RenewalDue(served_->NotBefore(), served_->NotAfter());
+  RevokeReplaced(old);
 }
 
 void ServeLifecycle::RenewOcspSigner() {
@@ -300,6 +302,23 @@ void ServeLifecycle::RenewOcspSigner() {
                        Iso8601(renewed->cert.NotAfter()));
   ocsp_failures_ = 0;
   ocsp_due_ = home::RenewalDue(renewed->cert.NotBefore(), renewed->cert.NotAfter());
+}
+
+void ServeLifecycle::RevokeReplaced(const crypto::Certificate& replaced) {
+  if (served_ && replaced.Sha256Fingerprint() == served_->Sha256Fingerprint()) {
+    return;
+  }
+  // RFC 5280 5.3.1: superseded (4), "the certificate has been superseded". Revoked once no new
+  // handshake presents it; connections opened with it keep working (TLS does not re-check), and
+  // `anchor list` shows it revoked rather than one more valid server certificate.
+  constexpr int kSuperseded = 4;
+  if (auto revoked = Current()->authority->Revoke(replaced.SerialHex(), kSuperseded); !revoked) {
+    ServeLog(clock_, "could not revoke the replaced server certificate (serial " +
+                         replaced.SerialHex() + "): " + revoked.error().message());
+    return;
+  }
+  ServeLog(clock_, "revoked the replaced server certificate (serial " + replaced.SerialHex() +
+                       ", superseded)");
 }
 
 void ServeLifecycle::Reload() {
@@ -364,8 +383,12 @@ void ServeLifecycle::Reload() {
     kept.push_back("the TLS certificate");
   } else {
     applied.push_back("the TLS certificate (" + Until(*served) + ")");
+    const std::optional<crypto::Certificate> replaced = served_;
     served_ = std::move(served).value();
     server_failures_ = 0;
+    if (replaced) {
+      RevokeReplaced(*replaced);
+    }
   }
   ocsp_failures_ = 0;
   Schedule();

@@ -79,6 +79,9 @@ class ServeLifecycle final {
   void RenewServerCertificate();
   void RenewOcspSigner();
   void Reload();
+  // RevokeReplaced revokes `replaced`, the server certificate new handshakes no longer get, as
+  // superseded, unless it is still the one served; a failure is logged.
+  void RevokeReplaced(const crypto::Certificate& replaced);
   void Schedule();
 
   home::CaHome& home_;

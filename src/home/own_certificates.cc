@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "ca/issuance_policy.h"
 #include "core/file_io.h"
 #include "core/text.h"
 #include "crypto/chain_verifier.h"
@@ -42,9 +43,12 @@ Clock::time_point RenewalDue(Clock::time_point not_before, Clock::time_point not
   if (not_after <= not_before) {
     return not_before;
   }
-  const auto life = std::chrono::duration_cast<seconds>(not_after - not_before);
-  return not_before + seconds(static_cast<int64_t>(
-                          std::floor(static_cast<double>(life.count()) * kRenewAtShare)));
+  const Clock::time_point issued = not_after - not_before > ca::kClockSkewBackdate
+                                       ? not_before + ca::kClockSkewBackdate
+                                       : not_before;
+  const auto life = std::chrono::duration_cast<seconds>(not_after - issued);
+  return issued + seconds(static_cast<int64_t>(
+                      std::floor(static_cast<double>(life.count()) * kRenewAtShare)));
 }
 
 std::chrono::seconds RetryDelay(int failures, std::chrono::system_clock::duration left) {
@@ -74,6 +78,12 @@ Result<ca::NameRequest> WithServerNames(const ca::NameRequest& current,
   if (out.sans.empty()) {
     return Error(Code::kInvalidArgument,
                  "a server certificate needs at least one name; give it with --san dns:NAME");
+  }
+  if (out.sans.size() > kMaxServerNames) {
+    return Error(Code::kInvalidArgument,
+                 "a server certificate of this CA takes at most " +
+                     std::to_string(kMaxServerNames) + " names, and this one would have " +
+                     std::to_string(out.sans.size()) + "; use fewer --san (or --replace)");
   }
   if (!IsName(out, out.common_name)) {
     const auto dns = std::find_if(out.sans.begin(), out.sans.end(), [](const auto& n) {

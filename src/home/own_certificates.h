@@ -25,8 +25,11 @@ namespace anchor::home {
 inline constexpr double kRenewAtShare = 2.0 / 3.0;
 
 // RenewalDue is when a certificate valid from `not_before` to `not_after` is due for renewal:
-// `not_before` + kRenewAtShare of its lifetime (rounded down to the second). A certificate whose
-// notAfter is not after its notBefore is due at `not_before`.
+// kRenewAtShare of its lifetime after it was issued (rounded down to the second). The issuance
+// is `not_before` + ca::kClockSkewBackdate (the policy backdates notBefore by that much) when
+// the certificate outlives it, else `not_before`: counting the backdate would renew a 1-minute
+// certificate 20 s after issue instead of 40 s. A certificate whose notAfter is not after its
+// notBefore is due at `not_before`.
 Clock::time_point RenewalDue(Clock::time_point not_before, Clock::time_point not_after);
 
 // RetryDelay is how long to wait after the `failures`-th failed renewal in a row (1, 2, ...):
@@ -35,12 +38,17 @@ Clock::time_point RenewalDue(Clock::time_point not_before, Clock::time_point not
 // enough to be renewed before it expires.
 std::chrono::seconds RetryDelay(int failures, std::chrono::system_clock::duration left);
 
+// kMaxServerNames bounds the names of a server certificate of the CA's own: every handshake
+// sends them, and a few host names and addresses are what a CA server answers to.
+inline constexpr size_t kMaxServerNames = 100;
+
 // ServerNamesOf are the names of `cert` (its CN and SANs), the names a renewal keeps.
 ca::NameRequest ServerNamesOf(const crypto::Certificate& cert);
 
 // WithServerNames is `current` with `sans` added (each once), or, with `replace`, `sans` alone.
 // The CN is kept while it is one of the names; otherwise it becomes the first DNS name (or the
-// first name). kInvalidArgument when `replace` leaves no name.
+// first name). kInvalidArgument when `replace` leaves no name, or when the result has more than
+// kMaxServerNames names.
 Result<ca::NameRequest> WithServerNames(const ca::NameRequest& current,
                                         const std::vector<crypto::GeneralName>& sans, bool replace);
 

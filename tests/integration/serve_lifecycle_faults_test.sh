@@ -9,7 +9,8 @@
 #  3. SIGHUP refuses a client certificate as the delegated OCSP signer (no id-kp-OCSPSigning);
 #  4. SIGHUP while serve still reads its passphrase neither kills it nor is lost;
 #  5. an empty anchor.toml is refused on SIGHUP; an applied one names each changed setting;
-#  6. a key file readable by others is named with `chmod 600`, at start and on reload.
+#  6. a key file readable by others is named with `chmod 600`, at start and on reload;
+#  7a. a server certificate replaced (re-issued, then SIGHUP) is revoked as superseded.
 source "$(dirname "$0")/lib.sh"
 
 anchor init --name faults -q
@@ -82,6 +83,27 @@ serves "after a client certificate"
 cp good.crt "$H/server.crt"
 cp good.key "$H/server.key"
 pass "SIGHUP refuses server.crt of another CA and of the client profile; the old one serves"
+
+# --- 7a. A replaced server certificate is revoked (superseded) once no handshake gets it.
+anchor ca server-cert --san dns:faults.example >/dev/null
+hup_and_wait
+new_serial=$(served_serial)
+[ "$new_serial" != "$good_serial" ] || fail "the re-issued certificate is not served"
+has "revoked the replaced server certificate (serial $good_serial, superseded)" "$WORK/serve.log" ||
+  { cat "$WORK/serve.log"; fail "the replaced certificate was not revoked"; }
+anchor list --status revoked --profile server --json >revoked.json
+python3 - "$good_serial" "$new_serial" revoked.json <<'PY'
+import json, sys
+old, new, path = sys.argv[1], sys.argv[2], sys.argv[3]
+text = open(path).read().lower()
+assert old in text, "the replaced serial is not listed revoked"
+assert new not in text, "the served serial is listed revoked"
+PY
+serves "after the re-issue"
+cp "$H/server.crt" good.crt
+cp "$H/server.key" good.key
+good_serial=$new_serial
+pass "the replaced server certificate is revoked (superseded) once the new one serves"
 
 # --- 3. A client certificate as the delegated OCSP signer.
 cp client.crt "$H/ocsp.crt"

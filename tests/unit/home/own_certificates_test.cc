@@ -29,12 +29,18 @@ const Clock::time_point kT0 = anchor::testing::kReferenceTime;
 
 TEST(RenewalDueTest, TwoThirdsOfAShortLifetime) {
   // A 2-minute certificate as IssuancePolicy makes it: notBefore backdated a minute.
-  EXPECT_EQ(RenewalDue(kT0 - minutes(1), kT0 + minutes(2)), kT0 + minutes(1));
+  // Two thirds of the 2 minutes from issuance (kT0), not of the 3 from notBefore.
+  EXPECT_EQ(RenewalDue(kT0 - minutes(1), kT0 + minutes(2)), kT0 + seconds(80));
+}
+
+TEST(RenewalDueTest, AOneMinuteCertificateIsRenewedFortySecondsAfterIssue) {
+  // [profiles.server] default_minutes = 1: notBefore kT0 - 60 s, notAfter kT0 + 60 s.
+  EXPECT_EQ(RenewalDue(kT0 - minutes(1), kT0 + minutes(1)), kT0 + seconds(40));
 }
 
 TEST(RenewalDueTest, TwoThirdsOfAYear) {
   const auto due = RenewalDue(kT0, kT0 + hours(24 * 397));
-  EXPECT_EQ(due, kT0 + seconds(397 * 86400 * 2 / 3));
+  EXPECT_EQ(due, kT0 + seconds(60 + (397 * 86400 - 60) * 2 / 3));
   EXPECT_LT(due, kT0 + hours(24 * 397));
 }
 
@@ -85,6 +91,16 @@ TEST(WithServerNamesTest, ReplaceKeepsOnlyTheGivenNamesAndRenamesTheCn) {
 TEST(WithServerNamesTest, ReplaceWithNothingIsRefused) {
   const ca::NameRequest current{"localhost", {Dns("localhost")}};
   EXPECT_THAT(WithServerNames(current, {}, true), ErrorIs(Code::kInvalidArgument));
+}
+
+TEST(WithServerNamesTest, MoreThanAHundredNamesAreRefused) {
+  std::vector<crypto::GeneralName> many;
+  for (int i = 0; i < 100; ++i) {
+    many.push_back(Dns(("h" + std::to_string(i) + ".example.com").c_str()));
+  }
+  const ca::NameRequest current{"localhost", {Dns("localhost")}};
+  EXPECT_THAT(WithServerNames(current, many, /*replace=*/true), IsOk());
+  EXPECT_THAT(WithServerNames(current, many, /*replace=*/false), ErrorIs(Code::kInvalidArgument));
 }
 
 TEST(ServerCertificateDaysTest, MinutesWhenTheProfileSetsThemElseMaxDays) {
