@@ -227,8 +227,8 @@ using anchor::testing::IsOk;
 // A reload never takes an empty or truncated file for "all defaults".
 TEST_F(ConfigFileInitTest, AReloadRefusesAFileWithoutTheCaTable) {
   const std::string path = Path("anchor.toml");
-  for (const std::string text : {std::string(), std::string("[profiles.device]\nmax_days = 30\n"),
-                                 std::string("[ca]\nname = \"x\"\n")}) {
+  for (const std::string& text : {std::string(), std::string("[profiles.device]\nmax_days = 30\n"),
+                                  std::string("[ca]\nname = \"x\"\n")}) {
     ASSERT_THAT(WriteFileAtomic(path, text, 0644), IsOk());
     auto loaded = LoadConfigFileToReload(path);
     ASSERT_THAT(loaded, ErrorIs(Code::kFailedPrecondition)) << text;
