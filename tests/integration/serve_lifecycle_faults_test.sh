@@ -158,9 +158,12 @@ mkfifo pass.fifo
 "$ANCHOR" serve --listen 127.0.0.1:0 --passphrase-file pass.fifo >"$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 PIDS+=($SERVE_PID)
-# Wait until SIGHUP is caught (SigCgt bit 0: signal 1), i.e. serve has begun; it now blocks on the FIFO.
+# Wait until anchor serve (not the forked shell before its exec, which may catch SIGHUP itself)
+# catches SIGHUP (SigCgt bit 0: signal 1), i.e. serve has begun; it now blocks on the FIFO.
 for i in $(seq 1 100); do
-  cgt=$(sed -n 's/^SigCgt:\t//p' "/proc/$SERVE_PID/status" 2>/dev/null)
+  cgt=
+  [ "$(readlink "/proc/$SERVE_PID/exe")" = "$(readlink -f "$ANCHOR")" ] &&
+    cgt=$(sed -n 's/^SigCgt:\t//p' "/proc/$SERVE_PID/status" 2>/dev/null)
   [ -n "$cgt" ] && (( (16#$cgt & 1) != 0 )) && break
   sleep 0.05
 done
