@@ -39,6 +39,12 @@ Result<ChainPems> FetchChainPems(client::EstClient& est, const crypto::Certifica
   if (out.roots.empty()) {
     return Error(Code::kUnavailable, "cacerts from the server holds no root certificate");
   }
+  // Installing the leaf alone would leave a chain that peers given only the root cannot verify.
+  if (out.chain == leaf.ToPem()) {
+    return Error(Code::kUnavailable,
+                 "cacerts from the server holds no intermediate that issued the new certificate (" +
+                     leaf.Issuer() + "); nothing was written, try again later");
+  }
   return out;
 }
 

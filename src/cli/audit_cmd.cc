@@ -24,10 +24,15 @@ void RegisterAudit(CLI::App& app, Context& ctx, Action& action) {
         for (const auto& f : findings) {
           problems.push_back({{"seq", f.seq}, {"problem", f.problem}});
         }
-        PrintJson({{"intact", findings.empty()},
-                   {"entries", log.size()},
-                   {"head", head},
-                   {"findings", problems}});
+        nlohmann::json report = {{"intact", findings.empty()},
+                                 {"entries", log.size()},
+                                 {"head", head},
+                                 {"findings", problems}};
+        if (findings.empty()) {
+          PrintJson(report);
+        } else {
+          ctx.json_detail = std::move(report);  // inside the error document (run.cc)
+        }
       }
       for (const auto& f : findings) {
         if (!ctx.json) {

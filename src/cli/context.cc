@@ -41,14 +41,6 @@ std::string Context::Home() const {
   return std::string(user_home != nullptr ? user_home : ".") + "/.anchor";
 }
 
-CLI::Validator NonEmptyPath() {
-  return CLI::Validator(
-      [](std::string& value) -> std::string {
-        return value.empty() ? "an empty path; give a directory (or leave the option out)" : "";
-      },
-      "PATH");
-}
-
 Result<const SecretBytes*> Context::Passphrase() {
   if (!passphrase_loaded_) {
     passphrase_loaded_ = true;

@@ -22,7 +22,7 @@ class Context final {
   Context();
 
   // Home is --home, else $ANCHOR_HOME, else ~/.anchor; trailing slashes taken away ("ca/" is
-  // "ca"). An empty --home is refused at parse time (NonEmptyPath).
+  // "ca"). An empty --home is refused at parse time (command_line::NonEmptyPath).
   std::string Home() const;
   // Passphrase reads --passphrase-file (first line) or $ANCHOR_PASSPHRASE; nullptr when neither
   // is given. The bytes live as long as the context.
@@ -52,6 +52,9 @@ class Context final {
   bool quiet = false;
   bool verbose = false;
   bool json = false;  // --json of the command that runs (AddJsonFlag)
+  // json_detail is what a failing command found (a lint or audit report), printed with --json
+  // inside the one error document as "detail", so that stdout still holds one document.
+  nlohmann::json json_detail;
 
  private:
   SystemClock clock_;
@@ -60,10 +63,6 @@ class Context final {
   bool passphrase_loaded_ = false;
   std::unique_ptr<home::CaHome> ca_;
 };
-
-// NonEmptyPath is a CLI11 check for a file or directory option: "" is a usage error (exit 2)
-// rather than a default taken silently (`--home ''` must not mean ~/.anchor).
-CLI::Validator NonEmptyPath();
 
 // Command is a registered subcommand's action; run.cc calls the one that was parsed.
 using Action = std::function<Status()>;

@@ -63,8 +63,10 @@ void RegisterLint(CLI::App& app, Context& ctx, Action& action) {
         }
         reports.push_back({{"subject", c.Subject()}, {"findings", findings}});
       }
-      if (ctx.json) {
+      if (ctx.json && errors == 0) {
         PrintJson(reports);
+      } else if (ctx.json) {
+        ctx.json_detail = std::move(reports);  // inside the error document (run.cc)
       }
       if (errors > 0) {
         return Error(Code::kInvalidArgument,

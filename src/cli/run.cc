@@ -8,6 +8,7 @@
 #include "cli/context.h"
 #include "command_line/bash_completion.h"
 #include "command_line/parse_command_line.h"
+#include "command_line/value_checks.h"
 #include "core/exit_codes.h"
 
 namespace anchor::cli {
@@ -29,7 +30,7 @@ int Run(int argc, char** argv) {
   app.fallthrough();
   command_line::AddStandardFlags(app);
   app.add_option("--home", ctx.home_flag, "CA home directory (default $ANCHOR_HOME or ~/.anchor)")
-      ->check(NonEmptyPath());
+      ->check(command_line::NonEmptyPath());
   app.add_option("--passphrase-file", ctx.passphrase_file,
                  "file whose first line is the key passphrase (or set ANCHOR_PASSPHRASE)");
   app.add_flag("-q,--quiet", ctx.quiet, "print only results");
@@ -70,9 +71,12 @@ int Run(int argc, char** argv) {
     const Status st = action();
     if (!st) {
       if (ctx.json) {
-        PrintJson({{"error",
-                    {{"code", std::string(CodeName(st.error().code()))},
-                     {"message", st.error().message()}}}});
+        nlohmann::json error = {{"code", std::string(CodeName(st.error().code()))},
+                                {"message", st.error().message()}};
+        if (!ctx.json_detail.is_null()) {
+          error["detail"] = std::move(ctx.json_detail);
+        }
+        PrintJson({{"error", std::move(error)}});
       }
       PrintError(st.error(), ctx.verbose);
       return ExitCodeFor(st.error(), Program::kAnchor);

@@ -51,14 +51,9 @@ Status WriteAll(int fd, std::string_view content, const std::string& path) {
   return OkStatus();
 }
 
-// FsyncDirectory makes the rename itself durable.
-void FsyncDirectory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    (void)::fsync(fd);
-    ::close(fd);
-  }
-}
+// FsyncDirectory makes the rename itself durable; the rename has been done, so a failure here is
+// not reported (the file is in place either way).
+void FsyncDirectory(const std::string& dir) { (void)Fsync(dir); }
 
 }  // namespace
 
@@ -234,6 +229,21 @@ Status MakeDirectories(const std::string& path, mode_t mode) {
     return Error(Code::kInvalidArgument, "cannot create directory " + path + ": " + ec.message());
   }
   (void)::chmod(path.c_str(), mode);
+  return OkStatus();
+}
+
+Status Fsync(const std::string& path) {
+  const int fd = ::open(path.empty() ? "." : path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Errno("cannot open", path, errno);
+  }
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    // EIO or ENOSPC on fsync is the disk's state, not the caller's input: kUnavailable.
+    return Error(Code::kUnavailable, "cannot fsync " + path + ": " + std::strerror(err));
+  }
   return OkStatus();
 }
 

@@ -74,6 +74,10 @@ Status CheckWritable(const std::string& path);
 // FileExists is true when `path` names an existing file system entry.
 bool FileExists(const std::string& path);
 
+// Fsync makes `path` durable: a file's content, or a directory's entries (a rename or an unlink
+// in it). Errors (kUnavailable) name the path.
+Status Fsync(const std::string& path);
+
 // MakeDirectories creates `path` and its parents with `mode` (as `mkdir -p`).
 Status MakeDirectories(const std::string& path, mode_t mode);
 

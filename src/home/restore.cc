@@ -102,19 +102,6 @@ class Staging {
   std::string path_;
 };
 
-Status FsyncPath(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | flags);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    const int err = errno;
-    if (fd >= 0) {
-      ::close(fd);
-    }
-    return Error(Code::kUnavailable, "cannot fsync " + path + ": " + std::strerror(err));
-  }
-  ::close(fd);
-  return OkStatus();
-}
-
 // NormalTarget is `dir` made absolute, with "." and ".." and a trailing slash taken away.
 fs::path NormalTarget(const std::string& dir) {
   fs::path p = fs::absolute(dir).lexically_normal();
@@ -284,7 +271,7 @@ Status Build(const std::string& staging, const std::string& backup, const store:
     return Interrupted();
   }
   ANCHOR_TRY(CheckStore(db, m, backup));
-  ANCHOR_TRY(FsyncPath(db, 0));
+  ANCHOR_TRY(Fsync(db));
   for (const PendingFile& f : files) {
     if (signals.Pending()) {
       return Interrupted();
@@ -293,7 +280,7 @@ Status Build(const std::string& staging, const std::string& backup, const store:
     ANCHOR_TRY(MakeDirectories(path.parent_path().string(), 0700));
     ANCHOR_TRY(WriteFileAtomic(path.string(), f.content, f.mode));
   }
-  return FsyncPath(staging, O_DIRECTORY);
+  return Fsync(staging);
 }
 
 // MoveInto renames each entry of `staging` into the empty directory `target`, anchor.toml
@@ -316,7 +303,7 @@ Status MoveInto(const std::string& staging, const fs::path& target) {
                                            std::strerror(errno));
     }
   }
-  return FsyncPath(target.string(), O_DIRECTORY);
+  return Fsync(target.string());
 }
 
 }  // namespace
@@ -367,7 +354,7 @@ Result<RestoreReport> RestoreCaHome(const std::string& backup, const std::string
   }
   staging.Release();
   signals.Discard();
-  ANCHOR_TRY(FsyncPath(target.path.parent_path().string(), O_DIRECTORY));
+  ANCHOR_TRY(Fsync(target.path.parent_path().string()));
   return report;
 }
 

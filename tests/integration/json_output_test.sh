@@ -44,3 +44,22 @@ anchor token create --cn json-3 --ttl 367d --json > err.json 2>/dev/null || rc=$
 [ $rc = 1 ] || fail "a refused command with --json exited $rc"
 check_json err.json 'd["error"]["code"] == "invalid_argument" and "367d" in d["error"]["message"]'
 pass "a failure with --json is {error: {code, message}} on stdout, exit 1"
+
+# A failure that is a finding still gives one document: the report goes inside the error.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout v1.key -subj /CN=v1 \
+  -out v1.csr 2>/dev/null
+openssl x509 -req -in v1.csr -signkey v1.key -days 1 -out v1.crt 2>/dev/null
+rc=0
+anchor lint v1.crt --json > lint_err.json 2>/dev/null || rc=$?
+[ $rc = 1 ] || fail "lint of a certificate with errors exited $rc"
+check_json lint_err.json 'd["error"]["code"] == "invalid_argument" and any(f["severity"] == "error" for r in d["error"]["detail"] for f in r["findings"])'
+/usr/bin/python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE audit_log SET detail = detail || \" edited\" WHERE seq = 1")
+db.commit()' "$ANCHOR_HOME/anchor.db"
+rc=0
+anchor audit verify --json > audit_err.json 2>/dev/null || rc=$?
+[ $rc != 0 ] || fail "audit verify of an edited log exited 0"
+check_json audit_err.json 'd["error"]["code"] == "failed_precondition" and d["error"]["detail"]["intact"] is False and d["error"]["detail"]["findings"][0]["seq"] == 1'
+pass "lint with errors and audit verify of an edited log: one document, the report as error.detail"

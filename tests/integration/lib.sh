@@ -209,3 +209,25 @@ restart_anchor_serve() {
   cat "$WORK/serve.log"
   fail "anchor serve did not start again on port $PORT"
 }
+
+# For tests of anchor serve's reload (SIGHUP) and of its own certificates.
+# served_serial NAME: the serial of the certificate a new TLS handshake gets, by openssl.
+served_serial() {
+  openssl s_client -connect "127.0.0.1:$PORT" -servername "${1:-localhost}" </dev/null 2>/dev/null |
+    openssl x509 -noout -serial | sed 's/serial=//' | tr 'A-F' 'a-f'
+}
+# log_count PATTERN: lines of the server's log that match.
+log_count() { grep -c -- "$1" "$WORK/serve.log" || true; }
+# hup_and_wait: SIGHUP, then wait for the reload's summary line.
+hup_and_wait() {
+  local before
+  before=$(log_count "anchor serve: reloaded ")
+  kill -HUP "$SERVE_PID"
+  local i
+  for i in $(seq 1 100); do
+    [ "$(log_count "anchor serve: reloaded ")" -gt "$before" ] && return 0
+    sleep 0.1
+  done
+  cat "$WORK/serve.log"
+  fail "no reload line after SIGHUP"
+}

@@ -42,22 +42,6 @@ has -F "chmod 600 $H/intermediate.key" "$WORK/serve.log" || fail "the warning na
 chmod 600 "$H/intermediate.key"
 pass "a key file readable by others is named at start with chmod 600"
 
-log_count() { grep -c -- "$1" "$WORK/serve.log" || true; }
-hup_and_wait() {
-  local before i
-  before=$(log_count "anchor serve: reloaded ")
-  kill -HUP "$SERVE_PID"
-  for i in $(seq 1 100); do
-    [ "$(log_count "anchor serve: reloaded ")" -gt "$before" ] && return 0
-    sleep 0.1
-  done
-  cat "$WORK/serve.log"
-  fail "no reload line after SIGHUP"
-}
-served_serial() {
-  openssl s_client -connect "127.0.0.1:$PORT" -servername localhost </dev/null 2>/dev/null |
-    openssl x509 -noout -serial | sed 's/serial=//' | tr 'A-F' 'a-f'
-}
 serves() { "${CURL[@]}" -o /dev/null "$BASE/cacerts" || fail "curl against the root fails: $*"; }
 cp "$H/server.crt" good.crt
 cp "$H/server.key" good.key

@@ -274,27 +274,15 @@ Status WriteFiles(sqlite3* db, const std::vector<ArchivedFile>& files) {
 // SyncAndRename fsyncs `tmp`, renames it to `path` without replacing an existing file (link,
 // then unlink), and fsyncs the directory.
 Status SyncAndRename(const std::string& tmp, const std::string& path) {
-  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    const int err = errno;
-    if (fd >= 0) {
-      ::close(fd);
-    }
-    return Error(Code::kUnavailable, "cannot fsync " + tmp + ": " + std::strerror(err));
-  }
-  ::close(fd);
+  ANCHOR_TRY(Fsync(tmp));
   if (::link(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     return Error(err == EEXIST ? Code::kAlreadyExists : Code::kUnavailable,
                  "cannot create " + path + ": " + std::strerror(err));
   }
   ::unlink(tmp.c_str());
-  const std::string dir = std::filesystem::path(path).parent_path().string();
-  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
+  // The backup is in place; a directory that cannot be synced does not undo that.
+  (void)Fsync(std::filesystem::path(path).parent_path().string());
   return OkStatus();
 }
 
