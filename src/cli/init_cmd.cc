@@ -29,8 +29,8 @@ std::string PinnedFingerprint(const crypto::Certificate& root) {
 void SayHowToEncrypt(const Context& ctx, const home::CaPaths& p) {
   ctx.Warn("the CA keys " + p.root_key + " and " + p.intermediate_key +
            " are NOT encrypted: anyone who can read them can issue certificates your devices "
-           "trust. To encrypt them, run init again with --passphrase-file FILE or "
-           "ANCHOR_PASSPHRASE (on a terminal it asks), or see docs/OPERATIONS.md, Install");
+           "trust. Encrypt them in place as docs/OPERATIONS.md (Install) shows, or make a new "
+           "CA in an empty --home with --passphrase-file FILE or ANCHOR_PASSPHRASE");
 }
 
 }  // namespace

@@ -184,6 +184,7 @@ for i in $(seq 1 200); do
 done
 anchor backup --out big.backup --with-keys -q || fail "big backup"
 interrupted=0
+backups_interrupted=0
 for delay in 0.05 0.1 0.15 0.2 0.25 0.3 0.4 0.5 0.7; do
   rm -rf "$WORK/r10"
   timeout -s INT "$delay" "$ANCHOR" restore big.backup --home "$WORK/r10" > /dev/null 2>&1 && rc=0 || rc=$?
@@ -198,11 +199,13 @@ for delay in 0.05 0.1 0.15 0.2 0.25 0.3 0.4 0.5 0.7; do
   [ -z "$(ls -A "$WORK/e10")" ] || [ -f "$WORK/e10/anchor.toml" ] \
     || fail "SIGTERM after ${delay}s into e10 left a partial home: $(ls -A "$WORK/e10")"
   rm -f big2.backup
-  timeout -s INT "$delay" "$ANCHOR" backup --out big2.backup --with-keys -q > /dev/null 2>&1 || true
+  timeout -s INT "$delay" "$ANCHOR" backup --out big2.backup --with-keys -q > /dev/null 2>&1 \
+    || backups_interrupted=$((backups_interrupted + 1))
   ! ls -a "$WORK" | has "big2.backup.tmp-\|journal" || fail "SIGINT after ${delay}s left $(ls "$WORK" | grep big2)"
 done
 [ "$interrupted" -gt 0 ] || fail "no restore was interrupted"
-pass "SIGINT/SIGTERM during restore ($interrupted of 9 interrupted) and backup left nothing behind"
+[ "$backups_interrupted" -gt 0 ] || fail "no backup was interrupted: the check above checked nothing"
+pass "SIGINT/SIGTERM during restore ($interrupted of 9 interrupted) and backup ($backups_interrupted of 9) left nothing behind"
 # A restore killed outright (SIGKILL) leaves its staging directory: the next run removes it.
 dead=$(sh -c 'echo $$')
 mkdir -m 700 "$WORK/.r11.restore-$dead-abcdef" && touch "$WORK/.r11.restore-$dead-abcdef/intermediate.key"

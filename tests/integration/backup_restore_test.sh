@@ -35,7 +35,9 @@ pass "during the storm: $(cat backup1.out)"
 # After the storm, the server still running: what it committed may be only in the WAL.
 anchor backup --out after.backup --with-keys > backup2.out || fail "backup after the storm"
 pass "after the storm: $(cat backup2.out)"
-[ -s "$ANCHOR_HOME/anchor.db-wal" ] && pass "the live store's WAL holds $(stat -c %s "$ANCHOR_HOME/anchor.db-wal") bytes at backup time"
+# (Information only: whether rows are still in the WAL now depends on SQLite's checkpoints; the
+# restore below must hold every certificate either way.)
+echo "note: the live store's WAL holds $(stat -c %s "$ANCHOR_HOME/anchor.db-wal" 2>/dev/null || echo 0) bytes at backup time"
 anchor backup --out nokeys.backup > backup3.out 2>backup3.err || fail "backup without keys"
 stop_anchor_serve
 
