@@ -51,7 +51,7 @@ bool TrustedIssuers::Issued(const crypto::Certificate& leaf) {
     return false;
   }
   for (const crypto::Certificate& issuer : *issuers) {
-    if (leaf.NamesIssuer(issuer) && leaf.VerifySignedBy(issuer.GetPublicKey())) {
+    if (leaf.IsIssuedBy(issuer)) {
       std::lock_guard lock(mu_);
       if (issuers_ == issuers) {  // not replaced meanwhile
         if (verified_.size() >= kMaxRemembered) {

@@ -31,7 +31,7 @@ Result<ChainPems> FetchChainPems(client::EstClient& est, const crypto::Certifica
   for (const crypto::Certificate& c : cas) {
     if (c.IsSelfIssued()) {
       out.roots += c.ToPem();
-    } else if (leaf.NamesIssuer(c) && leaf.VerifySignedBy(c.GetPublicKey())) {
+    } else if (leaf.IsIssuedBy(c)) {
       // During an intermediate rotation cacerts holds two; the chain takes the leaf's own.
       out.chain += c.ToPem();
     }

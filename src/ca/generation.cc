@@ -69,7 +69,7 @@ std::string IntermediateCommonName(const std::string& ca_name, int generation) {
 const Generation* IssuerOf(const std::vector<Generation>& generations,
                            const crypto::Certificate& cert) {
   for (const Generation& g : generations) {
-    if (cert.NamesIssuer(g.cert) && cert.VerifySignedBy(g.cert.GetPublicKey())) {
+    if (cert.IsIssuedBy(g.cert)) {
       return &g;
     }
   }

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/context.h"
+#include "cli/printers.h"
 #include "command_line/value_checks.h"
 #include "core/file_io.h"
 #include "core/text.h"
@@ -24,6 +25,7 @@ void RegisterBackup(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--out,-o", o->out, "the backup file to create (must not exist)")
       ->required()
       ->check(command_line::NonEmptyPath());
+  AddJsonFlag(cmd, ctx);
   cmd->add_flag("--with-keys", o->with_keys,
                 "include the private keys, encrypted with the passphrase (--passphrase-file or "
                 "ANCHOR_PASSPHRASE)");
@@ -40,6 +42,17 @@ void RegisterBackup(CLI::App& app, Context& ctx, Action& action) {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const store::BackupManifest& m = report.manifest;
+      if (ctx.json) {
+        nlohmann::json out = {{"file", o->out},
+                              {"bytes", report.bytes},
+                              {"seconds", seconds},
+                              {"files", report.files},
+                              {"not_backed_up", report.not_backed_up},
+                              {"symlinks_followed", report.symlinks_followed},
+                              {"manifest", BackupManifestJson(m)}};
+        PrintJson(out);
+        return OkStatus();
+      }
       std::printf(
           "backup %s: %lld certificates, %lld audit entries (head %s), schema v%lld, "
           "%zu files (%s), %s, %.2f s\n",

@@ -19,12 +19,14 @@ namespace {
 // result (stdout) is the new generation's number, or with `json` an object.
 void SayRotated(Context& ctx, const home::CaHome& home, const home::Rotated& r) {
   ctx.Say("intermediate generation " + std::to_string(r.generation) + " (" + r.cert.CommonName() +
-          ", until " + Iso8601(r.cert.NotAfter()) + ") issues from now on");
+          ", until " + Iso8601(r.cert.NotAfter()) +
+          ") is the issuing intermediate of this CA home from now on");
   std::string old_until = Iso8601(home.intermediate().NotAfter());
   ctx.Say("generation " + std::to_string(r.retired) + " is retired: it keeps answering OCSP and " +
           "its CRL (" + ca::CrlPath(r.retired) + ") for what it issued, until " + old_until);
   // A reload (SIGHUP) re-reads anchor.toml and the TLS and OCSP certificates, not the generations.
-  ctx.Say("restart a running `anchor serve` to switch it: a reload does not change generations");
+  ctx.Say("a running `anchor serve` still issues from generation " + std::to_string(r.retired) +
+          ": restart it to switch (a reload does not change generations)");
   if (ctx.json) {
     const nlohmann::json out = {{"generation", r.generation},
                                 {"retired", r.retired},
@@ -52,7 +54,8 @@ void RegisterCaRotate(CLI::App& ca, Context& ctx, Action& action) {
   CLI::App* cmd = ca.add_subcommand(
       "rotate",
       "a new intermediate, signed by the root, issues from now on; the old one keeps answering "
-      "OCSP and its CRL for what it issued until that has expired");
+      "OCSP and its CRL for what it issued until that has expired. Prints the new generation's "
+      "number (or --json)");
   cmd->add_option("--days", o->days, "validity of the new intermediate (default 1825)");
   cmd->add_option("--key-type", o->key_type, "its key type (default: anchor.toml's key_type)");
   cmd->add_option("--root-dir", o->root_dir, "directory holding root.key (default: the CA home)");

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/context.h"
+#include "cli/printers.h"
 #include "core/text.h"
 #include "home/ca_home.h"
 
@@ -13,15 +14,7 @@ namespace {
 // PinnedFingerprint is the root's SHA-256 as `openssl x509 -fingerprint -sha256` prints it
 // (AB:CD:...), the form `anchor-agent run --fingerprint` and `anchor enroll --fingerprint` take.
 std::string PinnedFingerprint(const crypto::Certificate& root) {
-  std::string hex = root.Sha256Fingerprint();
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    out += (i == 0 ? "" : ":") + hex.substr(i, 2);
-  }
-  for (char& c : out) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  return out;
+  return ToUpper(ColonHex(root.Sha256Fingerprint()));
 }
 
 // SayHowToEncrypt is the plain word on keys written without a passphrase: whoever reads them can

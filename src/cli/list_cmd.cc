@@ -35,7 +35,7 @@ Status ShowOne(Context& ctx, const ListOpts& o) {
     // Its own intermediate: after a rotation, the generation that issued it.
     std::string chain = home->intermediate().ToPem();
     for (const crypto::Certificate& issuer : home->Intermediates()) {
-      if (cert.NamesIssuer(issuer) && cert.VerifySignedBy(issuer.GetPublicKey())) {
+      if (cert.IsIssuedBy(issuer)) {
         chain = issuer.ToPem();
         break;
       }

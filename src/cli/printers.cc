@@ -19,11 +19,6 @@ std::vector<std::string> NameStrings(const std::vector<crypto::GeneralName>& nam
   return out;
 }
 
-std::string ColonHex(const std::string& hex) {
-  std::vector<uint8_t> bytes;
-  return HexDecode(hex, bytes) ? HexEncode(bytes, ':') : hex;
-}
-
 void Line(std::ostringstream& out, const char* label, const std::string& value) {
   if (!value.empty()) {
     out << "  " << label << std::string(15 - std::min<size_t>(15, std::strlen(label)), ' ') << value
@@ -84,6 +79,11 @@ std::string NameConstraintText(const crypto::Certificate& cert) {
 }
 
 }  // namespace
+
+std::string ColonHex(const std::string& hex) {
+  std::vector<uint8_t> bytes;
+  return HexDecode(hex, bytes) ? HexEncode(bytes, ':') : hex;
+}
 
 std::string FormatCertificate(const crypto::Certificate& cert, Clock::time_point now) {
   std::ostringstream out;
@@ -225,6 +225,18 @@ nlohmann::json PublicKeyJson(const crypto::PublicKey& key) {
   return {{"type", "public_key"},
           {"key", key.Description()},
           {"spki_sha256", HexEncode(crypto::Sha256(spki))}};
+}
+
+nlohmann::json BackupManifestJson(const store::BackupManifest& m) {
+  return {{"format", m.format},
+          {"created_at", Iso8601(FromUnixSeconds(m.created_at))},
+          {"schema_version", m.schema_version},
+          {"certificates", m.certificate_count},
+          {"audit_entries", m.audit_entries},
+          {"audit_head", m.audit_head},
+          {"content_digest", m.content_digest},
+          {"with_keys", m.with_keys},
+          {"keys_left_out", m.keys_left_out}};
 }
 
 }  // namespace anchor::cli

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/context.h"
+#include "cli/printers.h"
 #include "core/text.h"
 #include "home/backup.h"
 
@@ -14,6 +15,7 @@ void RegisterRestore(CLI::App& app, Context& ctx, Action& action) {
       "restore",
       "check a backup (integrity, schema, audit chain, certificate count) and put it in place as "
       "the CA home given by --home, which must be new or empty");
+  AddJsonFlag(cmd, ctx);
   cmd->add_option("FILE", *file, "the file `anchor backup` wrote")->required();
   cmd->callback([&ctx, &action, file] {
     action = [&ctx, file]() -> Status {
@@ -21,6 +23,13 @@ void RegisterRestore(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(home::RestoreReport report,
                               home::RestoreCaHome(*file, ctx.Home(), passphrase));
       const store::BackupManifest& m = report.manifest;
+      if (ctx.json) {
+        PrintJson({{"home", ctx.Home()},
+                   {"files", report.files},
+                   {"keys", report.keys},
+                   {"manifest", BackupManifestJson(m)}});
+        return OkStatus();
+      }
       std::printf(
           "restored %s into %s: %lld certificates, audit log intact (%lld entries), "
           "%zu files, %zu keys, backup taken %s\n",

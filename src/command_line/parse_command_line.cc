@@ -47,14 +47,9 @@ std::string DidYouMean(std::string_view kind, const std::string& typed,
 // ClosestName, else a name it starts with or that starts with it ("--output" -> "--out").
 std::optional<std::string> NearestOption(const std::string& typed,
                                          const std::vector<std::string>& known) {
-  const auto lower = [](std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-  };
   if (typed.size() == 2) {
     for (const std::string& name : known) {
-      if (name.size() == 2 && name != typed && lower(name) == lower(typed)) {
+      if (name.size() == 2 && name != typed && ToLower(name) == ToLower(typed)) {
         return name;
       }
     }

@@ -17,8 +17,9 @@ bool HexDecode(std::string_view hex, std::vector<uint8_t>& out);
 // StartsWith / EndsWith compare ASCII case-insensitively.
 bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix);
 bool EndsWithIgnoreCase(std::string_view s, std::string_view suffix);
-// ToLower lowers ASCII letters only.
+// ToLower lowers ASCII letters only; ToUpper raises them.
 std::string ToLower(std::string_view s);
+std::string ToUpper(std::string_view s);
 // Printable returns `s` with every control byte (below 0x20, and 0x7f) written as "\xNN", so
 // text from a request can be quoted in a one-line message or log.
 std::string Printable(std::string_view s);

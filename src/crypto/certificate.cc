@@ -422,6 +422,10 @@ PublicKey Certificate::GetPublicKey() const {
   return std::move(key).value();
 }
 
+bool Certificate::IsIssuedBy(const Certificate& issuer) const {
+  return NamesIssuer(issuer) && VerifySignedBy(issuer.GetPublicKey());
+}
+
 bool Certificate::VerifySignedBy(const PublicKey& issuer) const {
   const bool ok = ::X509_verify(x509_.get(), internal::Native(issuer)) == 1;
   if (!ok) {

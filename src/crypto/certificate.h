@@ -115,6 +115,10 @@ class Certificate final {
   // VerifySignedBy checks this certificate's signature with `issuer`'s public key.
   bool VerifySignedBy(const PublicKey& issuer) const;
 
+  // IsIssuedBy tells whether `issuer` issued this certificate: its name (NamesIssuer), then its
+  // signature (VerifySignedBy). Which of several intermediates issued a leaf is found this way.
+  bool IsIssuedBy(const Certificate& issuer) const;
+
  private:
   friend struct internal::Handles;  // the OpenSSL object, for crypto/internal/handles.h
   explicit Certificate(ossl::Ptr<x509_st> x509) : x509_(std::move(x509)) {}

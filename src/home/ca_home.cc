@@ -352,7 +352,7 @@ Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time
   }
   std::string issuer_fingerprint;
   for (const crypto::Certificate& issuer : home.Intermediates()) {
-    if (cert.NamesIssuer(issuer) && cert.VerifySignedBy(issuer.GetPublicKey())) {
+    if (cert.IsIssuedBy(issuer)) {
       issuer_fingerprint = issuer.Sha256Fingerprint();
       break;
     }

@@ -35,7 +35,13 @@ anchor audit verify --json > audit.json
 check_json audit.json 'd["intact"] is True and d["entries"] >= 1 and hexs(d["head"])'
 anchor audit list --json > audit_list.json
 check_json audit_list.json 'isinstance(d, list) and all(iso(e["time"]) for e in d)'
-pass "token create, inspect, list, verify, lint, audit verify, audit list: --json parses, in shape"
+anchor backup --out b.backup --json > backup.json 2>/dev/null
+check_json backup.json 'd["file"] == "b.backup" and d["bytes"] > 0 and d["manifest"]["certificates"] >= 2 and iso(d["manifest"]["created_at"]) and hexs(d["manifest"]["content_digest"]) and d["manifest"]["with_keys"] is False'
+anchor --home "$WORK/restored" restore b.backup --json > restore.json 2>/dev/null
+check_json restore.json 'd["home"].endswith("/restored") and d["files"] >= 3 and d["keys"] == 0 and "intermediate.key" in d["manifest"]["keys_left_out"]'
+anchor ca rotate --json > rotate.json 2>/dev/null
+check_json rotate.json 'd["generation"] == 2 and d["retired"] == 1 and hexs(d["serial"]) and iso(d["not_after"])'
+pass "token create, inspect, list, verify, lint, audit verify, audit list, backup, restore, ca rotate: --json parses, in shape"
 
 rc=0
 # A lifetime beyond a token's bound is refused by the CA (exit 1); an unreadable one ("forever")
