@@ -6,12 +6,14 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <optional>
 
 #include "core/deferred_signals.h"
 #include "core/file_io.h"
 #include "crypto/key.h"
 #include "home/ca_home.h"
 #include "home/home_files.h"
+#include "home/own_certificates.h"
 
 namespace anchor::home {
 namespace {
@@ -110,7 +112,17 @@ Result<BackupReport> BackupCaHome(const std::string& home, const std::string& ou
   BackupReport report;
   report.not_backed_up = listing.unknown;
   std::vector<store::ArchivedFile> files;
-  ANCHOR_TRY(ArchiveFiles(listing, options, files, report));
+  {
+    // `anchor serve` renews server.key/.crt and ocsp.key/.crt under this lock: read without it,
+    // a backup with keys could hold the new key with the old certificate. Without keys no key
+    // is read, no pair can be mixed, and the lock is not taken (its file is created on first
+    // use, which a user who may only read the home could not do).
+    std::optional<FileLock> own;
+    if (options.with_keys) {
+      ANCHOR_ASSIGN_OR_RETURN(own, LockOwnCertificates(paths));
+    }
+    ANCHOR_TRY(ArchiveFiles(listing, options, files, report));
+  }
   store::BackupManifest base;
   base.created_at = UnixSeconds(clock.Now());
   base.with_keys = options.with_keys;

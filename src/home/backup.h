@@ -35,7 +35,9 @@ struct BackupReport {
 // the store through SQLite's online backup API (store::WriteBackupArchive: one consistent
 // snapshot, WAL included), and the home's own files as home_files.h names them (anchor.toml,
 // certificates, intermediate generations; keys only with `with_keys`, and without it no key
-// is read). Anything else in the home (an earlier backup kept there) is left out and named in
+// is read; with it, server.* and ocsp.* are read under LockOwnCertificates, so that a renewal
+// by `anchor serve` meanwhile never gives a new key with the old certificate; the backup waits
+// for it). Anything else in the home (an earlier backup kept there) is left out and named in
 // `not_backed_up`. A known file that is a symbolic link to a regular file is read through it
 // (named in `symlinks_followed`; a restore writes a plain file); any other link or non-file
 // under a known name is refused. Errors: kFailedPrecondition when `home` is not a CA home or

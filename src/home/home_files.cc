@@ -28,8 +28,11 @@ bool IsGenerationNumber(std::string_view s) {
 }
 
 HomeFileKind ClassifyTopLevel(std::string_view name) {
-  if (name == "anchor.toml") {
+  if (name == "anchor.toml" || name == "root.crl") {
     return HomeFileKind::kPublic;
+  }
+  if (name == kOwnCertificatesLock) {
+    return HomeFileKind::kLock;
   }
   if (name == "anchor.db" || name == "anchor.db-wal" || name == "anchor.db-shm" ||
       name == "anchor.db-journal") {
@@ -137,8 +140,8 @@ Result<HomeListing> ListHomeFiles(const std::string& home) {
        it.increment(ec)) {
     const std::string name = it->path().filename().string();
     const HomeFileKind kind = ClassifyTopLevel(name);
-    if (kind == HomeFileKind::kStore) {
-      continue;
+    if (kind == HomeFileKind::kStore || kind == HomeFileKind::kLock) {
+      continue;  // the store goes by its snapshot; a lock is no content
     }
     if (name + "/" == kGenerations && it->is_directory() && !it->is_symlink()) {
       ANCHOR_TRY(ListGenerations(it->path(), out));

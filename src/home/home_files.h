@@ -15,17 +15,24 @@ enum class HomeFileKind {
   kPublic,   // anchor.toml, a certificate, intermediates/current: copied as it is
   kKey,      // a private key: 0600, in a backup only with --with-keys, encrypted
   kStore,    // anchor.db and SQLite's files beside it: copied only by the online backup
+  kLock,     // own-certificates.lock: the home's own, for its running processes; never copied
   kUnknown,  // anything else (an earlier backup, an editor's file, a staged ".new"): not the CA's
 };
 
 // ClassifyHomeFile is the rule, in one place, for `rel` (relative to the home, '/'-separated):
 // - anchor.toml; root, intermediate, server, admin and ocsp (`anchor ocsp signer`) .crt/.key:
 //   what `anchor init` and the CA's other commands write (CaPaths);
+// - root.crl: the root's CRL (`anchor crl --root` while the root key is in the home,
+//   home/offline_root.h): the root's revocations of intermediates live only there;
+// - own-certificates.lock: the lock on server.* and ocsp.* (LockOwnCertificates), kLock;
 // - intermediates/current and intermediates/<N>/intermediate.crt|.key: the intermediate
 //   generations of `anchor ca rotate` (home/intermediates.h), N a generation number;
 // - anchor.db, anchor.db-wal, -shm, -journal: the store.
 // A new kind of file in the CA home is added here, and only here.
 HomeFileKind ClassifyHomeFile(std::string_view rel);
+
+// kOwnCertificatesLock is the lock file of LockOwnCertificates (home/own_certificates.h).
+inline constexpr const char* kOwnCertificatesLock = "own-certificates.lock";
 
 // kRequiredHomeFiles are what every CA home holds and a restore must find in a backup.
 inline constexpr const char* kRequiredHomeFiles[] = {"anchor.toml", "root.crt", "intermediate.crt"};
@@ -48,9 +55,9 @@ struct HomeListing {
 };
 
 // ListHomeFiles lists the CA home's own files (kPublic, kKey) and names the rest (kUnknown; the
-// store's files are left out of both). It reads no file. A known name that is a symbolic link
-// is followed when it leads to a regular file (HomeFile::symlink says so); one that leads
-// nowhere or to something else, or a known name that is not a regular file, is
+// store's files and the lock file are left out of both). It reads no file. A known name that is a
+// symbolic link is followed when it leads to a regular file (HomeFile::symlink says so); one that
+// leads nowhere or to something else, or a known name that is not a regular file, is
 // kFailedPrecondition naming it. An unreadable home is kFailedPrecondition "permission denied
 // for user ...".
 Result<HomeListing> ListHomeFiles(const std::string& home);

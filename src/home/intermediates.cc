@@ -143,6 +143,12 @@ Result<std::optional<int>> PendingGeneration(const std::string& home) {
 }
 
 void RemoveGeneration(const std::string& home, int number) {
+  if (FileExists((fs::path(IntermediatesDir(home)) / kCurrent).string())) {
+    const Result<int> current = CurrentGeneration(home);
+    if (!current || *current == number) {
+      return;  // the issuing generation (or one `current` may name): never removed
+    }
+  }
   std::error_code ec;
   fs::remove_all(FilesOf(home, number).dir, ec);
 }
@@ -186,7 +192,11 @@ Status SwitchTo(const std::string& home, int number) {
   }
   // The one step that switches the issuing intermediate.
   ANCHOR_TRY(WriteFileAtomic(pointer, std::to_string(number) + "\n", kPublicFileMode));
-  return RefreshTopLevelCopies(home);
+  // Switched: from here on a failure must not undo anything (`current` names the new
+  // generation). The copies are best effort, as in CaHome::Open, which retries them: anchor
+  // itself reads the pair `current` names.
+  (void)RefreshTopLevelCopies(home);
+  return OkStatus();
 }
 
 }  // namespace anchor::home

@@ -52,7 +52,9 @@ Result<std::vector<GenerationFiles>> RetiredGenerations(const std::string& home)
 // PendingGeneration is the generation whose key is written but whose certificate is not yet
 // installed (the offline root's ceremony), if any: the highest such.
 Result<std::optional<int>> PendingGeneration(const std::string& home);
-// RemoveGeneration removes intermediates/N/ (a rotation that failed before its switch).
+// RemoveGeneration removes intermediates/N/ (a rotation that failed before its switch). It
+// never removes the generation intermediates/current names (nor anything when `current` cannot
+// be read): that is the issuing pair, and without it the home could not be opened.
 void RemoveGeneration(const std::string& home, int number);
 // NextGeneration is the number the next rotation takes: one more than any generation present,
 // pending or not.
@@ -69,7 +71,8 @@ Status WriteGenerationCertificate(const std::string& home, int number,
 // SwitchTo makes generation `number` (whose key and certificate are written) the issuing one:
 // the first time, it copies the legacy intermediate.crt and intermediate.key to
 // intermediates/1/; then it writes intermediates/current (the one step that switches) and
-// refreshes the home's copies.
+// refreshes the home's copies. An error means nothing was switched: once `current` is written
+// the refresh is best effort (CaHome::Open refreshes them again) and its failure is not one.
 Status SwitchTo(const std::string& home, int number);
 
 }  // namespace anchor::home

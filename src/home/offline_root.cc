@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 
 #include "core/file_io.h"
 #include "core/text.h"
@@ -18,13 +19,62 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Status NewOrEmptyDirectory(const std::string& dir) {
+// NewOrEmptyDirectory makes `dir` (0700) unless it is an empty directory already; `created`
+// tells whether it was made here, so that a failure can take it away again.
+Status NewOrEmptyDirectory(const std::string& dir, bool& created) {
   std::error_code ec;
-  if (fs::exists(dir, ec) && (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec))) {
+  const bool exists = fs::exists(dir, ec);
+  if (exists && (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec))) {
     return Error(Code::kAlreadyExists,
                  dir + " exists and is not an empty directory; name a new directory for the root");
   }
+  created = !exists;
   return MakeDirectories(dir, 0700);
+}
+
+// WriteRootDir writes `files` (root.key first) into `dir`, new or empty, together
+// (WriteFilesTogether) and checks what was written with `check`. On any failure nothing of
+// it is left: `dir` is removed when this call made it, else the files written into it, so
+// that the same command can simply be run again.
+Status WriteRootDir(const std::string& dir, const std::vector<PendingFile>& files,
+                    const std::function<Status()>& check) {
+  bool created = false;
+  ANCHOR_TRY(NewOrEmptyDirectory(dir, created));
+  Status st = WriteFilesTogether(files);
+  if (st) {
+    st = check();
+  }
+  if (!st) {
+    std::error_code ec;
+    if (created) {
+      fs::remove_all(dir, ec);
+    } else {
+      for (const PendingFile& f : files) {
+        fs::remove(f.path, ec);
+        fs::remove(f.path + kStagedSuffix, ec);
+      }
+    }
+  }
+  return st;
+}
+
+// CheckRootCopy loads the root directory's copy as anchor will load it: root.crt a certificate,
+// and root.key, unless it is encrypted (no passphrase is at hand), the key of that certificate.
+// Neither must be other than `key_pem` and `cert_pem`, which were written.
+Status CheckRootCopy(const RootDir& out, const std::string& key_pem, const std::string& cert_pem) {
+  ANCHOR_ASSIGN_OR_RETURN(std::string key_back, ReadFile(out.key));
+  ANCHOR_ASSIGN_OR_RETURN(std::string cert_back, ReadFile(out.cert));
+  if (key_back != key_pem || cert_back != cert_pem) {
+    return Error(Code::kUnavailable, "the copy in " + out.dir + " does not read back as written");
+  }
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::LoadCertificateFile(out.cert));
+  if (!crypto::IsEncryptedPem(key_back)) {
+    ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::LoadPrivateKeyFile(out.key, nullptr));
+    if (!key.Public().Equals(cert.GetPublicKey())) {
+      return Error(Code::kFailedPrecondition, out.key + " is not the key of " + out.cert);
+    }
+  }
+  return OkStatus();
 }
 
 }  // namespace
@@ -58,10 +108,12 @@ Result<Root> LoadRoot(const RootDir& root_dir, const SecretBytes* passphrase,
 
 Status WriteOfflineRoot(const std::string& dir, const crypto::Certificate& root,
                         const crypto::PrivateKey& key, const SecretBytes* passphrase) {
-  ANCHOR_TRY(NewOrEmptyDirectory(dir));
   const RootDir out = RootDir::In(dir);
-  ANCHOR_TRY(crypto::WritePrivateKeyFile(out.key, key, passphrase));
-  return WriteFileAtomic(out.cert, root.ToPem(), kPublicFileMode);
+  ANCHOR_ASSIGN_OR_RETURN(std::string key_pem, key.ToPkcs8Pem(passphrase));
+  const std::string cert_pem = root.ToPem();
+  return WriteRootDir(dir,
+                      {{out.key, key_pem, kPrivateKeyMode}, {out.cert, cert_pem, kPublicFileMode}},
+                      [&] { return CheckRootCopy(out, key_pem, cert_pem); });
 }
 
 Status TakeRootOffline(const CaPaths& paths, const std::string& dir) {
@@ -71,28 +123,27 @@ Status TakeRootOffline(const CaPaths& paths, const std::string& dir) {
   }
   ANCHOR_ASSIGN_OR_RETURN(std::string key_pem, ReadFile(paths.root_key));
   ANCHOR_ASSIGN_OR_RETURN(std::string cert_pem, ReadFile(paths.root_crt));
-  ANCHOR_TRY(NewOrEmptyDirectory(dir));
   const RootDir out = RootDir::In(dir);
-  ANCHOR_TRY(WriteFileAtomic(out.key, key_pem, kPrivateKeyMode));
-  ANCHOR_TRY(WriteFileAtomic(out.cert, cert_pem, kPublicFileMode));
-  // Read back before the home's copy goes: the offline copy must be whole.
-  ANCHOR_ASSIGN_OR_RETURN(std::string key_back, ReadFile(out.key));
-  ANCHOR_ASSIGN_OR_RETURN(std::string cert_back, ReadFile(out.cert));
-  if (key_back != key_pem || cert_back != cert_pem) {
-    return Error(Code::kUnavailable, "the copy in " + dir + " does not read back as written; " +
-                                         paths.root_key + " is left in place");
-  }
+  std::vector<PendingFile> files = {{out.key, key_pem, kPrivateKeyMode},
+                                    {out.cert, cert_pem, kPublicFileMode}};
   // Still the root's CRL state, if the root signed CRLs online: it moves with the key.
   const std::string home_crl = RootDir::In(paths.home).crl;
   if (FileExists(home_crl)) {
     ANCHOR_ASSIGN_OR_RETURN(std::string crl, ReadFile(home_crl));
-    ANCHOR_TRY(WriteFileAtomic(out.crl, crl, kPublicFileMode));
+    files.push_back({out.crl, std::move(crl), kPublicFileMode});
   }
-  if (::unlink(paths.root_key.c_str()) != 0) {
-    return Error(Code::kUnavailable,
-                 "cannot remove " + paths.root_key + ": " + std::strerror(errno));
-  }
-  return OkStatus();
+  // Checked before the home's copy goes: the offline copy must be whole. When the home's key
+  // cannot be removed, the copy is taken away again: one root key, in one place.
+  return WriteRootDir(dir, files, [&]() -> Status {
+    if (Status st = CheckRootCopy(out, key_pem, cert_pem); !st) {
+      return st.error().Prefixed(paths.root_key + " is left in place");
+    }
+    if (::unlink(paths.root_key.c_str()) != 0) {
+      return Error(Code::kUnavailable,
+                   "cannot remove " + paths.root_key + ": " + std::strerror(errno));
+    }
+    return OkStatus();
+  });
 }
 
 Result<crypto::Crl> NextRootCrl(const RootDir& root_dir, const Root& root,

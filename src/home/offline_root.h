@@ -38,13 +38,18 @@ Result<Root> LoadRoot(const RootDir& root_dir, const SecretBytes* passphrase,
                       const std::string& command);
 
 // WriteOfflineRoot writes root.key (0600, encrypted with `passphrase` when given) and root.crt
-// into `dir`, which must not exist or be empty, and is created 0700.
+// into `dir`, which must not exist or be empty, and is created 0700: together
+// (core::WriteFilesTogether), then loaded back and checked. On failure nothing is left (`dir`
+// is removed if this call created it), so the command can be run again as it was.
 Status WriteOfflineRoot(const std::string& dir, const crypto::Certificate& root,
                         const crypto::PrivateKey& key, const SecretBytes* passphrase);
 
-// TakeRootOffline copies the home's root.key (as it is: encrypted stays encrypted) and root.crt
-// to `dir` (new or empty), reads them back and checks them, and only then removes the home's
-// root.key. A home without root.key is kFailedPrecondition.
+// TakeRootOffline copies the home's root.key (as it is: encrypted stays encrypted), root.crt
+// and root.crl (when the home has one) to `dir` (new or empty) together
+// (core::WriteFilesTogether), loads them back and checks them (root.crt a certificate, and
+// root.key, unless encrypted, its key), and only then removes the home's root.key. On any
+// failure the home is as it was and nothing is left in `dir` (removed when this call created
+// it), so that it can be run again. A home without root.key is kFailedPrecondition.
 Status TakeRootOffline(const CaPaths& paths, const std::string& dir);
 
 // NextRootCrl signs the root's next CRL: the entries of the last one in `root_dir` (root.crl,

@@ -17,6 +17,7 @@
 #include "crypto/chain_verifier.h"
 #include "crypto/csr.h"
 #include "crypto/key_file.h"
+#include "home/home_files.h"
 
 namespace anchor::home {
 namespace {
@@ -103,7 +104,7 @@ std::optional<int> ServerCertificateDays(const ca::CaConfig& config) {
 }
 
 Result<FileLock> LockOwnCertificates(const CaPaths& paths) {
-  return FileLock::Acquire(paths.home + "/own-certificates.lock");
+  return FileLock::Acquire(paths.home + "/" + kOwnCertificatesLock);
 }
 
 Status CheckServerCertificate(const std::string& cert_path, const crypto::Certificate& root,
@@ -148,15 +149,22 @@ Status CheckServerCertificate(const std::string& cert_path, const crypto::Certif
 }
 
 std::vector<std::string> KeyFileWarnings(const CaPaths& paths) {
+  // Every key the home holds, as home_files.h knows them: the retired and issuing generations'
+  // keys under intermediates/ sign too.
+  const Result<HomeListing> listing = ListHomeFiles(paths.home);
+  if (!listing) {
+    return {"cannot check the modes of the key files in " + paths.home + ": " +
+            listing.error().message()};
+  }
   std::vector<std::string> out;
-  for (const std::string* key : {&paths.root_key, &paths.intermediate_key, &paths.server_key,
-                                 &paths.admin_key, &paths.ocsp_key}) {
+  for (const HomeFile& f : listing->files) {
     struct stat st {};
-    if (::stat(key->c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    if (f.kind == HomeFileKind::kKey && ::stat(f.path.c_str(), &st) == 0 &&
+        (st.st_mode & 077) != 0) {
       char mode[8];
       std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-      out.push_back(*key + " is readable or writable by its group or others (mode " + mode +
-                    "); a private key must be the owner's alone: run chmod 600 " + *key);
+      out.push_back(f.path + " is readable or writable by its group or others (mode " + mode +
+                    "); a private key must be the owner's alone: run chmod 600 " + f.path);
     }
   }
   return out;

@@ -76,7 +76,8 @@ Status CheckServerCertificate(const std::string& cert_path, const crypto::Certif
                               const std::vector<crypto::Certificate>& intermediates,
                               Clock::time_point now, bool* expired = nullptr);
 
-// KeyFileWarnings are one line per private key file of the CA home that its group or others
+// KeyFileWarnings are one line per private key file of the CA home (every HomeFileKind::kKey
+// of ListHomeFiles, intermediates/N/intermediate.key included) that its group or others
 // may read ("PATH is readable by its group or others (mode 0644); run chmod 600 PATH"). Serve
 // logs them at start and on reload; they are warnings, not refusals (OPERATIONS.md says why).
 std::vector<std::string> KeyFileWarnings(const CaPaths& paths);

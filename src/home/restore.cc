@@ -163,6 +163,8 @@ Status CheckFiles(const store::BackupContents& contents, const std::string& back
       case HomeFileKind::kStore:
         return bad("it holds a file named " + f.path +
                    ", the store's own name (the store is restored from its snapshot only)");
+      case HomeFileKind::kLock:
+        return bad("it holds " + f.path + ", a lock file, which no backup carries");
       case HomeFileKind::kUnknown:
         return bad("it holds " + f.path + ", which is not a file of a CA home");
       case HomeFileKind::kKey:

@@ -2,6 +2,8 @@
 // File: rotation.cc: a new intermediate generation, signed here or by the offline root.
 #include "home/rotation.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -42,18 +44,30 @@ Status NoPending(const CaHome& home) {
   return OkStatus();
 }
 
+// Undo says what a SwitchIn that fails before the switch takes away again.
+enum class Undo {
+  kGeneration,   // the whole generation: its key was made for this rotation alone
+  kCertificate,  // only the certificate written: the key is pending's, and the offline root's
+                 // signed certificate needs it (else the ceremony must be repeated)
+};
+
 // SwitchIn writes generation `number`'s certificate (its key is written), switches it in and
-// audits the rotation; on failure before the switch the generation's directory is removed.
+// audits the rotation; on failure before the switch, `undo` says what is removed.
 Result<Rotated> SwitchIn(CaHome& home, int number, const crypto::Certificate& cert,
-                         const Clock& clock) {
+                         const Clock& clock, Undo undo) {
   const std::string& dir = home.paths().home;
   Status st = WriteGenerationCertificate(dir, number, cert);
   if (st) {
     st = SwitchTo(dir, number);
   }
   if (!st) {
-    // Still the old generation's: nothing switched (SwitchTo's last step is the one rename).
-    RemoveGeneration(dir, number);
+    // Still the old generation's: nothing switched (SwitchTo's last step is the one rename, and
+    // RemoveGeneration never takes the generation `current` names).
+    if (undo == Undo::kGeneration) {
+      RemoveGeneration(dir, number);
+    } else if (const Result<int> current = CurrentGeneration(dir); current && *current != number) {
+      ::unlink(FilesOf(dir, number).cert.c_str());  // pending again: install can be retried
+    }
     return st.error();
   }
   Rotated rotated{home.generation(), number, cert};
@@ -122,7 +136,7 @@ Result<Rotated> RotateIntermediate(CaHome& home, const crypto::PrivateKey& root_
     RemoveGeneration(dir, number);
     return st.error();
   }
-  return SwitchIn(home, number, cert, clock);
+  return SwitchIn(home, number, cert, clock, Undo::kGeneration);
 }
 
 Result<crypto::Csr> PrepareRotation(CaHome& home, const RotateOptions& options) {
@@ -209,7 +223,7 @@ Result<Rotated> InstallRotation(CaHome& home, const crypto::Certificate& cert,
                                              Join(PermittedDnsOf(home.intermediate()), ", ") +
                                              "); sign it again with those --permit-dns");
   }
-  return SwitchIn(home, *pending, cert, clock);
+  return SwitchIn(home, *pending, cert, clock, Undo::kCertificate);
 }
 
 }  // namespace anchor::home

@@ -127,12 +127,8 @@ class Store {
   // CountCertificates returns how many certificates the store holds.
   virtual Result<int64_t> CountCertificates() = 0;
   // CountByStatus counts the certificates by their state at `now` (the metrics read it at each
-  // scrape, so offline `anchor sign` and `anchor revoke` show). A backend without it returns
-  // kUnimplemented.
-  virtual Result<StatusCounts> CountByStatus(int64_t now) {
-    (void)now;
-    return Error(Code::kUnimplemented, "this store cannot count certificates by status");
-  }
+  // scrape, so offline `anchor sign` and `anchor revoke` show).
+  virtual Result<StatusCounts> CountByStatus(int64_t now) = 0;
   // Revoke marks `serial` revoked, appends it to the revocation sequence and the audit log, in
   // one transaction. kNotFound for an unknown serial, kFailedPrecondition if already revoked.
   virtual Result<RevocationEvent> Revoke(std::string_view serial, int64_t revoked_at, int reason,

@@ -4,11 +4,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <optional>
+#include <thread>
 
 #include "core/file_io.h"
+#include "crypto/key_file.h"
 #include "home/backup.h"
 #include "home/ca_home.h"
+#include "home/own_certificates.h"
 #include "testlib/matchers.h"
 #include "testlib/temp_dir.h"
 #include "testlib/test_ca.h"
@@ -38,6 +44,12 @@ TEST(ClassifyHomeFileTest, KnowsTheCaHomesFilesAndNothingElse) {
         "intermediates/2/root.key", "intermediates/2/../../root.key", "../root.key", ""}) {
     EXPECT_EQ(ClassifyHomeFile(other), HomeFileKind::kUnknown) << other;
   }
+}
+
+TEST(ClassifyHomeFileTest, TheRootsCrlIsAHomeFileAndTheLockIsTheHomesOwn) {
+  EXPECT_EQ(ClassifyHomeFile("root.crl"), HomeFileKind::kPublic);
+  EXPECT_EQ(ClassifyHomeFile("own-certificates.lock"), HomeFileKind::kLock);
+  EXPECT_EQ(ClassifyHomeFile("intermediates/2/root.crl"), HomeFileKind::kUnknown);
 }
 
 class HomeFilesTest : public anchor::testing::TempDirTest {
@@ -99,6 +111,57 @@ TEST_F(HomeFilesTest, BackupLeavesOutOtherFilesAndRestoreFillsAnEmptyDirectory) 
   EXPECT_EQ(entries, 6u);  // anchor.toml, anchor.db, 4 certificates
   EXPECT_THAT(RestoreCaHome(Path("b.backup"), Path("empty"), nullptr),
               ErrorIs(Code::kAlreadyExists));
+}
+
+TEST_F(HomeFilesTest, TheRootsCrlIsBackedUpAndRestoredAndTheLockIsNeitherNorReported) {
+  ASSERT_THAT(WriteFileAtomic(Home() + "/root.crl", "the root's CRL", 0644), IsOk());
+  ASSERT_THAT(WriteFileAtomic(Home() + "/own-certificates.lock", "", 0600), IsOk());
+  auto backup = BackupCaHome(Home(), Path("b.backup"), BackupOptions{}, clock_);
+  ASSERT_THAT(backup, IsOk());
+  EXPECT_THAT(backup->not_backed_up, ElementsAre());
+  EXPECT_THAT(backup->files, ::testing::Contains("root.crl"));
+  EXPECT_THAT(backup->files, ::testing::Not(::testing::Contains("own-certificates.lock")));
+  auto restored = RestoreCaHome(Path("b.backup"), Path("restored"), nullptr);
+  ASSERT_THAT(restored, IsOk());
+  EXPECT_EQ(ReadFile(Path("restored") + "/root.crl").value(), "the root's CRL");
+  EXPECT_FALSE(FileExists(Path("restored") + "/own-certificates.lock"));
+}
+
+TEST_F(HomeFilesTest, ABackupWithKeysReadsTheServersPairUnderTheOwnCertificatesLock) {
+  // serve's renewal holds the lock while it replaces server.key and server.crt: a backup with
+  // keys started meanwhile waits, and holds the renewed pair, not the old certificate with the
+  // new key (or the old key with the new certificate).
+  const CaPaths paths = CaPaths::In(Home());
+  std::optional<FileLock> renewal = LockOwnCertificates(paths).value();
+  const SecretBytes passphrase("backup passphrase");
+  BackupOptions options;
+  options.with_keys = true;
+  options.passphrase = &passphrase;
+  std::atomic<bool> done{false};
+  Status result = OkStatus();
+  std::thread backup([&] {
+    auto report = BackupCaHome(Home(), Path("k.backup"), options, clock_);
+    result = report ? OkStatus() : Status(report.error());
+    done = true;
+  });
+  // Long enough for a backup that does not wait to have read server.* (its reads take a few
+  // milliseconds; each key's encryption some tens).
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_FALSE(done.load());  // still waiting for the renewal to finish
+  const crypto::PrivateKey renewed_key =
+      crypto::PrivateKey::Generate(crypto::KeyType::kEcP256).value();
+  ASSERT_THAT(crypto::WritePrivateKeyFile(paths.server_key, renewed_key, nullptr), IsOk());
+  const std::string renewed_crt = ReadFile(paths.admin_crt).value();  // another certificate
+  ASSERT_THAT(WriteFileAtomic(paths.server_crt, renewed_crt, 0644), IsOk());
+  renewal.reset();
+  backup.join();
+  ASSERT_THAT(result, IsOk());
+  ASSERT_THAT(RestoreCaHome(Path("k.backup"), Path("restored"), &passphrase), IsOk());
+  EXPECT_EQ(ReadFile(Path("restored") + "/server.crt").value(), renewed_crt);
+  const auto restored_key =
+      crypto::LoadPrivateKeyFile(Path("restored") + "/server.key", &passphrase);
+  ASSERT_THAT(restored_key, IsOk());
+  EXPECT_TRUE(restored_key->Public().Equals(renewed_key.Public()));
 }
 
 }  // namespace

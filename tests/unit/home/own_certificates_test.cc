@@ -290,6 +290,18 @@ TEST_F(OwnCertificatesTest, AKeyReadableByOthersIsNamedWithTheFix) {
   EXPECT_NE(warnings[0].find("chmod 600"), std::string::npos);
 }
 
+TEST_F(OwnCertificatesTest, AGenerationsKeyReadableByOthersIsNamedToo) {
+  Init();
+  // After a rotation the signing keys live in intermediates/N/: they are checked like the rest.
+  const std::string dir = paths().home + "/intermediates/2";
+  ASSERT_THAT(MakeDirectories(dir, 0700), IsOk());
+  ASSERT_THAT(WriteFileAtomic(dir + "/intermediate.key", "a key", 0644), IsOk());
+  const std::vector<std::string> warnings = KeyFileWarnings(paths());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find(dir + "/intermediate.key"), std::string::npos);
+  EXPECT_NE(warnings[0].find("0644"), std::string::npos);
+}
+
 TEST_F(OwnCertificatesTest, TheLockIsExclusiveBetweenHolders) {
   Init();
   std::optional<FileLock> first = Held();

@@ -130,6 +130,68 @@ TEST_F(RotationTest, TheOfflineCeremonyKeepsTheRootKeyOutOfTheHome) {
   EXPECT_GT(second->Number(), first->Number());
 }
 
+TEST_F(RotationTest, ACopyThatCannotBeRefreshedAfterTheSwitchLeavesTheNewGenerationInPlace) {
+  ASSERT_THAT(InitCa(Home(), InitOptions{}, clock_, rng_), IsOk());
+  const crypto::PrivateKey root_key =
+      crypto::LoadPrivateKeyFile(CaPaths::In(Home()).root_key, nullptr).value();
+  ASSERT_THAT(RotateIntermediate(*Open(), root_key, RotateOptions{}, clock_, rng_), IsOk());
+  auto home = Open();
+  // The home's intermediate.key cannot be replaced (a directory stands in its place: as root,
+  // file modes would not stop the write), so the refresh after the next switch fails.
+  const std::string top_key = home->paths().intermediate_key;
+  ASSERT_TRUE(std::filesystem::remove(top_key));
+  std::filesystem::create_directory(top_key);
+  auto rotated = RotateIntermediate(*home, root_key, RotateOptions{}, clock_, rng_);
+  ASSERT_THAT(rotated, IsOk());
+  // `current` names generation 3, and its directory is still there: the home opens with it.
+  EXPECT_EQ(CurrentGeneration(Home()).value(), 3);
+  EXPECT_TRUE(FileExists(FilesOf(Home(), 3).key));
+  EXPECT_TRUE(FileExists(FilesOf(Home(), 3).cert));
+  std::filesystem::remove(top_key);
+  auto after = Open();
+  EXPECT_EQ(after->generation(), 3);
+  EXPECT_EQ(after->intermediate().Sha256Fingerprint(), rotated->cert.Sha256Fingerprint());
+  EXPECT_TRUE(FileExists(top_key));  // Open refreshed the copy once it could
+}
+
+TEST_F(RotationTest, RemoveGenerationNeverTakesTheOneCurrentNames) {
+  ASSERT_THAT(InitCa(Home(), InitOptions{}, clock_, rng_), IsOk());
+  auto home = Open();
+  const crypto::PrivateKey root_key =
+      crypto::LoadPrivateKeyFile(home->paths().root_key, nullptr).value();
+  ASSERT_THAT(RotateIntermediate(*home, root_key, RotateOptions{}, clock_, rng_), IsOk());
+  RemoveGeneration(Home(), 2);
+  EXPECT_TRUE(FileExists(FilesOf(Home(), 2).cert));
+  EXPECT_EQ(Open()->generation(), 2);
+}
+
+TEST_F(RotationTest, AFailedInstallKeepsThePendingKeyForTheSignedCertificate) {
+  InitOptions init;
+  init.offline_root = Path("offline");
+  ASSERT_THAT(InitCa(Home(), init, clock_, rng_), IsOk());
+  auto home = Open(false);
+  auto csr = PrepareRotation(*home, RotateOptions{});
+  ASSERT_THAT(csr, IsOk());
+  const Root root = LoadRoot(RootDir::In(Path("offline")), nullptr, "test").value();
+  auto signed_cert =
+      SignIntermediate({std::move(*csr), 700, {}}, root.cert, root.key, clock_, rng_);
+  ASSERT_THAT(signed_cert, IsOk());
+  // The switch cannot happen: intermediates/1 (where generation 1 is copied the first time)
+  // is taken by a file.
+  const std::string first = FilesOf(Home(), 1).dir;
+  ASSERT_THAT(WriteFileAtomic(first, "in the way", 0600), IsOk());
+  EXPECT_FALSE(InstallRotation(*home, *signed_cert, nullptr, clock_));
+  // The key the offline root certified is kept, and the generation is pending again.
+  EXPECT_TRUE(FileExists(FilesOf(Home(), 2).key));
+  EXPECT_FALSE(FileExists(FilesOf(Home(), 2).cert));
+  EXPECT_EQ(PendingGeneration(Home()).value(), std::optional<int>(2));
+  EXPECT_EQ(Open(false)->generation(), 1);
+  // Once the way is clear, the same signed certificate installs: no second ceremony.
+  std::filesystem::remove(first);
+  ASSERT_THAT(InstallRotation(*home, *signed_cert, nullptr, clock_), IsOk());
+  EXPECT_EQ(Open()->generation(), 2);
+}
+
 TEST(GenerationPathsTest, EachGenerationHasOneStablePath) {
   EXPECT_EQ(ca::CrlPath(1), "/crl");
   EXPECT_EQ(ca::CrlPath(2), "/crl/2");

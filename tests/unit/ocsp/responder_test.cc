@@ -179,6 +179,9 @@ class FailingReads final : public store::Store {
     return real_.List(f);
   }
   Result<int64_t> CountCertificates() override { return real_.CountCertificates(); }
+  Result<store::StatusCounts> CountByStatus(int64_t now) override {
+    return real_.CountByStatus(now);
+  }
   Result<store::RevocationEvent> Revoke(std::string_view serial, int64_t at, int reason,
                                         std::string_view subject) override {
     return real_.Revoke(serial, at, reason, subject);

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <type_traits>
+
 #include "store/audit_chain.h"
 #include "store/sqlite/migrations.h"
 #include "testlib/matchers.h"
@@ -14,6 +16,46 @@ namespace {
 
 using testing::ErrorIs;
 using testing::IsOk;
+
+// AllButCountByStatus is a backend that implements every operation of Store except
+// CountByStatus, which the metrics read at each scrape.
+class AllButCountByStatus : public Store {
+ public:
+  Status InsertCertificates(std::span<const CertificateRecord>, int64_t) override { return No(); }
+  Result<std::vector<Status>> InsertEach(std::span<const CertificateRecord>, int64_t) override {
+    return No();
+  }
+  Result<CertificateRecord> FindBySerial(std::string_view) override { return No(); }
+  Result<std::vector<CertificateRecord>> List(const ListFilter&) override { return No(); }
+  Result<int64_t> CountCertificates() override { return No(); }
+  Result<RevocationEvent> Revoke(std::string_view, int64_t, int, std::string_view) override {
+    return No();
+  }
+  Result<std::vector<RevokedEntry>> RevokedUnexpired(std::string_view, int64_t) override {
+    return No();
+  }
+  Result<int64_t> AttributeIssuer(std::string_view) override { return No(); }
+  Result<std::vector<RevocationEvent>> RevocationsSince(int64_t, size_t) override { return No(); }
+  Result<int64_t> LatestRevocation() override { return No(); }
+  Result<int64_t> NextCrlNumber(int64_t) override { return No(); }
+  Status InsertToken(const TokenRecord&, int64_t) override { return No(); }
+  Result<TokenRecord> FindToken(std::string_view) override { return No(); }
+  Status AppendAudit(std::string_view, std::string_view, std::string_view, std::string_view,
+                     int64_t) override {
+    return No();
+  }
+  Result<std::vector<AuditEntry>> AuditLog() override { return No(); }
+
+ private:
+  static Error No() { return Error(Code::kInternal, "not this backend"); }
+};
+
+TEST(StoreInterfaceTest, EveryBackendMustCountByStatus) {
+  // A backend without CountByStatus does not compile into a store: no silent kUnimplemented
+  // for the metrics to find at run time.
+  static_assert(std::is_abstract_v<AllButCountByStatus>);
+  SUCCEED();
+}
 
 CertificateRecord Record(const std::string& serial, int64_t not_after = 2000,
                          const std::string& issuer_fingerprint = "a1") {
