@@ -4,7 +4,6 @@
 #include "cli/serve_lifecycle.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <vector>
 
 #include "cli/serve_generations.h"
