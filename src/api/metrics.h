@@ -18,8 +18,11 @@ namespace anchor::api {
 class Metrics final {
  public:
   // kRoutes are the values of the "route" label of the request counters and the latency
-  // histogram: a fixed set (so a client cannot grow the series), "other" for any other path.
-  static constexpr std::array<std::string_view, 15> kRoutes = {"/.well-known/est/cacerts",
+  // histogram: a fixed set (so a client cannot grow the series), "other" for any other path;
+  // kMetricsListenerRoute for whatever is asked of the plain metrics listener (--metrics-listen),
+  // so that the routes of the main listener count only its requests.
+  static constexpr std::string_view kMetricsListenerRoute = "metrics_listener";
+  static constexpr std::array<std::string_view, 16> kRoutes = {"/.well-known/est/cacerts",
                                                                "/.well-known/est/simpleenroll",
                                                                "/.well-known/est/simplereenroll",
                                                                "/.well-known/est/csrattrs",
@@ -33,6 +36,7 @@ class Metrics final {
                                                                "/metrics",
                                                                "/hello",
                                                                "/healthz",
+                                                               kMetricsListenerRoute,
                                                                "other"};
   // ScrapeSource renders more series (exposition text, with HELP and TYPE) at each scrape.
   using ScrapeSource = std::function<std::string()>;

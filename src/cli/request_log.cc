@@ -2,17 +2,23 @@
 // File: request_log.cc: the fields of a request's log line.
 #include "cli/request_log.h"
 
-#include "server/router.h"
-
 namespace anchor::cli {
 namespace {
 
 // kMaxPathBytes bounds what a client's path adds to a line.
 constexpr size_t kMaxPathBytes = 200;
 
+// ErrorOf is what an answer of 400 or more says went wrong: the server-side cause of a 5xx (its
+// `log`), else the answer's first line; at most 500 bytes.
+std::string ErrorOf(const http::Response& res) {
+  const std::string error = res.log.empty() ? res.body.substr(0, res.body.find('\n')) : res.log;
+  return error.substr(0, 500);
+}
+
 }  // namespace
 
-std::vector<log::Field> RequestLog::Fields(const server::AnswerRecord& record) {
+std::vector<log::Field> RequestLog::Fields(const server::AnswerRecord& record,
+                                           std::string_view route) {
   const http::Request& req = record.request;
   const http::Response& res = record.response;
   const std::string path = req.target.empty() ? "-" : req.Path().substr(0, kMaxPathBytes);
@@ -23,7 +29,7 @@ std::vector<log::Field> RequestLog::Fields(const server::AnswerRecord& record) {
       {"peer_serial", req.peer_chain.empty() ? "-" : req.peer_chain.front().SerialHex()},
       {"method", req.method.empty() ? "-" : req.method},
       {"path", path},
-      {"route", std::string(req.target.empty() ? "-" : server::Router::RouteLabel(req.Path()))},
+      {"route", std::string(route)},
       {"status", static_cast<int64_t>(res.status)},
       {"latency_ms", std::chrono::duration<double, std::milli>(record.latency).count()},
   };
@@ -31,15 +37,14 @@ std::vector<log::Field> RequestLog::Fields(const server::AnswerRecord& record) {
     fields.push_back({name, value});
   }
   if (res.status >= 400) {
-    const std::string error = res.log.empty() ? res.body.substr(0, res.body.find('\n')) : res.log;
-    fields.push_back({"error", error.substr(0, 500)});
+    fields.push_back({"error", ErrorOf(res)});
   }
   return fields;
 }
 
-void RequestLog::Record(const server::AnswerRecord& record) {
+void RequestLog::Record(const server::AnswerRecord& record, std::string_view route) {
   const int status = record.response.status;
-  const std::vector<log::Field> fields = Fields(record);
+  const std::vector<log::Field> fields = Fields(record, route);
   if (status < 400) {
     logger_.Write(log::Level::kInfo, "request", fields);
     return;
@@ -47,13 +52,10 @@ void RequestLog::Record(const server::AnswerRecord& record) {
   // Similar: same method, route, status and error; the time, the request id, the peer and the
   // latency vary. Any unknown path is similar to any other (route "other"): its message names
   // the path, and a scan of made-up paths must not give one line per path.
-  const std::string route = record.request.target.empty()
-                                ? "-"
-                                : std::string(server::Router::RouteLabel(record.request.Path()));
-  std::string key = (record.request.method.empty() ? "-" : record.request.method) + " " + route +
-                    " " + std::to_string(status);
+  std::string key = (record.request.method.empty() ? "-" : record.request.method) + " " +
+                    std::string(route) + " " + std::to_string(status);
   if (route != "other") {
-    key += " " + std::get<std::string>(fields.back().value);  // the "error" field
+    key += " " + ErrorOf(record.response);
   }
   logger_.WriteLimited(key, status >= 500 ? log::Level::kError : log::Level::kWarning, "request",
                        fields);

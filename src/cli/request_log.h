@@ -3,6 +3,8 @@
 // AnswerRecord: what it says about the peer and the CA's objects is decided here, not in server/.
 #pragma once
 
+#include <string_view>
+
 #include "core/log.h"
 #include "server/https_server.h"
 
@@ -19,11 +21,12 @@ class RequestLog final {
  public:
   explicit RequestLog(log::Logger& logger) : logger_(logger) {}
 
-  // Record writes the line of `record`; thread-safe.
-  void Record(const server::AnswerRecord& record);
+  // Record writes the line of `record`, whose route label (the metrics' one, computed once per
+  // request by the caller; "-" for a request that could not be read) is `route`; thread-safe.
+  void Record(const server::AnswerRecord& record, std::string_view route);
 
   // Fields is the line's content, for tests.
-  static std::vector<log::Field> Fields(const server::AnswerRecord& record);
+  static std::vector<log::Field> Fields(const server::AnswerRecord& record, std::string_view route);
 
  private:
   log::Logger& logger_;

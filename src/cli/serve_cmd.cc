@@ -43,6 +43,17 @@ Status ParseListen(const std::string& listen, std::string& address, uint16_t& po
   return OkStatus();
 }
 
+// RouteOf is the route label of `request` for the metrics and the log: one of
+// api::Metrics::kRoutes, "metrics_listener" for anything asked of the metrics listener (so that
+// the main listener's routes count only its own requests), empty for a request that could not
+// be read.
+std::string_view RouteOf(const http::Request& request) {
+  if (request.metrics_only) {
+    return api::Metrics::kMetricsListenerRoute;
+  }
+  return request.target.empty() ? std::string_view() : server::Router::RouteLabel(request.Path());
+}
+
 // ListenAddress makes a malformed --listen or --http-listen a usage error (exit 2).
 CLI::Validator ListenAddress() {
   return command_line::ParsedBy("ADDRESS:PORT", [](const std::string& listen) {
@@ -96,10 +107,14 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(const log::Format log_format, log::ParseFormat(o->log_format));
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       api::Metrics metrics;
+      // One logger for every line of the process on stderr: requests, renewals, reloads, the
+      // transport's notices; stdout has the start-up lines, for people and scripts.
+      log::Logger logger("anchor serve", log_format);
       // The lifecycle answers requests (a generation per reading of anchor.toml), renews the
       // server certificate and the OCSP signer, and reloads on SIGHUP.
-      ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<ServeLifecycle> lifecycle,
-                              ServeLifecycle::Create(*home, ctx.clock(), ctx.rng(), metrics));
+      ANCHOR_ASSIGN_OR_RETURN(
+          std::unique_ptr<ServeLifecycle> lifecycle,
+          ServeLifecycle::Create(*home, ctx.clock(), ctx.rng(), metrics, logger));
       lifecycle->TlsOptions(opts);
       opts.allow_tls12 = o->tls_min == "1.2";
       opts.Apply(home->server_settings());
@@ -125,18 +140,19 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
                                                       {"server", paths.server_crt},
                                                       {"ocsp", paths.ocsp_crt}};
       // Retired intermediates still sign OCSP answers and their CRLs: their expiry is watched
-      // too (told apart by the subject and serial labels).
+      // too, under a role of their own, as they are expected to run out (an alert on the
+      // issuing intermediate's expiry must not fire for them).
       for (const std::string& retired : RetiredIntermediateFiles(*home)) {
-        watched.push_back({"intermediate", retired});
+        watched.push_back({"retired_intermediate", retired});
       }
       metrics.AddScrapeSource(api::CaGauges(home->store(), ctx.clock(), std::move(watched)));
-      log::Logger logger("anchor serve", log_format);
       RequestLog request_log(logger);
+      opts.logger = &logger;
       opts.on_answer = [&metrics, &request_log](const server::AnswerRecord& r) {
-        const std::string_view route =
-            r.request.target.empty() ? "other" : server::Router::RouteLabel(r.request.Path());
-        metrics.ObserveRequest(route, r.response.status, r.latency);
-        request_log.Record(r);
+        const std::string_view route = RouteOf(r.request);
+        // A request that could not be read has no route: counted as "other", logged as "-".
+        metrics.ObserveRequest(route.empty() ? "other" : route, r.response.status, r.latency);
+        request_log.Record(r, route.empty() ? "-" : route);
       };
       ANCHOR_ASSIGN_OR_RETURN(
           auto https,
@@ -171,7 +187,9 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       https->Run([&lifecycle] { lifecycle->Hangup(); });
       lifecycle->Stop();
       logger.FlushSummaries();
-      ctx.Say("anchor serve: stopped");
+      if (!ctx.quiet) {
+        logger.Write(log::Level::kInfo, "stopped");
+      }
       return OkStatus();
     };
   });

@@ -4,8 +4,6 @@
 #include "cli/serve_lifecycle.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <sstream>
 #include <vector>
 
 #include "cli/serve_generations.h"
@@ -22,37 +20,9 @@ namespace {
 // suspended VM) delays a renewal by at most this much.
 constexpr std::chrono::seconds kLongestSleep{30};
 
-// ServeLog writes "TIME anchor serve: MESSAGE" to stderr, one line, as the transport does.
-void ServeLog(const Clock& clock, const std::string& message) {
-  std::fprintf(stderr, "%s anchor serve: %s\n", Iso8601(clock.Now()).c_str(), message.c_str());
-}
-
-// ChangedTransportKeys names the [server] keys of the transport whose values differ between
-// `running` and `wanted` ("server.max_connections"), from the lines `anchor init` writes.
-std::vector<std::string> ChangedTransportKeys(const server::ServerSettings& running,
-                                              const server::ServerSettings& wanted) {
-  const auto assignments = [](const server::ServerSettings& s) {
-    std::vector<std::string> out;
-    std::istringstream lines(server::ServerSettingsToml(s));
-    for (std::string line; std::getline(lines, line);) {
-      if (!line.empty() && line.front() != '#' && line.find('=') != std::string::npos) {
-        out.push_back(line.substr(0, line.find('#')));
-      }
-    }
-    return out;
-  };
-  const std::vector<std::string> before = assignments(running);
-  const std::vector<std::string> after = assignments(wanted);
-  std::vector<std::string> changed;
-  for (const std::string& line : after) {
-    if (std::find(before.begin(), before.end(), line) == before.end()) {
-      std::string key = line.substr(0, line.find('='));
-      key.erase(key.find_last_not_of(' ') + 1);
-      changed.push_back("server." + key);
-    }
-  }
-  return changed;
-}
+// The keys by which repeated renewal failures are rate-limited (log::Logger::WriteLimited).
+constexpr std::string_view kServerRenewalFailed = "renewal of the server certificate failed";
+constexpr std::string_view kOcspRenewalFailed = "renewal of the OCSP signer failed";
 
 // ServingIntermediates are the intermediates a server certificate of this CA may be issued by.
 // Any current generation (home::CaHome::Intermediates: the issuing one and the retired ones
@@ -80,14 +50,15 @@ std::string ServingGeneration::OcspSignerSubject() const {
 
 Result<std::unique_ptr<ServeLifecycle>> ServeLifecycle::Create(home::CaHome& home,
                                                                const Clock& clock, Rng& rng,
-                                                               api::Metrics& metrics) {
-  std::unique_ptr<ServeLifecycle> out(new ServeLifecycle(home, clock, rng, metrics));
+                                                               api::Metrics& metrics,
+                                                               log::Logger& logger) {
+  std::unique_ptr<ServeLifecycle> out(new ServeLifecycle(home, clock, rng, metrics, logger));
   const home::CaPaths& paths = home.paths();
   ANCHOR_ASSIGN_OR_RETURN(FileLock held, home::LockOwnCertificates(paths));
   ANCHOR_TRY(home::FinishInterruptedReplace(held, paths.server_key, paths.server_crt));
   ANCHOR_TRY(home::FinishInterruptedReplace(held, paths.ocsp_key, paths.ocsp_crt));
   for (const std::string& warning : home::KeyFileWarnings(paths)) {
-    ServeLog(clock, "warning: " + warning);
+    logger.Write(log::Level::kWarning, warning);
   }
   // The certificate TLS will present must verify for our clients; an expired one (serve was
   // down past its notAfter) is renewed at once by the lifecycle thread instead.
@@ -96,7 +67,7 @@ Result<std::unique_ptr<ServeLifecycle>> ServeLifecycle::Create(home::CaHome& hom
     if (!expired) {
       return served.error();
     }
-    ServeLog(clock, served.error().message() + "; renewing it now");
+    logger.Write(log::Level::kWarning, served.error().message() + "; renewing it now");
   }
   ANCHOR_ASSIGN_OR_RETURN(ca::FactoryTrust factory, home::LoadFactoryTrust(home));
   ANCHOR_ASSIGN_OR_RETURN(std::optional<home::OcspSigner> delegated,
@@ -227,7 +198,8 @@ void ServeLifecycle::RenewServerCertificate() {
   Result<FileLock> held = home::LockOwnCertificates(home_.paths());
   if (!held) {
     ++server_failures_;
-    ServeLog(clock_, "cannot renew the server certificate: " + held.error().message());
+    logger_.WriteLimited(kServerRenewalFailed, log::Level::kError,
+                         "cannot renew the server certificate: " + held.error().message());
     server_due_ = clock_.Now() + home::RetryDelay(server_failures_, old.NotAfter() - clock_.Now());
     return;
   }
@@ -238,9 +210,9 @@ void ServeLifecycle::RenewServerCertificate() {
   if (on_disk && on_disk->Sha256Fingerprint() != old.Sha256Fingerprint() &&
       clock_.Now() < home::RenewalDue(on_disk->NotBefore(), on_disk->NotAfter()) &&
       CheckServed(home_, clock_.Now()) && https_->ReloadTls(tls_options_)) {
-    ServeLog(clock_, "server.crt was replaced (serial " + old.SerialHex() + " -> " +
-                         on_disk->SerialHex() + ", valid until " + Iso8601(on_disk->NotAfter()) +
-                         "); serving it");
+    logger_.Write(log::Level::kInfo, "server.crt was replaced (serial " + old.SerialHex() + " -> " +
+                                         on_disk->SerialHex() + ", valid until " +
+                                         Iso8601(on_disk->NotAfter()) + "); serving it");
     served_ = std::move(on_disk).value();
     server_failures_ = 0;
     server_due_ = home::RenewalDue(served_->NotBefore(), served_->NotAfter());
@@ -255,10 +227,11 @@ void ServeLifecycle::RenewServerCertificate() {
     ++server_failures_;
     const auto delay = home::RetryDelay(server_failures_, old.NotAfter() - clock_.Now());
     if (server_failures_ == 1) {
-      ServeLog(clock_, "cannot renew the server certificate (" + Until(old) +
-                           "): " + loaded.error().message() +
-                           "; it keeps serving, and renewal is retried with back-off (first in " +
-                           std::to_string(delay.count()) + " s)");
+      logger_.WriteLimited(
+          kServerRenewalFailed, log::Level::kError,
+          "cannot renew the server certificate (" + Until(old) + "): " + loaded.error().message() +
+              "; it keeps serving, and renewal is retried with back-off (first in " +
+              std::to_string(delay.count()) + " s)");
     }
     server_due_ = clock_.Now() + delay;
     return;
@@ -266,9 +239,9 @@ void ServeLifecycle::RenewServerCertificate() {
   const std::string after =
       server_failures_ > 0 ? " (after " + std::to_string(server_failures_) + " failed attempts)"
                            : "";
-  ServeLog(clock_, "renewed the server certificate: serial " + old.SerialHex() + " -> " +
-                       issued->SerialHex() + ", valid until " + Iso8601(issued->NotAfter()) +
-                       after);
+  logger_.Write(log::Level::kInfo, "renewed the server certificate: serial " + old.SerialHex() +
+                                       " -> " + issued->SerialHex() + ", valid until " +
+                                       Iso8601(issued->NotAfter()) + after);
   server_failures_ = 0;
   served_ = std::move(issued).value();
   server_due_ = home::RenewalDue(served_->NotBefore(), served_->NotAfter());
@@ -289,17 +262,18 @@ void ServeLifecycle::RenewOcspSigner() {
     ++ocsp_failures_;
     const auto delay = home::RetryDelay(ocsp_failures_, old.NotAfter() - clock_.Now());
     if (ocsp_failures_ == 1) {
-      ServeLog(clock_, "cannot renew the OCSP signer (" + Until(old) +
-                           "): " + next.error().message() +
-                           "; it keeps signing, and renewal is retried with back-off");
+      logger_.WriteLimited(kOcspRenewalFailed, log::Level::kError,
+                           "cannot renew the OCSP signer (" + Until(old) +
+                               "): " + next.error().message() +
+                               "; it keeps signing, and renewal is retried with back-off");
     }
     ocsp_due_ = clock_.Now() + delay;
     return;
   }
   Switch(*next);
-  ServeLog(clock_, "renewed the OCSP signer: serial " + old.SerialHex() + " -> " +
-                       renewed->cert.SerialHex() + ", valid until " +
-                       Iso8601(renewed->cert.NotAfter()));
+  logger_.Write(log::Level::kInfo, "renewed the OCSP signer: serial " + old.SerialHex() + " -> " +
+                                       renewed->cert.SerialHex() + ", valid until " +
+                                       Iso8601(renewed->cert.NotAfter()));
   ocsp_failures_ = 0;
   ocsp_due_ = home::RenewalDue(renewed->cert.NotBefore(), renewed->cert.NotAfter());
 }
@@ -313,12 +287,12 @@ void ServeLifecycle::RevokeReplaced(const crypto::Certificate& replaced) {
   // `anchor list` shows it revoked rather than one more valid server certificate.
   constexpr int kSuperseded = 4;
   if (auto revoked = Current()->authority->Revoke(replaced.SerialHex(), kSuperseded); !revoked) {
-    ServeLog(clock_, "could not revoke the replaced server certificate (serial " +
-                         replaced.SerialHex() + "): " + revoked.error().message());
+    logger_.Write(log::Level::kError, "could not revoke the replaced server certificate (serial " +
+                                          replaced.SerialHex() + "): " + revoked.error().message());
     return;
   }
-  ServeLog(clock_, "revoked the replaced server certificate (serial " + replaced.SerialHex() +
-                       ", superseded)");
+  logger_.Write(log::Level::kInfo, "revoked the replaced server certificate (serial " +
+                                       replaced.SerialHex() + ", superseded)");
 }
 
 void ServeLifecycle::Reload() {
@@ -331,34 +305,44 @@ void ServeLifecycle::Reload() {
   ca::FactoryTrust factory = g->factory;
   std::vector<std::string> changed;
   if (Result<home::ConfigFile> file = home::LoadConfigFileToReload(home_.paths().config); !file) {
-    ServeLog(clock_, "reload: " + file.error().message() + "; keeping the previous settings");
+    logger_.Write(log::Level::kWarning,
+                  "reload: " + file.error().message() + "; keeping the previous settings");
     kept.push_back("anchor.toml");
   } else if (Result<ca::FactoryTrust> trust = home::LoadFactoryTrust(home_, file->ca.server);
              !trust) {
-    ServeLog(clock_, "reload: " + trust.error().message() + "; keeping the previous settings");
+    logger_.Write(log::Level::kWarning,
+                  "reload: " + trust.error().message() + "; keeping the previous settings");
     kept.push_back("anchor.toml");
   } else {
-    changed = home::ChangedSettings(home::ConfigFile{g->config, running_settings_}, *file);
+    // The transport's keys are compared with what it started with: a changed one is only
+    // reported, as needing a restart; the others apply now.
+    for (const home::SettingChange& change :
+         home::SettingChanges(home::ConfigFile{g->config, running_settings_}, *file)) {
+      if (change.needs_restart) {
+        restart.push_back(change.key);
+      } else {
+        changed.push_back(change.Describe());
+      }
+    }
     config = std::move(file->ca);
     factory = std::move(trust).value();
     applied.push_back(changed.empty() ? "anchor.toml (unchanged)"
                                       : "anchor.toml (" + Join(changed, ", ") + ")");
-    for (const std::string& key : ChangedTransportKeys(running_settings_, file->server)) {
-      restart.push_back(key);
-    }
   }
   // The pairs are read while no writer replaces them (home::LockOwnCertificates).
   Result<FileLock> held = home::LockOwnCertificates(home_.paths());
   if (!held) {
-    ServeLog(clock_, "reload: " + held.error().message() + "; keeping the previous settings");
+    logger_.Write(log::Level::kWarning,
+                  "reload: " + held.error().message() + "; keeping the previous settings");
     return;
   }
   for (const std::string& warning : home::KeyFileWarnings(home_.paths())) {
-    ServeLog(clock_, "warning: " + warning);
+    logger_.Write(log::Level::kWarning, warning);
   }
   std::optional<home::OcspSigner> delegated = g->delegated;
   if (auto signer = home::LoadOcspSigner(home_, clock_.Now()); !signer) {
-    ServeLog(clock_, "reload: " + signer.error().message() + "; keeping the previous OCSP signer");
+    logger_.Write(log::Level::kWarning,
+                  "reload: " + signer.error().message() + "; keeping the previous OCSP signer");
     kept.push_back("the OCSP signer");
   } else {
     delegated = std::move(signer).value();
@@ -367,7 +351,8 @@ void ServeLifecycle::Reload() {
   }
   Result<std::shared_ptr<ServingGeneration>> next = Build(config, factory, delegated);
   if (!next) {
-    ServeLog(clock_, "reload: " + next.error().message() + "; keeping the previous settings");
+    logger_.Write(log::Level::kWarning,
+                  "reload: " + next.error().message() + "; keeping the previous settings");
     return;
   }
   Switch(*next);
@@ -379,7 +364,8 @@ void ServeLifecycle::Reload() {
   }
   Status tls = served ? https_->ReloadTls(tls_options_) : Status(served.error());
   if (!tls) {
-    ServeLog(clock_, "reload: " + tls.error().message() + "; keeping the previous TLS certificate");
+    logger_.Write(log::Level::kWarning,
+                  "reload: " + tls.error().message() + "; keeping the previous TLS certificate");
     kept.push_back("the TLS certificate");
   } else {
     applied.push_back("the TLS certificate (" + Until(*served) + ")");
@@ -402,7 +388,7 @@ void ServeLifecycle::Reload() {
   if (!restart.empty()) {
     line += " (changed, not applied: " + Join(restart, ", ") + ")";
   }
-  ServeLog(clock_, line);
+  logger_.Write(log::Level::kInfo, line);
 }
 
 }  // namespace anchor::cli

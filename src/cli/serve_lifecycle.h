@@ -15,6 +15,7 @@
 #include "ca/authority.h"
 #include "ca/config.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/rng.h"
 #include "home/ca_home.h"
 #include "ocsp/responder.h"
@@ -41,15 +42,17 @@ struct ServingGeneration {
 
 // ServeLifecycle owns the serving generations and a thread that renews the CA's own
 // certificates (home/own_certificates.h: at two thirds of their lifetime, through the
-// Authority, files replaced together) and reloads on request. It logs one line per renewal and
-// per reload on stderr ("TIME anchor serve: ..."); a failed renewal is logged once and retried
-// with back-off (home::RetryDelay) while the current certificate keeps serving.
+// Authority, files replaced together) and reloads on request. It writes one line per renewal and
+// per reload through the logger `anchor serve` writes its request lines with (so that
+// --log-format json holds for every line); a failed renewal is logged once (rate-limited) and
+// retried with back-off (home::RetryDelay) while the current certificate keeps serving.
 class ServeLifecycle final {
  public:
   // Create builds the first generation from `home` (opened with its key) and reads the served
-  // server certificate. `home`, `clock`, `rng` and `metrics` must outlive it.
+  // server certificate. `home`, `clock`, `rng`, `metrics` and `logger` must outlive it.
   static Result<std::unique_ptr<ServeLifecycle>> Create(home::CaHome& home, const Clock& clock,
-                                                        Rng& rng, api::Metrics& metrics);
+                                                        Rng& rng, api::Metrics& metrics,
+                                                        log::Logger& logger);
   ~ServeLifecycle();
   ServeLifecycle(const ServeLifecycle&) = delete;
   ServeLifecycle& operator=(const ServeLifecycle&) = delete;
@@ -69,8 +72,9 @@ class ServeLifecycle final {
   void Stop();
 
  private:
-  ServeLifecycle(home::CaHome& home, const Clock& clock, Rng& rng, api::Metrics& metrics)
-      : home_(home), clock_(clock), rng_(rng), metrics_(metrics) {}
+  ServeLifecycle(home::CaHome& home, const Clock& clock, Rng& rng, api::Metrics& metrics,
+                 log::Logger& logger)
+      : home_(home), clock_(clock), rng_(rng), metrics_(metrics), logger_(logger) {}
 
   Result<std::shared_ptr<ServingGeneration>> Build(ca::CaConfig config, ca::FactoryTrust factory,
                                                    std::optional<home::OcspSigner> delegated);
@@ -88,6 +92,7 @@ class ServeLifecycle final {
   const Clock& clock_;
   Rng& rng_;
   api::Metrics& metrics_;
+  log::Logger& logger_;
   server::HttpsServer* https_ = nullptr;
   server::ServerOptions tls_options_;
   server::ServerSettings running_settings_;  // the transport's, as started: they need a restart

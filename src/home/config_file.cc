@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <span>
 #include <sstream>
 #include <utility>
@@ -27,8 +28,7 @@ Status CheckServerKeys(const toml::table& server, const std::string& origin) {
 
 }  // namespace
 
-Result<ConfigFile> ParseConfigFile(std::string_view text, const std::string& origin) {
-  ANCHOR_ASSIGN_OR_RETURN(toml::table root, toml_fields::ParseToml(text, origin));
+Result<ConfigFile> ParseConfigFile(const toml::table& root, const std::string& origin) {
   ConfigFile file;
   // [server] as it always was read: its keys first, then the transport's values, then the CA's.
   if (const toml::table* server = root["server"].as_table()) {
@@ -39,6 +39,11 @@ Result<ConfigFile> ParseConfigFile(std::string_view text, const std::string& ori
   return file;
 }
 
+Result<ConfigFile> ParseConfigFile(std::string_view text, const std::string& origin) {
+  ANCHOR_ASSIGN_OR_RETURN(const toml::table root, toml_fields::ParseToml(text, origin));
+  return ParseConfigFile(root, origin);
+}
+
 Result<ConfigFile> LoadConfigFile(const std::string& path) {
   ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   return ParseConfigFile(text, path);
@@ -46,7 +51,7 @@ Result<ConfigFile> LoadConfigFile(const std::string& path) {
 
 Result<ConfigFile> LoadConfigFileToReload(const std::string& path) {
   ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  ANCHOR_ASSIGN_OR_RETURN(toml::table root, toml_fields::ParseToml(text, path));
+  ANCHOR_ASSIGN_OR_RETURN(const toml::table root, toml_fields::ParseToml(text, path));
   const toml::table* ca = root["ca"].as_table();
   for (const char* key : {"name", "key_type"}) {
     if (ca == nullptr || !ca->contains(key)) {
@@ -56,67 +61,101 @@ Result<ConfigFile> LoadConfigFileToReload(const std::string& path) {
                        "CA's; restore it (the running settings stay until then)");
     }
   }
-  return ParseConfigFile(text, path);
+  return ParseConfigFile(root, path);
 }
 
 namespace {
 
-// Assignments are the "section.key" -> "value" of a TOML text as ConfigFileToml writes it (one
-// key per line, comments after '#' outside of strings not used for values), in order.
-std::vector<std::pair<std::string, std::string>> Assignments(const std::string& toml) {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::istringstream lines(toml);
-  std::string section;
-  const auto trim = [](std::string v) {
-    v.erase(0, v.find_first_not_of(" \t"));
-    v.erase(v.find_last_not_of(" \t") + 1);
-    return v;
-  };
-  for (std::string line; std::getline(lines, line);) {
-    line = trim(line);
-    if (line.empty() || line.front() == '#') {
-      continue;
+// Setting is one value of a parsed TOML document, by its dotted key.
+struct Setting {
+  std::string key;  // "profiles.device.max_days"
+  toml::node_view<const toml::node> value;
+};
+
+// Settings lists the values of `table` (arrays are values; tables are walked), with dotted keys
+// under `prefix`, in the order of the text they were parsed from.
+void Settings(const toml::table& table, const std::string& prefix, std::vector<Setting>& out) {
+  for (const auto& [name, node] : table) {
+    const std::string key = prefix + std::string(name.str());
+    if (const toml::table* inner = node.as_table()) {
+      Settings(*inner, key + ".", out);
+    } else {
+      out.push_back({key, toml::node_view<const toml::node>(node)});
     }
-    if (line.front() == '[') {
-      section = trim(line.substr(1, line.find(']') - 1));
-      continue;
-    }
-    const size_t eq = line.find('=');
-    if (eq == std::string::npos) {
-      continue;
-    }
-    const std::string key = trim(line.substr(0, eq));
-    out.emplace_back(section.empty() ? key : section + "." + key, trim(line.substr(eq + 1)));
   }
+}
+
+std::vector<Setting> Settings(const toml::table& root) {
+  std::vector<Setting> out;
+  Settings(root, "", out);
+  std::stable_sort(out.begin(), out.end(), [](const Setting& a, const Setting& b) {
+    return a.value.node()->source().begin < b.value.node()->source().begin;
+  });
   return out;
+}
+
+// ValueText is a value as TOML writes it ("30", "\"device\"", "[ \"a\", \"b\" ]").
+std::string ValueText(toml::node_view<const toml::node> value) {
+  std::ostringstream out;
+  // Without the formatter's defaults: strings in double quotes, as anchor init writes them.
+  out << toml::toml_formatter(*value.node(), toml::format_flags::none);
+  return out.str();
+}
+
+const Setting* Find(const std::vector<Setting>& settings, const std::string& key) {
+  const auto it = std::find_if(settings.begin(), settings.end(),
+                               [&key](const Setting& s) { return s.key == key; });
+  return it == settings.end() ? nullptr : &*it;
+}
+
+// IsTransportKey is true for a key of the transport ("server.threads"): read once at start.
+bool IsTransportKey(std::string_view key) {
+  if (!key.starts_with("server.")) {
+    return false;
+  }
+  key.remove_prefix(std::string_view("server.").size());
+  return std::find(std::begin(server::kServerSettingKeys), std::end(server::kServerSettingKeys),
+                   key) != std::end(server::kServerSettingKeys);
 }
 
 }  // namespace
 
-std::vector<std::string> ChangedSettings(const ConfigFile& before, const ConfigFile& after) {
-  const auto old_values = Assignments(ConfigFileToml(before));
-  const auto new_values = Assignments(ConfigFileToml(after));
-  const auto find = [](const auto& list, const std::string& key) -> const std::string* {
-    for (const auto& [k, v] : list) {
-      if (k == key) {
-        return &v;
-      }
-    }
-    return nullptr;
-  };
-  std::vector<std::string> changed;
-  for (const auto& [key, value] : new_values) {
-    const std::string* was = find(old_values, key);
-    if (was == nullptr || *was != value) {
-      changed.push_back(key + " " + (was ? *was : "(unset)") + " -> " + value);
+std::string SettingChange::Describe() const { return key + " " + before + " -> " + after; }
+
+std::vector<SettingChange> SettingChanges(const ConfigFile& before, const ConfigFile& after) {
+  // Both sides are rendered as `anchor init` writes them, then read back with toml++: what is
+  // compared is the parsed values, whatever the layout of the text.
+  const Result<toml::table> old_root = toml_fields::ParseToml(ConfigFileToml(before), "before");
+  const Result<toml::table> new_root = toml_fields::ParseToml(ConfigFileToml(after), "after");
+  if (!old_root || !new_root) {
+    // ConfigFileToml writes what ParseConfigFile reads; failing here is a bug, said as such.
+    const Error& e = old_root ? new_root.error() : old_root.error();
+    return {{"anchor.toml", "(not comparable)", e.message(), false}};
+  }
+  const std::vector<Setting> old_values = Settings(*old_root);
+  const std::vector<Setting> new_values = Settings(*new_root);
+  std::vector<SettingChange> changed;
+  for (const Setting& now : new_values) {
+    const Setting* was = Find(old_values, now.key);
+    if (was == nullptr || was->value != now.value) {
+      changed.push_back({now.key, was ? ValueText(was->value) : "(unset)", ValueText(now.value),
+                         IsTransportKey(now.key)});
     }
   }
-  for (const auto& [key, value] : old_values) {
-    if (find(new_values, key) == nullptr) {
-      changed.push_back(key + " " + value + " -> (unset)");
+  for (const Setting& was : old_values) {
+    if (Find(new_values, was.key) == nullptr) {
+      changed.push_back({was.key, ValueText(was.value), "(unset)", IsTransportKey(was.key)});
     }
   }
   return changed;
+}
+
+std::vector<std::string> ChangedSettings(const ConfigFile& before, const ConfigFile& after) {
+  std::vector<std::string> out;
+  for (const SettingChange& change : SettingChanges(before, after)) {
+    out.push_back(change.Describe());
+  }
+  return out;
 }
 
 std::vector<std::string> ConfigKeys() {

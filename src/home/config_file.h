@@ -5,6 +5,8 @@
 // both layers' lists.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,8 @@ struct ConfigFile {
 // neither the CA nor the transport reads is kInvalidArgument naming it ("server.KEY"), as every
 // other unknown key is.
 Result<ConfigFile> ParseConfigFile(std::string_view text, const std::string& origin);
+// ParseConfigFile reads anchor.toml already parsed by toml++ (the same checks).
+Result<ConfigFile> ParseConfigFile(const toml::table& root, const std::string& origin);
 
 // LoadConfigFile reads and parses the file at `path`.
 Result<ConfigFile> LoadConfigFile(const std::string& path);
@@ -35,9 +39,25 @@ Result<ConfigFile> LoadConfigFile(const std::string& path);
 // with defaults.
 Result<ConfigFile> LoadConfigFileToReload(const std::string& path);
 
-// ChangedSettings names each setting whose value differs between `before` and `after`, as
-// "profiles.device.max_days 30 -> 825" (dotted key, then the TOML values as ConfigFileToml
-// writes them; "(unset)" for a side without the key), in the order of `after`'s file.
+// SettingChange is one setting whose value differs between two readings of anchor.toml.
+struct SettingChange {
+  std::string key;     // dotted: "profiles.device.max_days"
+  std::string before;  // the TOML value ("30", "\"x\""); "(unset)" for a side without the key
+  std::string after;
+  // needs_restart: a key of the transport (server::kServerSettingKeys), read once at start; a
+  // reload does not apply it.
+  bool needs_restart = false;
+
+  // Describe is "profiles.device.max_days 30 -> 825".
+  std::string Describe() const;
+};
+
+// SettingChanges lists each setting whose value differs between `before` and `after`: both are
+// rendered as ConfigFileToml writes them and parsed back with toml++, and the values are compared
+// key by key (dotted keys); in the order of `after`'s file, then the keys only `before` has.
+std::vector<SettingChange> SettingChanges(const ConfigFile& before, const ConfigFile& after);
+
+// ChangedSettings is SettingChanges described ("profiles.device.max_days 30 -> 825").
 std::vector<std::string> ChangedSettings(const ConfigFile& before, const ConfigFile& after);
 
 // ConfigFileToml renders `file` as `anchor init` writes it: the CA's tables, with the transport's

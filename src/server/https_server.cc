@@ -19,7 +19,7 @@
 #include <random>
 #include <thread>
 
-#include "core/clock.h"
+#include "core/log.h"
 #include "core/text.h"
 #include "crypto/certificate.h"
 #include "crypto/internal/handles.h"  // the TLS session's own certificates, shared
@@ -42,13 +42,6 @@ constexpr size_t kFdReserve = 32;
 // kAcceptPause is how long accepting stops when the process or the system is out of descriptors:
 // the pending connection stays queued, and retrying at once would only spin.
 constexpr std::chrono::milliseconds kAcceptPause{100};
-
-// ServeLog writes "TIME anchor serve: MESSAGE" to stderr, one line (one call: lines of
-// concurrent threads do not mix).
-void ServeLog(const std::string& message) {
-  std::fprintf(stderr, "%s anchor serve: %s\n", Iso8601(SystemClock().Now()).c_str(),
-               message.c_str());
-}
 
 // VerifyClientChain is OpenSSL's verify callback for client chains. It lets through a chain whose
 // only fault is an expired leaf: the request then carries `peer_expired`, and the router refuses
@@ -253,9 +246,16 @@ struct HttpsServer::Impl {
   api::Metrics fallback_metrics;  // when the caller passes none
   // The open-connection gauge counts what the table holds.
   api::Metrics* metrics = &fallback_metrics;
+  // The transport's notices (max_connections lowered, accepting paused, a failed request log)
+  // go to the caller's logger, so that they share its format; without one, to a text logger.
+  std::unique_ptr<log::Logger> fallback_logger;
+  log::Logger* logger = nullptr;
   // Declared last, so destroyed first: its destructor waits for the requests it runs, whose
   // coroutines live on the io_contexts.
   std::unique_ptr<asio::thread_pool> workers;
+
+  // Notice writes one line of the transport's own.
+  void Notice(log::Level level, const std::string& message) { logger->Write(level, message); }
 
   // CurrentTls is the context for a new handshake.
   std::shared_ptr<asio::ssl::context> CurrentTls() {
@@ -344,9 +344,10 @@ struct HttpsServer::Impl {
                    "it (ulimit -n, or LimitNOFILE= for a systemd service)");
     }
     if (fit < wanted) {
-      ServeLog("max_connections lowered from " + std::to_string(wanted) + " to " +
-               std::to_string(fit) + " to fit the open-files limit (RLIMIT_NOFILE); raise it " +
-               "(ulimit -n, or LimitNOFILE= for a systemd service) to allow more");
+      Notice(log::Level::kWarning,
+             "max_connections lowered from " + std::to_string(wanted) + " to " +
+                 std::to_string(fit) + " to fit the open-files limit (RLIMIT_NOFILE); raise it " +
+                 "(ulimit -n, or LimitNOFILE= for a systemd service) to allow more");
     }
     ConnectionLimits limits;
     limits.max_connections = fit;
@@ -414,15 +415,16 @@ struct HttpsServer::Impl {
   }
 
   // LogAnswer writes the one log line of an answer of 400 or more to `request` ("METHOD PATH").
-  static void LogAnswer(const Connection& conn, const std::string& request,
-                        const http::Response& response) {
+  void LogAnswer(const Connection& conn, const std::string& request,
+                 const http::Response& response) {
     if (response.status < 400) {
       return;
     }
     const std::string reason =
         response.log.empty() ? response.body.substr(0, response.body.find('\n')) : response.log;
-    ServeLog(conn.address + " \"" + request.substr(0, 200) + "\" " +
-             std::to_string(response.status) + ": " + reason);
+    Notice(response.status >= 500 ? log::Level::kError : log::Level::kWarning,
+           conn.address + " \"" + request.substr(0, 200) + "\" " + std::to_string(response.status) +
+               ": " + reason);
   }
 
   // NextRequestId names one request in the log and to its client (X-Request-Id).
@@ -442,7 +444,7 @@ struct HttpsServer::Impl {
       options.on_answer(AnswerRecord{id, conn.address, request, response,
                                      std::chrono::steady_clock::now() - started});
     } catch (const std::exception& e) {
-      ServeLog(std::string("the request log failed: ") + e.what());
+      Notice(log::Level::kError, std::string("the request log failed: ") + e.what());
     }
   }
 
@@ -659,8 +661,9 @@ struct HttpsServer::Impl {
   // saying so once per episode.
   asio::awaitable<void> PauseAccepting(const boost::system::error_code& ec, bool& said) {
     if (!said) {
-      ServeLog("cannot accept connections: " + ec.message() + "; pausing " +
-               std::to_string(kAcceptPause.count()) + " ms at a time until descriptors free up");
+      Notice(log::Level::kError, "cannot accept connections: " + ec.message() + "; pausing " +
+                                     std::to_string(kAcceptPause.count()) +
+                                     " ms at a time until descriptors free up");
       said = true;
     }
     asio::steady_timer pause(*iocs.front(), kAcceptPause);
@@ -744,6 +747,11 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Create(const ServerOptions& op
   impl->blocking = std::move(blocking);
   if (options.metrics != nullptr) {
     impl->metrics = options.metrics;
+  }
+  impl->logger = options.logger;
+  if (impl->logger == nullptr) {
+    impl->fallback_logger = std::make_unique<log::Logger>("anchor serve", log::Format::kText);
+    impl->logger = impl->fallback_logger.get();
   }
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads) : cores;

@@ -12,6 +12,7 @@
 
 #include "api/metrics.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "http/http_message.h"
 #include "server/server_settings.h"
 
@@ -73,8 +74,13 @@ struct ServerOptions {
   std::string metrics_address = "127.0.0.1";
   std::optional<uint16_t> metrics_port;
   api::Metrics* metrics = nullptr;  // optional: connection and handshake counters
+  // logger, when set, writes the transport's notices (max_connections lowered to fit
+  // RLIMIT_NOFILE, accepting paused for want of descriptors, a failed `on_answer`) and, without
+  // `on_answer`, the lines of answers of 400 or more; without it they are text lines on stderr.
+  // It must outlive the server.
+  log::Logger* logger = nullptr;
   // on_answer, when set, is called once per answered request (every status) from the thread that
-  // wrote the answer; without it, answers of 400 or more are logged on stderr.
+  // wrote the answer; without it, answers of 400 or more are logged (`logger`).
   std::function<void(const AnswerRecord&)> on_answer;
 
   // Apply takes the limits an operator set in anchor.toml's [server] table: threads, connection

@@ -88,12 +88,17 @@ use_factory_ca() {
 # $SERVE_LISTEN (to come back on the same port), (the
 # binary itself, so its PID is the server's); sets SERVE_PID, PORT, BASE (https://localhost:PORT),
 # HTTP_PORT (with --http-listen) and CURL (curl pinned to the CA root, resolving localhost to
-# 127.0.0.1).
+# 127.0.0.1). Its stdout and stderr go to $WORK/serve.log, or with $SERVE_STDERR set, its stderr
+# (the log) to that file alone.
 start_anchor_serve() {
   # Empty first: on a restart the shell may not have truncated the last server's log yet when
   # the wait below reads it, and would take its "listening on" line for this server's.
   : >"$WORK/serve.log"
-  "$ANCHOR" serve --listen "${SERVE_LISTEN:-127.0.0.1:0}" "$@" >"$WORK/serve.log" 2>&1 &
+  if [ -n "${SERVE_STDERR:-}" ]; then
+    "$ANCHOR" serve --listen "${SERVE_LISTEN:-127.0.0.1:0}" "$@" >"$WORK/serve.log" 2>"$SERVE_STDERR" &
+  else
+    "$ANCHOR" serve --listen "${SERVE_LISTEN:-127.0.0.1:0}" "$@" >"$WORK/serve.log" 2>&1 &
+  fi
   SERVE_PID=$!
   PIDS+=($SERVE_PID)
   local i

@@ -53,6 +53,13 @@ sed -i 's/^max_connections = .*/max_connections = 999/' "$TOML"
 hup_and_wait
 grep "anchor serve: reloaded " "$WORK/serve.log" | tail -1 | has "server.max_connections" ||
   fail "the reload line does not name the changed transport key"
+# ... only as not applied, never also as applied.
+reloaded=$(grep "anchor serve: reloaded " "$WORK/serve.log" | tail -1)
+case "$reloaded" in *"(changed, not applied: server.max_connections)"*) ;;
+  *) fail "server.max_connections is not named as changed, not applied: $reloaded" ;; esac
+case "${reloaded%%; a restart is needed*}" in *server.max_connections*)
+  fail "server.max_connections is reported as applied too: $reloaded" ;; esac
+has "profiles.device.default_days 365 -> 3" <<<"$reloaded" || fail "the applied change is not named: $reloaded"
 token=$(anchor token create --cn dev-1 --profile device -q)
 anchor enroll --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --token "$token" --cn dev-1 \
   --key dev1.key --cert dev1.crt -q

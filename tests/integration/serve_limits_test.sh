@@ -207,15 +207,17 @@ pass "max_connections: with every connection busy a new client is refused; servi
 stop_anchor_serve
 
 # Few file descriptors: max_connections (120) is lowered to fit, with a line saying so; 150 idle
-# connections neither make the server spin nor stop it serving.
-( ulimit -n 64; exec "$ANCHOR" serve --listen 127.0.0.1:0 --threads 2 ) > lowfd.log 2>&1 &
+# connections neither make the server spin nor stop it serving. With --log-format json the
+# transport's own lines (this one, accepting paused) are JSON too, like the request lines.
+( ulimit -n 64; exec "$ANCHOR" serve --listen 127.0.0.1:0 --threads 2 --log-format json ) \
+  > lowfd.log 2> lowfd.err &
 LOWFD_PID=$!
 PIDS+=($LOWFD_PID)
 for _ in $(seq 1 100); do has "listening on" lowfd.log && break; sleep 0.1; done
 LOWFD_PORT=$(sed -n 's/.*listening on https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' lowfd.log)
 [ -n "$LOWFD_PORT" ] || { cat lowfd.log; fail "anchor serve did not start with ulimit -n 64"; }
-has "max_connections lowered from 120 to [0-9]* to fit the open-files limit" lowfd.log \
-  || { cat lowfd.log; fail "no line saying max_connections was lowered"; }
+has "max_connections lowered from 120 to [0-9]* to fit the open-files limit" lowfd.err \
+  || { cat lowfd.log lowfd.err; fail "no line saying max_connections was lowered"; }
 python3 - "$LOWFD_PORT" "$LOWFD_PID" "$ANCHOR_HOME/root.crt" <<'PY' || fail "out of descriptors"
 import os, socket, ssl, sys, time
 port, pid, ca = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -233,6 +235,13 @@ print(f"ok: 150 idle connections at ulimit -n 64: {cpu:.0f}% of a core, /healthz
 sys.exit(0 if ok and cpu < 50 else 1)
 PY
 stop_pid "$LOWFD_PID"
+python3 - lowfd.err <<'PY' || { cat lowfd.err; fail "the transport's lines are not JSON"; }
+import json, sys
+records = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]  # each line, or ValueError
+lowered = [r for r in records if r["msg"].startswith("max_connections lowered from 120")]
+assert len(lowered) == 1 and lowered[0]["level"] == "warning", records[:3]
+print(f"ok: {len(records)} lines on stderr, all JSON: {sorted(set(r['msg'][:40] for r in records))}")
+PY
 pass "ulimit -n 64: max_connections lowered at start and said so; no spinning, still serving"
 
 # [server] keys: unknown ones and values out of range are refused, naming the key.

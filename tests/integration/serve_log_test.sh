@@ -4,13 +4,18 @@
 # X-Request-Id the client got), remote address, peer identity (the client certificate's subject
 # and serial, or "-"), route, status, latency, and the serial issued or revoked; --log-format
 # json lines parse with Python's json; errors say what happened; a storm of 3,000 bad requests
-# writes a bounded number of lines, and a summary accounts for every suppressed one.
+# writes a bounded number of lines, and a summary accounts for every suppressed one. With
+# --log-format json, every line on stderr is JSON, the lines of the lifecycle too (a warning, a
+# reload, the stop); stdout has the start-up lines, as text.
 source "$(dirname "$0")/lib.sh"
 : "${ANCHOR_LOAD:?ANCHOR_LOAD must name bench/anchor-load}"
 
 anchor init --name logs -q
 ADMIN=(--cert "$ANCHOR_HOME/admin.crt" --key "$ANCHOR_HOME/admin.key")
-start_anchor_serve --log-format json
+# A key file others can read: serve warns at start and at each reload.
+chmod 0644 "$ANCHOR_HOME/server.key"
+SERVE_STDERR="$WORK/serve.err" start_anchor_serve --log-format json
+has "listening on" serve.log || fail "stdout lacks the start-up lines"
 "$ANCHOR_LOAD" enroll --url "$BASE" --ca "$ANCHOR_HOME/root.crt" \
   --admin-cert "$ANCHOR_HOME/admin.crt" --admin-key "$ANCHOR_HOME/admin.key" \
   --n 3 --concurrency 1 --serials issued.txt > load.out || { cat load.out; fail "enrollments"; }
@@ -40,13 +45,30 @@ for i in range(3000):
     if r.getheader("Connection", "").lower() == "close":
         conn.close(); conn = None
 PY
+# SIGHUP: the reload's line, through the same logger.
+kill -HUP "$SERVE_PID"
+for _ in $(seq 1 300); do
+  grep -q '"msg":"reloaded ' serve.err && break
+  sleep 0.1
+done
 stop_anchor_serve  # SIGTERM: the pending summary is written before exit
+chmod 0600 "$ANCHOR_HOME/server.key"
 
-python3 - serve.log issued.txt "$victim" "$revoke_id" "$admin_serial" "$admin_subject" <<'PY' || { tail -20 serve.log; fail "json log"; }
+python3 - serve.err issued.txt "$victim" "$revoke_id" "$admin_serial" "$admin_subject" <<'PY' || { tail -20 serve.err; fail "json log"; }
 import json, sys
 log, issued_file, victim, revoke_id, admin_serial, admin_subject = sys.argv[1:]
-lines = [l for l in open(log) if l.startswith("{")]
-records = [json.loads(l) for l in lines]  # every JSON line parses
+lines = [l for l in open(log) if l.strip()]
+for l in lines:  # every line of stderr is JSON, not only the request lines
+    try:
+        json.loads(l)
+    except ValueError:
+        raise AssertionError(f"not JSON on stderr: {l!r}")
+records = [json.loads(l) for l in lines]
+msgs = [r["msg"] for r in records]
+warnings = [r for r in records if r["level"] == "warning" and "server.key" in r["msg"]]
+assert len(warnings) >= 2, ("no warning for server.key at start and reload", msgs[-5:])
+assert any(m.startswith("reloaded ") for m in msgs), ("no reload line", msgs[-5:])
+assert msgs[-1] == "stopped", msgs[-5:]
 reqs = [r for r in records if r["msg"] == "request"]
 need = ["time", "request_id", "remote", "peer", "peer_serial", "method", "path", "route",
         "status", "latency_ms"]

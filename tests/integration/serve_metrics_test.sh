@@ -88,6 +88,24 @@ done
 code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -X POST -d x "$MURL/metrics")
 [ "$code" = 404 ] || fail "POST /metrics on the metrics listener: $code"
 pass "the metrics listener answers 404 to everything but GET /metrics"
+# Those 404s are counted (and logged) under a route of their own: the main listener's routes count
+# only its requests (one GET /healthz, answered 200, before).
+[ "$(scrape m3.txt)" = 200 ] || fail "scrape after the 404s"
+/usr/bin/python3 - m3.txt serve.log <<'PY' || fail "requests to the metrics listener mixed into the main routes"
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+fam = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
+routes = {(s.labels["route"], s.labels["status_class"]): s.value
+          for s in fam["anchor_http_requests"].samples if s.name == "anchor_http_requests_total"}
+assert routes.get(("/healthz", "4xx"), 0) == 0, routes
+assert routes.get(("/healthz", "2xx"), 0) == 1, routes
+assert routes.get(("metrics_listener", "4xx"), 0) == 7, routes  # six paths and the POST
+assert routes.get(("metrics_listener", "2xx"), 0) >= 2, routes  # the scrapes before this one
+logged = [l for l in open(sys.argv[2]) if " request " in l and "route=metrics_listener" in l]
+assert any("path=/healthz" in l and "status=404" in l for l in logged), logged
+print(f"ok: metrics listener: {routes[('metrics_listener', '4xx')]:.0f} 404s and "
+      f"{routes[('metrics_listener', '2xx')]:.0f} scrapes under route=metrics_listener")
+PY
 # Over TLS, /metrics still needs the admin certificate.
 [ "$(http_status "$BASE/metrics")" = 401 ] || fail "TLS /metrics without a certificate"
 stop_anchor_serve

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/file_io.h"
+#include "core/toml_fields.h"
 #include "home/ca_home.h"
 #include "testlib/matchers.h"
 #include "testlib/temp_dir.h"
@@ -249,6 +250,53 @@ TEST(ConfigFileTest, ChangedSettingsNameEachKeyWithBothValues) {
             (std::vector<std::string>{"profiles.device.default_days 20 -> 365",
                                       "profiles.device.max_days 30 -> 825"}));
   EXPECT_TRUE(ChangedSettings(after, after).empty());
+}
+
+// A changed key of the transport is told apart (it needs a restart), and is not also among the
+// settings a reload applies; string and array values are compared as values, and written as TOML.
+TEST(ConfigFileTest, SettingChangesTellTheTransportKeysApart) {
+  std::string edited(kDefaultToml);
+  edited.replace(edited.find("\nthreads = 0\n"), 13, "\nthreads = 4\n");
+  edited.replace(edited.find("name = \"anchor\""), 15, "name = \"fleet\"");
+  const ConfigFile before = ParseConfigFile(kDefaultToml, "before").value();
+  const ConfigFile after = ParseConfigFile(edited, "after").value();
+  const std::vector<SettingChange> changes = SettingChanges(before, after);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].Describe(), "ca.name \"anchor\" -> \"fleet\"");
+  EXPECT_FALSE(changes[0].needs_restart);
+  EXPECT_EQ(changes[1].Describe(), "server.threads 0 -> 4");
+  EXPECT_TRUE(changes[1].needs_restart);
+  EXPECT_EQ(ChangedSettings(before, after),
+            (std::vector<std::string>{"ca.name \"anchor\" -> \"fleet\"", "server.threads 0 -> 4"}));
+}
+
+TEST(ConfigFileTest, SettingChangesCompareArraysAsValues) {
+  std::string edited(kDefaultToml);
+  const size_t server = edited.find("[profiles.server]");
+  const size_t line = edited.find("key_types = [", server);
+  edited.replace(line, edited.find('\n', line) - line, "key_types = [\"ec-p256\"]");
+  const ConfigFile before = ParseConfigFile(kDefaultToml, "before").value();
+  const ConfigFile after = ParseConfigFile(edited, "after").value();
+  const std::vector<SettingChange> changes = SettingChanges(before, after);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].key, "profiles.server.key_types");
+  EXPECT_EQ(changes[0].after, "[ \"ec-p256\" ]");
+  EXPECT_FALSE(changes[0].needs_restart);
+  EXPECT_TRUE(SettingChanges(after, after).empty());
+}
+
+// The table a caller already parsed (a reload checks [ca] in it first) reads as the text does.
+TEST(ConfigFileTest, ParseConfigFileTakesAParsedTable) {
+  std::string edited(kDefaultToml);
+  edited.replace(edited.find("\nthreads = 0\n"), 13, "\nthreads = 4\n");
+  const toml::table root = toml_fields::ParseToml(edited, "anchor.toml").value();
+  const Result<ConfigFile> parsed = ParseConfigFile(root, "anchor.toml");
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(parsed->server.threads, 4);
+  EXPECT_EQ(ConfigFileToml(*parsed), edited);
+  EXPECT_THAT(
+      ParseConfigFile(toml_fields::ParseToml("[server]\nthread = 4\n", "x").value(), "anchor.toml"),
+      ErrorIs(Code::kInvalidArgument));
 }
 
 }  // namespace
