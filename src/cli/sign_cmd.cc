@@ -68,7 +68,7 @@ Result<std::vector<std::string>> OutputPaths(const std::vector<std::string>& csr
 
 // NotWritten is the error for a certificate that is issued and recorded but could not be
 // written: it names the serial, so nothing is lost.
-Error NotWritten(const crypto::Certificate& cert, const std::string& path, const Error& why) {
+Error NotWritten(const crypto::Certificate& cert, const Error& why) {
   return Error(why.code(), "certificate " + cert.SerialHex() + " (" + cert.Subject() +
                                ") is issued and recorded, but " + why.message() +
                                "; get it with `anchor list --serial " + cert.SerialHex() +
@@ -137,7 +137,7 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
         if (first == 0 && !o->out_dir.empty()) {
           // Made now that the first group is recorded: a refused batch leaves no directory.
           if (Status made = MakeDirectories(o->out_dir, 0755); !made) {
-            const Error e = NotWritten(issued.front().cert, o->out_dir, made.error());
+            const Error e = NotWritten(issued.front().cert, made.error());
             return issued.size() == 1
                        ? e
                        : Error(e.code(), e.message() + " (and " +
@@ -156,7 +156,7 @@ void RegisterSign(CLI::App& app, Context& ctx, Action& action) {
           const std::string& path = outputs[first + i];
           if (Status wrote = WriteOutput(path, issued[i].cert.ToPem() + chain, kPublicFileMode);
               !wrote) {
-            Error error = NotWritten(issued[i].cert, path, wrote.error());
+            Error error = NotWritten(issued[i].cert, wrote.error());
             if (unwritten) {
               ctx.Warn(error.message());  // the first one is the error; the others are said here
             } else {
