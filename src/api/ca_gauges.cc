@@ -30,8 +30,7 @@ std::string LabelValue(std::string_view v) {
   return out;
 }
 
-Metrics::ScrapeSource CaGauges(store::Store& store, const Clock& clock,
-                               std::vector<WatchedCertificate> certificates) {
+Metrics::ScrapeSource CaGauges(store::Store& store, const Clock& clock, WatchList certificates) {
   return [&store, &clock, certificates = std::move(certificates)]() {
     std::string out;
     int errors = 0;
@@ -39,7 +38,7 @@ Metrics::ScrapeSource CaGauges(store::Store& store, const Clock& clock,
     Gauge(out, "anchor_certificate_expiry_seconds",
           "Seconds until notAfter of the CA's own certificates (negative once expired), read "
           "from their files at scrape time.");
-    for (const WatchedCertificate& w : certificates) {
+    for (const WatchedCertificate& w : certificates()) {
       if (!FileExists(w.path)) {
         continue;
       }
@@ -50,6 +49,9 @@ Metrics::ScrapeSource CaGauges(store::Store& store, const Clock& clock,
       }
       const auto left =
           std::chrono::duration_cast<std::chrono::seconds>(cert->NotAfter() - now).count();
+      if (w.until_expiry && left <= 0) {
+        continue;
+      }
       out += "anchor_certificate_expiry_seconds{role=\"" + LabelValue(w.role) + "\",subject=\"" +
              LabelValue(cert->Subject()) + "\",serial=\"" + LabelValue(cert->SerialHex()) + "\"} " +
              std::to_string(left) + "\n";

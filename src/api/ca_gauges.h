@@ -3,6 +3,7 @@
 // to expiry, certificates by status from the store, the revocation sequence, build info.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,13 +14,19 @@
 namespace anchor::api {
 
 // WatchedCertificate is one of the CA's own certificates whose expiry is a gauge: `role` (root,
-// intermediate, server, ocsp) labels it; `path` is read at each scrape, so a renewed or swapped
-// certificate shows without a restart. An absent file (no delegated OCSP signer) gives no
-// series.
+// intermediate, server, ocsp, retired_intermediate) labels it; `path` is read at each scrape, so
+// a renewed or swapped certificate shows without a restart. An absent file (no delegated OCSP
+// signer) gives no series, nor does an expired one with `until_expiry` (a retired intermediate,
+// expected to run out: an alert on expiry must not fire for it).
 struct WatchedCertificate {
   std::string role;
   std::string path;
+  bool until_expiry = false;
 };
+
+// WatchList lists the certificates to watch; it is called at each scrape, so that a rotation
+// shows without a restart.
+using WatchList = std::function<std::vector<WatchedCertificate>()>;
 
 // CaGauges returns the scrape source of:
 //   anchor_certificate_expiry_seconds{role,subject,serial}  seconds to notAfter (negative once
@@ -29,8 +36,7 @@ struct WatchedCertificate {
 //   anchor_build_info{version}                             1
 //   anchor_scrape_errors                                   series that could not be read now
 // `store` and `clock` are borrowed and must outlive the source.
-Metrics::ScrapeSource CaGauges(store::Store& store, const Clock& clock,
-                               std::vector<WatchedCertificate> certificates);
+Metrics::ScrapeSource CaGauges(store::Store& store, const Clock& clock, WatchList certificates);
 
 // LabelValue escapes `v` for a label value of the text exposition format (\\, \", \n).
 std::string LabelValue(std::string_view v);

@@ -24,9 +24,9 @@ void SayRotated(Context& ctx, const home::CaHome& home, const home::Rotated& r) 
   std::string old_until = Iso8601(home.intermediate().NotAfter());
   ctx.Say("generation " + std::to_string(r.retired) + " is retired: it keeps answering OCSP and " +
           "its CRL (" + ca::CrlPath(r.retired) + ") for what it issued, until " + old_until);
-  // A reload (SIGHUP) re-reads anchor.toml and the TLS and OCSP certificates, not the generations.
-  ctx.Say("a running `anchor serve` still issues from generation " + std::to_string(r.retired) +
-          ": restart it to switch (a reload does not change generations)");
+  // serve's lifecycle thread reads intermediates/current at least every 10 s, and on SIGHUP.
+  ctx.Say("a running `anchor serve` issues from generation " + std::to_string(r.generation) +
+          " within 10 s, or at once on SIGHUP (`systemctl reload anchor`)");
   if (ctx.json) {
     const nlohmann::json out = {{"generation", r.generation},
                                 {"retired", r.retired},

@@ -106,6 +106,7 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       }
       ANCHOR_ASSIGN_OR_RETURN(const log::Format log_format, log::ParseFormat(o->log_format));
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
+      ANCHOR_ASSIGN_OR_RETURN(const SecretBytes* passphrase, ctx.Passphrase());
       api::Metrics metrics;
       // One logger for every line of the process on stderr: requests, renewals, reloads, the
       // transport's notices; stdout has the start-up lines, for people and scripts.
@@ -114,7 +115,7 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       // server certificate and the OCSP signer, and reloads on SIGHUP.
       ANCHOR_ASSIGN_OR_RETURN(
           std::unique_ptr<ServeLifecycle> lifecycle,
-          ServeLifecycle::Create(*home, ctx.clock(), ctx.rng(), metrics, logger));
+          ServeLifecycle::Create(*home, passphrase, ctx.clock(), ctx.rng(), metrics, logger));
       lifecycle->TlsOptions(opts);
       opts.allow_tls12 = o->tls_min == "1.2";
       opts.Apply(home->server_settings());
@@ -133,19 +134,11 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       }
       opts.metrics = &metrics;
       // What /metrics reads at each scrape: the CA's own certificates from their files (a
-      // renewal shows), certificates by status from the store (offline sign and revoke show).
-      const home::CaPaths& paths = home->paths();
-      std::vector<api::WatchedCertificate> watched = {{"root", paths.root_crt},
-                                                      {"intermediate", paths.intermediate_crt},
-                                                      {"server", paths.server_crt},
-                                                      {"ocsp", paths.ocsp_crt}};
-      // Retired intermediates still sign OCSP answers and their CRLs: their expiry is watched
-      // too, under a role of their own, as they are expected to run out (an alert on the
-      // issuing intermediate's expiry must not fire for them).
-      for (const std::string& retired : RetiredIntermediateFiles(*home)) {
-        watched.push_back({"retired_intermediate", retired});
-      }
-      metrics.AddScrapeSource(api::CaGauges(home->store(), ctx.clock(), std::move(watched)));
+      // renewal or a rotation shows), certificates by status from the store (offline sign and
+      // revoke show).
+      metrics.AddScrapeSource(api::CaGauges(home->store(), ctx.clock(), [&paths = home->paths()] {
+        return WatchedCertificates(paths);
+      }));
       RequestLog request_log(logger);
       opts.logger = &logger;
       opts.on_answer = [&metrics, &request_log](const server::AnswerRecord& r) {

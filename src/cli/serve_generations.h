@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "api/ca_gauges.h"
 #include "home/ca_home.h"
 #include "ocsp/responder.h"
 
@@ -20,5 +21,11 @@ std::vector<ocsp::Issuer> OcspIssuers(const ca::Authority& authority,
 // RetiredIntermediateFiles are the certificate files of the retired generations still serving,
 // for TLS to verify the client certificates they issued when a client sends only its leaf.
 std::vector<std::string> RetiredIntermediateFiles(const home::CaHome& home);
+
+// WatchedCertificates are the CA's own certificates whose expiry /metrics reports, read from the
+// home's files (never from a CaHome, which the lifecycle thread alone may touch) at each
+// scrape: the root, the issuing intermediate as intermediates/current names it now, the server
+// certificate, the OCSP signer and the retired intermediates (until they expire).
+std::vector<api::WatchedCertificate> WatchedCertificates(const home::CaPaths& paths);
 
 }  // namespace anchor::cli

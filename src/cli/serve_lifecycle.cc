@@ -6,23 +6,27 @@
 #include <algorithm>
 #include <vector>
 
+#include "ca/generation.h"
 #include "cli/serve_generations.h"
 #include "core/file_lock.h"
 #include "core/text.h"
 #include "crypto/key_file.h"
 #include "home/config_file.h"
+#include "home/intermediates.h"
 #include "home/own_certificates.h"
 
 namespace anchor::cli {
 namespace {
 
-// kLongestSleep bounds one wait of the thread, so that a change of the wall clock (NTP, a
-// suspended VM) delays a renewal by at most this much.
-constexpr std::chrono::seconds kLongestSleep{30};
+// kLongestSleep bounds one wait of the thread: a change of the wall clock (NTP, a suspended VM)
+// delays a renewal by at most this much, and a rotation is taken up within it without a SIGHUP
+// (reading intermediates/current, a few bytes, each time).
+constexpr std::chrono::seconds kLongestSleep{10};
 
 // The keys by which repeated renewal failures are rate-limited (log::Logger::WriteLimited).
 constexpr std::string_view kServerRenewalFailed = "renewal of the server certificate failed";
 constexpr std::string_view kOcspRenewalFailed = "renewal of the OCSP signer failed";
+constexpr std::string_view kRotationFailed = "taking up the rotated intermediate failed";
 
 // ServingIntermediates are the intermediates a server certificate of this CA may be issued by.
 // Any current generation (home::CaHome::Intermediates: the issuing one and the retired ones
@@ -49,10 +53,12 @@ std::string ServingGeneration::OcspSignerSubject() const {
 }
 
 Result<std::unique_ptr<ServeLifecycle>> ServeLifecycle::Create(home::CaHome& home,
+                                                               const SecretBytes* passphrase,
                                                                const Clock& clock, Rng& rng,
                                                                api::Metrics& metrics,
                                                                log::Logger& logger) {
-  std::unique_ptr<ServeLifecycle> out(new ServeLifecycle(home, clock, rng, metrics, logger));
+  std::unique_ptr<ServeLifecycle> out(
+      new ServeLifecycle(home, passphrase, clock, rng, metrics, logger));
   const home::CaPaths& paths = home.paths();
   ANCHOR_ASSIGN_OR_RETURN(FileLock held, home::LockOwnCertificates(paths));
   ANCHOR_TRY(home::FinishInterruptedReplace(held, paths.server_key, paths.server_crt));
@@ -89,7 +95,9 @@ void ServeLifecycle::TlsOptions(server::ServerOptions& options) const {
   options.cert_chain_file = paths.server_crt;
   options.key_file = paths.server_key;
   options.client_ca_file = paths.root_crt;
-  options.extra_client_ca_files = {paths.intermediate_crt};
+  // The issuing generation's own file, not the home's copy of it, which a rotation refreshes
+  // only after it has switched.
+  options.extra_client_ca_files = {home_.issuing_files().cert};
   for (const std::string& retired : RetiredIntermediateFiles(home_)) {
     options.extra_client_ca_files.push_back(retired);
   }
@@ -170,17 +178,12 @@ void ServeLifecycle::Schedule() {
 void ServeLifecycle::Loop() {
   std::unique_lock lock(mu_);
   while (!stop_) {
-    const Clock::time_point now = clock_.Now();
-    const Clock::time_point next = std::min(server_due_, ocsp_due_);
-    if (!hangup_ && now < next) {
-      const auto wait = std::min<std::chrono::system_clock::duration>(next - now, kLongestSleep);
-      wake_.wait_for(lock, wait, [this] { return stop_ || hangup_; });
-      continue;
-    }
     const bool reload = std::exchange(hangup_, false);
     lock.unlock();
     if (reload) {
       Reload();
+    } else {
+      FollowRotation();
     }
     if (clock_.Now() >= server_due_) {
       RenewServerCertificate();
@@ -189,7 +192,57 @@ void ServeLifecycle::Loop() {
       RenewOcspSigner();
     }
     lock.lock();
+    const Clock::time_point now = clock_.Now();
+    const Clock::time_point next = std::min(server_due_, ocsp_due_);
+    if (now < next) {
+      const auto wait = std::min<std::chrono::system_clock::duration>(next - now, kLongestSleep);
+      wake_.wait_for(lock, wait, [this] { return stop_ || hangup_; });
+    }
   }
+}
+
+Result<std::string> ServeLifecycle::ReadIntermediates() {
+  const int before = home_.generation();
+  ANCHOR_ASSIGN_OR_RETURN(const bool switched, home_.ReloadIntermediates(passphrase_));
+  if (!switched) {
+    return std::string();
+  }
+  std::string out = "the intermediate (generation " + std::to_string(home_.generation()) + ", " +
+                    home_.intermediate().CommonName() + ", issues now";
+  for (const ca::Generation& g : home_.retired()) {
+    if (g.number == before) {
+      out += "; generation " + std::to_string(before) + " is retired and answers OCSP and " +
+             ca::CrlPath(before) + " until " + Iso8601(g.cert.NotAfter());
+    }
+  }
+  return out + ")";
+}
+
+void ServeLifecycle::FollowRotation() {
+  Result<int> current = home::CurrentGeneration(home_.paths().home);
+  if (!current || *current == home_.generation()) {
+    return;  // unreadable: Reload says why, when asked; CaHome::Open would refuse it too
+  }
+  const std::shared_ptr<const ServingGeneration> g = Current();
+  Result<std::string> taken = ReadIntermediates();
+  Result<std::shared_ptr<ServingGeneration>> next =
+      taken ? Build(g->config, g->factory, g->delegated)
+            : Result<std::shared_ptr<ServingGeneration>>(taken.error());
+  if (!next) {
+    logger_.WriteLimited(kRotationFailed, log::Level::kError,
+                         "intermediates/current names generation " + std::to_string(*current) +
+                             ", which cannot be used: " + next.error().message() + "; generation " +
+                             std::to_string(home_.generation()) +
+                             " keeps issuing (fix it, then send SIGHUP)");
+    return;
+  }
+  Switch(*next);
+  // TLS: client certificates of the new generation are accepted from the next handshake on.
+  TlsOptions(tls_options_);
+  Status tls = https_->ReloadTls(tls_options_);
+  logger_.Write(tls ? log::Level::kInfo : log::Level::kWarning,
+                "took up " + *taken +
+                    (tls ? "" : "; TLS keeps the previous client CAs: " + tls.error().message()));
 }
 
 void ServeLifecycle::RenewServerCertificate() {
@@ -304,6 +357,14 @@ void ServeLifecycle::Reload() {
   ca::CaConfig config = g->config;
   ca::FactoryTrust factory = g->factory;
   std::vector<std::string> changed;
+  // The intermediates first: the generation built below issues from what they are now.
+  if (Result<std::string> taken = ReadIntermediates(); !taken) {
+    logger_.Write(log::Level::kWarning,
+                  "reload: " + taken.error().message() + "; keeping the previous intermediates");
+    kept.push_back("the intermediates");
+  } else if (!taken->empty()) {
+    applied.push_back(*taken);
+  }
   if (Result<home::ConfigFile> file = home::LoadConfigFileToReload(home_.paths().config); !file) {
     logger_.Write(log::Level::kWarning,
                   "reload: " + file.error().message() + "; keeping the previous settings");

@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rng.h"
+#include "core/secret_bytes.h"
 #include "home/ca_home.h"
 #include "ocsp/responder.h"
 #include "server/https_server.h"
@@ -42,17 +43,22 @@ struct ServingGeneration {
 
 // ServeLifecycle owns the serving generations and a thread that renews the CA's own
 // certificates (home/own_certificates.h: at two thirds of their lifetime, through the
-// Authority, files replaced together) and reloads on request. It writes one line per renewal and
-// per reload through the logger `anchor serve` writes its request lines with (so that
+// Authority, files replaced together), reloads on request, and takes up an intermediate
+// generation `anchor ca rotate` switched to (on SIGHUP, or by itself within kLongestSleep). It
+// writes one line per renewal and per reload through the logger `anchor serve` writes its request
+// lines with (so that
 // --log-format json holds for every line); a failed renewal is logged once (rate-limited) and
 // retried with back-off (home::RetryDelay) while the current certificate keeps serving.
 class ServeLifecycle final {
  public:
-  // Create builds the first generation from `home` (opened with its key) and reads the served
-  // server certificate. `home`, `clock`, `rng`, `metrics` and `logger` must outlive it.
-  static Result<std::unique_ptr<ServeLifecycle>> Create(home::CaHome& home, const Clock& clock,
-                                                        Rng& rng, api::Metrics& metrics,
-                                                        log::Logger& logger);
+  // Create builds the first generation from `home` (opened with its key and `passphrase`, which
+  // decrypts the keys of a generation rotated to later) and reads the served server
+  // certificate. `home`, `passphrase` (may be null), `clock`, `rng`, `metrics` and `logger`
+  // must outlive it. After Start, `home` is the lifecycle thread's alone.
+  static Result<std::unique_ptr<ServeLifecycle>> Create(home::CaHome& home,
+                                                        const SecretBytes* passphrase,
+                                                        const Clock& clock, Rng& rng,
+                                                        api::Metrics& metrics, log::Logger& logger);
   ~ServeLifecycle();
   ServeLifecycle(const ServeLifecycle&) = delete;
   ServeLifecycle& operator=(const ServeLifecycle&) = delete;
@@ -72,9 +78,14 @@ class ServeLifecycle final {
   void Stop();
 
  private:
-  ServeLifecycle(home::CaHome& home, const Clock& clock, Rng& rng, api::Metrics& metrics,
-                 log::Logger& logger)
-      : home_(home), clock_(clock), rng_(rng), metrics_(metrics), logger_(logger) {}
+  ServeLifecycle(home::CaHome& home, const SecretBytes* passphrase, const Clock& clock, Rng& rng,
+                 api::Metrics& metrics, log::Logger& logger)
+      : home_(home),
+        passphrase_(passphrase),
+        clock_(clock),
+        rng_(rng),
+        metrics_(metrics),
+        logger_(logger) {}
 
   Result<std::shared_ptr<ServingGeneration>> Build(ca::CaConfig config, ca::FactoryTrust factory,
                                                    std::optional<home::OcspSigner> delegated);
@@ -83,12 +94,20 @@ class ServeLifecycle final {
   void RenewServerCertificate();
   void RenewOcspSigner();
   void Reload();
+  // ReadIntermediates reads the home's intermediate generations again
+  // (home::CaHome::ReloadIntermediates) and describes a switch for the log: "" when the issuing
+  // generation is the same.
+  Result<std::string> ReadIntermediates();
+  // FollowRotation takes up a generation that intermediates/current names and this serve does
+  // not issue from yet, without a SIGHUP: new certificates come from it, TLS accepts it.
+  void FollowRotation();
   // RevokeReplaced revokes `replaced`, the server certificate new handshakes no longer get, as
   // superseded, unless it is still the one served; a failure is logged.
   void RevokeReplaced(const crypto::Certificate& replaced);
   void Schedule();
 
   home::CaHome& home_;
+  const SecretBytes* passphrase_;
   const Clock& clock_;
   Rng& rng_;
   api::Metrics& metrics_;

@@ -261,44 +261,15 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
   return st;
 }
 
-Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home, const SecretBytes* passphrase,
-                                             bool need_key, const Clock& clock, Rng& rng) {
-  CaPaths paths = CaPaths::In(home);
-  if (!FileExists(paths.config)) {
-    return Error(Code::kFailedPrecondition,
-                 "no CA in " + home + "; run `anchor init` first, or set --home / ANCHOR_HOME");
-  }
-  ANCHOR_ASSIGN_OR_RETURN(ConfigFile config, LoadConfigFile(paths.config));
-  // The issuing pair is read where intermediates/current says (home/intermediates.h); the
-  // home's own copies are refreshed if a crash left them behind the switch.
-  ANCHOR_ASSIGN_OR_RETURN(const GenerationFiles issuing, IssuingFiles(home));
-  config.ca.issuing_generation = issuing.number;
-  if (issuing.dir != home) {
-    (void)RefreshTopLevelCopies(home);  // best effort: anchor itself reads `issuing`
-  }
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::LoadCertificateFile(paths.root_crt));
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate intermediate,
-                          crypto::LoadCertificateFile(issuing.cert));
-  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenSqliteStore(paths.db));
-  std::unique_ptr<CaHome> ca(new CaHome(std::move(paths), std::move(config), std::move(store),
-                                        std::move(root), std::move(intermediate)));
-  ANCHOR_TRY(ca->LoadRetired(need_key, passphrase, clock.Now()));
-  ANCHOR_TRY(ca->AttributeEarlierCertificates());
-  if (need_key) {
-    ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
-                            crypto::LoadPrivateKeyFile(issuing.key, passphrase));
-    if (!key.Public().Equals(ca->intermediate_.GetPublicKey())) {
-      return Error(Code::kFailedPrecondition, issuing.key + " does not match " + issuing.cert);
-    }
-    ca->authority_ =
-        std::make_unique<Authority>(ca->config_, ca->root_, ca->intermediate_, std::move(key),
-                                    *ca->store_, clock, rng, ca->retired_);
-  }
-  return ca;
-}
+namespace {
 
-Status CaHome::LoadRetired(bool need_key, const SecretBytes* passphrase, Clock::time_point now) {
-  ANCHOR_ASSIGN_OR_RETURN(std::vector<GenerationFiles> files, RetiredGenerations(paths_.home));
+// LoadRetired reads the retired generations of `home` still serving at `now`, with their keys
+// when `need_key`.
+Result<std::vector<ca::Generation>> LoadRetired(const std::string& home, bool need_key,
+                                                const SecretBytes* passphrase,
+                                                Clock::time_point now) {
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<GenerationFiles> files, RetiredGenerations(home));
+  std::vector<ca::Generation> out;
   for (const GenerationFiles& f : files) {
     ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::LoadCertificateFile(f.cert));
     ca::Generation g{f.number, cert, std::nullopt, cert.Sha256Fingerprint()};
@@ -311,9 +282,77 @@ Status CaHome::LoadRetired(bool need_key, const SecretBytes* passphrase, Clock::
         return Error(Code::kFailedPrecondition, f.key + " does not match " + f.cert);
       }
     }
-    retired_.push_back(std::move(g));
+    out.push_back(std::move(g));
   }
-  return OkStatus();
+  return out;
+}
+
+}  // namespace
+
+Result<CaHome::LoadedGenerations> CaHome::LoadIntermediates(const std::string& home,
+                                                            const SecretBytes* passphrase,
+                                                            bool need_key, Clock::time_point now) {
+  // The issuing pair is read where intermediates/current says (home/intermediates.h); the
+  // home's own copies are refreshed if a crash left them behind the switch.
+  ANCHOR_ASSIGN_OR_RETURN(GenerationFiles issuing, IssuingFiles(home));
+  if (issuing.dir != home) {
+    (void)RefreshTopLevelCopies(home);  // best effort: anchor itself reads `issuing`
+  }
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::LoadCertificateFile(issuing.cert));
+  std::optional<crypto::PrivateKey> key;
+  if (need_key) {
+    ANCHOR_ASSIGN_OR_RETURN(key, crypto::LoadPrivateKeyFile(issuing.key, passphrase));
+    if (!key->Public().Equals(cert.GetPublicKey())) {
+      return Error(Code::kFailedPrecondition, issuing.key + " does not match " + issuing.cert);
+    }
+  }
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<ca::Generation> retired,
+                          LoadRetired(home, need_key, passphrase, now));
+  return LoadedGenerations{
+      ca::Generation{issuing.number, cert, std::move(key), cert.Sha256Fingerprint()},
+      std::move(issuing), std::move(retired)};
+}
+
+Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home, const SecretBytes* passphrase,
+                                             bool need_key, const Clock& clock, Rng& rng) {
+  CaPaths paths = CaPaths::In(home);
+  if (!FileExists(paths.config)) {
+    return Error(Code::kFailedPrecondition,
+                 "no CA in " + home + "; run `anchor init` first, or set --home / ANCHOR_HOME");
+  }
+  ANCHOR_ASSIGN_OR_RETURN(ConfigFile config, LoadConfigFile(paths.config));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::LoadCertificateFile(paths.root_crt));
+  ANCHOR_ASSIGN_OR_RETURN(LoadedGenerations intermediates,
+                          LoadIntermediates(home, passphrase, need_key, clock.Now()));
+  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenSqliteStore(paths.db));
+  std::unique_ptr<CaHome> ca(new CaHome(std::move(paths), std::move(config), std::move(store),
+                                        std::move(root), intermediates.issuing.cert, clock, rng));
+  ca->Install(std::move(intermediates));
+  ANCHOR_TRY(ca->AttributeEarlierCertificates());
+  return ca;
+}
+
+void CaHome::Install(LoadedGenerations intermediates) {
+  config_.issuing_generation = intermediates.issuing.number;
+  issuing_files_ = std::move(intermediates.files);
+  intermediate_ = intermediates.issuing.cert;
+  retired_ = std::move(intermediates.retired);
+  policy_.emplace(config_, ca::IssuerConstraints::Of({intermediate_, root_}));
+  authority_.reset();
+  if (intermediates.issuing.key) {
+    authority_ = std::make_unique<Authority>(config_, root_, intermediate_,
+                                             std::move(*intermediates.issuing.key), *store_, clock_,
+                                             rng_, retired_);
+  }
+}
+
+Result<bool> CaHome::ReloadIntermediates(const SecretBytes* passphrase) {
+  ANCHOR_ASSIGN_OR_RETURN(
+      LoadedGenerations intermediates,
+      LoadIntermediates(paths_.home, passphrase, authority_ != nullptr, clock_.Now()));
+  const bool switched = intermediates.issuing.fingerprint != intermediate_.Sha256Fingerprint();
+  Install(std::move(intermediates));
+  return switched;
 }
 
 Status CaHome::AttributeEarlierCertificates() {

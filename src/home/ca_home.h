@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "crypto/key.h"
 #include "crypto/key_file.h"
 #include "home/config_file.h"
+#include "home/intermediates.h"
 #include "store/store.h"
 
 namespace anchor::home {
@@ -78,22 +80,46 @@ class CaHome final {
   // Intermediates are the issuing intermediate and the retired ones still serving: what a
   // relying party needs to build the chain of any valid certificate of this CA.
   std::vector<crypto::Certificate> Intermediates() const;
+  // issuing_files are the files the issuing pair was read from: intermediates/N/, or the home's
+  // intermediate.crt and intermediate.key before the first rotation.
+  const GenerationFiles& issuing_files() const { return issuing_files_; }
   // policy is the issuance policy with the CA's name constraints; it needs no key (tokens).
-  const ca::IssuancePolicy& policy() const { return policy_; }
+  const ca::IssuancePolicy& policy() const { return *policy_; }
+
+  // ReloadIntermediates reads the intermediate generations again, as Open does: the issuing pair
+  // that intermediates/current names now (with its key, decrypted with `passphrase`, when the
+  // home was opened with `need_key`) and the retired generations still serving. It is how a
+  // running `anchor serve` takes up a generation `anchor ca rotate` switched to. It returns
+  // whether the issuing generation changed; on an error (a key that does not decrypt, a
+  // missing file) nothing changes. The references returned before (intermediate(), retired(),
+  // authority(), policy()) are invalidated: the caller must be the home's only user meanwhile.
+  Result<bool> ReloadIntermediates(const SecretBytes* passphrase);
 
  private:
+  // LoadedGenerations are the intermediate generations read from a home at one moment.
+  struct LoadedGenerations {
+    ca::Generation issuing;  // with its key when read with `need_key`
+    GenerationFiles files;   // where `issuing` was read from
+    std::vector<ca::Generation> retired;
+  };
+
   CaHome(CaPaths paths, ConfigFile config, std::unique_ptr<store::Store> store,
-         crypto::Certificate root, crypto::Certificate intermediate)
+         crypto::Certificate root, crypto::Certificate intermediate, const Clock& clock, Rng& rng)
       : paths_(std::move(paths)),
         config_(std::move(config.ca)),
         server_settings_(config.server),
         store_(std::move(store)),
         root_(std::move(root)),
         intermediate_(std::move(intermediate)),
-        policy_(config_, ca::IssuerConstraints::Of({intermediate_, root_})) {}
+        clock_(clock),
+        rng_(rng) {}
 
-  // LoadRetired reads the retired generations still serving at `now`.
-  Status LoadRetired(bool need_key, const SecretBytes* passphrase, Clock::time_point now);
+  // LoadIntermediates reads the issuing generation and the retired ones still serving at `now`.
+  static Result<LoadedGenerations> LoadIntermediates(const std::string& home,
+                                                     const SecretBytes* passphrase, bool need_key,
+                                                     Clock::time_point now);
+  // Install makes `intermediates` the home's: the issuing certificate, policy and authority.
+  void Install(LoadedGenerations intermediates);
   // AttributeEarlierCertificates records generation 1 as the issuer of the certificates
   // recorded before the store recorded issuers (Store::AttributeIssuer).
   Status AttributeEarlierCertificates();
@@ -104,7 +130,10 @@ class CaHome final {
   std::unique_ptr<store::Store> store_;
   crypto::Certificate root_;
   crypto::Certificate intermediate_;
-  ca::IssuancePolicy policy_;  // borrows config_, declared after it so it goes first
+  const Clock& clock_;
+  Rng& rng_;
+  GenerationFiles issuing_files_;
+  std::optional<ca::IssuancePolicy> policy_;  // borrows config_, declared after it
   std::vector<ca::Generation> retired_;
   std::unique_ptr<ca::Authority> authority_;
 };

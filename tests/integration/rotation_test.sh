@@ -6,7 +6,8 @@
 # verified by openssl, a revoked old-generation certificate in the old CRL only; EST cacerts
 # holding both; an agent enrolling after the rotation; the caIssuers URLs; `anchor verify` of
 # leaves of both; and Mosquitto with anchor's plugin, started before the rotation, admitting
-# clients of both generations and still dropping a revoked old-generation client.
+# clients of both generations and still dropping a revoked old-generation client. serve, running
+# throughout, takes each new generation up: on SIGHUP, and by itself.
 source "$(dirname "$0")/lib.sh"
 : "${ANCHOR_AGENT:?ANCHOR_AGENT must name the anchor-agent binary}"
 : "${ANCHOR_PLUGIN:?ANCHOR_PLUGIN must name anchor_mosquitto.so}"
@@ -26,7 +27,7 @@ HTTP=$(free_port)
 anchor init --name fleet --public-url "http://127.0.0.1:$HTTP" -q
 start_anchor_serve --http-listen "127.0.0.1:$HTTP"
 issue localhost peer  # the broker
-for d in dev-old dev-gone; do issue "$d" device; done
+for d in dev-old dev-gone dev-keep; do issue "$d" device; done
 cp "$ANCHOR_HOME/intermediate.crt" gen1.crt
 
 cat > acl.toml <<'TOML'
@@ -68,10 +69,11 @@ assert db.execute("SELECT COUNT(*) FROM certificates WHERE issuer_fingerprint IS
 PY
 pass "anchor ca rotate: generation 2 in place, generation 1 kept, in ${rotate_ms} ms"
 
-# serve picks the new intermediate up at its restart.
-stop_anchor_serve
-SERVE_LISTEN="127.0.0.1:$PORT" start_anchor_serve --http-listen "127.0.0.1:$HTTP"
-has "retired intermediate generation 1" "$WORK/serve.log" || { cat "$WORK/serve.log"; fail "serve does not serve generation 1"; }
+# serve, running since before the rotation, takes the new intermediate up on SIGHUP.
+hup_and_wait
+grep "anchor serve: reloaded " "$WORK/serve.log" | tail -1 \
+  | has "generation 2, fleet Intermediate CA G2, issues now; generation 1 is retired and answers OCSP and /crl until" \
+  || { cat "$WORK/serve.log"; fail "the reload does not say generation 2 issues now"; }
 issue dev-new device
 openssl x509 -in dev-new.crt -noout -issuer | has "G2" || fail "a new certificate came from the old intermediate"
 # /metrics watches the expiry of both generations (the retired one still signs OCSP and its CRL).
@@ -159,6 +161,18 @@ openssl verify -x509_strict -purpose sslclient -CAfile ca.pem -untrusted pump.cr
   || fail "the agent's chain does not verify"
 pass "anchor-agent enrolls after the rotation: leaf + generation 2, verified by openssl"
 
+# A device of the old generation: its leaf alone still opens TLS to serve (serve knows the
+# retired intermediate), and its renewal comes from generation 2.
+[ "$(http_status --cert old-leaf.pem --key dev-old.key "$BASE/hello")" = 200 ] \
+  || fail "serve refused an old-generation client that sent only its leaf"
+cp dev-old.crt renew-me.crt
+anchor renew --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --cert renew-me.crt --key dev-old.key \
+  -q 2> renew.log || { cat renew.log; fail "renewal of an old-generation certificate"; }
+openssl x509 -in renew-me.crt -noout -issuer | has "G2" || fail "the renewal came from the old intermediate"
+openssl verify -x509_strict -purpose sslclient -CAfile "$ANCHOR_HOME/root.crt" -untrusted gen2.crt \
+  renew-me.crt >/dev/null || fail "the renewed certificate does not verify"
+pass "an old-generation device: its leaf alone opens TLS; its renewal comes from generation 2"
+
 # The broker, running since before the rotation: both generations in, revoked old one out.
 for _ in $(seq 1 100); do
   probe connect --cert dev-new.crt --key dev-new.key >/dev/null && break
@@ -188,3 +202,30 @@ ANCHOR_HOME="$WORK/restored" anchor --passphrase-file pass.txt ocsp respond --re
 openssl ocsp -respin restored.ocsp -issuer gen1.crt -cert dev-old.crt -CAfile "$ANCHOR_HOME/root.crt" \
   2>&1 | has "dev-old.crt: revoked" || fail "the restored home's OCSP answer for dev-old"
 pass "backup and restore after the rotation: generation 2 issues, generation 1 answers OCSP"
+
+# Without a SIGHUP: serve notices intermediates/current changed (within 10 s) and issues from
+# the generation it names.
+anchor ca rotate -q > /dev/null || fail "the second rotation"
+for _ in $(seq 1 150); do
+  has "took up the intermediate (generation 3" "$WORK/serve.log" && break
+  sleep 0.1
+done
+has "took up the intermediate (generation 3, fleet Intermediate CA G3, issues now; generation 2 is retired" \
+  "$WORK/serve.log" || { cat "$WORK/serve.log"; fail "serve did not take generation 3 up by itself"; }
+anchor token create --cn pump-3 -q > token3.txt
+"$ANCHOR_AGENT" run --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --cn pump-3 --key pump3.key \
+  --cert pump3.crt --ca-out ca3.pem --token-file token3.txt --once 2> agent3.log \
+  || { cat agent3.log; fail "agent enrollment after the second rotation"; }
+openssl x509 -in pump3.crt -noout -issuer | has "G3" || fail "serve issued from an older generation"
+openssl x509 -in dev-keep.crt -out keep-leaf.pem
+[ "$(http_status --cert keep-leaf.pem --key dev-keep.key "$BASE/hello")" = 200 ] \
+  || fail "generation 1's leaf refused after the second rotation"
+openssl x509 -in pump.crt -out pump-leaf.pem
+[ "$(http_status --cert pump-leaf.pem --key pump.key "$BASE/hello")" = 200 ] \
+  || fail "generation 2's leaf refused after the second rotation"
+"${CURL[@]}" --cert "$ANCHOR_HOME/admin.crt" --key "$ANCHOR_HOME/admin.key" "$BASE/metrics" > metrics3.txt \
+  || fail "GET /metrics"
+grep '^anchor_certificate_expiry_seconds{role="intermediate"' metrics3.txt | has "G3" \
+  && [ "$(grep -c '^anchor_certificate_expiry_seconds{role="retired_intermediate"' metrics3.txt)" = 2 ] \
+  || { grep expiry metrics3.txt; fail "/metrics does not show generation 3 issuing, 1 and 2 retired"; }
+pass "a rotation with no SIGHUP: serve took generation 3 up by itself, generations 1 and 2 still accepted"

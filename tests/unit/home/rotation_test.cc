@@ -77,6 +77,55 @@ TEST_F(RotationTest, TheNewGenerationIssuesAndTheOldOneStaysToAnswerForItsOwn) {
   EXPECT_TRUE(expired->retired().empty());
 }
 
+TEST_F(RotationTest, AnOpenedHomeTakesUpARotationMadeByAnotherProcess) {
+  // `anchor serve` holds a home open while `anchor ca rotate` switches intermediates/current:
+  // ReloadIntermediates is how serve issues from the new generation without a restart.
+  InitOptions init;
+  const SecretBytes passphrase("rotate me");
+  init.passphrase = &passphrase;
+  ASSERT_THAT(InitCa(Home(), init, clock_, rng_), IsOk());
+  auto serving = CaHome::Open(Home(), &passphrase, true, clock_, rng_).value();
+  const std::string gen1 = serving->intermediate().Sha256Fingerprint();
+  EXPECT_EQ(serving->ReloadIntermediates(&passphrase).value(), false);
+
+  auto other = CaHome::Open(Home(), &passphrase, true, clock_, rng_).value();
+  const crypto::PrivateKey root_key =
+      crypto::LoadPrivateKeyFile(other->paths().root_key, &passphrase).value();
+  RotateOptions options;
+  options.passphrase = &passphrase;
+  auto rotated = RotateIntermediate(*other, root_key, options, clock_, rng_);
+  ASSERT_THAT(rotated, IsOk());
+
+  EXPECT_EQ(serving->ReloadIntermediates(&passphrase).value(), true);
+  EXPECT_EQ(serving->generation(), 2);
+  EXPECT_EQ(serving->issuing_files().cert, FilesOf(Home(), 2).cert);
+  ASSERT_EQ(serving->retired().size(), 1u);
+  EXPECT_EQ(serving->retired()[0].fingerprint, gen1);
+  ASSERT_EQ(serving->authority().generations().size(), 2u);
+  const crypto::Certificate leaf = IssueDevice(*serving, "dev-after");
+  EXPECT_TRUE(leaf.IsIssuedBy(rotated->cert));
+  EXPECT_EQ(serving->store().FindBySerial(leaf.SerialHex()).value().issuer_fingerprint,
+            rotated->cert.Sha256Fingerprint());
+}
+
+TEST_F(RotationTest, AReloadThatCannotReadTheNewKeyChangesNothing) {
+  ASSERT_THAT(InitCa(Home(), InitOptions{}, clock_, rng_), IsOk());
+  auto serving = Open();
+  const std::string gen1 = serving->intermediate().Sha256Fingerprint();
+  auto other = Open();
+  const crypto::PrivateKey root_key =
+      crypto::LoadPrivateKeyFile(other->paths().root_key, nullptr).value();
+  ASSERT_THAT(RotateIntermediate(*other, root_key, RotateOptions{}, clock_, rng_), IsOk());
+  // The new generation's key is not what it should be (a passphrase serve was not given, here
+  // a damaged file): serve keeps issuing from the generation it has.
+  ASSERT_THAT(WriteFileAtomic(FilesOf(Home(), 2).key, "not a key", kPrivateKeyMode), IsOk());
+  EXPECT_THAT(serving->ReloadIntermediates(nullptr), ErrorIs(Code::kInvalidArgument));
+  EXPECT_EQ(serving->generation(), 1);
+  EXPECT_EQ(serving->intermediate().Sha256Fingerprint(), gen1);
+  EXPECT_TRUE(serving->retired().empty());
+  EXPECT_TRUE(IssueDevice(*serving, "dev-still").IsIssuedBy(serving->intermediate()));
+}
+
 TEST_F(RotationTest, AKeyThatIsNotTheRootsIsRefusedAndNothingIsWritten) {
   ASSERT_THAT(InitCa(Home(), InitOptions{}, clock_, rng_), IsOk());
   auto home = Open();
