@@ -101,6 +101,14 @@ std::string_view Router::RouteLabel(const std::string& path) {
   if (path.rfind("/ocsp/", 0) == 0) {
     return "/ocsp";
   }
+  // Each generation's CRL and certificate at its own path count with the first one's: the
+  // label set stays fixed however many rotations there are.
+  if (ca::GenerationOfCrlPath(path)) {
+    return "/crl";
+  }
+  if (ca::GenerationOfCaIssuersPath(path)) {
+    return "/intermediate.crt";
+  }
   if (path.rfind("/api/v1/certificates/", 0) == 0) {
     return path.ends_with("/revoke") ? "/api/v1/certificates/revoke" : "/api/v1/certificates";
   }

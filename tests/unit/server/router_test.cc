@@ -242,5 +242,18 @@ TEST_F(RouterTest, OcspGetTakesEveryUrlEncodingOfTheBase64) {
   EXPECT_EQ(router_.Dispatch(Make("GET", "/ocsp/")).status, 400);
 }
 
+TEST(RouteLabelTest, EveryGenerationsPathsCountWithTheFirstOnes) {
+  EXPECT_EQ(Router::RouteLabel("/crl"), "/crl");
+  EXPECT_EQ(Router::RouteLabel("/crl/2"), "/crl");
+  EXPECT_EQ(Router::RouteLabel("/crl/17"), "/crl");
+  EXPECT_EQ(Router::RouteLabel("/intermediate.crt"), "/intermediate.crt");
+  EXPECT_EQ(Router::RouteLabel("/intermediate/3.crt"), "/intermediate.crt");
+  EXPECT_EQ(Router::RouteLabel("/ocsp/MEIw"), "/ocsp");
+  // Anything else stays "other": a client cannot grow the label set.
+  EXPECT_EQ(Router::RouteLabel("/crl/x"), "other");
+  EXPECT_EQ(Router::RouteLabel("/intermediate/3.pem"), "other");
+  EXPECT_EQ(Router::RouteLabel("/nothing"), "other");
+}
+
 }  // namespace
 }  // namespace anchor::server
