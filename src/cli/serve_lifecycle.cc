@@ -191,6 +191,8 @@ void ServeLifecycle::Loop() {
     if (clock_.Now() >= ocsp_due_) {
       RenewOcspSigner();
     }
+    // A storm of refused requests that stopped is summed up within kLongestSleep.
+    logger_.WriteEndedSummaries();
     lock.lock();
     const Clock::time_point now = clock_.Now();
     const Clock::time_point next = std::min(server_due_, ocsp_due_);

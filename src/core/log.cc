@@ -161,6 +161,12 @@ void Logger::FlushSummaries() {
   Summaries(overall_.Flush(now));
 }
 
+void Logger::WriteEndedSummaries() {
+  const auto now = std::chrono::steady_clock::now();
+  Summaries(repeats_.Ended(now));
+  Summaries(overall_.Ended(now));
+}
+
 void Logger::Summaries(const std::vector<RepeatFilter::Summary>& summaries) {
   for (const RepeatFilter::Summary& s : summaries) {
     Write(Level::kWarning, std::to_string(s.suppressed) + " similar lines suppressed",

@@ -57,6 +57,9 @@ class Logger final {
                     const std::vector<Field>& fields = {});
   // FlushSummaries writes the pending "suppressed" lines now.
   void FlushSummaries();
+  // WriteEndedSummaries writes the "suppressed" lines of windows that have ended (call it from a
+  // periodic timer, so that a storm that stopped is summed up without waiting for another line).
+  void WriteEndedSummaries();
 
   // Render is the line Write would write, without its newline (for tests).
   std::string Render(Level level, std::string_view message, const std::vector<Field>& fields) const;

@@ -59,6 +59,13 @@ RepeatFilter::Verdict RepeatFilter::Admit(std::string_view key, TimePoint now) {
   return verdict;
 }
 
+std::vector<RepeatFilter::Summary> RepeatFilter::Ended(TimePoint now) {
+  std::vector<Summary> out;
+  std::lock_guard lock(mu_);
+  TakeEnded(now, out);
+  return out;
+}
+
 std::vector<RepeatFilter::Summary> RepeatFilter::Flush(TimePoint now) {
   std::vector<Summary> out;
   std::lock_guard lock(mu_);

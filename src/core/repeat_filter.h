@@ -47,6 +47,9 @@ class RepeatFilter final {
   // Flush returns every pending summary (at shutdown, or from a periodic timer) and forgets the
   // keys whose window has ended at `now`.
   std::vector<Summary> Flush(TimePoint now);
+  // Ended returns the summaries of the windows that have ended at `now` and forgets them (from
+  // a periodic timer: a storm that stopped is summed up without waiting for the next line).
+  std::vector<Summary> Ended(TimePoint now);
 
  private:
   struct Window {

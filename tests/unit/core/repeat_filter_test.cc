@@ -45,6 +45,26 @@ TEST(RepeatFilterTest, FlushSaysEveryPendingCountOnce) {
   EXPECT_TRUE(filter.Flush(kStart + seconds(2)).empty());
 }
 
+TEST(RepeatFilterTest, EndedSaysOnlyTheWindowsThatAreOver) {
+  RepeatFilter filter({.burst = 1, .window = seconds(10), .max_keys = 8});
+  for (int i = 0; i < 3; ++i) {
+    (void)filter.Admit("early", kStart);
+  }
+  for (int i = 0; i < 4; ++i) {
+    (void)filter.Admit("late", kStart + seconds(5));
+  }
+  EXPECT_TRUE(filter.Ended(kStart + seconds(9)).empty());
+  auto ended = filter.Ended(kStart + seconds(10));
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].key, "early");
+  EXPECT_EQ(ended[0].suppressed, 2u);
+  ended = filter.Ended(kStart + seconds(15));
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].key, "late");
+  EXPECT_EQ(ended[0].suppressed, 3u);
+  EXPECT_TRUE(filter.Flush(kStart + seconds(16)).empty());  // nothing said twice
+}
+
 TEST(RepeatFilterTest, ManyKeysStayBoundedAndLoseNoCount) {
   RepeatFilter filter({.burst = 1, .window = seconds(60), .max_keys = 4});
   uint64_t written = 0;
