@@ -6,6 +6,7 @@
 
 #include "command_line/bash_completion.h"
 #include "command_line/parse_command_line.h"
+#include "command_line/value_checks.h"
 
 namespace anchor::agent_cli {
 namespace {
@@ -17,7 +18,8 @@ CLI::App* AddAgentCommands(CLI::App& app, AgentFlags& flags) {
   CLI::App* run = app.add_subcommand("run", "enroll if needed, then renew at 2/3 of each lifetime");
   run->add_option("--server", o.server, "URL of anchor serve")->required();
   run->add_option("--ca-cert", o.ca_cert, "PEM file of the CA the server chains to");
-  run->add_option("--fingerprint", o.fingerprint, "SHA-256 of the CA root (instead of --ca-cert)");
+  run->add_option("--fingerprint", o.fingerprint, "SHA-256 of the CA root (instead of --ca-cert)")
+      ->check(command_line::Sha256Fingerprint());
   run->add_option("--tls-min", o.tls_min, "1.3 (default) or 1.2")
       ->check(CLI::IsMember({"1.2", "1.3"}));
   run->add_option("--cn", o.common_name, "the device id to enroll (the token's CN)");

@@ -2,6 +2,7 @@
 // File: remote.cc: server flags and the admin connection (CA pinning is in agent/).
 #include "cli/remote.h"
 
+#include "command_line/value_checks.h"
 #include "core/file_io.h"
 
 namespace anchor::cli {
@@ -13,9 +14,9 @@ CLI::Option* AddServerFlags(CLI::App* cmd, RemoteFlags& flags, bool required) {
     server->required();
   }
   cmd->add_option("--ca-cert", flags.ca_cert, "PEM file of the CA that the server must chain to");
-  cmd->add_option(
-      "--fingerprint", flags.fingerprint,
-      "SHA-256 fingerprint of the CA root: fetch and pin the CA (instead of --ca-cert)");
+  cmd->add_option("--fingerprint", flags.fingerprint,
+                  "SHA-256 fingerprint of the CA root: fetch and pin the CA (instead of --ca-cert)")
+      ->check(command_line::Sha256Fingerprint());
   cmd->add_option("--tls-min", flags.tls_min, "1.3 (default) or 1.2")
       ->check(CLI::IsMember({"1.2", "1.3"}));
   return server;

@@ -2,7 +2,7 @@
 // File: est_client.cc: EST requests and the PKCS#7 answers.
 #include "client/est_client.h"
 
-#include "core/text.h"
+#include "core/fingerprint.h"
 #include "crypto/base64.h"
 #include "crypto/chain_verifier.h"
 #include "crypto/pkcs7.h"
@@ -27,33 +27,6 @@ Result<std::vector<crypto::Certificate>> CertsFromBody(const std::string& what,
     return Error(Code::kUnavailable, what + ": the answer is not a certs-only PKCS#7");
   }
   return certs;
-}
-
-// NormalizeFingerprint reads a SHA-256 fingerprint as people paste it: hex in either case, with
-// or without ':', and with the "sha256 Fingerprint=" (or "SHA256 Fingerprint=") that `openssl
-// x509 -fingerprint -sha256` prints before it. Anything but 64 hex digits is kInvalidArgument.
-Result<std::string> NormalizeFingerprint(const std::string& text) {
-  std::string_view rest = text;
-  if (const size_t eq = rest.rfind('=');
-      eq != std::string_view::npos && ToLower(std::string(rest.substr(0, 6))) == "sha256") {
-    rest.remove_prefix(eq + 1);
-  }
-  std::string out;
-  for (const char c : rest) {
-    if (std::isxdigit(static_cast<unsigned char>(c))) {
-      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    } else if (c != ':') {
-      out.clear();
-      break;
-    }
-  }
-  if (out.size() != 64) {
-    return Error(Code::kInvalidArgument,
-                 "'" + text +
-                     "' is not a SHA-256 fingerprint: give the root's 64 hex digits (colons "
-                     "allowed), as `openssl x509 -in root.crt -noout -fingerprint -sha256` prints");
-  }
-  return out;
 }
 
 }  // namespace
@@ -95,7 +68,7 @@ Result<crypto::Certificate> EstClient::SimpleReenroll(const crypto::Csr& csr) {
 
 Result<std::string> FetchCaByFingerprint(const std::string& base_url,
                                          const std::string& fingerprint, bool allow_tls12) {
-  ANCHOR_ASSIGN_OR_RETURN(const std::string want, NormalizeFingerprint(fingerprint));
+  ANCHOR_ASSIGN_OR_RETURN(const std::string want, ParseSha256Fingerprint(fingerprint));
   TlsOptions tls;
   tls.verify_server = false;  // the content is checked against the fingerprint instead
   tls.allow_tls12 = allow_tls12;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/duration.h"
+#include "core/fingerprint.h"
 
 namespace anchor::command_line {
 
@@ -22,6 +23,13 @@ CLI::Validator ParsedBy(std::string type_name,
 CLI::Validator Duration() {
   return ParsedBy("DURATION", [](const std::string& value) -> Status {
     ANCHOR_TRY(ParseDuration(value));
+    return OkStatus();
+  });
+}
+
+CLI::Validator Sha256Fingerprint() {
+  return ParsedBy("SHA256", [](const std::string& value) -> Status {
+    ANCHOR_TRY(ParseSha256Fingerprint(value));
     return OkStatus();
   });
 }

@@ -24,6 +24,10 @@ CLI::Validator ParsedBy(std::string type_name,
 // Duration checks a value with ParseDuration (core/duration.h): 90s, 30m, 1h30m, 7d, 2w.
 CLI::Validator Duration();
 
+// Sha256Fingerprint checks a --fingerprint value with ParseSha256Fingerprint
+// (core/fingerprint.h): 64 hex digits, colons and openssl's "sha256 Fingerprint=" allowed.
+CLI::Validator Sha256Fingerprint();
+
 // NonEmptyPath refuses "" for a file or directory option: `--out ''` must not silently mean
 // standard output, nor `--home ''` the default home.
 CLI::Validator NonEmptyPath();

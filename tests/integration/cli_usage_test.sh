@@ -65,6 +65,12 @@ check_usage "--out: an empty path" "$ANCHOR" backup --out ''
 check_usage "--out: an empty path" "$ANCHOR" key --out ''
 check_usage "--out: an empty path" "$ANCHOR" crl --out ''
 check_usage "--threads: Value 999 not in range" "$ANCHOR" serve --threads 999
+# A SHA-1 fingerprint (40 hex digits, what `openssl x509 -fingerprint` prints without -sha256).
+sha1=$(printf 'AB:%.0s' $(seq 1 19))AB
+check_usage "--fingerprint: '$sha1' is not a SHA-256 fingerprint" \
+  "$ANCHOR" enroll --server https://x --cn x --fingerprint "$sha1"
+check_usage "--fingerprint: '$sha1' is not a SHA-256 fingerprint" \
+  "$ANCHOR_AGENT" run --server https://x --key k --cert c --fingerprint "$sha1"
 pass "usage errors exit 2 in every program, with the name that was meant"
 
 # Durations: the token's lifetime as the store records it (read with Python's sqlite3).
