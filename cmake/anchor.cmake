@@ -37,8 +37,10 @@ endfunction()
 # label "unit", or "unit.l" with LABEL l ("tsan": also run by `make test-tsan`). One label string:
 # gtest_discover_tests splits a list of labels, and `ctest -L` takes a regular expression, so
 # -L unit and -L tsan both select "unit.tsan".
+# With POSTGRES, each test needs the throwaway PostgreSQL cluster of the `postgres` fixture
+# (tests/CMakeLists.txt) and finds it in $ANCHOR_TEST_POSTGRES_DSN.
 function(anchor_test)
-  cmake_parse_arguments(A "" "NAME;LABEL" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(A "POSTGRES" "NAME;LABEL" "SRCS;DEPS" ${ARGN})
   add_executable(${A_NAME} ${A_SRCS})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${A_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
@@ -49,5 +51,10 @@ function(anchor_test)
   if(A_LABEL)
     set(label unit.${A_LABEL})
   endif()
-  gtest_discover_tests(${A_NAME} PROPERTIES LABELS ${label} DISCOVERY_TIMEOUT 30)
+  set(postgres)
+  if(A_POSTGRES)
+    set(postgres FIXTURES_REQUIRED postgres
+                 ENVIRONMENT ANCHOR_TEST_POSTGRES_DSN=${ANCHOR_TEST_POSTGRES_DSN})
+  endif()
+  gtest_discover_tests(${A_NAME} PROPERTIES LABELS ${label} ${postgres} DISCOVERY_TIMEOUT 30)
 endfunction()

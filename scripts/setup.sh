@@ -9,10 +9,10 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang clang-format libclang-rt-14-dev
   libssl-dev libboost1.81-dev libsqlite3-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev libidn2-dev
-  libmosquitto-dev mosquitto-dev libspdlog-dev
+  libmosquitto-dev mosquitto-dev libspdlog-dev libpq-dev
   bc time openssl curl nodejs python3 python3-cryptography gnutls-bin golang-cfssl nginx-light
   mosquitto mosquitto-clients python3-paho-mqtt python3-prometheus-client prometheus
-  help2man dpkg-dev file sqlite3
+  help2man dpkg-dev file sqlite3 postgresql
 )
 
 # Only for `make bench`: gnuplot draws docs/store_growth.png (bench/plot_store_growth.sh).

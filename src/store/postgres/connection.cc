@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: connection.cc: libpq calls, SQLSTATE to error codes.
+#include "store/postgres/connection.h"
+
+#include "core/text.h"
+
+namespace anchor::store::postgres {
+namespace {
+
+// Message is libpq's error text on one line (it ends its messages with a newline, and a server
+// error may add DETAIL and HINT lines).
+std::string Message(const char* text) {
+  std::string out = text != nullptr ? text : "";
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') {
+      c = ' ';
+    }
+  }
+  while (!out.empty() && out.back() == ' ') {
+    out.pop_back();
+  }
+  return out.empty() ? "no answer from the server" : out;
+}
+
+}  // namespace
+
+Params& Params::Text(std::string_view v) {
+  values_.emplace_back(v);
+  null_.push_back(false);
+  lengths_.push_back(0);
+  formats_.push_back(0);
+  return *this;
+}
+
+Params& Params::Int(int64_t v) { return Text(std::to_string(v)); }
+
+Params& Params::Bytes(std::span<const uint8_t> v) {
+  values_.emplace_back(reinterpret_cast<const char*>(v.data()), v.size());
+  null_.push_back(false);
+  lengths_.push_back(static_cast<int>(v.size()));
+  formats_.push_back(1);  // binary: the bytes as they are, no escaping
+  return *this;
+}
+
+Params& Params::Null() {
+  values_.emplace_back();
+  null_.push_back(true);
+  lengths_.push_back(0);
+  formats_.push_back(0);
+  return *this;
+}
+
+std::vector<const char*> Params::Values() const {
+  std::vector<const char*> out;
+  out.reserve(values_.size());
+  for (size_t i = 0; i < values_.size(); ++i) {
+    out.push_back(null_[i] ? nullptr : values_[i].data());
+  }
+  return out;
+}
+
+std::string Rows::Text(int row, int col) const {
+  return std::string(::PQgetvalue(result_.get(), row, col),
+                     static_cast<size_t>(::PQgetlength(result_.get(), row, col)));
+}
+
+int64_t Rows::Int(int row, int col) const {
+  if (IsNull(row, col)) {
+    return 0;
+  }
+  return std::stoll(::PQgetvalue(result_.get(), row, col));
+}
+
+std::vector<uint8_t> Rows::Bytes(int row, int col) const {
+  // bytea_output 'hex' (the default since PostgreSQL 9.0): "\x" then two hex digits a byte.
+  const std::string text = Text(row, col);
+  std::vector<uint8_t> out;
+  if (text.size() >= 2 && text[0] == '\\' && text[1] == 'x') {
+    (void)HexDecode(std::string_view(text).substr(2), out);
+  }
+  return out;
+}
+
+int64_t Rows::Affected() const {
+  const char* n = ::PQcmdTuples(result_.get());
+  return n != nullptr && *n != '\0' ? std::stoll(n) : 0;
+}
+
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo) {
+  Conn conn(::PQconnectdb(conninfo.c_str()));
+  if (!conn) {
+    return Error(Code::kUnavailable, "cannot connect to PostgreSQL: out of memory");
+  }
+  if (::PQstatus(conn.get()) != CONNECTION_OK) {
+    return Error(Code::kUnavailable,
+                 "cannot connect to PostgreSQL: " + Message(::PQerrorMessage(conn.get())));
+  }
+  return std::unique_ptr<Connection>(new Connection(std::move(conn)));
+}
+
+Status Connection::Usable() {
+  if (::PQstatus(conn_.get()) == CONNECTION_OK) {
+    return OkStatus();
+  }
+  ::PQreset(conn_.get());
+  if (::PQstatus(conn_.get()) != CONNECTION_OK) {
+    return Error(Code::kUnavailable,
+                 "cannot reach PostgreSQL: " + Message(::PQerrorMessage(conn_.get())));
+  }
+  return OkStatus();
+}
+
+Result<Rows> Connection::Exec(std::string_view what, const std::string& sql, const Params& params) {
+  ANCHOR_TRY(Usable());
+  const std::vector<const char*> values = params.Values();
+  ResultPtr r(::PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr, values.data(),
+                             params.Lengths(), params.Formats(), /*resultFormat=*/0));
+  const ExecStatusType status = r ? ::PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    return Rows(std::move(r));
+  }
+  const char* state = r ? ::PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+  const std::string message =
+      Message(r ? ::PQresultErrorMessage(r.get()) : ::PQerrorMessage(conn_.get()));
+  return Error(CodeForSqlState(state != nullptr ? state : ""), std::string(what) + ": " + message);
+}
+
+Status Connection::Run(std::string_view what, const std::string& sql, const Params& params) {
+  ANCHOR_TRY(Exec(what, sql, params));
+  return OkStatus();
+}
+
+Status Connection::ExecScript(std::string_view what, const std::string& sql) {
+  ANCHOR_TRY(Usable());
+  ResultPtr r(::PQexec(conn_.get(), sql.c_str()));
+  const ExecStatusType status = r ? ::PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    return OkStatus();
+  }
+  const char* state = r ? ::PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+  return Error(CodeForSqlState(state != nullptr ? state : ""),
+               std::string(what) + ": " +
+                   Message(r ? ::PQresultErrorMessage(r.get()) : ::PQerrorMessage(conn_.get())));
+}
+
+Code CodeForSqlState(std::string_view state) {
+  if (state.empty()) {
+    return Code::kUnavailable;  // no answer: the connection was lost
+  }
+  if (state == "23505") {
+    return Code::kAlreadyExists;
+  }
+  if (state == "22021") {
+    return Code::kInvalidArgument;
+  }
+  const std::string_view cls = state.substr(0, 2);
+  if (cls == "08" || cls == "53" || cls == "58" || state == "40001" || state == "40P01" ||
+      state.starts_with("57P") || state == "25006") {
+    return Code::kUnavailable;
+  }
+  return Code::kInternal;
+}
+
+}  // namespace anchor::store::postgres

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: postgres_store.cc: `Store` over PostgreSQL: a pool of connections, writers serialised
+// on the audit log's head row.
+#include "store/postgres/postgres_store.h"
+
+#include <atomic>
+#include <mutex>
+#include <sstream>
+#include <utility>
+
+#include "core/text.h"
+#include "store/audit_chain.h"
+#include "store/postgres/connection.h"
+#include "store/postgres/migrations.h"
+
+namespace anchor::store {
+namespace {
+
+using postgres::Connection;
+using postgres::Params;
+using postgres::Rows;
+
+std::string JoinLines(const std::vector<std::string>& items) { return Join(items, "\n"); }
+
+std::vector<std::string> SplitLines(std::string_view text) {
+  std::vector<std::string> out;
+  std::istringstream in{std::string(text)};
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) {
+      out.push_back(line);
+    }
+  }
+  return out;
+}
+
+constexpr char kCertColumns[] =
+    "serial, issuer, subject, common_name, sans, profile, not_before, not_after, status, "
+    "revoked_at, revocation_reason, der, fingerprint, token_hash, created_at, renews, "
+    "issuer_fingerprint";
+
+CertificateRecord ReadCert(const Rows& rows, int i) {
+  CertificateRecord r;
+  r.serial = rows.Text(i, 0);
+  r.issuer = rows.Text(i, 1);
+  r.subject = rows.Text(i, 2);
+  r.common_name = rows.Text(i, 3);
+  r.sans = SplitLines(rows.Text(i, 4));
+  r.profile = rows.Text(i, 5);
+  r.not_before = rows.Int(i, 6);
+  r.not_after = rows.Int(i, 7);
+  r.revoked = rows.Text(i, 8) == "revoked";
+  r.revoked_at = rows.Int(i, 9);
+  r.revocation_reason = static_cast<int>(rows.Int(i, 10));
+  r.der = rows.Bytes(i, 11);
+  r.fingerprint = rows.Text(i, 12);
+  r.token_hash = rows.Text(i, 13);
+  r.created_at = rows.Int(i, 14);
+  r.renews = rows.Text(i, 15);
+  r.issuer_fingerprint = rows.Text(i, 16);
+  return r;
+}
+
+std::vector<CertificateRecord> ReadCerts(const Rows& rows) {
+  std::vector<CertificateRecord> out;
+  out.reserve(static_cast<size_t>(rows.size()));
+  for (int i = 0; i < rows.size(); ++i) {
+    out.push_back(ReadCert(rows, i));
+  }
+  return out;
+}
+
+// Placeholders numbers the parameters of a statement built piece by piece ($1, $2, ...).
+class Placeholders {
+ public:
+  std::string Next() { return "$" + std::to_string(++n_); }
+
+ private:
+  int n_ = 0;
+};
+
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(std::vector<std::unique_ptr<Connection>> pool) : pool_(std::move(pool)) {}
+
+  Status Migrate() {
+    Lease lease = Take();
+    Connection& c = lease.connection;
+    return c.InTransaction([&]() -> Status {
+      // Replicas starting together: one migrates, the others wait here and then find it done.
+      ANCHOR_TRY(c.Run("waiting for the schema lock",
+                       "SELECT pg_advisory_xact_lock(hashtext('anchor schema'))"));
+      ANCHOR_TRY(c.Run("creating the schema version table",
+                       "CREATE TABLE IF NOT EXISTS anchor_schema (version INTEGER NOT NULL)"));
+      ANCHOR_ASSIGN_OR_RETURN(
+          Rows v, c.Exec("reading the schema version", "SELECT version FROM anchor_schema"));
+      int64_t version = 0;
+      if (v.empty()) {
+        ANCHOR_TRY(c.Run("recording the schema version",
+                         "INSERT INTO anchor_schema (version) VALUES (0)"));
+      } else {
+        version = v.Int(0, 0);
+      }
+      const auto steps = postgres::Migrations();
+      if (version > static_cast<int64_t>(steps.size())) {
+        return Error(Code::kFailedPrecondition,
+                     "the database schema (version " + std::to_string(version) +
+                         ") is newer than this anchor understands; upgrade anchor");
+      }
+      for (size_t step = static_cast<size_t>(version); step < steps.size(); ++step) {
+        ANCHOR_TRY(c.ExecScript("migrating to schema version " + std::to_string(step + 1),
+                                std::string(steps[step])));
+        ANCHOR_TRY(c.Run("recording the schema version", "UPDATE anchor_schema SET version = $1",
+                         Params().Int(static_cast<int64_t>(step + 1))));
+      }
+      return OkStatus();
+    });
+  }
+
+  Status InsertCertificates(std::span<const CertificateRecord> records, int64_t now) override {
+    Lease lease = Take();
+    Connection& c = lease.connection;
+    return c.InTransaction([&]() -> Status {
+      ANCHOR_TRY(LockWriters(c));
+      for (const CertificateRecord& r : records) {
+        ANCHOR_TRY(InsertOne(c, r, now));
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::vector<Status>> InsertEach(std::span<const CertificateRecord> records,
+                                         int64_t now) override {
+    Lease lease = Take();
+    Connection& c = lease.connection;
+    std::vector<Status> each;
+    each.reserve(records.size());
+    Status st = c.InTransaction([&]() -> Status {
+      ANCHOR_TRY(LockWriters(c));
+      for (const CertificateRecord& r : records) {
+        each.push_back(c.InSavepoint([&] { return InsertOne(c, r, now); }));
+        // A record refused by a constraint fails alone; the database failing fails them all.
+        if (!each.back() && each.back().error().code() == Code::kUnavailable) {
+          return each.back().error();
+        }
+      }
+      return OkStatus();
+    });
+    if (!st) {
+      return st.error();
+    }
+    return each;
+  }
+
+  Result<CertificateRecord> FindBySerial(std::string_view serial) override {
+    Lease lease = Take();
+    ANCHOR_ASSIGN_OR_RETURN(Rows rows,
+                            lease.connection.Exec("reading certificate",
+                                                  "SELECT " + std::string(kCertColumns) +
+                                                      " FROM certificates WHERE serial = $1",
+                                                  Params().Text(ToLower(serial))));
+    if (rows.empty()) {
+      return Error(Code::kNotFound, "no certificate with serial " + std::string(serial));
+    }
+    return ReadCert(rows, 0);
+  }
+
+  Result<std::vector<CertificateRecord>> List(const ListFilter& f) override {
+    Placeholders p;
+    Params params;
+    std::string sql = "SELECT " + std::string(kCertColumns) + " FROM certificates WHERE TRUE";
+    switch (f.status) {
+      case StatusFilter::kAny:
+        break;
+      case StatusFilter::kValid:
+        sql += " AND status = 'valid' AND not_after > " + p.Next();
+        params.Int(f.now);
+        break;
+      case StatusFilter::kRevoked:
+        sql += " AND status = 'revoked'";
+        break;
+      case StatusFilter::kExpired:
+        sql += " AND status = 'valid' AND not_after <= " + p.Next();
+        params.Int(f.now);
+        break;
+    }
+    if (f.expiring_before) {
+      sql += " AND status = 'valid' AND not_after > " + p.Next();
+      sql += " AND not_after < " + p.Next();
+      params.Int(f.now).Int(*f.expiring_before);
+    }
+    if (!f.profile.empty()) {
+      sql += " AND profile = " + p.Next();
+      params.Text(f.profile);
+    }
+    if (!f.common_name.empty()) {
+      sql += " AND common_name = " + p.Next();  // certificates_by_cn
+      params.Text(f.common_name);
+    }
+    sql += " ORDER BY created_at DESC, serial";
+    if (f.limit > 0) {
+      sql += " LIMIT " + std::to_string(f.limit);
+    }
+    Lease lease = Take();
+    ANCHOR_ASSIGN_OR_RETURN(Rows rows, lease.connection.Exec("listing certificates", sql, params));
+    return ReadCerts(rows);
+  }
+
+  Result<int64_t> CountCertificates() override {
+    Lease lease = Take();
+    ANCHOR_ASSIGN_OR_RETURN(Rows rows, lease.connection.Exec("counting certificates",
+                                                             "SELECT COUNT(*) FROM certificates"));
+    return rows.Int(0, 0);
+  }
+
+  Result<StatusCounts> CountByStatus(int64_t now) override {
+    Lease lease = Take();
+    // Each count is a range of the index certificates_by_expiry (status, not_after).
+    ANCHOR_ASSIGN_OR_RETURN(
+        Rows rows,
+        lease.connection.Exec(
+            "counting certificates by status",
+            "SELECT (SELECT COUNT(*) FROM certificates WHERE status = 'valid' AND not_after > $1), "
+            "(SELECT COUNT(*) FROM certificates WHERE status = 'revoked'), "
+            "(SELECT COUNT(*) FROM certificates WHERE status = 'valid' AND not_after <= $1)",
+            Params().Int(now)));
+    return StatusCounts{rows.Int(0, 0), rows.Int(0, 1), rows.Int(0, 2)};
+  }
+
+  Result<RevocationEvent> Revoke(std::string_view serial, int64_t revoked_at, int reason,
+                                 std::string_view detail) override {
+    Lease lease = Take();
+    Connection& c = lease.connection;
+    RevocationEvent event{0, ToLower(serial), revoked_at, reason};
+    Status st = c.InTransaction([&]() -> Status {
+      ANCHOR_TRY(LockWriters(c));
+      ANCHOR_ASSIGN_OR_RETURN(Rows found,
+                              c.Exec("reading certificate",
+                                     "SELECT status, subject FROM certificates WHERE serial = $1",
+                                     Params().Text(event.serial)));
+      if (found.empty()) {
+        return Error(Code::kNotFound, "no certificate with serial " + event.serial +
+                                          "; see `anchor list` for the serials this CA issued");
+      }
+      if (found.Text(0, 0) == "revoked") {
+        return Error(Code::kFailedPrecondition,
+                     "certificate " + event.serial + " is already revoked");
+      }
+      ANCHOR_TRY(c.Run("revoking",
+                       "UPDATE certificates SET status = 'revoked', revoked_at = $1, "
+                       "revocation_reason = $2 WHERE serial = $3",
+                       Params().Int(revoked_at).Int(reason).Text(event.serial)));
+      // The sequence number is taken here, under the writers' lock, so numbers commit in order.
+      ANCHOR_ASSIGN_OR_RETURN(
+          Rows seq,
+          c.Exec("advancing the revocation sequence",
+                 "UPDATE revocation_head SET last = last + 1 WHERE id = 1 RETURNING last"));
+      event.seq = seq.Int(0, 0);
+      ANCHOR_TRY(c.Run("appending to the revocation sequence",
+                       "INSERT INTO revocations (seq, serial, revoked_at, reason) "
+                       "VALUES ($1, $2, $3, $4)",
+                       Params().Int(event.seq).Text(event.serial).Int(revoked_at).Int(reason)));
+      return AppendAuditLocked(c, "revoke", event.serial, found.Text(0, 1), detail, revoked_at);
+    });
+    if (!st) {
+      return st.error();
+    }
+    return event;
+  }
+
+  Result<std::vector<RevokedEntry>> RevokedUnexpired(std::string_view issuer_fingerprint,
+                                                     int64_t now) override {
+    Lease lease = Take();
+    // Answered from the partial index certificates_revoked_by_issuer.
+    ANCHOR_ASSIGN_OR_RETURN(
+        Rows rows,
+        lease.connection.Exec("reading the revoked certificates",
+                              "SELECT serial, revoked_at, revocation_reason FROM certificates "
+                              "WHERE status = 'revoked' AND issuer_fingerprint = $1 AND "
+                              "not_after > $2",
+                              Params().Text(ToLower(issuer_fingerprint)).Int(now)));
+    std::vector<RevokedEntry> out;
+    out.reserve(static_cast<size_t>(rows.size()));
+    for (int i = 0; i < rows.size(); ++i) {
+      out.push_back({rows.Text(i, 0), rows.Int(i, 1), static_cast<int>(rows.Int(i, 2))});
+    }
+    return out;
+  }
+
+  Result<int64_t> AttributeIssuer(std::string_view issuer_fingerprint) override {
+    Lease lease = Take();
+    Connection& c = lease.connection;
+    // A read first: the common case (nothing to attribute) takes no lock.
+    ANCHOR_ASSIGN_OR_RETURN(
+        Rows any, c.Exec("looking for certificates without an issuer",
+                         "SELECT EXISTS (SELECT 1 FROM certificates WHERE issuer_fingerprint IS "
+                         "NULL)"));
+    if (any.Text(0, 0) != "t") {
+      return 0;
+    }
+    int64_t changed = 0;
+    Status st = c.InTransaction([&]() -> Status {
+      ANCHOR_TRY(LockWriters(c));
+      ANCHOR_ASSIGN_OR_RETURN(Rows updated,
+                              c.Exec("recording the issuer of earlier certificates",
+                                     "UPDATE certificates SET issuer_fingerprint = $1 "
+                                     "WHERE issuer_fingerprint IS NULL",
+                                     Params().Text(ToLower(issuer_fingerprint))));
+      changed = updated.Affected();
+      return OkStatus();
+    });
+    if (!st) {
+      return st.error();
+    }
+    return changed;
+  }
+
+  Result<std::vector<RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) override {
+    Lease lease = Take();
+    ANCHOR_ASSIGN_OR_RETURN(
+        Rows rows, lease.connection.Exec("reading revocations",
+                                         "SELECT seq, serial, revoked_at, reason FROM revocations "
+                                         "WHERE seq > $1 ORDER BY seq LIMIT $2",
+                                         Params().Int(cursor).Int(static_cast<int64_t>(limit))));
+    std::vector<RevocationEvent> out;
+    out.reserve(static_cast<size_t>(rows.size()));
+    for (int i = 0; i < rows.size(); ++i) {
+      out.push_back(
+          {rows.Int(i, 0), rows.Text(i, 1), rows.Int(i, 2), static_cast<int>(rows.Int(i, 3))});
+    }
+    return out;
+  }
+
+  Result<int64_t> LatestRevocation() override {
+    Lease lease = Take();
+    ANCHOR_ASSIGN_OR_RETURN(Rows rows,
+                            lease.connection.Exec("reading the latest revocation",
+                                                  "SELECT last FROM revocation_head WHERE id = 1"));
+    return rows.Int(0, 0);
+  }
+
+  Result<int64_t> NextCrlNumber(int64_t now) override {
+    Lease lease = Take();
+    Connection& c = lease.connection;
+    int64_t number = 0;
+    Status st = c.InTransaction([&]() -> Status {
+      ANCHOR_TRY(LockWriters(c));
+      ANCHOR_ASSIGN_OR_RETURN(
+          Rows rows, c.Exec("advancing the CRL number",
+                            "UPDATE crl_numbers SET last = last + 1 WHERE id = 1 RETURNING last"));
+      number = rows.Int(0, 0);
+      return AppendAuditLocked(c, "crl", "", "", "number=" + std::to_string(number), now);
+    });
+    if (!st) {
+      return st.error();
+    }
+    return number;
+  }
+
+  Status InsertToken(const TokenRecord& t, int64_t now) override {
+    Lease lease = Take();
+    Connection& c = lease.connection;
+    return c.InTransaction([&]() -> Status {
+      ANCHOR_TRY(LockWriters(c));
+      ANCHOR_TRY(c.Run("recording the token",
+                       "INSERT INTO tokens (hash, common_name, sans, profile, created_at, "
+                       "expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                       Params()
+                           .Text(t.hash)
+                           .Text(t.common_name)
+                           .Text(JoinLines(t.sans))
+                           .Text(t.profile)
+                           .Int(t.created_at)
+                           .Int(t.expires_at)));
+      return AppendAuditLocked(c, "token", "", "CN=" + t.common_name,
+                               "profile=" + t.profile + " token=" + t.hash.substr(0, 12) +
+                                   " expires=" + std::to_string(t.expires_at),
+                               now);
+    });
+  }
+
+  Result<TokenRecord> FindToken(std::string_view hash) override {
+    Lease lease = Take();
+    ANCHOR_ASSIGN_OR_RETURN(
+        Rows rows,
+        lease.connection.Exec("reading the token",
+                              "SELECT hash, common_name, sans, profile, created_at, expires_at, "
+                              "used_at, used_by FROM tokens WHERE hash = $1",
+                              Params().Text(hash)));
+    if (rows.empty()) {
+      return Error(Code::kNotFound, "unknown token");
+    }
+    return TokenRecord{rows.Text(0, 0), rows.Text(0, 1), SplitLines(rows.Text(0, 2)),
+                       rows.Text(0, 3), rows.Int(0, 4),  rows.Int(0, 5),
+                       rows.Int(0, 6),  rows.Text(0, 7)};
+  }
+
+  Status AppendAudit(std::string_view action, std::string_view serial, std::string_view subject,
+                     std::string_view detail, int64_t now) override {
+    Lease lease = Take();
+    Connection& c = lease.connection;
+    return c.InTransaction([&]() -> Status {
+      ANCHOR_TRY(LockWriters(c));
+      return AppendAuditLocked(c, action, serial, subject, detail, now);
+    });
+  }
+
+  Result<std::vector<AuditEntry>> AuditLog() override {
+    Lease lease = Take();
+    ANCHOR_ASSIGN_OR_RETURN(
+        Rows rows, lease.connection.Exec("reading the audit log",
+                                         "SELECT seq, time, action, serial, subject, detail, "
+                                         "prev_hash, hash FROM audit_log ORDER BY seq"));
+    std::vector<AuditEntry> out;
+    out.reserve(static_cast<size_t>(rows.size()));
+    for (int i = 0; i < rows.size(); ++i) {
+      out.push_back({rows.Int(i, 0), rows.Int(i, 1), rows.Text(i, 2), rows.Text(i, 3),
+                     rows.Text(i, 4), rows.Text(i, 5), rows.Text(i, 6), rows.Text(i, 7)});
+    }
+    return out;
+  }
+
+ private:
+  // Lease is a connection lent for one method, locked for as long as the lease lives.
+  struct Lease {
+    Connection& connection;
+    std::unique_lock<std::mutex> lock;
+  };
+
+  // Take lends a connection: the first free one from a rotating start, so that a quick read
+  // (an OCSP answer) does not queue behind a long one while another connection is idle; only
+  // when all are busy does it wait, for the one in turn.
+  Lease Take() {
+    const size_t start = next_.fetch_add(1, std::memory_order_relaxed);
+    for (size_t i = 0; i < pool_.size(); ++i) {
+      Connection& c = *pool_[(start + i) % pool_.size()];
+      std::unique_lock lock(c.mu, std::try_to_lock);
+      if (lock.owns_lock()) {
+        return {c, std::move(lock)};
+      }
+    }
+    Connection& c = *pool_[start % pool_.size()];
+    return {c, std::unique_lock(c.mu)};
+  }
+
+  // LockWriters is the first statement of every writing transaction: the lock on the audit
+  // log's head row, held until commit. Writers of every replica thus run one at a time and take
+  // their other locks in one order, so the audit log stays one chain and the revocation
+  // sequence and CRL numbers are given out in commit order.
+  static Status LockWriters(Connection& c) {
+    return c.Run("waiting for the writers' lock",
+                 "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE");
+  }
+
+  // InsertOne writes one certificate row, consumes its token and audits it; the caller holds the
+  // transaction and the writers' lock.
+  Status InsertOne(Connection& c, const CertificateRecord& r, int64_t now) {
+    if (!r.renews.empty()) {
+      ANCHOR_TRY(CheckRenewable(c, r.renews));
+    }
+    ANCHOR_TRY(c.Run("recording certificate " + r.serial,
+                     "INSERT INTO certificates (" + std::string(kCertColumns) +
+                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'valid', NULL, NULL, $9, $10, "
+                         "$11, $12, $13, $14)",
+                     Params()
+                         .Text(r.serial)
+                         .Text(r.issuer)
+                         .Text(r.subject)
+                         .Text(r.common_name)
+                         .Text(JoinLines(r.sans))
+                         .Text(r.profile)
+                         .Int(r.not_before)
+                         .Int(r.not_after)
+                         .Bytes(r.der)
+                         .Text(r.fingerprint)
+                         .TextOrNull(r.token_hash)
+                         .Int(now)
+                         .TextOrNull(r.renews)
+                         .TextOrNull(ToLower(r.issuer_fingerprint))));
+    std::string detail = "profile=" + r.profile;
+    if (!r.renews.empty()) {
+      detail += " renews=" + r.renews;
+    }
+    if (!r.token_hash.empty()) {
+      ANCHOR_TRY(ConsumeToken(c, r.token_hash, r.serial, now));
+      detail += " token=" + r.token_hash.substr(0, 12);
+    }
+    return AppendAuditLocked(c, "issue", r.serial, r.subject, detail, now);
+  }
+
+  // CheckRenewable refuses (kUnauthenticated) a renewal of a certificate revoked since the
+  // renewal was authorised, or one a certificate renewed from which is revoked (at any depth):
+  // in the transaction that records the new certificate, under the writers' lock, so a
+  // revocation on any replica commits either before it (the renewal is refused) or after it.
+  Status CheckRenewable(Connection& c, std::string_view serial) {
+    ANCHOR_ASSIGN_OR_RETURN(Rows rows, c.Exec("reading the certificate being renewed",
+                                              "SELECT status FROM certificates WHERE serial = $1",
+                                              Params().Text(serial)));
+    if (rows.empty() || rows.Text(0, 0) == "revoked") {
+      return Error(Code::kUnauthenticated, "client certificate " + std::string(serial) +
+                                               " was revoked while it was being renewed");
+    }
+    ANCHOR_ASSIGN_OR_RETURN(
+        Rows lineage,
+        c.Exec("reading the renewals of the certificate being renewed",
+               "WITH RECURSIVE lineage(serial) AS ("
+               "  SELECT serial FROM certificates WHERE renews = $1"
+               "  UNION SELECT c.serial FROM certificates c JOIN lineage l ON c.renews = l.serial)"
+               " SELECT c.serial FROM certificates c JOIN lineage l ON c.serial = l.serial"
+               " WHERE c.status = 'revoked' LIMIT 1",
+               Params().Text(serial)));
+    if (!lineage.empty()) {
+      return Error(Code::kUnauthenticated,
+                   "client certificate " + std::string(serial) +
+                       " cannot be renewed: " + lineage.Text(0, 0) +
+                       ", renewed from it, is revoked; enroll again with a token");
+    }
+    return OkStatus();
+  }
+
+  // ConsumeToken marks the token used by `serial`, only if it is unused and unexpired. Under READ
+  // COMMITTED a concurrent consumer of the same token waits for this row and then finds it used:
+  // across replicas a token pays for one certificate.
+  Status ConsumeToken(Connection& c, std::string_view hash, std::string_view serial, int64_t now) {
+    ANCHOR_ASSIGN_OR_RETURN(Rows used, c.Exec("consuming the token",
+                                              "UPDATE tokens SET used_at = $1, used_by = $2 "
+                                              "WHERE hash = $3 AND used_at IS NULL AND "
+                                              "expires_at > $1",
+                                              Params().Int(now).Text(serial).Text(hash)));
+    if (used.Affected() != 1) {
+      return Error(Code::kUnauthenticated,
+                   "the enrollment token is unknown, expired or already used");
+    }
+    return OkStatus();
+  }
+
+  // AppendAuditLocked chains a new entry to the head; the caller holds the writers' lock.
+  Status AppendAuditLocked(Connection& c, std::string_view action, std::string_view serial,
+                           std::string_view subject, std::string_view detail, int64_t now) {
+    ANCHOR_ASSIGN_OR_RETURN(Rows head, c.Exec("reading the audit log's head",
+                                              "SELECT seq, hash FROM audit_head WHERE id = 1"));
+    AuditEntry e;
+    e.seq = head.Int(0, 0) + 1;
+    e.prev_hash = head.Text(0, 1);
+    e.time = now;
+    e.action = action;
+    e.serial = serial;
+    e.subject = subject;
+    e.detail = detail;
+    e.hash = AuditHash(e);
+    ANCHOR_TRY(c.Run("appending to the audit log",
+                     "INSERT INTO audit_log (seq, time, action, serial, subject, detail, "
+                     "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     Params()
+                         .Int(e.seq)
+                         .Int(e.time)
+                         .Text(e.action)
+                         .Text(e.serial)
+                         .Text(e.subject)
+                         .Text(e.detail)
+                         .Text(e.prev_hash)
+                         .Text(e.hash)));
+    return c.Run("advancing the audit log's head",
+                 "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+                 Params().Int(e.seq).Text(e.hash));
+  }
+
+  std::vector<std::unique_ptr<Connection>> pool_;
+  std::atomic<size_t> next_{0};
+};
+
+}  // namespace
+
+bool IsPostgresUrl(const std::string& location) {
+  return location.starts_with("postgres://") || location.starts_with("postgresql://");
+}
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo,
+                                                 PostgresOptions options) {
+  std::vector<std::unique_ptr<Connection>> pool;
+  for (size_t i = 0; i < std::max<size_t>(options.connections, 1); ++i) {
+    ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Connection::Open(conninfo));
+    pool.push_back(std::move(c));
+  }
+  auto store = std::make_unique<PostgresStore>(std::move(pool));
+  ANCHOR_TRY(store->Migrate());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace anchor::store

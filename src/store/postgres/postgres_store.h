@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: postgres_store.h: `Store` over PostgreSQL, for several `anchor serve` replicas on one
+// database.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+
+namespace anchor::store {
+
+// PostgresOptions tune OpenPostgresStore.
+struct PostgresOptions {
+  // connections is how many connections the store keeps (reads and writes share them): enough
+  // for the server's threads to read in parallel.
+  size_t connections = 8;
+};
+
+// OpenPostgresStore connects to the database that `conninfo` names (a libpq "key=value" string
+// or a postgres:// URI; the password from $PGPASSWORD or the passfile, never from anchor's
+// command line) and applies pending migrations, under an advisory lock so that replicas starting
+// together migrate once. Every method is one transaction; writers serialise on the audit log's
+// head row (one chain, sequence and CRL numbers in commit order); a token is consumed, and a
+// renewed certificate checked unrevoked, in the transaction that records the new certificate,
+// so that across replicas a token pays for one certificate. A database that cannot be reached
+// is kUnavailable; one written by a newer anchor is kFailedPrecondition.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo,
+                                                 PostgresOptions options = {});
+
+// IsPostgresUrl tells whether a store location names PostgreSQL ("postgres://",
+// "postgresql://") rather than a SQLite file.
+bool IsPostgresUrl(const std::string& location);
+
+}  // namespace anchor::store
