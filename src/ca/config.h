@@ -44,8 +44,8 @@ inline constexpr std::string_view kServerPolicyKeys[] = {"renewal_grace_seconds"
 
 // The CA's tables and keys of anchor.toml (the transport's keys of [server] are
 // server::kServerSettingKeys). home::ConfigKeys lists them all; docs/CONFIG.md documents each.
-inline constexpr std::string_view kTopLevelTables[] = {"ca", "device", "service", "profiles",
-                                                       "server"};
+inline constexpr std::string_view kTopLevelTables[] = {"ca",       "device", "service",
+                                                       "profiles", "server", "store"};
 inline constexpr std::string_view kCaKeys[] = {"name", "public_url", "key_type", "crl_days"};
 inline constexpr std::string_view kUriTemplateKeys[] = {"uri_template"};  // [device], [service]
 inline constexpr std::string_view kProfileKeys[] = {

@@ -5,6 +5,7 @@
 
 #include "cli/context.h"
 #include "cli/printers.h"
+#include "command_line/value_checks.h"
 #include "core/text.h"
 #include "home/ca_home.h"
 
@@ -39,6 +40,7 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
     std::vector<std::string> permit_dns;
     bool no_passphrase = false;
     std::string offline_root;
+    std::string store;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
@@ -58,6 +60,12 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
                   "URI names are not constrained");
   cmd->add_flag("--no-passphrase", o->no_passphrase,
                 "write the CA keys unencrypted without asking (no terminal: never asked)");
+  cmd->add_option("--store", o->store,
+                  "keep the CA's records in this PostgreSQL database (postgres://USER@HOST/DB, "
+                  "empty; password from $PGPASSWORD or ~/.pgpass), for several `anchor serve` "
+                  "replicas; default: anchor.db in the CA home")
+      ->check(command_line::ParsedBy(
+          "URL", [](const std::string& url) { return home::CheckStoreUrl(url); }));
   cmd->add_option("--offline-root", o->offline_root,
                   "write the root key only to this new directory (with root.crt), to be kept "
                   "offline; the CA home keeps root.crt (see docs/OPERATIONS.md)");
@@ -73,6 +81,7 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
       opts.server_sans = o->sans;
       opts.permitted_dns = o->permit_dns;
       opts.offline_root = o->offline_root;
+      opts.store_url = o->store;
       ANCHOR_TRY(ctx.ParseSans(o->sans));
       const std::string home = ctx.Home();
       ANCHOR_ASSIGN_OR_RETURN(opts.passphrase, o->no_passphrase

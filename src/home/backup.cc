@@ -102,6 +102,15 @@ Status ArchiveFiles(const HomeListing& listing, const BackupOptions& options,
 Result<BackupReport> BackupCaHome(const std::string& home, const std::string& out,
                                   const BackupOptions& options, const Clock& clock) {
   const CaPaths paths = CaPaths::In(home);
+  if (FileExists(paths.config)) {
+    if (Result<ConfigFile> config = LoadConfigFile(paths.config);
+        config && !config->store.url.empty()) {
+      return Error(Code::kFailedPrecondition,
+                   "this CA keeps its records in PostgreSQL ([store] url in anchor.toml), which "
+                   "anchor backup does not copy: back the database up with PostgreSQL's own "
+                   "tools (pg_dump, a standby) and the home's files with your file backup");
+    }
+  }
   ANCHOR_TRY(CheckCaHome(home, paths));
   if (options.with_keys && options.passphrase == nullptr) {
     return Error(Code::kFailedPrecondition,

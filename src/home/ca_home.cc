@@ -17,6 +17,7 @@
 #include "home/intermediates.h"
 #include "home/offline_root.h"
 #include "names/dns_name.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace anchor::home {
@@ -108,6 +109,18 @@ Result<std::vector<std::string>> PermittedDns(const InitOptions& options) {
   return out;
 }
 
+// CheckNoCertificates refuses a store that already holds certificates: `anchor init` on a
+// PostgreSQL database another CA (or an earlier init) uses would mix two CAs' records.
+Status CheckNoCertificates(store::Store& store, const std::string& url) {
+  ANCHOR_ASSIGN_OR_RETURN(const int64_t count, store.CountCertificates());
+  if (count > 0) {
+    return Error(Code::kAlreadyExists, "the database " + url + " already holds " +
+                                           std::to_string(count) +
+                                           " certificates of a CA; give an empty database");
+  }
+  return OkStatus();
+}
+
 Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& clock, Rng& rng,
                std::vector<std::string>& notes) {
   const Clock::time_point now = clock.Now();
@@ -146,10 +159,12 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
   ANCHOR_TRY(WriteFileAtomic(paths.root_crt, root.ToPem(), kPublicFileMode));
   ANCHOR_TRY(WriteFileAtomic(paths.intermediate_crt, intermediate.ToPem(), kPublicFileMode));
   // The transport's [server] keys are written with their defaults: `anchor init` sets no limit.
-  ANCHOR_TRY(
-      WriteFileAtomic(paths.config, ConfigFileToml(ConfigFile{config, {}}), kPublicFileMode));
+  const StoreSettings store_settings{options.store_url};
+  ANCHOR_TRY(WriteFileAtomic(paths.config, ConfigFileToml(ConfigFile{config, {}, store_settings}),
+                             kPublicFileMode));
 
-  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenSqliteStore(paths.db));
+  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, OpenStore(paths, store_settings));
+  ANCHOR_TRY(CheckNoCertificates(*store, options.store_url));
   ANCHOR_TRY(store->AppendAudit("init", root.SerialHex(), root.Subject(),
                                 "intermediate=" + intermediate.SerialHex(), UnixSeconds(now)));
   Authority authority(config, root, intermediate, std::move(inter_key), *store, clock, rng);
@@ -201,6 +216,15 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
   }
   if (options.root_days < 1 || options.intermediate_days < 1) {
     return Error(Code::kInvalidArgument, "--root-days and --intermediate-days must be positive");
+  }
+  if (!options.store_url.empty()) {
+    if (Status ok = CheckStoreUrl(options.store_url); !ok) {
+      return ok.error().Prefixed("--store");
+    }
+    // Before any key is made: a database that cannot be reached or is in use is said at once.
+    ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store,
+                            OpenStore(CaPaths::In(home), StoreSettings{options.store_url}));
+    ANCHOR_TRY(CheckNoCertificates(*store, options.store_url));
   }
   std::error_code ec;
   if (!options.offline_root.empty() && IsNonEmptyDirectoryOrFile(options.offline_root)) {
@@ -313,6 +337,19 @@ Result<CaHome::LoadedGenerations> CaHome::LoadIntermediates(const std::string& h
       std::move(issuing), std::move(retired)};
 }
 
+Result<std::unique_ptr<store::Store>> OpenStore(const CaPaths& paths,
+                                                const StoreSettings& settings) {
+  if (settings.url.empty()) {
+    return store::OpenSqliteStore(paths.db);
+  }
+  Result<std::unique_ptr<store::Store>> store = store::OpenPostgresStore(settings.url);
+  if (!store) {
+    // The URI holds no password (CheckStoreUrl), so naming it names nothing secret.
+    return store.error().Prefixed("[store] url " + settings.url);
+  }
+  return store;
+}
+
 Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home, const SecretBytes* passphrase,
                                              bool need_key, const Clock& clock, Rng& rng) {
   CaPaths paths = CaPaths::In(home);
@@ -324,7 +361,7 @@ Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home, const Secr
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::LoadCertificateFile(paths.root_crt));
   ANCHOR_ASSIGN_OR_RETURN(LoadedGenerations intermediates,
                           LoadIntermediates(home, passphrase, need_key, clock.Now()));
-  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenSqliteStore(paths.db));
+  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, OpenStore(paths, config.store));
   std::unique_ptr<CaHome> ca(new CaHome(std::move(paths), std::move(config), std::move(store),
                                         std::move(root), intermediates.issuing.cert, clock, rng));
   ca->Install(std::move(intermediates));

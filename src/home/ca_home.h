@@ -42,6 +42,9 @@ struct InitOptions {
   // offline_root, when set, is a new (or empty) directory that receives root.key and root.crt
   // instead of the home, which keeps only root.crt (home/offline_root.h).
   std::string offline_root;
+  // store_url, when set, is the PostgreSQL database (StoreSettings::url) that keeps the CA's
+  // records instead of anchor.db; it must hold no certificate yet.
+  std::string store_url;
 };
 
 // InitCa creates a CA in `home`: root, intermediate, server and admin certificates and keys,
@@ -52,6 +55,11 @@ struct InitOptions {
 // certificate because the name constraints exclude it) is added to `notes`.
 Status InitCa(const std::string& home, const InitOptions& options, const Clock& clock, Rng& rng,
               std::vector<std::string>* notes = nullptr);
+
+// OpenStore opens the store of a CA home: the PostgreSQL database `settings.url` names, or
+// else the SQLite database anchor.db in the home (the composition root's one choice of backend).
+Result<std::unique_ptr<store::Store>> OpenStore(const CaPaths& paths,
+                                                const StoreSettings& settings);
 
 // CaHome is an opened CA: its configuration (anchor.toml, read once: the CA's part and the
 // transport's settings), store and authority.

@@ -2,6 +2,7 @@
 // File: config_file.cc: anchor.toml read once and handed to the CA and the transport.
 #include "home/config_file.h"
 
+#include <libpq-fe.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -34,6 +35,17 @@ Result<ConfigFile> ParseConfigFile(const toml::table& root, const std::string& o
   if (const toml::table* server = root["server"].as_table()) {
     ANCHOR_TRY(CheckServerKeys(*server, origin));
     ANCHOR_ASSIGN_OR_RETURN(file.server, server::ParseServerSettings(*server, origin));
+  }
+  if (const toml::table* store = root["store"].as_table()) {
+    ANCHOR_TRY(toml_fields::CheckKnownKeys(*store, kStoreKeys, origin, "store."));
+    ANCHOR_ASSIGN_OR_RETURN(
+        file.store.url,
+        toml_fields::Scalar<std::string>((*store)["url"], std::string(), origin, "store.url"));
+    if (!file.store.url.empty()) {
+      if (Status ok = CheckStoreUrl(file.store.url); !ok) {
+        return ok.error().Prefixed(origin + ": store.url");
+      }
+    }
   }
   ANCHOR_ASSIGN_OR_RETURN(file.ca, ca::CaConfigFromToml(root, origin));
   return file;
@@ -108,8 +120,12 @@ const Setting* Find(const std::vector<Setting>& settings, const std::string& key
   return it == settings.end() ? nullptr : &*it;
 }
 
-// IsTransportKey is true for a key of the transport ("server.threads"): read once at start.
+// IsTransportKey is true for a key read once at start: the transport's ("server.threads") and
+// [store]'s.
 bool IsTransportKey(std::string_view key) {
+  if (key.starts_with("store.")) {
+    return true;
+  }
   if (!key.starts_with("server.")) {
     return false;
   }
@@ -171,11 +187,53 @@ std::vector<std::string> ConfigKeys() {
   add("server.", server::kServerSettingKeys);
   add("server.", ca::kServerPolicyKeys);
   add("profiles.PROFILE.", ca::kProfileKeys);
+  add("store.", kStoreKeys);
   return keys;
 }
 
 std::string ConfigFileToml(const ConfigFile& file) {
-  return file.ca.ToToml(server::ServerSettingsToml(file.server));
+  std::string out = file.ca.ToToml(server::ServerSettingsToml(file.server));
+  if (!file.store.url.empty()) {
+    // Where the records live (docs/CONFIG.md [store]); without it, anchor.db in the home.
+    toml::table store{{"url", file.store.url}};
+    std::ostringstream text;
+    text << toml::toml_formatter(store, toml::format_flags::none);
+    out += "\n[store]\n" + text.str() + "\n";
+  }
+  return out;
+}
+
+Status CheckStoreUrl(const std::string& url) {
+  if (!url.starts_with("postgres://") && !url.starts_with("postgresql://")) {
+    return Error(Code::kInvalidArgument,
+                 "not a PostgreSQL URI: write postgres://USER@HOST[:PORT]/DATABASE (the SQLite "
+                 "store in the CA home needs no setting)");
+  }
+  char* why = nullptr;
+  PQconninfoOption* parsed = ::PQconninfoParse(url.c_str(), &why);
+  if (parsed == nullptr) {
+    std::string message = why != nullptr ? why : "out of memory";
+    ::PQfreemem(why);
+    while (!message.empty() && message.back() == '\n') {
+      message.pop_back();
+    }
+    // Not repeated: a URI that cannot be read may still hold a password.
+    return Error(Code::kInvalidArgument, "the URI cannot be read: " + message);
+  }
+  bool password = false;
+  for (const PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "password" && o->val != nullptr && *o->val != '\0') {
+      password = true;
+    }
+  }
+  ::PQconninfoFree(parsed);
+  if (password) {
+    return Error(Code::kInvalidArgument,
+                 "the URI holds a password, which would be seen in anchor.toml, backups and the "
+                 "process list; remove it and give it in $PGPASSWORD or a passfile (~/.pgpass, "
+                 "or passfile=FILE in the URI)");
+  }
+  return OkStatus();
 }
 
 }  // namespace anchor::home

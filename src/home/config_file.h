@@ -18,9 +18,25 @@
 namespace anchor::home {
 
 // ConfigFile is the content of anchor.toml, by the layer that reads each part.
+// StoreSettings are the keys of [store]: where the CA's records live. Read at start only.
+struct StoreSettings {
+  // url is empty for the SQLite database anchor.db in the CA home (the default), or a
+  // postgres:// (postgresql://) URI for a PostgreSQL database that several `anchor serve`
+  // replicas share. It never holds a password: libpq reads that from $PGPASSWORD or a passfile
+  // (~/.pgpass, or passfile= in the URI).
+  std::string url;
+};
+inline constexpr std::string_view kStoreKeys[] = {"url"};
+
+// CheckStoreUrl checks a [store] url (or `anchor init --store`): a postgres:// or
+// postgresql:// URI that libpq can read and that holds no password. Errors are
+// kInvalidArgument, saying where the password goes.
+Status CheckStoreUrl(const std::string& url);
+
 struct ConfigFile {
   ca::CaConfig ca = ca::CaConfig::Defaults();
   server::ServerSettings server;
+  StoreSettings store;
 };
 
 // ParseConfigFile reads anchor.toml text; `origin` names it in errors. A key of [server] that
@@ -44,8 +60,8 @@ struct SettingChange {
   std::string key;     // dotted: "profiles.device.max_days"
   std::string before;  // the TOML value ("30", "\"x\""); "(unset)" for a side without the key
   std::string after;
-  // needs_restart: a key of the transport (server::kServerSettingKeys), read once at start; a
-  // reload does not apply it.
+  // needs_restart: a key of the transport (server::kServerSettingKeys) or of [store], read once
+  // at start; a reload does not apply it.
   bool needs_restart = false;
 
   // Describe is "profiles.device.max_days 30 -> 825".

@@ -95,6 +95,10 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo
     return Error(Code::kUnavailable,
                  "cannot connect to PostgreSQL: " + Message(::PQerrorMessage(conn.get())));
   }
+  // The server's notices ("relation ... already exists, skipping" from the migrations' IF NOT
+  // EXISTS) are for a psql user; libpq would print them on stderr, between anchor's own lines.
+  ::PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
   return std::unique_ptr<Connection>(new Connection(std::move(conn)));
 }
 

@@ -35,7 +35,7 @@ std::set<std::string> DocumentedKeys() {
 
 // IsAnchorTomlKey says whether a documented key belongs to anchor.toml (not to the plugin).
 bool IsAnchorTomlKey(const std::string& key) {
-  for (const char* table : {"ca.", "device.", "service.", "server.", "profiles."}) {
+  for (const char* table : {"ca.", "device.", "service.", "server.", "profiles.", "store."}) {
     if (key.starts_with(table)) {
       return true;
     }

@@ -299,5 +299,36 @@ TEST(ConfigFileTest, ParseConfigFileTakesAParsedTable) {
       ErrorIs(Code::kInvalidArgument));
 }
 
+TEST(ConfigFileTest, TheStoreUrlIsAPostgresUriWithoutAPassword) {
+  const std::string base(kDefaultToml);
+  const auto with = [&base](const std::string& url) {
+    return ParseConfigFile(base + "\n[store]\nurl = \"" + url + "\"\n", "anchor.toml");
+  };
+  const auto ok = with("postgresql://anchor@db.example:5433/ca?sslmode=verify-full");
+  ASSERT_THAT(ok, IsOk());
+  EXPECT_EQ(ok->store.url, "postgresql://anchor@db.example:5433/ca?sslmode=verify-full");
+  EXPECT_THAT(with("postgres://anchor:secret@db.example/ca"), ErrorIs(Code::kInvalidArgument));
+  EXPECT_THAT(with("postgres://anchor@db.example/ca?password=secret"),
+              ErrorIs(Code::kInvalidArgument));
+  EXPECT_THAT(with("/var/lib/anchor/anchor.db"), ErrorIs(Code::kInvalidArgument));
+  EXPECT_THAT(with("postgres://anchor@db.example/ca?nosuchparameter=1"),
+              ErrorIs(Code::kInvalidArgument));
+  const auto message = with("postgres://anchor:secret@db.example/ca").error().message();
+  EXPECT_NE(message.find("store.url"), std::string::npos) << message;
+  EXPECT_NE(message.find("PGPASSWORD"), std::string::npos) << message;
+  EXPECT_EQ(message.find("secret"), std::string::npos) << "the password is repeated: " << message;
+  EXPECT_THAT(ParseConfigFile(base + "\n[store]\npath = \"x\"\n", "anchor.toml"),
+              ErrorIs(Code::kInvalidArgument));
+  // Written back as it was read; a change of it needs a restart.
+  const auto back = ParseConfigFile(ConfigFileToml(*ok), "anchor.toml");
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->store.url, ok->store.url);
+  const std::vector<SettingChange> changes =
+      SettingChanges(ParseConfigFile(kDefaultToml, "before").value(), *ok);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].key, "store.url");
+  EXPECT_TRUE(changes[0].needs_restart);
+}
+
 }  // namespace
 }  // namespace anchor::home
