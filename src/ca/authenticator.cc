@@ -109,6 +109,11 @@ Status Authenticator::NotRevokedBefore(const std::string& common_name) const {
 Result<Grant> Authenticator::ForAdmin(const AdminCredential& credential) const {
   auto who = IdentifyClient(credential.certificate);
   if (!who) {
+    // A certificate refused is 403 on the admin API; a store that cannot answer now keeps its
+    // own code (kUnavailable: 503, to be retried), not a refusal of the admin.
+    if (who.error().code() != Code::kUnauthenticated) {
+      return who.error();
+    }
     return Error(Code::kPermissionDenied, who.error().message());
   }
   if (who->profile != Profile::kAdmin) {

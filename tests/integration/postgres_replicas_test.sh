@@ -24,7 +24,7 @@ rc=0; anchor init --home bad1 --store "postgresql://anchor:secret@/$db?host=$hos
 [ "$rc" = 2 ] && has "holds a password" out && [ ! -e bad1 ] \
   || { cat out; fail "a URI with a password: exit $rc"; }
 rc=0; anchor init --home bad2 --store "postgresql://anchor@/$db?host=$WORK/nowhere" > out 2>&1 || rc=$?
-[ "$rc" != 0 ] && has "cannot connect to PostgreSQL" out && [ ! -e bad2 ] \
+[ "$rc" != 0 ] && has "cannot connect to the database: PostgreSQL: " out && [ ! -e bad2 ] \
   || { cat out; fail "an unreachable server: exit $rc"; }
 pass "init --store refuses a password in the URI (exit 2) and an unreachable server, leaving nothing"
 

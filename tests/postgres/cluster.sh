@@ -9,8 +9,8 @@
 # as the test run, holds nothing but test data, and its directory is the user's alone. fsync is
 # off: durability is not what these tests measure (the benchmarks run with it on).
 set -euo pipefail
-cmd=${1:?usage: cluster.sh start|stop DIR}
-dir=${2:?usage: cluster.sh start|stop DIR}
+cmd=${1:?usage: cluster.sh start|stop|pause|resume DIR}
+dir=${2:?usage: cluster.sh start|stop|pause|resume DIR}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$bin/initdb" ] || { echo "cluster.sh: no PostgreSQL server binaries (apt-get install postgresql)" >&2; exit 1; }
 
@@ -27,24 +27,43 @@ stop() {
   rm -rf "$dir"
 }
 
+# pause stops the server and keeps its data; resume starts it again on the same socket (a
+# database restart, as a test of reconnection sees it).
+server_start() {
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    -o "-k $dir -c listen_addresses='' -c fsync=off -c max_connections=300" start > /dev/null \
+    || { cat "$dir/server.log" >&2; exit 1; }
+}
+as=()
+if [ "$(id -u)" = 0 ]; then
+  as=(runuser -u postgres --)
+fi
+
 case $cmd in
+  pause)
+    pid=$(head -1 "$dir/data/postmaster.pid")
+    kill -INT "$pid"
+    for _ in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || exit 0
+      sleep 0.1
+    done
+    echo "cluster.sh: the server (pid $pid) did not stop" >&2
+    exit 1
+    ;;
+  resume) server_start ;;
   start)
     stop  # a cluster left by an interrupted run
     mkdir -p "$dir"
     chmod 0700 "$dir"
-    as=()
     if [ "$(id -u)" = 0 ]; then
       chown postgres: "$dir"
-      as=(runuser -u postgres --)
     fi
     "${as[@]}" "$bin/initdb" -D "$dir/data" -U anchor --auth=trust -E UTF8 --no-locale --no-sync \
       > "$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-    "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-      -o "-k $dir -c listen_addresses='' -c fsync=off -c max_connections=300" start > /dev/null \
-      || { cat "$dir/server.log" >&2; exit 1; }
+    server_start
     echo "host=$dir user=anchor dbname=postgres" > "$dir/dsn"
     cat "$dir/dsn"
     ;;
   stop) stop ;;
-  *) echo "cluster.sh: start or stop, not '$cmd'" >&2; exit 2 ;;
+  *) echo "cluster.sh: start, stop, pause or resume, not '$cmd'" >&2; exit 2 ;;
 esac

@@ -2,25 +2,35 @@
 // File: connection.cc: libpq calls, SQLSTATE to error codes.
 #include "store/postgres/connection.h"
 
+#include <cctype>
+
 #include "core/text.h"
 
 namespace anchor::store::postgres {
 namespace {
 
-// Message is libpq's error text on one line (it ends its messages with a newline, and a server
-// error may add DETAIL and HINT lines).
+// Message is libpq's error text on one line: it ends its messages with a newline, and a server
+// error may add DETAIL and HINT lines, indented with tabs; each run of white space becomes one
+// space. It says PostgreSQL, so that a 503's reason tells which part of the system is down.
 std::string Message(const char* text) {
-  std::string out = text != nullptr ? text : "";
-  for (char& c : out) {
-    if (c == '\n' || c == '\r') {
-      c = ' ';
+  std::string out = "PostgreSQL: ";
+  bool space = false;
+  for (const char* c = text != nullptr ? text : ""; *c != '\0'; ++c) {
+    if (std::isspace(static_cast<unsigned char>(*c))) {
+      space = true;
+      continue;
     }
+    if (space && out.back() != ' ') {
+      out += ' ';
+    }
+    space = false;
+    out += *c;
   }
-  while (!out.empty() && out.back() == ' ') {
-    out.pop_back();
-  }
-  return out.empty() ? "no answer from the server" : out;
+  return out.size() > 12 ? out : out + "no answer from the server";
 }
+
+// kConnectTimeoutSeconds bounds a connection attempt (and a reset after the server went away).
+constexpr const char* kConnectTimeoutSeconds = "5";
 
 }  // namespace
 
@@ -87,13 +97,18 @@ int64_t Rows::Affected() const {
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo) {
-  Conn conn(::PQconnectdb(conninfo.c_str()));
+  // connect_timeout first, then the conninfo expanded (expand_dbname): a later setting wins, so
+  // the URI's own connect_timeout, if any, overrides this default. Without one, libpq would
+  // wait for an unreachable host as long as TCP does, and a request with it.
+  const char* const keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* const values[] = {kConnectTimeoutSeconds, conninfo.c_str(), nullptr};
+  Conn conn(::PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
   if (!conn) {
     return Error(Code::kUnavailable, "cannot connect to PostgreSQL: out of memory");
   }
   if (::PQstatus(conn.get()) != CONNECTION_OK) {
     return Error(Code::kUnavailable,
-                 "cannot connect to PostgreSQL: " + Message(::PQerrorMessage(conn.get())));
+                 "cannot connect to the database: " + Message(::PQerrorMessage(conn.get())));
   }
   // The server's notices ("relation ... already exists, skipping" from the migrations' IF NOT
   // EXISTS) are for a psql user; libpq would print them on stderr, between anchor's own lines.
@@ -109,7 +124,7 @@ Status Connection::Usable() {
   ::PQreset(conn_.get());
   if (::PQstatus(conn_.get()) != CONNECTION_OK) {
     return Error(Code::kUnavailable,
-                 "cannot reach PostgreSQL: " + Message(::PQerrorMessage(conn_.get())));
+                 "cannot reach the database: " + Message(::PQerrorMessage(conn_.get())));
   }
   return OkStatus();
 }
@@ -117,10 +132,24 @@ Status Connection::Usable() {
 Result<Rows> Connection::Exec(std::string_view what, const std::string& sql, const Params& params) {
   ANCHOR_TRY(Usable());
   const std::vector<const char*> values = params.Values();
-  ResultPtr r(::PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr, values.data(),
-                             params.Lengths(), params.Formats(), /*resultFormat=*/0));
-  const ExecStatusType status = r ? ::PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+  const auto send = [&] {
+    return ResultPtr(::PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr, values.data(),
+                                    params.Lengths(), params.Formats(),
+                                    /*resultFormat=*/0));
+  };
+  const auto ok = [](const ResultPtr& r) {
+    const ExecStatusType status = r ? ::PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+  };
+  // Outside a transaction the statement is a read or a BEGIN: if the server went away since this
+  // connection was last used (a restart), nothing was done, and once the connection is reset the
+  // statement runs as if sent first. Inside a transaction the failure stands: its work is lost.
+  const bool idle = ::PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
+  ResultPtr r = send();
+  if (!ok(r) && idle && ::PQstatus(conn_.get()) == CONNECTION_BAD && Usable()) {
+    r = send();
+  }
+  if (ok(r)) {
     return Rows(std::move(r));
   }
   const char* state = r ? ::PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
