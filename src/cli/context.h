@@ -89,6 +89,7 @@ void RegisterRenew(CLI::App& app, Context& ctx, Action& action);
 void RegisterDemo(CLI::App& app, Context& ctx, Action& action);
 void RegisterBackup(CLI::App& app, Context& ctx, Action& action);
 void RegisterRestore(CLI::App& app, Context& ctx, Action& action);
+void RegisterStore(CLI::App& app, Context& ctx, Action& action);
 // RegisterCa adds the `anchor ca` group; each of its subcommands is registered on it.
 void RegisterCa(CLI::App& app, Context& ctx, Action& action);
 void RegisterCaServerCert(CLI::App& ca, Context& ctx, Action& action);

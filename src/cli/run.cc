@@ -58,6 +58,7 @@ int Run(int argc, char** argv) {
   RegisterDemo(app, ctx, action);
   RegisterBackup(app, ctx, action);
   RegisterRestore(app, ctx, action);
+  RegisterStore(app, ctx, action);
   RegisterCa(app, ctx, action);
   command_line::AddCompletionCommand(app);
 

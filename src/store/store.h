@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -101,6 +102,17 @@ struct AuditEntry {
   std::string hash;
 };
 
+// StoreContents is everything a store holds, as Export reads it and Import writes it
+// (`anchor store migrate`): every record as it is, so that the audit chain, the revocation
+// sequence and the CRL numbers continue unchanged in the other store.
+struct StoreContents {
+  std::vector<CertificateRecord> certificates;  // oldest first
+  std::vector<TokenRecord> tokens;
+  std::vector<RevocationEvent> revocations;  // by seq
+  std::vector<AuditEntry> audit;             // by seq
+  int64_t crl_number = 0;                    // the last CRL number given out
+};
+
 // Store is the persistence interface. Every method is one transaction; implementations are safe
 // to call from several threads.
 class Store {
@@ -162,6 +174,15 @@ class Store {
                              std::string_view subject, std::string_view detail, int64_t now) = 0;
   // AuditLog returns the whole audit log, oldest first.
   virtual Result<std::vector<AuditEntry>> AuditLog() = 0;
+
+  // Export reads the whole store in one transaction that keeps every writer out (SQLite: BEGIN
+  // IMMEDIATE; PostgreSQL: the writers' lock), and hands it to `sink` while still holding it: a
+  // write that comes meanwhile waits (or fails kUnavailable), it is never lost behind the copy.
+  // The contents live in memory: about 1 KiB per certificate.
+  virtual Status Export(const std::function<Status(const StoreContents&)>& sink) = 0;
+  // Import writes `contents` into this store, which must hold no certificate, token or audit
+  // entry (kAlreadyExists otherwise), in one transaction: all of it or nothing.
+  virtual Status Import(const StoreContents& contents) = 0;
 };
 
 }  // namespace anchor::store

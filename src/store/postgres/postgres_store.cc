@@ -3,6 +3,7 @@
 // on the audit log's head row.
 #include "store/postgres/postgres_store.h"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <sstream>
@@ -417,6 +418,134 @@ class PostgresStore final : public Store {
                      rows.Text(i, 4), rows.Text(i, 5), rows.Text(i, 6), rows.Text(i, 7)});
     }
     return out;
+  }
+
+  Status Export(const std::function<Status(const StoreContents&)>& sink) override {
+    Lease lease = Take();
+    Connection& c = lease.connection;
+    return c.InTransaction([&]() -> Status {
+      ANCHOR_TRY(LockWriters(c));  // every replica's writers wait until `sink` is done
+      StoreContents out;
+      ANCHOR_ASSIGN_OR_RETURN(Rows certs, c.Exec("reading the certificates",
+                                                 "SELECT " + std::string(kCertColumns) +
+                                                     " FROM certificates ORDER BY created_at, "
+                                                     "serial"));
+      out.certificates = ReadCerts(certs);
+      ANCHOR_ASSIGN_OR_RETURN(
+          Rows tokens, c.Exec("reading the tokens",
+                              "SELECT hash, common_name, sans, profile, created_at, expires_at, "
+                              "used_at, used_by FROM tokens ORDER BY created_at, hash"));
+      for (int i = 0; i < tokens.size(); ++i) {
+        out.tokens.push_back(TokenRecord{
+            tokens.Text(i, 0), tokens.Text(i, 1), SplitLines(tokens.Text(i, 2)), tokens.Text(i, 3),
+            tokens.Int(i, 4), tokens.Int(i, 5), tokens.Int(i, 6), tokens.Text(i, 7)});
+      }
+      ANCHOR_ASSIGN_OR_RETURN(Rows revocations,
+                              c.Exec("reading the revocations",
+                                     "SELECT seq, serial, revoked_at, reason FROM revocations "
+                                     "ORDER BY seq"));
+      for (int i = 0; i < revocations.size(); ++i) {
+        out.revocations.push_back({revocations.Int(i, 0), revocations.Text(i, 1),
+                                   revocations.Int(i, 2), static_cast<int>(revocations.Int(i, 3))});
+      }
+      ANCHOR_ASSIGN_OR_RETURN(
+          Rows audit, c.Exec("reading the audit log",
+                             "SELECT seq, time, action, serial, subject, detail, prev_hash, hash "
+                             "FROM audit_log ORDER BY seq"));
+      for (int i = 0; i < audit.size(); ++i) {
+        out.audit.push_back({audit.Int(i, 0), audit.Int(i, 1), audit.Text(i, 2), audit.Text(i, 3),
+                             audit.Text(i, 4), audit.Text(i, 5), audit.Text(i, 6),
+                             audit.Text(i, 7)});
+      }
+      ANCHOR_ASSIGN_OR_RETURN(
+          Rows crl, c.Exec("reading the CRL number", "SELECT last FROM crl_numbers WHERE id = 1"));
+      out.crl_number = crl.Int(0, 0);
+      return sink(out);
+    });
+  }
+
+  Status Import(const StoreContents& in) override {
+    Lease lease = Take();
+    Connection& c = lease.connection;
+    return c.InTransaction([&]() -> Status {
+      ANCHOR_TRY(LockWriters(c));
+      ANCHOR_ASSIGN_OR_RETURN(
+          Rows count, c.Exec("counting the records",
+                             "SELECT (SELECT COUNT(*) FROM certificates) + (SELECT COUNT(*) FROM "
+                             "tokens) + (SELECT COUNT(*) FROM audit_log)"));
+      if (count.Int(0, 0) != 0) {
+        return Error(Code::kAlreadyExists, "the target store is not empty");
+      }
+      // Certificates first without their `renews` (a renewal may share its parent's second),
+      // then the links, the tokens and revocations that name them, the log and the counters.
+      for (const CertificateRecord& r : in.certificates) {
+        Params p;
+        p.Text(r.serial).Text(r.issuer).Text(r.subject).Text(r.common_name);
+        p.Text(JoinLines(r.sans)).Text(r.profile).Int(r.not_before).Int(r.not_after);
+        p.Text(r.revoked ? "revoked" : "valid");
+        r.revoked ? p.Int(r.revoked_at) : p.Null();
+        r.revoked ? p.Int(r.revocation_reason) : p.Null();
+        p.Bytes(r.der).Text(r.fingerprint).TextOrNull(r.token_hash).Int(r.created_at);
+        p.TextOrNull(r.issuer_fingerprint);
+        ANCHOR_TRY(c.Run("importing certificate " + r.serial,
+                         "INSERT INTO certificates (" + std::string(kCertColumns) +
+                             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+                             "$14, $15, NULL, $16)",
+                         p));
+      }
+      for (const CertificateRecord& r : in.certificates) {
+        if (!r.renews.empty()) {
+          ANCHOR_TRY(c.Run("importing the renewal of " + r.serial,
+                           "UPDATE certificates SET renews = $1 WHERE serial = $2",
+                           Params().Text(r.renews).Text(r.serial)));
+        }
+      }
+      for (const TokenRecord& t : in.tokens) {
+        Params p;
+        p.Text(t.hash).Text(t.common_name).Text(JoinLines(t.sans)).Text(t.profile);
+        p.Int(t.created_at).Int(t.expires_at);
+        t.used_at != 0 ? p.Int(t.used_at) : p.Null();
+        p.TextOrNull(t.used_by);
+        ANCHOR_TRY(c.Run("importing a token",
+                         "INSERT INTO tokens (hash, common_name, sans, profile, created_at, "
+                         "expires_at, used_at, used_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                         p));
+      }
+      int64_t last_seq = 0;
+      for (const RevocationEvent& e : in.revocations) {
+        ANCHOR_TRY(c.Run("importing revocation " + std::to_string(e.seq),
+                         "INSERT INTO revocations (seq, serial, revoked_at, reason) "
+                         "VALUES ($1, $2, $3, $4)",
+                         Params().Int(e.seq).Text(e.serial).Int(e.revoked_at).Int(e.reason)));
+        last_seq = std::max(last_seq, e.seq);
+      }
+      for (const AuditEntry& e : in.audit) {
+        ANCHOR_TRY(c.Run("importing audit entry " + std::to_string(e.seq),
+                         "INSERT INTO audit_log (seq, time, action, serial, subject, detail, "
+                         "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                         Params()
+                             .Int(e.seq)
+                             .Int(e.time)
+                             .Text(e.action)
+                             .Text(e.serial)
+                             .Text(e.subject)
+                             .Text(e.detail)
+                             .Text(e.prev_hash)
+                             .Text(e.hash)));
+      }
+      // The counters continue where the source left off.
+      ANCHOR_TRY(c.Run("importing the revocation sequence",
+                       "UPDATE revocation_head SET last = $1 WHERE id = 1",
+                       Params().Int(last_seq)));
+      ANCHOR_TRY(c.Run("importing the CRL number", "UPDATE crl_numbers SET last = $1 WHERE id = 1",
+                       Params().Int(in.crl_number)));
+      if (!in.audit.empty()) {
+        ANCHOR_TRY(c.Run("importing the audit log's head",
+                         "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+                         Params().Int(in.audit.back().seq).Text(in.audit.back().hash)));
+      }
+      return OkStatus();
+    });
   }
 
  private:

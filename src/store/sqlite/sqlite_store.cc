@@ -460,6 +460,170 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Status Export(const std::function<Status(const StoreContents&)>& sink) override {
+    Connection& c = *writer_;
+    std::lock_guard lock(c.mu);
+    // BEGIN IMMEDIATE: every other writer (another process's too) waits until `sink` is done.
+    return c.InTransaction([&]() -> Status {
+      StoreContents out;
+      {
+        ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s,
+                                c.Prepared("SELECT " + std::string(kCertColumns) +
+                                           " FROM certificates ORDER BY created_at, serial"));
+        Binder{s};
+        ANCHOR_ASSIGN_OR_RETURN(out.certificates, CollectCerts(c, s));
+      }
+      ANCHOR_ASSIGN_OR_RETURN(
+          ScopedStatement tokens,
+          c.Prepared("SELECT hash, common_name, sans, profile, created_at, expires_at, used_at, "
+                     "used_by FROM tokens ORDER BY created_at, hash"));
+      Binder{tokens};
+      int rc = 0;
+      while ((rc = ::sqlite3_step(tokens)) == SQLITE_ROW) {
+        out.tokens.push_back(TokenRecord{ColumnText(tokens, 0), ColumnText(tokens, 1),
+                                         SplitLines(ColumnText(tokens, 2)), ColumnText(tokens, 3),
+                                         ::sqlite3_column_int64(tokens, 4),
+                                         ::sqlite3_column_int64(tokens, 5),
+                                         ::sqlite3_column_int64(tokens, 6), ColumnText(tokens, 7)});
+      }
+      if (rc != SQLITE_DONE) {
+        return c.SqlError("reading the tokens");
+      }
+      ANCHOR_ASSIGN_OR_RETURN(
+          ScopedStatement revocations,
+          c.Prepared("SELECT seq, serial, revoked_at, reason FROM revocations ORDER BY seq"));
+      Binder{revocations};
+      while ((rc = ::sqlite3_step(revocations)) == SQLITE_ROW) {
+        out.revocations.push_back(
+            {::sqlite3_column_int64(revocations, 0), ColumnText(revocations, 1),
+             ::sqlite3_column_int64(revocations, 2), ::sqlite3_column_int(revocations, 3)});
+      }
+      if (rc != SQLITE_DONE) {
+        return c.SqlError("reading the revocations");
+      }
+      ANCHOR_ASSIGN_OR_RETURN(
+          ScopedStatement audit,
+          c.Prepared("SELECT seq, time, action, serial, subject, detail, prev_hash, hash "
+                     "FROM audit_log ORDER BY seq"));
+      Binder{audit};
+      while ((rc = ::sqlite3_step(audit)) == SQLITE_ROW) {
+        out.audit.push_back({::sqlite3_column_int64(audit, 0), ::sqlite3_column_int64(audit, 1),
+                             ColumnText(audit, 2), ColumnText(audit, 3), ColumnText(audit, 4),
+                             ColumnText(audit, 5), ColumnText(audit, 6), ColumnText(audit, 7)});
+      }
+      if (rc != SQLITE_DONE) {
+        return c.SqlError("reading the audit log");
+      }
+      ANCHOR_ASSIGN_OR_RETURN(ScopedStatement crl,
+                              c.Prepared("SELECT last FROM crl_numbers WHERE id = 1"));
+      Binder{crl};
+      if (::sqlite3_step(crl) != SQLITE_ROW) {
+        return c.SqlError("reading the CRL number");
+      }
+      out.crl_number = ::sqlite3_column_int64(crl, 0);
+      return sink(out);
+    });
+  }
+
+  Status Import(const StoreContents& in) override {
+    Connection& c = *writer_;
+    std::lock_guard lock(c.mu);
+    return c.InTransaction([&]() -> Status {
+      ANCHOR_ASSIGN_OR_RETURN(
+          ScopedStatement count,
+          c.Prepared("SELECT (SELECT COUNT(*) FROM certificates) + (SELECT COUNT(*) FROM tokens) "
+                     "+ (SELECT COUNT(*) FROM audit_log)"));
+      Binder{count};
+      if (::sqlite3_step(count) != SQLITE_ROW) {
+        return c.SqlError("counting the records");
+      }
+      if (::sqlite3_column_int64(count, 0) != 0) {
+        return Error(Code::kAlreadyExists, "the target store is not empty");
+      }
+      ::sqlite3_reset(count);
+      // Certificates first without their `renews` (a renewal may share its parent's second),
+      // then the links, the tokens and revocations that name them, the log and the counter.
+      for (const CertificateRecord& r : in.certificates) {
+        ANCHOR_ASSIGN_OR_RETURN(
+            ScopedStatement insert,
+            c.Prepared("INSERT INTO certificates (" + std::string(kCertColumns) +
+                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+        Binder b(insert);
+        b.Text(r.serial).Text(r.issuer).Text(r.subject).Text(r.common_name);
+        b.Text(JoinLines(r.sans)).Text(r.profile).Int(r.not_before).Int(r.not_after);
+        b.Text(r.revoked ? "revoked" : "valid");
+        r.revoked ? b.Int(r.revoked_at) : b.Null();
+        r.revoked ? b.Int(r.revocation_reason) : b.Null();
+        b.Blob(r.der).Text(r.fingerprint);
+        r.token_hash.empty() ? b.Null() : b.Text(r.token_hash);
+        b.Int(r.created_at).Null();
+        r.issuer_fingerprint.empty() ? b.Null() : b.Text(r.issuer_fingerprint);
+        if (::sqlite3_step(insert) != SQLITE_DONE) {
+          return c.SqlError("importing certificate " + r.serial);
+        }
+      }
+      for (const CertificateRecord& r : in.certificates) {
+        if (r.renews.empty()) {
+          continue;
+        }
+        ANCHOR_ASSIGN_OR_RETURN(ScopedStatement link,
+                                c.Prepared("UPDATE certificates SET renews = ? WHERE serial = ?"));
+        Binder(link).Text(r.renews).Text(r.serial);
+        if (::sqlite3_step(link) != SQLITE_DONE) {
+          return c.SqlError("importing the renewal of " + r.serial);
+        }
+      }
+      for (const TokenRecord& t : in.tokens) {
+        ANCHOR_ASSIGN_OR_RETURN(
+            ScopedStatement insert,
+            c.Prepared("INSERT INTO tokens (hash, common_name, sans, profile, created_at, "
+                       "expires_at, used_at, used_by) VALUES (?,?,?,?,?,?,?,?)"));
+        Binder b(insert);
+        b.Text(t.hash).Text(t.common_name).Text(JoinLines(t.sans)).Text(t.profile);
+        b.Int(t.created_at).Int(t.expires_at);
+        t.used_at != 0 ? b.Int(t.used_at) : b.Null();
+        t.used_by.empty() ? b.Null() : b.Text(t.used_by);
+        if (::sqlite3_step(insert) != SQLITE_DONE) {
+          return c.SqlError("importing a token");
+        }
+      }
+      for (const RevocationEvent& e : in.revocations) {
+        ANCHOR_ASSIGN_OR_RETURN(ScopedStatement insert,
+                                c.Prepared("INSERT INTO revocations (seq, serial, revoked_at, "
+                                           "reason) VALUES (?, ?, ?, ?)"));
+        Binder(insert).Int(e.seq).Text(e.serial).Int(e.revoked_at).Int(e.reason);
+        if (::sqlite3_step(insert) != SQLITE_DONE) {
+          return c.SqlError("importing revocation " + std::to_string(e.seq));
+        }
+      }
+      for (const AuditEntry& e : in.audit) {
+        ANCHOR_ASSIGN_OR_RETURN(
+            ScopedStatement insert,
+            c.Prepared("INSERT INTO audit_log (seq, time, action, serial, subject, detail, "
+                       "prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)"));
+        Binder(insert)
+            .Int(e.seq)
+            .Int(e.time)
+            .Text(e.action)
+            .Text(e.serial)
+            .Text(e.subject)
+            .Text(e.detail)
+            .Text(e.prev_hash)
+            .Text(e.hash);
+        if (::sqlite3_step(insert) != SQLITE_DONE) {
+          return c.SqlError("importing audit entry " + std::to_string(e.seq));
+        }
+      }
+      ANCHOR_ASSIGN_OR_RETURN(ScopedStatement crl,
+                              c.Prepared("UPDATE crl_numbers SET last = ? WHERE id = 1"));
+      Binder(crl).Int(in.crl_number);
+      if (::sqlite3_step(crl) != SQLITE_DONE) {
+        return c.SqlError("importing the CRL number");
+      }
+      return OkStatus();
+    });
+  }
+
  private:
   // Reader lends a connection for reads: one of the readers, in turn, or else the writer.
   // Lease is a connection lent for one read, locked for as long as the lease lives.

@@ -209,6 +209,10 @@ class FailingReads final : public store::Store {
     return real_.AppendAudit(action, serial, subject, detail, at);
   }
   Result<std::vector<store::AuditEntry>> AuditLog() override { return real_.AuditLog(); }
+  Status Export(const std::function<Status(const store::StoreContents&)>& sink) override {
+    return real_.Export(sink);
+  }
+  Status Import(const store::StoreContents& contents) override { return real_.Import(contents); }
 
  private:
   store::Store& real_;

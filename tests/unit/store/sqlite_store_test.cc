@@ -44,6 +44,8 @@ class AllButCountByStatus : public Store {
     return No();
   }
   Result<std::vector<AuditEntry>> AuditLog() override { return No(); }
+  Status Export(const std::function<Status(const StoreContents&)>&) override { return No(); }
+  Status Import(const StoreContents&) override { return No(); }
 
  private:
   static Error No() { return Error(Code::kInternal, "not this backend"); }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "store/audit_chain.h"
@@ -431,6 +432,80 @@ TYPED_TEST(StoreConformance, ConcurrentRedemptionsOfOneTokenIssueOnce) {
   EXPECT_EQ(refused.load(), kRequests - 1);
   EXPECT_EQ(second.CountCertificates().value(), 1);
   EXPECT_NE(first.FindToken("shared").value().used_by, "");
+}
+
+// Export from one store, Import into an empty one of each backend (anchor store migrate): every
+// record as it was, and the chain, the sequence and the CRL numbers go on from there.
+template <typename Source, typename Target>
+void CopiesEverything() {
+  Source source_backend;
+  Target target_backend;
+  std::unique_ptr<Store> source = source_backend.Open();
+  std::unique_ptr<Store> target = target_backend.Open();
+  if (!source || !target) {
+    GTEST_SKIP() << source_backend.why() << target_backend.why();
+  }
+  ASSERT_THAT(source->InsertToken(Token("t-used", 1000), 1), IsOk());
+  ASSERT_THAT(source->InsertToken(Token("t-free", 1000), 1), IsOk());
+  std::vector<CertificateRecord> batch = {Record("01"), Record("02", 3000, "b2"), Record("03")};
+  batch[0].token_hash = "t-used";
+  batch[2].renews = "01";
+  ASSERT_THAT(source->InsertCertificates({&batch[0], 1}, 2), IsOk());
+  ASSERT_THAT(source->InsertCertificates({&batch[1], 1}, 2), IsOk());
+  ASSERT_THAT(source->InsertCertificates({&batch[2], 1}, 2), IsOk());  // same second as 01
+  ASSERT_THAT(source->Revoke("02", 5, 4, "superseded"), IsOk());
+  ASSERT_THAT(source->NextCrlNumber(6), IsOk());
+  ASSERT_THAT(source->NextCrlNumber(7), IsOk());
+
+  StoreContents copied;
+  ASSERT_THAT(source->Export([&](const StoreContents& c) {
+    copied = c;
+    return target->Import(c);
+  }),
+              IsOk());
+  EXPECT_EQ(copied.certificates.size(), 3u);
+  EXPECT_EQ(copied.tokens.size(), 2u);
+  EXPECT_EQ(copied.revocations.size(), 1u);
+  EXPECT_EQ(copied.crl_number, 2);
+  StoreContents again;
+  ASSERT_THAT(target->Export([&](const StoreContents& c) {
+    again = c;
+    return OkStatus();
+  }),
+              IsOk());
+  ASSERT_EQ(again.certificates.size(), copied.certificates.size());
+  for (size_t i = 0; i < copied.certificates.size(); ++i) {
+    const CertificateRecord& a = copied.certificates[i];
+    const CertificateRecord& b = again.certificates[i];
+    EXPECT_EQ(
+        std::tie(a.serial, a.issuer, a.issuer_fingerprint, a.subject, a.common_name, a.sans,
+                 a.profile, a.not_before, a.not_after, a.revoked, a.revoked_at, a.revocation_reason,
+                 a.der, a.fingerprint, a.token_hash, a.created_at, a.renews),
+        std::tie(b.serial, b.issuer, b.issuer_fingerprint, b.subject, b.common_name, b.sans,
+                 b.profile, b.not_before, b.not_after, b.revoked, b.revoked_at, b.revocation_reason,
+                 b.der, b.fingerprint, b.token_hash, b.created_at, b.renews))
+        << a.serial;
+  }
+  ASSERT_EQ(again.audit.size(), copied.audit.size());
+  EXPECT_EQ(again.audit.back().hash, copied.audit.back().hash);
+  EXPECT_EQ(target->FindToken("t-used").value().used_by, "01");
+  EXPECT_EQ(target->FindToken("t-free").value().used_at, 0);
+  // Everything goes on where the source stopped, in one chain.
+  EXPECT_EQ(target->NextCrlNumber(8).value(), 3);
+  const CertificateRecord next = Record("04");
+  ASSERT_THAT(target->InsertCertificates({&next, 1}, 9), IsOk());
+  EXPECT_EQ(target->Revoke("04", 10, 1, "").value().seq, 2);
+  EXPECT_TRUE(VerifyAuditChain(target->AuditLog().value()).empty());
+  // A second import into a store that is no longer empty is refused, and changes nothing.
+  const size_t entries = target->AuditLog().value().size();
+  EXPECT_THAT(target->Import(copied), ErrorIs(Code::kAlreadyExists));
+  EXPECT_EQ(target->AuditLog().value().size(), entries);
+}
+
+TEST(StoreMigration, SqliteToPostgresCopiesEverything) { CopiesEverything<SqliteFile, Postgres>(); }
+TEST(StoreMigration, PostgresToSqliteCopiesEverything) { CopiesEverything<Postgres, SqliteFile>(); }
+TEST(StoreMigration, SqliteToSqliteCopiesEverything) {
+  CopiesEverything<SqliteFile, SqliteMemory>();
 }
 
 }  // namespace
