@@ -64,7 +64,10 @@ pass "installed anchor init: $(sed -n 's/^root SHA-256 fingerprint: //p' init.ou
 if ! command -v mosquitto >/dev/null && [ ! -x /usr/sbin/mosquitto ]; then
   fail "mosquitto is not installed (scripts/setup.sh installs it): anchor demo cannot run"
 fi
-timeout 120 "$ROOT/usr/bin/anchor" demo > demo.out 2>&1 || { cat demo.out; fail "installed anchor demo"; }
+# --mosquitto: Debian's broker, or in a sanitizer build a wrapper preloading the runtime the
+# installed (sanitized) plugin needs.
+timeout 120 "$ROOT/usr/bin/anchor" demo --mosquitto "$(mosquitto_for_demo)" > demo.out 2>&1 \
+  || { cat demo.out; fail "installed anchor demo"; }
 # The demo finds the plugin and anchor-agent relative to the running anchor (../lib/anchor/,
 # beside it): the installed ones, never the build tree's.
 has -F "✗" demo.out && { cat demo.out; fail "a demo step failed"; }

@@ -6,14 +6,9 @@
 # a missing Mosquitto is named with the package to install.
 source "$(dirname "$0")/lib.sh"
 : "${ANCHOR_AGENT:?}" "${ANCHOR_PLUGIN:?}"
-DEMO=(env TMPDIR="$WORK" "$ANCHOR" demo --agent "$ANCHOR_AGENT" --plugin "$ANCHOR_PLUGIN")
-if [ -n "${ANCHOR_BROKER_PRELOAD:-}" ]; then
-  # A sanitizer build: only the broker, which loads the sanitized plugin, needs the runtime.
-  printf '#!/bin/sh\nLD_PRELOAD=%s ASAN_OPTIONS=detect_leaks=0 exec %s "$@"\n' \
-    "$ANCHOR_BROKER_PRELOAD" "$(command -v mosquitto || echo /usr/sbin/mosquitto)" > "$WORK/mosquitto"
-  chmod +x "$WORK/mosquitto"
-  DEMO+=(--mosquitto "$WORK/mosquitto")
-fi
+# A sanitizer build: only the broker, which loads the sanitized plugin, needs the runtime.
+DEMO=(env TMPDIR="$WORK" "$ANCHOR" demo --agent "$ANCHOR_AGENT" --plugin "$ANCHOR_PLUGIN"
+      --mosquitto "$(mosquitto_for_demo)")
 
 # running_in PREFIX: PIDs of live processes whose working directory is under PREFIX (the demo
 # starts each of its processes in its directory).

@@ -223,6 +223,21 @@ served_serial() {
 }
 # log_count PATTERN: lines of the server's log that match.
 log_count() { grep -c -- "$1" "$WORK/serve.log" || true; }
+# mosquitto_for_demo: the mosquitto `anchor demo --mosquitto` should run. In a sanitizer build
+# ($ANCHOR_BROKER_PRELOAD set), the broker loads the sanitized plugin and needs the runtime
+# preloaded: a wrapper script in $WORK that preloads it; otherwise Debian's mosquitto.
+mosquitto_for_demo() {
+  local real
+  real=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+  if [ -z "${ANCHOR_BROKER_PRELOAD:-}" ]; then
+    echo "$real"
+    return
+  fi
+  printf '#!/bin/sh\nLD_PRELOAD=%s ASAN_OPTIONS=detect_leaks=0 exec %s "$@"\n' \
+    "$ANCHOR_BROKER_PRELOAD" "$real" > "$WORK/mosquitto"
+  chmod +x "$WORK/mosquitto"
+  echo "$WORK/mosquitto"
+}
 # hup_and_wait: SIGHUP, then wait for the reload's summary line.
 hup_and_wait() {
   local before
