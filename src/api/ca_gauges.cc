@@ -39,10 +39,11 @@ Metrics::ScrapeSource CaGauges(store::Store& store, const Clock& clock, WatchLis
           "Seconds until notAfter of the CA's own certificates (negative once expired), read "
           "from their files at scrape time.");
     for (const WatchedCertificate& w : certificates()) {
-      if (!FileExists(w.path)) {
+      if (!w.cert && !FileExists(w.path)) {
         continue;
       }
-      auto cert = crypto::LoadCertificateFile(w.path);
+      auto cert =
+          w.cert ? Result<crypto::Certificate>(*w.cert) : crypto::LoadCertificateFile(w.path);
       if (!cert) {
         ++errors;
         continue;

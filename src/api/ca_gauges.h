@@ -4,24 +4,28 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "api/metrics.h"
 #include "core/clock.h"
+#include "crypto/certificate.h"
 #include "store/store.h"
 
 namespace anchor::api {
 
 // WatchedCertificate is one of the CA's own certificates whose expiry is a gauge: `role` (root,
-// intermediate, server, ocsp, retired_intermediate) labels it; `path` is read at each scrape, so
-// a renewed or swapped certificate shows without a restart. An absent file (no delegated OCSP
-// signer) gives no series, nor does an expired one with `until_expiry` (a retired intermediate,
-// expected to run out: an alert on expiry must not fire for it).
+// intermediate, server, ocsp, retired_intermediate) labels it. It is either `cert` itself (a
+// certificate that never changes: the root, an intermediate generation) or `path`, read at each
+// scrape, so that a renewed certificate (server, ocsp) shows without a restart; an absent file
+// (no delegated OCSP signer) gives no series. An expired one with `until_expiry` (a retired
+// intermediate, expected to run out: an alert on expiry must not fire for it) gives none either.
 struct WatchedCertificate {
   std::string role;
   std::string path;
   bool until_expiry = false;
+  std::optional<crypto::Certificate> cert;
 };
 
 // WatchList lists the certificates to watch; it is called at each scrape, so that a rotation

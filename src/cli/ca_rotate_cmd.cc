@@ -77,7 +77,10 @@ void RegisterCaRotate(CLI::App& ca, Context& ctx, Action& action) {
         ANCHOR_ASSIGN_OR_RETURN(opts.key_type, crypto::ParseKeyType(o->key_type));
       }
       ANCHOR_ASSIGN_OR_RETURN(opts.passphrase, ctx.Passphrase());
-      ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/false));
+      // With the keys: the passphrase that writes the new key must be the one that opens the
+      // home's keys, or the home would hold keys no single passphrase opens (serve could not
+      // take the new generation up, nor restart).
+      ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       if (!o->request_out.empty()) {
         ANCHOR_TRY(CheckWritable(o->request_out));
         ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, home::PrepareRotation(*home, opts));

@@ -136,9 +136,8 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       // What /metrics reads at each scrape: the CA's own certificates from their files (a
       // renewal or a rotation shows), certificates by status from the store (offline sign and
       // revoke show).
-      metrics.AddScrapeSource(api::CaGauges(home->store(), ctx.clock(), [&paths = home->paths()] {
-        return WatchedCertificates(paths);
-      }));
+      metrics.AddScrapeSource(api::CaGauges(
+          home->store(), ctx.clock(), [&lifecycle] { return lifecycle->Current()->watched; }));
       RequestLog request_log(logger);
       opts.logger = &logger;
       opts.on_answer = [&metrics, &request_log](const server::AnswerRecord& r) {

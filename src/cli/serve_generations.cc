@@ -27,19 +27,18 @@ std::vector<std::string> RetiredIntermediateFiles(const home::CaHome& home) {
   return out;
 }
 
-std::vector<api::WatchedCertificate> WatchedCertificates(const home::CaPaths& paths) {
-  Result<home::GenerationFiles> issuing = home::IssuingFiles(paths.home);
-  std::vector<api::WatchedCertificate> out = {
-      {"root", paths.root_crt},
-      {"intermediate", issuing ? issuing->cert : paths.intermediate_crt},
-      {"server", paths.server_crt},
-      {"ocsp", paths.ocsp_crt}};
+std::vector<api::WatchedCertificate> WatchedCertificates(const home::CaHome& home) {
+  const home::CaPaths& paths = home.paths();
+  // The root and the intermediates never change: watched as they were read (the home's
+  // intermediate.crt is a copy that a rotation refreshes before serve takes it up).
+  std::vector<api::WatchedCertificate> out = {{"root", "", false, home.root()},
+                                              {"intermediate", "", false, home.intermediate()},
+                                              {"server", paths.server_crt},
+                                              {"ocsp", paths.ocsp_crt}};
   // Retired intermediates still sign OCSP answers and their CRLs: their expiry is watched too,
   // under a role of their own, as they are expected to run out.
-  if (auto retired = home::RetiredGenerations(paths.home)) {
-    for (const home::GenerationFiles& g : *retired) {
-      out.push_back({"retired_intermediate", g.cert, /*until_expiry=*/true});
-    }
+  for (const ca::Generation& g : home.retired()) {
+    out.push_back({"retired_intermediate", "", /*until_expiry=*/true, g.cert});
   }
   return out;
 }

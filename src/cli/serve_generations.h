@@ -22,10 +22,11 @@ std::vector<ocsp::Issuer> OcspIssuers(const ca::Authority& authority,
 // for TLS to verify the client certificates they issued when a client sends only its leaf.
 std::vector<std::string> RetiredIntermediateFiles(const home::CaHome& home);
 
-// WatchedCertificates are the CA's own certificates whose expiry /metrics reports, read from the
-// home's files (never from a CaHome, which the lifecycle thread alone may touch) at each
-// scrape: the root, the issuing intermediate as intermediates/current names it now, the server
-// certificate, the OCSP signer and the retired intermediates (until they expire).
-std::vector<api::WatchedCertificate> WatchedCertificates(const home::CaPaths& paths);
+// WatchedCertificates are the CA's own certificates whose expiry /metrics reports, as `home`
+// serves them now: the root, the issuing intermediate, the server certificate, the OCSP signer
+// and the retired intermediates still serving (until they expire). The files are read at each
+// scrape, so a renewal shows; a serving generation keeps its list, so a rotation shows once
+// serve has taken it up.
+std::vector<api::WatchedCertificate> WatchedCertificates(const home::CaHome& home);
 
 }  // namespace anchor::cli

@@ -26,7 +26,6 @@ constexpr std::chrono::seconds kLongestSleep{10};
 // The keys by which repeated renewal failures are rate-limited (log::Logger::WriteLimited).
 constexpr std::string_view kServerRenewalFailed = "renewal of the server certificate failed";
 constexpr std::string_view kOcspRenewalFailed = "renewal of the OCSP signer failed";
-constexpr std::string_view kRotationFailed = "taking up the rotated intermediate failed";
 
 // ServingIntermediates are the intermediates a server certificate of this CA may be issued by.
 // Any current generation (home::CaHome::Intermediates: the issuing one and the retired ones
@@ -124,6 +123,7 @@ Result<std::shared_ptr<ServingGeneration>> ServeLifecycle::Build(
                                                    home_.store(), clock_);
   g->router = std::make_unique<server::Router>(*g->authority, home_.store(), *g->responder, rng_,
                                                metrics_, g->factory);
+  g->watched = WatchedCertificates(home_);
   return g;
 }
 
@@ -184,6 +184,7 @@ void ServeLifecycle::Loop() {
       Reload();
     } else {
       FollowRotation();
+      RetryTls();
     }
     if (clock_.Now() >= server_due_) {
       RenewServerCertificate();
@@ -204,9 +205,9 @@ void ServeLifecycle::Loop() {
 }
 
 Result<std::string> ServeLifecycle::ReadIntermediates() {
-  const int before = home_.generation();
-  ANCHOR_ASSIGN_OR_RETURN(const bool switched, home_.ReloadIntermediates(passphrase_));
-  if (!switched) {
+  const int before = Current()->config.issuing_generation;
+  ANCHOR_TRY(home_.ReloadIntermediates(passphrase_));
+  if (home_.generation() == before) {
     return std::string();
   }
   std::string out = "the intermediate (generation " + std::to_string(home_.generation()) + ", " +
@@ -221,30 +222,55 @@ Result<std::string> ServeLifecycle::ReadIntermediates() {
 }
 
 void ServeLifecycle::FollowRotation() {
-  Result<int> current = home::CurrentGeneration(home_.paths().home);
-  if (!current || *current == home_.generation()) {
-    return;  // unreadable: Reload says why, when asked; CaHome::Open would refuse it too
-  }
   const std::shared_ptr<const ServingGeneration> g = Current();
-  Result<std::string> taken = ReadIntermediates();
+  const int serving = g->config.issuing_generation;
+  Result<int> current = home::CurrentGeneration(home_.paths().home);
+  if (current && *current == serving) {
+    refused_generation_ = 0;
+    return;
+  }
+  // One line per generation that cannot be taken up (-1: current itself cannot be read), not
+  // one per wake; each wake tries again, so a fixed file is taken up without a SIGHUP.
+  const int target = current ? *current : -1;
+  Result<std::string> taken = current ? ReadIntermediates() : Result<std::string>(current.error());
   Result<std::shared_ptr<ServingGeneration>> next =
       taken ? Build(g->config, g->factory, g->delegated)
             : Result<std::shared_ptr<ServingGeneration>>(taken.error());
   if (!next) {
-    logger_.WriteLimited(kRotationFailed, log::Level::kError,
-                         "intermediates/current names generation " + std::to_string(*current) +
-                             ", which cannot be used: " + next.error().message() + "; generation " +
-                             std::to_string(home_.generation()) +
-                             " keeps issuing (fix it, then send SIGHUP)");
+    if (refused_generation_ != target) {
+      refused_generation_ = target;
+      logger_.Write(log::Level::kError,
+                    "cannot take up the intermediate that intermediates/current names: " +
+                        next.error().message() + "; generation " + std::to_string(serving) +
+                        " keeps issuing until it is fixed");
+    }
     return;
   }
   Switch(*next);
+  refused_generation_ = 0;
   // TLS: client certificates of the new generation are accepted from the next handshake on.
   TlsOptions(tls_options_);
   Status tls = https_->ReloadTls(tls_options_);
+  tls_behind_ = !tls;
   logger_.Write(tls ? log::Level::kInfo : log::Level::kWarning,
                 "took up " + *taken +
-                    (tls ? "" : "; TLS keeps the previous client CAs: " + tls.error().message()));
+                    (tls ? ""
+                         : "; TLS cannot load its settings (" + tls.error().message() +
+                               "), so it does not accept the new generation's clients yet; "
+                               "retried every 10 s"));
+}
+
+void ServeLifecycle::RetryTls() {
+  if (!tls_behind_) {
+    return;
+  }
+  TlsOptions(tls_options_);
+  if (https_->ReloadTls(tls_options_)) {
+    tls_behind_ = false;
+    logger_.Write(log::Level::kInfo, "TLS accepts the clients of intermediate generation " +
+                                         std::to_string(Current()->config.issuing_generation) +
+                                         " now");
+  }
 }
 
 void ServeLifecycle::RenewServerCertificate() {

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "api/ca_gauges.h"
 #include "api/metrics.h"
 #include "ca/authority.h"
 #include "ca/config.h"
@@ -36,6 +37,8 @@ struct ServingGeneration {
   std::unique_ptr<ca::Authority> authority;
   std::unique_ptr<ocsp::Responder> responder;
   std::unique_ptr<server::Router> router;
+  // watched are the CA certificates whose expiry /metrics reports (WatchedCertificates).
+  std::vector<api::WatchedCertificate> watched;
 
   // OcspSignerSubject names who signs OCSP answers.
   std::string OcspSignerSubject() const;
@@ -95,12 +98,17 @@ class ServeLifecycle final {
   void RenewOcspSigner();
   void Reload();
   // ReadIntermediates reads the home's intermediate generations again
-  // (home::CaHome::ReloadIntermediates) and describes a switch for the log: "" when the issuing
-  // generation is the same.
+  // (home::CaHome::ReloadIntermediates) and describes, for the log, how they differ from what
+  // the serving generation issues from: "" when they do not.
   Result<std::string> ReadIntermediates();
-  // FollowRotation takes up a generation that intermediates/current names and this serve does
-  // not issue from yet, without a SIGHUP: new certificates come from it, TLS accepts it.
+  // FollowRotation takes up a generation that intermediates/current names and the serving
+  // generation does not issue from (after `anchor ca rotate`, or a reload that failed half-way),
+  // without a SIGHUP: new certificates come from it, TLS accepts it. A failure is logged once per
+  // generation named, and retried at each wake.
   void FollowRotation();
+  // RetryTls loads the TLS settings again after FollowRotation could not (TLS then lacks the new
+  // generation's client CA), at each wake until it succeeds.
+  void RetryTls();
   // RevokeReplaced revokes `replaced`, the server certificate new handshakes no longer get, as
   // superseded, unless it is still the one served; a failure is logged.
   void RevokeReplaced(const crypto::Certificate& replaced);
@@ -125,6 +133,8 @@ class ServeLifecycle final {
   Clock::time_point ocsp_due_ = Clock::time_point::max();
   int server_failures_ = 0;
   int ocsp_failures_ = 0;
+  int refused_generation_ = 0;  // the generation whose take-up failed, logged once
+  bool tls_behind_ = false;     // TLS lacks the serving generation's client CA
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -319,9 +319,6 @@ Result<CaHome::LoadedGenerations> CaHome::LoadIntermediates(const std::string& h
   // The issuing pair is read where intermediates/current says (home/intermediates.h); the
   // home's own copies are refreshed if a crash left them behind the switch.
   ANCHOR_ASSIGN_OR_RETURN(GenerationFiles issuing, IssuingFiles(home));
-  if (issuing.dir != home) {
-    (void)RefreshTopLevelCopies(home);  // best effort: anchor itself reads `issuing`
-  }
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::LoadCertificateFile(issuing.cert));
   std::optional<crypto::PrivateKey> key;
   if (need_key) {
@@ -329,6 +326,11 @@ Result<CaHome::LoadedGenerations> CaHome::LoadIntermediates(const std::string& h
     if (!key->Public().Equals(cert.GetPublicKey())) {
       return Error(Code::kFailedPrecondition, issuing.key + " does not match " + issuing.cert);
     }
+  }
+  if (need_key && issuing.dir != home) {
+    // Best effort (anchor itself reads `issuing`), and only once the pair has been read and
+    // matched: a generation that cannot be used is not copied over the home's working copies.
+    (void)RefreshTopLevelCopies(home);
   }
   ANCHOR_ASSIGN_OR_RETURN(std::vector<ca::Generation> retired,
                           LoadRetired(home, need_key, passphrase, now));

@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "core/file_io.h"
+#include "core/text.h"
 #include "crypto/key_file.h"
 
 namespace anchor::home {
@@ -88,7 +89,8 @@ Result<int> CurrentGeneration(const std::string& home) {
   if (!n || !FileExists(FilesOf(home, *n).cert)) {
     return Error(Code::kFailedPrecondition,
                  pointer + " should name the issuing generation N (a directory of " +
-                     IntermediatesDir(home) + " holding its certificate); it holds '" + text + "'");
+                     IntermediatesDir(home) + " holding its certificate); it holds '" +
+                     Printable(text) + "'");
   }
   return *n;
 }

@@ -238,6 +238,17 @@ mosquitto_for_demo() {
   chmod +x "$WORK/mosquitto"
   echo "$WORK/mosquitto"
 }
+# wait_for_log PATTERN [SECONDS]: wait (default 20 s) for a line of the server's log matching
+# PATTERN (grep -e), or fail showing the log.
+wait_for_log() {
+  local i
+  for i in $(seq 1 $((${2:-20} * 10))); do
+    grep -q -e "$1" "$WORK/serve.log" && return 0
+    sleep 0.1
+  done
+  cat "$WORK/serve.log"
+  fail "no line '$1' in serve's log within ${2:-20} s"
+}
 # hup_and_wait: SIGHUP, then wait for the reload's summary line.
 hup_and_wait() {
   local before
