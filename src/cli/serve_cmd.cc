@@ -11,8 +11,10 @@
 #include "cli/serve_lifecycle.h"
 #include "command_line/value_checks.h"
 #include "core/file_io.h"
+#include "core/file_lock.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "home/own_certificates.h"
 #include "server/https_server.h"
 #include "server/router.h"
 
@@ -105,6 +107,9 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
         opts.plain_port = plain;
       }
       ANCHOR_ASSIGN_OR_RETURN(const log::Format log_format, log::ParseFormat(o->log_format));
+      // Held while serving, before the home is opened: `anchor store migrate` refuses to run
+      // beside a serve, and a serve started during a migration waits and opens the moved store.
+      ANCHOR_ASSIGN_OR_RETURN(FileLock serving, home::HoldServing(home::CaPaths::In(ctx.Home())));
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       ANCHOR_ASSIGN_OR_RETURN(const SecretBytes* passphrase, ctx.Passphrase());
       api::Metrics metrics;

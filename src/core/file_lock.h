@@ -17,6 +17,12 @@ class FileLock final {
   // Acquire creates `path` (0600) when missing and waits until the lock is ours. Errors:
   // kUnavailable naming `path` when it cannot be opened or locked.
   static Result<FileLock> Acquire(const std::string& path);
+  // AcquireShared is Acquire with flock(LOCK_SH): any number of shared holders at once (each
+  // `anchor serve` on a home), waiting only while an exclusive one holds it.
+  static Result<FileLock> AcquireShared(const std::string& path);
+  // TryAcquire takes the lock exclusively if nobody holds it, shared or not, and does not wait:
+  // kFailedPrecondition ("held") when someone does.
+  static Result<FileLock> TryAcquire(const std::string& path);
 
   FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   FileLock& operator=(FileLock&& other) noexcept;

@@ -346,8 +346,9 @@ Result<std::unique_ptr<store::Store>> OpenStore(const CaPaths& paths,
   }
   Result<std::unique_ptr<store::Store>> store = store::OpenPostgresStore(settings.url);
   if (!store) {
-    // The URI holds no password (CheckStoreUrl), so naming it names nothing secret.
-    return store.error().Prefixed("[store] url " + settings.url);
+    // The URI holds no password (CheckStoreUrl), so naming it names nothing secret; escaped and
+    // cut short, so that it stays one line.
+    return store.error().Prefixed("[store] url " + Printable(settings.url.substr(0, 200)));
   }
   return store;
 }

@@ -13,6 +13,7 @@
 
 #include "ca/config_toml.h"
 #include "core/file_io.h"
+#include "core/text.h"
 #include "core/toml_fields.h"
 
 namespace anchor::home {
@@ -203,22 +204,56 @@ std::string ConfigFileToml(const ConfigFile& file) {
   return out;
 }
 
+namespace {
+
+// PercentDecoded is `text` with its %XX escapes decoded (libpq decodes them in a URI's user
+// and parameters alike), so that "pass%77ord" reads as what libpq will read.
+std::string PercentDecoded(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    std::vector<uint8_t> byte;
+    if (text[i] == '%' && i + 2 < text.size() && HexDecode(text.substr(i + 1, 2), byte) &&
+        byte.size() == 1) {
+      out += static_cast<char>(byte[0]);
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Status CheckStoreUrl(const std::string& url) {
-  if (!url.starts_with("postgres://") && !url.starts_with("postgresql://")) {
+  if (!StartsWithIgnoreCase(url, "postgres://") && !StartsWithIgnoreCase(url, "postgresql://")) {
     return Error(Code::kInvalidArgument,
                  "not a PostgreSQL URI: write postgres://USER@HOST[:PORT]/DATABASE (the SQLite "
                  "store in the CA home needs no setting)");
   }
+  const std::string password_rule =
+      "the URI holds a password, which would be seen in anchor.toml, backups and the process "
+      "list; remove it and give it in $PGPASSWORD or a passfile (~/.pgpass, or passfile=FILE in "
+      "the URI)";
+  // Checked in the text as well as in what libpq makes of it: libpq keeps the last of a
+  // repeated parameter, so "password=x&password=" would read as no password at all.
+  const std::string decoded = ToLower(PercentDecoded(url));
+  const size_t scheme_end = decoded.find("://") + 3;
+  const size_t authority_end = decoded.find_first_of("/?", scheme_end);
+  const std::string authority = decoded.substr(scheme_end, authority_end - scheme_end);
+  const size_t at = authority.rfind('@');
+  if ((at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos) ||
+      decoded.find("password=") != std::string::npos) {
+    return Error(Code::kInvalidArgument, password_rule);
+  }
   char* why = nullptr;
   PQconninfoOption* parsed = ::PQconninfoParse(url.c_str(), &why);
   if (parsed == nullptr) {
-    std::string message = why != nullptr ? why : "out of memory";
+    // libpq's reason quotes the URI, which may hold what must not be repeated: not said.
     ::PQfreemem(why);
-    while (!message.empty() && message.back() == '\n') {
-      message.pop_back();
-    }
-    // Not repeated: a URI that cannot be read may still hold a password.
-    return Error(Code::kInvalidArgument, "the URI cannot be read: " + message);
+    return Error(Code::kInvalidArgument,
+                 "libpq cannot read the URI; write postgres://USER@HOST[:PORT]/DATABASE"
+                 "[?PARAMETER=VALUE&...] with %XX for special characters");
   }
   bool password = false;
   for (const PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
@@ -228,10 +263,7 @@ Status CheckStoreUrl(const std::string& url) {
   }
   ::PQconninfoFree(parsed);
   if (password) {
-    return Error(Code::kInvalidArgument,
-                 "the URI holds a password, which would be seen in anchor.toml, backups and the "
-                 "process list; remove it and give it in $PGPASSWORD or a passfile (~/.pgpass, "
-                 "or passfile=FILE in the URI)");
+    return Error(Code::kInvalidArgument, password_rule);
   }
   return OkStatus();
 }

@@ -31,7 +31,7 @@ HomeFileKind ClassifyTopLevel(std::string_view name) {
   if (name == "anchor.toml" || name == "root.crl") {
     return HomeFileKind::kPublic;
   }
-  if (name == kOwnCertificatesLock) {
+  if (name == kOwnCertificatesLock || name == kServingLock) {
     return HomeFileKind::kLock;
   }
   if (name == "anchor.db" || name == "anchor.db-wal" || name == "anchor.db-shm" ||

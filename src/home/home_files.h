@@ -25,6 +25,7 @@ enum class HomeFileKind {
 // - root.crl: the root's CRL (`anchor crl --root` while the root key is in the home,
 //   home/offline_root.h): the root's revocations of intermediates live only there;
 // - own-certificates.lock: the lock on server.* and ocsp.* (LockOwnCertificates), kLock;
+// - serving.lock: held (shared) by each running `anchor serve` (HoldServing), kLock;
 // - intermediates/current and intermediates/<N>/intermediate.crt|.key: the intermediate
 //   generations of `anchor ca rotate` (home/intermediates.h), N a generation number;
 // - anchor.db, anchor.db-wal, -shm, -journal: the store.
@@ -33,6 +34,8 @@ HomeFileKind ClassifyHomeFile(std::string_view rel);
 
 // kOwnCertificatesLock is the lock file of LockOwnCertificates (home/own_certificates.h).
 inline constexpr const char* kOwnCertificatesLock = "own-certificates.lock";
+// kServingLock is the lock file each running `anchor serve` holds shared (HoldServing).
+inline constexpr const char* kServingLock = "serving.lock";
 
 // kRequiredHomeFiles are what every CA home holds and a restore must find in a backup.
 inline constexpr const char* kRequiredHomeFiles[] = {"anchor.toml", "root.crt", "intermediate.crt"};

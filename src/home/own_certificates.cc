@@ -107,6 +107,10 @@ Result<FileLock> LockOwnCertificates(const CaPaths& paths) {
   return FileLock::Acquire(paths.home + "/" + kOwnCertificatesLock);
 }
 
+Result<FileLock> HoldServing(const CaPaths& paths) {
+  return FileLock::AcquireShared(paths.home + "/" + kServingLock);
+}
+
 Status CheckServerCertificate(const std::string& cert_path, const crypto::Certificate& root,
                               const std::vector<crypto::Certificate>& intermediates,
                               Clock::time_point now, bool* expired) {

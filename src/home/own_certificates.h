@@ -64,6 +64,10 @@ std::optional<int> ServerCertificateDays(const ca::CaConfig& config);
 // that two writers never mix their files into a pair that does not match, and serve's reload
 // holds it while it reads a pair. The functions below that write take it as proof.
 Result<FileLock> LockOwnCertificates(const CaPaths& paths);
+// HoldServing is held (shared: several may run on one home) by `anchor serve` for as long as it
+// runs, on "<home>/serving.lock"; a command that must not run beside a serve (`anchor store
+// migrate`: serve would go on writing the store it moved) takes it exclusively without waiting.
+Result<FileLock> HoldServing(const CaPaths& paths);
 
 // CheckServerCertificate verifies the server certificate chain file `cert_path` as a client of
 // `anchor serve` would, with anchor's own verifier (crypto::ValidatePath): its leaf chains to

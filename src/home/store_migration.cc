@@ -3,8 +3,10 @@
 #include "home/store_migration.h"
 
 #include "core/file_io.h"
+#include "core/file_lock.h"
 #include "home/ca_home.h"
 #include "home/config_file.h"
+#include "home/home_files.h"
 #include "store/audit_chain.h"
 
 namespace anchor::home {
@@ -72,18 +74,34 @@ Result<MigrationReport> MigrateStore(const std::string& home, const std::string&
   if (!FileExists(paths.db)) {
     return Error(Code::kFailedPrecondition, paths.db + " does not exist: nothing to migrate");
   }
+  // No `anchor serve` on this home while it moves: one would go on writing anchor.db, and what
+  // it wrote after the copy would be lost. A serve started meanwhile waits for this lock.
+  Result<FileLock> alone = FileLock::TryAcquire(paths.home + "/" + kServingLock);
+  if (!alone) {
+    if (alone.error().code() != Code::kFailedPrecondition) {
+      return alone.error();
+    }
+    return Error(Code::kFailedPrecondition,
+                 "anchor serve is running on " + home +
+                     "; stop it first (it would go on writing anchor.db, and what it wrote after "
+                     "the copy would be lost), then migrate and start it again");
+  }
   ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> source, OpenStore(paths, config.store));
   ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> target,
                           OpenStore(paths, StoreSettings{url}));
   MigrationReport report;
   ANCHOR_TRY(source->Export([&](const store::StoreContents& contents) -> Status {
     if (Status imported = target->Import(contents); !imported) {
-      if (imported.error().code() == Code::kAlreadyExists) {
-        return Error(Code::kAlreadyExists,
-                     "the database " + url +
-                         " holds records already; give an empty database (nothing was written)");
+      if (imported.error().code() != Code::kAlreadyExists) {
+        return imported.error();
       }
-      return imported.error();
+      // A migration interrupted after its copy committed left exactly this copy: finish it.
+      // Anything else in the database is refused.
+      if (!CheckCopy(*target, contents)) {
+        return Error(Code::kAlreadyExists,
+                     "the database holds records that are not a copy of this CA's; give an "
+                     "empty database (nothing was written)");
+      }
     }
     // Still inside the source's transaction: no write can land in anchor.db before anchor.toml
     // names the new store.

@@ -96,7 +96,8 @@ int64_t Rows::Affected() const {
   return n != nullptr && *n != '\0' ? std::stoll(n) : 0;
 }
 
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo) {
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo,
+                                                     std::vector<std::string> session) {
   // connect_timeout first, then the conninfo expanded (expand_dbname): a later setting wins, so
   // the URI's own connect_timeout, if any, overrides this default. Without one, libpq would
   // wait for an unreachable host as long as TCP does, and a request with it.
@@ -114,7 +115,22 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo
   // EXISTS) are for a psql user; libpq would print them on stderr, between anchor's own lines.
   ::PQsetNoticeProcessor(
       conn.get(), [](void*, const char*) {}, nullptr);
-  return std::unique_ptr<Connection>(new Connection(std::move(conn)));
+  std::unique_ptr<Connection> out(new Connection(std::move(conn), std::move(session)));
+  ANCHOR_TRY(out->Configure());
+  return out;
+}
+
+Status Connection::Configure() {
+  for (const std::string& set : session_) {
+    ResultPtr r(::PQexec(conn_.get(), set.c_str()));
+    if (!r || ::PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+      return Error(
+          Code::kUnavailable,
+          "configuring the session (" + set +
+              "): " + Message(r ? ::PQresultErrorMessage(r.get()) : ::PQerrorMessage(conn_.get())));
+    }
+  }
+  return OkStatus();
 }
 
 Status Connection::Usable() {
@@ -126,7 +142,7 @@ Status Connection::Usable() {
     return Error(Code::kUnavailable,
                  "cannot reach the database: " + Message(::PQerrorMessage(conn_.get())));
   }
-  return OkStatus();
+  return Configure();
 }
 
 Result<Rows> Connection::Exec(std::string_view what, const std::string& sql, const Params& params) {
@@ -188,7 +204,8 @@ Code CodeForSqlState(std::string_view state) {
   }
   const std::string_view cls = state.substr(0, 2);
   if (cls == "08" || cls == "53" || cls == "58" || state == "40001" || state == "40P01" ||
-      state.starts_with("57P") || state == "25006") {
+      state.starts_with("57P") || state == "25006" || state == "55P03" || state == "57014" ||
+      state == "25P03") {
     return Code::kUnavailable;
   }
   return Code::kInternal;

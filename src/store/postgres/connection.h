@@ -77,7 +77,9 @@ class Connection {
   // Open connects with `conninfo` (a libpq key=value string or a postgres:// URI). The password
   // comes from libpq's own sources ($PGPASSWORD, the passfile), never from anchor's command line.
   // A server that cannot be reached is kUnavailable, naming what libpq said.
-  static Result<std::unique_ptr<Connection>> Open(const std::string& conninfo);
+  // `session` are SET statements run on every (re)connection (the store's timeouts).
+  static Result<std::unique_ptr<Connection>> Open(const std::string& conninfo,
+                                                  std::vector<std::string> session = {});
 
   // Exec runs one statement with `params` and returns its rows. Errors: kAlreadyExists for a
   // unique violation (SQLSTATE 23505); kUnavailable when the database cannot answer now (a lost
@@ -120,11 +122,15 @@ class Connection {
   std::mutex mu;
 
  private:
-  explicit Connection(Conn conn) : conn_(std::move(conn)) {}
+  Connection(Conn conn, std::vector<std::string> session)
+      : conn_(std::move(conn)), session_(std::move(session)) {}
   // Usable resets a broken connection once; kUnavailable when it stays broken.
   Status Usable();
+  // Configure runs the session's SET statements.
+  Status Configure();
 
   Conn conn_;
+  std::vector<std::string> session_;
 };
 
 // CodeForSqlState is the error code of a failed statement with SQLSTATE `state` ("" when libpq
@@ -132,7 +138,9 @@ class Connection {
 // kAlreadyExists for a unique violation; kUnavailable for what passes (class 08 connection
 // exceptions, 40001/40P01 serialization failure and deadlock, 53 insufficient resources, 57P
 // operator intervention: a shutdown or a server that cannot accept connections yet, 58 system
-// errors, 25006 a read-only transaction: a standby); kInvalidArgument for text the database
+// errors, 25006 a read-only transaction: a standby, 55P03 a lock not granted within
+// lock_timeout, 57014 a statement cancelled by statement_timeout, 25P03 a session ended by
+// idle_in_transaction_session_timeout); kInvalidArgument for text the database
 // cannot store (22021 invalid byte sequence); kInternal otherwise.
 Code CodeForSqlState(std::string_view state);
 

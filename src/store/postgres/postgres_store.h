@@ -3,6 +3,7 @@
 // database.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,14 @@ struct PostgresOptions {
   // connections is how many connections the store keeps (reads and writes share them): enough
   // for the server's threads to read in parallel.
   size_t connections = 8;
+  // lock_timeout bounds the wait for another writer (the writers' lock): a replica frozen in the
+  // middle of a transaction (a paused VM) makes the others answer 503 after this long, not hang.
+  std::chrono::milliseconds lock_timeout{10'000};
+  // idle_in_transaction bounds how long a session may sit in an open transaction doing nothing;
+  // the server then ends it, and its locks with it.
+  std::chrono::milliseconds idle_in_transaction{30'000};
+  // statement_timeout bounds one statement.
+  std::chrono::milliseconds statement_timeout{30'000};
 };
 
 // OpenPostgresStore connects to the database that `conninfo` names (a libpq "key=value" string

@@ -311,6 +311,17 @@ TEST(ConfigFileTest, TheStoreUrlIsAPostgresUriWithoutAPassword) {
   EXPECT_THAT(with("postgres://anchor@db.example/ca?password=secret"),
               ErrorIs(Code::kInvalidArgument));
   EXPECT_THAT(with("/var/lib/anchor/anchor.db"), ErrorIs(Code::kInvalidArgument));
+  // libpq keeps the last of a repeated parameter, and decodes %XX: neither hides a password.
+  EXPECT_THAT(with("postgresql://anchor@/ca?host=/tmp&password=s3cret&password="),
+              ErrorIs(Code::kInvalidArgument));
+  EXPECT_THAT(with("postgresql://anchor@/ca?pass%77ord=s3cret"), ErrorIs(Code::kInvalidArgument));
+  EXPECT_THAT(with("postgresql://anchor%3As3cret@db.example/ca"), ErrorIs(Code::kInvalidArgument));
+  EXPECT_THAT(with("POSTGRESQL://anchor:s3cret@db.example/ca"), ErrorIs(Code::kInvalidArgument));
+  // A URI libpq cannot read is not quoted back (libpq's reason would quote it).
+  const auto unreadable = with("postgresql://anchor@[db.example/s3cret");
+  ASSERT_THAT(unreadable, ErrorIs(Code::kInvalidArgument));
+  EXPECT_EQ(unreadable.error().message().find("s3cret"), std::string::npos)
+      << unreadable.error().message();
   EXPECT_THAT(with("postgres://anchor@db.example/ca?nosuchparameter=1"),
               ErrorIs(Code::kInvalidArgument));
   const auto message = with("postgres://anchor:secret@db.example/ca").error().message();

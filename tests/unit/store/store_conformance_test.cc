@@ -508,5 +508,44 @@ TEST(StoreMigration, SqliteToSqliteCopiesEverything) {
   CopiesEverything<SqliteFile, SqliteMemory>();
 }
 
+// A writer that holds the writers' lock and does nothing (a replica frozen mid-transaction):
+// the others answer kUnavailable (503) after lock_timeout, not never; and the server ends the
+// idle transaction, freeing the lock.
+TEST(PostgresStoreTest, AFrozenWriterMakesTheOthersUnavailableNotStuck) {
+  testing::PostgresSchema schema;
+  if (!schema.available()) {
+    ASSERT_TRUE(testing::PostgresSchema::Dsn().empty()) << schema.error();
+    GTEST_SKIP() << "ANCHOR_TEST_POSTGRES_DSN is not set";
+  }
+  PostgresOptions options;
+  options.connections = 2;
+  options.lock_timeout = std::chrono::milliseconds(300);
+  options.idle_in_transaction = std::chrono::milliseconds(1500);
+  auto store = OpenPostgresStore(schema.Conninfo(), options);
+  ASSERT_THAT(store, IsOk());
+  auto frozen = OpenPostgresStore(schema.Conninfo(), options);
+  ASSERT_THAT(frozen, IsOk());
+  // The frozen replica: the first steps of a write, then nothing.
+  std::atomic<bool> locked{false};
+  std::thread holder([&] {
+    (void)(*frozen)->Export([&](const StoreContents&) {
+      locked = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+      return OkStatus();
+    });
+  });
+  while (!locked) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const CertificateRecord r = Record("01");
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THAT((*store)->InsertCertificates({&r, 1}, 1), ErrorIs(Code::kUnavailable));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  holder.join();
+  // The server ended the idle transaction after 1.5 s: the lock is free again.
+  EXPECT_THAT((*store)->InsertCertificates({&r, 1}, 1), IsOk());
+  EXPECT_EQ((*store)->CountCertificates().value(), 1);
+}
+
 }  // namespace
 }  // namespace anchor::store
