@@ -339,16 +339,32 @@ Result<CaHome::LoadedGenerations> CaHome::LoadIntermediates(const std::string& h
       std::move(issuing), std::move(retired)};
 }
 
-Result<std::unique_ptr<store::Store>> OpenStore(const CaPaths& paths,
-                                                const StoreSettings& settings) {
+Result<std::unique_ptr<store::Store>> OpenStore(const CaPaths& paths, const StoreSettings& settings,
+                                                const crypto::Certificate* root) {
   if (settings.url.empty()) {
     return store::OpenSqliteStore(paths.db);
   }
-  Result<std::unique_ptr<store::Store>> store = store::OpenPostgresStore(settings.url);
-  if (!store) {
-    // The URI holds no password (CheckStoreUrl), so naming it names nothing secret; escaped and
-    // cut short, so that it stays one line.
-    return store.error().Prefixed("[store] url " + Printable(settings.url.substr(0, 200)));
+  // The URI holds no password (CheckStoreUrl), so naming it names nothing secret; escaped and
+  // cut short, so that it stays one line.
+  const std::string named = "[store] url " + Printable(settings.url.substr(0, 200));
+  store::PostgresOptions options;
+  options.create_schema = root == nullptr;
+  Result<std::unique_ptr<store::Store>> store = store::OpenPostgresStore(settings.url, options);
+  if (!store || root == nullptr) {
+    return store ? std::move(store)
+                 : Result<std::unique_ptr<store::Store>>(store.error().Prefixed(named));
+  }
+  // Whose records: the log of a CA begins with the `anchor init` of its root.
+  ANCHOR_ASSIGN_OR_RETURN(const std::optional<store::AuditEntry> first,
+                          (*store)->FirstAuditEntry());
+  if (!first || first->action != "init" || first->serial != root->SerialHex()) {
+    return Error(Code::kFailedPrecondition,
+                 named + ": the database holds " +
+                     (first ? "another CA's records (its log begins with " + first->action + " " +
+                                  first->serial + ")"
+                            : std::string("no CA's records (its audit log is empty)")) +
+                     ", not this home's (root serial " + root->SerialHex() +
+                     "); point [store] url at this CA's database");
   }
   return store;
 }
@@ -364,7 +380,8 @@ Result<std::unique_ptr<CaHome>> CaHome::Open(const std::string& home, const Secr
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::LoadCertificateFile(paths.root_crt));
   ANCHOR_ASSIGN_OR_RETURN(LoadedGenerations intermediates,
                           LoadIntermediates(home, passphrase, need_key, clock.Now()));
-  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, OpenStore(paths, config.store));
+  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store,
+                          OpenStore(paths, config.store, &root));
   std::unique_ptr<CaHome> ca(new CaHome(std::move(paths), std::move(config), std::move(store),
                                         std::move(root), intermediates.issuing.cert, clock, rng));
   ca->Install(std::move(intermediates));

@@ -58,8 +58,12 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
 
 // OpenStore opens the store of a CA home: the PostgreSQL database `settings.url` names, or
 // else the SQLite database anchor.db in the home (the composition root's one choice of backend).
-Result<std::unique_ptr<store::Store>> OpenStore(const CaPaths& paths,
-                                                const StoreSettings& settings);
+// With `root` (an existing CA), a PostgreSQL database must hold this CA's records: anchor's
+// tables (none are created in an empty one) and an audit log that begins with the `anchor init`
+// of this root; a database dropped and made again, or another CA's, is kFailedPrecondition.
+// Without it (a new CA, a migration's target) the tables are created when missing.
+Result<std::unique_ptr<store::Store>> OpenStore(const CaPaths& paths, const StoreSettings& settings,
+                                                const crypto::Certificate* root = nullptr);
 
 // CaHome is an opened CA: its configuration (anchor.toml, read once: the CA's part and the
 // transport's settings), store and authority.

@@ -174,6 +174,9 @@ class Store {
                              std::string_view subject, std::string_view detail, int64_t now) = 0;
   // AuditLog returns the whole audit log, oldest first.
   virtual Result<std::vector<AuditEntry>> AuditLog() = 0;
+  // FirstAuditEntry is the oldest audit entry (`anchor init` writes it: action "init", the
+  // root's serial), nullopt when the log is empty: what tells whose records a store holds.
+  virtual Result<std::optional<AuditEntry>> FirstAuditEntry() = 0;
 
   // Export reads the whole store in one transaction that keeps every writer out (SQLite: BEGIN
   // IMMEDIATE; PostgreSQL: the writers' lock), and hands it to `sink` while still holding it: a

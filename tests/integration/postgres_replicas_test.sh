@@ -113,6 +113,13 @@ done
 [ "$(dbsql "SELECT status FROM certificates WHERE serial = '$serial'")" = revoked ] || fail "psql: not revoked"
 pass "enrolled on replica 1, revoked on replica 2: openssl ocsp says revoked on both at once; both feeds and both CRLs list it"
 
+# A home is tied to its CA's database: another CA's home pointed at it is refused, as is this
+# home once the database has been dropped and made again (nothing is created in it).
+anchor init --home "$WORK/other" --name other -q 2>/dev/null
+printf '\n[store]\nurl = "%s"\n' "$URL" >> "$WORK/other/anchor.toml"
+rc=0; anchor list --home "$WORK/other" > out 2>&1 || rc=$?
+[ "$rc" != 0 ] && has "holds another CA's records" out || { cat out; fail "another CA's home on this database: exit $rc"; }
+
 # Both replicas wrote one chain.
 anchor audit verify > audit.out || { cat audit.out; fail "anchor audit verify"; }
 kill -TERM "$PID_1" "$PID_2"
@@ -120,3 +127,9 @@ wait "$PID_1" "$PID_2" || fail "a replica did not stop cleanly"
 forget_pid "$PID_1"
 forget_pid "$PID_2"
 pass "anchor audit verify passes over both replicas' writes; both stop cleanly on SIGTERM"
+
+sql "DROP DATABASE $db WITH (FORCE)" && sql "CREATE DATABASE $db" || fail "psql: drop and create the database"
+rc=0; anchor list > out 2>&1 || rc=$?
+[ "$rc" != 0 ] && has "has no anchor tables" out || { cat out; fail "a database dropped and made again: exit $rc"; }
+[ "$(dbsql "SELECT to_regclass('anchor_schema') IS NULL")" = t ] || fail "tables were created in the new, empty database"
+pass "a CA home is tied to its database: another CA's home and a database dropped and made again are refused, nothing created"

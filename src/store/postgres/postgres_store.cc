@@ -81,7 +81,8 @@ class Placeholders {
 
 class PostgresStore final : public Store {
  public:
-  explicit PostgresStore(std::vector<std::unique_ptr<Connection>> pool) : pool_(std::move(pool)) {}
+  PostgresStore(std::vector<std::unique_ptr<Connection>> pool, bool create_schema)
+      : pool_(std::move(pool)), create_schema_(create_schema) {}
 
   Status Migrate() {
     Lease lease = Take();
@@ -91,6 +92,12 @@ class PostgresStore final : public Store {
     ANCHOR_ASSIGN_OR_RETURN(
         Rows present,
         c.Exec("reading the schema version", "SELECT to_regclass('anchor_schema') IS NOT NULL"));
+    if (present.Text(0, 0) != "t" && !create_schema_) {
+      return Error(Code::kFailedPrecondition,
+                   "the database has no anchor tables: it is empty, or was dropped and made "
+                   "again, so the CA's records are not there; restore them (pg_restore) or point "
+                   "[store] url at the CA's database");
+    }
     if (present.Text(0, 0) == "t") {
       ANCHOR_ASSIGN_OR_RETURN(
           Rows v, c.Exec("reading the schema version", "SELECT version FROM anchor_schema"));
@@ -432,6 +439,20 @@ class PostgresStore final : public Store {
     return out;
   }
 
+  Result<std::optional<AuditEntry>> FirstAuditEntry() override {
+    Lease lease = Take();
+    ANCHOR_ASSIGN_OR_RETURN(
+        Rows rows, lease.connection.Exec("reading the audit log",
+                                         "SELECT seq, time, action, serial, subject, detail, "
+                                         "prev_hash, hash FROM audit_log ORDER BY seq LIMIT 1"));
+    if (rows.empty()) {
+      return std::optional<AuditEntry>();
+    }
+    return std::optional<AuditEntry>(AuditEntry{rows.Int(0, 0), rows.Int(0, 1), rows.Text(0, 2),
+                                                rows.Text(0, 3), rows.Text(0, 4), rows.Text(0, 5),
+                                                rows.Text(0, 6), rows.Text(0, 7)});
+  }
+
   Status Export(const std::function<Status(const StoreContents&)>& sink) override {
     Lease lease = Take();
     Connection& c = lease.connection;
@@ -706,6 +727,7 @@ class PostgresStore final : public Store {
   }
 
   std::vector<std::unique_ptr<Connection>> pool_;
+  const bool create_schema_;
   std::atomic<size_t> next_{0};
 };
 
@@ -727,7 +749,7 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo,
     ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Connection::Open(conninfo, session));
     pool.push_back(std::move(c));
   }
-  auto store = std::make_unique<PostgresStore>(std::move(pool));
+  auto store = std::make_unique<PostgresStore>(std::move(pool), options.create_schema);
   ANCHOR_TRY(store->Migrate());
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -24,6 +24,10 @@ struct PostgresOptions {
   std::chrono::milliseconds idle_in_transaction{30'000};
   // statement_timeout bounds one statement.
   std::chrono::milliseconds statement_timeout{30'000};
+  // create_schema: a database without anchor's tables gets them (a new CA, a migration). An
+  // existing CA's store opens with false: a database dropped and made again, or the wrong one,
+  // is then kFailedPrecondition, and nothing is created in it.
+  bool create_schema = true;
 };
 
 // OpenPostgresStore connects to the database that `conninfo` names (a libpq "key=value" string

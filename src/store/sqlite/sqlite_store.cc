@@ -460,6 +460,26 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<std::optional<AuditEntry>> FirstAuditEntry() override {
+    Lease lease = Read();
+    Connection& c = lease.connection;
+    ANCHOR_ASSIGN_OR_RETURN(
+        ScopedStatement s,
+        c.Prepared("SELECT seq, time, action, serial, subject, detail, prev_hash, hash "
+                   "FROM audit_log ORDER BY seq LIMIT 1"));
+    Binder{s};
+    const int rc = ::sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+      return std::optional<AuditEntry>();
+    }
+    if (rc != SQLITE_ROW) {
+      return c.SqlError("reading the audit log");
+    }
+    return std::optional<AuditEntry>(AuditEntry{
+        ::sqlite3_column_int64(s, 0), ::sqlite3_column_int64(s, 1), ColumnText(s, 2),
+        ColumnText(s, 3), ColumnText(s, 4), ColumnText(s, 5), ColumnText(s, 6), ColumnText(s, 7)});
+  }
+
   Status Export(const std::function<Status(const StoreContents&)>& sink) override {
     Connection& c = *writer_;
     std::lock_guard lock(c.mu);

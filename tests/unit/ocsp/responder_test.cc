@@ -209,6 +209,9 @@ class FailingReads final : public store::Store {
     return real_.AppendAudit(action, serial, subject, detail, at);
   }
   Result<std::vector<store::AuditEntry>> AuditLog() override { return real_.AuditLog(); }
+  Result<std::optional<store::AuditEntry>> FirstAuditEntry() override {
+    return real_.FirstAuditEntry();
+  }
   Status Export(const std::function<Status(const store::StoreContents&)>& sink) override {
     return real_.Export(sink);
   }

@@ -44,6 +44,7 @@ class AllButCountByStatus : public Store {
     return No();
   }
   Result<std::vector<AuditEntry>> AuditLog() override { return No(); }
+  Result<std::optional<AuditEntry>> FirstAuditEntry() override { return No(); }
   Status Export(const std::function<Status(const StoreContents&)>&) override { return No(); }
   Status Import(const StoreContents&) override { return No(); }
 
