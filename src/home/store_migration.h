@@ -24,10 +24,10 @@ struct MigrationReport {
 // PostgreSQL database `url` (home::CheckStoreUrl; it must hold no record: kAlreadyExists), then
 // checks the copy (the same number of each record, an audit chain that verifies, ending on the
 // same hash; a database that already holds exactly this copy, left by a migration interrupted
-// after its import, is taken as it is) and only then writes `[store] url` into anchor.toml (appended, so the file keeps
-// its comments; written atomically). The source is read in one transaction that keeps its
-// writers out (`Store::Export`); it refuses to run while an `anchor serve` holds the home
-// (HoldServing), which would go on writing anchor.db afterwards. On any error
+// after its import, is taken as it is) and only then writes `[store] url` into anchor.toml
+// (appended, so the file keeps its comments; written atomically). The source is read in one
+// transaction that keeps its writers out (`Store::Export`); it refuses to run while an `anchor
+// serve` holds the home (HoldServing), which would go on writing anchor.db afterwards. On any error
 // anchor.toml is unchanged. The import is one transaction (all or nothing); only if the check or
 // the write of anchor.toml fails after it has committed does the database keep the copy, and
 // the error says to empty it before trying again. A home whose store is PostgreSQL already is
