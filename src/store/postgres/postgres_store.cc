@@ -6,13 +6,13 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
-#include <sstream>
 #include <utility>
 
 #include "core/text.h"
 #include "store/audit_chain.h"
 #include "store/postgres/connection.h"
 #include "store/postgres/migrations.h"
+#include "store/schema_text.h"
 
 namespace anchor::store {
 namespace {
@@ -20,24 +20,6 @@ namespace {
 using postgres::Connection;
 using postgres::Params;
 using postgres::Rows;
-
-std::string JoinLines(const std::vector<std::string>& items) { return Join(items, "\n"); }
-
-std::vector<std::string> SplitLines(std::string_view text) {
-  std::vector<std::string> out;
-  std::istringstream in{std::string(text)};
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) {
-      out.push_back(line);
-    }
-  }
-  return out;
-}
-
-constexpr char kCertColumns[] =
-    "serial, issuer, subject, common_name, sans, profile, not_before, not_after, status, "
-    "revoked_at, revocation_reason, der, fingerprint, token_hash, created_at, renews, "
-    "issuer_fingerprint";
 
 CertificateRecord ReadCert(const Rows& rows, int i) {
   CertificateRecord r;

@@ -7,11 +7,11 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <utility>
 
 #include "core/text.h"
 #include "store/audit_chain.h"
+#include "store/schema_text.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/migrations.h"
 
@@ -26,24 +26,6 @@ using sqlite::ScopedStatement;
 // kReaders is how many connections serve reads beside the writer: enough for the server's io
 // threads and its workers to read in parallel; each holds its own page cache.
 constexpr size_t kReaders = 8;
-
-std::string JoinLines(const std::vector<std::string>& items) { return Join(items, "\n"); }
-
-std::vector<std::string> SplitLines(std::string_view text) {
-  std::vector<std::string> out;
-  std::istringstream in{std::string(text)};
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) {
-      out.push_back(line);
-    }
-  }
-  return out;
-}
-
-constexpr char kCertColumns[] =
-    "serial, issuer, subject, common_name, sans, profile, not_before, not_after, status, "
-    "revoked_at, revocation_reason, der, fingerprint, token_hash, created_at, renews, "
-    "issuer_fingerprint";
 
 CertificateRecord ReadCert(sqlite3_stmt* s) {
   CertificateRecord r;

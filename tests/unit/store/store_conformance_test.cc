@@ -19,6 +19,7 @@
 #include "store/sqlite/sqlite_store.h"
 #include "testlib/matchers.h"
 #include "testlib/postgres_schema.h"
+#include "testlib/store_records.h"
 #include "testlib/temp_dir.h"
 
 namespace anchor::store {
@@ -29,19 +30,7 @@ using testing::IsOk;
 
 CertificateRecord Record(const std::string& serial, int64_t not_after = 2000,
                          const std::string& issuer_fingerprint = "a1") {
-  CertificateRecord r;
-  r.serial = serial;
-  r.issuer = "CN=CA";
-  r.issuer_fingerprint = issuer_fingerprint;
-  r.subject = "CN=" + serial;
-  r.common_name = serial;
-  r.sans = {"dns:a.example", "ip:10.0.0.1"};
-  r.profile = "server";
-  r.not_before = 0;
-  r.not_after = not_after;
-  r.der = {0x30, 0x00};
-  r.fingerprint = "fp-" + serial;
-  return r;
+  return testing::StoreRecord(serial, not_after, issuer_fingerprint);
 }
 
 TokenRecord Token(const std::string& hash, int64_t expires_at = 1000) {

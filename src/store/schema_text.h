@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: schema_text.h: what every SQL backend of the store writes the same way: the certificate
+// columns in one order, and lists of names as text.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace anchor::store {
+
+// kCertColumns are the certificates table's columns in the order the backends read and write
+// them (CertificateRecord's fields).
+inline constexpr char kCertColumns[] =
+    "serial, issuer, subject, common_name, sans, profile, not_before, not_after, status, "
+    "revoked_at, revocation_reason, der, fingerprint, token_hash, created_at, renews, "
+    "issuer_fingerprint";
+
+// JoinLines stores a list of names ("dns:x", "ip:y") as one text column, one per line;
+// SplitLines reads it back, skipping empty lines.
+std::string JoinLines(const std::vector<std::string>& items);
+std::vector<std::string> SplitLines(std::string_view text);
+
+}  // namespace anchor::store
