@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: serve_cmd.cc: `anchor serve`: the online CA over HTTPS (EST, OCSP, CRL, admin API).
 #include <cstdio>
+#include <optional>
 
 #include "api/ca_gauges.h"
 #include "ca/generation.h"
@@ -109,7 +110,12 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(const log::Format log_format, log::ParseFormat(o->log_format));
       // Held while serving, before the home is opened: `anchor store migrate` refuses to run
       // beside a serve, and a serve started during a migration waits and opens the moved store.
-      ANCHOR_ASSIGN_OR_RETURN(FileLock serving, home::HoldServing(home::CaPaths::In(ctx.Home())));
+      // Not in a directory that holds no CA: OpenCa says so, and no lock file is left there.
+      const home::CaPaths paths = home::CaPaths::In(ctx.Home());
+      std::optional<FileLock> serving;
+      if (FileExists(paths.config)) {
+        ANCHOR_ASSIGN_OR_RETURN(serving, home::HoldServing(paths));
+      }
       ANCHOR_ASSIGN_OR_RETURN(home::CaHome * home, ctx.OpenCa(/*need_key=*/true));
       ANCHOR_ASSIGN_OR_RETURN(const SecretBytes* passphrase, ctx.Passphrase());
       api::Metrics metrics;

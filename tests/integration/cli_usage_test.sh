@@ -140,3 +140,13 @@ PY
   { cat ctrlc.out; fail "Ctrl-C at the passphrase prompt: the terminal was not restored"; }
 [ ! -e "$WORK/interrupted" ] || fail "an interrupted init left $WORK/interrupted behind"
 pass "Ctrl-C at the passphrase prompt restores the terminal's echo"
+
+# serve where there is no CA: the one line that says so, and nothing left in the directory.
+mkdir "$WORK/not-a-ca"
+for dir in "$WORK/not-a-ca" "$WORK/no-such-dir"; do
+  rc=$(exit_of anchor serve --home "$dir" --listen 127.0.0.1:0)
+  [ "$rc" = 1 ] && has -F "no CA in $dir; run \`anchor init\` first" out.txt \
+    || { cat out.txt; fail "serve --home $dir: exit $rc"; }
+done
+[ -z "$(ls -A "$WORK/not-a-ca")" ] || fail "serve left $(ls -A "$WORK/not-a-ca") in a directory without a CA"
+pass "serve where there is no CA says so in one line and leaves nothing behind"
