@@ -535,18 +535,7 @@ class PostgresStore final : public Store {
         last_seq = std::max(last_seq, e.seq);
       }
       for (const AuditEntry& e : in.audit) {
-        ANCHOR_TRY(c.Run("importing audit entry " + std::to_string(e.seq),
-                         "INSERT INTO audit_log (seq, time, action, serial, subject, detail, "
-                         "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                         Params()
-                             .Int(e.seq)
-                             .Int(e.time)
-                             .Text(e.action)
-                             .Text(e.serial)
-                             .Text(e.subject)
-                             .Text(e.detail)
-                             .Text(e.prev_hash)
-                             .Text(e.hash)));
+        ANCHOR_TRY(InsertAuditEntry(c, e));
       }
       // The counters continue where the source left off.
       ANCHOR_TRY(c.Run("importing the revocation sequence",
@@ -677,6 +666,22 @@ class PostgresStore final : public Store {
     return OkStatus();
   }
 
+  // InsertAuditEntry writes `e` as it is (its seq and hashes decided by the caller).
+  static Status InsertAuditEntry(Connection& c, const AuditEntry& e) {
+    return c.Run("writing audit entry " + std::to_string(e.seq),
+                 "INSERT INTO audit_log (seq, time, action, serial, subject, detail, prev_hash, "
+                 "hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 Params()
+                     .Int(e.seq)
+                     .Int(e.time)
+                     .Text(e.action)
+                     .Text(e.serial)
+                     .Text(e.subject)
+                     .Text(e.detail)
+                     .Text(e.prev_hash)
+                     .Text(e.hash));
+  }
+
   // AppendAuditLocked chains a new entry to the head; the caller holds the writers' lock.
   Status AppendAuditLocked(Connection& c, std::string_view action, std::string_view serial,
                            std::string_view subject, std::string_view detail, int64_t now) {
@@ -691,18 +696,7 @@ class PostgresStore final : public Store {
     e.subject = subject;
     e.detail = detail;
     e.hash = AuditHash(e);
-    ANCHOR_TRY(c.Run("appending to the audit log",
-                     "INSERT INTO audit_log (seq, time, action, serial, subject, detail, "
-                     "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                     Params()
-                         .Int(e.seq)
-                         .Int(e.time)
-                         .Text(e.action)
-                         .Text(e.serial)
-                         .Text(e.subject)
-                         .Text(e.detail)
-                         .Text(e.prev_hash)
-                         .Text(e.hash)));
+    ANCHOR_TRY(InsertAuditEntry(c, e));
     return c.Run("advancing the audit log's head",
                  "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
                  Params().Int(e.seq).Text(e.hash));

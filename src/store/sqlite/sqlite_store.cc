@@ -599,22 +599,7 @@ class SqliteStore final : public Store {
         }
       }
       for (const AuditEntry& e : in.audit) {
-        ANCHOR_ASSIGN_OR_RETURN(
-            ScopedStatement insert,
-            c.Prepared("INSERT INTO audit_log (seq, time, action, serial, subject, detail, "
-                       "prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)"));
-        Binder(insert)
-            .Int(e.seq)
-            .Int(e.time)
-            .Text(e.action)
-            .Text(e.serial)
-            .Text(e.subject)
-            .Text(e.detail)
-            .Text(e.prev_hash)
-            .Text(e.hash);
-        if (::sqlite3_step(insert) != SQLITE_DONE) {
-          return c.SqlError("importing audit entry " + std::to_string(e.seq));
-        }
+        ANCHOR_TRY(InsertAuditEntry(c, e));
       }
       ANCHOR_ASSIGN_OR_RETURN(ScopedStatement crl,
                               c.Prepared("UPDATE crl_numbers SET last = ? WHERE id = 1"));
@@ -780,6 +765,11 @@ class SqliteStore final : public Store {
     e.subject = subject;
     e.detail = detail;
     e.hash = AuditHash(e);
+    return InsertAuditEntry(c, e);
+  }
+
+  // InsertAuditEntry writes `e` as it is (its seq and hashes decided by the caller).
+  static Status InsertAuditEntry(Connection& c, const AuditEntry& e) {
     ANCHOR_ASSIGN_OR_RETURN(
         ScopedStatement insert,
         c.Prepared("INSERT INTO audit_log (seq, time, action, serial, subject, detail, prev_hash, "
@@ -794,7 +784,7 @@ class SqliteStore final : public Store {
         .Text(e.prev_hash)
         .Text(e.hash);
     if (::sqlite3_step(insert) != SQLITE_DONE) {
-      return c.SqlError("appending to the audit log");
+      return c.SqlError("writing audit entry " + std::to_string(e.seq));
     }
     return OkStatus();
   }
