@@ -14,7 +14,7 @@ source "$(dirname "$0")/lib.sh"
 sql() { psql "$ANCHOR_TEST_POSTGRES_DSN" -v ON_ERROR_STOP=1 -qtAc "$1"; }
 db="anchor_it_$$_$RANDOM"
 sql "CREATE DATABASE $db" || fail "psql CREATE DATABASE"
-trap 'sql "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+trap 'sql "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; cleanup' EXIT
 host=${ANCHOR_TEST_POSTGRES_DSN#*host=}
 URL="postgresql://anchor@/$db?host=$host"
 dbsql() { psql "$URL" -v ON_ERROR_STOP=1 -qtAc "$1"; }

@@ -25,6 +25,10 @@ sed -e '/^make build/d' -e "s#\$HOME#$WORK#g" -e "s#8443#$PORT#g" \
 grep -q 'PIDS+=' run.sh || fail "no background process was found in the block"
 export PATH="$WORK/bin:$PATH"
 unset ANCHOR_HOME
+# The reader's `anchor` is the program on PATH, not lib.sh's function of that name: run in the
+# background, the function would be a subshell, and its PID not the server's (which would then
+# outlive the test).
+unset -f anchor
 # Sourced here, so that its background processes join PIDS (stopped by PID at exit); a command of
 # the block that fails shows in what the checks below find.
 source run.sh > run.out 2>&1 || true
