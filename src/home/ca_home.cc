@@ -121,6 +121,33 @@ Status CheckNoCertificates(store::Store& store, const std::string& url) {
   return OkStatus();
 }
 
+// MoveRecordsTo moves the records `anchor init` wrote to anchor.db in `staging` into the
+// PostgreSQL database `url`, in one transaction that refuses a database holding records
+// (Store::Import), and removes anchor.db: the home keeps no store of its own.
+Status MoveRecordsTo(const CaPaths& staging, const std::string& url) {
+  {
+    ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> local,
+                            store::OpenSqliteStore(staging.db));
+    ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> target,
+                            OpenStore(staging, StoreSettings{url}));
+    ANCHOR_TRY(local->Export([&target, &url](const store::StoreContents& contents) -> Status {
+      if (Status imported = target->Import(contents); !imported) {
+        if (imported.error().code() == Code::kAlreadyExists) {
+          return Error(Code::kAlreadyExists,
+                       "the database " + url + " holds records already; give an empty database");
+        }
+        return imported.error();
+      }
+      return OkStatus();
+    }));
+  }
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    fs::remove(staging.db + suffix, ec);
+  }
+  return OkStatus();
+}
+
 Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& clock, Rng& rng,
                std::vector<std::string>& notes) {
   const Clock::time_point now = clock.Now();
@@ -163,8 +190,10 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
   ANCHOR_TRY(WriteFileAtomic(paths.config, ConfigFileToml(ConfigFile{config, {}, store_settings}),
                              kPublicFileMode));
 
-  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, OpenStore(paths, store_settings));
-  ANCHOR_TRY(CheckNoCertificates(*store, options.store_url));
+  // The records are first written to anchor.db in the staging directory, whatever the store:
+  // a PostgreSQL store receives them all at once at the end (MoveRecordsTo), so that a failure
+  // on the way leaves nothing in the database.
+  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenSqliteStore(paths.db));
   ANCHOR_TRY(store->AppendAudit("init", root.SerialHex(), root.Subject(),
                                 "intermediate=" + intermediate.SerialHex(), UnixSeconds(now)));
   Authority authority(config, root, intermediate, std::move(inter_key), *store, clock, rng);
@@ -266,6 +295,9 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
   ::chmod(staging.c_str(), 0700);
   std::vector<std::string> said;
   Status st = BuildCa(CaPaths::In(staging), options, clock, rng, said);
+  if (st && !options.store_url.empty()) {
+    st = MoveRecordsTo(CaPaths::In(staging), options.store_url);
+  }
   if (st && notes != nullptr) {
     notes->insert(notes->end(), said.begin(), said.end());
   }

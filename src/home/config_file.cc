@@ -193,15 +193,17 @@ std::vector<std::string> ConfigKeys() {
 }
 
 std::string ConfigFileToml(const ConfigFile& file) {
-  std::string out = file.ca.ToToml(server::ServerSettingsToml(file.server));
-  if (!file.store.url.empty()) {
-    // Where the records live (docs/CONFIG.md [store]); without it, anchor.db in the home.
-    toml::table store{{"url", file.store.url}};
-    std::ostringstream text;
-    text << toml::toml_formatter(store, toml::format_flags::none);
-    out += "\n[store]\n" + text.str() + "\n";
+  return file.ca.ToToml(server::ServerSettingsToml(file.server)) + StoreTableToml(file.store);
+}
+
+std::string StoreTableToml(const StoreSettings& store) {
+  if (store.url.empty()) {
+    return "";  // without it, anchor.db in the home
   }
-  return out;
+  toml::table table{{"url", store.url}};
+  std::ostringstream text;
+  text << toml::toml_formatter(table, toml::format_flags::none);
+  return "\n[store]\n" + text.str() + "\n";
 }
 
 namespace {

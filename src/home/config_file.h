@@ -28,6 +28,10 @@ struct StoreSettings {
 };
 inline constexpr std::string_view kStoreKeys[] = {"url"};
 
+// StoreTableToml is the [store] table of anchor.toml for `store` ("" for the default, SQLite):
+// what ConfigFileToml ends with, and what `anchor store migrate` appends.
+std::string StoreTableToml(const StoreSettings& store);
+
 // CheckStoreUrl checks a [store] url (or `anchor init --store`): a postgres:// or
 // postgresql:// URI that libpq can read and that holds no password. Errors are
 // kInvalidArgument, saying where the password goes.

@@ -44,11 +44,7 @@ Status CheckCopy(store::Store& target, const store::StoreContents& source) {
 // and writes it atomically.
 Status NameStore(const std::string& config_path, const std::string& url) {
   ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(config_path));
-  ConfigFile file;
-  file.store.url = url;
-  // Only the [store] table, written by the one writer of anchor.toml.
-  const std::string rendered = ConfigFileToml(file);
-  text += rendered.substr(rendered.find("\n[store]"));
+  text += StoreTableToml(StoreSettings{url});
   ANCHOR_ASSIGN_OR_RETURN(const ConfigFile back, ParseConfigFile(text, config_path));
   if (back.store.url != url) {
     return Error(Code::kInternal, config_path + " does not name the new store once written");

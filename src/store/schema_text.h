@@ -16,6 +16,13 @@ inline constexpr char kCertColumns[] =
     "revoked_at, revocation_reason, der, fingerprint, token_hash, created_at, renews, "
     "issuer_fingerprint";
 
+// kTokenColumns and kAuditColumns are the tokens and audit_log tables' columns in the order the
+// backends read them (TokenRecord's and AuditEntry's fields).
+inline constexpr char kTokenColumns[] =
+    "hash, common_name, sans, profile, created_at, expires_at, used_at, used_by";
+inline constexpr char kAuditColumns[] =
+    "seq, time, action, serial, subject, detail, prev_hash, hash";
+
 // JoinLines stores a list of names ("dns:x", "ip:y") as one text column, one per line;
 // SplitLines reads it back, skipping empty lines.
 std::string JoinLines(const std::vector<std::string>& items);

@@ -28,6 +28,14 @@ rc=0; anchor init --home bad2 --store "postgresql://anchor@/$db?host=$WORK/nowhe
   || { cat out; fail "an unreachable server: exit $rc"; }
 pass "init --store refuses a password in the URI (exit 2) and an unreachable server, leaving nothing"
 
+# A CA refused half-way (a server name outside its own name constraints, found after the root
+# is made) writes nothing to the database, so that the next init there works.
+rc=0; anchor init --home bad3 --store "$URL" --permit-dns example.com --san other.org -q > out 2>&1 || rc=$?
+[ "$rc" != 0 ] && [ ! -e bad3 ] || { cat out; fail "init with a SAN outside --permit-dns: exit $rc"; }
+[ "$(psql "$URL" -qtAc "SELECT to_regclass('audit_log') IS NULL OR (SELECT count(*) FROM audit_log) = 0")" = t ] \
+  || fail "a refused init left records in the database"
+pass "a refused init --store leaves the database as it was"
+
 anchor init --name pgca --store "$URL" -q 2> init.err || { cat init.err; fail "anchor init --store"; }
 [ ! -e "$ANCHOR_HOME/anchor.db" ] || fail "a SQLite database was made beside the PostgreSQL store"
 has "^url = \"$URL\"" "$ANCHOR_HOME/anchor.toml" || fail "anchor.toml does not name the store"

@@ -43,13 +43,57 @@ CertificateRecord ReadCert(const Rows& rows, int i) {
   return r;
 }
 
-std::vector<CertificateRecord> ReadCerts(const Rows& rows) {
-  std::vector<CertificateRecord> out;
+// ReadRows reads every row of `rows` with `read`.
+template <typename T>
+std::vector<T> ReadRows(const Rows& rows, T (*read)(const Rows&, int)) {
+  std::vector<T> out;
   out.reserve(static_cast<size_t>(rows.size()));
   for (int i = 0; i < rows.size(); ++i) {
-    out.push_back(ReadCert(rows, i));
+    out.push_back(read(rows, i));
   }
   return out;
+}
+
+std::vector<CertificateRecord> ReadCerts(const Rows& rows) { return ReadRows(rows, ReadCert); }
+
+// ReadToken, ReadAudit and ReadRevocation read row `i` of kTokenColumns, kAuditColumns and the
+// revocations table.
+TokenRecord ReadToken(const Rows& rows, int i) {
+  return TokenRecord{rows.Text(i, 0), rows.Text(i, 1), SplitLines(rows.Text(i, 2)),
+                     rows.Text(i, 3), rows.Int(i, 4),  rows.Int(i, 5),
+                     rows.Int(i, 6),  rows.Text(i, 7)};
+}
+
+AuditEntry ReadAudit(const Rows& rows, int i) {
+  return AuditEntry{rows.Int(i, 0),  rows.Int(i, 1),  rows.Text(i, 2), rows.Text(i, 3),
+                    rows.Text(i, 4), rows.Text(i, 5), rows.Text(i, 6), rows.Text(i, 7)};
+}
+
+RevocationEvent ReadRevocation(const Rows& rows, int i) {
+  return RevocationEvent{rows.Int(i, 0), rows.Text(i, 1), rows.Int(i, 2),
+                         static_cast<int>(rows.Int(i, 3))};
+}
+
+// AuditEntries reads the audit log, oldest first (at most `limit` entries, 0: all).
+Result<std::vector<AuditEntry>> AuditEntries(Connection& c, size_t limit = 0) {
+  ANCHOR_ASSIGN_OR_RETURN(
+      Rows rows,
+      c.Exec("reading the audit log",
+             "SELECT " + std::string(kAuditColumns) + " FROM audit_log ORDER BY seq LIMIT $1",
+             limit > 0 ? Params().Int(static_cast<int64_t>(limit)) : Params().Null()));
+  return ReadRows(rows, ReadAudit);
+}
+
+// Revocations reads the revocation sequence after `cursor`, oldest first, at most `limit`
+// events (0: all; LIMIT NULL is none).
+Result<std::vector<RevocationEvent>> Revocations(Connection& c, int64_t cursor, size_t limit) {
+  ANCHOR_ASSIGN_OR_RETURN(
+      Rows rows, c.Exec("reading revocations",
+                        "SELECT seq, serial, revoked_at, reason FROM revocations WHERE seq > $1 "
+                        "ORDER BY seq LIMIT $2",
+                        limit > 0 ? Params().Int(cursor).Int(static_cast<int64_t>(limit))
+                                  : Params().Int(cursor).Null()));
+  return ReadRows(rows, ReadRevocation);
 }
 
 // Placeholders numbers the parameters of a statement built piece by piece ($1, $2, ...).
@@ -317,19 +361,11 @@ class PostgresStore final : public Store {
   }
 
   Result<std::vector<RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) override {
-    Lease lease = Take();
-    ANCHOR_ASSIGN_OR_RETURN(
-        Rows rows, lease.connection.Exec("reading revocations",
-                                         "SELECT seq, serial, revoked_at, reason FROM revocations "
-                                         "WHERE seq > $1 ORDER BY seq LIMIT $2",
-                                         Params().Int(cursor).Int(static_cast<int64_t>(limit))));
-    std::vector<RevocationEvent> out;
-    out.reserve(static_cast<size_t>(rows.size()));
-    for (int i = 0; i < rows.size(); ++i) {
-      out.push_back(
-          {rows.Int(i, 0), rows.Text(i, 1), rows.Int(i, 2), static_cast<int>(rows.Int(i, 3))});
+    if (limit == 0) {
+      return std::vector<RevocationEvent>();  // Revocations reads 0 as "all"
     }
-    return out;
+    Lease lease = Take();
+    return Revocations(lease.connection, cursor, limit);
   }
 
   Result<int64_t> LatestRevocation() override {
@@ -383,17 +419,14 @@ class PostgresStore final : public Store {
   Result<TokenRecord> FindToken(std::string_view hash) override {
     Lease lease = Take();
     ANCHOR_ASSIGN_OR_RETURN(
-        Rows rows,
-        lease.connection.Exec("reading the token",
-                              "SELECT hash, common_name, sans, profile, created_at, expires_at, "
-                              "used_at, used_by FROM tokens WHERE hash = $1",
-                              Params().Text(hash)));
+        Rows rows, lease.connection.Exec(
+                       "reading the token",
+                       "SELECT " + std::string(kTokenColumns) + " FROM tokens WHERE hash = $1",
+                       Params().Text(hash)));
     if (rows.empty()) {
       return Error(Code::kNotFound, "unknown token");
     }
-    return TokenRecord{rows.Text(0, 0), rows.Text(0, 1), SplitLines(rows.Text(0, 2)),
-                       rows.Text(0, 3), rows.Int(0, 4),  rows.Int(0, 5),
-                       rows.Int(0, 6),  rows.Text(0, 7)};
+    return ReadToken(rows, 0);
   }
 
   Status AppendAudit(std::string_view action, std::string_view serial, std::string_view subject,
@@ -408,31 +441,13 @@ class PostgresStore final : public Store {
 
   Result<std::vector<AuditEntry>> AuditLog() override {
     Lease lease = Take();
-    ANCHOR_ASSIGN_OR_RETURN(
-        Rows rows, lease.connection.Exec("reading the audit log",
-                                         "SELECT seq, time, action, serial, subject, detail, "
-                                         "prev_hash, hash FROM audit_log ORDER BY seq"));
-    std::vector<AuditEntry> out;
-    out.reserve(static_cast<size_t>(rows.size()));
-    for (int i = 0; i < rows.size(); ++i) {
-      out.push_back({rows.Int(i, 0), rows.Int(i, 1), rows.Text(i, 2), rows.Text(i, 3),
-                     rows.Text(i, 4), rows.Text(i, 5), rows.Text(i, 6), rows.Text(i, 7)});
-    }
-    return out;
+    return AuditEntries(lease.connection);
   }
 
   Result<std::optional<AuditEntry>> FirstAuditEntry() override {
     Lease lease = Take();
-    ANCHOR_ASSIGN_OR_RETURN(
-        Rows rows, lease.connection.Exec("reading the audit log",
-                                         "SELECT seq, time, action, serial, subject, detail, "
-                                         "prev_hash, hash FROM audit_log ORDER BY seq LIMIT 1"));
-    if (rows.empty()) {
-      return std::optional<AuditEntry>();
-    }
-    return std::optional<AuditEntry>(AuditEntry{rows.Int(0, 0), rows.Int(0, 1), rows.Text(0, 2),
-                                                rows.Text(0, 3), rows.Text(0, 4), rows.Text(0, 5),
-                                                rows.Text(0, 6), rows.Text(0, 7)});
+    ANCHOR_ASSIGN_OR_RETURN(std::vector<AuditEntry> first, AuditEntries(lease.connection, 1));
+    return first.empty() ? std::optional<AuditEntry>() : std::optional<AuditEntry>(first.front());
   }
 
   Status Export(const std::function<Status(const StoreContents&)>& sink) override {
@@ -447,31 +462,11 @@ class PostgresStore final : public Store {
                                                      "serial"));
       out.certificates = ReadCerts(certs);
       ANCHOR_ASSIGN_OR_RETURN(
-          Rows tokens, c.Exec("reading the tokens",
-                              "SELECT hash, common_name, sans, profile, created_at, expires_at, "
-                              "used_at, used_by FROM tokens ORDER BY created_at, hash"));
-      for (int i = 0; i < tokens.size(); ++i) {
-        out.tokens.push_back(TokenRecord{
-            tokens.Text(i, 0), tokens.Text(i, 1), SplitLines(tokens.Text(i, 2)), tokens.Text(i, 3),
-            tokens.Int(i, 4), tokens.Int(i, 5), tokens.Int(i, 6), tokens.Text(i, 7)});
-      }
-      ANCHOR_ASSIGN_OR_RETURN(Rows revocations,
-                              c.Exec("reading the revocations",
-                                     "SELECT seq, serial, revoked_at, reason FROM revocations "
-                                     "ORDER BY seq"));
-      for (int i = 0; i < revocations.size(); ++i) {
-        out.revocations.push_back({revocations.Int(i, 0), revocations.Text(i, 1),
-                                   revocations.Int(i, 2), static_cast<int>(revocations.Int(i, 3))});
-      }
-      ANCHOR_ASSIGN_OR_RETURN(
-          Rows audit, c.Exec("reading the audit log",
-                             "SELECT seq, time, action, serial, subject, detail, prev_hash, hash "
-                             "FROM audit_log ORDER BY seq"));
-      for (int i = 0; i < audit.size(); ++i) {
-        out.audit.push_back({audit.Int(i, 0), audit.Int(i, 1), audit.Text(i, 2), audit.Text(i, 3),
-                             audit.Text(i, 4), audit.Text(i, 5), audit.Text(i, 6),
-                             audit.Text(i, 7)});
-      }
+          Rows tokens, c.Exec("reading the tokens", "SELECT " + std::string(kTokenColumns) +
+                                                        " FROM tokens ORDER BY created_at, hash"));
+      out.tokens = ReadRows(tokens, ReadToken);
+      ANCHOR_ASSIGN_OR_RETURN(out.revocations, Revocations(c, 0, 0));
+      ANCHOR_ASSIGN_OR_RETURN(out.audit, AuditEntries(c));
       ANCHOR_ASSIGN_OR_RETURN(
           Rows crl, c.Exec("reading the CRL number", "SELECT last FROM crl_numbers WHERE id = 1"));
       out.crl_number = crl.Int(0, 0);

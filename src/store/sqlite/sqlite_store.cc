@@ -50,6 +50,72 @@ CertificateRecord ReadCert(sqlite3_stmt* s) {
   return r;
 }
 
+// ReadToken and ReadAudit read one row of kTokenColumns and kAuditColumns.
+TokenRecord ReadToken(sqlite3_stmt* s) {
+  return TokenRecord{ColumnText(s, 0),
+                     ColumnText(s, 1),
+                     SplitLines(ColumnText(s, 2)),
+                     ColumnText(s, 3),
+                     ::sqlite3_column_int64(s, 4),
+                     ::sqlite3_column_int64(s, 5),
+                     ::sqlite3_column_int64(s, 6),
+                     ColumnText(s, 7)};
+}
+
+AuditEntry ReadAudit(sqlite3_stmt* s) {
+  return AuditEntry{::sqlite3_column_int64(s, 0),
+                    ::sqlite3_column_int64(s, 1),
+                    ColumnText(s, 2),
+                    ColumnText(s, 3),
+                    ColumnText(s, 4),
+                    ColumnText(s, 5),
+                    ColumnText(s, 6),
+                    ColumnText(s, 7)};
+}
+
+// ReadAll steps `s` to its end, reading each row with `read`; `what` names a failure.
+template <typename T, typename ReadRow>
+Result<std::vector<T>> ReadAll(Connection& c, sqlite3_stmt* s, ReadRow read,
+                               std::string_view what) {
+  std::vector<T> out;
+  int rc = 0;
+  while ((rc = ::sqlite3_step(s)) == SQLITE_ROW) {
+    out.push_back(read(s));
+  }
+  if (rc != SQLITE_DONE) {
+    return c.SqlError(what);
+  }
+  return out;
+}
+
+// AuditEntries reads the audit log, oldest first (at most `limit` entries, 0: all).
+Result<std::vector<AuditEntry>> AuditEntries(Connection& c, size_t limit = 0) {
+  ANCHOR_ASSIGN_OR_RETURN(
+      ScopedStatement s,
+      c.Prepared("SELECT " + std::string(kAuditColumns) + " FROM audit_log ORDER BY seq" +
+                 (limit > 0 ? " LIMIT " + std::to_string(limit) : std::string())));
+  Binder{s};
+  return ReadAll<AuditEntry>(c, s, ReadAudit, "reading the audit log");
+}
+
+// Revocations reads the revocation sequence after `cursor`, oldest first, at most `limit` events
+// (0: all).
+Result<std::vector<RevocationEvent>> Revocations(Connection& c, int64_t cursor, size_t limit) {
+  ANCHOR_ASSIGN_OR_RETURN(
+      ScopedStatement s,
+      c.Prepared("SELECT seq, serial, revoked_at, reason FROM revocations WHERE seq > ? "
+                 "ORDER BY seq LIMIT ?"));
+  // SQLite: a negative LIMIT is none.
+  Binder(s).Int(cursor).Int(limit > 0 ? static_cast<int64_t>(limit) : -1);
+  return ReadAll<RevocationEvent>(
+      c, s,
+      [](sqlite3_stmt* row) {
+        return RevocationEvent{::sqlite3_column_int64(row, 0), ColumnText(row, 1),
+                               ::sqlite3_column_int64(row, 2), ::sqlite3_column_int(row, 3)};
+      },
+      "reading revocations");
+}
+
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(std::unique_ptr<Connection> writer) : writer_(std::move(writer)) {}
@@ -310,23 +376,11 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) override {
+    if (limit == 0) {
+      return std::vector<RevocationEvent>();  // Revocations reads 0 as "all"
+    }
     Lease lease = Read();
-    Connection& c = lease.connection;
-    ANCHOR_ASSIGN_OR_RETURN(
-        ScopedStatement s,
-        c.Prepared("SELECT seq, serial, revoked_at, reason FROM revocations WHERE seq > ? "
-                   "ORDER BY seq LIMIT ?"));
-    Binder(s).Int(cursor).Int(static_cast<int64_t>(limit));
-    std::vector<RevocationEvent> out;
-    int rc = 0;
-    while ((rc = ::sqlite3_step(s)) == SQLITE_ROW) {
-      out.push_back({::sqlite3_column_int64(s, 0), ColumnText(s, 1), ::sqlite3_column_int64(s, 2),
-                     ::sqlite3_column_int(s, 3)});
-    }
-    if (rc != SQLITE_DONE) {
-      return c.SqlError("reading revocations");
-    }
-    return out;
+    return Revocations(lease.connection, cursor, limit);
   }
 
   Result<int64_t> LatestRevocation() override {
@@ -392,10 +446,8 @@ class SqliteStore final : public Store {
   Result<TokenRecord> FindToken(std::string_view hash) override {
     Lease lease = Read();
     Connection& c = lease.connection;
-    ANCHOR_ASSIGN_OR_RETURN(
-        ScopedStatement s,
-        c.Prepared("SELECT hash, common_name, sans, profile, created_at, expires_at, used_at, "
-                   "used_by FROM tokens WHERE hash = ?"));
+    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, c.Prepared("SELECT " + std::string(kTokenColumns) +
+                                                          " FROM tokens WHERE hash = ?"));
     Binder(s).Text(hash);
     const int rc = ::sqlite3_step(s);
     if (rc == SQLITE_DONE) {
@@ -404,14 +456,7 @@ class SqliteStore final : public Store {
     if (rc != SQLITE_ROW) {
       return c.SqlError("reading the token");
     }
-    return TokenRecord{ColumnText(s, 0),
-                       ColumnText(s, 1),
-                       SplitLines(ColumnText(s, 2)),
-                       ColumnText(s, 3),
-                       ::sqlite3_column_int64(s, 4),
-                       ::sqlite3_column_int64(s, 5),
-                       ::sqlite3_column_int64(s, 6),
-                       ColumnText(s, 7)};
+    return ReadToken(s);
   }
 
   Status AppendAudit(std::string_view action, std::string_view serial, std::string_view subject,
@@ -423,43 +468,13 @@ class SqliteStore final : public Store {
 
   Result<std::vector<AuditEntry>> AuditLog() override {
     Lease lease = Read();
-    Connection& c = lease.connection;
-    ANCHOR_ASSIGN_OR_RETURN(
-        ScopedStatement s,
-        c.Prepared("SELECT seq, time, action, serial, subject, detail, prev_hash, hash "
-                   "FROM audit_log ORDER BY seq"));
-    Binder{s};
-    std::vector<AuditEntry> out;
-    int rc = 0;
-    while ((rc = ::sqlite3_step(s)) == SQLITE_ROW) {
-      out.push_back({::sqlite3_column_int64(s, 0), ::sqlite3_column_int64(s, 1), ColumnText(s, 2),
-                     ColumnText(s, 3), ColumnText(s, 4), ColumnText(s, 5), ColumnText(s, 6),
-                     ColumnText(s, 7)});
-    }
-    if (rc != SQLITE_DONE) {
-      return c.SqlError("reading the audit log");
-    }
-    return out;
+    return AuditEntries(lease.connection);
   }
 
   Result<std::optional<AuditEntry>> FirstAuditEntry() override {
     Lease lease = Read();
-    Connection& c = lease.connection;
-    ANCHOR_ASSIGN_OR_RETURN(
-        ScopedStatement s,
-        c.Prepared("SELECT seq, time, action, serial, subject, detail, prev_hash, hash "
-                   "FROM audit_log ORDER BY seq LIMIT 1"));
-    Binder{s};
-    const int rc = ::sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-      return std::optional<AuditEntry>();
-    }
-    if (rc != SQLITE_ROW) {
-      return c.SqlError("reading the audit log");
-    }
-    return std::optional<AuditEntry>(AuditEntry{
-        ::sqlite3_column_int64(s, 0), ::sqlite3_column_int64(s, 1), ColumnText(s, 2),
-        ColumnText(s, 3), ColumnText(s, 4), ColumnText(s, 5), ColumnText(s, 6), ColumnText(s, 7)});
+    ANCHOR_ASSIGN_OR_RETURN(std::vector<AuditEntry> first, AuditEntries(lease.connection, 1));
+    return first.empty() ? std::optional<AuditEntry>() : std::optional<AuditEntry>(first.front());
   }
 
   Status Export(const std::function<Status(const StoreContents&)>& sink) override {
@@ -475,47 +490,14 @@ class SqliteStore final : public Store {
         Binder{s};
         ANCHOR_ASSIGN_OR_RETURN(out.certificates, CollectCerts(c, s));
       }
-      ANCHOR_ASSIGN_OR_RETURN(
-          ScopedStatement tokens,
-          c.Prepared("SELECT hash, common_name, sans, profile, created_at, expires_at, used_at, "
-                     "used_by FROM tokens ORDER BY created_at, hash"));
+      ANCHOR_ASSIGN_OR_RETURN(ScopedStatement tokens,
+                              c.Prepared("SELECT " + std::string(kTokenColumns) +
+                                         " FROM tokens ORDER BY created_at, hash"));
       Binder{tokens};
-      int rc = 0;
-      while ((rc = ::sqlite3_step(tokens)) == SQLITE_ROW) {
-        out.tokens.push_back(TokenRecord{ColumnText(tokens, 0), ColumnText(tokens, 1),
-                                         SplitLines(ColumnText(tokens, 2)), ColumnText(tokens, 3),
-                                         ::sqlite3_column_int64(tokens, 4),
-                                         ::sqlite3_column_int64(tokens, 5),
-                                         ::sqlite3_column_int64(tokens, 6), ColumnText(tokens, 7)});
-      }
-      if (rc != SQLITE_DONE) {
-        return c.SqlError("reading the tokens");
-      }
-      ANCHOR_ASSIGN_OR_RETURN(
-          ScopedStatement revocations,
-          c.Prepared("SELECT seq, serial, revoked_at, reason FROM revocations ORDER BY seq"));
-      Binder{revocations};
-      while ((rc = ::sqlite3_step(revocations)) == SQLITE_ROW) {
-        out.revocations.push_back(
-            {::sqlite3_column_int64(revocations, 0), ColumnText(revocations, 1),
-             ::sqlite3_column_int64(revocations, 2), ::sqlite3_column_int(revocations, 3)});
-      }
-      if (rc != SQLITE_DONE) {
-        return c.SqlError("reading the revocations");
-      }
-      ANCHOR_ASSIGN_OR_RETURN(
-          ScopedStatement audit,
-          c.Prepared("SELECT seq, time, action, serial, subject, detail, prev_hash, hash "
-                     "FROM audit_log ORDER BY seq"));
-      Binder{audit};
-      while ((rc = ::sqlite3_step(audit)) == SQLITE_ROW) {
-        out.audit.push_back({::sqlite3_column_int64(audit, 0), ::sqlite3_column_int64(audit, 1),
-                             ColumnText(audit, 2), ColumnText(audit, 3), ColumnText(audit, 4),
-                             ColumnText(audit, 5), ColumnText(audit, 6), ColumnText(audit, 7)});
-      }
-      if (rc != SQLITE_DONE) {
-        return c.SqlError("reading the audit log");
-      }
+      ANCHOR_ASSIGN_OR_RETURN(out.tokens,
+                              ReadAll<TokenRecord>(c, tokens, ReadToken, "reading the tokens"));
+      ANCHOR_ASSIGN_OR_RETURN(out.revocations, Revocations(c, 0, 0));
+      ANCHOR_ASSIGN_OR_RETURN(out.audit, AuditEntries(c));
       ANCHOR_ASSIGN_OR_RETURN(ScopedStatement crl,
                               c.Prepared("SELECT last FROM crl_numbers WHERE id = 1"));
       Binder{crl};
