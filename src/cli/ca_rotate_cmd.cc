@@ -3,6 +3,7 @@
 // here, or (the offline root's ceremony) a request for the offline root and the installation of
 // what it signed.
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "ca/generation.h"
 #include "cli/context.h"
@@ -89,12 +90,18 @@ void RegisterCaRotate(CLI::App& ca, Context& ctx, Action& action) {
         for (const std::string& dns : home::PermittedDnsOf(home->intermediate())) {
           permit += " --permit-dns " + dns;
         }
-        ctx.Say("the new key waits in " + home->paths().home + "/intermediates; its request is " +
-                o->request_out);
-        ctx.Say("on the offline machine: anchor ca sign-intermediate " + o->request_out +
-                " --root-dir DIR --days " + std::to_string(o->days) + permit +
-                " --out intermediate.crt");
-        ctx.Say("then here: anchor ca rotate --install intermediate.crt");
+        ANCHOR_ASSIGN_OR_RETURN(const std::optional<int> pending,
+                                home::PendingGeneration(home->paths().home));
+        // What the offline machine will print back ("signed '<subject>' ..."), to compare.
+        ctx.Say("the key of generation " + std::to_string(pending.value_or(0)) + " (" +
+                csr.Subject() + ") waits in " + home->paths().home +
+                "/intermediates; its request is " + o->request_out);
+        ctx.Say(
+            "on the offline machine (DIR: the offline root's directory): anchor ca "
+            "sign-intermediate " +
+            o->request_out + " --root-dir DIR --days " + std::to_string(o->days) + permit +
+            " --out next.crt");
+        ctx.Say("then here: anchor ca rotate --install next.crt");
         return OkStatus();
       }
       if (!o->install.empty()) {

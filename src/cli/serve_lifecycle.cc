@@ -27,18 +27,13 @@ constexpr std::chrono::seconds kLongestSleep{10};
 constexpr std::string_view kServerRenewalFailed = "renewal of the server certificate failed";
 constexpr std::string_view kOcspRenewalFailed = "renewal of the OCSP signer failed";
 
-// ServingIntermediates are the intermediates a server certificate of this CA may be issued by.
-// Any current generation (home::CaHome::Intermediates: the issuing one and the retired ones
-// still serving), so that a server certificate issued before a rotation still verifies.
-std::vector<crypto::Certificate> ServingIntermediates(const home::CaHome& home) {
-  return home.Intermediates();
-}
-
 // CheckServed checks server.crt with anchor's own verifier before TLS presents it
-// (home::CheckServerCertificate).
+// (home::CheckServerCertificate). It may be issued by any generation still serving
+// (home::CaHome::Intermediates), so that a server certificate issued before a rotation still
+// verifies.
 Status CheckServed(const home::CaHome& home, Clock::time_point now, bool* expired = nullptr) {
-  return home::CheckServerCertificate(home.paths().server_crt, home.root(),
-                                      ServingIntermediates(home), now, expired);
+  return home::CheckServerCertificate(home.paths().server_crt, home.root(), home.Intermediates(),
+                                      now, expired);
 }
 
 std::string Until(const crypto::Certificate& cert) {

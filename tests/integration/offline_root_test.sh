@@ -43,6 +43,9 @@ openssl req -in next.csr -noout -verify 2>&1 | has "verify OK" || fail "the requ
 openssl req -in next.csr -noout -subject | has "fleet Intermediate CA G2" || fail "the request's name"
 has "sign-intermediate next.csr --root-dir DIR --days 1825 --permit-dns example.com" request.out \
   || { cat request.out; fail "the offline command is not spelled out"; }
+# The name the offline machine will print back when it signs, to compare.
+has "the key of generation 2 (.*fleet Intermediate CA G2)" request.out \
+  || { cat request.out; fail "step 1 does not name the generation it prepared"; }
 [ -s "$ANCHOR_HOME/intermediates/2/intermediate.key" ] || fail "the pending key"
 expect_fail "a second request while one is pending" anchor ca rotate --request-out again.csr
 # 2, on the offline machine: only the root directory, no CA home.

@@ -704,10 +704,6 @@ class PostgresStore final : public Store {
 
 }  // namespace
 
-bool IsPostgresUrl(const std::string& location) {
-  return location.starts_with("postgres://") || location.starts_with("postgresql://");
-}
-
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo,
                                                  PostgresOptions options) {
   const auto ms = [](std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; };

@@ -41,8 +41,4 @@ struct PostgresOptions {
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo,
                                                  PostgresOptions options = {});
 
-// IsPostgresUrl tells whether a store location names PostgreSQL ("postgres://",
-// "postgresql://") rather than a SQLite file.
-bool IsPostgresUrl(const std::string& location);
-
 }  // namespace anchor::store
