@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/duration.h"
 #include "crypto/crl.h"
 
 namespace anchor::api {
@@ -13,10 +14,11 @@ namespace {
 struct FeedQuery {
   int64_t since = 0;
   size_t limit = kFeedPageDefault;
+  std::chrono::seconds wait{0};
 };
 
 Result<FeedQuery> ParseFeedQuery(const http::Request& request) {
-  ANCHOR_TRY(http::OnlyQueryParameters(request, {"since", "limit"}));
+  ANCHOR_TRY(http::OnlyQueryParameters(request, {"since", "limit", "wait"}));
   FeedQuery query;
   if (auto text = request.Query("since")) {
     auto v = http::ParseCount(*text);
@@ -34,14 +36,31 @@ Result<FeedQuery> ParseFeedQuery(const http::Request& request) {
     }
     query.limit = static_cast<size_t>(*v);
   }
+  if (auto text = request.Query("wait")) {
+    Result<std::chrono::seconds> wait = ParseDuration(*text);
+    if (!wait || *wait > kFeedMaxWait) {
+      return Error(Code::kInvalidArgument, "wait must be a duration of at most " +
+                                               FormatDuration(kFeedMaxWait) + ", e.g. wait=30s");
+    }
+    query.wait = *wait;
+  }
   return query;
 }
 
 Result<http::Response> FeedPage(ca::Authority& authority, const http::Request& request) {
   ANCHOR_ASSIGN_OR_RETURN(const FeedQuery query, ParseFeedQuery(request));
+  // The version is read before the revocations: one that commits after the read raises it, so
+  // the wait below ends at once rather than missing it.
+  ChangeSignal& revocations = authority.revocations();
+  const uint64_t seen = revocations.version();
   // One more than asked tells whether another page follows.
   ANCHOR_ASSIGN_OR_RETURN(std::vector<store::RevocationEvent> events,
                           authority.RevocationsSince(query.since, query.limit + 1));
+  if (events.empty() && query.wait.count() > 0 && !request.waited && revocations.live()) {
+    http::Response wait;
+    wait.long_poll = http::LongPoll{&revocations, seen, query.wait};
+    return wait;
+  }
   const bool more = events.size() > query.limit;
   if (more) {
     events.pop_back();

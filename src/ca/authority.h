@@ -106,6 +106,8 @@ class Authority final {
   Result<std::vector<store::RevocationEvent>> RevocationsSince(int64_t cursor, size_t limit) {
     return store_.RevocationsSince(cursor, limit);
   }
+  // revocations is notified when a revocation commits (store::Store::revocations).
+  ChangeSignal& revocations() { return store_.revocations(); }
   // LatestRevocation is the seq of the newest revocation event (0: none).
   Result<int64_t> LatestRevocation() const { return store_.LatestRevocation(); }
 

@@ -127,6 +127,11 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(
           std::unique_ptr<ServeLifecycle> lifecycle,
           ServeLifecycle::Create(*home, passphrase, ctx.clock(), ctx.rng(), metrics, logger));
+      // Feed waiters learn of the revocations other processes commit: the other replicas
+      // (PostgreSQL LISTEN/NOTIFY) or an offline `anchor revoke` (SQLite, looked for 4 times a
+      // second). Declared before the server, so it outlives every waiting request.
+      ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::RevocationWatch> revocation_watch,
+                              home->store().WatchRevocations());
       lifecycle->TlsOptions(opts);
       opts.allow_tls12 = o->tls_min == "1.2";
       opts.Apply(home->server_settings());

@@ -2,6 +2,7 @@
 // File: http_message.h: plain HTTP request/response values for the protocol handlers.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/change_signal.h"
 #include "core/error.h"
 #include "crypto/certificate.h"
 
@@ -40,6 +42,9 @@ struct Request {
   // metrics_only is set for requests over the metrics listener (`--metrics-listen`), which may
   // reach /metrics and nothing else.
   bool metrics_only = false;
+  // waited is set when the handler's first answer to this request was a LongPoll and the wait is
+  // over: the handler must answer now, with whatever it has.
+  bool waited = false;
 
   // Header returns the value of `name`, or "" when absent.
   std::string Header(const std::string& name) const;
@@ -63,6 +68,16 @@ Status OnlyQueryParameters(const Request& request, const std::vector<std::string
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 
 // Response is what a handler returns; server/ writes it.
+// LongPoll, set on a Response, means "nothing to say yet": the transport keeps the request,
+// without a thread, until `signal`'s version is no longer `seen` (something changed), `timeout`
+// passes, or the server stops; it then calls the handler again with Request::waited set and
+// sends that answer. The rest of the Response that carried it is not sent.
+struct LongPoll {
+  ChangeSignal* signal = nullptr;  // borrowed: outlives the server
+  uint64_t seen = 0;               // the version the handler read its state at
+  std::chrono::milliseconds timeout{0};
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "text/plain";
@@ -78,6 +93,8 @@ struct Response {
   // decided by the handler: {"issued", serial} for an enrollment, {"revoked", serial} for a
   // revocation. The client is not sent them.
   std::vector<std::pair<std::string, std::string>> log_fields;
+  // long_poll, when set, asks the transport to wait and ask again (LongPoll).
+  std::optional<LongPoll> long_poll;
 };
 
 // ParseCount reads a query parameter that must be a non-negative decimal integer, all of it.

@@ -243,6 +243,8 @@ struct HttpsServer::Impl {
   // each one to its `on_hangup`.
   std::unique_ptr<asio::signal_set> hangup;
   std::atomic<int> in_flight{0};
+  // stopping is notified once, when Run is told to stop: long-polled requests answer at once.
+  ChangeSignal stopping;
   api::Metrics fallback_metrics;  // when the caller passes none
   // The open-connection gauge counts what the table holds.
   api::Metrics* metrics = &fallback_metrics;
@@ -414,6 +416,32 @@ struct HttpsServer::Impl {
         asio::use_awaitable);
   }
 
+  // Handle calls the handler: on a worker thread for what `blocking` names, else here.
+  asio::awaitable<http::Response> Handle(const http::Request& request) {
+    // Not a conditional expression: GCC 12 mishandles a co_await inside one (the temporary is
+    // destroyed twice).
+    if (blocking && blocking(request)) {
+      co_return co_await OnWorker(request);
+    }
+    co_return Dispatch(request);
+  }
+
+  // AwaitChange holds a long-polled request (http::LongPoll) on its io thread, with no thread of
+  // its own, until the signal moves past the version the handler saw, the timeout passes, or the
+  // server stops. The signal's listener only posts a cancel to this coroutine's executor: on that
+  // single-threaded io_context it runs once the wait below has started, so no wake is lost.
+  asio::awaitable<void> AwaitChange(const http::LongPoll& poll) {
+    const auto executor = co_await asio::this_coro::executor;
+    auto timer = std::make_shared<asio::steady_timer>(executor, poll.timeout);
+    const auto wake = [timer, executor] { asio::post(executor, [timer] { timer->cancel(); }); };
+    const ChangeSignal::Subscription changed = poll.signal->Subscribe(wake);
+    const ChangeSignal::Subscription stopped = stopping.Subscribe(wake);
+    if (poll.signal->version() != poll.seen || stopping.version() != 0) {
+      co_return;
+    }
+    co_await timer->async_wait(kNoThrow);
+  }
+
   // LogAnswer writes the one log line of an answer of 400 or more to `request` ("METHOD PATH").
   void LogAnswer(const Connection& conn, const std::string& request,
                  const http::Response& response) {
@@ -571,13 +599,11 @@ struct HttpsServer::Impl {
     if (head) {
       request.method = "GET";
     }
-    // Not a conditional expression: GCC 12 mishandles a co_await inside one (the temporary is
-    // destroyed twice).
-    http::Response response;
-    if (blocking && blocking(request)) {
-      response = co_await OnWorker(request);
-    } else {
-      response = Dispatch(request);
+    http::Response response = co_await Handle(request);
+    if (response.long_poll && !request.waited) {
+      co_await AwaitChange(*response.long_poll);
+      request.waited = true;
+      response = co_await Handle(request);
     }
     response.headers.emplace_back("X-Request-Id", id);
     auto res = ToBeast(response, req.version(), req.keep_alive(), head);
@@ -837,6 +863,7 @@ void HttpsServer::Run(const std::function<void()>& on_hangup) {
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (!ec) {
       boost::system::error_code ignored;
+      s.stopping.Notify();
       s.hangup->cancel(ignored);
       s.acceptor->close(ignored);
       if (s.plain_acceptor) {

@@ -2,6 +2,7 @@
 // File: store.h: the one persistence interface of anchor. No backend type appears here.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/change_signal.h"
 #include "core/error.h"
 
 namespace anchor::store {
@@ -113,11 +115,31 @@ struct StoreContents {
   int64_t crl_number = 0;                    // the last CRL number given out
 };
 
+// RevocationWatch, while it lives, tells `Store::revocations()` of the revocations that other
+// processes commit on the same data (see Store::WatchRevocations). Destroy it before its store.
+class RevocationWatch {
+ public:
+  virtual ~RevocationWatch() = default;
+};
+
 // Store is the persistence interface. Every method is one transaction; implementations are safe
 // to call from several threads.
 class Store {
  public:
   virtual ~Store() = default;
+
+  // revocations is notified after every Revoke this store object commits (at once, on the
+  // revoking thread) and, while a watch from WatchRevocations lives, after those that other
+  // processes commit. It is what lets the revocation feed answer a waiting broker the moment a
+  // revocation commits (api/revocation_feed.h). While it is not `live`, changes made elsewhere
+  // may go unseen: waiters must not rely on it then.
+  ChangeSignal& revocations() { return revocations_; }
+  // WatchRevocations starts watching for the revocations of other processes. The default checks
+  // LatestRevocation every kRevocationPollInterval on a thread of its own: SQLite, whose other
+  // writers are commands on the same machine (`anchor revoke`). PostgreSQL instead LISTENs for
+  // the NOTIFY that each revoking transaction sends, so replicas learn of each other's
+  // revocations when they commit. Errors are the store's (the watch's first connection).
+  virtual Result<std::unique_ptr<RevocationWatch>> WatchRevocations();
 
   // InsertCertificates records `records` and an "issue" audit entry for each, all in one
   // transaction. A record with a `token_hash` also consumes that token in the same transaction;
@@ -186,6 +208,13 @@ class Store {
   // Import writes `contents` into this store, which must hold no certificate, token or audit
   // entry (kAlreadyExists otherwise), in one transaction: all of it or nothing.
   virtual Status Import(const StoreContents& contents) = 0;
+
+ protected:
+  ChangeSignal revocations_;
 };
+
+// kRevocationPollInterval is how often the default WatchRevocations looks for revocations made
+// by other processes: the most a feed waiter learns late of an offline `anchor revoke`.
+inline constexpr std::chrono::milliseconds kRevocationPollInterval{250};
 
 }  // namespace anchor::store

@@ -115,6 +115,25 @@ start_anchor_serve() {
   CURL=(curl -sS --max-time 10 --resolve "localhost:$PORT:127.0.0.1" --cacert "$ANCHOR_HOME/root.crt")
 }
 
+# start_replica N [serve flags...]: one more `anchor serve` of the same home (replicas of a CA
+# whose store is PostgreSQL), with plain HTTP for OCSP and the CRL; its log in replicaN.log.
+# Sets PID_N, PORT_N (HTTPS) and HTTP_N (plain HTTP).
+start_replica() {
+  local n=$1 http i
+  shift
+  http=$(free_port)
+  "$ANCHOR" serve --listen 127.0.0.1:0 --http-listen "127.0.0.1:$http" "$@" > "$WORK/replica$n.log" 2>&1 &
+  PIDS+=($!)
+  eval "PID_$n=$!"
+  for i in $(seq 1 300); do
+    grep -q "listening on" "$WORK/replica$n.log" && break
+    sleep 0.1
+  done
+  grep -q "listening on" "$WORK/replica$n.log" || { cat "$WORK/replica$n.log"; fail "replica $n did not start"; }
+  eval "PORT_$n=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/replica$n.log")"
+  eval "HTTP_$n=$http"
+}
+
 # stop_anchor_serve: SIGTERM, and the server must exit 0.
 stop_anchor_serve() {
   kill -TERM "$SERVE_PID"

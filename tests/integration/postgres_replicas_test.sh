@@ -49,21 +49,6 @@ rc=0; anchor backup --out ca.backup > out 2>&1 || rc=$?
 pass "anchor init --store: the records in PostgreSQL (psql), none in anchor.db; a second CA on the same database refused; anchor backup points to pg_dump"
 
 # Two replicas, each with plain HTTP for OCSP and the CRL.
-start_replica() {  # start_replica N: serve N's port in PORT_N, its HTTP port in HTTP_N
-  local http
-  http=$(free_port)
-  "$ANCHOR" serve --listen 127.0.0.1:0 --http-listen "127.0.0.1:$http" > "replica$1.log" 2>&1 &
-  PIDS+=($!)
-  eval "PID_$1=$!"
-  local i
-  for i in $(seq 1 100); do
-    grep -q "listening on" "replica$1.log" && break
-    sleep 0.1
-  done
-  grep -q "listening on" "replica$1.log" || { cat "replica$1.log"; fail "replica $1 did not start"; }
-  eval "PORT_$1=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\).*|\1|p' "replica$1.log")"
-  eval "HTTP_$1=$http"
-}
 start_replica 1
 start_replica 2
 A="https://127.0.0.1:$PORT_1"

@@ -5,7 +5,8 @@
 # answer 503 with Retry-After and a one-line reason, the server's log has a line for each,
 # /healthz still answers and nothing is half-written (the token is still unused, psql says);
 # once PostgreSQL is back, serve reconnects by itself: the same token enrolls, the revocation
-# goes through, and `anchor audit verify` passes.
+# goes through, and `anchor audit verify` passes; its LISTEN connection is back too, so a waiting
+# feed request answers when another process revokes.
 source "$(dirname "$0")/lib.sh"
 CLUSTER="$TESTS_DIR/../postgres/cluster.sh"
 # Outside $WORK: as root the cluster runs as the user `postgres`, who cannot enter $WORK.
@@ -56,8 +57,32 @@ PIDS+=("$(pg_pid)")
   || fail "the refused enrollment consumed its token"
 [ "$(dbsql "SELECT count(*) FROM certificates WHERE common_name = 'dev-2'")" = 0 ] || fail "a row for dev-2"
 [ "$(enroll dev-2 "$t2")" = 200 ] || fail "the same token once PostgreSQL is back: $(cat out.txt)"
+base64 -d out.txt | openssl pkcs7 -inform DER -print_certs -out dev-2.crt
 [ "$(status "${ADMIN[@]}" -X POST -H 'Content-Type: application/json' -d '{"reason":"keyCompromise"}' \
   "$BASE/api/v1/certificates/$serial/revoke")" = 200 ] || fail "revocation once PostgreSQL is back: $(cat out.txt)"
 [ "$(status "$BASE/crl")" = 200 ] || fail "/crl once PostgreSQL is back"
 anchor audit verify > audit.out || { cat audit.out; fail "anchor audit verify"; }
 pass "PostgreSQL back: serve reconnected by itself; the same token enrolls (it was not consumed), the revocation goes through, the audit chain verifies"
+
+# The replica's LISTEN connection comes back by itself too: once it does, a feed request waits
+# again (until then it answers at once, so that a follower polls), and answers when another
+# process (an offline anchor revoke) commits a revocation.
+now_ms() { date +%s%3N; }
+c=$("${CURL[@]}" "$BASE/api/v1/revocations?since=0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cursor"])')
+listening=no
+for i in $(seq 1 20); do
+  t0=$(now_ms)
+  "${CURL[@]}" "$BASE/api/v1/revocations?since=$c&wait=1s" > /dev/null || fail "feed after the restart"
+  [ $(( $(now_ms) - t0 )) -ge 900 ] && { listening=yes; break; }
+  sleep 0.5
+done
+[ "$listening" = yes ] || fail "the feed never waited again after PostgreSQL came back"
+"${CURL[@]}" "$BASE/api/v1/revocations?since=$c&wait=30s" > pushed.json &
+waiter=$!
+sleep 0.5
+kill -0 "$waiter" 2>/dev/null || fail "the feed answered before the revocation"
+serial2=$(openssl x509 -in dev-2.crt -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f')
+anchor revoke "$serial2" -q || fail "offline anchor revoke"
+wait "$waiter" || fail "the waiting feed request"
+has "$serial2" pushed.json || fail "the pushed answer: $(cat pushed.json)"
+pass "serve LISTENs again after the restart: a waiting feed request answers when an offline anchor revoke commits"

@@ -2,6 +2,8 @@
 // File: connection.cc: libpq calls, SQLSTATE to error codes.
 #include "store/postgres/connection.h"
 
+#include <poll.h>
+
 #include <cctype>
 
 #include "core/text.h"
@@ -118,6 +120,31 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo
   std::unique_ptr<Connection> out(new Connection(std::move(conn), std::move(session)));
   ANCHOR_TRY(out->Configure());
   return out;
+}
+
+Result<bool> Connection::AwaitNotifications(std::chrono::milliseconds timeout, int wake_fd) {
+  const auto lost = [this] {
+    return Error(Code::kUnavailable,
+                 "the database connection was lost: " + Message(::PQerrorMessage(conn_.get())));
+  };
+  const int socket = ::PQsocket(conn_.get());
+  if (socket < 0 || ::PQstatus(conn_.get()) != CONNECTION_OK) {
+    return lost();
+  }
+  pollfd fds[2] = {{socket, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+  const int ready = ::poll(fds, wake_fd >= 0 ? 2 : 1, static_cast<int>(timeout.count()));
+  if (ready <= 0 || (fds[0].revents == 0)) {
+    return false;  // timed out, woken, or interrupted by a signal: the caller decides
+  }
+  if (::PQconsumeInput(conn_.get()) == 0) {
+    return lost();
+  }
+  bool any = false;
+  while (PGnotify* n = ::PQnotifies(conn_.get())) {
+    ::PQfreemem(n);
+    any = true;
+  }
+  return any;
 }
 
 Status Connection::Configure() {

@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -118,6 +119,12 @@ class Connection {
     (void)Run("releasing the savepoint", "RELEASE SAVEPOINT one");
     return st;
   }
+
+  // AwaitNotifications waits until a NOTIFY for a channel this session LISTENs to arrives (true;
+  // every one waiting is consumed), `timeout` passes or `wake_fd` becomes readable (false).
+  // kUnavailable when the connection is lost: LISTEN again on a new one.
+  // (https://www.postgresql.org/docs/15/libpq-notify.html: PQconsumeInput, then PQnotifies.)
+  Result<bool> AwaitNotifications(std::chrono::milliseconds timeout, int wake_fd);
 
   std::mutex mu;
 

@@ -12,6 +12,7 @@
 #include "store/audit_chain.h"
 #include "store/postgres/connection.h"
 #include "store/postgres/migrations.h"
+#include "store/postgres/notify_watch.h"
 #include "store/schema_text.h"
 
 namespace anchor::store {
@@ -107,8 +108,16 @@ class Placeholders {
 
 class PostgresStore final : public Store {
  public:
-  PostgresStore(std::vector<std::unique_ptr<Connection>> pool, bool create_schema)
-      : pool_(std::move(pool)), create_schema_(create_schema) {}
+  PostgresStore(std::string conninfo, std::vector<std::unique_ptr<Connection>> pool,
+                bool create_schema)
+      : conninfo_(std::move(conninfo)), pool_(std::move(pool)), create_schema_(create_schema) {
+    // Other replicas' revocations are seen only once a watch listens (WatchRevocations).
+    revocations_.SetLive(false);
+  }
+
+  Result<std::unique_ptr<RevocationWatch>> WatchRevocations() override {
+    return postgres::StartNotifyWatch(conninfo_, revocations_);
+  }
 
   Status Migrate() {
     Lease lease = Take();
@@ -305,11 +314,17 @@ class PostgresStore final : public Store {
                        "INSERT INTO revocations (seq, serial, revoked_at, reason) "
                        "VALUES ($1, $2, $3, $4)",
                        Params().Int(event.seq).Text(event.serial).Int(revoked_at).Int(reason)));
+      // Delivered to every listening replica when this transaction commits, never before
+      // (https://www.postgresql.org/docs/15/sql-notify.html): one that wakes reads it committed.
+      ANCHOR_TRY(
+          c.Run("telling the replicas of the revocation", "SELECT pg_notify($1, $2)",
+                Params().Text(postgres::kRevocationChannel).Text(std::to_string(event.seq))));
       return AppendAuditLocked(c, "revoke", event.serial, found.Text(0, 1), detail, revoked_at);
     });
     if (!st) {
       return st.error();
     }
+    revocations_.Notify();
     return event;
   }
 
@@ -697,6 +712,7 @@ class PostgresStore final : public Store {
                  Params().Int(e.seq).Text(e.hash));
   }
 
+  const std::string conninfo_;  // for the notify watch's own connection
   std::vector<std::unique_ptr<Connection>> pool_;
   const bool create_schema_;
   std::atomic<size_t> next_{0};
@@ -716,7 +732,7 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo,
     ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Connection::Open(conninfo, session));
     pool.push_back(std::move(c));
   }
-  auto store = std::make_unique<PostgresStore>(std::move(pool), options.create_schema);
+  auto store = std::make_unique<PostgresStore>(conninfo, std::move(pool), options.create_schema);
   ANCHOR_TRY(store->Migrate());
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -313,6 +313,7 @@ class SqliteStore final : public Store {
     if (!st) {
       return st.error();
     }
+    revocations_.Notify();
     return event;
   }
 
