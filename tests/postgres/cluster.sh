@@ -7,7 +7,7 @@
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user that
 # Debian's package creates. Trust authentication on the socket only: the cluster lives as long
 # as the test run, holds nothing but test data, and its directory is the user's alone. fsync is
-# off: durability is not what these tests measure (the benchmarks run with it on).
+# off: durability is not what these tests measure; the benchmarks set PG_FSYNC=on.
 set -euo pipefail
 cmd=${1:?usage: cluster.sh start|stop|pause|resume DIR}
 dir=${2:?usage: cluster.sh start|stop|pause|resume DIR}
@@ -31,7 +31,7 @@ stop() {
 # database restart, as a test of reconnection sees it).
 server_start() {
   "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-    -o "-k $dir -c listen_addresses='' -c fsync=off -c max_connections=300" start > /dev/null \
+    -o "-k $dir -c listen_addresses='' -c fsync=${PG_FSYNC:-off} -c max_connections=300" start > /dev/null \
     || { cat "$dir/server.log" >&2; exit 1; }
 }
 as=()
