@@ -86,7 +86,7 @@ anchor::client::HttpsClient AdminConnection(const Options& o) {
 
 anchor::agent::ServerTrust Trust(const Options& o) {
   anchor::agent::ServerTrust trust;
-  trust.server = o.ca_url;
+  trust.servers = anchor::client::ServerList(o.ca_url);
   trust.ca_cert = o.ca_cert;
   return trust;
 }
