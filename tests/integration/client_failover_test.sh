@@ -7,7 +7,7 @@
 #   - anchor-agent, given `--server A,B`, enrolls while A's port is closed and renews while the
 #     replica it used last is SIGSTOPped (a connect that times out, 10 s), enrolls while the first
 #     is SIGSTOPped, and remembers the replica that answered for its next run (sticky);
-#   - `anchor revoke`/`list`/`token create` with `--server` twice fail over from a stopped
+#   - `anchor revoke`/`list`/`enroll`/`token create` with `--server` twice fail over from a stopped
 #     replica, and from one whose database is unreachable (a real 503: its socket to PostgreSQL
 #     is taken away); a replica whose certificate does not name its URL's host is skipped;
 #   - a 4xx is the answer: an unknown serial (404) and a used token (401) are not sent to the
@@ -161,7 +161,13 @@ has "revoked $(serial_of pump-2.crt) .* on $B" revoke.out || { cat revoke.out; f
 anchor list --server "$A" --server "$B" --status revoked --json > list.json 2> list.err \
   || { cat list.err; fail "anchor list with A down"; }
 has "$(serial_of pump-2.crt)" list.json || fail "the list from B lacks pump-2"
-pass "anchor revoke and list, --server A --server B, A stopped: answered by B, the switch said once on stderr"
+fp=$(openssl x509 -in "$ANCHOR_HOME/root.crt" -noout -fingerprint -sha256 | cut -d= -f2)
+anchor token create --server "$B" --cn gw-1 -q > gw-1.tok
+anchor enroll --server "$A,$B" --fingerprint "$fp" --token-file gw-1.tok --cn gw-1 --key gw-1.key \
+  --cert gw-1.crt --ca-out gw-1.roots > enroll-cli.out 2>&1 || { cat enroll-cli.out; fail "anchor enroll --fingerprint with A down"; }
+[ "$(grep -c "using $B now" enroll-cli.out)" = 1 ] || { cat enroll-cli.out; fail "anchor enroll: not one switch line"; }
+openssl verify -CAfile gw-1.roots -untrusted gw-1.crt gw-1.crt > /dev/null || fail "openssl verify of gw-1's chain"
+pass "anchor revoke, list and enroll --fingerprint (cacerts pinned from B), --server A --server B or A,B, A stopped: answered by B, the switch said once on stderr"
 
 start_replica 1 "$WORK/home1" "127.0.0.1:$PORT_1"
 cp "$WORK/r2.log" r2.before
