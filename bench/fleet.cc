@@ -84,9 +84,11 @@ anchor::client::HttpsClient AdminConnection(const Options& o) {
   return anchor::client::HttpsClient::Create(tls).value();
 }
 
-anchor::agent::ServerTrust Trust(const Options& o) {
+// Trust is a device's view of the CA: the replicas of --ca-url (a copy of `servers`, so that the
+// whole fleet moves off a replica together, as a fleet of agents each does by itself).
+anchor::agent::ServerTrust Trust(const Options& o, const anchor::client::ServerList& servers) {
   anchor::agent::ServerTrust trust;
-  trust.server = o.ca_url;
+  trust.servers = servers;
   trust.ca_cert = o.ca_cert;
   return trust;
 }
@@ -98,9 +100,16 @@ anchor::agent::DeviceFiles Files(const Options& o, int i) {
 int Run(const Options& o) {
   std::printf("anchor-fleet: %d devices, %d at a time, against %s\n", o.n, o.concurrency,
               o.ca_url.c_str());
+  auto servers = anchor::client::ServerList::Parse({o.ca_url}, "--ca-url");
+  if (!servers) {
+    std::fprintf(stderr, "anchor-fleet: %s\n", servers.error().message().c_str());
+    return 2;
+  }
+  servers->SetSwitchLog(
+      [](const std::string& line) { std::fprintf(stderr, "anchor-fleet: %s\n", line.c_str()); });
   // The operator's work is done one request at a time over one admin connection.
   auto admin_http = AdminConnection(o);
-  anchor::client::AdminClient admin(admin_http, o.ca_url);
+  anchor::client::AdminClient admin(admin_http, *servers);
   std::vector<anchor::SecretBytes> tokens(o.n);
   const double token_rate = Phase("tokens", o.n, 1, [&](int i) -> Status {
     ANCHOR_ASSIGN_OR_RETURN(auto made, admin.CreateToken(DeviceName(i), {}, "device", "1h"));
@@ -109,7 +118,7 @@ int Run(const Options& o) {
   });
   const double enroll_rate = Phase("enroll", o.n, o.concurrency, [&](int i) -> Status {
     anchor::agent::EnrollRequest request;
-    request.trust = Trust(o);
+    request.trust = Trust(o, *servers);
     request.files = Files(o, i);
     request.common_name = DeviceName(i);
     request.token = std::move(tokens[i]);
@@ -117,7 +126,7 @@ int Run(const Options& o) {
     return anchor::OkStatus();
   });
   const double renew_rate = Phase("renew", o.n, o.concurrency, [&](int i) -> Status {
-    ANCHOR_TRY(anchor::agent::Renew({Trust(o), Files(o, i), /*rekey=*/true, "ec-p256"}));
+    ANCHOR_TRY(anchor::agent::Renew({Trust(o, *servers), Files(o, i), /*rekey=*/true, "ec-p256"}));
     return anchor::OkStatus();
   });
   const int revoked_count = (o.n + o.revoke_every - 1) / o.revoke_every;
@@ -181,7 +190,8 @@ int main(int argc, char** argv) {
   anchor::bench::MqttLibrary library;
   Options o;
   CLI::App app{"anchor-fleet: enroll, renew, revoke 10% of and check a simulated fleet"};
-  app.add_option("--ca-url", o.ca_url, "anchor serve")->required();
+  app.add_option("--ca-url", o.ca_url, "anchor serve; its replicas: URLs separated by commas")
+      ->required();
   app.add_option("--ca-cert", o.ca_cert, "its root")->required();
   app.add_option("--admin-cert", o.admin_cert, "admin certificate")->required();
   app.add_option("--admin-key", o.admin_key, "admin key")->required();

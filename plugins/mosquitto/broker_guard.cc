@@ -42,9 +42,10 @@ Result<GuardOptions> ParseGuardOptions(
     const std::vector<std::pair<std::string, std::string>>& options) {
   GuardOptions g;
   std::string ca_file;
+  std::vector<std::string> ca_urls;
   for (const auto& [key, value] : options) {
     if (key == "ca_url") {
-      g.follower.ca_url = value;
+      ca_urls.push_back(value);  // repeatable, and each may be a comma-separated list
     } else if (key == "ca_file") {
       ca_file = value;
     } else if (key == "cert") {
@@ -93,9 +94,21 @@ Result<GuardOptions> ParseGuardOptions(
       return BadOption(key, "unknown option; the anchor plugin takes " + Join(known, ", "));
     }
   }
-  if (g.follower.ca_url.rfind("https://", 0) != 0) {
+  if (ca_urls.empty()) {
     return BadOption("ca_url", "is required, as https://HOST:PORT of anchor serve");
   }
+  auto servers = client::ServerList::Parse(ca_urls, "plugin_opt_ca_url");
+  if (!servers) {
+    return servers.error();
+  }
+  for (const std::string& url : servers->urls()) {
+    if (url.rfind("https://", 0) != 0) {
+      return BadOption("ca_url", "'" + Printable(url) +
+                                     "' is not https://HOST:PORT of anchor serve (several: "
+                                     "separate them with commas, or repeat the option)");
+    }
+  }
+  g.follower.servers = std::move(servers).value();
   ANCHOR_ASSIGN_OR_RETURN(const std::string pem, NeedFile("ca_file", ca_file));
   ANCHOR_TRY(NeedFile("cert", g.follower.cert_file));
   ANCHOR_TRY(NeedFile("key", g.follower.key_file));

@@ -48,7 +48,8 @@ struct GuardOptions {
 };
 
 // ParseGuardOptions reads the plugin's options, given as key/value pairs without the
-// "plugin_opt_" prefix: ca_url, ca_file, cert, key (required), acl_file, poll_ms,
+// "plugin_opt_" prefix: ca_url (repeatable, or a comma-separated list: the replicas of one CA),
+// ca_file, cert, key (required), acl_file, poll_ms,
 // stale_after_s, on_ca_down (open|closed), cache_file, client_id (owned|cn|cn-prefix),
 // state_file, listener_ca_file. An unknown key or a bad value is kInvalidArgument naming it; so is
 // a file the broker's user may not read (the message names that user) or that does not exist.

@@ -7,6 +7,7 @@
 #include "client/est_client.h"
 #include "client/https_client.h"
 #include "core/file_io.h"
+#include "core/text.h"
 #include "crypto/chain_verifier.h"
 
 namespace anchor::mqtt {
@@ -25,7 +26,14 @@ std::string Describe(const RevocationList& list) {
          std::to_string(list.cursor());
 }
 
+// Urls names the replicas for a log line: "https://a:8443", or "https://a:8443, https://b:8443".
+std::string Urls(const client::ServerList& servers) { return Join(servers.urls(), ", "); }
+
 }  // namespace
+
+std::string FeedRequestPath(int64_t since, int limit) {
+  return "/api/v1/revocations?since=" + std::to_string(since) + "&limit=" + std::to_string(limit);
+}
 
 std::string PermissionRemedy(const Error& e) {
   return e.code() == Code::kPermissionDenied
@@ -46,7 +54,12 @@ std::vector<LogQueue::Line> LogQueue::Drain() {
 
 FeedFollower::FeedFollower(FollowerOptions options, RevocationList& list, TrustedIssuers& issuers,
                            LogQueue& log)
-    : options_(std::move(options)), list_(list), issuers_(issuers), log_(log) {}
+    : options_(std::move(options)), list_(list), issuers_(issuers), log_(log) {
+  // Called on the follower's thread; the queue carries the line to the broker's.
+  options_.servers.SetSwitchLog([&log](const std::string& line) {
+    log.Push(LogQueue::Level::kWarning, "revocation feed: " + line);
+  });
+}
 
 FeedFollower::~FeedFollower() { Stop(); }
 
@@ -85,14 +98,15 @@ void FeedFollower::Poll() {
   if (st) {
     last_success_ns_.store(
         std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
-    if (auto line = feed_log_.Succeeded(
-            now, "following the revocation feed of " + options_.ca_url + ": " + Describe(list_))) {
+    if (auto line =
+            feed_log_.Succeeded(now, "following the revocation feed of " +
+                                         options_.servers.Current() + ": " + Describe(list_))) {
       log_.Push(LogQueue::Level::kNotice, std::move(*line));
     }
     return;
   }
-  if (auto line = feed_log_.Failed(now, "cannot follow the revocation feed of " + options_.ca_url +
-                                            " (" + st.error().message() +
+  if (auto line = feed_log_.Failed(now, "cannot follow the revocation feed of " +
+                                            Urls(options_.servers) + " (" + st.error().message() +
                                             "); keeping the last known list: " + Describe(list_))) {
     log_.Push(LogQueue::Level::kWarning, std::move(*line));
   }
@@ -127,10 +141,9 @@ Status FeedFollower::PollOnce() {
   // rather than holding the connection in one loop.
   for (int pages = 0; pages < kMaxPagesPerPoll; ++pages) {
     const int64_t since = list_.cursor();
-    const std::string url =
-        client::JoinUrl(options_.ca_url, "/api/v1/revocations?since=" + std::to_string(since) +
-                                             "&limit=" + std::to_string(kFeedPageLimit));
-    auto answer = http_->Get(url);
+    const std::string path = FeedRequestPath(since, kFeedPageLimit);
+    auto answer = options_.servers.Send(
+        [&](const std::string& base) { return http_->Get(client::JoinUrl(base, path)); });
     if (!answer) {
       return fail(answer.error());
     }
@@ -148,7 +161,7 @@ Status FeedFollower::PollOnce() {
 }
 
 Status FeedFollower::FetchIssuers() {
-  client::EstClient est(*http_, options_.ca_url);
+  client::EstClient est(*http_, options_.servers);
   auto cacerts = est.CaCerts();
   if (!cacerts) {
     http_.reset();

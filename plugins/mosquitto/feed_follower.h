@@ -12,14 +12,11 @@
 #include <thread>
 #include <vector>
 
+#include "client/server_list.h"
 #include "core/clock.h"
 #include "plugins/mosquitto/client_identity.h"
 #include "plugins/mosquitto/revocation_list.h"
 #include "plugins/mosquitto/state_change_log.h"
-
-namespace anchor::client {
-class HttpsClient;
-}
 
 namespace anchor::mqtt {
 
@@ -47,7 +44,10 @@ std::string PermissionRemedy(const Error& e);
 
 // FollowerOptions say where the CA is and how to reach it.
 struct FollowerOptions {
-  std::string ca_url;  // https://host:port of `anchor serve`
+  // servers are the https://host:port of `anchor serve`: one, or the replicas of one CA on one
+  // database, of which the follower asks one at a time (client::ServerList: it moves to the
+  // next when the one it follows is unavailable, and stays there).
+  client::ServerList servers{""};
   // roots are the anchor root(s) of ca_file: the CA server and its intermediates must chain to
   // them.
   std::vector<crypto::Certificate> roots;
@@ -59,10 +59,17 @@ struct FollowerOptions {
   std::chrono::seconds issuer_refresh{3600};
 };
 
+// FeedRequestPath is the feed request for the revocations after `since`, at most `limit` of them:
+// "/api/v1/revocations?since=N&limit=M" (the one place it is made).
+std::string FeedRequestPath(int64_t since, int limit);
+
 // FeedFollower polls GET /api/v1/revocations?since=CURSOR every `poll_interval` over one
 // kept-alive mTLS connection, and cacerts when it knows no issuer or `issuer_refresh` passed.
-// While the CA is unreachable the list stays as it was. Whether the feed answers, and whether the
-// cache file can be written, are each logged when they change (StateChangeLog), not per poll.
+// It follows one replica at a time; when that one is unavailable the same request goes to the
+// next, which it follows from then on (one log line per switch). The cursor is kept across a
+// switch: replicas of one database number revocations with the one counter they share. While no
+// replica answers the list stays as it was. Whether the feed answers, and whether the cache file
+// can be written, are each logged when they change (StateChangeLog), not per poll.
 class FeedFollower final {
  public:
   FeedFollower(FollowerOptions options, RevocationList& list, TrustedIssuers& issuers,

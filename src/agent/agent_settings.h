@@ -12,7 +12,10 @@ namespace anchor::agent {
 
 // AgentSettings are the settings of one device agent, as `anchor-agent run` takes them.
 struct AgentSettings {
-  std::string server, ca_cert, fingerprint, tls_min = "1.3";
+  // servers are the values of --server: each a URL of anchor serve or a comma-separated list of
+  // them (the replicas of one CA, tried in turn: client::ServerList::Parse).
+  std::vector<std::string> servers;
+  std::string ca_cert, fingerprint, tls_min = "1.3";
   std::string common_name;
   std::vector<std::string> sans;
   std::string key, cert, ca_out;

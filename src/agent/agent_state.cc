@@ -20,7 +20,8 @@ Status SaveState(const std::string& cert_path, const AgentState& s) {
                             {"last_error_at", s.last_error_at},
                             {"failures", s.failures},
                             {"renewal_jitter_seconds", s.renewal_jitter_seconds},
-                            {"next_attempt_unix", s.next_attempt_unix}};
+                            {"next_attempt_unix", s.next_attempt_unix},
+                            {"server", s.server}};
   return WriteFileAtomic(StatePath(cert_path), j.dump(2) + "\n", kPublicFileMode);
 }
 
@@ -45,6 +46,7 @@ Result<AgentState> LoadState(const std::string& cert_path) {
   s.failures = j.value("failures", 0);
   s.renewal_jitter_seconds = j.value("renewal_jitter_seconds", int64_t{-1});
   s.next_attempt_unix = j.value("next_attempt_unix", int64_t{0});
+  s.server = j.value("server", "");
   return s;
 }
 

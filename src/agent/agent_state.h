@@ -27,6 +27,9 @@ struct AgentState {
   // next_attempt_unix is when the worker should run again: the renewal time, or the end of the
   // back-off after a failure (0: unknown).
   int64_t next_attempt_unix = 0;
+  // server is the replica of --server that answered last, asked first by the next attempt, so
+  // that a fleet does not go back to a dead replica at every renewal ("": the first given).
+  std::string server;
 };
 
 std::string StatePath(const std::string& cert_path);

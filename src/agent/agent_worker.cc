@@ -24,8 +24,14 @@ constexpr std::chrono::seconds kMinRenewalInterval{60};
 
 DeviceFiles Files(const AgentSettings& o) { return {o.key, o.cert, o.ca_out}; }
 
-ServerTrust Trust(const AgentSettings& o) {
-  return ServerTrust{o.server, o.ca_cert, o.fingerprint, o.tls_min == "1.2"};
+// Trust is how this attempt reaches the CA: the replicas of --server, the one that answered the
+// last attempt first, each switch between them logged once.
+Result<ServerTrust> Trust(const AgentSettings& o, const AgentState& state, const Clock& clock) {
+  ANCHOR_ASSIGN_OR_RETURN(client::ServerList servers,
+                          client::ServerList::Parse(o.servers, "--server"));
+  servers.Prefer(state.server);
+  servers.SetSwitchLog([&clock](const std::string& line) { LogLine(clock, line); });
+  return ServerTrust{std::move(servers), o.ca_cert, o.fingerprint, o.tls_min == "1.2"};
 }
 
 AttemptResult Done() { return {AttemptEnd::kDone, std::nullopt}; }
@@ -101,19 +107,21 @@ AttemptResult Failed(AgentState& state, const AgentSettings& o, const Error& err
 
 AttemptResult EnrollOnce(const AgentSettings& o, AgentState& state, const Clock& clock, Rng& rng) {
   EnrollRequest request;
-  request.trust = Trust(o);
   request.files = Files(o);
   request.common_name = o.common_name;
   request.factory_cert = o.factory_cert;
   request.factory_key = o.factory_key;
   request.key_type = o.key_type;
   Result<EnrollResult> enrolled = [&]() -> Result<EnrollResult> {
+    ANCHOR_ASSIGN_OR_RETURN(request.trust, Trust(o, state, clock));
     for (const std::string& s : o.sans) {
       ANCHOR_ASSIGN_OR_RETURN(crypto::GeneralName name, crypto::ParseGeneralName(s));
       request.sans.push_back(std::move(name));
     }
     ANCHOR_ASSIGN_OR_RETURN(request.token, ReadToken(o.token, o.token_file));
-    return Enroll(request);
+    auto result = Enroll(request);
+    state.server = request.trust.servers.Current();
+    return result;
   }();
   if (!enrolled) {
     LogLine(clock, "enrollment failed: " + enrolled.error().message());
@@ -139,7 +147,12 @@ AttemptResult RenewIfDue(const AgentSettings& o, AgentState& state, const Clock&
     Persist(o, state, clock);
     return Done();
   }
-  auto renewed = Renew({Trust(o), Files(o), o.rekey, o.key_type});
+  auto renewed = [&]() -> Result<crypto::Certificate> {
+    ANCHOR_ASSIGN_OR_RETURN(ServerTrust trust, Trust(o, state, clock));
+    auto result = Renew({trust, Files(o), o.rekey, o.key_type});
+    state.server = trust.servers.Current();
+    return result;
+  }();
   if (!renewed) {
     LogLine(clock,
             "renewal failed: " + renewed.error().message() + "; the current certificate stays");

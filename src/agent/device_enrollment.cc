@@ -119,7 +119,7 @@ Result<std::string> ServerCaPem(const ServerTrust& trust) {
     return pem;
   }
   if (!trust.fingerprint.empty()) {
-    return client::FetchCaByFingerprint(trust.server, trust.fingerprint, trust.allow_tls12);
+    return client::FetchCaByFingerprint(trust.servers, trust.fingerprint, trust.allow_tls12);
   }
   return Error(Code::kInvalidArgument,
                "give --ca-cert FILE or --fingerprint SHA256 so the server can be verified");
@@ -218,7 +218,12 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
   ANCHOR_ASSIGN_OR_RETURN(
       client::HttpsClient http,
       Connect(request.trust, ca_pem, request.factory_cert, request.factory_key));
-  client::EstClient est(http, request.trust.server);
+  client::EstClient est(http, request.trust.servers);
+  // With several replicas, a simpleenroll that one replica committed but whose answer was lost
+  // (a timeout after the request was sent, a replica killed after its commit) goes to the next
+  // with the same token and the same key: the database they share has the token as used by this
+  // key, and the replica answers with the certificate issued then (Authority::IssuedBefore), so
+  // a failover never spends a second token nor strands the device. A 4xx is not sent elsewhere.
   auto enrolled = est.SimpleEnroll(csr, request.token);
   if (!enrolled && generate && !IsTemporary(enrolled.error())) {
     // Refused for good (a bad or used token, policy): no certificate exists for this key, and
@@ -268,13 +273,13 @@ Result<crypto::Certificate> Renew(const RenewRequest& request) {
   ANCHOR_ASSIGN_OR_RETURN(const std::string ca_pem, ServerCaPem(request.trust));
   ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http,
                           Connect(request.trust, ca_pem, request.files.cert, request.files.key));
-  client::EstClient est(http, request.trust.server);
+  client::EstClient est(http, request.trust.servers);
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate renewed, est.SimpleReenroll(csr));
   // cacerts is public, and is fetched without the client certificate: the one being renewed
   // may have expired, and the server then accepts it at simplereenroll alone (within the
   // renewal grace period) and refuses it everywhere else.
   ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient anonymous, Connect(request.trust, ca_pem, "", ""));
-  client::EstClient public_est(anonymous, request.trust.server);
+  client::EstClient public_est(anonymous, request.trust.servers);
   ANCHOR_ASSIGN_OR_RETURN(ChainPems pems, FetchChainPems(public_est, renewed));
   ANCHOR_TRY(Install(request.files, request.rekey ? &key : nullptr, pems));
   return renewed;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "client/server_list.h"
 #include "core/error.h"
 #include "core/secret_bytes.h"
 #include "crypto/certificate.h"
@@ -13,11 +14,13 @@
 
 namespace anchor::agent {
 
-// ServerTrust says how to reach and verify the CA server.
+// ServerTrust says how to reach and verify the CA server: one or several replicas, tried in turn
+// (client::ServerList; a copy shares the list's current replica), all verified against the one
+// CA trust given here, each with its own host name.
 struct ServerTrust {
-  std::string server;       // https://host:port
-  std::string ca_cert;      // PEM file of the CA the server chains to
-  std::string fingerprint;  // or: SHA-256 of the root, to fetch and pin cacerts once
+  client::ServerList servers{""};  // https://host:port of each replica
+  std::string ca_cert;             // PEM file of the CA the servers chain to
+  std::string fingerprint;         // or: SHA-256 of the root, to fetch and pin cacerts once
   bool allow_tls12 = false;
 };
 

@@ -16,7 +16,7 @@ CLI::App* AddAgentCommands(CLI::App& app, AgentFlags& flags) {
   agent::AgentSettings& o = flags.settings;
   app.require_subcommand(1);
   CLI::App* run = app.add_subcommand("run", "enroll if needed, then renew at 2/3 of each lifetime");
-  run->add_option("--server", o.server, "URL of anchor serve")->required();
+  command_line::AddServerOption(run, o.servers)->required();
   run->add_option("--ca-cert", o.ca_cert, "PEM file of the CA the server chains to");
   run->add_option("--fingerprint", o.fingerprint, "SHA-256 of the CA root (instead of --ca-cert)")
       ->check(command_line::Sha256Fingerprint());

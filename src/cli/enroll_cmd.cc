@@ -38,7 +38,7 @@ void RegisterEnroll(CLI::App& app, Context& ctx, Action& action) {
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       agent::EnrollRequest request;
-      request.trust = Trust(o->remote);
+      ANCHOR_ASSIGN_OR_RETURN(request.trust, Trust(ctx, o->remote));
       request.files = agent::DeviceFiles{o->key, o->cert, o->ca_out};
       request.common_name = o->cn;
       ANCHOR_ASSIGN_OR_RETURN(request.sans, ctx.ParseSans(o->sans));

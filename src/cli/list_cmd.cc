@@ -69,8 +69,8 @@ Result<nlohmann::json> ListLocally(Context& ctx, const ListOpts& o) {
 
 // ListRemotely asks `anchor serve`'s admin API with the same filter.
 Result<nlohmann::json> ListRemotely(Context& ctx, const ListOpts& o) {
-  ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http, ConnectAsAdmin(ctx, o.remote));
-  client::AdminClient admin(http, o.remote.server);
+  ANCHOR_ASSIGN_OR_RETURN(AdminConnection conn, ConnectAsAdmin(ctx, o.remote));
+  client::AdminClient admin(conn.http, conn.servers);
   std::string query = "limit=100000&status=" + o.status;
   if (o.expiring_within) {
     query += "&expiring_within_days=" + std::to_string(*o.expiring_within);
@@ -101,14 +101,14 @@ void RegisterList(CLI::App& app, Context& ctx, Action& action) {
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       if (!o->serial.empty()) {
-        if (!o->remote.server.empty()) {
+        if (!o->remote.servers.empty()) {
           return Error(Code::kInvalidArgument,
                        "--serial reads the CA home; over the network use GET "
                        "/api/v1/certificates/SERIAL");
         }
         return ShowOne(ctx, *o);
       }
-      ANCHOR_ASSIGN_OR_RETURN(nlohmann::json records, o->remote.server.empty()
+      ANCHOR_ASSIGN_OR_RETURN(nlohmann::json records, o->remote.servers.empty()
                                                           ? ListLocally(ctx, *o)
                                                           : ListRemotely(ctx, *o));
       if (ctx.json) {

@@ -8,8 +8,7 @@
 namespace anchor::cli {
 
 CLI::Option* AddServerFlags(CLI::App* cmd, RemoteFlags& flags, bool required) {
-  CLI::Option* server = cmd->add_option("--server", flags.server,
-                                        "URL of anchor serve, e.g. https://ca.example:8443");
+  CLI::Option* server = command_line::AddServerOption(cmd, flags.servers);
   if (required) {
     server->required();
   }
@@ -28,11 +27,15 @@ void AddAdminFlags(CLI::App* cmd, RemoteFlags& flags) {
   cmd->add_option("--admin-key", flags.key, "its key (default: CA home's admin.key)");
 }
 
-agent::ServerTrust Trust(const RemoteFlags& flags) {
-  return agent::ServerTrust{flags.server, flags.ca_cert, flags.fingerprint, flags.tls_min == "1.2"};
+Result<agent::ServerTrust> Trust(const Context& ctx, const RemoteFlags& flags) {
+  ANCHOR_ASSIGN_OR_RETURN(client::ServerList servers,
+                          client::ServerList::Parse(flags.servers, "--server"));
+  servers.SetSwitchLog([&ctx](const std::string& line) { ctx.Warn(line); });
+  return agent::ServerTrust{std::move(servers), flags.ca_cert, flags.fingerprint,
+                            flags.tls_min == "1.2"};
 }
 
-Result<client::HttpsClient> ConnectAsAdmin(Context& ctx, RemoteFlags flags) {
+Result<AdminConnection> ConnectAsAdmin(Context& ctx, RemoteFlags flags) {
   const home::CaPaths home = home::CaPaths::In(ctx.Home());
   if (flags.cert.empty() && FileExists(home.admin_crt)) {
     flags.cert = home.admin_crt;
@@ -46,12 +49,14 @@ Result<client::HttpsClient> ConnectAsAdmin(Context& ctx, RemoteFlags flags) {
                  "the admin API needs an admin certificate: give --admin-cert and --admin-key "
                  "(or run on the CA machine, where the CA home's admin.crt is used)");
   }
+  ANCHOR_ASSIGN_OR_RETURN(agent::ServerTrust trust, Trust(ctx, flags));
   client::TlsOptions tls;
-  ANCHOR_ASSIGN_OR_RETURN(tls.ca_pem, agent::ServerCaPem(Trust(flags)));
+  ANCHOR_ASSIGN_OR_RETURN(tls.ca_pem, agent::ServerCaPem(trust));
   tls.cert_file = flags.cert;
   tls.key_file = flags.key;
   tls.allow_tls12 = flags.tls_min == "1.2";
-  return client::HttpsClient::Create(std::move(tls));
+  ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http, client::HttpsClient::Create(std::move(tls)));
+  return AdminConnection{std::move(http), std::move(trust.servers)};
 }
 
 }  // namespace anchor::cli

@@ -50,7 +50,8 @@ void RegisterRenew(CLI::App& app, Context& ctx, Action& action) {
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       ANCHOR_TRY(CheckRenewable(o->remote.cert));
-      const agent::RenewRequest request{Trust(o->remote),
+      ANCHOR_ASSIGN_OR_RETURN(agent::ServerTrust trust, Trust(ctx, o->remote));
+      const agent::RenewRequest request{std::move(trust),
                                         agent::DeviceFiles{o->remote.key, o->remote.cert, ""},
                                         o->rekey, o->key_type};
       ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate renewed, agent::Renew(request));

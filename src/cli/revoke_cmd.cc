@@ -40,13 +40,13 @@ void RegisterRevoke(CLI::App& app, Context& ctx, Action& action) {
       if (serial.empty()) {
         return Error(Code::kInvalidArgument, "give a SERIAL or --cert FILE");
       }
-      if (!o->remote.server.empty()) {
+      if (!o->remote.servers.empty()) {
         // Through the server, the CRL, OCSP and the broker feed change at once.
-        ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http, ConnectAsAdmin(ctx, o->remote));
-        client::AdminClient admin(http, o->remote.server);
+        ANCHOR_ASSIGN_OR_RETURN(AdminConnection conn, ConnectAsAdmin(ctx, o->remote));
+        client::AdminClient admin(conn.http, conn.servers);
         ANCHOR_ASSIGN_OR_RETURN(nlohmann::json event, admin.Revoke(serial, o->reason));
         ctx.Say("revoked " + event.value("serial", serial) + " (" + o->reason + ") on " +
-                o->remote.server + ", revocation #" +
+                conn.servers.Current() + ", revocation #" +
                 std::to_string(event.value("seq", int64_t{0})));
         return OkStatus();
       }

@@ -23,8 +23,8 @@ struct TokenOpts {
 
 // CreateRemotely asks `anchor serve` for the token through the admin API.
 Status CreateRemotely(Context& ctx, const TokenOpts& o) {
-  ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http, ConnectAsAdmin(ctx, o.remote));
-  client::AdminClient admin(http, o.remote.server);
+  ANCHOR_ASSIGN_OR_RETURN(AdminConnection conn, ConnectAsAdmin(ctx, o.remote));
+  client::AdminClient admin(conn.http, conn.servers);
   ANCHOR_ASSIGN_OR_RETURN(nlohmann::json created,
                           admin.CreateToken(o.cn, o.sans, o.profile, o.ttl));
   if (ctx.json) {
@@ -60,7 +60,7 @@ void RegisterToken(CLI::App& app, Context& ctx, Action& action) {
   AddAdminFlags(create, o->remote);
   create->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
-      if (!o->remote.server.empty()) {
+      if (!o->remote.servers.empty()) {
         return CreateRemotely(ctx, *o);
       }
       ANCHOR_ASSIGN_OR_RETURN(ca::Profile profile, ca::ParseProfile(o->profile));

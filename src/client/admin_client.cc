@@ -16,9 +16,10 @@ Result<nlohmann::json> AdminClient::Parse(const std::string& what, const HttpRes
 }
 
 Result<nlohmann::json> AdminClient::ListCertificates(const std::string& query) {
-  const std::string url =
-      JoinUrl(base_url_, "/api/v1/certificates") + (query.empty() ? "" : "?" + query);
-  ANCHOR_ASSIGN_OR_RETURN(HttpResult r, http_.Get(url));
+  const std::string path = "/api/v1/certificates" + (query.empty() ? "" : "?" + query);
+  ANCHOR_ASSIGN_OR_RETURN(HttpResult r, servers_.Send([&](const std::string& base) {
+    return http_.Get(JoinUrl(base, path));
+  }));
   return Parse("list", r);
 }
 
@@ -29,9 +30,10 @@ Result<nlohmann::json> AdminClient::Revoke(const std::string& serial, const std:
                  "'" + serial + "' is not a serial number; give it in hex as `anchor list` shows");
   }
   const nlohmann::json body = {{"reason", reason}};
-  ANCHOR_ASSIGN_OR_RETURN(
-      HttpResult r, http_.Post(JoinUrl(base_url_, "/api/v1/certificates/" + serial + "/revoke"),
-                               "application/json", body.dump()));
+  ANCHOR_ASSIGN_OR_RETURN(HttpResult r, servers_.Send([&](const std::string& base) {
+    return http_.Post(JoinUrl(base, "/api/v1/certificates/" + serial + "/revoke"),
+                      "application/json", body.dump());
+  }));
   return Parse("revoke", r);
 }
 
@@ -40,8 +42,9 @@ Result<nlohmann::json> AdminClient::CreateToken(const std::string& cn,
                                                 const std::string& profile,
                                                 const std::string& ttl) {
   const nlohmann::json body = {{"cn", cn}, {"sans", sans}, {"profile", profile}, {"ttl", ttl}};
-  ANCHOR_ASSIGN_OR_RETURN(HttpResult r, http_.Post(JoinUrl(base_url_, "/api/v1/tokens"),
-                                                   "application/json", body.dump()));
+  ANCHOR_ASSIGN_OR_RETURN(HttpResult r, servers_.Send([&](const std::string& base) {
+    return http_.Post(JoinUrl(base, "/api/v1/tokens"), "application/json", body.dump());
+  }));
   return Parse("token create", r);
 }
 

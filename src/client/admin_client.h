@@ -7,15 +7,22 @@
 #include <vector>
 
 #include "client/https_client.h"
+#include "client/server_list.h"
 
 namespace anchor::client {
 
-// AdminClient calls /api/v1/ on `base_url` through `http`, which must present an admin
-// certificate. Each call returns the server's JSON, or an error whose code matches the status.
+// AdminClient calls /api/v1/ on the replicas of `servers`, failing over between them as
+// ServerList::Send does, through `http`, which must present an admin certificate. Each call
+// returns the server's JSON, or an error whose code matches the status. A call whose answer was
+// lost may have been carried out by the replica that lost it: a revocation sent again elsewhere
+// is then refused as "already revoked" (409), and a token made again leaves the first one unused
+// (nobody ever saw it; it expires).
 class AdminClient final {
  public:
+  AdminClient(HttpsClient& http, ServerList servers) : http_(http), servers_(std::move(servers)) {}
+  // AdminClient(http, base_url) calls the one server at `base_url`.
   AdminClient(HttpsClient& http, std::string base_url)
-      : http_(http), base_url_(std::move(base_url)) {}
+      : AdminClient(http, ServerList(std::move(base_url))) {}
 
   // ListCertificates passes `query` ("status=valid&profile=device") through.
   Result<nlohmann::json> ListCertificates(const std::string& query);
@@ -26,7 +33,7 @@ class AdminClient final {
  private:
   Result<nlohmann::json> Parse(const std::string& what, const HttpResult& result);
   HttpsClient& http_;
-  std::string base_url_;
+  ServerList servers_;
 };
 
 }  // namespace anchor::client

@@ -32,15 +32,20 @@ Result<std::vector<crypto::Certificate>> CertsFromBody(const std::string& what,
 }  // namespace
 
 Result<std::vector<crypto::Certificate>> EstClient::CaCerts() {
-  ANCHOR_ASSIGN_OR_RETURN(HttpResult r, http_.Get(JoinUrl(base_url_, kEst) + "cacerts"));
+  ANCHOR_ASSIGN_OR_RETURN(HttpResult r, servers_.Send([&](const std::string& base) {
+    return http_.Get(JoinUrl(base, kEst) + "cacerts");
+  }));
   return CertsFromBody("cacerts", r);
 }
 
 Result<crypto::Certificate> EstClient::Enroll(const std::string& op, const crypto::Csr& csr,
                                               const std::vector<std::string>& headers) {
   const std::string body = crypto::Base64Encode(csr.ToDer(), /*wrap=*/true);
-  ANCHOR_ASSIGN_OR_RETURN(
-      HttpResult r, http_.Post(JoinUrl(base_url_, kEst) + op, "application/pkcs10", body, headers));
+  // The same body goes to each replica tried: the same key, so that a replica that committed the
+  // certificate but whose answer was lost is not paid twice (see EstClient).
+  ANCHOR_ASSIGN_OR_RETURN(HttpResult r, servers_.Send([&](const std::string& base) {
+    return http_.Post(JoinUrl(base, kEst) + op, "application/pkcs10", body, headers);
+  }));
   ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> certs, CertsFromBody(op, r));
   // The answer must be for the key we asked with; anything else is not ours to install.
   if (!certs.front().GetPublicKey().Equals(csr.GetPublicKey())) {
@@ -66,15 +71,16 @@ Result<crypto::Certificate> EstClient::SimpleReenroll(const crypto::Csr& csr) {
   return Enroll("simplereenroll", csr, {});
 }
 
-Result<std::string> FetchCaByFingerprint(const std::string& base_url,
-                                         const std::string& fingerprint, bool allow_tls12) {
+Result<std::string> FetchCaByFingerprint(const ServerList& servers, const std::string& fingerprint,
+                                         bool allow_tls12) {
   ANCHOR_ASSIGN_OR_RETURN(const std::string want, ParseSha256Fingerprint(fingerprint));
   TlsOptions tls;
   tls.verify_server = false;  // the content is checked against the fingerprint instead
   tls.allow_tls12 = allow_tls12;
   ANCHOR_ASSIGN_OR_RETURN(HttpsClient http, HttpsClient::Create(tls));
-  EstClient est(http, base_url);
+  EstClient est(http, servers);
   ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> certs, est.CaCerts());
+  const std::string base_url = servers.Current();  // the replica that answered
   const crypto::Certificate* anchor = nullptr;
   for (const crypto::Certificate& c : certs) {
     if (c.Sha256Fingerprint() == want) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "client/https_client.h"
+#include "client/server_list.h"
 #include "core/error.h"
 #include "core/secret_bytes.h"
 #include "crypto/certificate.h"
@@ -13,12 +14,16 @@
 
 namespace anchor::client {
 
-// EstClient speaks EST to `base_url` (e.g. "https://ca.example:8443") through `http`, which it
-// borrows.
+// EstClient speaks EST to the replicas of `servers` (e.g. "https://ca.example:8443"), failing
+// over between them as ServerList::Send does, through `http`, which it borrows. Each request is
+// safe to send again to another replica: cacerts is a read, and a simpleenroll whose answer was
+// lost is answered elsewhere with the certificate its token paid for (same key, same serial).
 class EstClient final {
  public:
+  EstClient(HttpsClient& http, ServerList servers) : http_(http), servers_(std::move(servers)) {}
+  // EstClient(http, base_url) speaks to the one server at `base_url`.
   EstClient(HttpsClient& http, std::string base_url)
-      : http_(http), base_url_(std::move(base_url)) {}
+      : EstClient(http, ServerList(std::move(base_url))) {}
 
   // CaCerts returns the CA chain the server publishes (intermediate, root).
   Result<std::vector<crypto::Certificate>> CaCerts();
@@ -33,13 +38,14 @@ class EstClient final {
   Result<crypto::Certificate> Enroll(const std::string& op, const crypto::Csr& csr,
                                      const std::vector<std::string>& headers);
   HttpsClient& http_;
-  std::string base_url_;
+  ServerList servers_;
 };
 
-// FetchCaByFingerprint fetches cacerts without trusting the server yet, and accepts the answer
-// only if one of its certificates has SHA-256 fingerprint `fingerprint` (hex, ':' allowed, any
-// case) and the others chain to it. It returns the chain as PEM, to pin from then on.
-Result<std::string> FetchCaByFingerprint(const std::string& base_url,
-                                         const std::string& fingerprint, bool allow_tls12);
+// FetchCaByFingerprint fetches cacerts from one of `servers` (failing over) without trusting the
+// server yet, and accepts the answer only if one of its certificates has SHA-256 fingerprint
+// `fingerprint` (hex, ':' allowed, any case) and the others chain to it. It returns the chain as
+// PEM, to pin from then on: for every replica of the list, which must all chain to it.
+Result<std::string> FetchCaByFingerprint(const ServerList& servers, const std::string& fingerprint,
+                                         bool allow_tls12);
 
 }  // namespace anchor::client

@@ -6,6 +6,7 @@
 
 #include "core/duration.h"
 #include "core/fingerprint.h"
+#include "core/text.h"
 
 namespace anchor::command_line {
 
@@ -41,6 +42,30 @@ CLI::Validator NonEmptyPath() {
     }
     return OkStatus();
   });
+}
+
+CLI::Validator ServerUrls() {
+  return ParsedBy("URL", [](const std::string& value) -> Status {
+    for (const std::string& url : SplitList(value, ',')) {
+      if (url.empty()) {
+        return Error(Code::kInvalidArgument,
+                     "'" + Printable(value) +
+                         "' holds an empty URL; give https://HOST:PORT, or several separated by "
+                         "single commas");
+      }
+    }
+    return OkStatus();
+  });
+}
+
+CLI::Option* AddServerOption(CLI::App* cmd, std::vector<std::string>& servers) {
+  return cmd
+      ->add_option("--server", servers,
+                   "URL of anchor serve, e.g. https://ca.example:8443; replicas of one CA: repeat "
+                   "--server or separate URLs with commas (tried in turn when one is down)")
+      ->check(ServerUrls())
+      // One URL (or comma list) per --server, so that `--server URL SERIAL` leaves SERIAL alone.
+      ->allow_extra_args(false);
 }
 
 }  // namespace anchor::command_line

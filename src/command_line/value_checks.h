@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 
@@ -31,5 +32,15 @@ CLI::Validator Sha256Fingerprint();
 // NonEmptyPath refuses "" for a file or directory option: `--out ''` must not silently mean
 // standard output, nor `--home ''` the default home.
 CLI::Validator NonEmptyPath();
+
+// ServerUrls checks a --server value: a URL, or several separated by commas, none of them empty.
+CLI::Validator ServerUrls();
+
+// AddServerOption adds --server to `cmd`, bound to `servers`, the same for `anchor` and
+// `anchor-agent`: each occurrence takes one value, a URL of anchor serve or a comma-separated
+// list of them, and the option may be repeated; all the URLs together are the replicas of one
+// CA, which the client tries in turn (client::ServerList::Parse, which also refuses a URL given
+// twice). Returns the option, for `required()`.
+CLI::Option* AddServerOption(CLI::App* cmd, std::vector<std::string>& servers);
 
 }  // namespace anchor::command_line

@@ -92,6 +92,23 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
+std::vector<std::string> SplitList(std::string_view s, char sep) {
+  const auto trim = [](std::string_view item) {
+    const size_t begin = item.find_first_not_of(" \t");
+    return begin == std::string_view::npos
+               ? std::string()
+               : std::string(item.substr(begin, item.find_last_not_of(" \t") - begin + 1));
+  };
+  std::vector<std::string> out;
+  size_t at = 0;
+  for (size_t next = s.find(sep); next != std::string_view::npos; next = s.find(sep, at)) {
+    out.push_back(trim(s.substr(at, next - at)));
+    at = next + 1;
+  }
+  out.push_back(trim(s.substr(at)));
+  return out;
+}
+
 std::string Printable(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

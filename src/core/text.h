@@ -25,5 +25,8 @@ std::string ToUpper(std::string_view s);
 std::string Printable(std::string_view s);
 // Join concatenates `parts` with `sep`.
 std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+// SplitList splits `s` at each `sep` and trims blanks (spaces, tabs) around each item:
+// "a, b" is {"a", "b"}; an empty item stays ("a,,b" is {"a", "", "b"}), for the caller to refuse.
+std::vector<std::string> SplitList(std::string_view s, char sep);
 
 }  // namespace anchor

@@ -39,7 +39,7 @@ class AgentWorkerTest : public anchor::testing::TempDirTest {
     settings_.key = Path("device.key");
     settings_.cert = Path("device.crt");
     settings_.ca_cert = Path("device.crt");  // any PEM: the server is never reached
-    settings_.server = "https://127.0.0.1:1";
+    settings_.servers = {"https://127.0.0.1:1"};
     ASSERT_THAT(crypto::WritePrivateKeyFile(settings_.key, key, nullptr), IsOk());
     ASSERT_THAT(WriteFileAtomic(settings_.cert, cert.ToPem(), kPublicFileMode), IsOk());
   }

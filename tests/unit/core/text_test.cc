@@ -22,5 +22,15 @@ TEST(TextTest, HexDecodeRejectsGarbage) {
   EXPECT_FALSE(HexDecode("", out));
 }
 
+TEST(TextTest, SplitListTrimsItemsAndKeepsEmptyOnes) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(SplitList("a", ','), V{"a"});
+  EXPECT_EQ(SplitList("a, b ,\tc", ','), (V{"a", "b", "c"}));
+  EXPECT_EQ(SplitList("a,,b", ','), (V{"a", "", "b"}));  // for the caller to refuse
+  EXPECT_EQ(SplitList("a,", ','), (V{"a", ""}));
+  EXPECT_EQ(SplitList("", ','), V{""});
+  EXPECT_EQ(SplitList(" ", ','), V{""});
+}
+
 }  // namespace
 }  // namespace anchor

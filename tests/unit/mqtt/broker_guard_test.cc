@@ -27,7 +27,8 @@ class BrokerGuardTest : public anchor::testing::TempDirTest {
  protected:
   std::unique_ptr<BrokerGuard> Guard(bool fail_closed) {
     GuardOptions options;
-    options.follower.ca_url = "https://127.0.0.1:1";  // never reached: pages are applied below
+    options.follower.servers =
+        client::ServerList("https://127.0.0.1:1");  // never reached: pages are applied below
     options.follower.roots = {*ca_.root};
     options.fail_closed = fail_closed;
     auto guard = BrokerGuard::Create(options);
@@ -137,7 +138,7 @@ TEST_F(BrokerGuardTest, AReloadRegrantsConnectedClients) {
       WriteFileAtomic(rules, "[[allow]]\nrole = \"device\"\npublish = [\"a/{cn}\"]\n", 0644),
       IsOk());
   GuardOptions options;
-  options.follower.ca_url = "https://127.0.0.1:1";
+  options.follower.servers = client::ServerList("https://127.0.0.1:1");
   options.follower.roots = {*ca_.root};
   options.acl_file = rules;
   auto guard = BrokerGuard::Create(options);
@@ -227,6 +228,46 @@ TEST_F(BrokerGuardTest, ParsesOptionsAndNamesTheBadOne) {
     EXPECT_NE(r.error().message().find("plugin_opt_" + k), std::string::npos)
         << r.error().message();
   }
+}
+
+TEST_F(BrokerGuardTest, CaUrlTakesTheReplicasRepeatedOrSeparatedByCommas) {
+  const std::string root = Path("root.crt"), cert = Path("broker.crt"), key = Path("broker.key");
+  ASSERT_THAT(WriteFileAtomic(root, ca_.root->ToPem(), 0644), IsOk());
+  ASSERT_THAT(WriteFileAtomic(cert, ca_.root->ToPem(), 0644), IsOk());
+  ASSERT_THAT(WriteFileAtomic(key, "key", 0600), IsOk());
+  const auto with_urls = [&](std::vector<std::string> urls) {
+    std::vector<std::pair<std::string, std::string>> options = {
+        {"ca_file", root}, {"cert", cert}, {"key", key}};
+    for (std::string& url : urls) {
+      options.emplace_back("ca_url", std::move(url));
+    }
+    return ParseGuardOptions(options);
+  };
+  const std::vector<std::string> want = {"https://a:8443", "https://b:8443", "https://c:8443"};
+  for (const auto& urls :
+       std::vector<std::vector<std::string>>{{"https://a:8443", "https://b:8443", "https://c:8443"},
+                                             {"https://a:8443,https://b:8443, https://c:8443"},
+                                             {"https://a:8443", "https://b:8443,https://c:8443"}}) {
+    const auto parsed = with_urls(urls);
+    ASSERT_THAT(parsed, IsOk());
+    EXPECT_EQ(parsed->follower.servers.urls(), want);
+    EXPECT_EQ(parsed->follower.servers.Current(), "https://a:8443");  // followed first
+  }
+  for (const auto& urls :
+       std::vector<std::vector<std::string>>{{},
+                                             {"https://a:8443,"},
+                                             {"https://a:8443", "https://a:8443"},
+                                             {"https://a:8443,http://b:8080"}}) {
+    const auto parsed = with_urls(urls);
+    ASSERT_THAT(parsed, ErrorIs(Code::kInvalidArgument));
+    EXPECT_NE(parsed.error().message().find("plugin_opt_ca_url"), std::string::npos)
+        << parsed.error().message();
+  }
+}
+
+TEST(FeedRequestTest, AsksForTheRevocationsAfterTheCursor) {
+  EXPECT_EQ(FeedRequestPath(0, 5000), "/api/v1/revocations?since=0&limit=5000");
+  EXPECT_EQ(FeedRequestPath(1234567890123, 1), "/api/v1/revocations?since=1234567890123&limit=1");
 }
 
 TEST_F(BrokerGuardTest, AClientDeniedAgainAndAgainIsLoggedOnceAMinute) {
@@ -350,7 +391,7 @@ TEST_F(BrokerGuardTest, AnIdThatIsAnAdmittedCnIsRefusedToAnyoneElse) {
 TEST_F(BrokerGuardTest, ACnWithAColonCannotTakeTheSessionOfThePrefixCn) {
   for (const ClientIdRule rule : {ClientIdRule::kOwned, ClientIdRule::kCommonNamePrefix}) {
     GuardOptions options;
-    options.follower.ca_url = "https://127.0.0.1:1";
+    options.follower.servers = client::ServerList("https://127.0.0.1:1");
     options.follower.roots = {*ca_.root};
     options.client_id_rule = rule;
     auto guard = BrokerGuard::Create(options).value();
@@ -368,7 +409,7 @@ TEST_F(BrokerGuardTest, ACnWithAColonCannotTakeTheSessionOfThePrefixCn) {
 
 TEST_F(BrokerGuardTest, TheStateFileKeepsTheAdmittedCnsAcrossARestart) {
   GuardOptions options;
-  options.follower.ca_url = "https://127.0.0.1:1";
+  options.follower.servers = client::ServerList("https://127.0.0.1:1");
   options.follower.roots = {*ca_.root};
   const auto a = Issue(ca_, "dev-a", ca::Profile::kDevice);
   const auto b = Issue(ca_, "dev-b", ca::Profile::kDevice);
@@ -395,7 +436,7 @@ TEST_F(BrokerGuardTest, TheStateFileKeepsTheAdmittedCnsAcrossARestart) {
 
 TEST_F(BrokerGuardTest, TheCommonNameRuleKeepsEachIdentityToItsOwnId) {
   GuardOptions options;
-  options.follower.ca_url = "https://127.0.0.1:1";
+  options.follower.servers = client::ServerList("https://127.0.0.1:1");
   options.follower.roots = {*ca_.root};
   options.client_id_rule = ClientIdRule::kCommonName;
   auto guard = BrokerGuard::Create(options);
@@ -486,7 +527,7 @@ TEST_F(BrokerGuardTest, ARefusedConnectionIsDroppedAtTheTickNotInsideTheCheck) {
 
 TEST_F(BrokerGuardTest, TheStateFileCarriesOwnersAndPublishersAcrossARestart) {
   GuardOptions options;
-  options.follower.ca_url = "https://127.0.0.1:1";
+  options.follower.servers = client::ServerList("https://127.0.0.1:1");
   options.follower.roots = {*ca_.root};
   options.state_file = Path("state.json");
   const auto a = Issue(ca_, "dev-a", ca::Profile::kDevice);
@@ -517,7 +558,7 @@ TEST_F(BrokerGuardTest, TheStateFileCarriesOwnersAndPublishersAcrossARestart) {
 
 TEST_F(BrokerGuardTest, TheStateFileIsWrittenFromTheTickAndABadOneIsIgnored) {
   GuardOptions options;
-  options.follower.ca_url = "https://127.0.0.1:1";
+  options.follower.servers = client::ServerList("https://127.0.0.1:1");
   options.follower.roots = {*ca_.root};
   options.state_file = Path("state.json");
   options.save_every = std::chrono::milliseconds(0);
@@ -547,7 +588,7 @@ TEST_F(BrokerGuardTest, AReloadRegrantsOfflineSessionsToo) {
       WriteFileAtomic(rules, "[[allow]]\nrole = \"device\"\nsubscribe = [\"a/{cn}\"]\n", 0644),
       IsOk());
   GuardOptions options;
-  options.follower.ca_url = "https://127.0.0.1:1";
+  options.follower.servers = client::ServerList("https://127.0.0.1:1");
   options.follower.roots = {*ca_.root};
   options.acl_file = rules;
   auto guard = BrokerGuard::Create(options).value();
