@@ -40,8 +40,9 @@ R1_URL="postgresql://anchor@/$db?host=$WORK/r1sock&application_name=anchor-r1"
 sed -i "s|^url = .*|url = \"${R1_URL//&/\\&}\"|" "$WORK/home1/anchor.toml"  # & is sed's match
 grep -qF "url = \"$R1_URL\"" "$WORK/home1/anchor.toml" || fail "replica 1's store URL not written"
 
-# start_replica_at N HOME LISTEN (lib.sh start_replica with a home and address of its own): `anchor serve` N of the home HOME on LISTEN (ADDRESS:PORT, port 0
-# for any), its log in rN.log; sets PID_N and PORT_N.
+# start_replica_at N HOME LISTEN: lib.sh's start_replica with a home and an address of its own:
+# `anchor serve` N of the home HOME on LISTEN (ADDRESS:PORT, port 0 for any), its log in rN.log;
+# sets PID_N and PORT_N.
 start_replica_at() {
   local n=$1 home=$2 listen=$3 log="$WORK/r$1.log"
   [ -f "$log" ] && cat "$log" >> "$WORK/r$n.all.log"
