@@ -124,10 +124,11 @@ int Drop(const Options& o) {
     reconnect_refused += again.Connect() != 0 ? 1 : 0;
   }
   std::printf(
-      "mode=drop n=%d dropped=%zu never_dropped=%d median_ms=%.0f p90_ms=%.0f worst_ms=%.0f "
-      "reconnect_refused=%d\n",
+      "mode=drop n=%d dropped=%zu never_dropped=%d median_ms=%.0f p90_ms=%.0f p99_ms=%.0f "
+      "worst_ms=%.0f reconnect_refused=%d\n",
       o.n, drops.size(), never_dropped, Percentile(drops, 0.5), Percentile(drops, 0.9),
-      drops.empty() ? 0 : *std::max_element(drops.begin(), drops.end()), reconnect_refused);
+      Percentile(drops, 0.99), drops.empty() ? 0 : *std::max_element(drops.begin(), drops.end()),
+      reconnect_refused);
   return 0;
 }
 

@@ -14,13 +14,19 @@ Error BadOption(const std::string& key, const std::string& why) {
   return Error(Code::kInvalidArgument, "plugin_opt_" + key + ": " + why);
 }
 
-Result<int64_t> PositiveNumber(const std::string& key, const std::string& text, int64_t max) {
+Result<int64_t> NumberFrom(int64_t min, const std::string& key, const std::string& text,
+                           int64_t max) {
   int64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < 1 || v > max) {
-    return BadOption(key, "'" + text + "' is not a number from 1 to " + std::to_string(max));
+  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+    return BadOption(key, "'" + text + "' is not a number from " + std::to_string(min) + " to " +
+                              std::to_string(max));
   }
   return v;
+}
+
+Result<int64_t> PositiveNumber(const std::string& key, const std::string& text, int64_t max) {
+  return NumberFrom(1, key, text, max);
 }
 
 // NeedFile reads the file an option names, as the user the broker runs as: a file that user
@@ -59,6 +65,10 @@ Result<GuardOptions> ParseGuardOptions(
     } else if (key == "poll_ms") {
       ANCHOR_ASSIGN_OR_RETURN(const int64_t ms, PositiveNumber(key, value, 60000));
       g.follower.poll_interval = std::chrono::milliseconds(ms);
+    } else if (key == "feed_wait_s") {
+      // The feed's own bound (api/revocation_feed.h kFeedMaxWait); 0 polls every poll_ms.
+      ANCHOR_ASSIGN_OR_RETURN(const int64_t s, NumberFrom(0, key, value, 55));
+      g.follower.feed_wait = std::chrono::seconds(s);
     } else if (key == "stale_after_s") {
       ANCHOR_ASSIGN_OR_RETURN(const int64_t s, PositiveNumber(key, value, 86400));
       g.stale_after = std::chrono::seconds(s);

@@ -13,6 +13,8 @@
 namespace anchor::mqtt {
 namespace {
 
+using namespace std::chrono_literals;
+
 // kFeedPageLimit is the page size asked of the feed; a broker catching up pages through.
 constexpr int kFeedPageLimit = 5000;
 // kMaxPagesPerPoll bounds the pages one poll asks for (a million revocations).
@@ -31,8 +33,13 @@ std::string Urls(const client::ServerList& servers) { return Join(servers.urls()
 
 }  // namespace
 
-std::string FeedRequestPath(int64_t since, int limit) {
-  return "/api/v1/revocations?since=" + std::to_string(since) + "&limit=" + std::to_string(limit);
+std::string FeedRequestPath(int64_t since, int limit, std::chrono::seconds wait) {
+  std::string path =
+      "/api/v1/revocations?since=" + std::to_string(since) + "&limit=" + std::to_string(limit);
+  if (wait.count() > 0) {
+    path += "&wait=" + std::to_string(wait.count()) + "s";
+  }
+  return path;
 }
 
 std::string PermissionRemedy(const Error& e) {
@@ -72,6 +79,7 @@ void FeedFollower::Stop() {
     std::lock_guard lock(mu_);
     stop_ = true;
   }
+  cancel_ = true;
   wake_.notify_all();
   if (thread_.joinable()) {
     thread_.join();
@@ -84,16 +92,34 @@ Clock::time_point FeedFollower::LastSuccess() const {
 
 void FeedFollower::Run() {
   for (;;) {
-    Poll();
+    const Clock::time_point started = SystemClock().Now();
+    const int64_t before = list_.cursor();
+    const bool answered = Poll(options_.feed_wait);
+    const std::chrono::milliseconds pause = PauseAfter(started, answered, list_.cursor() != before);
     std::unique_lock lock(mu_);
-    if (wake_.wait_for(lock, options_.poll_interval, [this] { return stop_; })) {
+    if (wake_.wait_for(lock, pause, [this] { return stop_; })) {
       return;
     }
   }
 }
 
-void FeedFollower::Poll() {
-  const Status st = PollOnce();
+std::chrono::milliseconds FeedFollower::PauseAfter(Clock::time_point started, bool answered,
+                                                   bool advanced) const {
+  if (!answered || options_.feed_wait.count() == 0) {
+    return options_.poll_interval;
+  }
+  if (advanced) {
+    return std::chrono::milliseconds(0);  // there may be more: ask again, waiting if not
+  }
+  // An empty answer: after a wait, ask again at once; sooner than poll_interval (the CA did not
+  // wait), not faster than a poller would.
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(SystemClock().Now() - started);
+  return std::max(std::chrono::milliseconds(0), options_.poll_interval - took);
+}
+
+bool FeedFollower::Poll(std::chrono::seconds wait) {
+  const Status st = PollOnce(wait);
   const Clock::time_point now = SystemClock().Now();
   if (st) {
     last_success_ns_.store(
@@ -103,16 +129,17 @@ void FeedFollower::Poll() {
                                          options_.servers.Current() + ": " + Describe(list_))) {
       log_.Push(LogQueue::Level::kNotice, std::move(*line));
     }
-    return;
+    return true;
   }
   if (auto line = feed_log_.Failed(now, "cannot follow the revocation feed of " +
                                             Urls(options_.servers) + " (" + st.error().message() +
                                             "); keeping the last known list: " + Describe(list_))) {
     log_.Push(LogQueue::Level::kWarning, std::move(*line));
   }
+  return false;
 }
 
-Status FeedFollower::PollOnce() {
+Status FeedFollower::PollOnce(std::chrono::seconds wait) {
   // One connection, kept alive across polls; made again after a failure (the CA may have come
   // back elsewhere, or the broker's certificate may have been renewed on disk).
   if (http_ == nullptr) {
@@ -120,7 +147,9 @@ Status FeedFollower::PollOnce() {
     tls.ca_pem = crypto::ToPemBundle(options_.roots);
     tls.cert_file = options_.cert_file;
     tls.key_file = options_.key_file;
-    tls.timeout_seconds = 5;
+    // Long enough for a request that waits on the CA, and no longer.
+    tls.timeout_seconds = 5 + options_.feed_wait.count();
+    tls.cancel = &cancel_;
     ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient made, client::HttpsClient::Create(tls));
     http_ = std::make_unique<client::HttpsClient>(std::move(made));
   }
@@ -141,7 +170,8 @@ Status FeedFollower::PollOnce() {
   // rather than holding the connection in one loop.
   for (int pages = 0; pages < kMaxPagesPerPoll; ++pages) {
     const int64_t since = list_.cursor();
-    const std::string path = FeedRequestPath(since, kFeedPageLimit);
+    // Only the first request of a poll waits: a later page follows one that was full.
+    const std::string path = FeedRequestPath(since, kFeedPageLimit, pages == 0 ? wait : 0s);
     auto answer = options_.servers.Send(
         [&](const std::string& base) { return http_->Get(client::JoinUrl(base, path)); });
     if (!answer) {

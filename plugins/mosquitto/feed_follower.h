@@ -54,22 +54,31 @@ struct FollowerOptions {
   std::string cert_file;  // the broker's client certificate (chain) for mTLS to the CA
   std::string key_file;
   std::chrono::milliseconds poll_interval{250};
+  // feed_wait is how long one feed request may wait on the CA for a revocation (the feed's
+  // long-poll, `wait`): a revocation then arrives as it commits instead of at the next poll.
+  // 0: no waiting, a poll every `poll_interval`. It also bounds how long a replica that stopped
+  // answering without closing its connections (a frozen machine) holds the follower before it
+  // moves to the next: a request's timeout is feed_wait + 5 s.
+  std::chrono::seconds feed_wait{10};
   std::string cache_file;  // empty: no cache
   // issuer_refresh is how often cacerts is fetched again (an intermediate rollover).
   std::chrono::seconds issuer_refresh{3600};
 };
 
-// FeedRequestPath is the feed request for the revocations after `since`, at most `limit` of them:
-// "/api/v1/revocations?since=N&limit=M" (the one place it is made).
-std::string FeedRequestPath(int64_t since, int limit);
+// FeedRequestPath is the feed request for the revocations after `since`, at most `limit` of them,
+// waiting up to `wait` for one when there is none yet:
+// "/api/v1/revocations?since=N&limit=M[&wait=Ss]" (the one place it is made).
+std::string FeedRequestPath(int64_t since, int limit,
+                            std::chrono::seconds wait = std::chrono::seconds(0));
 
-// FeedFollower polls GET /api/v1/revocations?since=CURSOR every `poll_interval` over one
-// kept-alive mTLS connection, and cacerts when it knows no issuer or `issuer_refresh` passed.
-// It follows one replica at a time; when that one is unavailable the same request goes to the
-// next, which it follows from then on (one log line per switch). The cursor is kept across a
-// switch: replicas of one database number revocations with the one counter they share. While no
-// replica answers the list stays as it was. Whether the feed answers, and whether the cache file
-// can be written, are each logged when they change (StateChangeLog), not per poll.
+// FeedFollower follows GET /api/v1/revocations?since=CURSOR over one kept-alive mTLS connection,
+// and cacerts when it knows no issuer or `issuer_refresh` passed. With `feed_wait`, each request
+// waits on the CA until a revocation commits (or feed_wait passes) and the next is sent at once;
+// an answer that comes back empty sooner than `poll_interval` (a CA that cannot wait now, or an
+// older one) is followed by a pause to `poll_interval`, so the follower never polls faster than
+// that. Without it, and after a failed request, it polls every `poll_interval`.
+// While the CA is unreachable the list stays as it was. Whether the feed answers, and whether the
+// cache file can be written, are each logged when they change (StateChangeLog), not per poll.
 class FeedFollower final {
  public:
   FeedFollower(FollowerOptions options, RevocationList& list, TrustedIssuers& issuers,
@@ -82,8 +91,10 @@ class FeedFollower final {
   // that cannot be read is logged and ignored: the feed rebuilds it.
   void LoadCache();
   // Poll follows the feed once, on the caller's thread (the plugin does so at broker start,
-  // before any client connects); Start then polls on a thread of its own until Stop.
-  void Poll();
+  // before any client connects, without waiting); Start then follows on a thread of its own
+  // until Stop, which ends a request in progress within about a second. True when the feed
+  // answered.
+  bool Poll(std::chrono::seconds wait = std::chrono::seconds(0));
   void Start();
   void Stop();
 
@@ -92,7 +103,11 @@ class FeedFollower final {
 
  private:
   void Run();
-  Status PollOnce();
+  // PauseAfter is how long to wait before the next request, after one that began at `started`,
+  // answered (`answered`) and moved the cursor or not (`advanced`).
+  std::chrono::milliseconds PauseAfter(Clock::time_point started, bool answered,
+                                       bool advanced) const;
+  Status PollOnce(std::chrono::seconds wait);
   Status FetchIssuers();
   // VerifiedIssuers returns the CA certificates among `candidates` that chain to the roots.
   std::vector<crypto::Certificate> VerifiedIssuers(
@@ -112,6 +127,7 @@ class FeedFollower final {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;
+  std::atomic<bool> cancel_{false};  // set by Stop: ends the request in progress (TlsOptions)
   std::thread thread_;
 };
 

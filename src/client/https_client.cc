@@ -93,6 +93,12 @@ struct HttpsClient::Impl {
     }
   }
 
+  // OnProgress is libcurl's progress callback (at least once a second while a transfer waits):
+  // non-zero ends the transfer (CURLE_ABORTED_BY_CALLBACK) once TlsOptions::cancel is true.
+  static int OnProgress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<const std::atomic<bool>*>(cancel)->load() ? 1 : 0;
+  }
+
   // TransportError is the error of a request that got no HTTP answer: kUnauthenticated when the
   // server refused the client certificate with a TLS alert (expired, revoked, unknown: a person
   // must act), kInvalidArgument when the local certificate or key cannot be used, else
@@ -171,6 +177,11 @@ Result<HttpsClient> HttpsClient::Create(TlsOptions options) {
   ::curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, impl.get());  // Impl stays put when the client moves
   ::curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, AppendBody);
   ::curl_easy_setopt(h, CURLOPT_USERAGENT, "anchor/0.1");
+  if (o.cancel != nullptr) {
+    ::curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    ::curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &Impl::OnProgress);
+    ::curl_easy_setopt(h, CURLOPT_XFERINFODATA, o.cancel);
+  }
   return HttpsClient(std::move(impl));
 }
 

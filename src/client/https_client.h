@@ -2,6 +2,7 @@
 // File: https_client.h: HTTPS requests through libcurl, with anchor's TLS policy.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ struct TlsOptions {
   bool fresh_connection = false;
   // allow_plain_http permits http:// URLs, for content that is signed anyway (OCSP, CRLs).
   bool allow_plain_http = false;
+  // cancel, when set, ends a request in progress once it reads true (within about a second,
+  // libcurl's progress callback; kUnavailable): how a thread blocked in a long-polled request is
+  // stopped. Borrowed: it must outlive the client.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // HttpResult is a completed exchange, whatever its status.

@@ -192,6 +192,7 @@ TEST_F(BrokerGuardTest, ParsesOptionsAndNamesTheBadOne) {
                                                            {"cert", cert},
                                                            {"key", key},
                                                            {"poll_ms", "100"},
+                                                           {"feed_wait_s", "0"},
                                                            {"on_ca_down", "closed"},
                                                            {"stale_after_s", "5"},
                                                            {"client_id", "cn-prefix"},
@@ -200,6 +201,9 @@ TEST_F(BrokerGuardTest, ParsesOptionsAndNamesTheBadOne) {
   ASSERT_THAT(parsed, IsOk());
   EXPECT_TRUE(parsed->fail_closed);
   EXPECT_EQ(parsed->follower.poll_interval, std::chrono::milliseconds(100));
+  EXPECT_EQ(parsed->follower.feed_wait, std::chrono::seconds(0));  // polling only
+  EXPECT_EQ(ParseGuardOptions({good.begin(), good.begin() + 4})->follower.feed_wait,
+            std::chrono::seconds(10));  // the default
   EXPECT_EQ(parsed->stale_after, std::chrono::seconds(5));
   EXPECT_EQ(parsed->client_id_rule, ClientIdRule::kCommonNamePrefix);
   EXPECT_EQ(parsed->state_file, Path("state.json"));
@@ -212,14 +216,13 @@ TEST_F(BrokerGuardTest, ParsesOptionsAndNamesTheBadOne) {
   EXPECT_EQ(ParseGuardOptions({good.begin(), good.begin() + 4})->client_id_rule,
             ClientIdRule::kOwned);  // the default
 
-  const std::pair<std::string, std::string> bad[] = {{"poll_ms", "0"},
-                                                     {"on_ca_down", "maybe"},
-                                                     {"ca_url", "http://ca"},
-                                                     {"colour", "blue"},
-                                                     {"client_id", "first"},
-                                                     {"state_file", ""},
-                                                     {"ca_file", Path("missing.crt")},
-                                                     {"listener_ca_file", key}};
+  const std::pair<std::string, std::string> bad[] = {
+      {"poll_ms", "0"},         {"feed_wait_s", "56"},
+      {"feed_wait_s", "-1"},    {"feed_wait_s", "10s"},
+      {"on_ca_down", "maybe"},  {"ca_url", "http://ca"},
+      {"colour", "blue"},       {"client_id", "first"},
+      {"state_file", ""},       {"ca_file", Path("missing.crt")},
+      {"listener_ca_file", key}};
   for (const auto& [k, v] : bad) {
     auto options = good;
     options.emplace_back(k, v);
@@ -268,6 +271,13 @@ TEST_F(BrokerGuardTest, CaUrlTakesTheReplicasRepeatedOrSeparatedByCommas) {
 TEST(FeedRequestTest, AsksForTheRevocationsAfterTheCursor) {
   EXPECT_EQ(FeedRequestPath(0, 5000), "/api/v1/revocations?since=0&limit=5000");
   EXPECT_EQ(FeedRequestPath(1234567890123, 1), "/api/v1/revocations?since=1234567890123&limit=1");
+}
+
+TEST(FeedRequestTest, WaitsOnTheCaOnlyWhenAsked) {
+  EXPECT_EQ(FeedRequestPath(7, 100, std::chrono::seconds(10)),
+            "/api/v1/revocations?since=7&limit=100&wait=10s");
+  EXPECT_EQ(FeedRequestPath(7, 100, std::chrono::seconds(0)),
+            "/api/v1/revocations?since=7&limit=100");
 }
 
 TEST_F(BrokerGuardTest, AClientDeniedAgainAndAgainIsLoggedOnceAMinute) {
