@@ -4,7 +4,7 @@
 // by the same client doing the same work.
 //
 //   anchor-load enroll    --url URL --ca PEM --target anchor|cfssl [--admin-cert C --admin-key K]
-//                         [--n N] [--concurrency C] [--fresh] [--serials FILE]
+//                         [--n N] [--concurrency C] [--fresh] [--serials FILE] [--go FILE]
 //   anchor-load ocsp      --url URL [--ca PEM] --request DER... [--get] [--n N] [--concurrency C]
 //                         [--fresh]
 //   anchor-load handshake --url URL --ca PEM --cert C --key K [--n N] [--concurrency C]
@@ -12,17 +12,21 @@
 //
 // http:// or https:// comes from the URL. `ocsp` POSTs the request to URL, or with --get sends
 // GET URL/<URL-encoded base64 of the request> (RFC 6960 A.1). `get` is any GET answered 200.
-// Work (keys, CSRs, tokens) is prepared before the clock starts. It prints one line:
+// Work (keys, CSRs, tokens) is prepared before the clock starts; with --go FILE the clock starts
+// once FILE exists (so that clients prepared apart send together). It prints one line:
 //   mode=enroll target=anchor n=2000 concurrency=32 fresh=0 seconds=1.234 rate=1620.7 errors=0
-//   p50_us=4100 p90_us=6000 p99_us=9800 max_us=15000 bytes=812
-// (request latencies as the client saw them, and the size of the last answer's body) and exits 1
-// if any request failed.
+//   p50_us=4100 p90_us=6000 p99_us=9800 max_us=15000 bytes=812 statuses=200:2000
+// (request latencies as the client saw them, the size of the last answer's body, how many
+// answers had each HTTP status, 0 for none: a failed connection or a timeout) and exits 1 if any
+// request failed.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -44,7 +48,7 @@ using anchor::client::HttpsClient;
 using anchor::client::TlsOptions;
 
 struct Options {
-  std::string mode, url, ca, target = "anchor", cert, key, admin_cert, admin_key, serials;
+  std::string mode, url, ca, target = "anchor", cert, key, admin_cert, admin_key, serials, go;
   std::vector<std::string> requests;  // ocsp: request i goes to requests[i % size]
   int n = 1000;
   int concurrency = 8;
@@ -171,10 +175,16 @@ int Run(const Options& o) {
   } else {
     jobs.assign(o.n, Job{o.url, "", "", {}});
   }
+  // A client's preparation (the tokens, written through the server) slows another's run: with
+  // --go, all of them wait for one signal, the file, polled every 10 ms.
+  while (!o.go.empty() && !std::filesystem::exists(o.go)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   std::atomic<size_t> next{0};
   std::atomic<int> errors{0};
   std::mutex mu;
   std::vector<std::string> serials;
+  std::map<long, int> statuses;   // HTTP status -> answers; 0: no answer
   std::vector<double> latencies;  // microseconds
   latencies.reserve(jobs.size());
   size_t last_bytes = 0;
@@ -202,6 +212,7 @@ int Run(const Options& o) {
             r && r->status == 200 && (o.mode != "enroll" || !(serial = SerialOf(o, *r)).empty());
         std::lock_guard lock(mu);
         latencies.push_back(us);
+        statuses[r ? r->status : 0] += 1;
         if (r) last_bytes = r->body.size();
         if (!ok) {
           errors += 1;
@@ -223,12 +234,17 @@ int Run(const Options& o) {
     if (latencies.empty()) return 0.0;
     return latencies[std::min(latencies.size() - 1, static_cast<size_t>(p * latencies.size()))];
   };
+  std::string by_status;
+  for (const auto& [status, count] : statuses) {
+    by_status +=
+        (by_status.empty() ? "" : ",") + std::to_string(status) + ":" + std::to_string(count);
+  }
   std::printf(
       "mode=%s target=%s n=%zu concurrency=%d fresh=%d seconds=%.3f rate=%.1f errors=%d "
-      "p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f bytes=%zu\n",
+      "p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f bytes=%zu statuses=%s\n",
       o.mode.c_str(), o.mode == "enroll" ? o.target.c_str() : "-", jobs.size(), o.concurrency,
       o.fresh ? 1 : 0, seconds, jobs.size() / seconds, errors.load(), pct(0.5), pct(0.9), pct(0.99),
-      latencies.empty() ? 0.0 : latencies.back(), last_bytes);
+      latencies.empty() ? 0.0 : latencies.back(), last_bytes, by_status.c_str());
   if (!first_error.empty()) {
     std::fprintf(stderr, "anchor-load: first error: %s\n", first_error.c_str());
   }
@@ -265,6 +281,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--request", o.requests, "DER OCSP request (ocsp); several are sent in turn");
     cmd->add_flag("--get", o.get, "ocsp: GET URL/<base64 of the request> instead of a POST");
     cmd->add_option("--serials", o.serials, "write the issued serials here (enroll)");
+    cmd->add_option("--go", o.go, "start once this file exists (work prepared before)");
     cmd->callback([&o, mode] { o.mode = mode; });
   }
   CLI11_PARSE(app, argc, argv);

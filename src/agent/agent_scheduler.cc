@@ -20,6 +20,10 @@ namespace {
 
 // kMinWait keeps a worker that crashes before it writes its state from running in a loop.
 constexpr std::chrono::seconds kMinWait{5};
+// kMinReportedWait keeps a reported time already past (a certificate due at once) from looping.
+// It is below the first retry's back-off (RetryDelay: 2-5 s), which must stand as drawn: a floor
+// above it would send a fleet that met the same outage back at the same second.
+constexpr std::chrono::seconds kMinReportedWait{1};
 // kWorkerGrace is how long a stopping agent lets an attempt in progress finish: longer than the
 // client's request timeouts, so files are never left half-renewed by the stop.
 constexpr std::chrono::seconds kWorkerGrace{40};
@@ -101,7 +105,9 @@ int RunSchedule(const std::vector<std::string>& worker_argv, const Clock& clock,
     }
     // A worker that died without a report: wait longer each time, as its back-off would.
     unreported = attempt.next_attempt > 0 ? 0 : unreported + 1;
-    const auto earliest = clock.Now() + kMinWait * (1 << std::min(unreported, 9));
+    const auto earliest =
+        clock.Now() +
+        (unreported == 0 ? kMinReportedWait : kMinWait * (1 << std::min(unreported, 9)));
     const auto next = std::max(FromUnixSeconds(attempt.next_attempt), earliest);
     if (attempt.code == kExitTempFail) {
       LogLine(clock, "next attempt at " + Iso8601(next));

@@ -44,9 +44,10 @@ std::chrono::seconds RetryDelay(int failures, Rng& rng) {
     delay *= 2;
   }
   delay = std::min(delay, kCap);
+  // [delay/2, delay] in whole seconds: 2-5 s for an odd 5 (half + half would stop at 4).
   const int64_t half = delay / 2;
-  return std::chrono::seconds(half +
-                              static_cast<int64_t>(UniformUpTo(static_cast<uint64_t>(half), rng)));
+  return std::chrono::seconds(
+      half + static_cast<int64_t>(UniformUpTo(static_cast<uint64_t>(delay - half), rng)));
 }
 
 }  // namespace anchor::agent

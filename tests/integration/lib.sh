@@ -122,6 +122,8 @@ start_replica() {
   local n=$1 http i
   shift
   http=$(free_port)
+  # Empty first, so that a restarted replica's last "listening on" is not taken for its own.
+  : > "$WORK/replica$n.log"
   "$ANCHOR" serve --listen 127.0.0.1:0 --http-listen "127.0.0.1:$http" "$@" > "$WORK/replica$n.log" 2>&1 &
   PIDS+=($!)
   eval "PID_$n=$!"

@@ -34,6 +34,11 @@ TEST(RenewalScheduleTest, RetryDelayGrowsWithJitterAndIsCapped) {
     seen.insert(RetryDelay(10, rng).count());
   }
   EXPECT_GT(seen.size(), 10u) << "a fleet must not retry in lockstep";
+  std::set<int64_t> first;
+  for (int i = 0; i < 100; ++i) {
+    first.insert(RetryDelay(1, rng).count());
+  }
+  EXPECT_EQ(first, (std::set<int64_t>{2, 3, 4, 5})) << "the first retry: [5/2, 5] in whole seconds";
 }
 
 }  // namespace
