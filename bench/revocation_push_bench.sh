@@ -101,5 +101,5 @@ echo "| mode | dropped | median | p90 | p99 | worst | reconnection refused |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 for m in poll push push-pg; do
   l=$(cat "$m.txt")
-  echo "| $m | $(echo "$l" | field dropped) of $N | $(echo "$l" | field median_ms) ms | $(echo "$l" | field p90_ms) ms | $(echo "$l" | field p99_ms) ms | $(echo "$l" | field worst_ms) ms | $(echo "$l" | field reconnect_refused) of $N |"
+  echo "| $m | $(echo "$l" | field " dropped") of $N | $(echo "$l" | field median_ms) ms | $(echo "$l" | field p90_ms) ms | $(echo "$l" | field p99_ms) ms | $(echo "$l" | field worst_ms) ms | $(echo "$l" | field reconnect_refused) of $N |"
 done
