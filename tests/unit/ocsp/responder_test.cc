@@ -197,7 +197,13 @@ class FailingReads final : public store::Store {
   Result<std::vector<store::RevocationEvent>> RevocationsSince(int64_t c, size_t n) override {
     return real_.RevocationsSince(c, n);
   }
-  Result<int64_t> NextCrlNumber(int64_t now) override { return real_.NextCrlNumber(now); }
+  Result<store::StoredCrl> PublishCrl(const store::CrlRequest& request,
+                                      const store::CrlSigner& sign) override {
+    return real_.PublishCrl(request, sign);
+  }
+  Result<std::optional<store::StoredCrl>> NewestCrl(std::string_view issuer) override {
+    return real_.NewestCrl(issuer);
+  }
   Status InsertToken(const store::TokenRecord& t, int64_t now) override {
     return real_.InsertToken(t, now);
   }
