@@ -364,10 +364,10 @@ Result<store::SignedCrl> Authority::SignCrl(const Generation& g,
   std::vector<uint8_t> der = signed_crl.ToDer();
   ANCHOR_ASSIGN_OR_RETURN(const crypto::Crl parsed, crypto::Crl::FromDer(der));
   ANCHOR_TRY(CheckCrl(parsed, g, draft.number, now));
-  if (parsed.Entries().size() != draft.revoked.size()) {
+  if (parsed.EntryCount() != draft.revoked.size()) {
     return Error(Code::kInternal, "refused before publication: CRL " +
                                       std::to_string(draft.number) + " lists " +
-                                      std::to_string(parsed.Entries().size()) + " entries, not " +
+                                      std::to_string(parsed.EntryCount()) + " entries, not " +
                                       std::to_string(draft.revoked.size()));
   }
   return store::SignedCrl{std::move(der), UnixSeconds(parsed.ThisUpdate()),

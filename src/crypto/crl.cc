@@ -191,6 +191,10 @@ std::vector<RevokedEntry> Crl::Entries() const {
   return out;
 }
 
+size_t Crl::EntryCount() const {
+  return static_cast<size_t>(sk_X509_REVOKED_num(::X509_CRL_get_REVOKED(crl_.get())));
+}
+
 std::vector<std::string> Crl::IssuingDistributionPoints() const {
   std::vector<std::string> out;
   ossl::Ptr<ISSUING_DIST_POINT> idp(static_cast<ISSUING_DIST_POINT*>(
