@@ -192,7 +192,8 @@ std::vector<RevokedEntry> Crl::Entries() const {
 }
 
 size_t Crl::EntryCount() const {
-  return static_cast<size_t>(sk_X509_REVOKED_num(::X509_CRL_get_REVOKED(crl_.get())));
+  const int n = sk_X509_REVOKED_num(::X509_CRL_get_REVOKED(crl_.get()));  // -1: no list at all
+  return n > 0 ? static_cast<size_t>(n) : 0;
 }
 
 std::vector<std::string> Crl::IssuingDistributionPoints() const {
