@@ -117,7 +117,7 @@ struct StoredCrl {
   int64_t this_update = 0;  // Unix seconds, as in the CRL
   int64_t next_update = 0;
   std::vector<uint8_t> der;
-  // built_by names who stored it: the PostgreSQL session's application_name ("anchor@HOST:PID");
+  // built_by names who stored it: the PostgreSQL session's application_name ("anchor:PID@HOST");
   // "" in SQLite, which one process writes.
   std::string built_by;
   int64_t created_at = 0;  // Unix seconds, the builder's `CrlRequest::now`

@@ -97,14 +97,14 @@ fetch() {
   [ "$status" = 200 ]
 }
 # holder_pid: the anchor process whose session holds the CRL lease (application_name
-# anchor@HOST:PID), or nothing.
+# anchor:PID@HOST), or nothing.
 holder_pid() {
   dbsql "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
          AND l.classid = 1634626403::oid
          AND l.objid = (hashtext(current_schema()) & 2147483647)::oid" 2>/dev/null \
-    | sed -n 's/^anchor@.*:\([0-9]*\)$/\1/p' | head -1
+    | sed -n 's/^anchor:\([0-9]*\)@.*$/\1/p' | head -1
 }
 
 # 1. Revocations on every replica while each replica is asked for its CRL, over and over.

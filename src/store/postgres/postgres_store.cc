@@ -936,7 +936,8 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo,
   if (options.application_name.empty()) {
     char host[256] = {};
     (void)::gethostname(host, sizeof host - 1);
-    options.application_name = "anchor@" + std::string(host) + ":" + std::to_string(::getpid());
+    // The PID first: PostgreSQL keeps 63 bytes of it, and a long host name is what gets cut.
+    options.application_name = "anchor:" + std::to_string(::getpid()) + "@" + std::string(host);
   }
   std::vector<std::unique_ptr<Connection>> pool;
   for (size_t i = 0; i < std::max<size_t>(options.connections, 1); ++i) {

@@ -31,7 +31,7 @@ struct PostgresOptions {
   // SIGSTOP) thus holds the others' CRLs back for at most this long.
   std::chrono::milliseconds crl_lease{10'000};
   // application_name names this store's sessions in pg_stat_activity and in the built_by column
-  // of the CRLs it stores; "" for "anchor@HOST:PID". A name in the URI takes precedence.
+  // of the CRLs it stores; "" for "anchor:PID@HOST". A name in the URI takes precedence.
   std::string application_name;
   // create_schema: a database without anchor's tables gets them (a new CA, a migration). An
   // existing CA's store opens with false: a database dropped and made again, or the wrong one,
