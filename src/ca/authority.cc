@@ -304,31 +304,104 @@ Result<store::RevocationEvent> Authority::Revoke(const std::string& serial, int 
 }
 
 Result<crypto::Crl> Authority::BuildCrl(const Generation& g) {
+  ANCHOR_ASSIGN_OR_RETURN(const store::StoredCrl stored, PublishCrl(g, std::nullopt));
+  return crypto::Crl::FromDer(stored.der);
+}
+
+Result<store::StoredCrl> Authority::CurrentCrl(const Generation& g, int64_t latest) {
+  ANCHOR_ASSIGN_OR_RETURN(std::optional<store::StoredCrl> newest, store_.NewestCrl(g.fingerprint));
+  if (newest && newest->Serves(latest, UnixSeconds(clock_.Now()))) {
+    ANCHOR_TRY(CheckStoredCrl(*newest, g));
+    return *std::move(newest);
+  }
+  return PublishCrl(g, latest);
+}
+
+Result<store::StoredCrl> Authority::PublishCrl(const Generation& g,
+                                               std::optional<int64_t> reuse_after) {
   if (!g.key) {
     return Error(Code::kInternal, "no key for intermediate generation " + std::to_string(g.number));
   }
+  int64_t signed_here = 0;
+  const store::CrlRequest request{g.fingerprint, UnixSeconds(clock_.Now()), reuse_after};
+  ANCHOR_ASSIGN_OR_RETURN(
+      store::StoredCrl stored,
+      store_.PublishCrl(request, [&](const store::CrlDraft& draft) -> Result<store::SignedCrl> {
+        ANCHOR_ASSIGN_OR_RETURN(store::SignedCrl signed_crl, SignCrl(g, draft));
+        signed_here = draft.number;
+        return signed_crl;
+      }));
+  if (stored.number != signed_here) {
+    ANCHOR_TRY(CheckStoredCrl(stored, g));  // found under the lease: another server's
+  }
+  return stored;
+}
+
+Result<store::SignedCrl> Authority::SignCrl(const Generation& g,
+                                            const store::CrlDraft& draft) const {
   const Clock::time_point now = clock_.Now();
-  ANCHOR_ASSIGN_OR_RETURN(std::vector<store::RevokedEntry> revoked,
-                          store_.RevokedUnexpired(g.fingerprint, UnixSeconds(now)));
   crypto::CrlTemplate tmpl;
   //= https://www.rfc-editor.org/rfc/rfc5280#section-5.2.3
   //# The CRL number is a non-critical CRL extension that conveys a monotonically increasing
   //# sequence number for a given CRL scope and CRL issuer.
   // One sequence serves every generation (and the root before it kept its own): each issuer's
-  // numbers still only increase.
-  ANCHOR_ASSIGN_OR_RETURN(tmpl.crl_number, store_.NextCrlNumber(UnixSeconds(now)));
+  // numbers still only increase. The store takes it in the transaction that records the CRL,
+  // so a number is used by a stored CRL or by none.
+  tmpl.crl_number = draft.number;
   tmpl.this_update = now;
   tmpl.next_update = std::min(now + std::chrono::hours(24) * config_.crl_days, g.cert.NotAfter());
   tmpl.distribution_point = config_.CrlUrl(g.number);
-  tmpl.entries.reserve(revoked.size());
-  for (const store::RevokedEntry& r : revoked) {
+  tmpl.entries.reserve(draft.revoked.size());
+  for (const store::RevokedEntry& r : draft.revoked) {
     crypto::RevokedEntry e;
     ANCHOR_CHECK(HexDecode(r.serial, e.serial));
     e.revoked_at = FromUnixSeconds(r.revoked_at);
     e.reason = r.reason;
     tmpl.entries.push_back(std::move(e));
   }
-  return crypto::SignCrl(tmpl, g.cert, *g.key);
+  ANCHOR_ASSIGN_OR_RETURN(const crypto::Crl signed_crl, crypto::SignCrl(tmpl, g.cert, *g.key));
+  // Checked as a relying party reads it: parsed back from the DER that will be handed out.
+  std::vector<uint8_t> der = signed_crl.ToDer();
+  ANCHOR_ASSIGN_OR_RETURN(const crypto::Crl parsed, crypto::Crl::FromDer(der));
+  ANCHOR_TRY(CheckCrl(parsed, g, draft.number, now));
+  if (parsed.EntryCount() != draft.revoked.size()) {
+    return Error(Code::kInternal, "refused before publication: CRL " +
+                                      std::to_string(draft.number) + " lists " +
+                                      std::to_string(parsed.EntryCount()) + " entries, not " +
+                                      std::to_string(draft.revoked.size()));
+  }
+  return store::SignedCrl{std::move(der), UnixSeconds(parsed.ThisUpdate()),
+                          UnixSeconds(parsed.NextUpdate())};
+}
+
+Status Authority::CheckCrl(const crypto::Crl& crl, const Generation& g, int64_t number,
+                           Clock::time_point at) const {
+  const std::string which = "refused before publication: CRL " + std::to_string(number) +
+                            " of generation " + std::to_string(g.number) + ": ";
+  crypto::VerifyOptions options{{root_}, {}};
+  options.at = at;
+  if (Status verified = crypto::VerifyCrl(crl, g.cert, options); !verified) {
+    return Error(Code::kInternal, which + verified.error().message());
+  }
+  if (crl.Number() != number) {
+    return Error(Code::kInternal, which + "it carries number " + std::to_string(crl.Number()));
+  }
+  const std::string url = config_.CrlUrl(g.number);
+  const std::vector<std::string> idp = crl.IssuingDistributionPoints();
+  if (!url.empty() && (idp.size() != 1 || idp.front() != url)) {
+    return Error(Code::kInternal, which + "its issuing distribution point is not " + url);
+  }
+  return OkStatus();
+}
+
+Status Authority::CheckStoredCrl(const store::StoredCrl& stored, const Generation& g) const {
+  auto crl = crypto::Crl::FromDer(stored.der);
+  if (!crl) {
+    return Error(Code::kInternal, "stored CRL " + std::to_string(stored.number) +
+                                      " of generation " + std::to_string(g.number) +
+                                      " does not parse: " + crl.error().message());
+  }
+  return CheckCrl(*crl, g, stored.number, crl->ThisUpdate());
 }
 
 }  // namespace anchor::ca

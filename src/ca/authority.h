@@ -113,11 +113,22 @@ class Authority final {
 
   // BuildCrl signs, with the issuing intermediate, a CRL of every revoked, unexpired certificate
   // it issued, with a new CRL number, valid for `crl_days` from now (never past the
-  // intermediate's notAfter), its issuing distribution point matching those certificates' CDP.
+  // intermediate's notAfter), its issuing distribution point matching those certificates' CDP,
+  // and stores it (`store::Store::PublishCrl`: under the CRL lease, the number taken in the
+  // transaction that records it), so that every server on the store hands it out. The CRL is
+  // checked as a relying party would before it is stored (`CheckCrl`); one that fails is never
+  // stored nor returned (kInternal, "refused before publication").
   Result<crypto::Crl> BuildCrl() { return BuildCrl(generations_.front()); }
   // BuildCrl(g) is the same for generation `g` (one of `generations()`), signed with its key:
   // each generation's CRL lists what it issued, at the URL its certificates name.
   Result<crypto::Crl> BuildCrl(const Generation& g);
+  // CurrentCrl returns a stored CRL of generation `g` that serves a request made after
+  // revocation `latest` was committed (`store::StoredCrl::Serves`: it lists every revocation up
+  // to `latest`, and is not past half its validity): the newest stored one when it serves, else
+  // a new one, built under the CRL lease unless the holder of the lease stored one that serves
+  // while this call waited. A CRL another server stored is checked (`CheckCrl`) before it is
+  // returned. Errors are the store's (kUnavailable when the lease cannot be had) or the check's.
+  Result<store::StoredCrl> CurrentCrl(const Generation& g, int64_t latest);
   // generations are the intermediates that answer for their certificates: the issuing one
   // first, then the retired ones, newest first. Each holds its key.
   const std::vector<Generation>& generations() const { return generations_; }
@@ -144,6 +155,19 @@ class Authority final {
   // AskedNames are the names a request asks for, under who asks.
   Result<NameRequest> AskedNames(const IssueRequest& request,
                                  std::vector<std::string>& warnings) const;
+  // PublishCrl stores and returns the next CRL of `g` through `store::Store::PublishCrl`, or the
+  // stored one that serves revocation `reuse_after` when set.
+  Result<store::StoredCrl> PublishCrl(const Generation& g, std::optional<int64_t> reuse_after);
+  // SignCrl signs the CRL `draft` describes with `g`'s key and checks it (`CheckCrl`).
+  Result<store::SignedCrl> SignCrl(const Generation& g, const store::CrlDraft& draft) const;
+  // CheckCrl verifies `crl` as a relying party would (crypto::VerifyCrl: `g` up to the root,
+  // cRLSign, issuer, signature, times at `at`, critical extensions), and that it carries
+  // `number` and `g`'s issuing distribution point: kInternal, "refused before publication",
+  // otherwise. No CRL leaves the authority without it.
+  Status CheckCrl(const crypto::Crl& crl, const Generation& g, int64_t number,
+                  Clock::time_point at) const;
+  // CheckStoredCrl parses `stored` and checks it (`CheckCrl` at its own thisUpdate).
+  Status CheckStoredCrl(const store::StoredCrl& stored, const Generation& g) const;
   // Verify runs `CheckBeforeIssue` on a freshly signed certificate.
   Status Verify(const crypto::Certificate& cert, std::optional<Profile> profile) const;
   struct Signed {

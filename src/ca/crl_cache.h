@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: crl_cache.h: the CRL a server hands out, signed again only when it must be.
+// File: crl_cache.h: the CRL a server hands out: the newest one stored while it serves, signed
+// again only when it must be, by one server at a time.
 #pragma once
 
 #include <cstdint>
@@ -9,30 +10,37 @@
 
 #include "ca/authority.h"
 #include "core/error.h"
-#include "crypto/crl.h"
+#include "store/store.h"
 
 namespace anchor::ca {
 
-// CrlCache keeps the last CRL `authority` signed for one intermediate generation (the one at
-// `generation_index` in `Authority::generations`) and signs a new one (`Authority::BuildCrl`)
-// only after a revocation was recorded since, or once half its validity has passed: otherwise
-// every GET /crl would sign a CRL, take a CRL number and grow the audit log.
-// Thread-safe; it borrows `authority`, which must outlive it.
+// CrlCache hands out the CRL of one intermediate generation (the one at `generation_index` in
+// `Authority::generations`). It keeps the last one in memory while it serves
+// (`store::StoredCrl::Serves`: it lists every revocation committed before the request, and less
+// than half its validity has passed), so a GET costs one indexed read (the latest revocation).
+// When it does not, it takes the newest CRL the store holds if that one serves (another
+// `anchor serve` replica on the same database, or `anchor crl`, stored it), and only otherwise
+// has one signed (`Authority::CurrentCrl`): under the store's CRL lease, one server builds at a
+// time, and servers that waited hand out what the builder stored. Otherwise every GET /crl would
+// sign a CRL, take a CRL number and grow the audit log. The numbers it hands out never
+// decrease. Thread-safe; it borrows `authority`, which must outlive it.
 class CrlCache final {
  public:
   explicit CrlCache(Authority& authority, size_t generation_index = 0)
       : authority_(authority), generation_index_(generation_index) {}
 
-  // CurrentDer is the DER of a CRL that lists every revocation recorded before the call.
-  // Errors are the store's or the signer's.
+  // CurrentDer is the DER of a stored CRL, checked by anchor's verifier, that lists every
+  // revocation recorded before the call. Errors are the store's (kUnavailable: the database is
+  // down, or the CRL lease could not be had in time) or the check's; kFailedPrecondition when the
+  // store's newest CRL is older than one this cache handed out (a database restored from an
+  // older copy).
   Result<std::vector<uint8_t>> CurrentDer();
 
  private:
   Authority& authority_;
   size_t generation_index_;
-  std::mutex mu_;  // one signer at a time: concurrent GETs after a revocation share one CRL
-  std::optional<crypto::Crl> crl_;
-  int64_t revocation_cursor_ = 0;  // the newest revocation it includes
+  std::mutex mu_;  // one request at a time looks further than `crl_`: they share its answer
+  std::optional<store::StoredCrl> crl_;
 };
 
 }  // namespace anchor::ca

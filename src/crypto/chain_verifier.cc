@@ -3,7 +3,9 @@
 #include "crypto/chain_verifier.h"
 
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
+#include <ctime>
 #include <string_view>
 
 #include "crypto/general_name.h"
@@ -231,6 +233,80 @@ Result<ChainVerdict> ValidatePath(const Certificate& leaf, const VerifyOptions& 
     return ChainVerdict{{}, FailureOf(ctx.get())};
   }
   return ChainVerdict{VerifiedChainOf(ctx.get()), std::nullopt};
+}
+
+namespace {
+
+// CriticalExtensionsUnderstood is true when the only critical extension of `crl` is its
+// issuingDistributionPoint, which anchor writes critical and relying parties process.
+//= https://www.rfc-editor.org/rfc/rfc5280#section-5.2
+//# If a CRL contains a critical extension that the application cannot process, then the
+//# application MUST NOT use that CRL to determine the status of certificates.
+bool CriticalExtensionsUnderstood(const X509_CRL* crl) {
+  for (int i = 0; i < ::X509_CRL_get_ext_count(crl); ++i) {
+    const X509_EXTENSION* ext = ::X509_CRL_get_ext(crl, i);
+    if (::X509_EXTENSION_get_critical(ext) != 0 &&
+        ::OBJ_obj2nid(::X509_EXTENSION_get_object(const_cast<X509_EXTENSION*>(ext))) !=
+            NID_issuing_distribution_point) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Error CrlFailure(std::string_view why) {
+  return Error(Code::kInvalidArgument, "CRL check failed: " + std::string(why));
+}
+
+}  // namespace
+
+Status VerifyCrl(const Crl& crl, const Certificate& issuer, const VerifyOptions& options) {
+  VerifyOptions path{options.trusted, options.untrusted};
+  path.at = options.at;
+  path.strict = options.strict;
+  //= https://www.rfc-editor.org/rfc/rfc5280#section-6.3.3
+  //# (f)  Obtain and validate the certification path for the issuer of the complete CRL.
+  ANCHOR_ASSIGN_OR_RETURN(const ChainVerdict verdict, ValidatePath(issuer, path));
+  if (!verdict.Ok()) {
+    return CrlFailure("its issuer does not verify: " + verdict.failure->Message());
+  }
+  X509_CRL* x = internal::Native(crl);
+  X509* ca = internal::Native(issuer);
+  //# If a key usage extension is present in the CRL issuer's certificate, verify that the
+  //# cRLSign bit is set.
+  if ((::X509_get_extension_flags(ca) & EXFLAG_KUSAGE) != 0 &&
+      (::X509_get_key_usage(ca) & KU_CRL_SIGN) == 0) {
+    return CrlFailure("its issuer " + issuer.Subject() + " may not sign CRLs (no cRLSign)");
+  }
+  if (::X509_NAME_cmp(::X509_CRL_get_issuer(x), ::X509_get_subject_name(ca)) != 0) {
+    return CrlFailure("it names " + crl.Issuer() + " as its issuer, not " + issuer.Subject());
+  }
+  const std::string akid = crl.AuthorityKeyIdHex();
+  const std::string skid = issuer.SubjectKeyIdHex();
+  if (!akid.empty() && !skid.empty() && akid != skid) {
+    return CrlFailure("its authority key identifier is not its issuer's key identifier");
+  }
+  //= https://www.rfc-editor.org/rfc/rfc5280#section-6.3.3
+  //# (g)  Validate the signature on the complete CRL using the public key validated in step (f).
+  if (!crl.VerifySignedBy(issuer.GetPublicKey())) {
+    return CrlFailure("its signature does not verify with the key of " + issuer.Subject());
+  }
+  if (::X509_CRL_get_version(x) != X509_CRL_VERSION_2 || crl.Number() < 0) {
+    return CrlFailure("it is not a v2 CRL with a cRLNumber");
+  }
+  time_t at = options.at ? static_cast<time_t>(UnixSeconds(*options.at)) : ::time(nullptr);
+  const ASN1_TIME* next = ::X509_CRL_get0_nextUpdate(x);
+  // X509_cmp_time: -1 when the time is at or before `at`, 1 when after, 0 on error.
+  if (::X509_cmp_time(::X509_CRL_get0_lastUpdate(x), &at) != -1) {
+    return CrlFailure("its thisUpdate is later than the time it is checked at");
+  }
+  if (next == nullptr || ::X509_cmp_time(next, &at) != 1) {
+    return CrlFailure("its nextUpdate has passed (or it has none)");
+  }
+  if (!CriticalExtensionsUnderstood(x)) {
+    return CrlFailure("it carries a critical extension other than issuingDistributionPoint");
+  }
+  return OkStatus();
 }
 
 Result<std::vector<Certificate>> VerifyChain(const Certificate& leaf,

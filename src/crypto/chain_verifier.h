@@ -61,6 +61,16 @@ struct ChainVerdict {
 // verdict whose `failure` says why.
 Result<ChainVerdict> ValidatePath(const Certificate& leaf, const VerifyOptions& options);
 
+// VerifyCrl checks `crl` as a relying party checks the CRL of `issuer` before using it
+// (RFC 5280 6.3.3 (f), (g)): `issuer` verifies under `options` (its path to a trust anchor at
+// `options.at`; `purpose`, `host` and `crls` are not used) and may sign CRLs (keyUsage cRLSign);
+// the CRL names it as issuer (by name, and by authorityKeyIdentifier when both carry key
+// identifiers), is signed by its key, is a v2 CRL with a cRLNumber, a thisUpdate not after
+// `options.at` and a nextUpdate after it, and no critical extension but issuingDistributionPoint.
+// A CRL that fails is kInvalidArgument naming the first failure; an error of `ValidatePath` that
+// could not run is passed on.
+Status VerifyCrl(const Crl& crl, const Certificate& issuer, const VerifyOptions& options);
+
 // VerifyChain is `ValidatePath` for callers that only need pass or fail: it returns the verified
 // chain, or kInvalidArgument whose message is `ChainFailure::Message()`.
 Result<std::vector<Certificate>> VerifyChain(const Certificate& leaf, const VerifyOptions& options);

@@ -191,6 +191,11 @@ std::vector<RevokedEntry> Crl::Entries() const {
   return out;
 }
 
+size_t Crl::EntryCount() const {
+  const int n = sk_X509_REVOKED_num(::X509_CRL_get_REVOKED(crl_.get()));  // -1: no list at all
+  return n > 0 ? static_cast<size_t>(n) : 0;
+}
+
 std::vector<std::string> Crl::IssuingDistributionPoints() const {
   std::vector<std::string> out;
   ossl::Ptr<ISSUING_DIST_POINT> idp(static_cast<ISSUING_DIST_POINT*>(

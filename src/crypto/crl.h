@@ -51,6 +51,8 @@ class Crl final {
   // Number is the cRLNumber, or -1 when absent.
   int64_t Number() const;
   std::vector<RevokedEntry> Entries() const;
+  // EntryCount is how many entries it lists (Entries().size(), without decoding them).
+  size_t EntryCount() const;
   std::vector<std::string> IssuingDistributionPoints() const;
   std::string AuthorityKeyIdHex() const;
   bool VerifySignedBy(const PublicKey& issuer) const;

@@ -381,6 +381,7 @@ Result<std::unique_ptr<store::Store>> OpenStore(const CaPaths& paths, const Stor
   const std::string named = "[store] url " + Printable(settings.url.substr(0, 200));
   store::PostgresOptions options;
   options.create_schema = root == nullptr;
+  options.crl_lease = std::chrono::seconds(settings.crl_lease_seconds);
   Result<std::unique_ptr<store::Store>> store = store::OpenPostgresStore(settings.url, options);
   if (!store || root == nullptr) {
     return store ? std::move(store)

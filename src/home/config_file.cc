@@ -47,6 +47,21 @@ Result<ConfigFile> ParseConfigFile(const toml::table& root, const std::string& o
         return ok.error().Prefixed(origin + ": store.url");
       }
     }
+    ANCHOR_ASSIGN_OR_RETURN(const int64_t lease,
+                            toml_fields::Scalar<int64_t>((*store)["crl_lease_seconds"],
+                                                         StoreSettings::kDefaultCrlLeaseSeconds,
+                                                         origin, "store.crl_lease_seconds"));
+    if (lease < 1 || lease > 600) {
+      return Error(Code::kInvalidArgument,
+                   origin + ": store.crl_lease_seconds must be between 1 and 600 (seconds)");
+    }
+    if (store->contains("crl_lease_seconds") && file.store.url.empty()) {
+      return Error(Code::kInvalidArgument,
+                   origin +
+                       ": store.crl_lease_seconds is for a PostgreSQL store; set store.url "
+                       "too, or remove it (the SQLite store has no CRL lease)");
+    }
+    file.store.crl_lease_seconds = static_cast<int>(lease);
   }
   ANCHOR_ASSIGN_OR_RETURN(file.ca, ca::CaConfigFromToml(root, origin));
   return file;
@@ -201,6 +216,9 @@ std::string StoreTableToml(const StoreSettings& store) {
     return "";  // without it, anchor.db in the home
   }
   toml::table table{{"url", store.url}};
+  if (store.crl_lease_seconds != StoreSettings::kDefaultCrlLeaseSeconds) {
+    table.insert("crl_lease_seconds", store.crl_lease_seconds);
+  }
   std::ostringstream text;
   text << toml::toml_formatter(table, toml::format_flags::none);
   return "\n[store]\n" + text.str() + "\n";

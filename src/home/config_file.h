@@ -25,8 +25,13 @@ struct StoreSettings {
   // replicas share. It never holds a password: libpq reads that from $PGPASSWORD or a passfile
   // (~/.pgpass, or passfile= in the URI).
   std::string url;
+  // crl_lease_seconds bounds how long one replica may hold the CRL lease
+  // (store::PostgresOptions::crl_lease): the longest a replica that stalls while it builds the
+  // CRL holds the others' new CRLs back. PostgreSQL only.
+  int crl_lease_seconds = kDefaultCrlLeaseSeconds;
+  static constexpr int kDefaultCrlLeaseSeconds = 10;
 };
-inline constexpr std::string_view kStoreKeys[] = {"url"};
+inline constexpr std::string_view kStoreKeys[] = {"url", "crl_lease_seconds"};
 
 // StoreTableToml is the [store] table of anchor.toml for `store` ("" for the default, SQLite):
 // what ConfigFileToml ends with, and what `anchor store migrate` appends.

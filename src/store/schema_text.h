@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/store.h"
+
 namespace anchor::store {
 
 // kCertColumns are the certificates table's columns in the order the backends read and write
@@ -22,6 +24,15 @@ inline constexpr char kTokenColumns[] =
     "hash, common_name, sans, profile, created_at, expires_at, used_at, used_by";
 inline constexpr char kAuditColumns[] =
     "seq, time, action, serial, subject, detail, prev_hash, hash";
+
+// kCrlColumns are the crls table's columns in the order the backends read them (StoredCrl's
+// fields).
+inline constexpr char kCrlColumns[] =
+    "issuer_fingerprint, crl_number, revocation_cursor, this_update, next_update, der, built_by, "
+    "created_at";
+
+// CrlAuditDetail is the detail of the "crl" audit entry that records a stored CRL.
+std::string CrlAuditDetail(const CrlDraft& draft, std::string_view issuer_fingerprint);
 
 // JoinLines stores a list of names ("dns:x", "ip:y") as one text column, one per line;
 // SplitLines reads it back, skipping empty lines.

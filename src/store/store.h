@@ -104,6 +104,68 @@ struct AuditEntry {
   std::string hash;
 };
 
+// StoredCrl is a signed CRL as the store keeps it: the newest of each issuer with its DER, which
+// every `anchor serve` replica on the store hands out (older ones keep their row, not their DER).
+struct StoredCrl {
+  // issuer_fingerprint is the CA certificate that signed it (SHA-256 of its DER, lower-case hex).
+  std::string issuer_fingerprint;
+  // number is its cRLNumber: unique in the store and strictly increasing in the order CRLs are
+  // stored, across every issuer (one sequence).
+  int64_t number = 0;
+  // revocation_cursor is the revocation sequence number (`RevocationEvent::seq`) it covers: it
+  // lists every certificate of its issuer revoked at or before that event and unexpired when
+  // it was built.
+  int64_t revocation_cursor = 0;
+  int64_t this_update = 0;  // Unix seconds, as in the CRL
+  int64_t next_update = 0;
+  std::vector<uint8_t> der;
+  // built_by names who stored it: the PostgreSQL session's application_name ("anchor:PID@HOST");
+  // "" in SQLite, which one process writes.
+  std::string built_by;
+  int64_t created_at = 0;  // Unix seconds, the builder's `CrlRequest::now`
+
+  // Serves is true when a server may hand it out to a request that came after revocation
+  // `latest` was committed, at `now`: it lists every revocation up to `latest`, and less than
+  // half its validity has passed. A relying party may keep a CRL until its nextUpdate; signing
+  // the next one at half-time bounds how stale a copy held elsewhere gets.
+  bool Serves(int64_t latest, int64_t now) const {
+    return revocation_cursor >= latest && now < this_update + (next_update - this_update) / 2;
+  }
+};
+
+// CrlDraft is what a new CRL must say, decided by `Store::PublishCrl` under the CRL lease.
+struct CrlDraft {
+  int64_t number = 0;             // the cRLNumber it must carry
+  int64_t revocation_cursor = 0;  // the newest revocation event it covers
+  // revoked are its issuer's revoked certificates, unexpired at `CrlRequest::now`: every one
+  // revoked up to `revocation_cursor` (and maybe some after it), in no particular order.
+  std::vector<RevokedEntry> revoked;
+};
+
+// SignedCrl is a CRL signed from a draft: its DER and its own thisUpdate and nextUpdate.
+struct SignedCrl {
+  std::vector<uint8_t> der;
+  int64_t this_update = 0;  // Unix seconds
+  int64_t next_update = 0;
+};
+
+// CrlSigner signs a draft (in process: the store knows no key). It must not call the store,
+// whose transaction (and lease) is open around it. An error is passed back as it is, and
+// nothing is stored.
+using CrlSigner = std::function<Result<SignedCrl>(const CrlDraft&)>;
+
+// CrlRequest asks `Store::PublishCrl` for a CRL of one issuer.
+struct CrlRequest {
+  std::string issuer_fingerprint;
+  // now (Unix seconds) leaves out the certificates expired by then; it is the audit entry's
+  // time.
+  int64_t now = 0;
+  // reuse_after, when set, lets the newest stored CRL of the issuer be returned instead of a new
+  // one if it `Serves(*reuse_after, now)`: a server that waited for the lease then finds the CRL
+  // its holder just stored. nullopt: always a new CRL (`anchor crl`).
+  std::optional<int64_t> reuse_after;
+};
+
 // StoreContents is everything a store holds, as Export reads it and Import writes it
 // (`anchor store migrate`): every record as it is, so that the audit chain, the revocation
 // sequence and the CRL numbers continue unchanged in the other store.
@@ -184,8 +246,27 @@ class Store {
   // indexed lookup, so that caches of signed answers (OCSP responses, the CRL) can tell on every
   // request whether anything was revoked since they signed.
   virtual Result<int64_t> LatestRevocation() = 0;
-  // NextCrlNumber returns a new, strictly increasing CRL number and audits it.
-  virtual Result<int64_t> NextCrlNumber(int64_t now) = 0;
+  // PublishCrl stores the next CRL of `request.issuer_fingerprint`, or returns the newest stored
+  // one when it serves (`CrlRequest::reuse_after`). It holds the CRL lease, which one builder has
+  // at a time across every store on the database, and in the one transaction that holds it: reads
+  // the revocation cursor, then the issuer's revoked unexpired certificates, takes the next CRL
+  // number, hands that draft to `sign`, and records the signed CRL (unique number) with a "crl"
+  // audit entry. All of it commits, or nothing does: a number is used by a stored CRL or by none,
+  // and a CRL is returned only once stored. The CRLs it supersedes lose their DER, not their row.
+  //
+  // PostgreSQL: the lease is a transaction-level advisory lock, held for at most
+  // `PostgresOptions::crl_lease` by the database's clock. Past it, a store that wants the lease
+  // ends the holder's session (pg_terminate_backend), the server ends a holder idle that long
+  // (idle_in_transaction_session_timeout), and a holder that reaches its commit that late does
+  // not commit: either way everything it did is rolled back. A store that waits longer than twice
+  // the lease gets kUnavailable. SQLite (one process): one builder at a time in the process; the
+  // number is read, signed, and taken in the write transaction that records the CRL only if no
+  // other process (`anchor crl`) took it meanwhile, else the draft is made again (three times,
+  // then kUnavailable).
+  virtual Result<StoredCrl> PublishCrl(const CrlRequest& request, const CrlSigner& sign) = 0;
+  // NewestCrl returns the stored CRL of `issuer_fingerprint` with the highest number, nullopt when
+  // there is none: what a server hands out while it `Serves`.
+  virtual Result<std::optional<StoredCrl>> NewestCrl(std::string_view issuer_fingerprint) = 0;
   // InsertToken records a new token (and a "token" audit entry). A duplicate hash is
   // kAlreadyExists.
   virtual Status InsertToken(const TokenRecord& token, int64_t now) = 0;

@@ -39,7 +39,7 @@ pass "a refused init --store leaves the database as it was"
 anchor init --name pgca --store "$URL" -q 2> init.err || { cat init.err; fail "anchor init --store"; }
 [ ! -e "$ANCHOR_HOME/anchor.db" ] || fail "a SQLite database was made beside the PostgreSQL store"
 has "^url = \"$URL\"" "$ANCHOR_HOME/anchor.toml" || fail "anchor.toml does not name the store"
-[ "$(dbsql "SELECT version FROM anchor_schema")" = 1 ] || fail "schema version"
+[ "$(dbsql "SELECT version FROM anchor_schema")" = 2 ] || fail "schema version"
 [ "$(dbsql "SELECT count(*) FROM certificates")" = 2 ] || fail "server and admin certificates not in PostgreSQL"
 rc=0; anchor init --home again --name other --store "$URL" > out 2>&1 || rc=$?
 [ "$rc" != 0 ] && has "already holds 2 certificates" out && [ ! -e again ] \

@@ -64,7 +64,7 @@ cmp -s gen1.crt "$ANCHOR_HOME/intermediates/1/intermediate.crt" || fail "generat
 python3 - "$ANCHOR_HOME/anchor.db" <<'PY' || fail "the store does not record the issuer of each certificate"
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-assert db.execute("PRAGMA user_version").fetchone()[0] == 5
+assert db.execute("PRAGMA user_version").fetchone()[0] == 6
 assert db.execute("SELECT COUNT(*) FROM certificates WHERE issuer_fingerprint IS NULL").fetchone()[0] == 0
 PY
 pass "anchor ca rotate: generation 2 in place, generation 1 kept, in ${rotate_ms} ms"

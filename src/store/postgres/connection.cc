@@ -99,12 +99,16 @@ int64_t Rows::Affected() const {
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo,
-                                                     std::vector<std::string> session) {
+                                                     std::vector<std::string> session,
+                                                     const std::string& application_name) {
   // connect_timeout first, then the conninfo expanded (expand_dbname): a later setting wins, so
   // the URI's own connect_timeout, if any, overrides this default. Without one, libpq would
   // wait for an unreachable host as long as TCP does, and a request with it.
-  const char* const keywords[] = {"connect_timeout", "dbname", nullptr};
-  const char* const values[] = {kConnectTimeoutSeconds, conninfo.c_str(), nullptr};
+  const char* const keywords[] = {"connect_timeout", "fallback_application_name", "dbname",
+                                  nullptr};
+  const char* const values[] = {kConnectTimeoutSeconds,
+                                application_name.empty() ? nullptr : application_name.c_str(),
+                                conninfo.c_str(), nullptr};
   Conn conn(::PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
   if (!conn) {
     return Error(Code::kUnavailable, "cannot connect to PostgreSQL: out of memory");

@@ -79,8 +79,11 @@ class Connection {
   // comes from libpq's own sources ($PGPASSWORD, the passfile), never from anchor's command line.
   // A server that cannot be reached is kUnavailable, naming what libpq said.
   // `session` are SET statements run on every (re)connection (the store's timeouts).
+  // `application_name`, when not empty, names the session unless `conninfo` names it
+  // (fallback_application_name).
   static Result<std::unique_ptr<Connection>> Open(const std::string& conninfo,
-                                                  std::vector<std::string> session = {});
+                                                  std::vector<std::string> session = {},
+                                                  const std::string& application_name = "");
 
   // Exec runs one statement with `params` and returns its rows. Errors: kAlreadyExists for a
   // unique violation (SQLSTATE 23505); kUnavailable when the database cannot answer now (a lost

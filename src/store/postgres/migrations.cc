@@ -90,7 +90,26 @@ CREATE TABLE tokens (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// v2: the CRLs the replicas hand out. One replica at a time builds a CRL, under the CRL lease (a
+// transaction-level advisory lock, see PostgresStore::PublishCrl), takes its number from
+// crl_numbers and stores it here in that transaction; the others hand out the newest one of their
+// issuer (UNIQUE (issuer_fingerprint, crl_number) is also that lookup's index). The primary key
+// keeps every number once, whatever the builders do; superseded CRLs keep their row without DER.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE crls (
+  crl_number         BIGINT PRIMARY KEY,
+  issuer_fingerprint TEXT NOT NULL,
+  revocation_cursor  BIGINT NOT NULL,
+  this_update        BIGINT NOT NULL,
+  next_update        BIGINT NOT NULL,
+  der                BYTEA,
+  built_by           TEXT NOT NULL,
+  created_at         BIGINT NOT NULL,
+  UNIQUE (issuer_fingerprint, crl_number)
+);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
 
 }  // namespace
 

@@ -3,9 +3,13 @@
 // on the audit log's head row.
 #include "store/postgres/postgres_store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include "core/text.h"
@@ -97,6 +101,76 @@ Result<std::vector<RevocationEvent>> Revocations(Connection& c, int64_t cursor, 
   return ReadRows(rows, ReadRevocation);
 }
 
+StoredCrl ReadCrl(const Rows& rows, int i) {
+  return StoredCrl{rows.Text(i, 0), rows.Int(i, 1),   rows.Int(i, 2),  rows.Int(i, 3),
+                   rows.Int(i, 4),  rows.Bytes(i, 5), rows.Text(i, 6), rows.Int(i, 7)};
+}
+
+// NewestCrlOf reads the stored CRL of `issuer` with the highest number (the index of
+// UNIQUE (issuer_fingerprint, crl_number) walked backwards).
+Result<std::optional<StoredCrl>> NewestCrlOf(Connection& c, const std::string& issuer) {
+  ANCHOR_ASSIGN_OR_RETURN(Rows rows, c.Exec("reading the newest CRL",
+                                            "SELECT " + std::string(kCrlColumns) +
+                                                " FROM crls WHERE issuer_fingerprint = $1 ORDER BY "
+                                                "crl_number DESC LIMIT 1",
+                                            Params().Text(issuer)));
+  if (rows.empty()) {
+    return std::optional<StoredCrl>();
+  }
+  return std::optional<StoredCrl>(ReadCrl(rows, 0));
+}
+
+// RevokedOf reads what the CRL of `issuer` lists at `now`, from the partial index
+// certificates_revoked_by_issuer.
+Result<std::vector<RevokedEntry>> RevokedOf(Connection& c, const std::string& issuer, int64_t now) {
+  ANCHOR_ASSIGN_OR_RETURN(Rows rows,
+                          c.Exec("reading the revoked certificates",
+                                 "SELECT serial, revoked_at, revocation_reason FROM certificates "
+                                 "WHERE status = 'revoked' AND issuer_fingerprint = $1 AND "
+                                 "not_after > $2",
+                                 Params().Text(issuer).Int(now)));
+  std::vector<RevokedEntry> out;
+  out.reserve(static_cast<size_t>(rows.size()));
+  for (int i = 0; i < rows.size(); ++i) {
+    out.push_back({rows.Text(i, 0), rows.Int(i, 1), static_cast<int>(rows.Int(i, 2))});
+  }
+  return out;
+}
+
+// kCrlLeaseKeys are the two keys of the CRL lease's advisory lock: a constant ("anch"), and the
+// schema's name hashed, so that CAs in different schemas of one database have their own lease.
+// Both are non-negative, so that they compare as they are with pg_locks' oid columns.
+//= https://www.postgresql.org/docs/15/view-pg-locks.html
+//# Integer keys are displayed with the first key in the classid column, the second key in the
+//# objid column, and objsubid equal to 2.
+constexpr char kCrlLeaseKeys[] = "1634626403, hashtext(current_schema()) & 2147483647";
+
+// LeaseHolder is the session that holds the CRL lease, as pg_stat_activity shows it.
+struct LeaseHolder {
+  int64_t pid = 0;
+  std::string name;                   // its application_name
+  std::chrono::milliseconds held{0};  // since its transaction began, by the database's clock
+};
+
+// CrlLeaseHolder finds who holds the CRL lease now; nullopt when nobody does (any more).
+Result<std::optional<LeaseHolder>> CrlLeaseHolder(Connection& c) {
+  ANCHOR_ASSIGN_OR_RETURN(
+      Rows rows,
+      c.Exec("looking up the holder of the CRL lease",
+             "SELECT a.pid, a.application_name, "
+             "(EXTRACT(EPOCH FROM clock_timestamp() - a.xact_start) * 1000)::bigint "
+             "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+             "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+             "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+             "AND l.classid = 1634626403::oid "
+             "AND l.objid = (hashtext(current_schema()) & 2147483647)::oid"));
+  if (rows.empty()) {
+    return std::optional<LeaseHolder>();
+  }
+  return std::optional<LeaseHolder>(
+      LeaseHolder{rows.Int(0, 0), rows.Text(0, 1), std::chrono::milliseconds(rows.Int(0, 2))});
+}
+
 // Placeholders numbers the parameters of a statement built piece by piece ($1, $2, ...).
 class Placeholders {
  public:
@@ -109,8 +183,11 @@ class Placeholders {
 class PostgresStore final : public Store {
  public:
   PostgresStore(std::string conninfo, std::vector<std::unique_ptr<Connection>> pool,
-                bool create_schema)
-      : conninfo_(std::move(conninfo)), pool_(std::move(pool)), create_schema_(create_schema) {
+                bool create_schema, std::chrono::milliseconds crl_lease)
+      : conninfo_(std::move(conninfo)),
+        pool_(std::move(pool)),
+        create_schema_(create_schema),
+        crl_lease_(crl_lease) {
     // Other replicas' revocations are seen only once a watch listens (WatchRevocations).
     revocations_.SetLive(false);
   }
@@ -331,20 +408,7 @@ class PostgresStore final : public Store {
   Result<std::vector<RevokedEntry>> RevokedUnexpired(std::string_view issuer_fingerprint,
                                                      int64_t now) override {
     Lease lease = Take();
-    // Answered from the partial index certificates_revoked_by_issuer.
-    ANCHOR_ASSIGN_OR_RETURN(
-        Rows rows,
-        lease.connection.Exec("reading the revoked certificates",
-                              "SELECT serial, revoked_at, revocation_reason FROM certificates "
-                              "WHERE status = 'revoked' AND issuer_fingerprint = $1 AND "
-                              "not_after > $2",
-                              Params().Text(ToLower(issuer_fingerprint)).Int(now)));
-    std::vector<RevokedEntry> out;
-    out.reserve(static_cast<size_t>(rows.size()));
-    for (int i = 0; i < rows.size(); ++i) {
-      out.push_back({rows.Text(i, 0), rows.Int(i, 1), static_cast<int>(rows.Int(i, 2))});
-    }
-    return out;
+    return RevokedOf(lease.connection, ToLower(issuer_fingerprint), now);
   }
 
   Result<int64_t> AttributeIssuer(std::string_view issuer_fingerprint) override {
@@ -391,22 +455,55 @@ class PostgresStore final : public Store {
     return rows.Int(0, 0);
   }
 
-  Result<int64_t> NextCrlNumber(int64_t now) override {
+  Result<StoredCrl> PublishCrl(const CrlRequest& request, const CrlSigner& sign) override {
     Lease lease = Take();
     Connection& c = lease.connection;
-    int64_t number = 0;
-    Status st = c.InTransaction([&]() -> Status {
-      ANCHOR_TRY(LockWriters(c));
-      ANCHOR_ASSIGN_OR_RETURN(
-          Rows rows, c.Exec("advancing the CRL number",
-                            "UPDATE crl_numbers SET last = last + 1 WHERE id = 1 RETURNING last"));
-      number = rows.Int(0, 0);
-      return AppendAuditLocked(c, "crl", "", "", "number=" + std::to_string(number), now);
-    });
-    if (!st) {
-      return st.error();
+    const auto start = std::chrono::steady_clock::now();
+    std::chrono::milliseconds pause{5};
+    for (;;) {
+      std::optional<StoredCrl> crl;
+      Status st = c.InTransaction([&]() -> Status {
+        ANCHOR_ASSIGN_OR_RETURN(const bool held, TakeCrlLease(c));
+        if (!held) {
+          return OkStatus();  // nothing was done: the transaction only asked
+        }
+        ANCHOR_ASSIGN_OR_RETURN(crl, BuildUnderLease(c, request, sign));
+        return OkStatus();
+      });
+      if (!st) {
+        return st.error();  // rolled back: no number used, nothing stored
+      }
+      if (crl) {
+        return *std::move(crl);  // committed
+      }
+      // Another session holds the lease: a builder at work (a few milliseconds), or one that
+      // stalled or died, whose lease is ended once it has run for crl_lease.
+      ANCHOR_ASSIGN_OR_RETURN(std::optional<LeaseHolder> holder, CrlLeaseHolder(c));
+      const auto waited = std::chrono::steady_clock::now() - start;
+      if (waited >= 2 * crl_lease_) {
+        return Error(
+            Code::kUnavailable,
+            "the CRL is being built elsewhere" +
+                (holder ? " (by " + holder->name + ", for " + std::to_string(holder->held.count()) +
+                              " ms)"
+                        : std::string()) +
+                " and was not ready after " +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
+                " ms; try again");
+      }
+      if (holder && holder->held >= crl_lease_) {
+        ANCHOR_TRY(EndExpiredLease(c, *holder));
+        continue;
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, kLeasePollMax);
     }
-    return number;
+  }
+
+  Result<std::optional<StoredCrl>> NewestCrl(std::string_view issuer_fingerprint) override {
+    Lease lease = Take();
+    return NewestCrlOf(lease.connection, ToLower(issuer_fingerprint));
   }
 
   Status InsertToken(const TokenRecord& t, int64_t now) override {
@@ -563,6 +660,132 @@ class PostgresStore final : public Store {
   }
 
  private:
+  // kLeasePollMax is the longest pause between two looks at a CRL lease another store holds.
+  static constexpr std::chrono::milliseconds kLeasePollMax{200};
+
+  // TakeCrlLease tries the CRL lease's advisory lock, without waiting, in the caller's
+  // transaction; it is released when that transaction ends, however it ends (commit, rollback,
+  // the session closed by a dead client or ended by the server). The same statement has the
+  // server end this session if it sits idle in the transaction for crl_lease (set_config local
+  // to the transaction): a builder that stalls releases the lease even when nobody asks for it.
+  //= https://www.postgresql.org/docs/15/functions-admin.html#FUNCTIONS-ADVISORY-LOCKS
+  //# pg_try_advisory_xact_lock ( key1 integer, key2 integer ) -> boolean
+  //# Obtains an exclusive transaction-level advisory lock if available. This will either obtain
+  //# the lock immediately and return true, or return false without waiting.
+  Result<bool> TakeCrlLease(Connection& c) {
+    ANCHOR_ASSIGN_OR_RETURN(
+        Rows rows, c.Exec("taking the CRL lease",
+                          "SELECT pg_try_advisory_xact_lock(" + std::string(kCrlLeaseKeys) +
+                              "), set_config('idle_in_transaction_session_timeout', $1, true)",
+                          Params().Text(std::to_string(crl_lease_.count()) + "ms")));
+    return rows.Text(0, 0) == "t";
+  }
+
+  // EndExpiredLease ends the session of `holder`, which has held the CRL lease past crl_lease:
+  // its transaction is rolled back (its CRL number is taken again by the next builder, its CRL
+  // never stored) and the lease is free. Only the same role (or pg_signal_backend) may do it.
+  //= https://www.postgresql.org/docs/15/functions-admin.html#FUNCTIONS-ADMIN-SIGNAL
+  //# pg_terminate_backend ( pid integer, timeout bigint DEFAULT 0 ) -> boolean
+  //# Terminates the session whose backend process has the specified process ID.
+  Status EndExpiredLease(Connection& c, const LeaseHolder& holder) {
+    Status ended = c.Run("ending an expired CRL lease", "SELECT pg_terminate_backend($1, 1000)",
+                         Params().Int(holder.pid));
+    if (!ended) {
+      return Error(Code::kUnavailable,
+                   "the CRL lease has been held by " + holder.name + " (pid " +
+                       std::to_string(holder.pid) + ") for " + std::to_string(holder.held.count()) +
+                       " ms, past its time, and its session cannot be ended from here (" +
+                       ended.error().message() +
+                       "); run every replica as one role, or grant this one pg_signal_backend");
+    }
+    return OkStatus();
+  }
+
+  // BuildUnderLease makes, signs and records the next CRL of `request`, or finds the stored one
+  // that serves; the caller holds the transaction and the CRL lease.
+  Result<StoredCrl> BuildUnderLease(Connection& c, const CrlRequest& request,
+                                    const CrlSigner& sign) {
+    const std::string issuer = ToLower(request.issuer_fingerprint);
+    if (request.reuse_after) {
+      ANCHOR_ASSIGN_OR_RETURN(std::optional<StoredCrl> newest, NewestCrlOf(c, issuer));
+      if (newest && newest->Serves(*request.reuse_after, request.now)) {
+        return *std::move(newest);
+      }
+    }
+    CrlDraft draft;
+    // The cursor first, then the list: every revocation up to the cursor had committed when the
+    // cursor was read (revocation_head advances in the revoking transaction), so the list, read
+    // by a later statement, holds it.
+    ANCHOR_ASSIGN_OR_RETURN(Rows head, c.Exec("reading the revocation cursor",
+                                              "SELECT last FROM revocation_head WHERE id = 1"));
+    draft.revocation_cursor = head.Int(0, 0);
+    ANCHOR_ASSIGN_OR_RETURN(draft.revoked, RevokedOf(c, issuer, request.now));
+    // Taken in this transaction: a builder that does not commit leaves the number to the next
+    // one, and the row stays locked until then. Lock order: the lease, this row, then (below)
+    // the writers' lock, which no other writer takes before this row.
+    ANCHOR_ASSIGN_OR_RETURN(
+        Rows number, c.Exec("taking the next CRL number",
+                            "UPDATE crl_numbers SET last = last + 1 WHERE id = 1 RETURNING last"));
+    draft.number = number.Int(0, 0);
+    ANCHOR_ASSIGN_OR_RETURN(SignedCrl signed_crl, sign(draft));
+    ANCHOR_TRY(LockWriters(c));
+    ANCHOR_TRY(CheckLeaseTime(c, draft.number));
+    StoredCrl crl{issuer,
+                  draft.number,
+                  draft.revocation_cursor,
+                  signed_crl.this_update,
+                  signed_crl.next_update,
+                  std::move(signed_crl.der),
+                  "",
+                  request.now};
+    // The lease makes the condition hold; it is checked anyway, so that what is stored only
+    // ever increases, in number and in the revocations it covers.
+    ANCHOR_ASSIGN_OR_RETURN(
+        Rows stored,
+        c.Exec("recording CRL " + std::to_string(crl.number),
+               "INSERT INTO crls (" + std::string(kCrlColumns) +
+                   ") SELECT $1, $2, $3, $4, $5, $6, current_setting('application_name'), $7 "
+                   "WHERE NOT EXISTS (SELECT 1 FROM crls WHERE crl_number >= $2 OR "
+                   "(issuer_fingerprint = $1 AND revocation_cursor > $3)) RETURNING built_by",
+               Params()
+                   .Text(crl.issuer_fingerprint)
+                   .Int(crl.number)
+                   .Int(crl.revocation_cursor)
+                   .Int(crl.this_update)
+                   .Int(crl.next_update)
+                   .Bytes(crl.der)
+                   .Int(crl.created_at)));
+    if (stored.empty()) {
+      return Error(Code::kAborted, "CRL " + std::to_string(crl.number) +
+                                       " was not recorded: a CRL with a higher number, or one "
+                                       "covering later revocations, is stored already");
+    }
+    crl.built_by = stored.Text(0, 0);
+    ANCHOR_TRY(c.Run("dropping the DER of superseded CRLs",
+                     "UPDATE crls SET der = NULL WHERE issuer_fingerprint = $1 AND crl_number < $2 "
+                     "AND der IS NOT NULL",
+                     Params().Text(crl.issuer_fingerprint).Int(crl.number)));
+    ANCHOR_TRY(AppendAuditLocked(c, "crl", "", "", CrlAuditDetail(draft, issuer), request.now));
+    return crl;
+  }
+
+  // CheckLeaseTime refuses to commit a CRL built past the lease, by the database's clock from
+  // the start of this transaction (when the lease was taken): another store may be ending this
+  // session now, and a CRL that late is not what a server should hand out.
+  Status CheckLeaseTime(Connection& c, int64_t number) {
+    ANCHOR_ASSIGN_OR_RETURN(
+        Rows in_time, c.Exec("checking the CRL lease",
+                             "SELECT clock_timestamp() < now() + $1 * interval '1 millisecond'",
+                             Params().Int(crl_lease_.count())));
+    if (in_time.Text(0, 0) != "t") {
+      return Error(Code::kUnavailable,
+                   "CRL " + std::to_string(number) + " was not stored: building it took longer " +
+                       "than the CRL lease (" + std::to_string(crl_lease_.count()) +
+                       " ms); the next request builds it again");
+    }
+    return OkStatus();
+  }
+
   // Lease is a connection lent for one method, locked for as long as the lease lives.
   struct Lease {
     Connection& connection;
@@ -715,6 +938,7 @@ class PostgresStore final : public Store {
   const std::string conninfo_;  // for the notify watch's own connection
   std::vector<std::unique_ptr<Connection>> pool_;
   const bool create_schema_;
+  const std::chrono::milliseconds crl_lease_;
   std::atomic<size_t> next_{0};
 };
 
@@ -727,12 +951,21 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo,
       "SET lock_timeout = '" + ms(options.lock_timeout) + "'",
       "SET idle_in_transaction_session_timeout = '" + ms(options.idle_in_transaction) + "'",
       "SET statement_timeout = '" + ms(options.statement_timeout) + "'"};
+  if (options.application_name.empty()) {
+    char host[256] = {};
+    (void)::gethostname(host, sizeof host - 1);
+    // The PID first: PostgreSQL keeps 63 bytes of it, and a long host name is what gets cut.
+    options.application_name = "anchor:" + std::to_string(::getpid()) + "@" + std::string(host);
+  }
   std::vector<std::unique_ptr<Connection>> pool;
   for (size_t i = 0; i < std::max<size_t>(options.connections, 1); ++i) {
-    ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Connection::Open(conninfo, session));
+    ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c,
+                            Connection::Open(conninfo, session, options.application_name));
     pool.push_back(std::move(c));
   }
-  auto store = std::make_unique<PostgresStore>(conninfo, std::move(pool), options.create_schema);
+  auto store =
+      std::make_unique<PostgresStore>(conninfo, std::move(pool), options.create_schema,
+                                      std::max(options.crl_lease, std::chrono::milliseconds(100)));
   ANCHOR_TRY(store->Migrate());
   return std::unique_ptr<Store>(std::move(store));
 }

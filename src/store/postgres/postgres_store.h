@@ -24,6 +24,15 @@ struct PostgresOptions {
   std::chrono::milliseconds idle_in_transaction{30'000};
   // statement_timeout bounds one statement.
   std::chrono::milliseconds statement_timeout{30'000};
+  // crl_lease bounds how long one store may hold the CRL lease (Store::PublishCrl), by the
+  // database's clock from the start of the holder's transaction: building and signing a CRL must
+  // fit in it. Past it, another store that wants the lease ends the holder's session, and the
+  // server ends a holder idle that long; a replica that stalls while building (a paused VM,
+  // SIGSTOP) thus holds the others' CRLs back for at most this long.
+  std::chrono::milliseconds crl_lease{10'000};
+  // application_name names this store's sessions in pg_stat_activity and in the built_by column
+  // of the CRLs it stores; "" for "anchor:PID@HOST". A name in the URI takes precedence.
+  std::string application_name;
   // create_schema: a database without anchor's tables gets them (a new CA, a migration). An
   // existing CA's store opens with false: a database dropped and made again, or the wrong one,
   // is then kFailedPrecondition, and nothing is created in it.

@@ -94,7 +94,25 @@ CREATE INDEX certificates_revoked_by_issuer ON certificates
   (issuer_fingerprint, not_after, serial, revoked_at, revocation_reason) WHERE status = 'revoked';
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
+// v6: the CRLs `anchor serve` hands out, stored with the number taken for them in the same
+// transaction (the primary key keeps every number once), so that `anchor crl` and serve share one
+// sequence and serve hands out the newest of its issuer. Superseded CRLs keep their row without
+// DER. The same table as PostgreSQL's v2.
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE crls (
+  crl_number         INTEGER PRIMARY KEY,
+  issuer_fingerprint TEXT NOT NULL,
+  revocation_cursor  INTEGER NOT NULL,
+  this_update        INTEGER NOT NULL,
+  next_update        INTEGER NOT NULL,
+  der                BLOB,
+  built_by           TEXT NOT NULL,
+  created_at         INTEGER NOT NULL,
+  UNIQUE (issuer_fingerprint, crl_number)
+);
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 

@@ -116,6 +116,70 @@ Result<std::vector<RevocationEvent>> Revocations(Connection& c, int64_t cursor, 
       "reading revocations");
 }
 
+StoredCrl ReadCrl(sqlite3_stmt* s) {
+  StoredCrl crl;
+  crl.issuer_fingerprint = ColumnText(s, 0);
+  crl.number = ::sqlite3_column_int64(s, 1);
+  crl.revocation_cursor = ::sqlite3_column_int64(s, 2);
+  crl.this_update = ::sqlite3_column_int64(s, 3);
+  crl.next_update = ::sqlite3_column_int64(s, 4);
+  const auto* blob = static_cast<const uint8_t*>(::sqlite3_column_blob(s, 5));
+  crl.der.assign(blob, blob + ::sqlite3_column_bytes(s, 5));
+  crl.built_by = ColumnText(s, 6);
+  crl.created_at = ::sqlite3_column_int64(s, 7);
+  return crl;
+}
+
+// NewestCrlOf reads the stored CRL of `issuer` with the highest number.
+Result<std::optional<StoredCrl>> NewestCrlOf(Connection& c, const std::string& issuer) {
+  ANCHOR_ASSIGN_OR_RETURN(
+      ScopedStatement s,
+      c.Prepared("SELECT " + std::string(kCrlColumns) +
+                 " FROM crls WHERE issuer_fingerprint = ? ORDER BY crl_number DESC LIMIT 1"));
+  Binder(s).Text(issuer);
+  const int rc = ::sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    return std::optional<StoredCrl>(ReadCrl(s));
+  }
+  if (rc != SQLITE_DONE) {
+    return c.SqlError("reading the newest CRL");
+  }
+  return std::optional<StoredCrl>();
+}
+
+// QueryInt runs `sql`, which returns one integer.
+Result<int64_t> QueryInt(Connection& c, const std::string& sql, std::string_view what) {
+  ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s, c.Prepared(sql));
+  Binder{s};
+  if (::sqlite3_step(s) != SQLITE_ROW) {
+    return c.SqlError(what);
+  }
+  return ::sqlite3_column_int64(s, 0);
+}
+
+// RevokedOf reads what the CRL of `issuer` lists at `now`, from the partial index
+// certificates_revoked_by_issuer alone (migration v5).
+Result<std::vector<RevokedEntry>> RevokedOf(Connection& c, const std::string& issuer, int64_t now) {
+  ANCHOR_ASSIGN_OR_RETURN(
+      ScopedStatement s,
+      c.Prepared("SELECT serial, revoked_at, revocation_reason FROM certificates "
+                 "INDEXED BY certificates_revoked_by_issuer WHERE status = 'revoked' AND "
+                 "issuer_fingerprint = ? AND not_after > ?"));
+  Binder(s).Text(issuer).Int(now);
+  std::vector<RevokedEntry> out;
+  int rc = 0;
+  while ((rc = ::sqlite3_step(s)) == SQLITE_ROW) {
+    out.push_back({ColumnText(s, 0), ::sqlite3_column_int64(s, 1), ::sqlite3_column_int(s, 2)});
+  }
+  if (rc != SQLITE_DONE) {
+    return c.SqlError("reading the revoked certificates");
+  }
+  return out;
+}
+
+// kCrlAttempts bounds the drafts PublishCrl makes when another process keeps taking the number.
+constexpr int kCrlAttempts = 3;
+
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(std::unique_ptr<Connection> writer) : writer_(std::move(writer)) {}
@@ -320,23 +384,7 @@ class SqliteStore final : public Store {
   Result<std::vector<RevokedEntry>> RevokedUnexpired(std::string_view issuer_fingerprint,
                                                      int64_t now) override {
     Lease lease = Read();
-    Connection& c = lease.connection;
-    // Answered from the partial index certificates_revoked_by_issuer alone (migration v5).
-    ANCHOR_ASSIGN_OR_RETURN(
-        ScopedStatement s,
-        c.Prepared("SELECT serial, revoked_at, revocation_reason FROM certificates "
-                   "INDEXED BY certificates_revoked_by_issuer WHERE status = 'revoked' AND "
-                   "issuer_fingerprint = ? AND not_after > ?"));
-    Binder(s).Text(ToLower(issuer_fingerprint)).Int(now);
-    std::vector<RevokedEntry> out;
-    int rc = 0;
-    while ((rc = ::sqlite3_step(s)) == SQLITE_ROW) {
-      out.push_back({ColumnText(s, 0), ::sqlite3_column_int64(s, 1), ::sqlite3_column_int(s, 2)});
-    }
-    if (rc != SQLITE_DONE) {
-      return c.SqlError("reading the revoked certificates");
-    }
-    return out;
+    return RevokedOf(lease.connection, ToLower(issuer_fingerprint), now);
   }
 
   Result<int64_t> AttributeIssuer(std::string_view issuer_fingerprint) override {
@@ -386,36 +434,63 @@ class SqliteStore final : public Store {
 
   Result<int64_t> LatestRevocation() override {
     Lease lease = Read();
-    Connection& c = lease.connection;
-    ANCHOR_ASSIGN_OR_RETURN(ScopedStatement s,
-                            c.Prepared("SELECT COALESCE(MAX(seq), 0) FROM revocations"));
-    Binder{s};
-    if (::sqlite3_step(s) != SQLITE_ROW) {
-      return c.SqlError("reading the latest revocation");
-    }
-    return ::sqlite3_column_int64(s, 0);
+    return QueryInt(lease.connection, "SELECT COALESCE(MAX(seq), 0) FROM revocations",
+                    "reading the latest revocation");
   }
 
-  Result<int64_t> NextCrlNumber(int64_t now) override {
-    Connection& c = *writer_;
-    std::lock_guard lock(c.mu);
-    int64_t number = 0;
-    Status st = c.InTransaction([&]() -> Status {
-      ANCHOR_ASSIGN_OR_RETURN(
-          ScopedStatement s,
-          c.Prepared("UPDATE crl_numbers SET last = last + 1 WHERE id = 1 RETURNING last"));
-      Binder{s};
-      if (::sqlite3_step(s) != SQLITE_ROW) {
-        return c.SqlError("advancing the CRL number");
+  Result<StoredCrl> PublishCrl(const CrlRequest& request, const CrlSigner& sign) override {
+    // One builder at a time in this process; the store's one writer is not held while it signs
+    // (a CRL of 100,000 entries takes a few hundred milliseconds), so enrollments go on.
+    std::lock_guard building(crl_mu_);
+    const std::string issuer = ToLower(request.issuer_fingerprint);
+    for (int attempt = 0; attempt < kCrlAttempts; ++attempt) {
+      CrlDraft draft;
+      {
+        Lease lease = Read();
+        Connection& c = lease.connection;
+        if (request.reuse_after) {
+          ANCHOR_ASSIGN_OR_RETURN(std::optional<StoredCrl> newest, NewestCrlOf(c, issuer));
+          if (newest && newest->Serves(*request.reuse_after, request.now)) {
+            return *std::move(newest);
+          }
+        }
+        // The cursor first, then the list, which then holds every revocation up to it.
+        ANCHOR_ASSIGN_OR_RETURN(draft.revocation_cursor,
+                                QueryInt(c, "SELECT COALESCE(MAX(seq), 0) FROM revocations",
+                                         "reading the revocation cursor"));
+        ANCHOR_ASSIGN_OR_RETURN(draft.revoked, RevokedOf(c, issuer, request.now));
+        ANCHOR_ASSIGN_OR_RETURN(
+            const int64_t last,
+            QueryInt(c, "SELECT last FROM crl_numbers WHERE id = 1", "reading the CRL number"));
+        draft.number = last + 1;
       }
-      number = ::sqlite3_column_int64(s, 0);
-      (void)::sqlite3_step(s);
-      return AppendAudit(c, "crl", "", "", "number=" + std::to_string(number), now);
-    });
-    if (!st) {
-      return st.error();
+      ANCHOR_ASSIGN_OR_RETURN(SignedCrl signed_crl, sign(draft));
+      StoredCrl crl{issuer,
+                    draft.number,
+                    draft.revocation_cursor,
+                    signed_crl.this_update,
+                    signed_crl.next_update,
+                    std::move(signed_crl.der),
+                    "",
+                    request.now};
+      bool taken = false;  // by another process since the number was read
+      Status st = RecordCrl(crl, draft, taken);
+      if (taken) {
+        continue;
+      }
+      if (!st) {
+        return st.error();
+      }
+      return crl;
     }
-    return number;
+    return Error(Code::kUnavailable,
+                 "another process took the next CRL number each time this one had signed one; "
+                 "try again");
+  }
+
+  Result<std::optional<StoredCrl>> NewestCrl(std::string_view issuer_fingerprint) override {
+    Lease lease = Read();
+    return NewestCrlOf(lease.connection, ToLower(issuer_fingerprint));
   }
 
   Status InsertToken(const TokenRecord& t, int64_t now) override {
@@ -595,6 +670,61 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // RecordCrl takes `crl`'s number, records it and audits it in one write transaction: the
+  // number only if it is still the next one (else `taken`, and nothing is written); the DER of the
+  // issuer's CRLs it supersedes is dropped.
+  Status RecordCrl(const StoredCrl& crl, const CrlDraft& draft, bool& taken) {
+    Connection& c = *writer_;
+    std::lock_guard lock(c.mu);
+    return c.InTransaction([&]() -> Status {
+      ANCHOR_ASSIGN_OR_RETURN(
+          ScopedStatement number,
+          c.Prepared("UPDATE crl_numbers SET last = ? WHERE id = 1 AND last = ?"));
+      Binder(number).Int(crl.number).Int(crl.number - 1);
+      if (::sqlite3_step(number) != SQLITE_DONE) {
+        return c.SqlError("taking the CRL number");
+      }
+      if (c.Changes() != 1) {
+        taken = true;
+        return Error(Code::kAborted, "CRL number " + std::to_string(crl.number) + " was taken");
+      }
+      // Checked although the number makes it hold: what is stored only ever increases, in
+      // number and in the revocations it covers.
+      ANCHOR_ASSIGN_OR_RETURN(
+          ScopedStatement insert,
+          c.Prepared("INSERT INTO crls (" + std::string(kCrlColumns) +
+                     ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, '', ?7 WHERE NOT EXISTS (SELECT 1 FROM "
+                     "crls WHERE crl_number >= ?2 OR (issuer_fingerprint = ?1 AND "
+                     "revocation_cursor > ?3))"));
+      Binder(insert)
+          .Text(crl.issuer_fingerprint)
+          .Int(crl.number)
+          .Int(crl.revocation_cursor)
+          .Int(crl.this_update)
+          .Int(crl.next_update)
+          .Blob(crl.der)
+          .Int(crl.created_at);
+      if (::sqlite3_step(insert) != SQLITE_DONE) {
+        return c.SqlError("recording CRL " + std::to_string(crl.number));
+      }
+      if (c.Changes() != 1) {
+        return Error(Code::kAborted, "CRL " + std::to_string(crl.number) +
+                                         " was not recorded: a CRL with a higher number, or one "
+                                         "covering later revocations, is stored already");
+      }
+      ANCHOR_ASSIGN_OR_RETURN(
+          ScopedStatement supersede,
+          c.Prepared("UPDATE crls SET der = NULL WHERE issuer_fingerprint = ? AND crl_number < ? "
+                     "AND der IS NOT NULL"));
+      Binder(supersede).Text(crl.issuer_fingerprint).Int(crl.number);
+      if (::sqlite3_step(supersede) != SQLITE_DONE) {
+        return c.SqlError("dropping the DER of superseded CRLs");
+      }
+      return AppendAudit(c, "crl", "", "", CrlAuditDetail(draft, crl.issuer_fingerprint),
+                         crl.created_at);
+    });
+  }
+
   // Reader lends a connection for reads: one of the readers, in turn, or else the writer.
   // Lease is a connection lent for one read, locked for as long as the lease lives.
   struct Lease {
@@ -796,6 +926,7 @@ class SqliteStore final : public Store {
   }
 
   std::unique_ptr<Connection> writer_;
+  std::mutex crl_mu_;  // PublishCrl: one builder at a time in this process
   std::vector<std::unique_ptr<Connection>> readers_;
   std::atomic<size_t> next_reader_{0};
 };

@@ -118,6 +118,55 @@ TEST(ChainVerifierTest, StrictnessIsWhatRefusesALeafWithoutAuthorityKeyId) {
   EXPECT_EQ(verdict->failure->id, "strict-violation") << verdict->failure->Message();
 }
 
+TEST(CrlVerifierTest, AcceptsACrlSignedByItsIssuerWithinItsValidity) {
+  const Pki pki;
+  const Crl crl = pki.RevocationList({}, kNow + std::chrono::hours(48));
+  EXPECT_THAT(VerifyCrl(crl, pki.root, pki.Options()), IsOk());
+}
+
+// Each way a CRL fails a relying party's check is refused, and the message says which.
+TEST(CrlVerifierTest, RefusesAForgedLapsedEarlyOrMisnamedCrl) {
+  const Pki pki;
+  const Crl crl = pki.RevocationList({}, kNow + std::chrono::hours(48));
+  const auto refused = [&](const Crl& c, const VerifyOptions& o, const std::string& why) {
+    const Status st = VerifyCrl(c, pki.root, o);
+    ASSERT_THAT(st, ErrorIs(Code::kInvalidArgument)) << why;
+    EXPECT_NE(st.error().message().find(why), std::string::npos) << st.error().message();
+  };
+  // Another key under the same name (its key identifier differs, and so would the signature).
+  const Pki forger;
+  refused(forger.RevocationList({}, kNow + std::chrono::hours(48)), pki.Options(),
+          "authority key identifier");
+  VerifyOptions lapsed = pki.Options();
+  lapsed.at = kNow + std::chrono::hours(49);
+  refused(crl, lapsed, "nextUpdate has passed");
+  VerifyOptions early = pki.Options();
+  early.at = kNow - std::chrono::hours(1);
+  refused(crl, early, "thisUpdate is later");
+  const Pki other(CaTemplate(0x01, "Other", true));
+  refused(other.RevocationList({}, kNow + std::chrono::hours(48)), pki.Options(),
+          "names CN=Other as its issuer");
+}
+
+TEST(CrlVerifierTest, RefusesACrlOfAnIssuerWithoutCrlSign) {
+  CertTemplate t = CaTemplate(0x01, "Root", true);
+  t.key_usage = kKeyCertSign;
+  const Pki pki(t);
+  const Status st =
+      VerifyCrl(pki.RevocationList({}, kNow + std::chrono::hours(48)), pki.root, pki.Options());
+  ASSERT_THAT(st, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(st.error().message().find("may not sign CRLs"), std::string::npos);
+}
+
+TEST(CrlVerifierTest, RefusesACrlWhoseIssuerDoesNotVerify) {
+  const Pki pki;
+  const Pki stranger;
+  const Status st = VerifyCrl(stranger.RevocationList({}, kNow + std::chrono::hours(48)),
+                              stranger.root, pki.Options());  // trusting pki's root only
+  ASSERT_THAT(st, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(st.error().message().find("its issuer does not verify"), std::string::npos);
+}
+
 // Attempt is a leaf and what it is verified against.
 struct Attempt {
   Certificate leaf;

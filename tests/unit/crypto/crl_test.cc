@@ -39,7 +39,10 @@ TEST(CrlTest, RoundTripsEntriesNumberAndDistributionPoint) {
   EXPECT_EQ(crl->AuthorityKeyIdHex(), ca.SubjectKeyIdHex());
   const auto entries = Crl::Parse(crl->ToPem()).value().Entries();
   ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(crl->EntryCount(), 2u);
   EXPECT_TRUE(crl->VerifySignedBy(ca.GetPublicKey()));
+  tmpl.entries.clear();  // a CRL without revokedCertificates at all
+  EXPECT_EQ(SignCrl(tmpl, ca, key).value().EntryCount(), 0u);
 }
 
 TEST(CrlTest, ReasonsParseByName) {

@@ -341,5 +341,32 @@ TEST(ConfigFileTest, TheStoreUrlIsAPostgresUriWithoutAPassword) {
   EXPECT_TRUE(changes[0].needs_restart);
 }
 
+TEST(ConfigFileTest, TheCrlLeaseIsSecondsForAPostgresStoreOnly) {
+  const std::string base =
+      std::string(kDefaultToml) + "\n[store]\nurl = \"postgresql://anchor@db.example/ca\"\n";
+  const auto defaulted = ParseConfigFile(base, "anchor.toml");
+  ASSERT_THAT(defaulted, IsOk());
+  EXPECT_EQ(defaulted->store.crl_lease_seconds, 10);
+  const auto set = ParseConfigFile(base + "crl_lease_seconds = 4\n", "anchor.toml");
+  ASSERT_THAT(set, IsOk());
+  EXPECT_EQ(set->store.crl_lease_seconds, 4);
+  for (const char* bad : {"0", "601", "\"4\""}) {
+    EXPECT_THAT(ParseConfigFile(base + "crl_lease_seconds = " + bad + "\n", "anchor.toml"),
+                ErrorIs(Code::kInvalidArgument))
+        << bad;
+  }
+  const auto sqlite =
+      ParseConfigFile(std::string(kDefaultToml) + "\n[store]\ncrl_lease_seconds = 4\n", "x");
+  ASSERT_THAT(sqlite, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(sqlite.error().message().find("is for a PostgreSQL store"), std::string::npos);
+  // Written back only when it is not the default, and read back the same.
+  EXPECT_EQ(ConfigFileToml(*defaulted).find("crl_lease_seconds"), std::string::npos);
+  EXPECT_EQ(ParseConfigFile(ConfigFileToml(*set), "x").value().store.crl_lease_seconds, 4);
+  const std::vector<SettingChange> changes = SettingChanges(*defaulted, *set);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].key, "store.crl_lease_seconds");
+  EXPECT_TRUE(changes[0].needs_restart);
+}
+
 }  // namespace
 }  // namespace anchor::home

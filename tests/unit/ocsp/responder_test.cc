@@ -7,6 +7,7 @@
 #include "crypto/internal/der.h"
 #include "crypto/internal/handles.h"  // requests built and answers read with OpenSSL, not anchor
 #include "crypto/pkcs7.h"
+#include "testlib/forwarding_store.h"
 #include "testlib/matchers.h"
 #include "testlib/test_ca.h"
 
@@ -162,63 +163,14 @@ TEST(Pkcs7Test, CertsOnlyRoundTrip) {
 }
 
 // FailingReads is a store whose certificate lookups fail with `code`; the rest goes to `real`.
-class FailingReads final : public store::Store {
+class FailingReads final : public anchor::testing::ForwardingStore {
  public:
-  FailingReads(store::Store& real, Code code) : real_(real), code_(code) {}
-  Status InsertCertificates(std::span<const store::CertificateRecord> r, int64_t now) override {
-    return real_.InsertCertificates(r, now);
-  }
-  Result<std::vector<Status>> InsertEach(std::span<const store::CertificateRecord> r,
-                                         int64_t now) override {
-    return real_.InsertEach(r, now);
-  }
+  FailingReads(store::Store& real, Code code) : ForwardingStore(real), code_(code) {}
   Result<store::CertificateRecord> FindBySerial(std::string_view) override {
     return Error(code_, "reading certificate: database is locked");
   }
-  Result<std::vector<store::CertificateRecord>> List(const store::ListFilter& f) override {
-    return real_.List(f);
-  }
-  Result<int64_t> CountCertificates() override { return real_.CountCertificates(); }
-  Result<store::StatusCounts> CountByStatus(int64_t now) override {
-    return real_.CountByStatus(now);
-  }
-  Result<store::RevocationEvent> Revoke(std::string_view serial, int64_t at, int reason,
-                                        std::string_view subject) override {
-    return real_.Revoke(serial, at, reason, subject);
-  }
-  Result<std::vector<store::RevokedEntry>> RevokedUnexpired(std::string_view issuer,
-                                                            int64_t now) override {
-    return real_.RevokedUnexpired(issuer, now);
-  }
-  Result<int64_t> AttributeIssuer(std::string_view issuer) override {
-    return real_.AttributeIssuer(issuer);
-  }
-  Result<int64_t> LatestRevocation() override { return real_.LatestRevocation(); }
-  Result<std::vector<store::RevocationEvent>> RevocationsSince(int64_t c, size_t n) override {
-    return real_.RevocationsSince(c, n);
-  }
-  Result<int64_t> NextCrlNumber(int64_t now) override { return real_.NextCrlNumber(now); }
-  Status InsertToken(const store::TokenRecord& t, int64_t now) override {
-    return real_.InsertToken(t, now);
-  }
-  Result<store::TokenRecord> FindToken(std::string_view hash) override {
-    return real_.FindToken(hash);
-  }
-  Status AppendAudit(std::string_view action, std::string_view serial, std::string_view subject,
-                     std::string_view detail, int64_t at) override {
-    return real_.AppendAudit(action, serial, subject, detail, at);
-  }
-  Result<std::vector<store::AuditEntry>> AuditLog() override { return real_.AuditLog(); }
-  Result<std::optional<store::AuditEntry>> FirstAuditEntry() override {
-    return real_.FirstAuditEntry();
-  }
-  Status Export(const std::function<Status(const store::StoreContents&)>& sink) override {
-    return real_.Export(sink);
-  }
-  Status Import(const store::StoreContents& contents) override { return real_.Import(contents); }
 
  private:
-  store::Store& real_;
   Code code_;
 };
 

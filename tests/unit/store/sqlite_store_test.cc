@@ -37,7 +37,8 @@ class AllButCountByStatus : public Store {
   Result<int64_t> AttributeIssuer(std::string_view) override { return No(); }
   Result<std::vector<RevocationEvent>> RevocationsSince(int64_t, size_t) override { return No(); }
   Result<int64_t> LatestRevocation() override { return No(); }
-  Result<int64_t> NextCrlNumber(int64_t) override { return No(); }
+  Result<StoredCrl> PublishCrl(const CrlRequest&, const CrlSigner&) override { return No(); }
+  Result<std::optional<StoredCrl>> NewestCrl(std::string_view) override { return No(); }
   Status InsertToken(const TokenRecord&, int64_t) override { return No(); }
   Result<TokenRecord> FindToken(std::string_view) override { return No(); }
   Status AppendAudit(std::string_view, std::string_view, std::string_view, std::string_view,
@@ -118,6 +119,39 @@ TEST_F(SqliteMigrationTest, V5BackfillsTheIssuerOfEarlierCertificates) {
   EXPECT_EQ((*store)->AttributeIssuer("ff").value(), 0);  // nothing is left to attribute
   EXPECT_EQ((*store)->FindBySerial("0a").value().issuer_fingerprint, "a1");
   EXPECT_EQ((*store)->FindBySerial("0b").value().issuer_fingerprint, "b2");
+}
+
+class SqliteCrlTest : public testing::TempDirTest {};
+
+// Another process on the same file (`anchor crl` beside `anchor serve`) stores a CRL while this
+// one signs: the number it had read is taken, so this one drafts again with the next, and no
+// number is used twice.
+TEST_F(SqliteCrlTest, ANumberTakenByAnotherProcessWhileSigningIsDraftedAgain) {
+  auto serve = OpenSqliteStore(Path("ca.db"));
+  auto cli = OpenSqliteStore(Path("ca.db"));
+  ASSERT_THAT(serve, IsOk());
+  ASSERT_THAT(cli, IsOk());
+  const auto sign = [](const CrlDraft& d) {
+    const std::string text = "crl " + std::to_string(d.number);
+    return Result<SignedCrl>(SignedCrl{std::vector<uint8_t>(text.begin(), text.end()), 100, 200});
+  };
+  std::vector<int64_t> drafted;
+  const auto published = (*serve)->PublishCrl(
+      CrlRequest{"a1", 120, std::nullopt}, [&](const CrlDraft& d) -> Result<SignedCrl> {
+        drafted.push_back(d.number);
+        if (drafted.size() == 1) {
+          const auto other = (*cli)->PublishCrl(CrlRequest{"a1", 120, std::nullopt}, sign);
+          EXPECT_EQ(other.value().number, 1);
+        }
+        return sign(d);
+      });
+  ASSERT_THAT(published, IsOk());
+  EXPECT_EQ(drafted, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(published->number, 2);
+  const auto newest = (*cli)->NewestCrl("a1").value();
+  ASSERT_TRUE(newest.has_value());
+  EXPECT_EQ(std::string(newest->der.begin(), newest->der.end()), "crl 2");
+  EXPECT_EQ((*serve)->AuditLog().value().size(), 2u);
 }
 
 }  // namespace

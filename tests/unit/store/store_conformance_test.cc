@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -37,10 +39,62 @@ TokenRecord Token(const std::string& hash, int64_t expires_at = 1000) {
   return TokenRecord{hash, "dev", {"dns:dev.example"}, "device", 0, expires_at, 0, ""};
 }
 
+// Crls stands in for the authority that signs CRLs: it "signs" a draft as the bytes of
+// "crl N (cursor C): serial,serial", valid from `this_update` to `next_update`, and keeps every
+// draft it was handed.
+class Crls {
+ public:
+  explicit Crls(int64_t this_update = 100, int64_t next_update = 200)
+      : this_update_(this_update), next_update_(next_update) {}
+
+  CrlSigner Signer() {
+    return [this](const CrlDraft& draft) -> Result<SignedCrl> {
+      std::lock_guard lock(mu_);
+      drafts_.push_back(draft);
+      return SignedCrl{Der(draft), this_update_, next_update_};
+    };
+  }
+  static std::vector<uint8_t> Der(const CrlDraft& draft) {
+    std::vector<std::string> serials;
+    for (const RevokedEntry& e : draft.revoked) {
+      serials.push_back(e.serial);
+    }
+    std::sort(serials.begin(), serials.end());
+    std::string text = "crl " + std::to_string(draft.number) + " (cursor " +
+                       std::to_string(draft.revocation_cursor) + "):";
+    for (const std::string& s : serials) {
+      text += " " + s;
+    }
+    return std::vector<uint8_t>(text.begin(), text.end());
+  }
+  std::vector<CrlDraft> drafts() {
+    std::lock_guard lock(mu_);
+    return drafts_;
+  }
+
+ private:
+  int64_t this_update_;
+  int64_t next_update_;
+  std::mutex mu_;
+  std::vector<CrlDraft> drafts_;
+};
+
+// Publish asks `store` for a CRL of `issuer` at `now`, reusing one that serves `reuse_after`.
+Result<StoredCrl> Publish(Store& store, Crls& crls, const std::string& issuer = "a1",
+                          int64_t now = 120, std::optional<int64_t> reuse_after = std::nullopt) {
+  return store.PublishCrl(CrlRequest{issuer, now, reuse_after}, crls.Signer());
+}
+
+std::string Text(const std::vector<uint8_t>& der) { return std::string(der.begin(), der.end()); }
+
 // A backend is a class with Open() (the store under test, or nullptr to skip, with why()),
 // and Replica() (a second store on the same database, or nullptr where there is none).
+// kCrlLeaseAcrossStores: two stores on one database build CRLs one at a time (PostgreSQL's
+// lease); SQLite promises it within a store (one process), and across processes only that no
+// number is used twice.
 class SqliteMemory {
  public:
+  static constexpr bool kCrlLeaseAcrossStores = false;
   std::unique_ptr<Store> Open() { return OpenSqliteStore(":memory:").value(); }
   std::unique_ptr<Store> Replica() { return nullptr; }
   std::string why() const { return ""; }
@@ -48,6 +102,7 @@ class SqliteMemory {
 
 class SqliteFile {
  public:
+  static constexpr bool kCrlLeaseAcrossStores = false;
   SqliteFile() {
     path_ = std::filesystem::temp_directory_path() /
             ("anchor-conformance-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) +
@@ -69,6 +124,7 @@ class SqliteFile {
 
 class Postgres {
  public:
+  static constexpr bool kCrlLeaseAcrossStores = true;
   std::unique_ptr<Store> Open() {
     if (!schema_.available()) {
       return nullptr;
@@ -221,16 +277,150 @@ TYPED_TEST(StoreConformance, RevokesOnceAndFeedsTheSequence) {
 
 TYPED_TEST(StoreConformance, CrlNumbersIncreaseAndEverythingIsAudited) {
   Store& store = *this->store_;
-  EXPECT_EQ(store.NextCrlNumber(1).value(), 1);
-  EXPECT_EQ(store.NextCrlNumber(2).value(), 2);
+  Crls crls;
+  EXPECT_EQ(Publish(store, crls).value().number, 1);
+  EXPECT_EQ(Publish(store, crls).value().number, 2);
   const CertificateRecord r = Record("01");
   ASSERT_THAT(store.InsertCertificates({&r, 1}, 3), IsOk());
   ASSERT_THAT(store.Revoke("01", 4, 0, ""), IsOk());
   const auto log = store.AuditLog().value();
   ASSERT_EQ(log.size(), 4u);
   EXPECT_EQ(log[0].prev_hash, kAuditGenesisHash);
+  EXPECT_EQ(log[0].action, "crl");
+  EXPECT_EQ(log[0].detail, "number=1 issuer=a1 revoked=0 cursor=0");
   EXPECT_EQ(log[2].action, "issue");
   EXPECT_EQ(log[3].action, "revoke");
+  EXPECT_TRUE(VerifyAuditChain(log).empty());
+}
+
+// A CRL is stored with the number taken for it, the revocation cursor it covers and its DER; the
+// newest of its issuer is what every server hands out, and a new one supersedes it.
+TYPED_TEST(StoreConformance, APublishedCrlIsStoredWithItsNumberAndCursorAndHandedOutAsNewest) {
+  Store& store = *this->store_;
+  Crls crls(100, 200);
+  EXPECT_FALSE(store.NewestCrl("a1").value().has_value());
+  const std::vector<CertificateRecord> batch = {Record("01"), Record("02", 50), Record("03")};
+  ASSERT_THAT(store.InsertCertificates(batch, 1), IsOk());
+  ASSERT_THAT(store.Revoke("01", 10, 1, ""), IsOk());
+  ASSERT_THAT(store.Revoke("02", 11, 1, ""), IsOk());  // expired at 50: not listed at 120
+  const auto first = Publish(store, crls, "A1", 120);  // hex in either case
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->number, 1);
+  EXPECT_EQ(first->issuer_fingerprint, "a1");
+  EXPECT_EQ(first->revocation_cursor, 2);
+  EXPECT_EQ(first->this_update, 100);
+  EXPECT_EQ(first->next_update, 200);
+  EXPECT_EQ(first->created_at, 120);
+  EXPECT_EQ(Text(first->der), "crl 1 (cursor 2): 01");
+  const auto newest = store.NewestCrl("a1").value();
+  ASSERT_TRUE(newest.has_value());
+  EXPECT_EQ(newest->number, 1);
+  EXPECT_EQ(newest->der, first->der);
+  EXPECT_EQ(newest->built_by, first->built_by);
+  EXPECT_EQ(newest->revocation_cursor, 2);
+  EXPECT_FALSE(store.NewestCrl("b2").value().has_value());
+  // Another revocation, another CRL: it is the newest now, and lists both.
+  ASSERT_THAT(store.Revoke("03", 12, 4, ""), IsOk());
+  EXPECT_EQ(Publish(store, crls, "a1", 130).value().number, 2);
+  EXPECT_EQ(Text(this->Replica().NewestCrl("a1").value()->der), "crl 2 (cursor 3): 01 03");
+}
+
+// Under the lease a stored CRL that serves (covers the revocations asked for, not past half its
+// validity) is handed back instead of signing another: servers that waited for the lease share
+// the builder's CRL.
+TYPED_TEST(StoreConformance, AStoredCrlThatServesIsReusedAndOneThatDoesNotIsReplaced) {
+  Store& store = *this->store_;
+  Crls crls(100, 200);  // half of its validity has passed at 150
+  ASSERT_EQ(Publish(store, crls, "a1", 100).value().number, 1);
+  const auto reused = Publish(store, crls, "a1", 149, /*reuse_after=*/0);
+  ASSERT_THAT(reused, IsOk());
+  EXPECT_EQ(reused->number, 1);
+  EXPECT_EQ(crls.drafts().size(), 1u);                              // not signed again
+  EXPECT_EQ(Publish(store, crls, "a1", 150, 0).value().number, 2);  // half-way: a new one
+  const CertificateRecord r = Record("01");
+  ASSERT_THAT(store.InsertCertificates({&r, 1}, 1), IsOk());
+  const RevocationEvent revoked = store.Revoke("01", 10, 1, "").value();
+  const auto fresh = Publish(store, crls, "a1", 120, revoked.seq);  // number 2 does not cover it
+  ASSERT_THAT(fresh, IsOk());
+  EXPECT_EQ(fresh->number, 3);
+  EXPECT_EQ(fresh->revocation_cursor, revoked.seq);
+  EXPECT_EQ(Publish(store, crls, "a1", 120, revoked.seq).value().number, 3);
+  EXPECT_EQ(Publish(store, crls, "b2", 120, 0).value().number, 4);  // another issuer's: its own
+}
+
+// A signer that fails (a CRL anchor's verifier refused) leaves nothing: no CRL, no audit entry,
+// and its number is the next CRL's.
+TYPED_TEST(StoreConformance, ACrlThatFailsToSignUsesNoNumberAndLeavesNothing) {
+  Store& store = *this->store_;
+  const auto refused = store.PublishCrl(
+      CrlRequest{"a1", 120, std::nullopt}, [](const CrlDraft&) -> Result<SignedCrl> {
+        return Error(Code::kInternal, "refused before publication");
+      });
+  EXPECT_THAT(refused, ErrorIs(Code::kInternal));
+  EXPECT_FALSE(store.NewestCrl("a1").value().has_value());
+  EXPECT_TRUE(store.AuditLog().value().empty());
+  Crls crls;
+  EXPECT_EQ(Publish(store, crls).value().number, 1);
+}
+
+// One sequence of numbers across issuers; each issuer's newest keeps its DER.
+TYPED_TEST(StoreConformance, EachIssuerHasItsNewestCrlOnOneSequenceOfNumbers) {
+  Store& store = *this->store_;
+  Crls crls;
+  const std::vector<CertificateRecord> batch = {Record("01", 2000, "a1"), Record("02", 2000, "b2")};
+  ASSERT_THAT(store.InsertCertificates(batch, 1), IsOk());
+  ASSERT_THAT(store.Revoke("01", 10, 1, ""), IsOk());
+  ASSERT_THAT(store.Revoke("02", 10, 1, ""), IsOk());
+  EXPECT_EQ(Publish(store, crls, "a1").value().number, 1);
+  EXPECT_EQ(Publish(store, crls, "b2").value().number, 2);
+  EXPECT_EQ(Publish(store, crls, "a1").value().number, 3);
+  EXPECT_EQ(Text(store.NewestCrl("a1").value()->der), "crl 3 (cursor 2): 01");
+  EXPECT_EQ(Text(store.NewestCrl("b2").value()->der), "crl 2 (cursor 2): 02");
+}
+
+// Many servers at once on one store (and, where the backend shares its CRL lease across stores,
+// on two: two replicas): one signs at a time, every number is used once, in the order the CRLs
+// are stored, and the audit log stays one chain.
+TYPED_TEST(StoreConformance, ConcurrentPublishersSignOneAtATimeAndNeverRepeatANumber) {
+  Store& first = *this->store_;
+  Store& second = TypeParam::kCrlLeaseAcrossStores ? this->Replica() : first;
+  constexpr int kThreads = 6;
+  constexpr int kEach = 5;
+  std::atomic<int> signing{0};
+  std::atomic<int> overlaps{0};  // a signer that found another one signing
+  std::mutex mu;
+  std::vector<int64_t> numbers;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Store& store = t % 2 == 0 ? first : second;
+      for (int i = 0; i < kEach; ++i) {
+        auto published = store.PublishCrl(
+            CrlRequest{"a1", 120, std::nullopt}, [&](const CrlDraft& d) -> Result<SignedCrl> {
+              if (++signing > 1) {
+                ++overlaps;
+              }
+              std::this_thread::sleep_for(std::chrono::milliseconds(2));
+              --signing;
+              return SignedCrl{Crls::Der(d), 100, 200};
+            });
+        std::lock_guard lock(mu);
+        numbers.push_back(published ? published->number : -1);
+      }
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(overlaps.load(), 0);
+  std::sort(numbers.begin(), numbers.end());
+  ASSERT_EQ(numbers.size(), static_cast<size_t>(kThreads * kEach));
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    EXPECT_EQ(numbers[i], static_cast<int64_t>(i + 1));  // no failure, no repeat, no gap
+  }
+  EXPECT_EQ(first.NewestCrl("a1").value()->number, kThreads * kEach);
+  const auto log = second.AuditLog().value();
+  EXPECT_EQ(log.size(), static_cast<size_t>(kThreads * kEach));
   EXPECT_TRUE(VerifyAuditChain(log).empty());
 }
 
@@ -367,8 +557,11 @@ TYPED_TEST(StoreConformance, ConcurrentWritersKeepOneChainAndOneSequence) {
       for (int i = 0; i < kEach; ++i) {
         const std::string serial = std::to_string(t) + "-" + std::to_string(i);
         const CertificateRecord r = Record(serial);
+        // CRLs on the first store: only where the backend shares its lease across stores are
+        // two of them one builder at a time (ConcurrentPublishersSignOneAtATime...).
+        Crls crls;
         if (!store.InsertCertificates({&r, 1}, 1) || !store.Revoke(serial, 2, 1, "") ||
-            !store.NextCrlNumber(3)) {
+            !Publish(TypeParam::kCrlLeaseAcrossStores ? store : first, crls)) {
           ++failures;
         }
       }
@@ -389,7 +582,8 @@ TYPED_TEST(StoreConformance, ConcurrentWritersKeepOneChainAndOneSequence) {
     EXPECT_EQ(events[static_cast<size_t>(i)].seq, i + 1);
   }
   EXPECT_EQ(second.LatestRevocation().value(), total);
-  EXPECT_EQ(first.NextCrlNumber(4).value(), total + 1);
+  Crls crls;
+  EXPECT_EQ(Publish(first, crls).value().number, total + 1);
 }
 
 // One token redeemed by many requests at once, over two replicas: exactly one certificate.
@@ -443,8 +637,9 @@ void CopiesEverything() {
   ASSERT_THAT(source->InsertCertificates({&batch[1], 1}, 2), IsOk());
   ASSERT_THAT(source->InsertCertificates({&batch[2], 1}, 2), IsOk());  // same second as 01
   ASSERT_THAT(source->Revoke("02", 5, 4, "superseded"), IsOk());
-  ASSERT_THAT(source->NextCrlNumber(6), IsOk());
-  ASSERT_THAT(source->NextCrlNumber(7), IsOk());
+  Crls crls;
+  ASSERT_THAT(Publish(*source, crls), IsOk());
+  ASSERT_THAT(Publish(*source, crls), IsOk());
 
   StoreContents copied;
   ASSERT_THAT(source->Export([&](const StoreContents& c) {
@@ -480,7 +675,7 @@ void CopiesEverything() {
   EXPECT_EQ(target->FindToken("t-used").value().used_by, "01");
   EXPECT_EQ(target->FindToken("t-free").value().used_at, 0);
   // Everything goes on where the source stopped, in one chain.
-  EXPECT_EQ(target->NextCrlNumber(8).value(), 3);
+  EXPECT_EQ(Publish(*target, crls).value().number, 3);
   const CertificateRecord next = Record("04");
   ASSERT_THAT(target->InsertCertificates({&next, 1}, 9), IsOk());
   EXPECT_EQ(target->Revoke("04", 10, 1, "").value().seq, 2);
@@ -534,6 +729,122 @@ TEST(PostgresStoreTest, AFrozenWriterMakesTheOthersUnavailableNotStuck) {
   // The server ended the idle transaction after 1.5 s: the lock is free again.
   EXPECT_THAT((*store)->InsertCertificates({&r, 1}, 1), IsOk());
   EXPECT_EQ((*store)->CountCertificates().value(), 1);
+}
+
+// LeaseStores are two stores on one fresh schema with a short CRL lease, or none (skip).
+struct LeaseStores {
+  explicit LeaseStores(std::chrono::milliseconds lease) {
+    if (!schema.available()) {
+      return;
+    }
+    PostgresOptions options;
+    options.connections = 2;
+    options.crl_lease = lease;
+    auto a = OpenPostgresStore(schema.Conninfo(), options);
+    auto b = OpenPostgresStore(schema.Conninfo(), options);
+    if (a && b) {
+      first = std::move(a).value();
+      second = std::move(b).value();
+    }
+  }
+  testing::PostgresSchema schema;
+  std::unique_ptr<Store> first;
+  std::unique_ptr<Store> second;
+};
+
+#define SKIP_WITHOUT_POSTGRES(stores)                                               \
+  if (!(stores).first) {                                                            \
+    ASSERT_TRUE(testing::PostgresSchema::Dsn().empty()) << (stores).schema.error(); \
+    GTEST_SKIP() << "ANCHOR_TEST_POSTGRES_DSN is not set";                          \
+  }
+
+// HoldWriters holds the writers' lock of `store` (an export that does not end) for `how_long`,
+// from another thread; the returned thread is joined by the caller.
+std::thread HoldWriters(Store& store, std::chrono::milliseconds how_long, std::atomic<bool>& held) {
+  std::thread t([&store, how_long, &held] {
+    (void)store.Export([&](const StoreContents&) {
+      held = true;
+      std::this_thread::sleep_for(how_long);
+      return OkStatus();
+    });
+  });
+  while (!held) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return t;
+}
+
+// A builder that stalls holding the CRL lease (a replica SIGSTOPped while it signs), with nobody
+// asking for a CRL: the server ends its session once it has sat idle for the lease, and nothing
+// it did stays: no CRL, no audit entry, and the next CRL takes its number.
+TEST(PostgresStoreTest, AStalledCrlBuilderIsEndedByTheServerAndLeavesNothing) {
+  LeaseStores stores(std::chrono::milliseconds(500));
+  SKIP_WITHOUT_POSTGRES(stores);
+  const auto stalled =
+      stores.first->PublishCrl(CrlRequest{"a1", 120, std::nullopt}, [](const CrlDraft& d) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        return Result<SignedCrl>(SignedCrl{Crls::Der(d), 100, 200});
+      });
+  EXPECT_THAT(stalled, ErrorIs(Code::kUnavailable));
+  EXPECT_FALSE(stores.second->NewestCrl("a1").value().has_value());
+  EXPECT_TRUE(stores.second->AuditLog().value().empty());
+  Crls crls;
+  EXPECT_EQ(Publish(*stores.first, crls).value().number, 1);  // its connection was made again
+}
+
+// A builder past its lease that is not idle (waiting here for the writers' lock) is ended by the
+// next store that wants the lease, which builds in its place with the number the first had
+// taken; the first one's CRL is never stored. The takeover comes within the lease and a poll.
+TEST(PostgresStoreTest, AnotherStoreEndsACrlLeasePastItsTimeAndTakesOver) {
+  LeaseStores stores(std::chrono::milliseconds(1000));
+  SKIP_WITHOUT_POSTGRES(stores);
+  auto holder = OpenPostgresStore(stores.schema.Conninfo(), {.connections = 1});
+  ASSERT_THAT(holder, IsOk());
+  std::atomic<bool> held{false};
+  std::thread writers = HoldWriters(**holder, std::chrono::milliseconds(1500), held);
+  std::atomic<bool> signed_first{false};
+  Result<StoredCrl> late = Error(Code::kInternal, "not run");
+  std::thread first([&] {
+    late = stores.first->PublishCrl(CrlRequest{"a1", 120, std::nullopt}, [&](const CrlDraft& d) {
+      signed_first = true;
+      return Result<SignedCrl>(SignedCrl{Crls::Der(d), 100, 200});
+    });
+  });
+  while (!signed_first) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  Crls crls;
+  const auto taken = Publish(*stores.second, crls);
+  const auto took = std::chrono::steady_clock::now() - start;
+  first.join();
+  writers.join();
+  ASSERT_THAT(taken, IsOk());
+  EXPECT_EQ(taken->number, 1);
+  EXPECT_THAT(late, ErrorIs(Code::kUnavailable));
+  EXPECT_LT(took, std::chrono::milliseconds(2500));
+  EXPECT_EQ(Text(stores.first->NewestCrl("a1").value()->der), "crl 1 (cursor 0):");
+  const auto log = stores.first->AuditLog().value();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].detail, "number=1 issuer=a1 revoked=0 cursor=0");
+}
+
+// A builder that reaches its commit after its lease (it waited that long for the writers' lock,
+// with nobody to end it) does not commit: the CRL lease is measured by the database's clock from
+// the start of the builder's transaction.
+TEST(PostgresStoreTest, ACrlBuilderPastItsLeaseDoesNotCommit) {
+  LeaseStores stores(std::chrono::milliseconds(500));
+  SKIP_WITHOUT_POSTGRES(stores);
+  std::atomic<bool> held{false};
+  std::thread writers = HoldWriters(*stores.second, std::chrono::milliseconds(1200), held);
+  Crls crls;
+  const auto late = Publish(*stores.first, crls);
+  writers.join();
+  EXPECT_THAT(late, ErrorIs(Code::kUnavailable));
+  EXPECT_NE(late.error().message().find("longer than the CRL lease"), std::string::npos)
+      << late.error().message();
+  EXPECT_FALSE(stores.first->NewestCrl("a1").value().has_value());
+  EXPECT_EQ(Publish(*stores.first, crls).value().number, 1);
 }
 
 }  // namespace
