@@ -15,6 +15,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// kWaitMargin is how much longer than its wait a feed request may take before it is given up:
+// its timeout, and how long a waiting request counts as the feed answering (LastSuccess).
+constexpr std::chrono::seconds kWaitMargin{5};
+
 // kFeedPageLimit is the page size asked of the feed; a broker catching up pages through.
 constexpr int kFeedPageLimit = 5000;
 // kMaxPagesPerPoll bounds the pages one poll asks for (a million revocations).
@@ -87,14 +91,30 @@ void FeedFollower::Stop() {
 }
 
 Clock::time_point FeedFollower::LastSuccess() const {
+  const Clock::time_point now = SystemClock().Now();
+  const int64_t waiting = waiting_since_ns_.load();
+  // A request waiting on the CA that answered the one before is the feed answering, until it is
+  // overdue (the request's own timeout: a CA that froze).
+  if (waiting != 0 && now - Clock::time_point(std::chrono::nanoseconds(waiting)) <
+                          options_.feed_wait + kWaitMargin) {
+    return now;
+  }
   return Clock::time_point(std::chrono::nanoseconds(last_success_ns_.load()));
 }
 
 void FeedFollower::Run() {
+  bool answered = last_success_ns_.load() != 0;  // the Poll at broker start, if any, answered
   for (;;) {
     const Clock::time_point started = SystemClock().Now();
     const int64_t before = list_.cursor();
-    const bool answered = Poll(options_.feed_wait);
+    // After a failure the first request does not wait: a CA that is back shows at once.
+    const std::chrono::seconds wait = answered ? options_.feed_wait : 0s;
+    if (wait.count() > 0) {
+      waiting_since_ns_ =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(started.time_since_epoch()).count();
+    }
+    answered = Poll(wait);
+    waiting_since_ns_ = 0;
     const std::chrono::milliseconds pause = PauseAfter(started, answered, list_.cursor() != before);
     std::unique_lock lock(mu_);
     if (wake_.wait_for(lock, pause, [this] { return stop_; })) {
@@ -148,7 +168,7 @@ Status FeedFollower::PollOnce(std::chrono::seconds wait) {
     tls.cert_file = options_.cert_file;
     tls.key_file = options_.key_file;
     // Long enough for a request that waits on the CA, and no longer.
-    tls.timeout_seconds = 5 + options_.feed_wait.count();
+    tls.timeout_seconds = (options_.feed_wait + kWaitMargin).count();
     tls.cancel = &cancel_;
     ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient made, client::HttpsClient::Create(tls));
     http_ = std::make_unique<client::HttpsClient>(std::move(made));
@@ -176,6 +196,18 @@ Status FeedFollower::PollOnce(std::chrono::seconds wait) {
         [&](const std::string& base) { return http_->Get(client::JoinUrl(base, path)); });
     if (!answer) {
       return fail(answer.error());
+    }
+    if (answer->status == 409 && since > 0) {
+      // The feed ends before our cursor (api/revocation_feed.h): its store went back. Read it
+      // again from the start; what this broker knows as revoked stays revoked.
+      log_.Push(LogQueue::Level::kWarning,
+                "the revocation feed of " + options_.servers.Current() +
+                    " ends before this broker's cursor " + std::to_string(since) +
+                    " (its store was restored from an older copy?): reading it again from the "
+                    "start; the " +
+                    std::to_string(list_.size()) + " serial(s) known here stay revoked");
+      list_.Rewind();
+      continue;
     }
     if (answer->status != 200) {
       return fail(client::ErrorFromResponse("the revocation feed", *answer));

@@ -98,7 +98,9 @@ class FeedFollower final {
   void Start();
   void Stop();
 
-  // LastSuccess is when the feed last answered (the epoch before the first answer).
+  // LastSuccess is when the feed last answered (the epoch before the first answer), or now while
+  // a request waits on a CA that answered the one before (until that request is overdue:
+  // feed_wait + 5 s, a CA that froze).
   Clock::time_point LastSuccess() const;
 
  private:
@@ -120,8 +122,9 @@ class FeedFollower final {
   LogQueue& log_;
   std::unique_ptr<client::HttpsClient> http_;  // used by the follower thread only
   std::atomic<int64_t> last_success_ns_{0};
-  StateChangeLog feed_log_;   // the feed answering or not
-  StateChangeLog cache_log_;  // the cache file written or not
+  std::atomic<int64_t> waiting_since_ns_{0};  // a waiting request's start; 0: none
+  StateChangeLog feed_log_;                   // the feed answering or not
+  StateChangeLog cache_log_;                  // the cache file written or not
   Clock::time_point issuers_fetched_{};
   int64_t saved_cursor_ = -1;
   std::mutex mu_;

@@ -68,6 +68,11 @@ size_t RevocationList::size() const {
   return revoked_.size();
 }
 
+void RevocationList::Rewind() {
+  std::lock_guard lock(mu_);
+  cursor_ = 0;
+}
+
 Status RevocationList::Apply(const FeedPage& page) {
   std::lock_guard lock(mu_);
   if (page.cursor < cursor_) {

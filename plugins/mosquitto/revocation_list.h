@@ -50,6 +50,10 @@ class RevocationList final {
   // for `TakeFresh`. A page whose cursor is behind ours (another CA, or a CA restored from an
   // old backup) is kFailedPrecondition and changes nothing.
   Status Apply(const FeedPage& page);
+  // Rewind sets the cursor back to 0 and keeps every serial: for a CA whose feed ends before our
+  // cursor (its store restored from an older copy), read again from the start. What was revoked
+  // here stays revoked, even if the restored store lost it.
+  void Rewind();
 
   // HasFresh is a cheap check, for every broker tick, that `TakeFresh` has something.
   bool HasFresh() const { return has_fresh_.load(std::memory_order_acquire); }

@@ -39,12 +39,29 @@ Result<FeedQuery> ParseFeedQuery(const http::Request& request) {
   if (auto text = request.Query("wait")) {
     Result<std::chrono::seconds> wait = ParseDuration(*text);
     if (!wait || *wait > kFeedMaxWait) {
-      return Error(Code::kInvalidArgument, "wait must be a duration of at most " +
-                                               FormatDuration(kFeedMaxWait) + ", e.g. wait=30s");
+      return Error(Code::kInvalidArgument, "wait must be a duration from 1s to " +
+                                               FormatDuration(kFeedMaxWait) +
+                                               " in whole seconds with a unit, such as wait=30s");
     }
     query.wait = *wait;
   }
   return query;
+}
+
+// CheckCursorKnown refuses a cursor past the newest revocation: the follower read it from a
+// store that has since gone back (restored from an older copy, a failover that lost commits) or
+// from another CA. Echoing it back would have the follower skip every revocation numbered up to
+// it, silently; the 409 tells it to read again from 0.
+Status CheckCursorKnown(ca::Authority& authority, int64_t since) {
+  ANCHOR_ASSIGN_OR_RETURN(const int64_t latest, authority.LatestRevocation());
+  if (since <= latest) {
+    return OkStatus();
+  }
+  return Error(Code::kFailedPrecondition,
+               "since=" + std::to_string(since) + " is past the newest revocation (" +
+                   std::to_string(latest) +
+                   "): the CA's store went back (restored from an older copy) or this is another "
+                   "CA; read the feed again from since=0");
 }
 
 Result<http::Response> FeedPage(ca::Authority& authority, const http::Request& request) {
@@ -56,6 +73,9 @@ Result<http::Response> FeedPage(ca::Authority& authority, const http::Request& r
   // One more than asked tells whether another page follows.
   ANCHOR_ASSIGN_OR_RETURN(std::vector<store::RevocationEvent> events,
                           authority.RevocationsSince(query.since, query.limit + 1));
+  if (events.empty() && query.since > 0) {
+    ANCHOR_TRY(CheckCursorKnown(authority, query.since));
+  }
   if (events.empty() && query.wait.count() > 0 && !request.waited && revocations.live()) {
     http::Response wait;
     wait.long_poll = http::LongPoll{&revocations, seen, query.wait};

@@ -31,7 +31,10 @@ inline constexpr std::chrono::seconds kFeedMaxWait{55};
 // even empty, when the store cannot see other processes' revocations now (its signal is not
 // live: a replica whose LISTEN connection is down): a follower that gets an empty answer sooner
 // than it asked to wait should pause before asking again, as a poller would.
-// A cursor that is not a non-negative integer, or a bad limit or wait, is 400.
+// A cursor that is not a non-negative integer, or a bad limit or wait, is 400. A cursor past the
+// newest revocation is 409 (kFailedPrecondition): the store went back (restored from an older
+// copy) or it came from another CA, and the follower must read again from 0 rather than skip
+// the revocations that will be numbered up to its cursor.
 http::Response RevocationFeed(ca::Authority& authority, const http::Request& request);
 
 }  // namespace anchor::api

@@ -16,7 +16,7 @@ void RegisterRevoke(CLI::App& app, Context& ctx, Action& action) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd =
-      app.add_subcommand("revoke", "revoke a certificate (then publish with `anchor crl`)");
+      app.add_subcommand("revoke", "revoke a certificate (a running anchor serve publishes it)");
   auto* serial =
       cmd->add_option("serial", o->serial, "serial number in hex, as `anchor list` shows");
   cmd->add_option("--cert", o->cert, "revoke the certificate in this file")->excludes(serial);
@@ -54,7 +54,9 @@ void RegisterRevoke(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(store::RevocationEvent event,
                               home->authority().Revoke(serial, reason));
       ctx.Say("revoked " + event.serial + " (" + std::string(crypto::ReasonName(reason)) +
-              "), revocation #" + std::to_string(event.seq) + "; publish with `anchor crl`");
+              "), revocation #" + std::to_string(event.seq) +
+              "; anchor serve publishes it at once (OCSP, /crl, the feed); without a running "
+              "serve, publish the CRL with `anchor crl`");
       return OkStatus();
     };
   });

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: serve_cmd.cc: `anchor serve`: the online CA over HTTPS (EST, OCSP, CRL, admin API).
+#include <atomic>
 #include <cstdio>
+#include <memory>
 #include <optional>
 
 #include "api/ca_gauges.h"
@@ -132,6 +134,21 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       // second). Declared before the server, so it outlives every waiting request.
       ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::RevocationWatch> revocation_watch,
                               home->store().WatchRevocations());
+      // Whether other processes' revocations reach feed waiters now: said when it changes (a
+      // replica's LISTEN connection lost with the database, and back).
+      const ChangeSignal::Subscription watch_log = home->store().revocations().Subscribe(
+          [&logger, &store = home->store(),
+           live = std::make_shared<std::atomic<bool>>(home->store().revocations().live())] {
+            const bool now = store.revocations().live();
+            if (live->exchange(now) != now) {
+              logger.Write(now ? log::Level::kInfo : log::Level::kWarning,
+                           now ? "sees the revocations of other processes again (replicas, "
+                                 "anchor revoke): feed waiters are answered as they commit"
+                               : "cannot see the revocations of other processes now (the "
+                                 "database connection was lost): the feed answers at once, so "
+                                 "that brokers poll, until it can");
+            }
+          });
       lifecycle->TlsOptions(opts);
       opts.allow_tls12 = o->tls_min == "1.2";
       opts.Apply(home->server_settings());
@@ -170,6 +187,10 @@ void RegisterServe(CLI::App& app, Context& ctx, Action& action) {
       std::printf("anchor serve: listening on https://%s:%u (TLS >= %s, %zu threads)\n",
                   opts.address.c_str(), static_cast<unsigned>(https->port()), o->tls_min.c_str(),
                   https->threads());
+      const std::string& store_url = home->store_settings().url;
+      std::printf("anchor serve: records in %s\n",
+                  store_url.empty() ? ("SQLite " + home->paths().db).c_str()
+                                    : ("PostgreSQL " + Printable(store_url)).c_str());
       std::printf("anchor serve: OCSP signed by %s\n",
                   lifecycle->Current()->OcspSignerSubject().c_str());
       for (const ca::Generation& g : home->retired()) {

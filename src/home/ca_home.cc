@@ -372,13 +372,14 @@ Result<CaHome::LoadedGenerations> CaHome::LoadIntermediates(const std::string& h
 }
 
 Result<std::unique_ptr<store::Store>> OpenStore(const CaPaths& paths, const StoreSettings& settings,
-                                                const crypto::Certificate* root) {
+                                                const crypto::Certificate* root,
+                                                std::string_view source) {
   if (settings.url.empty()) {
     return store::OpenSqliteStore(paths.db);
   }
   // The URI holds no password (CheckStoreUrl), so naming it names nothing secret; escaped and
   // cut short, so that it stays one line.
-  const std::string named = "[store] url " + Printable(settings.url.substr(0, 200));
+  const std::string named = std::string(source) + " " + Printable(settings.url.substr(0, 200));
   store::PostgresOptions options;
   options.create_schema = root == nullptr;
   options.crl_lease = std::chrono::seconds(settings.crl_lease_seconds);

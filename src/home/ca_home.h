@@ -61,9 +61,11 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
 // With `root` (an existing CA), a PostgreSQL database must hold this CA's records: anchor's
 // tables (none are created in an empty one) and an audit log that begins with the `anchor init`
 // of this root; a database dropped and made again, or another CA's, is kFailedPrecondition.
-// Without it (a new CA, a migration's target) the tables are created when missing.
+// Without it (a new CA, a migration's target) the tables are created when missing. Errors name
+// the URL as `source` says where it came from ("[store] url", "--to").
 Result<std::unique_ptr<store::Store>> OpenStore(const CaPaths& paths, const StoreSettings& settings,
-                                                const crypto::Certificate* root = nullptr);
+                                                const crypto::Certificate* root = nullptr,
+                                                std::string_view source = "[store] url");
 
 // CaHome is an opened CA: its configuration (anchor.toml, read once: the CA's part and the
 // transport's settings), store and authority.
@@ -80,6 +82,8 @@ class CaHome final {
   // server_settings are the transport's keys of [server], for `anchor serve`.
   const server::ServerSettings& server_settings() const { return server_settings_; }
   store::Store& store() { return *store_; }
+  // store_settings are [store]: where the records are (empty url: anchor.db in the home).
+  const StoreSettings& store_settings() const { return store_settings_; }
   ca::Authority& authority() { return *authority_; }
   const crypto::Certificate& root() const { return root_; }
   const crypto::Certificate& intermediate() const { return intermediate_; }
@@ -120,6 +124,7 @@ class CaHome final {
       : paths_(std::move(paths)),
         config_(std::move(config.ca)),
         server_settings_(config.server),
+        store_settings_(config.store),
         store_(std::move(store)),
         root_(std::move(root)),
         intermediate_(std::move(intermediate)),
@@ -139,6 +144,7 @@ class CaHome final {
   CaPaths paths_;
   ca::CaConfig config_;
   server::ServerSettings server_settings_;
+  StoreSettings store_settings_;
   std::unique_ptr<store::Store> store_;
   crypto::Certificate root_;
   crypto::Certificate intermediate_;

@@ -248,8 +248,9 @@ std::string PercentDecoded(std::string_view text) {
 Status CheckStoreUrl(const std::string& url) {
   if (!StartsWithIgnoreCase(url, "postgres://") && !StartsWithIgnoreCase(url, "postgresql://")) {
     return Error(Code::kInvalidArgument,
-                 "not a PostgreSQL URI: write postgres://USER@HOST[:PORT]/DATABASE (the SQLite "
-                 "store in the CA home needs no setting)");
+                 "not a PostgreSQL URI: write postgres://USER@HOST[:PORT]/DATABASE, or for a Unix "
+                 "socket postgres://USER@/DATABASE?host=/SOCKET/DIR (the SQLite store in the CA "
+                 "home needs no setting)");
   }
   const std::string password_rule =
       "the URI holds a password, which would be seen in anchor.toml, backups and the process "

@@ -84,7 +84,7 @@ Result<MigrationReport> MigrateStore(const std::string& home, const std::string&
   }
   ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> source, OpenStore(paths, config.store));
   ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> target,
-                          OpenStore(paths, StoreSettings{url}));
+                          OpenStore(paths, StoreSettings{url}, nullptr, "--to"));
   MigrationReport report;
   ANCHOR_TRY(source->Export([&](const store::StoreContents& contents) -> Status {
     if (Status imported = target->Import(contents); !imported) {

@@ -77,6 +77,9 @@ for i in $(seq 1 20); do
   sleep 0.5
 done
 [ "$listening" = yes ] || fail "the feed never waited again after PostgreSQL came back"
+has "cannot see the revocations of other processes now" "$WORK/serve.log" \
+  && has "sees the revocations of other processes again" "$WORK/serve.log" \
+  || { cat "$WORK/serve.log"; fail "the LISTEN connection's loss and return are not logged"; }
 "${CURL[@]}" "$BASE/api/v1/revocations?since=$c&wait=30s" > pushed.json &
 waiter=$!
 sleep 0.5

@@ -642,6 +642,21 @@ TEST(RevocationListTest, CursorNeverGoesBack) {
   EXPECT_FALSE(restored.HasFresh());  // what a cache restores was kicked before the restart
 }
 
+// A CA whose store went back (restored from an older copy): read again from 0, and what was
+// revoked here stays revoked even if the restored store lost it.
+TEST(RevocationListTest, RewindKeepsWhatWasRevokedAndTakesTheFeedAgainFromZero) {
+  RevocationList list;
+  ASSERT_THAT(list.Apply({5, false, {"aa", "bb"}}), IsOk());
+  (void)list.TakeFresh();
+  list.Rewind();
+  EXPECT_EQ(list.cursor(), 0);
+  EXPECT_TRUE(list.IsRevoked("aa"));
+  ASSERT_THAT(list.Apply({2, false, {"aa", "cc"}}), IsOk());
+  EXPECT_EQ(list.cursor(), 2);
+  EXPECT_TRUE(list.IsRevoked("bb"));
+  EXPECT_EQ(list.TakeFresh(), std::vector<std::string>{"cc"});  // only the new one is kicked
+}
+
 TEST(RevocationListTest, PagesAreFollowedOnlyWhileTheCursorMoves) {
   RevocationList list;
   const auto next = FollowPage(list, {4, true, {"aa"}}, 0);
