@@ -71,13 +71,13 @@ Result<crypto::Certificate> EstClient::SimpleReenroll(const crypto::Csr& csr) {
   return Enroll("simplereenroll", csr, {});
 }
 
-Result<std::string> FetchCaByFingerprint(const ServerList& servers, const std::string& fingerprint,
-                                         bool allow_tls12) {
-  ANCHOR_ASSIGN_OR_RETURN(const std::string want, ParseSha256Fingerprint(fingerprint));
-  TlsOptions tls;
-  tls.verify_server = false;  // the content is checked against the fingerprint instead
-  tls.allow_tls12 = allow_tls12;
-  ANCHOR_ASSIGN_OR_RETURN(HttpsClient http, HttpsClient::Create(tls));
+namespace {
+
+// PinnedCa fetches cacerts from `servers` (failing over) and returns them as PEM, as the server
+// sent them, if one is the certificate with SHA-256 `want` and every other chains to it; else
+// kPermissionDenied naming the replica that answered.
+Result<std::string> PinnedCa(HttpsClient& http, const ServerList& servers, const std::string& want,
+                             const std::string& fingerprint) {
   EstClient est(http, servers);
   ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> certs, est.CaCerts());
   const std::string base_url = servers.Current();  // the replica that answered
@@ -108,6 +108,41 @@ Result<std::string> FetchCaByFingerprint(const ServerList& servers, const std::s
     pem += c.ToPem();
   }
   return pem;
+}
+
+}  // namespace
+
+Result<std::string> FetchCaByFingerprint(const ServerList& servers, const std::string& fingerprint,
+                                         bool allow_tls12) {
+  ANCHOR_ASSIGN_OR_RETURN(const std::string want, ParseSha256Fingerprint(fingerprint));
+  TlsOptions tls;
+  tls.verify_server = false;  // the content is checked against the fingerprint instead
+  tls.allow_tls12 = allow_tls12;
+  ANCHOR_ASSIGN_OR_RETURN(HttpsClient http, HttpsClient::Create(tls));
+  Result<std::string> pem = PinnedCa(http, servers, want, fingerprint);
+  if (pem || pem.error().code() != Code::kPermissionDenied || servers.urls().size() == 1) {
+    return pem;
+  }
+  // The replica that answered serves another CA (misconfigured, or spoofed: nothing is verified
+  // yet): ask the others, each alone, so that it costs its turn, not the enrollment. The one that
+  // serves the pinned root becomes current.
+  const std::string refused = servers.Current();
+  std::string why = pem.error().message();
+  bool unavailable = false;  // one may come back: the caller retries rather than give up
+  for (const std::string& url : servers.urls()) {
+    if (url == refused) {
+      continue;
+    }
+    Result<std::string> other = PinnedCa(http, ServerList(url), want, fingerprint);
+    if (other) {
+      ServerList(servers).Prefer(url);  // a handle: the callers' list follows
+      return other;
+    }
+    unavailable = unavailable || other.error().code() == Code::kUnavailable;
+    why += "; " + other.error().message();
+  }
+  return Error(unavailable ? Code::kUnavailable : Code::kPermissionDenied,
+               "no replica served the CA with the pinned root: " + why);
 }
 
 }  // namespace anchor::client

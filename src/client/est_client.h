@@ -44,7 +44,10 @@ class EstClient final {
 // FetchCaByFingerprint fetches cacerts from one of `servers` (failing over) without trusting the
 // server yet, and accepts the answer only if one of its certificates has SHA-256 fingerprint
 // `fingerprint` (hex, ':' allowed, any case) and the others chain to it. It returns the chain as
-// PEM, to pin from then on: for every replica of the list, which must all chain to it.
+// PEM, to pin from then on: for every replica of the list, which must all chain to it. The
+// replicas are asked in turn, the current one first, until one serves the pinned root (it is
+// then current): a replica of another CA costs its turn, not the enrollment. When none does,
+// kUnavailable if one was unreachable (it may come back), else kPermissionDenied.
 Result<std::string> FetchCaByFingerprint(const ServerList& servers, const std::string& fingerprint,
                                          bool allow_tls12);
 

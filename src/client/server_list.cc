@@ -2,13 +2,64 @@
 // File: server_list.cc: parsing a list of replicas, and trying them in turn.
 #include "client/server_list.h"
 
+#include <curl/curl.h>
+
 #include <algorithm>
+#include <memory>
 #include <mutex>
 
 #include "core/text.h"
 
 namespace anchor::client {
 namespace {
+
+// UrlPart is one part of a URL as libcurl's URL parser (curl_url, RFC 3986) reads it; "" when
+// the URL has none.
+std::string UrlPart(CURLU* url, CURLUPart part) {
+  char* text = nullptr;
+  if (::curl_url_get(url, part, &text, 0) != CURLUE_OK || text == nullptr) {
+    return "";
+  }
+  std::string out(text);
+  ::curl_free(text);
+  return out;
+}
+
+// BaseUrl checks that `item` names a replica as https://HOST[:PORT] and returns it in one
+// spelling (scheme and host in lower case, no trailing slash), so that a replica given twice is
+// seen as such. Refused: another scheme (the feed and enrollment need TLS), user information
+// (it would be sent to every replica and written in logs and the agent's state), a path, a
+// query or a fragment (the endpoints' paths are anchor's).
+Result<std::string> BaseUrl(const std::string& item, std::string_view option) {
+  const std::string named = std::string(option) + " " + Printable(item);
+  std::unique_ptr<CURLU, decltype(&::curl_url_cleanup)> url(::curl_url(), &::curl_url_cleanup);
+  if (!url || ::curl_url_set(url.get(), CURLUPART_URL, item.c_str(), 0) != CURLUE_OK) {
+    return Error(Code::kInvalidArgument,
+                 named + " is not a URL; write https://HOST[:PORT] for each replica");
+  }
+  if (!UrlPart(url.get(), CURLUPART_USER).empty() ||
+      !UrlPart(url.get(), CURLUPART_PASSWORD).empty()) {
+    return Error(Code::kInvalidArgument,
+                 std::string(option) +
+                     " holds user information (USER:PASSWORD@), which would be sent to every "
+                     "replica and written in logs; anchor authenticates with certificates and "
+                     "tokens: remove it");
+  }
+  if (ToLower(UrlPart(url.get(), CURLUPART_SCHEME)) != "https") {
+    return Error(Code::kInvalidArgument, named +
+                                             " is not an https:// URL; anchor serve is "
+                                             "reached over TLS: https://HOST[:PORT]");
+  }
+  const std::string path = UrlPart(url.get(), CURLUPART_PATH);
+  if ((!path.empty() && path != "/") || !UrlPart(url.get(), CURLUPART_QUERY).empty() ||
+      !UrlPart(url.get(), CURLUPART_FRAGMENT).empty()) {
+    return Error(Code::kInvalidArgument,
+                 named + " has a path, query or fragment; give only https://HOST[:PORT]");
+  }
+  const std::string port = UrlPart(url.get(), CURLUPART_PORT);
+  return "https://" + ToLower(UrlPart(url.get(), CURLUPART_HOST)) +
+         (port.empty() ? "" : ":" + port);
+}
 
 // Why is the one-line reason `outcome` gives for `base_url` being unavailable. A transport
 // error's message starts with the URL it was sent to (HttpsClient), which the caller names
@@ -66,17 +117,18 @@ Result<ServerList> ServerList::Parse(const std::vector<std::string>& values,
                                      std::string_view option) {
   std::vector<std::string> urls;
   for (const std::string& value : values) {
-    for (std::string& item : SplitList(value, ',')) {
+    for (const std::string& item : SplitList(value, ',')) {
       if (item.empty()) {
         return Error(Code::kInvalidArgument,
                      std::string(option) + " '" + Printable(value) +
                          "' holds an empty URL; separate several URLs with single commas");
       }
-      if (std::find(urls.begin(), urls.end(), item) != urls.end()) {
+      ANCHOR_ASSIGN_OR_RETURN(std::string url, BaseUrl(item, option));
+      if (std::find(urls.begin(), urls.end(), url) != urls.end()) {
         return Error(Code::kInvalidArgument, std::string(option) + " " + Printable(item) +
                                                  " is given twice; name each replica once");
       }
-      urls.push_back(std::move(item));
+      urls.push_back(std::move(url));
     }
   }
   if (urls.empty()) {

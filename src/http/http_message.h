@@ -42,8 +42,9 @@ struct Request {
   // metrics_only is set for requests over the metrics listener (`--metrics-listen`), which may
   // reach /metrics and nothing else.
   bool metrics_only = false;
-  // waited is set when the handler's first answer to this request was a LongPoll and the wait is
-  // over: the handler must answer now, with whatever it has.
+  // waited is set when the handler asked this request to wait (a LongPoll) and the wait is over
+  // (its timeout passed, or the server is stopping): the handler must answer now, with whatever
+  // it has.
   bool waited = false;
 
   // Header returns the value of `name`, or "" when absent.
@@ -70,8 +71,10 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_spa
 // Response is what a handler returns; server/ writes it.
 // LongPoll, set on a Response, means "nothing to say yet": the transport keeps the request,
 // without a thread, until `signal`'s version is no longer `seen` (something changed), `timeout`
-// passes, or the server stops; it then calls the handler again with Request::waited set and
-// sends that answer. The rest of the Response that carried it is not sent.
+// passes, or the server stops. After a change it calls the handler again, which may answer or
+// ask to wait again (for what is left of the first `timeout`: a change it was not waiting for);
+// after the timeout or at a stop, it calls it with Request::waited set, and the handler must
+// answer. The rest of the Response that carried a LongPoll is not sent.
 struct LongPoll {
   ChangeSignal* signal = nullptr;  // borrowed: outlives the server
   uint64_t seen = 0;               // the version the handler read its state at

@@ -195,12 +195,16 @@ struct Connection {
   std::string address;
   std::function<void()> close;  // set while the session's stream lives
   bool busy = false;            // reading a request or answering it
+  // waiting: its request is long-polled (http::LongPoll): busy, but holding nothing that a
+  // close would lose (the client asks again), so it gives way as an idle connection does;
+  // otherwise waiters that clients abandon could hold every slot.
+  bool waiting = false;
   bool evicted = false;
 
   // Evict closes the connection now, or after the request in progress when it is busy.
   void Evict() {
     evicted = true;
-    if (!busy && close) {
+    if ((!busy || waiting) && close) {
       close();
     }
   }
@@ -427,19 +431,35 @@ struct HttpsServer::Impl {
   }
 
   // AwaitChange holds a long-polled request (http::LongPoll) on its io thread, with no thread of
-  // its own, until the signal moves past the version the handler saw, the timeout passes, or the
-  // server stops. The signal's listener only posts a cancel to this coroutine's executor: on that
-  // single-threaded io_context it runs once the wait below has started, so no wake is lost.
-  asio::awaitable<void> AwaitChange(const http::LongPoll& poll) {
+  // its own, until the signal moves past the version the handler saw (true), or `deadline`
+  // passes, the server stops, or the client sends or closes anything (false: the handler must
+  // answer now; to a client that left, the write fails and the connection ends at once rather
+  // than holding its slot until the deadline). The wakers only post a cancel to this
+  // coroutine's executor: on that single-threaded io_context it runs once the wait below has
+  // started, so no wake is lost.
+  asio::awaitable<bool> AwaitChange(const http::LongPoll& poll,
+                                    std::chrono::steady_clock::time_point deadline,
+                                    beast::tcp_stream& client) {
     const auto executor = co_await asio::this_coro::executor;
-    auto timer = std::make_shared<asio::steady_timer>(executor, poll.timeout);
+    auto timer = std::make_shared<asio::steady_timer>(executor, deadline);
     const auto wake = [timer, executor] { asio::post(executor, [timer] { timer->cancel(); }); };
     const ChangeSignal::Subscription changed = poll.signal->Subscribe(wake);
     const ChangeSignal::Subscription stopped = stopping.Subscribe(wake);
-    if (poll.signal->version() != poll.seen || stopping.version() != 0) {
-      co_return;
+    auto client_spoke = std::make_shared<bool>(false);
+    client.socket().async_wait(tcp::socket::wait_read,
+                               [timer, client_spoke](boost::system::error_code ec) {
+                                 if (ec != asio::error::operation_aborted) {
+                                   *client_spoke = true;
+                                   timer->cancel();
+                                 }
+                               });
+    if (poll.signal->version() == poll.seen && stopping.version() == 0) {
+      co_await timer->async_wait(kNoThrow);
     }
-    co_await timer->async_wait(kNoThrow);
+    boost::system::error_code ignored;
+    client.socket().cancel(ignored);  // the read wait above, if the client said nothing
+    co_return !*client_spoke && poll.signal->version() != poll.seen &&
+        stopping.version() == 0 && std::chrono::steady_clock::now() < deadline;
   }
 
   // LogAnswer writes the one log line of an answer of 400 or more to `request` ("METHOD PATH").
@@ -600,10 +620,19 @@ struct HttpsServer::Impl {
       request.method = "GET";
     }
     http::Response response = co_await Handle(request);
-    if (response.long_poll && !request.waited) {
-      co_await AwaitChange(*response.long_poll);
-      request.waited = true;
-      response = co_await Handle(request);
+    if (response.long_poll) {
+      // One deadline for the whole wait: a wake that brings the handler nothing new (another
+      // change than the one it waits for) parks the request again for the time left.
+      const auto deadline = std::chrono::steady_clock::now() + response.long_poll->timeout;
+      while (response.long_poll && !request.waited) {
+        conn.waiting = true;
+        table->SetPhase(conn.id, ConnectionTable::Phase::kIdle);
+        request.waited = conn.evicted || !co_await AwaitChange(*response.long_poll, deadline,
+                                                               beast::get_lowest_layer(stream));
+        conn.waiting = false;
+        table->SetPhase(conn.id, ConnectionTable::Phase::kBusy);
+        response = co_await Handle(request);
+      }
     }
     response.headers.emplace_back("X-Request-Id", id);
     auto res = ToBeast(response, req.version(), req.keep_alive(), head);

@@ -170,6 +170,24 @@ anchor enroll --server "$A,$B" --fingerprint "$fp" --token-file gw-1.tok --cn gw
 openssl verify -CAfile gw-1.roots -untrusted gw-1.crt gw-1.crt > /dev/null || fail "openssl verify of gw-1's chain"
 pass "anchor revoke, list and enroll --fingerprint (cacerts pinned from B), --server A --server B or A,B, A stopped: answered by B, the switch said once on stderr"
 
+# A replica of another CA listed first (misconfigured or spoofed): with --fingerprint, the
+# enrollment goes on with the replica that serves the pinned root; it costs that replica's turn.
+ANCHOR_HOME="$WORK/foreign" anchor init --name foreign -q 2>/dev/null
+FOREIGN_PORT=$(free_port)
+ANCHOR_HOME="$WORK/foreign" "$ANCHOR" serve --listen "127.0.0.1:$FOREIGN_PORT" > foreign.log 2>&1 &
+FOREIGN_PID=$!
+PIDS+=($FOREIGN_PID)
+for _ in $(seq 1 100); do grep -q "listening on" foreign.log && break; sleep 0.1; done
+anchor token create --server "$B" --cn gw-2 -q > gw-2.tok
+anchor enroll --server "https://127.0.0.1:$FOREIGN_PORT,$B" --fingerprint "$fp" --token-file gw-2.tok \
+  --cn gw-2 --key gw-2.key --cert gw-2.crt --ca-out gw-2.roots > enroll-foreign.out 2>&1 \
+  || { cat enroll-foreign.out; fail "anchor enroll --fingerprint with another CA's replica first"; }
+openssl verify -CAfile "$ANCHOR_HOME/root.crt" -untrusted gw-2.crt gw-2.crt > /dev/null \
+  || fail "gw-2 is not from this CA"
+kill "$FOREIGN_PID"; wait "$FOREIGN_PID" 2>/dev/null || true
+forget_pid "$FOREIGN_PID"
+pass "enroll --fingerprint with another CA's serve listed first: enrolled by B, which serves the pinned root"
+
 start_replica_at 1 "$WORK/home1" "127.0.0.1:$PORT_1"
 cp "$WORK/r2.log" r2.before
 rc=0; anchor revoke --server "$A" --server "$B" 00ff00ff > notfound.out 2>&1 || rc=$?

@@ -5,12 +5,14 @@
 # before its wait), and after an offline `anchor revoke` (another process on the same anchor.db,
 # seen by serve's watch); with nothing new it answers empty after `wait`; a cursor already behind
 # answers at once; a bad wait is 400 naming the parameter; waiting requests hold no worker (64 of
-# them at once, and an EST enrollment and /healthz still answer); SIGTERM ends the waits, and
-# serve exits 0 at once.
+# them at once, and an EST enrollment and /healthz still answer); waiting requests never lock
+# others out (max_connections 128: 300 abandoned by their clients are closed at once, and 200
+# parked give way to new connections); SIGTERM ends the waits, and serve exits 0 at once.
 source "$(dirname "$0")/lib.sh"
 now_ms() { date +%s%3N; }
 
 anchor init --name longpoll -q
+sed -i 's/^max_connections = .*/max_connections = 128/' "$ANCHOR_HOME/anchor.toml"
 for i in 1 2 3; do
   anchor issue --cn "dev-$i" --profile device --cert "dev$i.crt" --key "dev$i.key" -q
 done
@@ -31,7 +33,7 @@ for bad in 30 0s 56s 1m -5s abc; do
     || fail "wait=$bad was not refused"
   has "wait must be a duration" "$WORK/http.out" || { cat "$WORK/http.out"; fail "wait=$bad: message"; }
 done
-pass "a wait that is not a duration of at most 55s is 400, naming it"
+pass "a wait that is not a duration from 1s to 55s is 400, naming it"
 
 # Nothing new: the answer comes empty after the wait, not before.
 t0=$(now_ms)
@@ -103,6 +105,32 @@ for i in $(seq 1 64); do
   [ "$(serials "many$i.json")" = "$s3" ] || fail "waiter $i: $(cat "many$i.json")"
 done
 pass "64 waiting requests: /healthz and an EST enrollment answer meanwhile; one revocation answers all 64"
+
+# Waiters abandoned by their clients end with them: 300 sent with no client certificate and
+# dropped half a second later leave no connection behind, and the server answers at once.
+python3 "$TESTS_DIR/feed_waiters.py" 127.0.0.1 "$PORT" "$ANCHOR_HOME/root.crt" 300 vanish > vanish.out \
+  || fail "feed_waiters.py vanish"
+sleep 1
+left=$(ss -Htn state close-wait "( sport = :$PORT )" | wc -l)
+[ "$left" -lt 10 ] || fail "$left connections abandoned by their clients are still held (CLOSE-WAIT)"
+[ "$(http_status "$BASE/healthz")" = 200 ] || fail "/healthz after 300 abandoned waiters"
+pass "300 waiters abandoned by their clients ($(cat vanish.out)): $left left in CLOSE-WAIT a second later, /healthz answers"
+
+# Parked waiters give way to new connections, as idle ones do: 200 held open against
+# max_connections 128, and /healthz, OCSP-free EST cacerts and an admin request still answer.
+python3 "$TESTS_DIR/feed_waiters.py" 127.0.0.1 "$PORT" "$ANCHOR_HOME/root.crt" 200 hold > hold.out &
+HOLD_PID=$!
+PIDS+=($HOLD_PID)
+for _ in $(seq 1 100); do [ -s hold.out ] && break; sleep 0.1; done
+for i in 1 2 3; do
+  [ "$(http_status "$BASE/healthz")" = 200 ] || fail "/healthz $i with 200 parked waiters"
+done
+[ "$(http_status "$BASE/.well-known/est/cacerts")" = 200 ] || fail "cacerts with 200 parked waiters"
+[ "$(http_status "${ADMIN[@]}" "$BASE/api/v1/certificates?limit=1")" = 200 ] \
+  || fail "the admin API with 200 parked waiters"
+kill "$HOLD_PID"; wait "$HOLD_PID" 2>/dev/null || true
+forget_pid "$HOLD_PID"
+pass "200 parked waiters against max_connections 128 ($(cat hold.out)): /healthz, cacerts and the admin API still answer"
 
 # SIGTERM ends the waits: the waiter gets its answer and serve exits 0 at once.
 c=$(cursor many1.json)

@@ -283,5 +283,29 @@ TEST(ServerListParseTest, RefusesEmptyItemsDuplicatesAndNothing) {
   }
 }
 
+// Each replica is https://HOST[:PORT], in one spelling, so that the same one twice is seen.
+TEST(ServerListParseTest, TakesOnlyHttpsHostAndPortInOneSpelling) {
+  EXPECT_EQ(List({"HTTPS://CA.Example:8443/"}).urls(),
+            std::vector<std::string>{"https://ca.example:8443"});
+  const std::vector<std::string> bad = {
+      "http://ca.example:8443",            // no TLS
+      "ca.example:8443",                   // no scheme
+      "ftp://ca.example",                  //
+      "https://user:secret@ca.example:1",  // credentials sent to every replica, logged
+      "https://ca.example:8443/est",       // a path
+      "https://ca.example:8443?x=1",       // a query
+      "https://ca.example:8443#frag",      // a fragment
+      "https://ca.example:8443,https://CA.example:8443/",  // the same replica twice
+  };
+  for (const std::string& value : bad) {
+    const auto parsed = ServerList::Parse({value}, "--server");
+    ASSERT_THAT(parsed, ErrorIs(Code::kInvalidArgument)) << value;
+    EXPECT_NE(parsed.error().message().find("--server"), std::string::npos)
+        << parsed.error().message();
+    EXPECT_EQ(parsed.error().message().find("secret"), std::string::npos)
+        << parsed.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace anchor::client
