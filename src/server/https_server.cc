@@ -458,8 +458,8 @@ struct HttpsServer::Impl {
     }
     boost::system::error_code ignored;
     client.socket().cancel(ignored);  // the read wait above, if the client said nothing
-    co_return !*client_spoke && poll.signal->version() != poll.seen &&
-        stopping.version() == 0 && std::chrono::steady_clock::now() < deadline;
+    co_return !*client_spoke && poll.signal->version() != poll.seen && stopping.version() == 0 &&
+        std::chrono::steady_clock::now() < deadline;
   }
 
   // LogAnswer writes the one log line of an answer of 400 or more to `request` ("METHOD PATH").
