@@ -1,4 +1,4 @@
-#SPDX - License - Identifier : Apache - 2.0
+# SPDX-License-Identifier: Apache-2.0
 """Many long-polled feed requests at once, as a hostile or careless client makes them.
 
   feed_waiters.py HOST PORT CAFILE N MODE

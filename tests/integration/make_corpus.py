@@ -1,5 +1,5 @@
-#!/ usr / bin / python3
-#SPDX - License - Identifier : Apache - 2.0
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The CSR corpus of csr_corpus_test.sh, made with python3-cryptography and the openssl CLI (not
 anchor): requests with unusual but valid names, keys and extensions, which anchor must issue
 as certificates every peer accepts, and malformed or forbidden ones, which it must refuse.
@@ -136,7 +136,7 @@ def make(out):
         shown = cn.encode("unicode_escape").decode() if expect == "refuse" else cn
         manifest.append("\t".join([fname, profile, expect, shown, what]))
 
-#-- Unusual but valid : anchor issues each, and every peer accepts the result.--
+    # -- Unusual but valid: anchor issues each, and every peer accepts the result. --
     for i in range(40):
         add("server", "ok", "host-%d.example.com" % i, "server, CN only, key %d" % i)
     label63 = "a" * 63
@@ -213,7 +213,7 @@ def make(out):
         profile = ("server", "client", "device", "service", "peer")[i % 5]
         add(profile, "ok", "mix-%d.example.com" % i, "key and signature mix %d" % i)
 
-#-- Refused : malformed, forbidden, or a name no verifier would accept.--
+    # -- Refused: malformed, forbidden, or a name no verifier would accept. --
     key = keys["ec256"]
     def refuse(profile, cn, what, **kw):
         add(profile, "refuse", cn, what, **kw)

@@ -1,5 +1,5 @@
-#!/ usr / bin / python3
-#SPDX - License - Identifier : Apache - 2.0
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Makes test CSRs with python3-cryptography (not anchor). Usage: DIR N | --tamper FILE |
 --ca-request FILE | --rsa1024 FILE"""
 import sys
@@ -20,7 +20,7 @@ def csr(name, key=None, extensions=()):
 
 
 if sys.argv[1] == "--tamper":
-#Flip one byte inside the signature : the request still parses, its proof of possession fails.
+    # Flip one byte inside the signature: the request still parses, its proof of possession fails.
     path = sys.argv[2]
     req = x509.load_pem_x509_csr(open(path, "rb").read())
     der = bytearray(req.public_bytes(serialization.Encoding.DER))

@@ -1,5 +1,5 @@
-#!/ usr / bin / env python3
-#SPDX - License - Identifier : Apache - 2.0
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """An MQTT client over mTLS with python3-paho-mqtt, for the broker plugin's tests and benchmarks.
 
   mqtt_probe.py connect  ARGS              exit 0 if the broker accepts the client (CONNACK 0)
