@@ -66,7 +66,7 @@ P_PLAIN=$(free_port); conf "$P_PLAIN" plain "use_identity_as_username true" > pl
 P_PLUGIN=$(free_port)
 conf "$P_PLUGIN" plugin "plugin $PLUGIN" "plugin_opt_ca_url $CA_URL" \
   "plugin_opt_ca_file $ANCHOR_HOME/root.crt" "plugin_opt_cert $WORK/broker.crt" \
-  "plugin_opt_key $WORK/broker.key" "plugin_opt_poll_ms 250" > plugin.conf
+  "plugin_opt_key $WORK/broker.key" "plugin_opt_poll_ms 250" "plugin_opt_feed_wait_s 0" > plugin.conf
 start_broker plain "$P_PLAIN"; PLAIN_PID=$BROKER_PID
 start_broker plugin "$P_PLUGIN"; PLUGIN_PID=$BROKER_PID
 HZ=$(getconf CLK_TCK)
@@ -114,7 +114,7 @@ for b in plugin plain; do
 done
 
 echo
-echo "== 2. Revocation to disconnection with anchor's plugin (poll_ms 250), $N_DROP revocations"
+echo "== 2. Revocation to disconnection with anchor's plugin polling (poll_ms 250, feed_wait_s 0; pushed: bench/revocation_push_bench.sh), $N_DROP revocations"
 "$MQB" drop --port "$P_PLUGIN" --cafile "$ANCHOR_HOME/root.crt" --devices devices --n "$N_DROP" \
   --ca-url "$CA_URL" --ca-cert "$ANCHOR_HOME/root.crt" --admin-cert "$ANCHOR_HOME/admin.crt" \
   --admin-key "$ANCHOR_HOME/admin.key" --wait-ms 5000 --verbose 2> drops.txt
