@@ -105,8 +105,23 @@ int Run(const Options& o) {
     std::fprintf(stderr, "anchor-fleet: %s\n", servers.error().message().c_str());
     return 2;
   }
-  servers->SetSwitchLog(
-      [](const std::string& line) { std::fprintf(stderr, "anchor-fleet: %s\n", line.c_str()); });
+  const auto log_switch = [](const std::string& line) {
+    std::fprintf(stderr, "anchor-fleet: %s\n", line.c_str());
+  };
+  servers->SetSwitchLog(log_switch);
+  // The devices spread over the replicas: device i asks replica i mod k first. Each share has a
+  // list of its own, so that a failover moves that share alone, as each agent does by itself.
+  std::vector<anchor::client::ServerList> shares;
+  const std::vector<std::string>& urls = servers->urls();
+  for (size_t r = 0; r < urls.size(); ++r) {
+    std::vector<std::string> rotated(urls.begin() + static_cast<std::ptrdiff_t>(r), urls.end());
+    rotated.insert(rotated.end(), urls.begin(), urls.begin() + static_cast<std::ptrdiff_t>(r));
+    shares.push_back(anchor::client::ServerList::Parse(rotated, "--ca-url").value());
+    shares.back().SetSwitchLog(log_switch);
+  }
+  const auto share = [&](int i) -> const anchor::client::ServerList& {
+    return shares[static_cast<size_t>(i) % shares.size()];
+  };
   // The operator's work is done one request at a time over one admin connection.
   auto admin_http = AdminConnection(o);
   anchor::client::AdminClient admin(admin_http, *servers);
@@ -118,7 +133,7 @@ int Run(const Options& o) {
   });
   const double enroll_rate = Phase("enroll", o.n, o.concurrency, [&](int i) -> Status {
     anchor::agent::EnrollRequest request;
-    request.trust = Trust(o, *servers);
+    request.trust = Trust(o, share(i));
     request.files = Files(o, i);
     request.common_name = DeviceName(i);
     request.token = std::move(tokens[i]);
@@ -126,7 +141,7 @@ int Run(const Options& o) {
     return anchor::OkStatus();
   });
   const double renew_rate = Phase("renew", o.n, o.concurrency, [&](int i) -> Status {
-    ANCHOR_TRY(anchor::agent::Renew({Trust(o, *servers), Files(o, i), /*rekey=*/true, "ec-p256"}));
+    ANCHOR_TRY(anchor::agent::Renew({Trust(o, share(i)), Files(o, i), /*rekey=*/true, "ec-p256"}));
     return anchor::OkStatus();
   });
   const int revoked_count = (o.n + o.revoke_every - 1) / o.revoke_every;

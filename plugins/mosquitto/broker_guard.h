@@ -56,8 +56,9 @@ struct GuardOptions {
 // kPluginOptions are the option names ParseGuardOptions accepts (docs/CONFIG.md documents each;
 // a unit test holds the two to each other).
 inline constexpr std::string_view kPluginOptions[] = {
-    "ca_url",  "ca_file",       "cert",       "key",       "acl_file",   "cache_file",
-    "poll_ms", "stale_after_s", "on_ca_down", "client_id", "state_file", "listener_ca_file"};
+    "ca_url",          "ca_file",     "cert",          "key",        "acl_file",  "cache_file",
+    "poll_ms",         "feed_wait_s", "stale_after_s", "on_ca_down", "client_id", "state_file",
+    "listener_ca_file"};
 
 Result<GuardOptions> ParseGuardOptions(
     const std::vector<std::pair<std::string, std::string>>& options);

@@ -107,7 +107,9 @@ pass "unreadable files named as permission denied for user $MOSQ_UID: a root-own
 install -d -o root -m 0755 "$R/var/lib/anchor-cache"
 sed -i -e "s#^plugin_opt_cache_file .*#plugin_opt_cache_file $R/var/lib/anchor-cache/revocations.json#" \
   "$R/etc/mosquitto/conf.d/anchor.conf"
-echo "plugin_opt_poll_ms 100" >> "$R/etc/mosquitto/conf.d/anchor.conf"
+# Polled (feed_wait_s 0): each poll tries to write the cache; a long-polled feed would try at each
+# answer, as a revocation arrives or the wait ends.
+printf 'plugin_opt_poll_ms 100\nplugin_opt_feed_wait_s 0\n' >> "$R/etc/mosquitto/conf.d/anchor.conf"
 start_debian_mosquitto || { cat "$DEB_LOG"; fail "mosquitto did not start with a peer certificate"; }
 sleep 3  # 30 polls, each of which tries to write the cache
 n=$(count "cannot write the revocation cache" "$DEB_LOG")
