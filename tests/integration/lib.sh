@@ -7,11 +7,15 @@ set -euo pipefail
 : "${TESTS_DIR:?TESTS_DIR must name tests/integration}"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/anchor-it.XXXXXX")
 PIDS=()
+TEST_DATABASES=()
 cleanup() {
-  local pid
+  local pid db
   for pid in "${PIDS[@]}"; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+  done
+  for db in "${TEST_DATABASES[@]}"; do
+    sql "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   done
   rm -rf "$WORK"
 }
@@ -114,6 +118,22 @@ start_anchor_serve() {
   HTTP_PORT=$(sed -n 's/.*also on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/serve.log")
   CURL=(curl -sS --max-time 10 --resolve "localhost:$PORT:127.0.0.1" --cacert "$ANCHOR_HOME/root.crt")
 }
+
+# test_database PREFIX: a database of its own in the test cluster (ctest fixture `postgres`),
+# dropped by cleanup; sets DB, PG_HOST (the cluster's socket directory) and URL
+# (postgresql://anchor@/DB?host=PG_HOST). sql runs one statement on the cluster's postgres
+# database, dbsql on DB, each printing the rows bare (psql -qtA).
+test_database() {
+  : "${ANCHOR_TEST_POSTGRES_DSN:?ANCHOR_TEST_POSTGRES_DSN must name the test cluster (ctest fixture postgres)}"
+  DB="$1_$$_$RANDOM"
+  sql "CREATE DATABASE $DB" || fail "psql CREATE DATABASE $DB"
+  TEST_DATABASES+=("$DB")
+  PG_HOST=${ANCHOR_TEST_POSTGRES_DSN#*host=}
+  PG_HOST=${PG_HOST%% *}
+  URL="postgresql://anchor@/$DB?host=$PG_HOST"
+}
+sql() { psql "$ANCHOR_TEST_POSTGRES_DSN" -v ON_ERROR_STOP=1 -qtAc "$1"; }
+dbsql() { psql "$URL" -v ON_ERROR_STOP=1 -qtAc "$1"; }
 
 # start_replica N [serve flags...]: one more `anchor serve` of the same home (replicas of a CA
 # whose store is PostgreSQL), with plain HTTP for OCSP and the CRL; its log in replicaN.log.

@@ -7,13 +7,7 @@
 # replica's LISTEN. Twenty revocations alternating between the replicas, each followed at once by
 # a waiting request on the other: every one is seen, in order, with no cursor skipped.
 source "$(dirname "$0")/lib.sh"
-: "${ANCHOR_TEST_POSTGRES_DSN:?ANCHOR_TEST_POSTGRES_DSN must name the test cluster (ctest fixture postgres)}"
-sql() { psql "$ANCHOR_TEST_POSTGRES_DSN" -v ON_ERROR_STOP=1 -qtAc "$1"; }
-db="anchor_push_$$_$RANDOM"
-sql "CREATE DATABASE $db" || fail "psql CREATE DATABASE"
-trap 'sql "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; cleanup' EXIT
-host=${ANCHOR_TEST_POSTGRES_DSN#*host=}
-URL="postgresql://anchor@/$db?host=$host"
+test_database anchor_push
 now_ms() { date +%s%3N; }
 
 anchor init --name pushca --store "$URL" -q 2> init.err || { cat init.err; fail "anchor init --store"; }

@@ -11,14 +11,7 @@
 # database, in the survivor's feed (cursors consecutive from 1) and in its CRL (openssl crl).
 source "$(dirname "$0")/lib.sh"
 : "${ANCHOR_LOAD:?ANCHOR_LOAD must name bench/anchor-load}"
-: "${ANCHOR_TEST_POSTGRES_DSN:?ANCHOR_TEST_POSTGRES_DSN must name the test cluster (ctest fixture postgres)}"
-sql() { psql "$ANCHOR_TEST_POSTGRES_DSN" -v ON_ERROR_STOP=1 -qtAc "$1"; }
-db="anchor_kill_$$_$RANDOM"
-sql "CREATE DATABASE $db" || fail "psql CREATE DATABASE"
-trap 'sql "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; cleanup' EXIT
-host=${ANCHOR_TEST_POSTGRES_DSN#*host=}
-URL="postgresql://anchor@/$db?host=$host"
-dbsql() { psql "$URL" -v ON_ERROR_STOP=1 -qtAc "$1"; }
+test_database anchor_kill
 now_ms() { date +%s%3N; }
 
 anchor init --name killca --store "$URL" -q 2> init.err || { cat init.err; fail "anchor init --store"; }

@@ -3,27 +3,20 @@
 # A CA on PostgreSQL (the throwaway cluster of ctest's `postgres` fixture) with two `anchor
 # serve` replicas on one database: `anchor init --store` refuses a URI with a password, an
 # unreachable server and a database that holds a CA already, each with nothing left behind; one
-# token posted 20 times at once over both replicas (curl, openssl-made CSRs) pays for exactly one
+# token posted 100 times at once over both replicas (curl, openssl-made CSRs) pays for exactly one
 # certificate; a device enrolled on one replica (anchor-agent) and revoked on the other is
 # revoked at once in `openssl ocsp` answers from both, in both revocation feeds and in each CRL
 # (openssl crl); the rows are read back with psql, PostgreSQL's own client; `anchor audit verify`
 # passes over what both replicas wrote. `anchor backup` refuses, pointing to PostgreSQL's tools.
 source "$(dirname "$0")/lib.sh"
 : "${ANCHOR_AGENT:?ANCHOR_AGENT must name the anchor-agent binary}"
-: "${ANCHOR_TEST_POSTGRES_DSN:?ANCHOR_TEST_POSTGRES_DSN must name the test cluster (ctest fixture postgres)}"
-sql() { psql "$ANCHOR_TEST_POSTGRES_DSN" -v ON_ERROR_STOP=1 -qtAc "$1"; }
-db="anchor_it_$$_$RANDOM"
-sql "CREATE DATABASE $db" || fail "psql CREATE DATABASE"
-trap 'sql "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; cleanup' EXIT
-host=${ANCHOR_TEST_POSTGRES_DSN#*host=}
-URL="postgresql://anchor@/$db?host=$host"
-dbsql() { psql "$URL" -v ON_ERROR_STOP=1 -qtAc "$1"; }
+test_database anchor_it
 
 # Refusals, each leaving no home behind.
-rc=0; anchor init --home bad1 --store "postgresql://anchor:secret@/$db?host=$host" > out 2>&1 || rc=$?
+rc=0; anchor init --home bad1 --store "postgresql://anchor:secret@/$DB?host=$PG_HOST" > out 2>&1 || rc=$?
 [ "$rc" = 2 ] && has "holds a password" out && [ ! -e bad1 ] \
   || { cat out; fail "a URI with a password: exit $rc"; }
-rc=0; anchor init --home bad2 --store "postgresql://anchor@/$db?host=$WORK/nowhere" > out 2>&1 || rc=$?
+rc=0; anchor init --home bad2 --store "postgresql://anchor@/$DB?host=$WORK/nowhere" > out 2>&1 || rc=$?
 [ "$rc" != 0 ] && has "cannot connect to the database: PostgreSQL: " out && [ ! -e bad2 ] \
   || { cat out; fail "an unreachable server: exit $rc"; }
 pass "init --store refuses a password in the URI (exit 2) and an unreachable server, leaving nothing"
@@ -55,16 +48,16 @@ A="https://127.0.0.1:$PORT_1"
 B="https://127.0.0.1:$PORT_2"
 CURL=(curl -sS --max-time 10 --cacert "$ANCHOR_HOME/root.crt")
 
-# One token, 20 requests at once over both replicas, each with its own key: one certificate. (The
+# One token, 100 requests at once over both replicas, each with its own key: one certificate. (The
 # same request sent again gets the same certificate back: a retry, not a second redemption.)
 token=$(anchor token create --cn race -q)
-for i in $(seq 1 20); do
+for i in $(seq 1 100); do
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "race$i.key" \
     -subj /CN=race -outform DER -out "race$i.der" 2>/dev/null
   base64 "race$i.der" > "race$i.b64"
 done
 posts=()
-for i in $(seq 1 20); do
+for i in $(seq 1 100); do
   url=$A; [ $((i % 2)) = 0 ] && url=$B
   "${CURL[@]}" -o "race$i.out" -w '%{http_code}\n' \
     -u "device:$token" -H "Content-Type: application/pkcs10" --data-binary "@race$i.b64" \
@@ -72,11 +65,11 @@ for i in $(seq 1 20); do
   posts+=($!)
 done
 for p in "${posts[@]}"; do wait "$p" || true; done
-[ "$(cat race*.status | grep -c '^200$')" = 1 ] && [ "$(cat race*.status | grep -c '^401$')" = 19 ] \
+[ "$(cat race*.status | grep -c '^200$')" = 1 ] && [ "$(cat race*.status | grep -c '^401$')" = 99 ] \
   || fail "one token over two replicas: $(sort race*.status | uniq -c | tr '\n' ' ')"
 [ "$(dbsql "SELECT count(*) FROM certificates WHERE common_name = 'race'")" = 1 ] \
   || fail "psql counts $(dbsql "SELECT count(*) FROM certificates WHERE common_name = 'race'") certificates for the token"
-pass "one token posted with 20 keys at once over two replicas: one 200, nineteen 401, one row"
+pass "one token posted with 100 keys at once over two replicas: one 200, ninety-nine 401, one row"
 
 # Enrolled on replica 1, revoked on replica 2: revoked everywhere at once.
 anchor token create --cn pump -q > pump.tok
@@ -121,7 +114,7 @@ forget_pid "$PID_1"
 forget_pid "$PID_2"
 pass "anchor audit verify passes over both replicas' writes; both stop cleanly on SIGTERM"
 
-sql "DROP DATABASE $db WITH (FORCE)" && sql "CREATE DATABASE $db" || fail "psql: drop and create the database"
+sql "DROP DATABASE $DB WITH (FORCE)" && sql "CREATE DATABASE $DB" || fail "psql: drop and create the database"
 rc=0; anchor list > out 2>&1 || rc=$?
 [ "$rc" != 0 ] && has "has no anchor tables" out || { cat out; fail "a database dropped and made again: exit $rc"; }
 [ "$(dbsql "SELECT to_regclass('anchor_schema') IS NULL")" = t ] || fail "tables were created in the new, empty database"
