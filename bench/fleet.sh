@@ -13,9 +13,9 @@ set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 N=${2:-1000}
 CONCURRENCY=${3:-8}
-source "$(dirname "$0")/lib.sh"
-
 HERE=$(cd "$(dirname "$0")/.." && pwd)
+source "$HERE/bench/lib.sh"
+
 if [ "${STORE:-sqlite}" = postgres ]; then
   PG=$(mktemp -u /tmp/anchor-fleet-pg.XXXXXX)
   (cd / && PG_FSYNC=on bash "$HERE/tests/postgres/cluster.sh" start "$PG" > /dev/null)
