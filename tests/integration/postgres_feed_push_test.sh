@@ -33,6 +33,13 @@ waiting() {  # waiting PID WHAT: PID must still be waiting
   kill -0 "$1" 2>/dev/null || fail "$2 answered before anything was revoked"
 }
 
+# Each replica listens on one session of its own, named like its others (pg_stat_activity).
+for pid in "$PID_1" "$PID_2"; do
+  [ "$(dbsql "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND application_name LIKE 'anchor:$pid@%'")" = 1 ] \
+    || fail "replica $pid has no LISTEN session named anchor:$pid@HOST: $(dbsql "SELECT application_name, query FROM pg_stat_activity WHERE datname = current_database()")"
+done
+pass "each replica LISTENs on one session, named anchor:PID@HOST in pg_stat_activity"
+
 # Waiting on replica 2, revoked on replica 1.
 s=$(serial_of dev1.crt)
 "${CURL[@]}" "$R2/api/v1/revocations?since=0&wait=30s" > w2.json &

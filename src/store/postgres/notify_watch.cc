@@ -46,16 +46,22 @@ class EventFd final {
 };
 
 // Listen opens a connection that listens on kRevocationChannel.
-Result<std::unique_ptr<Connection>> Listen(const std::string& conninfo) {
-  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Connection::Open(conninfo));
+Result<std::unique_ptr<Connection>> Listen(const std::string& conninfo,
+                                           const std::string& application_name) {
+  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c,
+                          Connection::Open(conninfo, {}, application_name));
   ANCHOR_TRY(c->Run("listening for revocations", std::string("LISTEN ") + kRevocationChannel));
   return c;
 }
 
 class NotifyWatch final : public RevocationWatch {
  public:
-  NotifyWatch(std::string conninfo, ChangeSignal& signal, std::unique_ptr<Connection> first)
-      : conninfo_(std::move(conninfo)), signal_(signal), connection_(std::move(first)) {
+  NotifyWatch(std::string conninfo, std::string application_name, ChangeSignal& signal,
+              std::unique_ptr<Connection> first)
+      : conninfo_(std::move(conninfo)),
+        application_name_(std::move(application_name)),
+        signal_(signal),
+        connection_(std::move(first)) {
     signal_.SetLive(true);
     thread_ = std::thread([this] { Run(); });
   }
@@ -72,7 +78,8 @@ class NotifyWatch final : public RevocationWatch {
     auto backoff = std::chrono::milliseconds(kFirstBackoff);
     while (!stop_) {
       if (!connection_) {
-        if (Result<std::unique_ptr<Connection>> c = Listen(conninfo_); c.has_value()) {
+        if (Result<std::unique_ptr<Connection>> c = Listen(conninfo_, application_name_);
+            c.has_value()) {
           connection_ = std::move(*c);
           backoff = kFirstBackoff;
           signal_.SetLive(true);
@@ -100,6 +107,7 @@ class NotifyWatch final : public RevocationWatch {
   }
 
   const std::string conninfo_;
+  const std::string application_name_;
   ChangeSignal& signal_;
   std::unique_ptr<Connection> connection_;  // the thread's alone once it runs
   EventFd wake_;
@@ -110,10 +118,11 @@ class NotifyWatch final : public RevocationWatch {
 }  // namespace
 
 Result<std::unique_ptr<RevocationWatch>> StartNotifyWatch(const std::string& conninfo,
-                                                          ChangeSignal& signal) {
-  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<Connection> first, Listen(conninfo));
+                                                          ChangeSignal& signal,
+                                                          const std::string& application_name) {
+  ANCHOR_ASSIGN_OR_RETURN(std::unique_ptr<Connection> first, Listen(conninfo, application_name));
   return std::unique_ptr<RevocationWatch>(
-      std::make_unique<NotifyWatch>(conninfo, signal, std::move(first)));
+      std::make_unique<NotifyWatch>(conninfo, application_name, signal, std::move(first)));
 }
 
 }  // namespace anchor::store::postgres

@@ -22,7 +22,9 @@ inline constexpr char kRevocationChannel[] = "anchor_revocations";
 // goes not live (waiters stop relying on it) and the watch reconnects, with back-off from 0.25
 // to 5 s; once it LISTENs again the signal is live and notified, since a revocation may have
 // committed while nobody listened. kUnavailable when the first connection fails.
+// Its session is named `application_name` (pg_stat_activity), as the store's are.
 Result<std::unique_ptr<RevocationWatch>> StartNotifyWatch(const std::string& conninfo,
-                                                          ChangeSignal& signal);
+                                                          ChangeSignal& signal,
+                                                          const std::string& application_name);
 
 }  // namespace anchor::store::postgres

@@ -182,9 +182,11 @@ class Placeholders {
 
 class PostgresStore final : public Store {
  public:
-  PostgresStore(std::string conninfo, std::vector<std::unique_ptr<Connection>> pool,
-                bool create_schema, std::chrono::milliseconds crl_lease)
+  PostgresStore(std::string conninfo, std::string application_name,
+                std::vector<std::unique_ptr<Connection>> pool, bool create_schema,
+                std::chrono::milliseconds crl_lease)
       : conninfo_(std::move(conninfo)),
+        application_name_(std::move(application_name)),
         pool_(std::move(pool)),
         create_schema_(create_schema),
         crl_lease_(crl_lease) {
@@ -193,7 +195,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::unique_ptr<RevocationWatch>> WatchRevocations() override {
-    return postgres::StartNotifyWatch(conninfo_, revocations_);
+    return postgres::StartNotifyWatch(conninfo_, revocations_, application_name_);
   }
 
   Status Migrate() {
@@ -936,6 +938,7 @@ class PostgresStore final : public Store {
   }
 
   const std::string conninfo_;  // for the notify watch's own connection
+  const std::string application_name_;
   std::vector<std::unique_ptr<Connection>> pool_;
   const bool create_schema_;
   const std::chrono::milliseconds crl_lease_;
@@ -963,9 +966,9 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo,
                             Connection::Open(conninfo, session, options.application_name));
     pool.push_back(std::move(c));
   }
-  auto store =
-      std::make_unique<PostgresStore>(conninfo, std::move(pool), options.create_schema,
-                                      std::max(options.crl_lease, std::chrono::milliseconds(100)));
+  auto store = std::make_unique<PostgresStore>(
+      conninfo, options.application_name, std::move(pool), options.create_schema,
+      std::max(options.crl_lease, std::chrono::milliseconds(100)));
   ANCHOR_TRY(store->Migrate());
   return std::unique_ptr<Store>(std::move(store));
 }
