@@ -69,7 +69,14 @@ std::vector<std::string> Request::QueryNames() const {
 }
 
 Status OnlyQueryParameters(const Request& request, const std::vector<std::string>& known) {
+  std::vector<std::string> seen;
   for (const std::string& name : request.QueryNames()) {
+    // Query reads the first of a repeated parameter: the rest would be ignored without a word.
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+      return Error(Code::kInvalidArgument,
+                   "query parameter '" + name + "' is given twice; give it once");
+    }
+    seen.push_back(name);
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       if (known.empty()) {
         return Error(Code::kInvalidArgument, "unknown query parameter '" + name +

@@ -61,7 +61,8 @@ struct Request {
 
 // OnlyQueryParameters refuses (kInvalidArgument, naming it and the known ones) a query parameter
 // not in `known` (empty: the endpoint takes none): a misspelt filter must not quietly list
-// everything, nor `revoke?reason=keyCompromise` quietly revoke as "unspecified".
+// everything, nor `revoke?reason=keyCompromise` quietly revoke as "unspecified". A parameter given
+// twice is refused too: Query reads only the first.
 Status OnlyQueryParameters(const Request& request, const std::vector<std::string>& known);
 
 // PercentDecode decodes %XX escapes and '+' (as a space when `plus_is_space`); nullopt for a

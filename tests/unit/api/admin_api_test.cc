@@ -139,6 +139,17 @@ TEST_F(AdminApiTest, UnknownQueryParametersAreRefusedByName) {
   EXPECT_EQ(RevocationFeed(*ca_.authority, feed).status, 400);
   feed.target = "/api/v1/revocations?since=0&limit=5";
   EXPECT_EQ(RevocationFeed(*ca_.authority, feed).status, 200);
+  // Given twice, a parameter would be read once and the other silently dropped.
+  for (const char* twice :
+       {"/api/v1/revocations?since=0&since=5", "/api/v1/revocations?since=0&wait=2s&wait=50s"}) {
+    feed.target = twice;
+    const http::Response r = RevocationFeed(*ca_.authority, feed);
+    EXPECT_EQ(r.status, 400) << twice;
+    EXPECT_NE(r.body.find("is given twice"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(
+      api_.Handle(As(&admin_, "GET", "/api/v1/certificates?status=valid&status=revoked")).status,
+      400);
 }
 
 // A member the API does not know is refused by name, and nothing is made: a misspelt "profle"
