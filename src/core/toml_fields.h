@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "core/error.h"
@@ -31,6 +32,13 @@ Result<T> Scalar(const toml::node_view<const toml::node>& node, T fallback,
                  const std::string& origin, const std::string& key) {
   if (!node) {
     return fallback;
+  }
+  // toml++'s value<T> converts between types, a boolean to a number among them: `true` would
+  // read as 1 second or 1 day. A number must be written as one.
+  if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+    if (node.is_boolean()) {
+      return BadKey(origin, key, "has the wrong type: a number, not true or false");
+    }
   }
   const auto v = node.value<T>();
   if (!v) {

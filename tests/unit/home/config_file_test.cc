@@ -195,6 +195,21 @@ TEST(ConfigFileTest, AKeyOfServerThatNoLayerReadsIsNamed) {
   EXPECT_THAT(ParseConfigFile("[ca]\ncolour = \"blue\"\n", "t"), ErrorIs(Code::kInvalidArgument));
 }
 
+// toml++ would read `true` as the number 1: a lease of one second, a CRL valid one day.
+TEST(ConfigFileTest, ABooleanWhereANumberBelongsIsTheWrongType) {
+  for (const auto& [text, key] : std::vector<std::pair<std::string, std::string>>{
+           {"[ca]\ncrl_days = true\n", "ca.crl_days"},
+           {"[server]\nmax_connections = true\n", "server.max_connections"},
+           {"[store]\nurl = \"postgres://a@h/d\"\ncrl_lease_seconds = true\n",
+            "store.crl_lease_seconds"}}) {
+    const auto parsed = ParseConfigFile(text, "t.toml");
+    ASSERT_THAT(parsed, ErrorIs(Code::kInvalidArgument)) << text;
+    EXPECT_NE(parsed.error().message().find(key + ": has the wrong type: a number"),
+              std::string::npos)
+        << parsed.error().message();
+  }
+}
+
 TEST(ConfigFileTest, BadValuesOfEitherLayerNameTheKey) {
   for (const auto& [text, key] : std::vector<std::pair<std::string, std::string>>{
            {"max_connections = 0", "server.max_connections"},
