@@ -29,7 +29,9 @@ int64_t NumberOf(const std::vector<uint8_t>& der) {
 
 size_t CrlEntries(TestCa& ca) {
   size_t n = 0;
-  for (const store::AuditEntry& e : ca.store->AuditLog().value()) {
+  // Held: a range-for over value() of the temporary Result would outlive it.
+  const std::vector<store::AuditEntry> log = ca.store->AuditLog().value();
+  for (const store::AuditEntry& e : log) {
     n += e.action == "crl" ? 1 : 0;
   }
   return n;
