@@ -56,20 +56,6 @@ dbsql "INSERT INTO certificates (serial, issuer, subject, common_name, sans, pro
               'revoked', 1767225600, 1, '\\x3000'::bytea, 'bulk-' || g, 1767225600, '$fp'
        FROM generate_series(1, 50000) g" || fail "psql: the bulk revocations"
 
-start_replica() {  # start_replica N: serve N, its PID in PID_N and its plain HTTP port in HTTP_N
-  local http i
-  http=$(free_port)
-  "$ANCHOR" serve --listen 127.0.0.1:0 --http-listen "127.0.0.1:$http" > "replica$1.log" 2>&1 &
-  PIDS+=($!)
-  eval "PID_$1=$!"
-  for i in $(seq 1 100); do
-    grep -q "listening on" "replica$1.log" && break
-    sleep 0.1
-  done
-  grep -q "listening on" "replica$1.log" || { cat "replica$1.log"; fail "replica $1 did not start"; }
-  eval "HTTP_$1=$http"
-  eval "PORT_$1=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\).*|\1|p' "replica$1.log")"
-}
 start_replica 1
 start_replica 2
 start_replica 3
