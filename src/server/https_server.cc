@@ -627,8 +627,13 @@ struct HttpsServer::Impl {
       while (response.long_poll && !request.waited) {
         conn.waiting = true;
         table->SetPhase(conn.id, ConnectionTable::Phase::kIdle);
-        request.waited = conn.evicted || !co_await AwaitChange(*response.long_poll, deadline,
-                                                               beast::get_lowest_layer(stream));
+        // Not in a || expression: a co_await stays a statement of its own here (GCC 12, above).
+        bool changed = false;
+        if (!conn.evicted) {
+          changed =
+              co_await AwaitChange(*response.long_poll, deadline, beast::get_lowest_layer(stream));
+        }
+        request.waited = !changed;
         conn.waiting = false;
         table->SetPhase(conn.id, ConnectionTable::Phase::kBusy);
         response = co_await Handle(request);
