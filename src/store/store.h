@@ -149,6 +149,20 @@ struct SignedCrl {
   int64_t next_update = 0;
 };
 
+// ToStoredCrl is the record of `draft` signed as `signed_crl` by `issuer` (lower-case hex), built
+// at `now`; `built_by` is the backend's to fill.
+inline StoredCrl ToStoredCrl(std::string issuer, const CrlDraft& draft, SignedCrl signed_crl,
+                             int64_t now) {
+  return StoredCrl{std::move(issuer),
+                   draft.number,
+                   draft.revocation_cursor,
+                   signed_crl.this_update,
+                   signed_crl.next_update,
+                   std::move(signed_crl.der),
+                   "",
+                   now};
+}
+
 // CrlSigner signs a draft (in process: the store knows no key). It must not call the store,
 // whose transaction (and lease) is open around it. An error is passed back as it is, and
 // nothing is stored.

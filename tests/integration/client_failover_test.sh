@@ -16,16 +16,10 @@
 source "$(dirname "$0")/lib.sh"
 : "${ANCHOR_AGENT:?ANCHOR_AGENT must name the anchor-agent binary}"
 : "${ANCHOR_PLUGIN:?ANCHOR_PLUGIN must name anchor_mosquitto.so}"
-: "${ANCHOR_TEST_POSTGRES_DSN:?ANCHOR_TEST_POSTGRES_DSN must name the test cluster (ctest fixture postgres)}"
-sql() { psql "$ANCHOR_TEST_POSTGRES_DSN" -v ON_ERROR_STOP=1 -qtAc "$1"; }
-db="anchor_fo_$$_$RANDOM"
-sql "CREATE DATABASE $db" || fail "psql CREATE DATABASE"
+test_database anchor_fo
 # A SIGSTOPped replica would not end on cleanup's SIGTERM: continue every process first.
-trap 'for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null || true; done
-      sql "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; cleanup' EXIT
-pg_dir=${ANCHOR_TEST_POSTGRES_DSN#*host=}
-URL="postgresql://anchor@/$db?host=$pg_dir"
-dbsql() { psql "$URL" -v ON_ERROR_STOP=1 -qtAc "$1"; }
+trap 'for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null || true; done; cleanup' EXIT
+pg_dir=$PG_HOST
 PROBE=(/usr/bin/python3 "$TESTS_DIR/mqtt_probe.py")
 serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f'; }
 
@@ -36,7 +30,7 @@ anchor init --name failover --store "$URL" -q 2> init.err || { cat init.err; fai
 mkdir "$WORK/r1sock"
 ln -s "$pg_dir/.s.PGSQL.5432" "$WORK/r1sock/.s.PGSQL.5432"
 cp -a "$ANCHOR_HOME" "$WORK/home1"
-R1_URL="postgresql://anchor@/$db?host=$WORK/r1sock&application_name=anchor-r1"
+R1_URL="postgresql://anchor@/$DB?host=$WORK/r1sock&application_name=anchor-r1"
 sed -i "s|^url = .*|url = \"${R1_URL//&/\\&}\"|" "$WORK/home1/anchor.toml"  # & is sed's match
 grep -qF "url = \"$R1_URL\"" "$WORK/home1/anchor.toml" || fail "replica 1's store URL not written"
 

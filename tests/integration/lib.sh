@@ -135,6 +135,35 @@ test_database() {
 sql() { psql "$ANCHOR_TEST_POSTGRES_DSN" -v ON_ERROR_STOP=1 -qtAc "$1"; }
 dbsql() { psql "$URL" -v ON_ERROR_STOP=1 -qtAc "$1"; }
 
+# check_received_stored FILE...: every serial the files list (one per line: what clients
+# received) is in the certificates of the database (dbsql), and none is listed twice. Leaves
+# the sorted list in received.txt.
+check_received_stored() {
+  cat "$@" | sort > "$WORK/received.txt"
+  [ -z "$(uniq -d "$WORK/received.txt")" ] \
+    || fail "a serial was received twice: $(uniq -d "$WORK/received.txt" | head -3 | tr '\n' ' ')"
+  dbsql "SELECT serial FROM certificates" | sort > "$WORK/stored.txt"
+  [ -z "$(comm -23 "$WORK/received.txt" "$WORK/stored.txt")" ] \
+    || fail "$(comm -23 "$WORK/received.txt" "$WORK/stored.txt" | wc -l) serials a client received are not in the database"
+}
+
+# check_tokens_whole: nothing half-written between tokens, certificates and the audit log of the
+# database (dbsql): a certificate paid by a token has that token marked used by it and an
+# "issue" audit entry, a used token has its certificate, and no token paid for two.
+check_tokens_whole() {
+  [ "$(dbsql "SELECT count(*) FROM certificates c WHERE c.token_hash IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM tokens t WHERE t.hash = c.token_hash AND t.used_by = c.serial AND t.used_at IS NOT NULL)")" = 0 ] \
+    || fail "a certificate whose token is not marked used by it"
+  [ "$(dbsql "SELECT count(*) FROM tokens t WHERE t.used_at IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM certificates c WHERE c.serial = t.used_by AND c.token_hash = t.hash)")" = 0 ] \
+    || fail "a used token without its certificate"
+  [ -z "$(dbsql "SELECT token_hash FROM certificates WHERE token_hash IS NOT NULL GROUP BY token_hash HAVING count(*) > 1")" ] \
+    || fail "a token paid for two certificates"
+  [ "$(dbsql "SELECT count(*) FROM certificates c WHERE c.token_hash IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM audit_log a WHERE a.action = 'issue' AND a.serial = c.serial)")" = 0 ] \
+    || fail "an enrolled certificate without its audit entry"
+}
+
 # start_replica N [serve flags...]: one more `anchor serve` of the same home (replicas of a CA
 # whose store is PostgreSQL), with plain HTTP for OCSP and the CRL; its log in replicaN.log.
 # Sets PID_N, PORT_N (HTTPS) and HTTP_N (plain HTTP).

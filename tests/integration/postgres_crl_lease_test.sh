@@ -18,24 +18,16 @@
 # Throughout, the CRL numbers in the audit log (commit order) strictly increase, none repeats, and
 # `anchor audit verify` passes.
 source "$(dirname "$0")/lib.sh"
-: "${ANCHOR_TEST_POSTGRES_DSN:?ANCHOR_TEST_POSTGRES_DSN must name the test cluster (ctest fixture postgres)}"
-sql() { psql "$ANCHOR_TEST_POSTGRES_DSN" -v ON_ERROR_STOP=1 -qtAc "$1"; }
-db="anchor_crl_$$_$RANDOM"
-sql "CREATE DATABASE $db" || fail "psql CREATE DATABASE"
+test_database anchor_crl
 STOPPED=()
 finish() {
   local p
   for p in "${STOPPED[@]}"; do
     kill -KILL "$p" 2>/dev/null || true  # a stopped process would never act on SIGTERM
   done
-  sql "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   cleanup
 }
 trap finish EXIT
-host=${ANCHOR_TEST_POSTGRES_DSN#*host=}
-host=${host%% *}
-URL="postgresql://anchor@/$db?host=$host"
-dbsql() { psql "$URL" -v ON_ERROR_STOP=1 -qtAc "$1"; }
 LEASE=3
 
 anchor init --name leaseca --store "$URL" -q 2> init.err || { cat init.err; fail "anchor init --store"; }

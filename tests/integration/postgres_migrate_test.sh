@@ -8,15 +8,9 @@
 # goes on with the CRL numbers, and `anchor audit verify` passes over the one chain.
 source "$(dirname "$0")/lib.sh"
 : "${ANCHOR_AGENT:?ANCHOR_AGENT must name the anchor-agent binary}"
-: "${ANCHOR_TEST_POSTGRES_DSN:?ANCHOR_TEST_POSTGRES_DSN must name the test cluster (ctest fixture postgres)}"
-sql() { psql "$ANCHOR_TEST_POSTGRES_DSN" -v ON_ERROR_STOP=1 -qtAc "$1"; }
-db="anchor_mig_$$_$RANDOM"
-busy="anchor_busy_$$_$RANDOM"
-sql "CREATE DATABASE $db" && sql "CREATE DATABASE $busy" || fail "psql CREATE DATABASE"
-trap 'sql "DROP DATABASE IF EXISTS $db WITH (FORCE)"; sql "DROP DATABASE IF EXISTS $busy WITH (FORCE)"; cleanup' EXIT
-host=${ANCHOR_TEST_POSTGRES_DSN#*host=}
-URL="postgresql://anchor@/$db?host=$host"
-dbsql() { psql "$URL" -v ON_ERROR_STOP=1 -qtAc "$1"; }
+test_database anchor_busy
+busy=$DB
+test_database anchor_mig
 lite() { sqlite3 "$ANCHOR_HOME/anchor.db" "$1"; }
 
 # A working SQLite CA: two devices, one revoked, a token not used yet, a CRL signed.
@@ -41,13 +35,13 @@ stop_anchor_serve
 counts_lite="$(lite 'SELECT count(*) FROM certificates') $(lite 'SELECT count(*) FROM tokens') $(lite 'SELECT count(*) FROM revocations') $(lite 'SELECT count(*) FROM audit_log')"
 
 # Refusals: a password in the URI (usage, exit 2); a database that holds records.
-rc=0; anchor store migrate --to "postgresql://anchor:pw@/$db?host=$host" > out 2>&1 || rc=$?
+rc=0; anchor store migrate --to "postgresql://anchor:pw@/$DB?host=$PG_HOST" > out 2>&1 || rc=$?
 [ "$rc" = 2 ] && has "holds a password" out || { cat out; fail "a URI with a password: exit $rc"; }
-psql "postgresql://anchor@/$busy?host=$host" -qc "CREATE TABLE unrelated (x int)" > /dev/null
+psql "postgresql://anchor@/$busy?host=$PG_HOST" -qc "CREATE TABLE unrelated (x int)" > /dev/null
 cp "$ANCHOR_HOME/anchor.toml" toml.before
-ANCHOR_HOME="$WORK/other" anchor init --name other --store "postgresql://anchor@/$busy?host=$host" -q 2>/dev/null \
+ANCHOR_HOME="$WORK/other" anchor init --name other --store "postgresql://anchor@/$busy?host=$PG_HOST" -q 2>/dev/null \
   || fail "a second CA for the busy database"
-rc=0; anchor store migrate --to "postgresql://anchor@/$busy?host=$host" > out 2>&1 || rc=$?
+rc=0; anchor store migrate --to "postgresql://anchor@/$busy?host=$PG_HOST" > out 2>&1 || rc=$?
 [ "$rc" != 0 ] && has "holds records that are not a copy of this CA" out || { cat out; fail "a database with records: exit $rc"; }
 cmp -s toml.before "$ANCHOR_HOME/anchor.toml" || fail "a refused migration changed anchor.toml"
 pass "store migrate refuses to run beside anchor serve, a password in the URI (exit 2) and a database with another CA's records (anchor.toml unchanged)"

@@ -22,7 +22,6 @@ pg_pid() { head -1 "$PG/data/postmaster.pid"; }
 PIDS+=("$(pg_pid)")
 trap 'pg stop; cleanup' EXIT
 URL="postgresql://anchor@/postgres?host=$PG"
-dbsql() { psql "$URL" -v ON_ERROR_STOP=1 -qtAc "$1"; }
 now_ms() { date +%s%3N; }
 agent_certs() { find . -maxdepth 1 -name 'agent*.crt' | wc -l; }
 
@@ -204,22 +203,8 @@ done
 pass "all $AGENTS agents have a certificate $agents_ms ms after PostgreSQL's return ($agents_before before it stopped, $retried retried after a 503, $spread): each verifies (openssl), is for its key, is in the database, paid by its own token, one per token; agents stop on SIGTERM"
 
 # Every serial anchor-load received is in the database; nothing half-written.
-cat s1.txt s2.txt | sort > received.txt
-[ -z "$(uniq -d received.txt)" ] || fail "a serial was received twice"
-dbsql "SELECT serial FROM certificates" | sort > stored.txt
-[ -z "$(comm -23 received.txt stored.txt)" ] \
-  || fail "$(comm -23 received.txt stored.txt | wc -l) serials anchor-load received are not in the database"
-[ "$(dbsql "SELECT count(*) FROM certificates c WHERE c.token_hash IS NOT NULL AND NOT EXISTS (
-  SELECT 1 FROM tokens t WHERE t.hash = c.token_hash AND t.used_by = c.serial AND t.used_at IS NOT NULL)")" = 0 ] \
-  || fail "a certificate whose token is not marked used by it"
-[ "$(dbsql "SELECT count(*) FROM tokens t WHERE t.used_at IS NOT NULL AND NOT EXISTS (
-  SELECT 1 FROM certificates c WHERE c.serial = t.used_by AND c.token_hash = t.hash)")" = 0 ] \
-  || fail "a used token without its certificate"
-[ -z "$(dbsql "SELECT token_hash FROM certificates WHERE token_hash IS NOT NULL GROUP BY token_hash HAVING count(*) > 1")" ] \
-  || fail "a token paid for two certificates"
-[ "$(dbsql "SELECT count(*) FROM certificates c WHERE c.token_hash IS NOT NULL AND NOT EXISTS (
-  SELECT 1 FROM audit_log a WHERE a.action = 'issue' AND a.serial = c.serial)")" = 0 ] \
-  || fail "an enrolled certificate without its audit entry"
+check_received_stored s1.txt s2.txt
+check_tokens_whole
 stored_load=$(dbsql "SELECT count(*) FROM certificates WHERE common_name LIKE 'load-%'")
 unused=$(dbsql "SELECT count(*) FROM tokens WHERE common_name LIKE 'load-%' AND used_at IS NULL")
 anchor audit verify > audit.out || { cat audit.out; fail "anchor audit verify"; }

@@ -16,7 +16,6 @@ pg_pid() { head -1 "$PG/data/postmaster.pid"; }
 PIDS+=("$(pg_pid)")
 trap 'bash "$CLUSTER" stop "$PG"; cleanup' EXIT
 URL="postgresql://anchor@/postgres?host=$PG"
-dbsql() { psql "$URL" -v ON_ERROR_STOP=1 -qtAc "$1"; }
 
 anchor init --name restart --store "$URL" -q 2> init.err || { cat init.err; fail "anchor init --store"; }
 start_anchor_serve

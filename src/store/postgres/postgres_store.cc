@@ -732,14 +732,7 @@ class PostgresStore final : public Store {
     ANCHOR_ASSIGN_OR_RETURN(SignedCrl signed_crl, sign(draft));
     ANCHOR_TRY(LockWriters(c));
     ANCHOR_TRY(CheckLeaseTime(c, draft.number));
-    StoredCrl crl{issuer,
-                  draft.number,
-                  draft.revocation_cursor,
-                  signed_crl.this_update,
-                  signed_crl.next_update,
-                  std::move(signed_crl.der),
-                  "",
-                  request.now};
+    StoredCrl crl = ToStoredCrl(issuer, draft, std::move(signed_crl), request.now);
     // The lease makes the condition hold; it is checked anyway, so that what is stored only
     // ever increases, in number and in the revocations it covers.
     ANCHOR_ASSIGN_OR_RETURN(

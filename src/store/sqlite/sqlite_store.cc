@@ -465,14 +465,7 @@ class SqliteStore final : public Store {
         draft.number = last + 1;
       }
       ANCHOR_ASSIGN_OR_RETURN(SignedCrl signed_crl, sign(draft));
-      StoredCrl crl{issuer,
-                    draft.number,
-                    draft.revocation_cursor,
-                    signed_crl.this_update,
-                    signed_crl.next_update,
-                    std::move(signed_crl.der),
-                    "",
-                    request.now};
+      StoredCrl crl = ToStoredCrl(issuer, draft, std::move(signed_crl), request.now);
       bool taken = false;  // by another process since the number was read
       Status st = RecordCrl(crl, draft, taken);
       if (taken) {
