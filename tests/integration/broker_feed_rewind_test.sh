@@ -9,7 +9,6 @@
 source "$(dirname "$0")/lib.sh"
 : "${ANCHOR_PLUGIN:?ANCHOR_PLUGIN must name the anchor_mosquitto plugin}"
 PROBE=(/usr/bin/python3 "$TESTS_DIR/mqtt_probe.py")
-serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f'; }
 
 anchor init --name rewind -q
 anchor issue --cn localhost --profile peer --cert localhost.crt --key localhost.key -q 2>/dev/null

@@ -21,7 +21,6 @@ test_database anchor_fo
 trap 'for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null || true; done; cleanup' EXIT
 pg_dir=$PG_HOST
 PROBE=(/usr/bin/python3 "$TESTS_DIR/mqtt_probe.py")
-serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f'; }
 
 anchor init --name failover --store "$URL" -q 2> init.err || { cat init.err; fail "anchor init --store"; }
 # Replica 1 runs from a copy of the home whose store URL reaches PostgreSQL through a socket

@@ -9,14 +9,12 @@
 # others out (max_connections 128: 300 abandoned by their clients are closed at once, and 200
 # parked give way to new connections); SIGTERM ends the waits, and serve exits 0 at once.
 source "$(dirname "$0")/lib.sh"
-now_ms() { date +%s%3N; }
 
 anchor init --name longpoll -q
 sed -i 's/^max_connections = .*/max_connections = 128/' "$ANCHOR_HOME/anchor.toml"
 for i in 1 2 3; do
   anchor issue --cn "dev-$i" --profile device --cert "dev$i.crt" --key "dev$i.key" -q
 done
-serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f'; }
 start_anchor_serve
 ADMIN=(--cert "$ANCHOR_HOME/admin.crt" --key "$ANCHOR_HOME/admin.key")
 revoke_api() {
@@ -24,8 +22,6 @@ revoke_api() {
     --data-binary '{"reason":"keyCompromise"}' "$BASE/api/v1/certificates/$1/revoke")" = 200 ] \
     || { cat "$WORK/http.out"; fail "revoke $1"; }
 }
-cursor() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cursor"])' "$1"; }
-serials() { python3 -c 'import json,sys; print(" ".join(r["serial"] for r in json.load(open(sys.argv[1]))["revocations"]))' "$1"; }
 
 # Bad waits: 400, naming the parameter.
 for bad in 30 0s 56s 1m -5s abc; do
@@ -40,47 +36,45 @@ t0=$(now_ms)
 "${CURL[@]}" "$BASE/api/v1/revocations?since=0&wait=2s" > empty.json || fail "empty long-poll"
 took=$(( $(now_ms) - t0 ))
 [ "$took" -ge 1900 ] && [ "$took" -lt 5000 ] || fail "an empty wait of 2s answered after $took ms"
-[ "$(serials empty.json)" = "" ] && [ "$(cursor empty.json)" = 0 ] || fail "empty long-poll body: $(cat empty.json)"
+[ "$(feed_serials empty.json)" = "" ] && [ "$(feed_cursor empty.json)" = 0 ] || fail "empty long-poll body: $(cat empty.json)"
 pass "nothing new: an empty answer after the 2 s wait ($took ms)"
 
 # A revocation through the admin API wakes the waiter at once.
 s1=$(serial_of dev1.crt)
 "${CURL[@]}" "$BASE/api/v1/revocations?since=0&wait=30s" > woke.json &
 waiter=$!
-sleep 1
-kill -0 "$waiter" 2>/dev/null || fail "the long-poll answered before anything was revoked"
+still_waiting "$waiter" "the long-poll"
 t1=$(now_ms)
 revoke_api "$s1"
 wait "$waiter" || fail "long-poll curl"
 lag=$(( $(now_ms) - t1 ))
-[ "$(serials woke.json)" = "$s1" ] || fail "the woken answer: $(cat woke.json)"
+[ "$(feed_serials woke.json)" = "$s1" ] || fail "the woken answer: $(cat woke.json)"
 [ "$lag" -lt 3000 ] || fail "answered $lag ms after the revoke was sent"
 pass "a waiting request answers with the revocation $lag ms after the admin API revoke was sent"
 
 # A cursor behind the head answers at once, without waiting.
 t0=$(now_ms)
 "${CURL[@]}" "$BASE/api/v1/revocations?since=0&wait=30s" > behind.json || fail "behind"
-[ $(( $(now_ms) - t0 )) -lt 2000 ] && [ "$(serials behind.json)" = "$s1" ] || fail "a cursor behind waited"
+[ $(( $(now_ms) - t0 )) -lt 2000 ] && [ "$(feed_serials behind.json)" = "$s1" ] || fail "a cursor behind waited"
 pass "a cursor behind the newest revocation answers at once"
 
 # An offline revocation (anchor revoke on the same anchor.db, another process) wakes it too.
-c=$(cursor woke.json)
+c=$(feed_cursor woke.json)
 s2=$(serial_of dev2.crt)
 "${CURL[@]}" "$BASE/api/v1/revocations?since=$c&wait=30s" > offline.json &
 waiter=$!
-sleep 1
-kill -0 "$waiter" 2>/dev/null || fail "the long-poll answered before the offline revoke"
+still_waiting "$waiter" "the long-poll before the offline revoke"
 t1=$(now_ms)
 anchor revoke "$s2" --reason superseded -q || fail "offline anchor revoke"
 wait "$waiter" || fail "long-poll curl (offline)"
 lag=$(( $(now_ms) - t1 ))
-[ "$(serials offline.json)" = "$s2" ] || fail "offline answer: $(cat offline.json)"
+[ "$(feed_serials offline.json)" = "$s2" ] || fail "offline answer: $(cat offline.json)"
 [ "$lag" -lt 3000 ] || fail "offline revoke seen after $lag ms"
 pass "an offline anchor revoke (another process) wakes the waiter: $lag ms after it started"
 
 # 64 waiting requests at once hold no worker: an EST enrollment and /healthz still answer, and one
 # revocation answers all of them.
-c=$(cursor offline.json)
+c=$(feed_cursor offline.json)
 waiters=()
 for i in $(seq 1 64); do
   "${CURL[@]}" "$BASE/api/v1/revocations?since=$c&wait=30s" > "many$i.json" &
@@ -102,7 +96,7 @@ s3=$(serial_of dev3.crt)
 revoke_api "$s3"
 for i in $(seq 1 64); do
   wait "${waiters[$((i-1))]}" || fail "waiter $i"
-  [ "$(serials "many$i.json")" = "$s3" ] || fail "waiter $i: $(cat "many$i.json")"
+  [ "$(feed_serials "many$i.json")" = "$s3" ] || fail "waiter $i: $(cat "many$i.json")"
 done
 pass "64 waiting requests: /healthz and an EST enrollment answer meanwhile; one revocation answers all 64"
 
@@ -141,7 +135,7 @@ forget_pid "$HOLD_PID"
 pass "200 parked waiters against max_connections 128 ($(cat hold.out)): /healthz, cacerts and the admin API still answer"
 
 # SIGTERM ends the waits: the waiter gets its answer and serve exits 0 at once.
-c=$(cursor many1.json)
+c=$(feed_cursor many1.json)
 "${CURL[@]}" "$BASE/api/v1/revocations?since=$c&wait=30s" > term.json &
 waiter=$!
 sleep 1
@@ -149,6 +143,6 @@ t0=$(now_ms)
 stop_anchor_serve
 took=$(( $(now_ms) - t0 ))
 wait "$waiter" || fail "the waiting request got no answer when serve stopped"
-[ "$(serials term.json)" = "" ] || fail "answer at SIGTERM: $(cat term.json)"
+[ "$(feed_serials term.json)" = "" ] || fail "answer at SIGTERM: $(cat term.json)"
 [ "$took" -lt 3000 ] || fail "serve took $took ms to stop with a request waiting"
 pass "SIGTERM with a request waiting: it gets its (empty) answer and serve exits 0 in $took ms"

@@ -135,6 +135,20 @@ test_database() {
 sql() { psql "$ANCHOR_TEST_POSTGRES_DSN" -v ON_ERROR_STOP=1 -qtAc "$1"; }
 dbsql() { psql "$URL" -v ON_ERROR_STOP=1 -qtAc "$1"; }
 
+# serial_of CERT: the serial of a PEM certificate, lower-case hex as anchor writes it.
+serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f'; }
+now_ms() { date +%s%3N; }
+# feed_cursor FILE and feed_serials FILE: the cursor, and the revoked serials separated by
+# spaces, of an answer of the revocation feed, read with Python's json.
+feed_cursor() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cursor"])' "$1"; }
+feed_serials() { python3 -c 'import json,sys; print(" ".join(r["serial"] for r in json.load(open(sys.argv[1]))["revocations"]))' "$1"; }
+# still_waiting PID WHAT: half a second on, the request PID (a long-polled feed request) must
+# not have answered yet.
+still_waiting() {
+  sleep 0.5
+  kill -0 "$1" 2>/dev/null || fail "$2 answered before anything was revoked"
+}
+
 # check_received_stored FILE...: every serial the files list (one per line: what clients
 # received) is in the certificates of the database (dbsql), and none is listed twice. Leaves
 # the sorted list in received.txt.

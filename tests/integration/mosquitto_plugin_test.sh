@@ -89,7 +89,6 @@ has '"connack": -' out.json || fail "a self-signed certificate got past TLS"
 pass "another CA's certificate (trusted by the broker's bundle) refused by the plugin; self-signed refused by TLS"
 
 # Revoked before connecting: an offline `anchor revoke`, which the feed carries.
-serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f'; }
 anchor revoke "$(serial_of dev-b.crt)" --reason keyCompromise -q
 for _ in $(seq 1 30); do
   probe connect --cert dev-b.crt --key dev-b.key > out.json || break

@@ -28,7 +28,6 @@ issue svc-s service
 # The client profile allows ':' in a CN: these could be mistaken for ids of dev-a and dev-c.
 issue dev-a:1 client colon-a
 issue dev-c:1 client colon-c
-serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f'; }
 
 cat > acl.toml <<'TOML'
 [[allow]]

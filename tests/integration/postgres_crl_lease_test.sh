@@ -52,7 +52,6 @@ start_replica 1
 start_replica 2
 start_replica 3
 
-now_ms() { date +%s%3N; }
 # revoke N REPLICA: dev-N revoked through REPLICA's admin API; its serial then joins revoked.list
 # (what was committed before any GET that starts after this line).
 : > revoked.list

@@ -8,13 +8,11 @@
 # a waiting request on the other: every one is seen, in order, with no cursor skipped.
 source "$(dirname "$0")/lib.sh"
 test_database anchor_push
-now_ms() { date +%s%3N; }
 
 anchor init --name pushca --store "$URL" -q 2> init.err || { cat init.err; fail "anchor init --store"; }
 for i in $(seq 1 24); do
   anchor issue --cn "dev-$i" --profile device --cert "dev$i.crt" --key "dev$i.key" -q
 done
-serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f'; }
 start_replica 1
 start_replica 2
 R1="https://127.0.0.1:$PORT_1"
@@ -25,12 +23,6 @@ revoke_on() {  # revoke_on URL SERIAL
   [ "$("${CURL[@]}" -o revoke.out -w '%{http_code}' "${ADMIN[@]}" -H "Content-Type: application/json" \
     --data-binary '{"reason":"keyCompromise"}' "$1/api/v1/certificates/$2/revoke")" = 200 ] \
     || { cat revoke.out; fail "revoke $2 on $1"; }
-}
-cursor() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cursor"])' "$1"; }
-serials() { python3 -c 'import json,sys; print(" ".join(r["serial"] for r in json.load(open(sys.argv[1]))["revocations"]))' "$1"; }
-waiting() {  # waiting PID WHAT: PID must still be waiting
-  sleep 0.5
-  kill -0 "$1" 2>/dev/null || fail "$2 answered before anything was revoked"
 }
 
 # Each replica listens on one session of its own, named like its others (pg_stat_activity).
@@ -44,36 +36,36 @@ pass "each replica LISTENs on one session, named anchor:PID@HOST in pg_stat_acti
 s=$(serial_of dev1.crt)
 "${CURL[@]}" "$R2/api/v1/revocations?since=0&wait=30s" > w2.json &
 waiter=$!
-waiting "$waiter" "the request on replica 2"
+still_waiting "$waiter" "the request on replica 2"
 t1=$(now_ms)
 revoke_on "$R1" "$s"
 wait "$waiter" || fail "the waiting request on replica 2"
 lag=$(( $(now_ms) - t1 ))
-[ "$(serials w2.json)" = "$s" ] || fail "replica 2's answer: $(cat w2.json)"
+[ "$(feed_serials w2.json)" = "$s" ] || fail "replica 2's answer: $(cat w2.json)"
 [ "$lag" -lt 3000 ] || fail "replica 2 answered $lag ms after the revoke on replica 1 was sent"
 pass "a request waiting on replica 2 answers $lag ms after replica 1's revocation was sent"
 
 # An offline revocation, from a third process: both replicas' waiters answer.
-c=$(cursor w2.json)
+c=$(feed_cursor w2.json)
 s=$(serial_of dev2.crt)
 "${CURL[@]}" "$R1/api/v1/revocations?since=$c&wait=30s" > o1.json &
 w1=$!
 "${CURL[@]}" "$R2/api/v1/revocations?since=$c&wait=30s" > o2.json &
 w2=$!
-waiting "$w1" "the request on replica 1"
+still_waiting "$w1" "the request on replica 1"
 t1=$(now_ms)
 anchor revoke "$s" --reason superseded -q || fail "offline anchor revoke"
 wait "$w1" || fail "waiter on replica 1"
 wait "$w2" || fail "waiter on replica 2"
 lag=$(( $(now_ms) - t1 ))
-[ "$(serials o1.json)" = "$s" ] && [ "$(serials o2.json)" = "$s" ] \
+[ "$(feed_serials o1.json)" = "$s" ] && [ "$(feed_serials o2.json)" = "$s" ] \
   || fail "answers to the offline revoke: $(cat o1.json) / $(cat o2.json)"
 [ "$lag" -lt 3000 ] || fail "the offline revoke was seen after $lag ms"
 pass "an offline anchor revoke wakes the waiters on both replicas ($lag ms from its start, process start included)"
 
 # Twenty revocations, alternating replicas, each followed by a long-poll on the other: each is
 # answered in order, and the cursors chain with nothing skipped.
-c=$(cursor o1.json)
+c=$(feed_cursor o1.json)
 seen=()
 for i in $(seq 3 22); do
   s=$(serial_of "dev$i.crt")
@@ -83,12 +75,12 @@ for i in $(seq 3 22); do
   waiter=$!
   revoke_on "$on" "$s"
   wait "$waiter" || fail "waiter for revocation $i"
-  got=$(serials "a$i.json")
+  got=$(feed_serials "a$i.json")
   if [ "$got" != "$s" ]; then
     # The wait may have begun after the commit (then it answers at once): still exactly one.
     fail "revocation $i: expected $s, got '$got'"
   fi
-  next=$(cursor "a$i.json")
+  next=$(feed_cursor "a$i.json")
   [ "$next" = $((c + 1)) ] || fail "revocation $i: cursor $c -> $next"
   c=$next
   seen+=("$s")

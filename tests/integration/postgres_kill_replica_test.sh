@@ -12,7 +12,6 @@
 source "$(dirname "$0")/lib.sh"
 : "${ANCHOR_LOAD:?ANCHOR_LOAD must name bench/anchor-load}"
 test_database anchor_kill
-now_ms() { date +%s%3N; }
 
 anchor init --name killca --store "$URL" -q 2> init.err || { cat init.err; fail "anchor init --store"; }
 start_replica 1

@@ -22,7 +22,6 @@ pg_pid() { head -1 "$PG/data/postmaster.pid"; }
 PIDS+=("$(pg_pid)")
 trap 'pg stop; cleanup' EXIT
 URL="postgresql://anchor@/postgres?host=$PG"
-now_ms() { date +%s%3N; }
 agent_certs() { find . -maxdepth 1 -name 'agent*.crt' | wc -l; }
 
 anchor init --name restartstorm --store "$URL" -q 2> init.err || { cat init.err; fail "anchor init --store"; }

@@ -66,7 +66,6 @@ pass "PostgreSQL back: serve reconnected by itself; the same token enrolls (it w
 # The replica's LISTEN connection comes back by itself too: once it does, a feed request waits
 # again (until then it answers at once, so that a follower polls), and answers when another
 # process (an offline anchor revoke) commits a revocation.
-now_ms() { date +%s%3N; }
 c=$("${CURL[@]}" "$BASE/api/v1/revocations?since=0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cursor"])')
 listening=no
 for i in $(seq 1 20); do

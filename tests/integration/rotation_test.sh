@@ -12,7 +12,6 @@ source "$(dirname "$0")/lib.sh"
 : "${ANCHOR_AGENT:?ANCHOR_AGENT must name the anchor-agent binary}"
 : "${ANCHOR_PLUGIN:?ANCHOR_PLUGIN must name anchor_mosquitto.so}"
 PROBE=(/usr/bin/python3 "$TESTS_DIR/mqtt_probe.py")
-serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f'; }
 issue() { anchor issue --cn "$1" --profile "$2" --cert "$1.crt" --key "$1.key" -q 2>/dev/null; }
 # url_of CERT EXT: the URI in the certificate's CRL distribution point (crl) or AIA (ocsp, ca).
 url_of() {

@@ -98,12 +98,19 @@ class SwappedNewest final : public anchor::testing::ForwardingStore {
   std::optional<store::StoredCrl> swapped;
 };
 
-TEST(CrlCacheTest, RefusesAStoredCrlThatAnchorsVerifierRejects) {
+// SwappedCa is a CA whose cache reads the stored CRLs through SwappedNewest; revocations go to
+// the real store (ca.authority).
+struct SwappedCa {
   TestCa ca;
-  SwappedNewest store(*ca.store);
-  Authority authority(ca.authority->config(), *ca.root, *ca.intermediate, *ca.inter_key, store,
-                      ca.clock, ca.rng);
-  CrlCache cache(authority);
+  SwappedNewest store{*ca.store};
+  Authority authority{
+      ca.authority->config(), *ca.root, *ca.intermediate, *ca.inter_key, store, ca.clock, ca.rng};
+  CrlCache cache{authority};
+};
+
+TEST(CrlCacheTest, RefusesAStoredCrlThatAnchorsVerifierRejects) {
+  SwappedCa swapped;
+  auto& [ca, store, authority, cache] = swapped;
   ASSERT_THAT(cache.CurrentDer(), IsOk());
   store::StoredCrl tampered =
       ca.store->NewestCrl(ca.intermediate->Sha256Fingerprint()).value().value();
@@ -118,11 +125,8 @@ TEST(CrlCacheTest, RefusesAStoredCrlThatAnchorsVerifierRejects) {
 }
 
 TEST(CrlCacheTest, NeverHandsOutALowerNumberThanItDid) {
-  TestCa ca;
-  SwappedNewest store(*ca.store);
-  Authority authority(ca.authority->config(), *ca.root, *ca.intermediate, *ca.inter_key, store,
-                      ca.clock, ca.rng);
-  CrlCache cache(authority);
+  SwappedCa swapped;
+  auto& [ca, store, authority, cache] = swapped;
   ASSERT_THAT(cache.CurrentDer(), IsOk());
   store::StoredCrl older =
       ca.store->NewestCrl(ca.intermediate->Sha256Fingerprint()).value().value();

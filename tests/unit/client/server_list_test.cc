@@ -92,13 +92,18 @@ INSTANTIATE_TEST_SUITE_P(Outcomes, VerdictTest, ::testing::ValuesIn(kVerdictCase
 
 // ---- Send -----------------------------------------------------------------------------------
 
+// LogSwitches has `list` append the line of each switch to `log`.
+void LogSwitches(ServerList& list, std::vector<std::string>& log) {
+  list.SetSwitchLog([&log](const std::string& line) { log.push_back(line); });
+}
+
 TEST(ServerListTest, FirstReplicaAnswersAndNothingIsLogged) {
   Replicas r;
   r.Set(kA, Status(200, "a"));
   r.Set(kB, Status(200, "b"));
   ServerList list = List({kA, kB});
   std::vector<std::string> log;
-  list.SetSwitchLog([&log](const std::string& line) { log.push_back(line); });
+  LogSwitches(list, log);
   auto answer = list.Send(r.Request());
   ASSERT_THAT(answer, IsOk());
   EXPECT_EQ(answer->body, "a");
@@ -112,7 +117,7 @@ TEST(ServerListTest, UnavailableReplicaIsLeftForTheNextWhichStaysCurrent) {
   r.Set(kB, Status(200, "b"));
   ServerList list = List({kA, kB});
   std::vector<std::string> log;
-  list.SetSwitchLog([&log](const std::string& line) { log.push_back(line); });
+  LogSwitches(list, log);
   auto answer = list.Send(r.Request());
   ASSERT_THAT(answer, IsOk());
   EXPECT_EQ(answer->body, "b");
@@ -136,7 +141,7 @@ TEST(ServerListTest, GoesBackToTheOthersWhenTheCurrentOneFails) {
   r.Set(kC, Status(200, "c"));
   ServerList list = List({kA, kB, kC});
   std::vector<std::string> log;
-  list.SetSwitchLog([&log](const std::string& line) { log.push_back(line); });
+  LogSwitches(list, log);
   ASSERT_THAT(list.Send(r.Request()), IsOk());
   EXPECT_EQ(list.Current(), kB);
   // B goes down and A comes back: after B, C is next in the list (wrapping around to A after).
@@ -184,7 +189,7 @@ TEST(ServerListTest, NoReplicaAnsweringIsUnavailableNamingEachAndKeepsTheCurrent
   r.Set(kB, Status(503, "PostgreSQL is unavailable"));
   ServerList list = List({kA, kB});
   std::vector<std::string> log;
-  list.SetSwitchLog([&log](const std::string& line) { log.push_back(line); });
+  LogSwitches(list, log);
   auto answer = list.Send(r.Request());
   ASSERT_THAT(answer, ErrorIs(Code::kUnavailable));
   EXPECT_EQ(answer.error().message(), std::string("none of the 2 servers answered: ") + kA +
