@@ -2,13 +2,15 @@
 // File: remote.cc: server flags and the admin connection (CA pinning is in agent/).
 #include "cli/remote.h"
 
+#include "client/server_list.h"
 #include "command_line/value_checks.h"
 #include "core/file_io.h"
 
 namespace anchor::cli {
 
 CLI::Option* AddServerFlags(CLI::App* cmd, RemoteFlags& flags, bool required) {
-  CLI::Option* server = command_line::AddServerOption(cmd, flags.servers);
+  CLI::Option* server =
+      command_line::AddServerOption(cmd, flags.servers, client::ServerList::CheckUrls);
   if (required) {
     server->required();
   }

@@ -137,6 +137,11 @@ Result<ServerList> ServerList::Parse(const std::vector<std::string>& values,
   return ServerList(std::make_shared<Shared>(std::move(urls)));
 }
 
+Status ServerList::CheckUrls(const std::string& value) {
+  ANCHOR_TRY(Parse({value}, "the URL"));  // the parser names the option
+  return OkStatus();
+}
+
 const std::vector<std::string>& ServerList::urls() const { return shared_->urls; }
 
 std::string ServerList::Current() const {

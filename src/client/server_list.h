@@ -57,6 +57,9 @@ class ServerList final {
   // is given, an item is empty or a URL is given twice. URLs are not checked further here: the
   // HTTPS client refuses what it cannot reach, and callers that need https:// check it.
   static Result<ServerList> Parse(const std::vector<std::string>& values, std::string_view option);
+  // CheckUrls is Parse's verdict on one value of --server (one URL or a comma-separated list),
+  // for the command-line parser: the same rule, met before anything runs.
+  static Status CheckUrls(const std::string& value);
 
   // ServerList(url) is a list of the one URL `url`, taken as given (no commas split): the
   // callers that talk to one server, exactly as before lists existed.

@@ -44,26 +44,30 @@ CLI::Validator NonEmptyPath() {
   });
 }
 
-CLI::Validator ServerUrls() {
-  return ParsedBy("URL", [](const std::string& value) -> Status {
-    for (const std::string& url : SplitList(value, ',')) {
-      if (url.empty()) {
-        return Error(Code::kInvalidArgument,
-                     "'" + Printable(value) +
-                         "' holds an empty URL; give https://HOST:PORT, or several separated by "
-                         "single commas");
-      }
+namespace {
+
+// NoEmptyUrl refuses a --server value with an empty item ("a,,b", "a,").
+Status NoEmptyUrl(const std::string& value) {
+  for (const std::string& url : SplitList(value, ',')) {
+    if (url.empty()) {
+      return Error(Code::kInvalidArgument,
+                   "'" + Printable(value) +
+                       "' holds an empty URL; give https://HOST:PORT, or several separated by "
+                       "single commas");
     }
-    return OkStatus();
-  });
+  }
+  return OkStatus();
 }
 
-CLI::Option* AddServerOption(CLI::App* cmd, std::vector<std::string>& servers) {
+}  // namespace
+
+CLI::Option* AddServerOption(CLI::App* cmd, std::vector<std::string>& servers,
+                             std::function<Status(const std::string& value)> check) {
   return cmd
       ->add_option("--server", servers,
                    "URL of anchor serve, e.g. https://ca.example:8443; replicas of one CA: repeat "
                    "--server or separate URLs with commas (tried in turn when one is down)")
-      ->check(ServerUrls())
+      ->check(ParsedBy("URL", check ? std::move(check) : NoEmptyUrl))
       // One URL (or comma list) per --server, so that `--server URL SERIAL` leaves SERIAL alone.
       ->allow_extra_args(false);
 }

@@ -33,14 +33,14 @@ CLI::Validator Sha256Fingerprint();
 // standard output, nor `--home ''` the default home.
 CLI::Validator NonEmptyPath();
 
-// ServerUrls checks a --server value: a URL, or several separated by commas, none of them empty.
-CLI::Validator ServerUrls();
-
 // AddServerOption adds --server to `cmd`, bound to `servers`, the same for `anchor` and
 // `anchor-agent`: each occurrence takes one value, a URL of anchor serve or a comma-separated
 // list of them, and the option may be repeated; all the URLs together are the replicas of one
-// CA, which the client tries in turn (client::ServerList::Parse, which also refuses a URL given
-// twice). Returns the option, for `required()`.
-CLI::Option* AddServerOption(CLI::App* cmd, std::vector<std::string>& servers);
+// CA, which the client tries in turn. `check` judges each value while the command line is parsed
+// (a refusal is a usage error, exit 2): `anchor` passes client::ServerList::CheckUrls, the whole
+// rule; without one (anchor-agent, which links no client code: its worker applies the rule) only
+// empty items are refused. Returns the option, for `required()`.
+CLI::Option* AddServerOption(CLI::App* cmd, std::vector<std::string>& servers,
+                             std::function<Status(const std::string& value)> check = nullptr);
 
 }  // namespace anchor::command_line

@@ -71,6 +71,14 @@ check_usage "--fingerprint: '$sha1' is not a SHA-256 fingerprint" \
   "$ANCHOR" enroll --server https://x --cn x --fingerprint "$sha1"
 check_usage "--fingerprint: '$sha1' is not a SHA-256 fingerprint" \
   "$ANCHOR_AGENT" run --server https://x --key k --cert c --fingerprint "$sha1"
+# --server takes https://HOST[:PORT] alone: refused while the command line is read.
+check_usage "--server: the URL http://ca:8443 is not an https:// URL" \
+  "$ANCHOR" revoke --server http://ca:8443 00ff
+check_usage "--server: the URL holds user information" \
+  "$ANCHOR" list --server https://user:secret@ca:8443
+! has secret out.txt || fail "the refusal of a URL with user information repeats the password"
+check_usage "--server: the URL https://ca:8443/est has a path" \
+  "$ANCHOR" token create --server https://ca:8443/est --cn x
 pass "usage errors exit 2 in every program, with the name that was meant"
 
 # Durations: the token's lifetime as the store records it (read with Python's sqlite3).
