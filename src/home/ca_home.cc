@@ -11,6 +11,7 @@
 #include "ca/ca_templates.h"
 #include "ca/issuance_check.h"
 #include "ca/serial_number.h"
+#include "core/deferred_signals.h"
 #include "core/file_io.h"
 #include "core/text.h"
 #include "crypto/cert_builder.h"
@@ -286,6 +287,11 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
       fs::remove(dir, ec);
     }
   };
+  // Ctrl-C or kill while the staging directory (plaintext keys until encrypted) exists is held
+  // back until it is gone or renamed into place; one that came stops init before the home or
+  // the database is touched.
+  DeferSignals signals;
+  const bool target_was_there = fs::exists(target, ec);  // an empty directory rename(2) replaces
   std::string staging =
       (target.parent_path() / ("." + target.filename().string() + ".init-XXXXXX"));
   if (::mkdtemp(staging.data()) == nullptr) {
@@ -295,15 +301,31 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
   ::chmod(staging.c_str(), 0700);
   std::vector<std::string> said;
   Status st = BuildCa(CaPaths::In(staging), options, clock, rng, said);
-  if (st && !options.store_url.empty()) {
-    st = MoveRecordsTo(CaPaths::In(staging), options.store_url);
+  if (st && signals.Pending()) {
+    st = Error(Code::kUnavailable, "anchor init interrupted; nothing was made");
   }
-  if (st && notes != nullptr) {
-    notes->insert(notes->end(), said.begin(), said.end());
-  }
+  // The home first, then its records: a home that cannot be put in place (it appeared
+  // meanwhile) leaves the database untouched, and records that cannot be moved take the home
+  // back out, so the database never holds a CA whose keys are gone.
   if (st && ::rename(staging.c_str(), target.c_str()) != 0) {
     st = Error(Code::kAlreadyExists,
                "cannot move the new CA into " + home + " (it appeared meanwhile, or is not empty)");
+  } else if (st && !options.store_url.empty()) {
+    st = MoveRecordsTo(CaPaths::In(target.string()), options.store_url);
+    if (!st) {
+      if (::rename(target.c_str(), staging.c_str()) != 0) {
+        fs::remove_all(target, ec);
+      }
+      if (target_was_there) {
+        fs::create_directory(target, ec);
+      }
+    }
+  }
+  if (st) {
+    signals.Discard();  // the CA is whole and in place: a late Ctrl-C no longer undoes it
+    if (notes != nullptr) {
+      notes->insert(notes->end(), said.begin(), said.end());
+    }
   }
   if (!st) {
     fs::remove_all(staging, ec);
