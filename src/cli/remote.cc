@@ -33,7 +33,14 @@ Result<agent::ServerTrust> Trust(const Context& ctx, const RemoteFlags& flags) {
   ANCHOR_ASSIGN_OR_RETURN(client::ServerList servers,
                           client::ServerList::Parse(flags.servers, "--server"));
   servers.SetSwitchLog([&ctx](const std::string& line) { ctx.Warn(line); });
-  return agent::ServerTrust{std::move(servers), flags.ca_cert, flags.fingerprint,
+  std::string ca_cert = flags.ca_cert;
+  // On the CA machine the home's root is the server's: every --server command takes it without
+  // --ca-cert (enroll and renew as the admin commands do).
+  const home::CaPaths home = home::CaPaths::In(ctx.Home());
+  if (ca_cert.empty() && flags.fingerprint.empty() && FileExists(home.root_crt)) {
+    ca_cert = home.root_crt;
+  }
+  return agent::ServerTrust{std::move(servers), std::move(ca_cert), flags.fingerprint,
                             flags.tls_min == "1.2"};
 }
 
@@ -42,9 +49,6 @@ Result<AdminConnection> ConnectAsAdmin(Context& ctx, RemoteFlags flags) {
   if (flags.cert.empty() && FileExists(home.admin_crt)) {
     flags.cert = home.admin_crt;
     flags.key = home.admin_key;
-  }
-  if (flags.ca_cert.empty() && flags.fingerprint.empty() && FileExists(home.root_crt)) {
-    flags.ca_cert = home.root_crt;
   }
   if (flags.cert.empty() || flags.key.empty()) {
     return Error(Code::kInvalidArgument,

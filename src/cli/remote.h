@@ -32,7 +32,8 @@ CLI::Option* AddServerFlags(CLI::App* cmd, RemoteFlags& flags, bool required);
 void AddAdminFlags(CLI::App* cmd, RemoteFlags& flags);
 
 // Trust is the flags as the agent layer takes them: the replicas of --server (kInvalidArgument
-// for a URL given twice), each switch between them said once in a warning on stderr.
+// for a URL given twice), each switch between them said once in a warning on stderr; without
+// --ca-cert or --fingerprint, the CA home's root.crt when there is one (on the CA machine).
 Result<agent::ServerTrust> Trust(const Context& ctx, const RemoteFlags& flags);
 
 // AdminConnection is what an admin command talks through: the connection, and the replicas it

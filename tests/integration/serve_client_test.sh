@@ -98,7 +98,11 @@ anchor renew --server "$BASE" "${CA[@]}" --cert a.crt --key a.key --rekey -q || 
 [ "$(openssl x509 -in a.crt -noout -pubkey)" = "$(openssl pkey -in a.key -pubout)" ] \
   || fail "after --rekey the certificate and key do not match"
 [ "$(stat -c %a a.key)" = 600 ] || fail "rekeyed key mode"
-pass "anchor renew, and --rekey: new serial, key and certificate match"
+# On the CA machine the home's root.crt is the server's trust, as for the admin commands.
+before=$(openssl x509 -in a.crt -noout -serial)
+anchor renew --server "$BASE" --cert a.crt --key a.key -q || fail "renew without --ca-cert on the CA machine"
+[ "$(openssl x509 -in a.crt -noout -serial)" != "$before" ] || fail "renew without --ca-cert kept the old certificate"
+pass "anchor renew, and --rekey: new serial, key and certificate match; on the CA machine without --ca-cert"
 
 # The renewed certificate works where the seeds use certificates: Node.js server + curl.
 anchor issue --cn localhost --profile server --cert srv.crt --key srv.key -q
