@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core/text.h"
+#include "crypto/external_key.h"
 #include "crypto/internal/der.h"
 #include "crypto/internal/handles.h"
 #include "crypto/internal/spki.h"
@@ -266,6 +267,10 @@ Result<PrivateKey> PrivateKey::FromPem(std::string_view pem, const SecretBytes* 
 }
 
 Result<std::string> PrivateKey::ToPkcs8Pem(const SecretBytes* passphrase) const {
+  if (const KeySigner* signer = ExternalSigner(*this); signer != nullptr) {
+    return Error(Code::kFailedPrecondition,
+                 "the key is held by " + signer->Describe() + " and cannot be written to a file");
+  }
   ossl::Ptr<BIO> bio(::BIO_new(::BIO_s_mem()));
   if (passphrase == nullptr || passphrase->empty()) {
     if (::PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr,

@@ -14,6 +14,11 @@ namespace anchor::ossl {
 Error OsslError(std::string_view what, Code code = Code::kInternal,
                 SourceLocation where = SourceLocation::current());
 
+// RaiseExternalKeyError puts `error`, from a KeySigner (crypto/external_key.h), on the thread's
+// queue for the OpenSSL call that signed through it; OsslError then returns its code (e.g.
+// kUnavailable for a token that is gone for now) and text instead of `code` and the queue's lines.
+void RaiseExternalKeyError(const Error& error);
+
 // ClearErrors drops the queue when a failure is deliberately ignored (e.g. a parse attempt).
 void ClearErrors();
 

@@ -6,6 +6,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
 #include <openssl/pkcs7.h>
@@ -26,6 +27,7 @@ namespace anchor::ossl {
 // declared in ossl_fwd.h, each defined by one line of ossl_ptr.cc.
 ANCHOR_OSSL_DELETER(BIO, ::BIO_free_all);
 ANCHOR_OSSL_DELETER(BIGNUM, ::BN_free);
+ANCHOR_OSSL_DELETER(ECDSA_SIG, ::ECDSA_SIG_free);
 ANCHOR_OSSL_DELETER(EVP_PKEY_CTX, ::EVP_PKEY_CTX_free);
 ANCHOR_OSSL_DELETER(EVP_MD_CTX, ::EVP_MD_CTX_free);
 ANCHOR_OSSL_DELETER(X509_NAME, ::X509_NAME_free);

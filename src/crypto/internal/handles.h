@@ -28,6 +28,7 @@ struct Handles final {
   static const X509_PUBKEY* Spki(const PublicKey& k) { return k.spki_.get(); }
 
   static Certificate Wrap(ossl::Ptr<X509> x509) { return Certificate(std::move(x509)); }
+  static PrivateKey WrapPrivate(ossl::Ptr<EVP_PKEY> key) { return PrivateKey(std::move(key)); }
   static PublicKey Wrap(ossl::Ptr<EVP_PKEY> key, ossl::Ptr<X509_PUBKEY> spki) {
     PublicKey out(std::move(key));
     out.spki_ = std::move(spki);

@@ -1,0 +1,733 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: pkcs11_key.cc: keys in PKCS#11 tokens: p11-kit parses the URI (RFC 7512) and loads the
+// module; sessions, login, key generation and C_Sign are PKCS#11 3.0 calls through the module's
+// function list; the key reaches OpenSSL as an external key (crypto/external_key.h).
+//
+// Why not libp11's engine, which Debian 12's OpenSSL 3.0 offers: after a token outage the
+// engine's keys stay dead until the process restarts (its functional reference keeps the module
+// initialised), libp11 0.4.12 cannot generate EC keys, and a key object of libp11 points into its
+// context, so the context cannot be rebuilt under a running CA. docs/ARCHITECTURE.md, "Keys in
+// hardware", has the measurements and the move to a PKCS#11 provider on a newer OpenSSL.
+#include "crypto/pkcs11_key.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/param_build.h>
+#include <openssl/rand.h>
+#include <p11-kit/p11-kit.h>
+#include <p11-kit/pkcs11.h>
+#include <p11-kit/uri.h>
+
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+
+#include "core/file_io.h"
+#include "core/text.h"
+#include "crypto/external_key.h"
+#include "crypto/internal/handles.h"
+#include "crypto/ossl_error.h"
+
+namespace anchor::crypto {
+namespace {
+
+constexpr std::string_view kScheme = "pkcs11:";
+// kDefaultModule is p11-kit's proxy, which offers every module the system registered.
+constexpr const char* kDefaultModule = "p11-kit-proxy.so";
+// kReloadPause bounds how often a token that is gone is looked for again.
+constexpr auto kReloadPause = std::chrono::milliseconds(250);
+
+struct UriFree {
+  void operator()(P11KitUri* uri) const noexcept { ::p11_kit_uri_free(uri); }
+};
+using UriPtr = std::unique_ptr<P11KitUri, UriFree>;
+
+std::string RvText(CK_RV rv) {
+  char hex[32];
+  std::snprintf(hex, sizeof hex, "0x%lx", static_cast<unsigned long>(rv));
+  return std::string(::p11_kit_strerror(rv)) + " (CKR " + hex + ")";
+}
+
+// TrimRight drops the spaces (and the newline of a file) after a value.
+std::string_view TrimRight(std::string_view s) {
+  const size_t end = s.find_last_not_of(" \t\r\n");
+  return end == std::string_view::npos ? std::string_view() : s.substr(0, end + 1);
+}
+
+// Padded reads a fixed-size PKCS#11 text field, which is padded with blanks (PKCS#11 3.0 3.2).
+std::string Padded(const CK_UTF8CHAR* field, size_t size) {
+  return std::string(TrimRight(std::string_view(reinterpret_cast<const char*>(field), size)));
+}
+
+std::mutex& PinMutex() {
+  static std::mutex mu;
+  return mu;
+}
+std::string& ProcessPin() {
+  static std::string pin;
+  return pin;
+}
+
+// ResolvePin is the PIN to log in with: the URI's pin-source file, else the process's.
+Result<std::optional<std::string>> ResolvePin(const Pkcs11KeyUri& uri) {
+  if (!uri.pin_source.empty()) {
+    std::string path = uri.pin_source;
+    if (path.starts_with("file:")) {
+      path = path.substr(5);
+    }
+    ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+    // The first line, without its newline: a trailing newline in a PIN file is a wrong PIN.
+    std::string pin = text.substr(0, text.find_first_of("\r\n"));
+    ::OPENSSL_cleanse(text.data(), text.size());
+    return std::optional<std::string>(std::move(pin));
+  }
+  std::lock_guard lock(PinMutex());
+  if (ProcessPin().empty()) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(ProcessPin());
+}
+
+// Module is one loaded PKCS#11 module, shared by every key of the process that lives in it
+// (C_Initialize is once per process and module). Calls take `calls` shared; Reload takes it
+// alone, so no call runs while the module is finalised and initialised again.
+class Module final {
+ public:
+  ~Module() {
+    functions_->C_Finalize(nullptr);
+    ::p11_kit_module_release(functions_);
+  }
+
+  static Result<std::shared_ptr<Module>> Get(const std::string& path) {
+    static std::mutex mu;
+    static std::map<std::string, std::weak_ptr<Module>> loaded;
+    std::lock_guard lock(mu);
+    if (auto m = loaded[path].lock()) {
+      return m;
+    }
+    CK_FUNCTION_LIST* f = ::p11_kit_module_load(path.c_str(), P11_KIT_MODULE_UNMANAGED);
+    if (f == nullptr) {
+      const char* why = ::p11_kit_message();
+      return Error(Code::kInvalidArgument,
+                   "cannot load the PKCS#11 module " + path + ": " +
+                       (why != nullptr ? why : "unknown error") +
+                       "; give the token's module as module-path= in the URI");
+    }
+    auto m = std::shared_ptr<Module>(new Module(f, path));
+    if (CK_RV rv = m->Initialize(); rv != CKR_OK) {
+      return Error(Code::kUnavailable,
+                   "cannot initialise the PKCS#11 module " + path + ": " + RvText(rv));
+    }
+    loaded[path] = m;
+    return m;
+  }
+
+  CK_FUNCTION_LIST* f() const { return functions_; }
+  const std::string& path() const { return path_; }
+  std::shared_mutex& calls() { return calls_; }
+  uint64_t epoch() const { return epoch_; }  // read under calls() held
+
+  // Reload finalises and initialises the module again, unless someone did since `seen` or the
+  // last attempt was less than kReloadPause ago. Whether to retry is the caller's: it compares
+  // epochs.
+  void Reload(uint64_t seen) {
+    std::unique_lock lock(calls_);
+    const auto now = std::chrono::steady_clock::now();
+    if (epoch_ != seen || now - last_reload_ < kReloadPause) {
+      return;
+    }
+    last_reload_ = now;
+    functions_->C_Finalize(nullptr);
+    if (Initialize() == CKR_OK) {
+      ++epoch_;  // every session and handle of the old epoch is gone
+    }
+  }
+
+ private:
+  Module(CK_FUNCTION_LIST* f, std::string path) : functions_(f), path_(std::move(path)) {}
+
+  CK_RV Initialize() {
+    // PKCS#11 3.0 5.4: OS locking, since a CA signs from many threads.
+    CK_C_INITIALIZE_ARGS args{};
+    args.flags = CKF_OS_LOCKING_OK;
+    CK_RV rv = functions_->C_Initialize(&args);
+    return rv == CKR_CRYPTOKI_ALREADY_INITIALIZED ? CKR_OK : rv;
+  }
+
+  CK_FUNCTION_LIST* functions_;
+  std::string path_;
+  std::shared_mutex calls_;
+  uint64_t epoch_ = 1;
+  std::chrono::steady_clock::time_point last_reload_{};
+};
+
+// Token is a logged-in slot of a module, for one key's URI. Its functions are called with the
+// module's calls() held shared.
+class Token final {
+ public:
+  Token(std::shared_ptr<Module> module, Pkcs11KeyUri uri)
+      : module_(std::move(module)), uri_(std::move(uri)) {}
+
+  const Pkcs11KeyUri& uri() const { return uri_; }
+  Module& module() const { return *module_; }
+
+  // Connect finds the slot, opens a session and logs in.
+  Result<CK_SESSION_HANDLE> Connect(bool read_write) {
+    ANCHOR_ASSIGN_OR_RETURN(slot_, FindSlot());
+    CK_FLAGS flags = CKF_SERIAL_SESSION | (read_write ? CKF_RW_SESSION : 0);
+    CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
+    if (CK_RV rv = f()->C_OpenSession(slot_, flags, nullptr, nullptr, &session); rv != CKR_OK) {
+      return Error(Code::kUnavailable, "cannot open a session on " + Where() + ": " + RvText(rv));
+    }
+    if (Status s = Login(session); !s) {
+      f()->C_CloseSession(session);
+      return s.error();
+    }
+    return session;
+  }
+
+  Result<CK_SESSION_HANDLE> OpenSession() const {
+    CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
+    if (CK_RV rv = f()->C_OpenSession(slot_, CKF_SERIAL_SESSION, nullptr, nullptr, &session);
+        rv != CKR_OK) {
+      return Error(Code::kUnavailable, "cannot open a session on " + Where() + ": " + RvText(rv));
+    }
+    return session;
+  }
+
+  // Find lists the objects of `cls` matching the URI's object label and id (either may be
+  // empty: then it is not a condition, unless `label` and `id` are given to override).
+  Result<std::vector<CK_OBJECT_HANDLE>> Find(CK_SESSION_HANDLE session, CK_OBJECT_CLASS cls,
+                                             const std::string& label,
+                                             const std::vector<uint8_t>& id) const {
+    std::vector<CK_ATTRIBUTE> tmpl{{CKA_CLASS, &cls, sizeof cls}};
+    if (!label.empty()) {
+      tmpl.push_back({CKA_LABEL, const_cast<char*>(label.data()), label.size()});
+    }
+    if (!id.empty()) {
+      tmpl.push_back({CKA_ID, const_cast<uint8_t*>(id.data()), id.size()});
+    }
+    if (CK_RV rv = f()->C_FindObjectsInit(session, tmpl.data(), tmpl.size()); rv != CKR_OK) {
+      return Error(Code::kUnavailable, "cannot search " + Where() + ": " + RvText(rv));
+    }
+    std::vector<CK_OBJECT_HANDLE> found;
+    CK_OBJECT_HANDLE batch[16];
+    CK_ULONG n = 0;
+    CK_RV rv = CKR_OK;
+    while ((rv = f()->C_FindObjects(session, batch, 16, &n)) == CKR_OK && n > 0) {
+      found.insert(found.end(), batch, batch + n);
+    }
+    f()->C_FindObjectsFinal(session);
+    if (rv != CKR_OK) {
+      return Error(Code::kUnavailable, "cannot search " + Where() + ": " + RvText(rv));
+    }
+    return found;
+  }
+
+  // FindPrivateKey is the one private key the URI names.
+  Result<CK_OBJECT_HANDLE> FindPrivateKey(CK_SESSION_HANDLE session) const {
+    ANCHOR_ASSIGN_OR_RETURN(auto keys, Find(session, CKO_PRIVATE_KEY, uri_.object, uri_.id));
+    if (keys.empty()) {
+      return Error(Code::kNotFound, uri_.Describe() + " does not exist (no private key with that " +
+                                        "label and id); list the token's keys with pkcs11-tool "
+                                        "--list-objects");
+    }
+    if (keys.size() > 1) {
+      return Error(Code::kInvalidArgument,
+                   uri_.Describe() + " matches " + std::to_string(keys.size()) +
+                       " private keys; name one with id= in the URI");
+    }
+    return keys.front();
+  }
+
+  // PublicKeyOf reads the EC public key object beside the private key (same label and id).
+  Result<PublicKey> ReadPublicKey(CK_SESSION_HANDLE session) const;
+
+  CK_FUNCTION_LIST* f() const { return module_->f(); }
+  std::string Where() const { return uri_.Describe(); }
+
+ private:
+  Result<CK_SLOT_ID> FindSlot() const {
+    UriPtr match(::p11_kit_uri_new());
+    if (int r = ::p11_kit_uri_parse(uri_.ToString().c_str(), P11_KIT_URI_FOR_TOKEN, match.get());
+        r != P11_KIT_URI_OK) {
+      return Error(Code::kInvalidArgument,
+                   "cannot parse " + uri_.ToString() + ": " + ::p11_kit_uri_message(r));
+    }
+    CK_ULONG n = 0;
+    if (CK_RV rv = f()->C_GetSlotList(CK_TRUE, nullptr, &n); rv != CKR_OK) {
+      return Error(Code::kUnavailable,
+                   "cannot list the slots of " + module_->path() + ": " + RvText(rv));
+    }
+    std::vector<CK_SLOT_ID> slots(n);
+    if (CK_RV rv = f()->C_GetSlotList(CK_TRUE, slots.data(), &n); rv != CKR_OK) {
+      return Error(Code::kUnavailable,
+                   "cannot list the slots of " + module_->path() + ": " + RvText(rv));
+    }
+    slots.resize(n);
+    std::vector<std::string> labels;
+    for (CK_SLOT_ID slot : slots) {
+      CK_TOKEN_INFO info{};
+      if (f()->C_GetTokenInfo(slot, &info) != CKR_OK) {
+        continue;
+      }
+      if (::p11_kit_uri_match_token_info(match.get(), &info) == 1) {
+        token_flags_ = info.flags;
+        return slot;
+      }
+      labels.push_back("'" + Padded(info.label, sizeof info.label) + "'");
+    }
+    return Error(Code::kNotFound, "no PKCS#11 token matches " + Where() + " in " +
+                                      module_->path() + " (tokens present: " +
+                                      (labels.empty() ? "none" : Join(labels, ", ")) + ")");
+  }
+
+  Status Login(CK_SESSION_HANDLE session) const {
+    if ((token_flags_ & CKF_LOGIN_REQUIRED) == 0) {
+      return OkStatus();
+    }
+    ANCHOR_ASSIGN_OR_RETURN(std::optional<std::string> pin, ResolvePin(uri_));
+    if (!pin) {
+      return Error(Code::kFailedPrecondition,
+                   Where() + " needs its user PIN: give --pin-file FILE or set ANCHOR_PKCS11_PIN");
+    }
+    CK_RV rv = f()->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin->data()),
+                            pin->size());
+    ::OPENSSL_cleanse(pin->data(), pin->size());
+    switch (rv) {
+      case CKR_OK:
+      case CKR_USER_ALREADY_LOGGED_IN:  // PKCS#11 logins are per token, not per session
+        return OkStatus();
+      case CKR_PIN_INCORRECT:
+        return Error(Code::kUnauthenticated,
+                     "the PIN of " + Where() + " is wrong (CKR_PIN_INCORRECT); check --pin-file "
+                                               "or ANCHOR_PKCS11_PIN");
+      case CKR_PIN_LOCKED:
+        return Error(Code::kPermissionDenied,
+                     "the PIN of " + Where() + " is locked; its security officer must unlock it");
+      default:
+        return Error(Code::kUnavailable, "cannot log in to " + Where() + ": " + RvText(rv));
+    }
+  }
+
+  std::shared_ptr<Module> module_;
+  Pkcs11KeyUri uri_;
+  CK_SLOT_ID slot_ = 0;
+  mutable CK_FLAGS token_flags_ = 0;
+};
+
+Result<std::vector<uint8_t>> Attribute(CK_FUNCTION_LIST* f, CK_SESSION_HANDLE session,
+                                       CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type) {
+  CK_ATTRIBUTE a{type, nullptr, 0};
+  if (CK_RV rv = f->C_GetAttributeValue(session, object, &a, 1); rv != CKR_OK) {
+    return Error(Code::kUnavailable, "cannot read a key attribute: " + RvText(rv));
+  }
+  std::vector<uint8_t> value(a.ulValueLen);
+  a.pValue = value.data();
+  if (CK_RV rv = f->C_GetAttributeValue(session, object, &a, 1); rv != CKR_OK) {
+    return Error(Code::kUnavailable, "cannot read a key attribute: " + RvText(rv));
+  }
+  value.resize(a.ulValueLen);
+  return value;
+}
+
+// EcPublicKey builds the key from CKA_EC_PARAMS (the DER OID of a named curve) and CKA_EC_POINT
+// (PKCS#11 3.0 2.3.3: the DER OCTET STRING of the X9.62 point; some tokens give it bare).
+Result<PublicKey> EcPublicKey(std::span<const uint8_t> params, std::span<const uint8_t> point) {
+  const unsigned char* p = params.data();
+  ossl::Ptr<ASN1_OBJECT> oid(::d2i_ASN1_OBJECT(nullptr, &p, static_cast<long>(params.size())));
+  const char* group = oid ? ::OBJ_nid2sn(::OBJ_obj2nid(oid.get())) : nullptr;
+  if (group == nullptr) {
+    ossl::ClearErrors();
+    return Error(Code::kUnimplemented, "the token's key is not on a named curve anchor knows");
+  }
+  std::vector<uint8_t> raw(point.begin(), point.end());
+  p = point.data();
+  ossl::Ptr<ASN1_STRING> wrapped(::d2i_ASN1_OCTET_STRING(nullptr, &p, static_cast<long>(point.size())));
+  if (wrapped && p == point.data() + point.size()) {
+    raw.assign(::ASN1_STRING_get0_data(wrapped.get()),
+               ::ASN1_STRING_get0_data(wrapped.get()) + ::ASN1_STRING_length(wrapped.get()));
+  }
+  ossl::ClearErrors();
+  OSSL_PARAM_BLD* bld = ::OSSL_PARAM_BLD_new();
+  ::OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
+  ::OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, raw.data(), raw.size());
+  OSSL_PARAM* params_list = ::OSSL_PARAM_BLD_to_param(bld);
+  ::OSSL_PARAM_BLD_free(bld);
+  ossl::Ptr<EVP_PKEY_CTX> ctx(::EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* key = nullptr;
+  const bool ok = params_list != nullptr && ctx && ::EVP_PKEY_fromdata_init(ctx.get()) == 1 &&
+                  ::EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params_list) == 1;
+  ::OSSL_PARAM_free(params_list);
+  if (!ok) {
+    return ossl::OsslError("the token's EC public key", Code::kUnimplemented);
+  }
+  ossl::Ptr<EVP_PKEY> owned(key);
+  return internal::BorrowPublicKey(key);
+}
+
+Result<PublicKey> Token::ReadPublicKey(CK_SESSION_HANDLE session) const {
+  ANCHOR_ASSIGN_OR_RETURN(CK_OBJECT_HANDLE priv, FindPrivateKey(session));
+  // The public object carries the same label and id; match by the private key's own id.
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> id, Attribute(f(), session, priv, CKA_ID));
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> type, Attribute(f(), session, priv, CKA_KEY_TYPE));
+  CK_KEY_TYPE key_type = 0;
+  std::memcpy(&key_type, type.data(), std::min(type.size(), sizeof key_type));
+  if (key_type != CKK_EC) {
+    return Error(Code::kUnimplemented,
+                 Where() + " is not an EC key; anchor keeps ec-p256 or ec-p384 keys in tokens");
+  }
+  ANCHOR_ASSIGN_OR_RETURN(auto pubs, Find(session, CKO_PUBLIC_KEY, uri_.object, id));
+  if (pubs.empty()) {
+    return Error(Code::kNotFound, Where() + " has no public key object beside it (same label " +
+                                      "and id), which anchor reads its public key from");
+  }
+  ANCHOR_ASSIGN_OR_RETURN(auto params, Attribute(f(), session, pubs.front(), CKA_EC_PARAMS));
+  ANCHOR_ASSIGN_OR_RETURN(auto point, Attribute(f(), session, pubs.front(), CKA_EC_POINT));
+  return EcPublicKey(params, point);
+}
+
+// Signer signs in the token over a pool of sessions, and takes the token up again after an
+// outage: a failed signature reloads the module once (at most every kReloadPause) and retries.
+class Signer final : public KeySigner {
+ public:
+  explicit Signer(std::shared_ptr<Module> module, Pkcs11KeyUri uri)
+      : token_(std::move(module), std::move(uri)) {}
+
+  // Start connects and returns the key's public half, so errors at start-up are the token's own.
+  Result<PublicKey> Start() {
+    std::shared_lock calls(token_.module().calls());
+    std::lock_guard lock(mu_);
+    ANCHOR_ASSIGN_OR_RETURN(CK_SESSION_HANDLE session, ConnectLocked());
+    auto pub = token_.ReadPublicKey(session);
+    idle_.push_back(session);
+    return pub;
+  }
+
+  Result<std::vector<uint8_t>> SignDigest(std::span<const uint8_t> digest) const override {
+    Error last(Code::kUnavailable, "");
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      uint64_t epoch = 0;
+      {
+        std::shared_lock calls(token_.module().calls());
+        epoch = token_.module().epoch();
+        auto sig = SignOnce(digest);
+        if (sig) {
+          return sig;
+        }
+        last = sig.error();
+      }
+      token_.module().Reload(epoch);
+    }
+    return Error(Code::kUnavailable, last.message() + "; anchor tries the token again at the " +
+                                         "next signature");
+  }
+
+  std::string Describe() const override { return token_.Where(); }
+
+ private:
+  // SignOnce makes one signature with a session of the pool (calls() held shared).
+  Result<std::vector<uint8_t>> SignOnce(std::span<const uint8_t> digest) const {
+    CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
+    CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
+    {
+      std::lock_guard lock(mu_);
+      if (epoch_ != token_.module().epoch() || key_ == CK_INVALID_HANDLE) {
+        idle_.clear();  // handles of a finalised module are gone with it
+        ANCHOR_ASSIGN_OR_RETURN(session, ConnectLocked());
+      } else if (!idle_.empty()) {
+        session = idle_.back();
+        idle_.pop_back();
+      } else {
+        ANCHOR_ASSIGN_OR_RETURN(session, token_.OpenSession());
+      }
+      key = key_;
+    }
+    // PKCS#11 3.0 2.3.6: CKM_ECDSA signs the hash as given and returns r || s.
+    CK_MECHANISM mechanism{CKM_ECDSA, nullptr, 0};
+    std::vector<uint8_t> raw(2 * 66);
+    CK_ULONG len = raw.size();
+    CK_RV rv = token_.f()->C_SignInit(session, &mechanism, key);
+    if (rv == CKR_OK) {
+      rv = token_.f()->C_Sign(session, const_cast<uint8_t*>(digest.data()), digest.size(),
+                              raw.data(), &len);
+    }
+    std::lock_guard lock(mu_);
+    if (rv != CKR_OK) {
+      token_.f()->C_CloseSession(session);
+      key_ = CK_INVALID_HANDLE;  // look the key up again: the token may have come back new
+      return Error(Code::kUnavailable, token_.Where() + " cannot sign: " + RvText(rv));
+    }
+    idle_.push_back(session);
+    raw.resize(len);
+    return EcdsaRawToDer(raw);
+  }
+
+  // ConnectLocked logs in and finds the key (mu_ held, calls() held shared).
+  Result<CK_SESSION_HANDLE> ConnectLocked() const {
+    epoch_ = token_.module().epoch();
+    ANCHOR_ASSIGN_OR_RETURN(CK_SESSION_HANDLE session, token_.Connect(false));
+    auto key = token_.FindPrivateKey(session);
+    if (!key) {
+      token_.f()->C_CloseSession(session);
+      return key.error();
+    }
+    key_ = *key;
+    return session;
+  }
+
+  mutable Token token_;
+  mutable std::mutex mu_;
+  mutable uint64_t epoch_ = 0;
+  mutable CK_OBJECT_HANDLE key_ = CK_INVALID_HANDLE;
+  mutable std::vector<CK_SESSION_HANDLE> idle_;
+};
+
+std::string PercentEncode(std::span<const uint8_t> bytes) {
+  std::string out;
+  char hex[4];
+  for (uint8_t b : bytes) {
+    std::snprintf(hex, sizeof hex, "%%%02X", b);
+    out += hex;
+  }
+  return out;
+}
+
+// PathValue percent-encodes what RFC 7512 2.3 does not allow bare in a path attribute value.
+std::string PathValue(std::string_view value) {
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || std::strchr("-._~:[]@!$'()*+,=&", c) != nullptr) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += PercentEncode(std::span<const uint8_t>(&c, 1));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Pkcs11KeyUri::ToString() const {
+  std::vector<std::string> path;
+  if (!token.empty()) {
+    path.push_back("token=" + PathValue(token));
+  }
+  if (!serial.empty()) {
+    path.push_back("serial=" + PathValue(serial));
+  }
+  if (!object.empty()) {
+    path.push_back("object=" + PathValue(object));
+  }
+  if (!id.empty()) {
+    path.push_back("id=" + PercentEncode(id));
+  }
+  path.push_back("type=private");
+  std::vector<std::string> query;
+  if (!module_path.empty()) {
+    query.push_back("module-path=" + PathValue(module_path));
+  }
+  if (!pin_source.empty()) {
+    query.push_back("pin-source=" + PathValue(pin_source));
+  }
+  return std::string(kScheme) + Join(path, ";") + (query.empty() ? "" : "?" + Join(query, "&"));
+}
+
+std::string Pkcs11KeyUri::Describe() const {
+  std::string key = !object.empty() ? "'" + object + "'" : "id " + PercentEncode(id);
+  std::string where = !token.empty() ? "'" + token + "'" : "serial " + serial;
+  return "PKCS#11 token " + where + " key " + key;
+}
+
+bool IsPkcs11Uri(std::string_view text) { return text.starts_with(kScheme); }
+
+Result<Pkcs11KeyUri> ParsePkcs11KeyUri(std::string_view text) {
+  const std::string s(TrimRight(text));
+  if (!IsPkcs11Uri(s)) {
+    return Error(Code::kInvalidArgument,
+                 "'" + s + "' is not a PKCS#11 URI; write pkcs11:token=LABEL;object=KEY (RFC 7512)");
+  }
+  UriPtr uri(::p11_kit_uri_new());
+  if (int r = ::p11_kit_uri_parse(s.c_str(), P11_KIT_URI_FOR_ANY, uri.get()); r != P11_KIT_URI_OK) {
+    return Error(Code::kInvalidArgument, "cannot parse the PKCS#11 URI '" + s + "': " +
+                                             ::p11_kit_uri_message(r) + " (RFC 7512)");
+  }
+  if (::p11_kit_uri_get_pin_value(uri.get()) != nullptr) {
+    return Error(Code::kInvalidArgument,
+                 "the PKCS#11 URI carries pin-value: a PIN on a command line or in a file anchor "
+                 "keeps is readable by others; remove it and give --pin-file FILE or set "
+                 "ANCHOR_PKCS11_PIN");
+  }
+  if (::p11_kit_uri_any_unrecognized(uri.get())) {
+    return Error(Code::kInvalidArgument,
+                 "the PKCS#11 URI '" + s + "' has an attribute anchor does not know; use token, "
+                 "serial, object, id and type in the path, module-path and pin-source in the query");
+  }
+  Pkcs11KeyUri out;
+  const CK_TOKEN_INFO* token = ::p11_kit_uri_get_token_info(uri.get());
+  out.token = Padded(token->label, sizeof token->label);
+  out.serial = Padded(token->serialNumber, sizeof token->serialNumber);
+  if (const CK_ATTRIBUTE* a = ::p11_kit_uri_get_attribute(uri.get(), CKA_LABEL)) {
+    out.object.assign(static_cast<const char*>(a->pValue), a->ulValueLen);
+  }
+  if (const CK_ATTRIBUTE* a = ::p11_kit_uri_get_attribute(uri.get(), CKA_ID)) {
+    const auto* p = static_cast<const uint8_t*>(a->pValue);
+    out.id.assign(p, p + a->ulValueLen);
+  }
+  if (const CK_ATTRIBUTE* a = ::p11_kit_uri_get_attribute(uri.get(), CKA_CLASS);
+      a != nullptr && a->ulValueLen == sizeof(CK_OBJECT_CLASS) &&
+      *static_cast<const CK_OBJECT_CLASS*>(a->pValue) != CKO_PRIVATE_KEY) {
+    return Error(Code::kInvalidArgument, "the PKCS#11 URI '" + s +
+                                             "' names an object that is not a private key; "
+                                             "write type=private or leave type out");
+  }
+  if (const char* m = ::p11_kit_uri_get_module_path(uri.get())) {
+    out.module_path = m;
+  }
+  if (const char* p = ::p11_kit_uri_get_pin_source(uri.get())) {
+    out.pin_source = p;
+  }
+  if (out.token.empty() && out.serial.empty()) {
+    return Error(Code::kInvalidArgument, "the PKCS#11 URI '" + s +
+                                             "' names no token; add token=LABEL (the label "
+                                             "softhsm2-util --show-slots or p11tool lists)");
+  }
+  if (out.object.empty() && out.id.empty()) {
+    return Error(Code::kInvalidArgument,
+                 "the PKCS#11 URI '" + s + "' names no key; add object=LABEL");
+  }
+  return out;
+}
+
+void SetPkcs11Pin(std::string_view pin) {
+  std::lock_guard lock(PinMutex());
+  ProcessPin().assign(pin);
+}
+
+namespace {
+
+Result<std::shared_ptr<Module>> ModuleOf(const Pkcs11KeyUri& uri) {
+  return Module::Get(uri.module_path.empty() ? kDefaultModule : uri.module_path);
+}
+
+}  // namespace
+
+Result<PrivateKey> OpenPkcs11Key(const Pkcs11KeyUri& uri) {
+  ANCHOR_ASSIGN_OR_RETURN(std::shared_ptr<Module> module, ModuleOf(uri));
+  auto signer = std::make_shared<Signer>(std::move(module), uri);
+  ANCHOR_ASSIGN_OR_RETURN(PublicKey pub, signer->Start());
+  return MakeExternalKey(pub, std::move(signer));
+}
+
+Result<GeneratedPkcs11Key> GeneratePkcs11Key(const Pkcs11KeyUri& uri, KeyType type) {
+  if (type != KeyType::kEcP256 && type != KeyType::kEcP384) {
+    return Error(Code::kInvalidArgument,
+                 "a CA key in a PKCS#11 token is ec-p256 or ec-p384, not " +
+                     std::string(KeyTypeName(type)));
+  }
+  Pkcs11KeyUri made = uri;
+  if (made.object.empty()) {
+    return Error(Code::kInvalidArgument,
+                 "name the new key with object=LABEL in the PKCS#11 URI " + uri.ToString());
+  }
+  if (made.id.empty()) {
+    made.id.resize(16);  // a random CKA_ID names this key alone, whatever else has its label
+    if (::RAND_bytes(made.id.data(), static_cast<int>(made.id.size())) != 1) {
+      return ossl::OsslError("RAND_bytes");
+    }
+  }
+  ANCHOR_ASSIGN_OR_RETURN(std::shared_ptr<Module> module, ModuleOf(made));
+  {
+    std::shared_lock calls(module->calls());
+    Token token(module, made);
+    ANCHOR_ASSIGN_OR_RETURN(CK_SESSION_HANDLE session, token.Connect(true));
+    struct Close {
+      Token& t;
+      CK_SESSION_HANDLE s;
+      ~Close() { t.f()->C_CloseSession(s); }
+    } close{token, session};
+    for (const auto& [label, id] : {std::pair{made.object, std::vector<uint8_t>{}},
+                                    std::pair{std::string(), made.id}}) {
+      ANCHOR_ASSIGN_OR_RETURN(auto existing, token.Find(session, CKO_PRIVATE_KEY, label, id));
+      if (!existing.empty()) {
+        return Error(Code::kAlreadyExists,
+                     made.Describe() + " already exists; anchor makes its keys itself: name "
+                                       "another object= (or delete it with pkcs11-tool "
+                                       "--delete-object)");
+      }
+    }
+    const int nid = type == KeyType::kEcP256 ? NID_X9_62_prime256v1 : NID_secp384r1;
+    unsigned char* oid = nullptr;
+    const int oid_len = ::i2d_ASN1_OBJECT(::OBJ_nid2obj(nid), &oid);
+    if (oid_len <= 0) {
+      return ossl::OsslError("i2d_ASN1_OBJECT");
+    }
+    std::vector<uint8_t> ec_params(oid, oid + oid_len);
+    ::OPENSSL_free(oid);
+    CK_BBOOL yes = CK_TRUE;
+    CK_BBOOL no = CK_FALSE;
+    auto label = const_cast<char*>(made.object.data());
+    auto id = made.id.data();
+    CK_ATTRIBUTE pub[] = {{CKA_TOKEN, &yes, sizeof yes},
+                          {CKA_PRIVATE, &no, sizeof no},
+                          {CKA_VERIFY, &yes, sizeof yes},
+                          {CKA_EC_PARAMS, ec_params.data(), ec_params.size()},
+                          {CKA_LABEL, label, made.object.size()},
+                          {CKA_ID, id, made.id.size()}};
+    // PKCS#11 3.0 4.9: CKA_SENSITIVE and not CKA_EXTRACTABLE, so the token never hands out the
+    // key's value, plain or wrapped; CKA_NEVER_EXTRACTABLE then stays true for its whole life.
+    CK_ATTRIBUTE priv[] = {{CKA_TOKEN, &yes, sizeof yes},
+                           {CKA_PRIVATE, &yes, sizeof yes},
+                           {CKA_SIGN, &yes, sizeof yes},
+                           {CKA_DERIVE, &no, sizeof no},
+                           {CKA_SENSITIVE, &yes, sizeof yes},
+                           {CKA_EXTRACTABLE, &no, sizeof no},
+                           {CKA_LABEL, label, made.object.size()},
+                           {CKA_ID, id, made.id.size()}};
+    CK_MECHANISM mechanism{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+    CK_OBJECT_HANDLE pub_handle = CK_INVALID_HANDLE;
+    CK_OBJECT_HANDLE priv_handle = CK_INVALID_HANDLE;
+    if (CK_RV rv = token.f()->C_GenerateKeyPair(session, &mechanism, pub, std::size(pub), priv,
+                                                std::size(priv), &pub_handle, &priv_handle);
+        rv != CKR_OK) {
+      return Error(rv == CKR_MECHANISM_INVALID ? Code::kUnimplemented : Code::kUnavailable,
+                   "cannot make a key in " + made.Describe() + ": " + RvText(rv));
+    }
+  }
+  auto key = OpenPkcs11Key(made);
+  if (!key) {
+    (void)DestroyPkcs11Key(made);
+    return key.error();
+  }
+  return GeneratedPkcs11Key{std::move(made), std::move(key).value()};
+}
+
+Status DestroyPkcs11Key(const Pkcs11KeyUri& uri) {
+  ANCHOR_ASSIGN_OR_RETURN(std::shared_ptr<Module> module, ModuleOf(uri));
+  std::shared_lock calls(module->calls());
+  Token token(module, uri);
+  ANCHOR_ASSIGN_OR_RETURN(CK_SESSION_HANDLE session, token.Connect(true));
+  Status status = OkStatus();
+  for (CK_OBJECT_CLASS cls : {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY}) {
+    auto objects = token.Find(session, cls, uri.object, uri.id);
+    if (!objects) {
+      status = objects.error();
+      continue;
+    }
+    for (CK_OBJECT_HANDLE o : *objects) {
+      if (CK_RV rv = token.f()->C_DestroyObject(session, o); rv != CKR_OK) {
+        status = Error(Code::kUnavailable,
+                       "cannot delete " + uri.Describe() + " from the token: " + RvText(rv));
+      }
+    }
+  }
+  token.f()->C_CloseSession(session);
+  return status;
+}
+
+}  // namespace anchor::crypto
