@@ -19,6 +19,7 @@
 #include <p11-kit/pkcs11.h>
 #include <p11-kit/uri.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -37,8 +38,9 @@ namespace anchor::crypto {
 namespace {
 
 constexpr std::string_view kScheme = "pkcs11:";
-// kDefaultModule is p11-kit's proxy, which offers every module the system registered.
-constexpr const char* kDefaultModule = "p11-kit-proxy.so";
+// kDefaultModule is p11-kit's proxy, which offers every module the system registered (the path
+// comes from p11-kit-1.pc at build time).
+constexpr const char* kDefaultModule = ANCHOR_P11KIT_PROXY;
 // kReloadPause bounds how often a token that is gone is looked for again.
 constexpr auto kReloadPause = std::chrono::milliseconds(250);
 
@@ -59,9 +61,12 @@ std::string_view TrimRight(std::string_view s) {
   return end == std::string_view::npos ? std::string_view() : s.substr(0, end + 1);
 }
 
-// Padded reads a fixed-size PKCS#11 text field, which is padded with blanks (PKCS#11 3.0 3.2).
+// Padded reads a fixed-size PKCS#11 text field, which is padded with blanks (PKCS#11 3.0 3.2);
+// p11-kit leaves the fields a URI does not set zero-filled.
 std::string Padded(const CK_UTF8CHAR* field, size_t size) {
-  return std::string(TrimRight(std::string_view(reinterpret_cast<const char*>(field), size)));
+  std::string_view s(reinterpret_cast<const char*>(field), size);
+  s = s.substr(0, s.find('\0'));
+  return std::string(TrimRight(s));
 }
 
 std::mutex& PinMutex() {
@@ -253,12 +258,6 @@ class Token final {
 
  private:
   Result<CK_SLOT_ID> FindSlot() const {
-    UriPtr match(::p11_kit_uri_new());
-    if (int r = ::p11_kit_uri_parse(uri_.ToString().c_str(), P11_KIT_URI_FOR_TOKEN, match.get());
-        r != P11_KIT_URI_OK) {
-      return Error(Code::kInvalidArgument,
-                   "cannot parse " + uri_.ToString() + ": " + ::p11_kit_uri_message(r));
-    }
     CK_ULONG n = 0;
     if (CK_RV rv = f()->C_GetSlotList(CK_TRUE, nullptr, &n); rv != CKR_OK) {
       return Error(Code::kUnavailable,
@@ -276,11 +275,15 @@ class Token final {
       if (f()->C_GetTokenInfo(slot, &info) != CKR_OK) {
         continue;
       }
-      if (::p11_kit_uri_match_token_info(match.get(), &info) == 1) {
+      // RFC 7512 2.3: "token" is the CK_TOKEN_INFO label, "serial" its serialNumber.
+      const std::string label = Padded(info.label, sizeof info.label);
+      const std::string serial = Padded(info.serialNumber, sizeof info.serialNumber);
+      if ((uri_.token.empty() || uri_.token == label) &&
+          (uri_.serial.empty() || uri_.serial == serial)) {
         token_flags_ = info.flags;
         return slot;
       }
-      labels.push_back("'" + Padded(info.label, sizeof info.label) + "'");
+      labels.push_back("'" + label + "'");
     }
     return Error(Code::kNotFound, "no PKCS#11 token matches " + Where() + " in " +
                                       module_->path() + " (tokens present: " +
@@ -424,8 +427,11 @@ class Signer final : public KeySigner {
       }
       token_.module().Reload(epoch);
     }
-    return Error(Code::kUnavailable, last.message() + "; anchor tries the token again at the " +
-                                         "next signature");
+    const std::string where = token_.Where();
+    const std::string why = last.message().find(where) == std::string::npos
+                                ? where + " is not available: " + last.message()
+                                : last.message();
+    return Error(Code::kUnavailable, why + "; anchor tries the token again at the next signature");
   }
 
   std::string Describe() const override { return token_.Where(); }
@@ -498,11 +504,16 @@ std::string PercentEncode(std::span<const uint8_t> bytes) {
   return out;
 }
 
-// PathValue percent-encodes what RFC 7512 2.3 does not allow bare in a path attribute value.
-std::string PathValue(std::string_view value) {
+// AttributeValue percent-encodes what RFC 7512 2.3 does not allow bare in an attribute value:
+// `extra` are the characters a query value may hold besides a path value's.
+std::string AttributeValue(std::string_view value, const char* extra = "") {
   std::string out;
   for (unsigned char c : value) {
-    if (std::isalnum(c) || std::strchr("-._~:[]@!$'()*+,=&", c) != nullptr) {
+    if (c == 0) {
+      continue;
+    }
+    if (std::isalnum(c) || std::strchr("-._~:[]@!$'()*+,=&", c) != nullptr ||
+        std::strchr(extra, c) != nullptr) {
       out.push_back(static_cast<char>(c));
     } else {
       out += PercentEncode(std::span<const uint8_t>(&c, 1));
@@ -516,13 +527,13 @@ std::string PathValue(std::string_view value) {
 std::string Pkcs11KeyUri::ToString() const {
   std::vector<std::string> path;
   if (!token.empty()) {
-    path.push_back("token=" + PathValue(token));
+    path.push_back("token=" + AttributeValue(token));
   }
   if (!serial.empty()) {
-    path.push_back("serial=" + PathValue(serial));
+    path.push_back("serial=" + AttributeValue(serial));
   }
   if (!object.empty()) {
-    path.push_back("object=" + PathValue(object));
+    path.push_back("object=" + AttributeValue(object));
   }
   if (!id.empty()) {
     path.push_back("id=" + PercentEncode(id));
@@ -530,10 +541,10 @@ std::string Pkcs11KeyUri::ToString() const {
   path.push_back("type=private");
   std::vector<std::string> query;
   if (!module_path.empty()) {
-    query.push_back("module-path=" + PathValue(module_path));
+    query.push_back("module-path=" + AttributeValue(module_path, "/?|"));
   }
   if (!pin_source.empty()) {
-    query.push_back("pin-source=" + PathValue(pin_source));
+    query.push_back("pin-source=" + AttributeValue(pin_source, "/?|"));
   }
   return std::string(kScheme) + Join(path, ";") + (query.empty() ? "" : "?" + Join(query, "&"));
 }
