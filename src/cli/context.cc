@@ -13,6 +13,7 @@
 #include "cli/passphrase_prompt.h"
 #include "core/file_io.h"
 #include "core/text.h"
+#include "crypto/pkcs11_key.h"
 
 namespace anchor::cli {
 
@@ -59,6 +60,22 @@ Result<const SecretBytes*> Context::Passphrase() {
     }
   }
   return passphrase_ ? &*passphrase_ : nullptr;
+}
+
+Status Context::LoadPkcs11Pin() const {
+  if (!pin_file.empty()) {
+    ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(pin_file));
+    const std::string_view pin = std::string_view(text).substr(0, text.find_first_of("\r\n"));
+    if (pin.empty()) {
+      ::explicit_bzero(text.data(), text.size());
+      return Error(Code::kInvalidArgument, pin_file + ": the PIN file's first line is empty");
+    }
+    crypto::SetPkcs11Pin(pin);
+    ::explicit_bzero(text.data(), text.size());
+  } else if (const char* env = std::getenv("ANCHOR_PKCS11_PIN"); env != nullptr && *env != '\0') {
+    crypto::SetPkcs11Pin(env);
+  }
+  return OkStatus();
 }
 
 Result<const SecretBytes*> Context::NewPassphrase(std::string_view what) {

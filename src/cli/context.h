@@ -31,6 +31,9 @@ class Context final {
   // environment gives one and standard input is a terminal, it asks for one (twice, no echo;
   // an empty answer is none). nullptr: the keys are written unencrypted.
   Result<const SecretBytes*> NewPassphrase(std::string_view what);
+  // LoadPkcs11Pin hands crypto/ the PIN for keys in PKCS#11 tokens: --pin-file's first line,
+  // else $ANCHOR_PKCS11_PIN; neither is no PIN (a token that needs one then says so).
+  Status LoadPkcs11Pin() const;
   // OpenCa opens the CA home; with `need_key` it also loads the intermediate key.
   Result<home::CaHome*> OpenCa(bool need_key);
 
@@ -49,6 +52,7 @@ class Context final {
   // Options bound by run.cc.
   std::string home_flag;
   std::string passphrase_file;
+  std::string pin_file;
   bool quiet = false;
   bool verbose = false;
   bool json = false;  // --json of the command that runs (AddJsonFlag)

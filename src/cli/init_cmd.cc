@@ -7,6 +7,7 @@
 #include "cli/printers.h"
 #include "command_line/value_checks.h"
 #include "core/text.h"
+#include "crypto/pkcs11_key.h"
 #include "home/ca_home.h"
 
 namespace anchor::cli {
@@ -18,13 +19,32 @@ std::string PinnedFingerprint(const crypto::Certificate& root) {
   return ToUpper(ColonHex(root.Sha256Fingerprint()));
 }
 
-// SayHowToEncrypt is the plain word on keys written without a passphrase: whoever reads them can
-// issue certificates the whole fleet trusts.
-void SayHowToEncrypt(const Context& ctx, const home::CaPaths& p) {
-  ctx.Warn("the CA keys " + p.root_key + " and " + p.intermediate_key +
-           " are NOT encrypted: anyone who can read them can issue certificates your devices "
-           "trust. Encrypt them in place as docs/OPERATIONS.md (Install) shows, or make a new "
+// SayHowToEncrypt is the plain word on CA keys written to files without a passphrase: whoever
+// reads them can issue certificates the whole fleet trusts. Keys in a token are not files.
+void SayHowToEncrypt(const Context& ctx, const std::vector<std::string>& key_files) {
+  if (key_files.empty()) {
+    return;
+  }
+  ctx.Warn("the CA key" + std::string(key_files.size() > 1 ? "s " : " ") +
+           Join(key_files, " and ") + (key_files.size() > 1 ? " are" : " is") +
+           " NOT encrypted: anyone who can read " + (key_files.size() > 1 ? "them" : "it") +
+           " can issue certificates your devices trust. Encrypt them in place as "
+           "docs/OPERATIONS.md (Install) shows, or make a new "
            "CA in an empty --home with --passphrase-file FILE or ANCHOR_PASSPHRASE");
+}
+
+// KeyPlace is how init describes where a CA key was made.
+std::string KeyPlace(const std::string& uri) {
+  auto parsed = crypto::ParsePkcs11KeyUri(uri);
+  return parsed ? "  (key in " + parsed->Describe() + ", not extractable)" : "";
+}
+
+// CheckKeyUri is the parse-time check of --key-uri and --root-key-uri (exit 2).
+CLI::Validator KeyUriCheck() {
+  return command_line::ParsedBy("URI", [](const std::string& uri) -> Status {
+    auto parsed = crypto::ParsePkcs11KeyUri(uri);
+    return parsed ? OkStatus() : Status(parsed.error());
+  });
 }
 
 }  // namespace
@@ -41,6 +61,8 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
     bool no_passphrase = false;
     std::string offline_root;
     std::string store;
+    std::string key_uri;
+    std::string root_key_uri;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
@@ -69,6 +91,15 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--offline-root", o->offline_root,
                   "write the root key only to this new directory (with root.crt), to be kept "
                   "offline; the CA home keeps root.crt (see docs/OPERATIONS.md)");
+  cmd->add_option("--key-uri", o->key_uri,
+                  "make the intermediate's key inside this PKCS#11 token, never extractable: an "
+                  "RFC 7512 URI such as 'pkcs11:token=anchor-ca;object=intermediate"
+                  "?module-path=/usr/lib/softhsm/libsofthsm2.so' (PIN: --pin-file or "
+                  "ANCHOR_PKCS11_PIN)")
+      ->check(KeyUriCheck());
+  cmd->add_option("--root-key-uri", o->root_key_uri,
+                  "make the root's key inside a PKCS#11 token too (another object=)")
+      ->check(KeyUriCheck());
   AddJsonFlag(cmd, ctx);
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
@@ -82,9 +113,13 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
       opts.permitted_dns = o->permit_dns;
       opts.offline_root = o->offline_root;
       opts.store_url = o->store;
+      opts.intermediate_key_uri = o->key_uri;
+      opts.root_key_uri = o->root_key_uri;
       ANCHOR_TRY(ctx.ParseSans(o->sans));
       const std::string home = ctx.Home();
-      ANCHOR_ASSIGN_OR_RETURN(opts.passphrase, o->no_passphrase
+      // Keys in a token need no passphrase: it is asked for only when a CA key goes to a file.
+      const bool keys_in_files = o->key_uri.empty() || o->root_key_uri.empty();
+      ANCHOR_ASSIGN_OR_RETURN(opts.passphrase, o->no_passphrase || !keys_in_files
                                                    ? ctx.Passphrase()
                                                    : ctx.NewPassphrase("the CA keys in " + home));
       std::vector<std::string> notes;
@@ -102,12 +137,13 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
         }
       }
       ctx.Say("created CA '" + o->name + "' in " + home);
-      ctx.Say("  root:          " + p.root_crt + (opts.passphrase ? "  (keys encrypted)" : ""));
+      ctx.Say("  root:          " + p.root_crt + KeyPlace(o->root_key_uri) +
+              (opts.passphrase ? "  (keys encrypted)" : ""));
       if (!o->offline_root.empty()) {
         ctx.Say("  root key:      " + o->offline_root +
                 "/root.key only: keep that directory offline");
       }
-      ctx.Say("  intermediate:  " + p.intermediate_crt);
+      ctx.Say("  intermediate:  " + p.intermediate_crt + KeyPlace(o->key_uri));
       ctx.Say("  server:        " + p.server_crt + "  (" + Join(server_names, ", ") + ")");
       ctx.Say("  admin client:  " + p.admin_crt);
       ctx.Say("  policy:        " + p.config);
@@ -130,7 +166,14 @@ void RegisterInit(CLI::App& app, Context& ctx, Action& action) {
       ctx.Say("pin it on devices: anchor-agent run --fingerprint " + PinnedFingerprint(root) +
               " ...");
       if (opts.passphrase == nullptr) {
-        SayHowToEncrypt(ctx, p);
+        std::vector<std::string> key_files;
+        if (o->root_key_uri.empty()) {
+          key_files.push_back(o->offline_root.empty() ? p.root_key : o->offline_root + "/root.key");
+        }
+        if (o->key_uri.empty()) {
+          key_files.push_back(p.intermediate_key);
+        }
+        SayHowToEncrypt(ctx, key_files);
       }
       return OkStatus();
     };

@@ -33,6 +33,9 @@ int Run(int argc, char** argv) {
       ->check(command_line::NonEmptyPath());
   app.add_option("--passphrase-file", ctx.passphrase_file,
                  "file whose first line is the key passphrase (or set ANCHOR_PASSPHRASE)");
+  app.add_option("--pin-file", ctx.pin_file,
+                 "file whose first line is the user PIN of the PKCS#11 token holding CA keys (or "
+                 "set ANCHOR_PKCS11_PIN)");
   app.add_flag("-q,--quiet", ctx.quiet, "print only results");
   app.add_flag("-v,--verbose", ctx.verbose, "print OpenSSL detail with errors");
 
@@ -69,7 +72,10 @@ int Run(int argc, char** argv) {
     if (!action) {
       return kExitUsage;
     }
-    const Status st = action();
+    Status st = ctx.LoadPkcs11Pin();
+    if (st) {
+      st = action();
+    }
     if (!st) {
       if (ctx.json) {
         nlohmann::json error = {{"code", std::string(CodeName(st.error().code()))},

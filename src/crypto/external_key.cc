@@ -102,8 +102,7 @@ const EC_KEY_METHOD* Method() {
 Result<PrivateKey> MakeExternalKey(const PublicKey& public_key, SignerRef signer) {
   EVP_PKEY* pub = internal::Native(public_key);
   if (::EVP_PKEY_get_base_id(pub) != EVP_PKEY_EC) {
-    return Error(Code::kUnimplemented, signer->Describe() + " holds a " +
-                                           public_key.Description() +
+    return Error(Code::kUnimplemented, signer->Describe() + " holds a " + public_key.Description() +
                                            " key; anchor uses EC keys (P-256, P-384) in devices");
   }
   EC_KEY* ec = ::EVP_PKEY_get1_EC_KEY(pub);  // a legacy copy of the public key, ours to free

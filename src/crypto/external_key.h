@@ -26,6 +26,12 @@ class KeySigner {
   virtual Result<std::vector<uint8_t>> SignDigest(std::span<const uint8_t> digest) const = 0;
   // Describe names the key for messages, e.g. "PKCS#11 token 'anchor-ca' object 'intermediate'".
   virtual std::string Describe() const = 0;
+  // KeyFileText is what a key file holds in place of this key (WritePrivateKeyFile): where the
+  // key is, never its value, e.g. the key's "pkcs11:" URI. kFailedPrecondition when the key
+  // cannot be named in a file.
+  virtual Result<std::string> KeyFileText() const {
+    return Error(Code::kFailedPrecondition, Describe() + " cannot be named in a key file");
+  }
 };
 
 // MakeExternalKey returns a PrivateKey whose public half is `public_key` and whose signatures

@@ -3,6 +3,8 @@
 #include "crypto/key_file.h"
 
 #include "core/file_io.h"
+#include "crypto/external_key.h"
+#include "crypto/pkcs11_key.h"
 
 namespace anchor::crypto {
 namespace {
@@ -10,11 +12,16 @@ namespace {
 // kMaxKeyFileBytes bounds a key or certificate file: a few KiB, a chain a few more.
 constexpr size_t kMaxKeyFileBytes = 1u << 20;
 
+Result<PrivateKey> OpenPkcs11FromFile(std::string_view text) {
+  ANCHOR_ASSIGN_OR_RETURN(Pkcs11KeyUri uri, ParsePkcs11KeyUri(text));
+  return OpenPkcs11Key(uri);
+}
+
 }  // namespace
 
 Result<PrivateKey> LoadPrivateKeyFile(const std::string& path, const SecretBytes* passphrase) {
   ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path, kMaxKeyFileBytes));
-  auto key = PrivateKey::FromPem(pem, passphrase);
+  auto key = IsPkcs11Uri(pem) ? OpenPkcs11FromFile(pem) : PrivateKey::FromPem(pem, passphrase);
   if (!key) {
     return key.error().Prefixed(path);
   }
@@ -32,6 +39,10 @@ Result<Certificate> LoadCertificateFile(const std::string& path) {
 
 Status WritePrivateKeyFile(const std::string& path, const PrivateKey& key,
                            const SecretBytes* passphrase, bool exclusive) {
+  if (const KeySigner* signer = ExternalSigner(key); signer != nullptr) {
+    ANCHOR_ASSIGN_OR_RETURN(std::string where, signer->KeyFileText());
+    return WriteFileAtomic(path, where, kPrivateKeyMode, exclusive);
+  }
   ANCHOR_ASSIGN_OR_RETURN(std::string pem, key.ToPkcs8Pem(passphrase));
   return WriteFileAtomic(path, pem, kPrivateKeyMode, exclusive);
 }

@@ -43,7 +43,7 @@ Error OsslError(std::string_view what, Code code, SourceLocation where) {
 
 void RaiseExternalKeyError(const Error& error) {
   ERR_raise_data(ExternalKeyLibrary(), static_cast<int>(error.code()), "%s",
-                   error.message().c_str());
+                 error.message().c_str());
 }
 
 void ClearErrors() { ::ERR_clear_error(); }

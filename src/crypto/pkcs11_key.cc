@@ -136,6 +136,8 @@ class Module final {
   const std::string& path() const { return path_; }
   std::shared_mutex& calls() { return calls_; }
   uint64_t epoch() const { return epoch_; }  // read under calls() held
+  // Down is why the module is not initialised (its last reload failed), or empty (calls() held).
+  const std::string& down() const { return down_; }
 
   // Reload finalises and initialises the module again, unless someone did since `seen` or the
   // last attempt was less than kReloadPause ago. Whether to retry is the caller's: it compares
@@ -148,9 +150,12 @@ class Module final {
     }
     last_reload_ = now;
     functions_->C_Finalize(nullptr);
-    if (Initialize() == CKR_OK) {
-      ++epoch_;  // every session and handle of the old epoch is gone
+    if (CK_RV rv = Initialize(); rv != CKR_OK) {
+      down_ = "its module " + path_ + " does not start: " + RvText(rv);
+      return;
     }
+    down_.clear();
+    ++epoch_;  // every session and handle of the old epoch is gone
   }
 
  private:
@@ -169,6 +174,7 @@ class Module final {
   std::shared_mutex calls_;
   uint64_t epoch_ = 1;
   std::chrono::steady_clock::time_point last_reload_{};
+  std::string down_;
 };
 
 // Token is a logged-in slot of a module, for one key's URI. Its functions are called with the
@@ -243,9 +249,9 @@ class Token final {
                                         "--list-objects");
     }
     if (keys.size() > 1) {
-      return Error(Code::kInvalidArgument,
-                   uri_.Describe() + " matches " + std::to_string(keys.size()) +
-                       " private keys; name one with id= in the URI");
+      return Error(Code::kInvalidArgument, uri_.Describe() + " matches " +
+                                               std::to_string(keys.size()) +
+                                               " private keys; name one with id= in the URI");
     }
     return keys.front();
   }
@@ -283,11 +289,15 @@ class Token final {
         token_flags_ = info.flags;
         return slot;
       }
-      labels.push_back("'" + label + "'");
+      if ((info.flags & CKF_TOKEN_INITIALIZED) != 0) {
+        labels.push_back("'" + label + "'");
+      }
     }
-    return Error(Code::kNotFound, "no PKCS#11 token matches " + Where() + " in " +
-                                      module_->path() + " (tokens present: " +
-                                      (labels.empty() ? "none" : Join(labels, ", ")) + ")");
+    const std::string wanted =
+        !uri_.token.empty() ? "'" + uri_.token + "'" : "serial " + uri_.serial;
+    return Error(Code::kNotFound,
+                 "no PKCS#11 token " + wanted + " in " + module_->path() +
+                     " (tokens present: " + (labels.empty() ? "none" : Join(labels, ", ")) + ")");
   }
 
   Status Login(CK_SESSION_HANDLE session) const {
@@ -299,17 +309,17 @@ class Token final {
       return Error(Code::kFailedPrecondition,
                    Where() + " needs its user PIN: give --pin-file FILE or set ANCHOR_PKCS11_PIN");
     }
-    CK_RV rv = f()->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin->data()),
-                            pin->size());
+    CK_RV rv =
+        f()->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin->data()), pin->size());
     ::OPENSSL_cleanse(pin->data(), pin->size());
     switch (rv) {
       case CKR_OK:
       case CKR_USER_ALREADY_LOGGED_IN:  // PKCS#11 logins are per token, not per session
         return OkStatus();
       case CKR_PIN_INCORRECT:
-        return Error(Code::kUnauthenticated,
-                     "the PIN of " + Where() + " is wrong (CKR_PIN_INCORRECT); check --pin-file "
-                                               "or ANCHOR_PKCS11_PIN");
+        return Error(Code::kUnauthenticated, "the PIN of " + Where() +
+                                                 " is wrong (CKR_PIN_INCORRECT); check --pin-file "
+                                                 "or ANCHOR_PKCS11_PIN");
       case CKR_PIN_LOCKED:
         return Error(Code::kPermissionDenied,
                      "the PIN of " + Where() + " is locked; its security officer must unlock it");
@@ -351,7 +361,8 @@ Result<PublicKey> EcPublicKey(std::span<const uint8_t> params, std::span<const u
   }
   std::vector<uint8_t> raw(point.begin(), point.end());
   p = point.data();
-  ossl::Ptr<ASN1_STRING> wrapped(::d2i_ASN1_OCTET_STRING(nullptr, &p, static_cast<long>(point.size())));
+  ossl::Ptr<ASN1_STRING> wrapped(
+      ::d2i_ASN1_OCTET_STRING(nullptr, &p, static_cast<long>(point.size())));
   if (wrapped && p == point.data() + point.size()) {
     raw.assign(::ASN1_STRING_get0_data(wrapped.get()),
                ::ASN1_STRING_get0_data(wrapped.get()) + ::ASN1_STRING_length(wrapped.get()));
@@ -435,10 +446,14 @@ class Signer final : public KeySigner {
   }
 
   std::string Describe() const override { return token_.Where(); }
+  Result<std::string> KeyFileText() const override { return token_.uri().ToString() + "\n"; }
 
  private:
   // SignOnce makes one signature with a session of the pool (calls() held shared).
   Result<std::vector<uint8_t>> SignOnce(std::span<const uint8_t> digest) const {
+    if (!token_.module().down().empty()) {
+      return Error(Code::kUnavailable, token_.module().down());
+    }
     CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
     CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
     {
@@ -560,13 +575,14 @@ bool IsPkcs11Uri(std::string_view text) { return text.starts_with(kScheme); }
 Result<Pkcs11KeyUri> ParsePkcs11KeyUri(std::string_view text) {
   const std::string s(TrimRight(text));
   if (!IsPkcs11Uri(s)) {
-    return Error(Code::kInvalidArgument,
-                 "'" + s + "' is not a PKCS#11 URI; write pkcs11:token=LABEL;object=KEY (RFC 7512)");
+    return Error(
+        Code::kInvalidArgument,
+        "'" + s + "' is not a PKCS#11 URI; write pkcs11:token=LABEL;object=KEY (RFC 7512)");
   }
   UriPtr uri(::p11_kit_uri_new());
   if (int r = ::p11_kit_uri_parse(s.c_str(), P11_KIT_URI_FOR_ANY, uri.get()); r != P11_KIT_URI_OK) {
-    return Error(Code::kInvalidArgument, "cannot parse the PKCS#11 URI '" + s + "': " +
-                                             ::p11_kit_uri_message(r) + " (RFC 7512)");
+    return Error(Code::kInvalidArgument, "cannot parse the PKCS#11 URI '" + s +
+                                             "': " + ::p11_kit_uri_message(r) + " (RFC 7512)");
   }
   if (::p11_kit_uri_get_pin_value(uri.get()) != nullptr) {
     return Error(Code::kInvalidArgument,
@@ -575,9 +591,11 @@ Result<Pkcs11KeyUri> ParsePkcs11KeyUri(std::string_view text) {
                  "ANCHOR_PKCS11_PIN");
   }
   if (::p11_kit_uri_any_unrecognized(uri.get())) {
-    return Error(Code::kInvalidArgument,
-                 "the PKCS#11 URI '" + s + "' has an attribute anchor does not know; use token, "
-                 "serial, object, id and type in the path, module-path and pin-source in the query");
+    return Error(
+        Code::kInvalidArgument,
+        "the PKCS#11 URI '" + s +
+            "' has an attribute anchor does not know; use token, "
+            "serial, object, id and type in the path, module-path and pin-source in the query");
   }
   Pkcs11KeyUri out;
   const CK_TOKEN_INFO* token = ::p11_kit_uri_get_token_info(uri.get());
@@ -637,9 +655,8 @@ Result<PrivateKey> OpenPkcs11Key(const Pkcs11KeyUri& uri) {
 
 Result<GeneratedPkcs11Key> GeneratePkcs11Key(const Pkcs11KeyUri& uri, KeyType type) {
   if (type != KeyType::kEcP256 && type != KeyType::kEcP384) {
-    return Error(Code::kInvalidArgument,
-                 "a CA key in a PKCS#11 token is ec-p256 or ec-p384, not " +
-                     std::string(KeyTypeName(type)));
+    return Error(Code::kInvalidArgument, "a CA key in a PKCS#11 token is ec-p256 or ec-p384, not " +
+                                             std::string(KeyTypeName(type)));
   }
   Pkcs11KeyUri made = uri;
   if (made.object.empty()) {
@@ -662,14 +679,15 @@ Result<GeneratedPkcs11Key> GeneratePkcs11Key(const Pkcs11KeyUri& uri, KeyType ty
       CK_SESSION_HANDLE s;
       ~Close() { t.f()->C_CloseSession(s); }
     } close{token, session};
-    for (const auto& [label, id] : {std::pair{made.object, std::vector<uint8_t>{}},
-                                    std::pair{std::string(), made.id}}) {
+    for (const auto& [label, id] :
+         {std::pair{made.object, std::vector<uint8_t>{}}, std::pair{std::string(), made.id}}) {
       ANCHOR_ASSIGN_OR_RETURN(auto existing, token.Find(session, CKO_PRIVATE_KEY, label, id));
       if (!existing.empty()) {
         return Error(Code::kAlreadyExists,
-                     made.Describe() + " already exists; anchor makes its keys itself: name "
-                                       "another object= (or delete it with pkcs11-tool "
-                                       "--delete-object)");
+                     made.Describe() +
+                         " already exists; anchor makes its keys itself: name "
+                         "another object= (or delete it with pkcs11-tool "
+                         "--delete-object)");
       }
     }
     const int nid = type == KeyType::kEcP256 ? NID_X9_62_prime256v1 : NID_secp384r1;
@@ -687,19 +705,19 @@ Result<GeneratedPkcs11Key> GeneratePkcs11Key(const Pkcs11KeyUri& uri, KeyType ty
     CK_ATTRIBUTE pub[] = {{CKA_TOKEN, &yes, sizeof yes},
                           {CKA_PRIVATE, &no, sizeof no},
                           {CKA_VERIFY, &yes, sizeof yes},
+                          {CKA_ENCRYPT, &no, sizeof no},
+                          {CKA_WRAP, &no, sizeof no},
                           {CKA_EC_PARAMS, ec_params.data(), ec_params.size()},
                           {CKA_LABEL, label, made.object.size()},
                           {CKA_ID, id, made.id.size()}};
     // PKCS#11 3.0 4.9: CKA_SENSITIVE and not CKA_EXTRACTABLE, so the token never hands out the
     // key's value, plain or wrapped; CKA_NEVER_EXTRACTABLE then stays true for its whole life.
-    CK_ATTRIBUTE priv[] = {{CKA_TOKEN, &yes, sizeof yes},
-                           {CKA_PRIVATE, &yes, sizeof yes},
-                           {CKA_SIGN, &yes, sizeof yes},
-                           {CKA_DERIVE, &no, sizeof no},
-                           {CKA_SENSITIVE, &yes, sizeof yes},
-                           {CKA_EXTRACTABLE, &no, sizeof no},
-                           {CKA_LABEL, label, made.object.size()},
-                           {CKA_ID, id, made.id.size()}};
+    CK_ATTRIBUTE priv[] = {
+        {CKA_TOKEN, &yes, sizeof yes},          {CKA_PRIVATE, &yes, sizeof yes},
+        {CKA_SIGN, &yes, sizeof yes},           {CKA_DERIVE, &no, sizeof no},
+        {CKA_DECRYPT, &no, sizeof no},          {CKA_UNWRAP, &no, sizeof no},
+        {CKA_SENSITIVE, &yes, sizeof yes},      {CKA_EXTRACTABLE, &no, sizeof no},
+        {CKA_LABEL, label, made.object.size()}, {CKA_ID, id, made.id.size()}};
     CK_MECHANISM mechanism{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
     CK_OBJECT_HANDLE pub_handle = CK_INVALID_HANDLE;
     CK_OBJECT_HANDLE priv_handle = CK_INVALID_HANDLE;

@@ -20,9 +20,9 @@ struct Pkcs11KeyUri {
   // module_path is the query attribute module-path (RFC 7512 2.3); without one, p11-kit's proxy
   // module, which loads every module registered in /usr/share/p11-kit/modules.
   std::string module_path;
-  std::string token;   // the token's label (path attribute "token"), or empty: any token
-  std::string serial;  // the token's serial number ("serial"), or empty
-  std::string object;  // the key's CKA_LABEL ("object"), or empty
+  std::string token;        // the token's label (path attribute "token"), or empty: any token
+  std::string serial;       // the token's serial number ("serial"), or empty
+  std::string object;       // the key's CKA_LABEL ("object"), or empty
   std::vector<uint8_t> id;  // the key's CKA_ID ("id", percent-encoded bytes), or empty
   std::string pin_source;   // RFC 7512 "pin-source": a file whose first line is the PIN
 

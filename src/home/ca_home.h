@@ -42,6 +42,11 @@ struct InitOptions {
   // offline_root, when set, is a new (or empty) directory that receives root.key and root.crt
   // instead of the home, which keeps only root.crt (home/offline_root.h).
   std::string offline_root;
+  // intermediate_key_uri and root_key_uri, when set, are RFC 7512 URIs of PKCS#11 tokens where
+  // the intermediate's (and the root's) key is made, non-extractable (crypto/pkcs11_key.h);
+  // the home's key file then holds the key's URI. A failed init deletes the keys it made there.
+  std::string intermediate_key_uri;
+  std::string root_key_uri;
   // store_url, when set, is the PostgreSQL database (StoreSettings::url) that keeps the CA's
   // records instead of anchor.db; it must hold no certificate yet.
   std::string store_url;

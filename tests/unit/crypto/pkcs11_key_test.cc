@@ -7,10 +7,10 @@
 #include <stdlib.h>
 
 #include <atomic>
-#include <functional>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "crypto/cert_builder.h"
@@ -44,8 +44,8 @@ class SoftHsmTest : public testing::TempDirTest {
   }
 
   Pkcs11KeyUri Uri(const std::string& object) const {
-    auto uri = ParsePkcs11KeyUri("pkcs11:token=anchor-test;object=" + object +
-                                 "?module-path=" + kModule);
+    auto uri =
+        ParsePkcs11KeyUri("pkcs11:token=anchor-test;object=" + object + "?module-path=" + kModule);
     EXPECT_TRUE(uri) << uri.error().message();
     return *uri;
   }
