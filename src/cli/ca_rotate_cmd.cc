@@ -50,6 +50,7 @@ void RegisterCaRotate(CLI::App& ca, Context& ctx, Action& action) {
     std::string root_dir;
     std::string request_out;
     std::string install;
+    std::string key_uri;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = ca.add_subcommand(
@@ -59,6 +60,10 @@ void RegisterCaRotate(CLI::App& ca, Context& ctx, Action& action) {
       "number (or --json)");
   cmd->add_option("--days", o->days, "validity of the new intermediate (default 1825)");
   cmd->add_option("--key-type", o->key_type, "its key type (default: anchor.toml's key_type)");
+  cmd->add_option("--key-uri", o->key_uri,
+                  "make the new intermediate's key inside this PKCS#11 token, never extractable "
+                  "(RFC 7512 URI, as `anchor init --key-uri`): how a CA moves to an HSM")
+      ->check(KeyUriCheck());
   cmd->add_option("--root-dir", o->root_dir, "directory holding root.key (default: the CA home)");
   cmd->add_option("--request-out", o->request_out,
                   "offline root: make the new key here and write its request to FILE, for "
@@ -74,6 +79,7 @@ void RegisterCaRotate(CLI::App& ca, Context& ctx, Action& action) {
       }
       home::RotateOptions opts;
       opts.days = o->days;
+      opts.key_uri = o->key_uri;
       if (!o->key_type.empty()) {
         ANCHOR_ASSIGN_OR_RETURN(opts.key_type, crypto::ParseKeyType(o->key_type));
       }

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "cli/passphrase_prompt.h"
+#include "command_line/value_checks.h"
 #include "core/file_io.h"
 #include "core/text.h"
 #include "crypto/pkcs11_key.h"
@@ -153,6 +154,13 @@ Result<std::string> ReadInput(const std::string& path, size_t max_bytes) {
     return ReadBounded(STDIN_FILENO, max_bytes, "standard input");
   }
   return ReadFile(path, max_bytes);
+}
+
+CLI::Validator KeyUriCheck() {
+  return command_line::ParsedBy("URI", [](const std::string& uri) -> Status {
+    auto parsed = crypto::ParsePkcs11KeyUri(uri);
+    return parsed ? OkStatus() : Status(parsed.error());
+  });
 }
 
 }  // namespace anchor::cli

@@ -68,6 +68,9 @@ class Context final {
   std::unique_ptr<home::CaHome> ca_;
 };
 
+// KeyUriCheck is the parse-time check (exit 2) of a PKCS#11 key URI option (--key-uri).
+CLI::Validator KeyUriCheck();
+
 // Command is a registered subcommand's action; run.cc calls the one that was parsed.
 using Action = std::function<Status()>;
 

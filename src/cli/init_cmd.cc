@@ -39,14 +39,6 @@ std::string KeyPlace(const std::string& uri) {
   return parsed ? "  (key in " + parsed->Describe() + ", not extractable)" : "";
 }
 
-// CheckKeyUri is the parse-time check of --key-uri and --root-key-uri (exit 2).
-CLI::Validator KeyUriCheck() {
-  return command_line::ParsedBy("URI", [](const std::string& uri) -> Status {
-    auto parsed = crypto::ParsePkcs11KeyUri(uri);
-    return parsed ? OkStatus() : Status(parsed.error());
-  });
-}
-
 }  // namespace
 
 void RegisterInit(CLI::App& app, Context& ctx, Action& action) {

@@ -15,7 +15,7 @@
 #include "core/file_io.h"
 #include "core/text.h"
 #include "crypto/cert_builder.h"
-#include "crypto/pkcs11_key.h"
+#include "home/ca_key.h"
 #include "home/intermediates.h"
 #include "home/offline_root.h"
 #include "names/dns_name.h"
@@ -150,32 +150,17 @@ Status MoveRecordsTo(const CaPaths& staging, const std::string& url) {
   return OkStatus();
 }
 
-// CaKey makes a CA key: in the PKCS#11 token `uri` names, when given (noting it in `made`, so a
-// failed init can delete it), else in memory.
-Result<crypto::PrivateKey> CaKey(const std::string& uri, crypto::KeyType type, const char* flag,
-                                 std::vector<crypto::Pkcs11KeyUri>& made) {
-  if (uri.empty()) {
-    return crypto::PrivateKey::Generate(type);
-  }
-  auto parsed = crypto::ParsePkcs11KeyUri(uri);
-  if (!parsed) {
-    return parsed.error().Prefixed(flag);
-  }
-  ANCHOR_ASSIGN_OR_RETURN(crypto::GeneratedPkcs11Key key, crypto::GeneratePkcs11Key(*parsed, type));
-  made.push_back(key.uri);
-  return std::move(key.key);
-}
-
 Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& clock, Rng& rng,
-               std::vector<std::string>& notes, std::vector<crypto::Pkcs11KeyUri>& token_keys) {
+               std::vector<std::string>& notes, MadeKeys& token_keys) {
   const Clock::time_point now = clock.Now();
   CaConfig config = CaConfig::Defaults();
   config.name = options.name;
   config.public_url = options.public_url;
   config.key_type = options.key_type;
 
-  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey root_key, CaKey(options.root_key_uri, options.key_type,
-                                                             "--root-key-uri", token_keys));
+  ANCHOR_ASSIGN_OR_RETURN(
+      crypto::PrivateKey root_key,
+      MakeCaKey(options.root_key_uri, options.key_type, "--root-key-uri", token_keys));
   ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> root_serial, NewSerial(rng));
   ANCHOR_ASSIGN_OR_RETURN(
       crypto::Certificate root,
@@ -186,7 +171,7 @@ Status BuildCa(const CaPaths& paths, const InitOptions& options, const Clock& cl
 
   ANCHOR_ASSIGN_OR_RETURN(
       crypto::PrivateKey inter_key,
-      CaKey(options.intermediate_key_uri, options.key_type, "--key-uri", token_keys));
+      MakeCaKey(options.intermediate_key_uri, options.key_type, "--key-uri", token_keys));
   ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> inter_serial, NewSerial(rng));
   ANCHOR_ASSIGN_OR_RETURN(
       crypto::Certificate intermediate,
@@ -318,7 +303,7 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
   }
   ::chmod(staging.c_str(), 0700);
   std::vector<std::string> said;
-  std::vector<crypto::Pkcs11KeyUri> token_keys;
+  MadeKeys token_keys;
   Status st = BuildCa(CaPaths::In(staging), options, clock, rng, said, token_keys);
   if (st && signals.Pending()) {
     st = Error(Code::kUnavailable, "anchor init interrupted; nothing was made");
@@ -348,9 +333,7 @@ Status InitCa(const std::string& home, const InitOptions& options, const Clock& 
   }
   if (!st) {
     fs::remove_all(staging, ec);
-    for (const crypto::Pkcs11KeyUri& key : token_keys) {
-      (void)crypto::DestroyPkcs11Key(key);  // a key of no CA; best effort, like the files
-    }
+    token_keys.Undo();
     if (!options.offline_root.empty()) {
       // Its root belongs to no CA: take it away again (the directory was new or empty).
       fs::remove(RootDir::In(options.offline_root).key, ec);

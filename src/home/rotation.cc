@@ -16,6 +16,7 @@
 #include "core/text.h"
 #include "crypto/cert_builder.h"
 #include "crypto/key_file.h"
+#include "home/ca_key.h"
 #include "home/intermediates.h"
 
 namespace anchor::home {
@@ -100,6 +101,35 @@ std::optional<int> GenerationInName(const std::string& cn, const crypto::Certifi
   return n;
 }
 
+// NewKey makes the next generation's key: in the token of --key-uri (noted in `made`) or in
+// memory, of --key-type or else anchor.toml's key type.
+Result<crypto::PrivateKey> NewKey(const CaHome& home, const RotateOptions& options,
+                                  MadeKeys& made) {
+  return MakeCaKey(options.key_uri, options.key_type.value_or(home.config().key_type), "--key-uri",
+                   made);
+}
+
+Result<Rotated> SignAndSwitch(CaHome& home, const crypto::PrivateKey& root_key,
+                              crypto::PrivateKey key, int number, const RotateOptions& options,
+                              Clock::time_point now, const Clock& clock, Rng& rng) {
+  const crypto::Certificate& root = home.root();
+  const std::string& dir = home.paths().home;
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> serial, ca::NewSerial(rng));
+  crypto::CertTemplate tmpl =
+      ca::IntermediateTemplate(home.config().name, std::move(serial), now, options.days,
+                               root.NotAfter(), PermittedDnsOf(home.intermediate()));
+  tmpl.common_name = ca::IntermediateCommonName(home.config().name, number);
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert,
+                          crypto::SignCertificate(tmpl, key.Public(), &root, root_key));
+  // Checked as `anchor init` checks its intermediate, before anything is written.
+  ANCHOR_TRY(ca::Verdict(ca::CheckBeforeIssue(cert, ca::IssuanceCheck{{root}, std::nullopt, now})));
+  if (Status st = WriteGenerationKey(dir, number, key, options.passphrase); !st) {
+    RemoveGeneration(dir, number);
+    return st.error();
+  }
+  return SwitchIn(home, number, cert, clock, Undo::kGeneration);
+}
+
 }  // namespace
 
 std::vector<std::string> PermittedDnsOf(const crypto::Certificate& intermediate) {
@@ -120,38 +150,35 @@ Result<Rotated> RotateIntermediate(CaHome& home, const crypto::PrivateKey& root_
   const std::string& dir = home.paths().home;
   ANCHOR_ASSIGN_OR_RETURN(const int number, NextGeneration(dir));
   const Clock::time_point now = clock.Now();
-  ANCHOR_ASSIGN_OR_RETURN(
-      crypto::PrivateKey key,
-      crypto::PrivateKey::Generate(options.key_type.value_or(home.config().key_type)));
-  ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> serial, ca::NewSerial(rng));
-  crypto::CertTemplate tmpl =
-      ca::IntermediateTemplate(home.config().name, std::move(serial), now, options.days,
-                               root.NotAfter(), PermittedDnsOf(home.intermediate()));
-  tmpl.common_name = ca::IntermediateCommonName(home.config().name, number);
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert,
-                          crypto::SignCertificate(tmpl, key.Public(), &root, root_key));
-  // Checked as `anchor init` checks its intermediate, before anything is written.
-  ANCHOR_TRY(ca::Verdict(ca::CheckBeforeIssue(cert, ca::IssuanceCheck{{root}, std::nullopt, now})));
-  if (Status st = WriteGenerationKey(dir, number, key, options.passphrase); !st) {
-    RemoveGeneration(dir, number);
-    return st.error();
+  MadeKeys made;
+  auto rotated = [&]() -> Result<Rotated> {
+    ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, NewKey(home, options, made));
+    return SignAndSwitch(home, root_key, std::move(key), number, options, now, clock, rng);
+  }();
+  if (!rotated) {
+    made.Undo();
   }
-  return SwitchIn(home, number, cert, clock, Undo::kGeneration);
+  return rotated;
 }
 
 Result<crypto::Csr> PrepareRotation(CaHome& home, const RotateOptions& options) {
   ANCHOR_TRY(NoPending(home));
   const std::string& dir = home.paths().home;
   ANCHOR_ASSIGN_OR_RETURN(const int number, NextGeneration(dir));
-  ANCHOR_ASSIGN_OR_RETURN(
-      crypto::PrivateKey key,
-      crypto::PrivateKey::Generate(options.key_type.value_or(home.config().key_type)));
-  ANCHOR_ASSIGN_OR_RETURN(
-      crypto::Csr csr,
-      crypto::Csr::Create(key, ca::IntermediateCommonName(home.config().name, number), {}));
-  if (Status st = WriteGenerationKey(dir, number, key, options.passphrase); !st) {
-    RemoveGeneration(dir, number);
-    return st.error();
+  MadeKeys made;
+  auto csr = [&]() -> Result<crypto::Csr> {
+    ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, NewKey(home, options, made));
+    ANCHOR_ASSIGN_OR_RETURN(
+        crypto::Csr csr,
+        crypto::Csr::Create(key, ca::IntermediateCommonName(home.config().name, number), {}));
+    if (Status st = WriteGenerationKey(dir, number, key, options.passphrase); !st) {
+      RemoveGeneration(dir, number);
+      return st.error();
+    }
+    return csr;
+  }();
+  if (!csr) {
+    made.Undo();
   }
   return csr;
 }

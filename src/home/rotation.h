@@ -21,6 +21,9 @@ struct RotateOptions {
   int days = 1825;                          // the new intermediate's validity, clamped to the root
   std::optional<crypto::KeyType> key_type;  // default: anchor.toml's key_type
   const SecretBytes* passphrase = nullptr;  // encrypts the new key (as `anchor init` does)
+  // key_uri, when set, is the PKCS#11 token (RFC 7512 URI) the new key is made in, as
+  // `anchor init --key-uri` does: how a CA moves its intermediate into an HSM.
+  std::string key_uri;
 };
 
 // Rotated says what a rotation did.

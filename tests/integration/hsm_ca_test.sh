@@ -151,3 +151,29 @@ if "$ANCHOR" --pin-file wrong.pin serve --listen 127.0.0.1:0 > serve_bad.out 2> 
 fi
 has "PIN of PKCS#11 token 'anchor-ca'" serve_bad.err || { cat serve_bad.err; fail "serve: the wrong PIN is not named"; }
 pass "anchor serve with a wrong PIN: $(tail -1 serve_bad.err)"
+
+# A CA of key files moves its intermediate into the token with `anchor ca rotate --key-uri`.
+export ANCHOR_HOME="$WORK/moving"
+anchor init --name moving --no-passphrase -q > /dev/null 2>&1
+anchor issue --cn before --profile device --cert before.crt --key before.key -q
+refused_rotation() {  # refused_rotation DESCRIPTION TEXT args...: no generation, no key made
+  local what=$1 text=$2; shift 2
+  if anchor --pin-file pin ca rotate "$@" > rot.out 2> rot.err; then fail "$what: expected a refusal"; fi
+  has -- "$text" rot.err || { cat rot.err; fail "$what: the error does not say '$text'"; }
+  [ ! -e "$ANCHOR_HOME/intermediates/2" ] || fail "$what: left generation 2 behind"
+  [ "$(objects | grep -c "Object;")" = "$before" ] || fail "$what: left a key in the token"
+  pass "$what: $(cat rot.err)"
+}
+refused_rotation "rotate into a label the token holds" "already exists" --key-uri "$URI"
+refused_rotation "rotate into a token with an RSA key" "ec-p256 or ec-p384" \
+  --key-type rsa-2048 --key-uri "${URI/intermediate/g2}"
+anchor --pin-file pin ca rotate --key-uri "${URI/intermediate/g2}" -q > rotate.out \
+  || fail "anchor ca rotate --key-uri"
+has "^pkcs11:token=anchor-ca;object=g2;" "$ANCHOR_HOME/intermediates/2/intermediate.key" \
+  || fail "generation 2's key file does not name the key in the token"
+anchor --pin-file pin issue --cn after --profile device --cert after.crt --key after.key -q
+openssl verify -CAfile "$ANCHOR_HOME/root.crt" -untrusted "$ANCHOR_HOME/intermediates/2/intermediate.crt" \
+  after.crt > /dev/null || fail "openssl: a certificate of the rotated, token-held intermediate"
+openssl verify -CAfile "$ANCHOR_HOME/root.crt" -untrusted "$ANCHOR_HOME/intermediates/1/intermediate.crt" \
+  before.crt > /dev/null || fail "openssl: the retired generation's certificate"
+pass "anchor ca rotate --key-uri: generation 2's key made in the token, issuing; generation 1 retired"
