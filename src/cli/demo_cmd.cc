@@ -47,6 +47,9 @@ void RegisterDemo(CLI::App& app, Context& /*ctx: the demo makes a CA home of its
   cmd->add_option("--agent", o->agent, "the anchor-agent binary (default: beside anchor)");
   cmd->add_option("--plugin", o->plugin, "anchor_mosquitto.so (default: beside anchor)");
   cmd->add_option("--mosquitto", o->mosquitto, "the mosquitto binary (default: $PATH, /usr/sbin)");
+  cmd->add_flag("--hardware", o->hardware,
+                "keep the CA's keys in a PKCS#11 token (SoftHSM2) made for the demo, never "
+                "extractable");
   cmd->callback([&action, o] {
     action = [o]() -> Status {
       demo::DemoOptions options = *o;

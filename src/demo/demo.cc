@@ -91,7 +91,7 @@ class Console final {
   void Command(const std::vector<std::string>& argv) {
     std::string line;
     for (const std::string& a : argv) {
-      const bool quote = a.empty() || a.find_first_of(" #'\"{}$*") != std::string::npos;
+      const bool quote = a.empty() || a.find_first_of(" #'\"{}$*;&?<>|") != std::string::npos;
       line += (line.empty() ? "" : " ") + (quote ? "'" + a + "'" : a);
     }
     Line("$ " + line);
@@ -182,7 +182,15 @@ class Demo final {
   void StopAll();
 
   std::string Abs(const std::string& relative) const { return dir_ + "/" + relative; }
-  std::vector<std::string> Env() const { return {"ANCHOR_HOME=" + Abs("ca")}; }
+  std::vector<std::string> Env() const {
+    std::vector<std::string> env{"ANCHOR_HOME=" + Abs("ca")};
+    if (o_.hardware) {
+      env.push_back("SOFTHSM2_CONF=" + Abs("hsm/softhsm2.conf"));  // the demo's own token
+    }
+    return env;
+  }
+  Status PrepareHardware();
+  Status MakeToken();
   std::string Program(const std::string& name) const;
   Result<CommandResult> Exec(const std::vector<std::string>& argv);
   Result<std::string> ExecOk(const std::vector<std::string>& argv);
@@ -202,6 +210,7 @@ class Demo final {
   bool dir_was_given_ = false;     // an existing empty --dir
   std::deque<Process> processes_;  // a deque: the Subprocess* that Spawn hands out stay valid
   std::string ca_url_;
+  std::string softhsm_module_;
   int broker_port_ = 0;
   Subprocess* sub_a_ = nullptr;
 };
@@ -371,12 +380,68 @@ Status Demo::Prepare() {
   for (const char* sub : {"logs", "broker", "client_a", "client_b", "rogue"}) {
     ANCHOR_TRY(MakeDirectories(Abs(sub), 0700));
   }
+  return o_.hardware ? PrepareHardware() : OkStatus();
+}
+
+// PrepareHardware finds SoftHSM2 (its module and softhsm2-util) for --hardware.
+Status Demo::PrepareHardware() {
+  for (const char* module :
+       {"/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"}) {
+    if (FileExists(module)) {
+      softhsm_module_ = module;
+      break;
+    }
+  }
+  if (softhsm_module_.empty() || FindProgram("softhsm2-util").empty()) {
+    return Error(Code::kFailedPrecondition,
+                 "--hardware needs SoftHSM2: apt-get install softhsm2 (make setup installs it)");
+  }
+  return MakeDirectories(Abs("hsm/tokens"), 0700);
+}
+
+// MakeToken makes the demo's PKCS#11 token in hsm/ with a random user PIN in hsm/pin (0600), as
+// an operator initialises an HSM, and returns nothing but the files.
+Status Demo::MakeToken() {
+  ANCHOR_TRY(WriteFileAtomic(Abs("hsm/softhsm2.conf"),
+                             "directories.tokendir = " + Abs("hsm/tokens") +
+                                 "\nobjectstore.backend = file\nlog.level = ERROR\n",
+                             kPrivateKeyMode));
+  uint8_t random[16];
+  ANCHOR_TRY(crypto::CryptoRng().Fill(random));
+  const std::string pin = HexEncode(std::span<const uint8_t>(random, 8));
+  const std::string so_pin = HexEncode(std::span<const uint8_t>(random + 8, 8));
+  ANCHOR_TRY(WriteFileAtomic(Abs("hsm/pin"), pin + "\n", kPrivateKeyMode));
+  // The PINs go on softhsm2-util's command line, as its manual has it; the demo's token is
+  // throwaway. anchor itself reads the PIN from hsm/pin (pin-source in the key's URI).
+  ANCHOR_ASSIGN_OR_RETURN(CommandResult r,
+                          RunCommand({"softhsm2-util", "--init-token", "--free", "--label",
+                                      "anchor-demo", "--so-pin", so_pin, "--pin", pin},
+                                     kCommandTimeout, Env(), dir_));
+  if (r.exit_code != 0) {
+    console_.Line(r.output);
+    return StepFailed("softhsm2-util --init-token exited with status " +
+                      std::to_string(r.exit_code));
+  }
+  console_.Line(
+      "softhsm2-util --init-token --label anchor-demo ...  (a SoftHSM2 token in hsm/, "
+      "its user PIN in hsm/pin)");
   return OkStatus();
 }
 
 Status Demo::StartCa() {
   console_.Line("(in " + dir_ + ", with ANCHOR_HOME=$PWD/ca)");
-  ANCHOR_ASSIGN_OR_RETURN(std::string out, ExecOk({"anchor", "init", "--name", "demo"}));
+  std::vector<std::string> init{"anchor", "init", "--name", "demo"};
+  if (o_.hardware) {
+    ANCHOR_TRY(MakeToken());
+    // RFC 7512: the token, the key's label, the module, and the file holding the PIN; the key
+    // files in ca/ keep these URIs, so every later command finds the keys and the PIN.
+    const auto uri = [&](const std::string& object) {
+      return "pkcs11:token=anchor-demo;object=" + object + "?module-path=" + softhsm_module_ +
+             "&pin-source=" + Abs("hsm/pin");
+    };
+    init.insert(init.end(), {"--key-uri", uri("intermediate"), "--root-key-uri", uri("root")});
+  }
+  ANCHOR_ASSIGN_OR_RETURN(std::string out, ExecOk(init));
   console_.Line(out);
   ANCHOR_ASSIGN_OR_RETURN(Subprocess * serve,
                           Spawn("serve", {"anchor", "serve", "--listen", "127.0.0.1:0"}));

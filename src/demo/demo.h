@@ -19,6 +19,9 @@ struct DemoOptions {
   std::string plugin;     // anchor_mosquitto.so; empty: found beside `anchor`
   std::string mosquitto;  // empty: from $PATH or /usr/sbin
   int revocation_poll_ms = 250;
+  // hardware: the CA's keys made in a SoftHSM2 token (PKCS#11) of the demo's directory, and
+  // client_a's key in a software TPM 2.0 (swtpm).
+  bool hardware = false;
 };
 
 // RunDemo runs every step, printing what it does and a check mark or a cross with its time. It
