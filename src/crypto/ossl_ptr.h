@@ -8,6 +8,7 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/ocsp.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
@@ -30,6 +31,9 @@ ANCHOR_OSSL_DELETER(BIGNUM, ::BN_free);
 ANCHOR_OSSL_DELETER(ECDSA_SIG, ::ECDSA_SIG_free);
 ANCHOR_OSSL_DELETER(EVP_PKEY_CTX, ::EVP_PKEY_CTX_free);
 ANCHOR_OSSL_DELETER(EVP_MD_CTX, ::EVP_MD_CTX_free);
+ANCHOR_OSSL_DELETER(EVP_CIPHER_CTX, ::EVP_CIPHER_CTX_free);
+ANCHOR_OSSL_DELETER(EVP_KDF, ::EVP_KDF_free);
+ANCHOR_OSSL_DELETER(EVP_KDF_CTX, ::EVP_KDF_CTX_free);
 ANCHOR_OSSL_DELETER(X509_NAME, ::X509_NAME_free);
 ANCHOR_OSSL_DELETER(X509_EXTENSION, ::X509_EXTENSION_free);
 ANCHOR_OSSL_DELETER(X509_REVOKED, ::X509_REVOKED_free);
