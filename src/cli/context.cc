@@ -65,7 +65,11 @@ Result<const SecretBytes*> Context::Passphrase() {
 
 Status Context::LoadPkcs11Pin() const {
   if (!pin_file.empty()) {
-    ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(pin_file));
+    auto read = ReadFile(pin_file);
+    if (!read) {
+      return read.error().Prefixed("--pin-file");
+    }
+    std::string text = std::move(read).value();
     const std::string_view pin = std::string_view(text).substr(0, text.find_first_of("\r\n"));
     if (pin.empty()) {
       ::explicit_bzero(text.data(), text.size());

@@ -5,7 +5,9 @@
 #include "cli/context.h"
 #include "cli/printers.h"
 #include "core/file_io.h"
+#include "core/text.h"
 #include "crypto/pem.h"
+#include "crypto/pkcs11_key.h"
 
 namespace anchor::cli {
 namespace {
@@ -46,6 +48,27 @@ Result<Item> DecodeBlock(const std::string& label, std::span<const uint8_t> der,
   return Error(Code::kInvalidArgument, "unsupported PEM block '" + label + "'");
 }
 
+// DescribeTokenKey shows a key file that names a key in a PKCS#11 token (anchor init --key-uri),
+// with the key's public part when the token can be reached with the PIN given.
+Result<Item> DescribeTokenKey(const std::string& text) {
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Pkcs11KeyUri uri, crypto::ParsePkcs11KeyUri(text));
+  nlohmann::json j = {{"type", "pkcs11_key"},    {"uri", uri.ToString()},
+                      {"token", uri.token},      {"object", uri.object},
+                      {"id", HexEncode(uri.id)}, {"module", uri.module_path}};
+  std::string human = "  where:  " + uri.Describe() + "\n  module: " +
+                      (uri.module_path.empty() ? "p11-kit's proxy" : uri.module_path) + "\n";
+  auto key = crypto::OpenPkcs11Key(uri);
+  if (key) {
+    nlohmann::json pub = PublicKeyJson(key->Public());
+    j.update(pub);
+    j["type"] = "pkcs11_key";
+    human += FormatPublicKey(key->Public());
+  } else {
+    human += "  (not opened: " + key.error().message() + ")\n";
+  }
+  return Item{"Private key in a PKCS#11 token (it never leaves it)", human, j};
+}
+
 Result<Item> DecodeDer(std::span<const uint8_t> der, Clock::time_point now) {
   for (const char* label : {"CERTIFICATE", "CERTIFICATE REQUEST", "X509 CRL", "PUBLIC KEY"}) {
     auto item = DecodeBlock(label, der, nullptr, now);
@@ -73,7 +96,10 @@ void RegisterInspect(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(std::string data, ReadInput(o->file, kMaxFileBytes));
       const Clock::time_point now = ctx.clock().Now();
       std::vector<Item> items;
-      if (crypto::LooksLikePem(data)) {
+      if (crypto::IsPkcs11Uri(data)) {
+        ANCHOR_ASSIGN_OR_RETURN(Item item, DescribeTokenKey(data));
+        items.push_back(std::move(item));
+      } else if (crypto::LooksLikePem(data)) {
         auto blocks = crypto::ParsePemBlocks(data);
         if (!blocks) {
           return blocks.error().Prefixed(o->file);

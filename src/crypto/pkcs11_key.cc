@@ -18,6 +18,7 @@
 #include <p11-kit/p11-kit.h>
 #include <p11-kit/pkcs11.h>
 #include <p11-kit/uri.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <chrono>
@@ -78,24 +79,34 @@ std::string& ProcessPin() {
   return pin;
 }
 
-// ResolvePin is the PIN to log in with: the URI's pin-source file, else the process's.
-Result<std::optional<std::string>> ResolvePin(const Pkcs11KeyUri& uri) {
+// Pin is the PIN to log in with and where it came from, for messages.
+struct Pin {
+  std::string value;
+  std::string source;  // "the pin-source file F", or "--pin-file or ANCHOR_PKCS11_PIN"
+};
+
+// ResolvePin is the PIN to log in with: the URI's pin-source file (RFC 7512 2.3: it belongs to
+// this key, so it wins), else the process's (--pin-file, ANCHOR_PKCS11_PIN), else none.
+Result<std::optional<Pin>> ResolvePin(const Pkcs11KeyUri& uri) {
   if (!uri.pin_source.empty()) {
     std::string path = uri.pin_source;
     if (path.starts_with("file:")) {
       path = path.substr(5);
     }
-    ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+    auto text = ReadFile(path);
+    if (!text) {
+      return text.error().Prefixed("the pin-source of " + uri.Describe());
+    }
     // The first line, without its newline: a trailing newline in a PIN file is a wrong PIN.
-    std::string pin = text.substr(0, text.find_first_of("\r\n"));
-    ::OPENSSL_cleanse(text.data(), text.size());
-    return std::optional<std::string>(std::move(pin));
+    Pin pin{text->substr(0, text->find_first_of("\r\n")), "the pin-source file " + path};
+    ::OPENSSL_cleanse(text->data(), text->size());
+    return std::optional<Pin>(std::move(pin));
   }
   std::lock_guard lock(PinMutex());
   if (ProcessPin().empty()) {
-    return std::optional<std::string>();
+    return std::optional<Pin>();
   }
-  return std::optional<std::string>(ProcessPin());
+  return std::optional<Pin>(Pin{ProcessPin(), "--pin-file or ANCHOR_PKCS11_PIN"});
 }
 
 // Module is one loaded PKCS#11 module, shared by every key of the process that lives in it
@@ -118,6 +129,12 @@ class Module final {
     CK_FUNCTION_LIST* f = ::p11_kit_module_load(path.c_str(), P11_KIT_MODULE_UNMANAGED);
     if (f == nullptr) {
       const char* why = ::p11_kit_message();
+      if (path == kDefaultModule) {
+        return Error(Code::kInvalidArgument,
+                     "the PKCS#11 URI has no module-path, and p11-kit's proxy cannot be used (" +
+                         std::string(why != nullptr ? why : "unknown error") +
+                         "); add ?module-path=/path/to/the/token's/module.so");
+      }
       return Error(Code::kInvalidArgument,
                    "cannot load the PKCS#11 module " + path + ": " +
                        (why != nullptr ? why : "unknown error") +
@@ -125,8 +142,12 @@ class Module final {
     }
     auto m = std::shared_ptr<Module>(new Module(f, path));
     if (CK_RV rv = m->Initialize(); rv != CKR_OK) {
+      // A module that cannot start is most often one that cannot read its own files.
       return Error(Code::kUnavailable,
-                   "cannot initialise the PKCS#11 module " + path + ": " + RvText(rv));
+                   "cannot initialise the PKCS#11 module " + path + ": " + RvText(rv) +
+                       "; can this user (" + std::to_string(::geteuid()) +
+                       ") read and write the token's files? (SoftHSM2: the tokendir that "
+                       "SOFTHSM2_CONF names)");
     }
     loaded[path] = m;
     return m;
@@ -304,22 +325,26 @@ class Token final {
     if ((token_flags_ & CKF_LOGIN_REQUIRED) == 0) {
       return OkStatus();
     }
-    ANCHOR_ASSIGN_OR_RETURN(std::optional<std::string> pin, ResolvePin(uri_));
+    ANCHOR_ASSIGN_OR_RETURN(std::optional<Pin> pin, ResolvePin(uri_));
     if (!pin) {
       return Error(Code::kFailedPrecondition,
                    Where() + " needs its user PIN: give --pin-file FILE or set ANCHOR_PKCS11_PIN");
     }
-    CK_RV rv =
-        f()->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin->data()), pin->size());
-    ::OPENSSL_cleanse(pin->data(), pin->size());
+    const bool blank_around =
+        !pin->value.empty() && (std::isspace(static_cast<unsigned char>(pin->value.front())) ||
+                                std::isspace(static_cast<unsigned char>(pin->value.back())));
+    CK_RV rv = f()->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin->value.data()),
+                            pin->value.size());
+    ::OPENSSL_cleanse(pin->value.data(), pin->value.size());
     switch (rv) {
       case CKR_OK:
       case CKR_USER_ALREADY_LOGGED_IN:  // PKCS#11 logins are per token, not per session
         return OkStatus();
       case CKR_PIN_INCORRECT:
-        return Error(Code::kUnauthenticated, "the PIN of " + Where() +
-                                                 " is wrong (CKR_PIN_INCORRECT); check --pin-file "
-                                                 "or ANCHOR_PKCS11_PIN");
+        return Error(Code::kUnauthenticated,
+                     "the PIN of " + Where() + " is wrong (CKR_PIN_INCORRECT); check " +
+                         pin->source +
+                         (blank_around ? " (the PIN read has blanks around it, which count)" : ""));
       case CKR_PIN_LOCKED:
         return Error(Code::kPermissionDenied,
                      "the PIN of " + Where() + " is locked; its security officer must unlock it");
@@ -579,6 +604,19 @@ Result<Pkcs11KeyUri> ParsePkcs11KeyUri(std::string_view text) {
         Code::kInvalidArgument,
         "'" + s + "' is not a PKCS#11 URI; write pkcs11:token=LABEL;object=KEY (RFC 7512)");
   }
+  if (s.find_first_of(" \t\r\n") != std::string::npos) {
+    // p11-kit drops blanks, so "object=my key" would name "mykey".
+    return Error(Code::kInvalidArgument,
+                 "the PKCS#11 URI '" + s + "' holds a blank; write a space as %20 (RFC 7512)");
+  }
+  for (const char* query : {";module-path=", ";pin-source=", ";module-name="}) {
+    if (s.find(query) != std::string::npos && s.find('?') == std::string::npos) {
+      return Error(Code::kInvalidArgument,
+                   "the PKCS#11 URI '" + s + "' has " + std::string(query + 1) +
+                       " in its path; it belongs in the query, after '?' (RFC 7512 2.3): "
+                       "pkcs11:token=T;object=K?module-path=M");
+    }
+  }
   UriPtr uri(::p11_kit_uri_new());
   if (int r = ::p11_kit_uri_parse(s.c_str(), P11_KIT_URI_FOR_ANY, uri.get()); r != P11_KIT_URI_OK) {
     return Error(Code::kInvalidArgument, "cannot parse the PKCS#11 URI '" + s +
@@ -685,9 +723,9 @@ Result<GeneratedPkcs11Key> GeneratePkcs11Key(const Pkcs11KeyUri& uri, KeyType ty
       if (!existing.empty()) {
         return Error(Code::kAlreadyExists,
                      made.Describe() +
-                         " already exists; anchor makes its keys itself: name "
-                         "another object= (or delete it with pkcs11-tool "
-                         "--delete-object)");
+                         " already exists (another CA's, perhaps): anchor makes its own keys "
+                         "and never takes one over; name another object=, unique in the token, "
+                         "e.g. with the CA's name in it");
       }
     }
     const int nid = type == KeyType::kEcP256 ? NID_X9_62_prime256v1 : NID_secp384r1;

@@ -55,7 +55,7 @@ Result<std::vector<uint8_t>> Digest(const EVP_MD* md, std::span<const uint8_t> d
 Result<PublicKey> EccKey(const TPMT_PUBLIC& pub) {
   const char* group = pub.parameters.eccDetail.curveID == TPM2_ECC_NIST_P256   ? "P-256"
                       : pub.parameters.eccDetail.curveID == TPM2_ECC_NIST_P384 ? "P-384"
-                                                                                : nullptr;
+                                                                               : nullptr;
   const size_t field = pub.parameters.eccDetail.curveID == TPM2_ECC_NIST_P256 ? 32 : 48;
   const TPMS_ECC_POINT& p = pub.unique.ecc;
   if (group == nullptr || p.x.size == 0 || p.x.size > field || p.y.size == 0 || p.y.size > field) {
@@ -97,8 +97,8 @@ Result<std::vector<uint8_t>> KdfA(std::span<const uint8_t> key, const char* labe
       ::OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(key.data()),
                                           key.size()),
       ::OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt.data(), salt.size()),
-      ::OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-                                          const_cast<uint8_t*>(context.data()), context.size()),
+      ::OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<uint8_t*>(context.data()),
+                                          context.size()),
       ::OSSL_PARAM_construct_end()};
   std::vector<uint8_t> out(bytes);
   if (!ctx || ::EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) != 1) {
@@ -117,9 +117,9 @@ Result<TpmPublic> ParseTpmPublic(std::span<const uint8_t> bytes) {
   size_t offset = 0;
   if (TSS2_RC rc = ::Tss2_MU_TPM2B_PUBLIC_Unmarshal(bytes.data(), bytes.size(), &offset, &pub);
       rc != TSS2_RC_SUCCESS || offset != bytes.size()) {
-    return Error(Code::kInvalidArgument,
-                 "not a TPM2B_PUBLIC (" + (rc != 0 ? "libtss2-mu " + RcText(rc) : "bytes left over") +
-                     ")");
+    return Error(
+        Code::kInvalidArgument,
+        "not a TPM2B_PUBLIC (" + (rc != 0 ? "libtss2-mu " + RcText(rc) : "bytes left over") + ")");
   }
   const TPMT_PUBLIC& area = pub.publicArea;
   if (area.type != TPM2_ALG_ECC) {
@@ -134,7 +134,8 @@ Result<TpmPublic> ParseTpmPublic(std::span<const uint8_t> bytes) {
   size_t len = 0;
   if (TSS2_RC rc = ::Tss2_MU_TPMT_PUBLIC_Marshal(&area, marshalled.data(), marshalled.size(), &len);
       rc != TSS2_RC_SUCCESS) {
-    return Error(Code::kInvalidArgument, "TPM key: cannot marshal its TPMT_PUBLIC (" + RcText(rc) + ")");
+    return Error(Code::kInvalidArgument,
+                 "TPM key: cannot marshal its TPMT_PUBLIC (" + RcText(rc) + ")");
   }
   marshalled.resize(len);
   ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> hash, Digest(md, marshalled));
@@ -165,8 +166,8 @@ Status VerifyCertification(std::span<const uint8_t> attest_bytes,
   }
   TPMS_ATTEST attest{};
   size_t offset = 0;
-  if (::Tss2_MU_TPMS_ATTEST_Unmarshal(attest_bytes.data(), attest_bytes.size(), &offset,
-                                      &attest) != TSS2_RC_SUCCESS ||
+  if (::Tss2_MU_TPMS_ATTEST_Unmarshal(attest_bytes.data(), attest_bytes.size(), &offset, &attest) !=
+          TSS2_RC_SUCCESS ||
       offset != attest_bytes.size()) {
     return Refused("the certification is not a TPMS_ATTEST");
   }
@@ -202,8 +203,7 @@ Status VerifyCertification(std::span<const uint8_t> attest_bytes,
   ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> der, EcdsaRawToDer(raw));
   ossl::Ptr<EVP_MD_CTX> ctx(::EVP_MD_CTX_new());
   if (!ctx ||
-      ::EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, internal::Native(ak.key)) !=
-          1 ||
+      ::EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, internal::Native(ak.key)) != 1 ||
       ::EVP_DigestVerify(ctx.get(), der.data(), der.size(), attest_bytes.data(),
                          attest_bytes.size()) != 1) {
     ossl::ClearErrors();
@@ -214,7 +214,8 @@ Status VerifyCertification(std::span<const uint8_t> attest_bytes,
 
 Result<Credential> MakeCredential(const PublicKey& ek, std::span<const uint8_t> ak_name,
                                   std::span<const uint8_t> secret) {
-  if (secret.empty() || secret.size() > 32 || ak_name.empty() || ak_name.size() > sizeof(TPMU_NAME)) {
+  if (secret.empty() || secret.size() > 32 || ak_name.empty() ||
+      ak_name.size() > sizeof(TPMU_NAME)) {
     return Error(Code::kInvalidArgument, "MakeCredential: a secret of 1 to 32 bytes and a Name");
   }
   EVP_PKEY* ek_key = internal::Native(ek);
@@ -260,7 +261,8 @@ Result<Credential> MakeCredential(const PublicKey& ek, std::span<const uint8_t> 
   int out_len = 0;
   int final_len = 0;
   if (!cipher ||
-      ::EVP_EncryptInit_ex(cipher.get(), ::EVP_aes_128_cfb128(), nullptr, sym_key.data(), iv) != 1 ||
+      ::EVP_EncryptInit_ex(cipher.get(), ::EVP_aes_128_cfb128(), nullptr, sym_key.data(), iv) !=
+          1 ||
       ::EVP_EncryptUpdate(cipher.get(), enc_identity.data(), &out_len, plain,
                           static_cast<int>(plain_len)) != 1 ||
       ::EVP_EncryptFinal_ex(cipher.get(), enc_identity.data() + out_len, &final_len) != 1) {
@@ -291,8 +293,8 @@ Result<Credential> MakeCredential(const PublicKey& ek, std::span<const uint8_t> 
   out.encrypted_secret.resize(sizeof(TPM2B_ENCRYPTED_SECRET));
   size_t id_len = 0;
   size_t secret_len = 0;
-  if (::Tss2_MU_TPM2B_ID_OBJECT_Marshal(&id, out.id_object.data(), out.id_object.size(),
-                                        &id_len) != TSS2_RC_SUCCESS ||
+  if (::Tss2_MU_TPM2B_ID_OBJECT_Marshal(&id, out.id_object.data(), out.id_object.size(), &id_len) !=
+          TSS2_RC_SUCCESS ||
       ::Tss2_MU_TPM2B_ENCRYPTED_SECRET_Marshal(&encrypted, out.encrypted_secret.data(),
                                                out.encrypted_secret.size(),
                                                &secret_len) != TSS2_RC_SUCCESS) {

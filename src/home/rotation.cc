@@ -101,12 +101,41 @@ std::optional<int> GenerationInName(const std::string& cn, const crypto::Certifi
   return n;
 }
 
+// InheritedKeyUri is --key-uri with what it leaves out (module-path, pin-source) taken from the
+// issuing generation's URI, when that key is in a token too: a rotation keeps finding its
+// module and its PIN as the generation before did (a running `anchor serve` could not take up
+// a key whose PIN it cannot find).
+Result<std::string> InheritedKeyUri(const CaHome& home, const std::string& key_uri) {
+  auto uri = crypto::ParsePkcs11KeyUri(key_uri);
+  if (!uri) {
+    return uri.error().Prefixed("--key-uri");
+  }
+  auto current = ReadFile(home.issuing_files().key);
+  if (!current || !crypto::IsPkcs11Uri(*current)) {
+    return key_uri;
+  }
+  auto before = crypto::ParsePkcs11KeyUri(*current);
+  if (!before) {
+    return key_uri;
+  }
+  if (uri->module_path.empty()) {
+    uri->module_path = before->module_path;
+  }
+  if (uri->pin_source.empty()) {
+    uri->pin_source = before->pin_source;
+  }
+  return uri->ToString();
+}
+
 // NewKey makes the next generation's key: in the token of --key-uri (noted in `made`) or in
 // memory, of --key-type or else anchor.toml's key type.
 Result<crypto::PrivateKey> NewKey(const CaHome& home, const RotateOptions& options,
                                   MadeKeys& made) {
-  return MakeCaKey(options.key_uri, options.key_type.value_or(home.config().key_type), "--key-uri",
-                   made);
+  std::string key_uri = options.key_uri;
+  if (!key_uri.empty()) {
+    ANCHOR_ASSIGN_OR_RETURN(key_uri, InheritedKeyUri(home, key_uri));
+  }
+  return MakeCaKey(key_uri, options.key_type.value_or(home.config().key_type), "--key-uri", made);
 }
 
 Result<Rotated> SignAndSwitch(CaHome& home, const crypto::PrivateKey& root_key,

@@ -22,7 +22,8 @@ struct RotateOptions {
   std::optional<crypto::KeyType> key_type;  // default: anchor.toml's key_type
   const SecretBytes* passphrase = nullptr;  // encrypts the new key (as `anchor init` does)
   // key_uri, when set, is the PKCS#11 token (RFC 7512 URI) the new key is made in, as
-  // `anchor init --key-uri` does: how a CA moves its intermediate into an HSM.
+  // `anchor init --key-uri` does: how a CA moves its intermediate into an HSM. The module-path
+  // and pin-source it leaves out are those of the issuing key's URI, when that is in a token.
   std::string key_uri;
 };
 

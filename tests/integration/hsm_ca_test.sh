@@ -138,6 +138,13 @@ refused "a missing token" "tokens present: 'anchor-ca')" --pin-file pin init --n
 refused "a label the token holds" "already exists" --pin-file pin init --no-passphrase --key-uri "$URI"
 refused "a PIN in the URI" "pin-value" --pin-file pin init --no-passphrase \
   --key-uri "pkcs11:token=anchor-ca;object=i2;pin-value=1234?module-path=$MODULE"
+refused "a blank in the URI" "%20" --pin-file pin init --no-passphrase \
+  --key-uri "pkcs11:token=anchor-ca;object=my key?module-path=$MODULE"
+refused "module-path in the path" "belongs in the query" --pin-file pin init --no-passphrase \
+  --key-uri "pkcs11:token=anchor-ca;object=i2;module-path=$MODULE"
+echo 9999 > other.pin
+refused "a wrong PIN from pin-source" "the pin-source file $WORK/other.pin" --pin-file pin init \
+  --no-passphrase --key-uri "${URI/intermediate/i2}&pin-source=$WORK/other.pin"
 refused "an RSA CA in a token" "ec-p256 or ec-p384" --pin-file pin init --no-passphrase \
   --key-type rsa-2048 --key-uri "${URI/intermediate/i2}"
 # A failure after a key was made in the token (the root's is made first, then the intermediate's
@@ -177,3 +184,22 @@ openssl verify -CAfile "$ANCHOR_HOME/root.crt" -untrusted "$ANCHOR_HOME/intermed
 openssl verify -CAfile "$ANCHOR_HOME/root.crt" -untrusted "$ANCHOR_HOME/intermediates/1/intermediate.crt" \
   before.crt > /dev/null || fail "openssl: the retired generation's certificate"
 pass "anchor ca rotate --key-uri: generation 2's key made in the token, issuing; generation 1 retired"
+
+# A token CA whose URIs carry pin-source needs no PIN flag; a rotation with a short URI keeps the
+# module and the PIN's source of the generation before.
+export ANCHOR_HOME="$WORK/sourced"
+anchor init --name sourced --no-passphrase -q \
+  --key-uri "pkcs11:token=anchor-ca;object=sourced-g1?module-path=$MODULE&pin-source=$WORK/pin" \
+  --root-key-uri "pkcs11:token=anchor-ca;object=sourced-root?module-path=$MODULE&pin-source=$WORK/pin" \
+  > /dev/null 2>&1 || fail "init with pin-source"
+anchor ca rotate --key-uri "pkcs11:token=anchor-ca;object=sourced-g2" -q > /dev/null \
+  || fail "rotate with a URI without module-path and pin-source"
+has "module-path=$MODULE&pin-source=$WORK/pin" "$ANCHOR_HOME/intermediates/2/intermediate.key" \
+  || { cat "$ANCHOR_HOME/intermediates/2/intermediate.key"; fail "the rotated key's URI lost its module or PIN source"; }
+anchor issue --cn sourced-1 --profile device --cert s1.crt --key s1.key -q \
+  || fail "issuing with the PIN from pin-source alone"
+anchor inspect "$ANCHOR_HOME/intermediates/2/intermediate.key" > inspect.out \
+  || fail "anchor inspect of a key file that names a token key"
+has "PKCS#11 token 'anchor-ca' key 'sourced-g2'" inspect.out && has -i "ec-p256\|P-256" inspect.out \
+  || { cat inspect.out; fail "anchor inspect does not show the token key"; }
+pass "pin-source in the URIs: no PIN flag needed; rotate keeps module and PIN source; inspect shows the token key"

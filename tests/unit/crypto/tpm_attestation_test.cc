@@ -96,9 +96,9 @@ TEST_F(TpmEvidenceTest, RefusesACertificationSignedBySoftware) {
   ASSERT_TRUE(soft);
   ossl::Ptr<EVP_MD_CTX> ctx(::EVP_MD_CTX_new());
   size_t len = 0;
-  ASSERT_EQ(::EVP_DigestSignInit(ctx.get(), nullptr, ::EVP_sha256(), nullptr,
-                                 internal::Native(*soft)),
-            1);
+  ASSERT_EQ(
+      ::EVP_DigestSignInit(ctx.get(), nullptr, ::EVP_sha256(), nullptr, internal::Native(*soft)),
+      1);
   ASSERT_EQ(::EVP_DigestSign(ctx.get(), nullptr, &len, attest.data(), attest.size()), 1);
   std::vector<uint8_t> der(len);
   ASSERT_EQ(::EVP_DigestSign(ctx.get(), der.data(), &len, attest.data(), attest.size()), 1);
@@ -109,12 +109,10 @@ TEST_F(TpmEvidenceTest, RefusesACertificationSignedBySoftware) {
   TPMT_SIGNATURE forged{};
   forged.sigAlg = TPM2_ALG_ECDSA;
   forged.signature.ecdsa.hash = TPM2_ALG_SHA256;
-  forged.signature.ecdsa.signatureR.size =
-      static_cast<UINT16>(::BN_bn2binpad(::ECDSA_SIG_get0_r(sig.get()),
-                                         forged.signature.ecdsa.signatureR.buffer, 32));
-  forged.signature.ecdsa.signatureS.size =
-      static_cast<UINT16>(::BN_bn2binpad(::ECDSA_SIG_get0_s(sig.get()),
-                                         forged.signature.ecdsa.signatureS.buffer, 32));
+  forged.signature.ecdsa.signatureR.size = static_cast<UINT16>(
+      ::BN_bn2binpad(::ECDSA_SIG_get0_r(sig.get()), forged.signature.ecdsa.signatureR.buffer, 32));
+  forged.signature.ecdsa.signatureS.size = static_cast<UINT16>(
+      ::BN_bn2binpad(::ECDSA_SIG_get0_s(sig.get()), forged.signature.ecdsa.signatureS.buffer, 32));
   std::vector<uint8_t> bytes(sizeof forged);
   size_t offset = 0;
   ASSERT_EQ(::Tss2_MU_TPMT_SIGNATURE_Marshal(&forged, bytes.data(), bytes.size(), &offset), 0u);
@@ -151,9 +149,8 @@ TEST(MakeCredentialTest, ProtectsTheSecretForTheEndorsementKey) {
   EXPECT_EQ(offset, cred->id_object.size());
   EXPECT_EQ(id.size, 2 + 32 + 2 + 32);  // HMAC (TPM2B) || encrypted TPM2B_DIGEST(secret)
   offset = 0;
-  ASSERT_EQ(::Tss2_MU_TPM2B_ENCRYPTED_SECRET_Unmarshal(cred->encrypted_secret.data(),
-                                                       cred->encrypted_secret.size(), &offset,
-                                                       &enc),
+  ASSERT_EQ(::Tss2_MU_TPM2B_ENCRYPTED_SECRET_Unmarshal(
+                cred->encrypted_secret.data(), cred->encrypted_secret.size(), &offset, &enc),
             0u);
   EXPECT_EQ(enc.size, 256);  // RSA-2048
   // Whether a TPM accepts it is for a TPM to say: SwtpmCredentialTest.
@@ -188,8 +185,8 @@ class SwtpmCredentialTest : public testing::TempDirTest {
   }
   static std::string Script() { return std::string(ANCHOR_TEST_DATA) + "/tpm/swtpm.sh"; }
   int Shell(const std::string& command) const {
-    return std::system(("cd " + dir_.string() + " && export TPM2TOOLS_TCTI='" + tcti_ + "'; " + command)
-                           .c_str());
+    return std::system(
+        ("cd " + dir_.string() + " && export TPM2TOOLS_TCTI='" + tcti_ + "'; " + command).c_str());
   }
   std::vector<uint8_t> Read(const char* name) const {
     std::ifstream in(Path(name), std::ios::binary);
