@@ -8,8 +8,8 @@ namespace {
 // kMaxPathBytes bounds what a client's path adds to a line.
 constexpr size_t kMaxPathBytes = 200;
 
-// ErrorOf is what an answer of 400 or more says went wrong: the server-side cause of a 5xx (its
-// `log`), else the answer's first line; at most 500 bytes.
+// ErrorOf is what an answer of 400 or more, or one whose `log` holds a cause of ours, says went
+// wrong: that server-side cause, else the answer's first line; at most 500 bytes.
 std::string ErrorOf(const http::Response& res) {
   const std::string error = res.log.empty() ? res.body.substr(0, res.body.find('\n')) : res.log;
   return error.substr(0, 500);
@@ -36,7 +36,7 @@ std::vector<log::Field> RequestLog::Fields(const server::AnswerRecord& record,
   for (const auto& [name, value] : res.log_fields) {
     fields.push_back({name, value});
   }
-  if (res.status >= 400) {
+  if (res.status >= 400 || !res.log.empty()) {
     fields.push_back({"error", ErrorOf(res)});
   }
   return fields;
@@ -45,7 +45,7 @@ std::vector<log::Field> RequestLog::Fields(const server::AnswerRecord& record,
 void RequestLog::Record(const server::AnswerRecord& record, std::string_view route) {
   const int status = record.response.status;
   const std::vector<log::Field> fields = Fields(record, route);
-  if (status < 400) {
+  if (status < 400 && record.response.log.empty()) {
     logger_.Write(log::Level::kInfo, "request", fields);
     return;
   }
@@ -57,8 +57,9 @@ void RequestLog::Record(const server::AnswerRecord& record, std::string_view rou
   if (route != "other") {
     key += " " + ErrorOf(record.response);
   }
-  logger_.WriteLimited(key, status >= 500 ? log::Level::kError : log::Level::kWarning, "request",
-                       fields);
+  // A 200 with a cause of ours (an OCSP tryLater, whose status is inside the body) is an error.
+  const bool ours = status >= 500 || (status < 400 && !record.response.log.empty());
+  logger_.WriteLimited(key, ours ? log::Level::kError : log::Level::kWarning, "request", fields);
 }
 
 }  // namespace anchor::cli

@@ -59,7 +59,10 @@ http::Response AnswerHttp(const Responder& responder, const http::Request& reque
   if (!der) {
     return http::ErrorResponse(der.error());
   }
-  return Success(responder.Respond(*der));
+  Responder::OcspAnswer answer = responder.Answer(*der);
+  http::Response response = Success(std::move(answer.der));
+  response.log = std::move(answer.problem);  // an OCSP error is a 200 whose cause the log keeps
+  return response;
 }
 
 }  // namespace anchor::ocsp

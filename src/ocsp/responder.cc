@@ -7,12 +7,12 @@
 
 namespace anchor::ocsp {
 
-std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) const {
+Responder::OcspAnswer Responder::Answer(std::span<const uint8_t> request_der) const {
   auto request = crypto::OcspRequest::FromDer(request_der);
   if (!request) {
     //= https://www.rfc-editor.org/rfc/rfc6960#section-2.3
     //# malformedRequest (1), -- Illegal confirmation request
-    return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kMalformedRequest);
+    return {crypto::OcspErrorResponse(crypto::OcspErrorStatus::kMalformedRequest), ""};
   }
   const Issuer* issuer = IssuerFor(*request);
   if (issuer == nullptr) {
@@ -22,7 +22,7 @@ std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) co
     //# authoritatively.
     // A response signed by this CA about another issuer's certificate would be rejected by
     // relying parties anyway (the signer is not that certificate's issuer).
-    return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kUnauthorized);
+    return {crypto::OcspErrorResponse(crypto::OcspErrorStatus::kUnauthorized), ""};
   }
   if (request->HasNonce() || request->Count() != 1) {
     return Sign(*request, *issuer);
@@ -30,18 +30,19 @@ std::vector<uint8_t> Responder::Respond(std::span<const uint8_t> request_der) co
   const std::vector<uint8_t> id = request->CertIdDer(0);
   const std::string key(id.begin(), id.end());
   if (auto hit = FromCache(key)) {
-    return std::move(hit).value();
+    return {std::move(hit).value(), ""};
   }
   auto cursor = store_.LatestRevocation();  // before the status, so a later revocation is seen
-  std::vector<uint8_t> der = Sign(*request, *issuer);
-  if (cursor) {
+  OcspAnswer answer = Sign(*request, *issuer);
+  // Only a signed answer is kept: a tryLater or internalError cached would outlast its cause.
+  if (cursor && answer.problem.empty()) {
     std::lock_guard lock(mu_);
     if (cache_.size() >= kCacheEntries) {
       cache_.clear();
     }
-    cache_[key] = Cached{der, clock_.Now() + validity_ / 2, *cursor};
+    cache_[key] = Cached{answer.der, clock_.Now() + validity_ / 2, *cursor};
   }
-  return der;
+  return answer;
 }
 
 std::optional<std::vector<uint8_t>> Responder::FromCache(const std::string& key) const {
@@ -86,8 +87,8 @@ const Issuer* Responder::IssuerFor(const crypto::OcspRequest& request) const {
   return nullptr;
 }
 
-std::vector<uint8_t> Responder::Sign(const crypto::OcspRequest& request,
-                                     const Issuer& issuer) const {
+Responder::OcspAnswer Responder::Sign(const crypto::OcspRequest& request,
+                                      const Issuer& issuer) const {
   std::vector<crypto::OcspCertStatus> statuses;
   for (size_t i = 0; i < request.Count(); ++i) {
     crypto::OcspCertStatus st;  // unknown: our issuer, but a serial we never issued
@@ -96,10 +97,12 @@ std::vector<uint8_t> Responder::Sign(const crypto::OcspRequest& request,
       //= https://www.rfc-editor.org/rfc/rfc6960#section-2.3
       //# The response "tryLater" indicates that the service exists but is temporarily unable
       //# to respond.
-      return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kTryLater);
+      return {crypto::OcspErrorResponse(crypto::OcspErrorStatus::kTryLater),
+              record.error().message()};
     }
     if (!record && record.error().code() != Code::kNotFound) {
-      return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kInternalError);
+      return {crypto::OcspErrorResponse(crypto::OcspErrorStatus::kInternalError),
+              record.error().message()};
     }
     // A serial another generation issued is not this issuer's to answer for.
     if (record && record->issuer_fingerprint == issuer.fingerprint) {
@@ -114,9 +117,13 @@ std::vector<uint8_t> Responder::Sign(const crypto::OcspRequest& request,
   auto response = crypto::SignOcspResponse(request, statuses, issuer.signer.cert, issuer.signer.key,
                                            now, now + validity_);
   if (!response) {
-    return crypto::OcspErrorResponse(crypto::OcspErrorStatus::kInternalError);
+    // A signing key that is gone for now (a PKCS#11 token) will pass: tryLater, as the store's.
+    return {crypto::OcspErrorResponse(response.error().code() == Code::kUnavailable
+                                          ? crypto::OcspErrorStatus::kTryLater
+                                          : crypto::OcspErrorStatus::kInternalError),
+            response.error().message()};
   }
-  return std::move(response).value();
+  return {std::move(response).value(), ""};
 }
 
 }  // namespace anchor::ocsp

@@ -53,13 +53,25 @@ class Responder final {
             const Clock& clock, std::chrono::seconds validity = std::chrono::hours(1))
       : Responder({Issuer{issuer, signer, issuer.Sha256Fingerprint()}}, store, clock, validity) {}
 
-  // Respond always returns a DER OCSPResponse: "successful" with one SingleResponse per request
+  // OcspAnswer is a DER OCSPResponse and, when it is not "successful" through a fault of ours,
+  // why: for the server's log, never for the client.
+  struct OcspAnswer {
+    std::vector<uint8_t> der;
+    std::string problem;
+  };
+
+  // Answer always returns a DER OCSPResponse: "successful" with one SingleResponse per request
   // entry (good, revoked with time and reason, or unknown for a serial that issuer never
   // issued), "unauthorized" when an entry names an issuer not ours, or entries name different
   // issuers (one response has one signer), "malformedRequest" for bytes
-  // that are not a request, "tryLater" if the store cannot be read now (locked, I/O error),
-  // "internalError" if it fails otherwise. It never throws.
-  std::vector<uint8_t> Respond(std::span<const uint8_t> request_der) const;
+  // that are not a request, "tryLater" if the store cannot be read now (locked, I/O error) or
+  // the signing key is unavailable for now (a PKCS#11 token gone), "internalError" if it fails
+  // otherwise. Only "successful" answers are cached. It never throws.
+  OcspAnswer Answer(std::span<const uint8_t> request_der) const;
+  // Respond is Answer's DER alone.
+  std::vector<uint8_t> Respond(std::span<const uint8_t> request_der) const {
+    return Answer(request_der).der;
+  }
 
  private:
   struct Cached {
@@ -73,7 +85,7 @@ class Responder final {
   // IssuerFor is the issuer every entry of `request` names, or nullptr.
   const Issuer* IssuerFor(const crypto::OcspRequest& request) const;
   // Sign answers a request whose entries all name `issuer` (Respond checked), from the store.
-  std::vector<uint8_t> Sign(const crypto::OcspRequest& request, const Issuer& issuer) const;
+  OcspAnswer Sign(const crypto::OcspRequest& request, const Issuer& issuer) const;
   std::optional<std::vector<uint8_t>> FromCache(const std::string& key) const;
 
   std::vector<Issuer> issuers_;
