@@ -3,6 +3,7 @@
 #include "crypto/key_file.h"
 
 #include "core/file_io.h"
+#include "crypto/tpm2_key.h"
 
 namespace anchor::crypto {
 namespace {
@@ -14,7 +15,7 @@ constexpr size_t kMaxKeyFileBytes = 1u << 20;
 
 Result<PrivateKey> LoadPrivateKeyFile(const std::string& path, const SecretBytes* passphrase) {
   ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path, kMaxKeyFileBytes));
-  auto key = PrivateKey::FromPem(pem, passphrase);
+  auto key = IsTpm2KeyPem(pem) ? LoadTpm2Key(pem) : PrivateKey::FromPem(pem, passphrase);
   if (!key) {
     return key.error().Prefixed(path);
   }
@@ -30,9 +31,20 @@ Result<Certificate> LoadCertificateFile(const std::string& path) {
   return cert;
 }
 
+Result<std::string> PrivateKeyFilePem(const PrivateKey& key, const SecretBytes* passphrase) {
+  if (std::optional<std::string> blob = Tpm2KeyPem(key)) {
+    if (passphrase != nullptr && !passphrase->empty()) {
+      return Error(Code::kInvalidArgument,
+                   "a key in a TPM is written as the TPM sealed it, without a passphrase");
+    }
+    return std::move(*blob);
+  }
+  return key.ToPkcs8Pem(passphrase);
+}
+
 Status WritePrivateKeyFile(const std::string& path, const PrivateKey& key,
                            const SecretBytes* passphrase, bool exclusive) {
-  ANCHOR_ASSIGN_OR_RETURN(std::string pem, key.ToPkcs8Pem(passphrase));
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, PrivateKeyFilePem(key, passphrase));
   return WriteFileAtomic(path, pem, kPrivateKeyMode, exclusive);
 }
 

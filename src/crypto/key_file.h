@@ -12,14 +12,20 @@
 
 namespace anchor::crypto {
 
-// LoadPrivateKeyFile reads a PEM private key, naming `path` in every error.
+// LoadPrivateKeyFile reads a PEM private key, naming `path` in every error. A TSS2 PRIVATE KEY
+// (a key in a TPM, crypto/tpm2_key.h) is loaded into the TPM set by SetTpm2Tcti.
 Result<PrivateKey> LoadPrivateKeyFile(const std::string& path, const SecretBytes* passphrase);
 
 // LoadCertificateFile reads the first certificate of a PEM file, naming `path` in every error.
 Result<Certificate> LoadCertificateFile(const std::string& path);
 
-// WritePrivateKeyFile writes `key` as PKCS#8 PEM, mode 0600, atomically (temp file, fsync,
-// rename); with `exclusive`, an existing file is kAlreadyExists.
+// PrivateKeyFilePem is what a key file holds: PKCS#8 PEM (encrypted with a passphrase), or for a
+// key in a TPM the TSS2 PRIVATE KEY the TPM sealed (a passphrase is then kInvalidArgument).
+Result<std::string> PrivateKeyFilePem(const PrivateKey& key, const SecretBytes* passphrase);
+
+// WritePrivateKeyFile writes `key` as PrivateKeyFilePem does (PKCS#8 PEM, or a TPM's blob), mode
+// 0600, atomically (temp file, fsync, rename); with `exclusive`, an existing file is
+// kAlreadyExists.
 Status WritePrivateKeyFile(const std::string& path, const PrivateKey& key,
                            const SecretBytes* passphrase, bool exclusive = false);
 
