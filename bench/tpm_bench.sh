@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The cost of a device key in a TPM (issue 13, part 2), every figure from this one run on
-# 127.0.0.1, the TPM being swtpm (a software TPM: a real TPM is 10-100 times slower per
-# signature, and its figures are the ones to plan with):
+# 127.0.0.1, the TPM being swtpm (a software TPM; a real TPM makes tens of signatures per
+# second, and its figures are the ones to plan with):
 #  1. CSR signatures per second (crypto::Csr::Create, ECDSA P-256 over SHA-256) with a file key
 #     and with the key in swtpm, in-process (anchor-key-bench), 1 and 2 threads on one key.
 #  2. mTLS handshakes per second to Mosquitto with anchor's plugin: TCP + TLS 1.3 handshake
