@@ -19,6 +19,7 @@
 #include <openssl/provider.h>
 #include <openssl/x509.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -36,6 +37,8 @@ constexpr std::string_view kTss2PemLabel = "-----BEGIN TSS2 PRIVATE KEY-----";
 // every fetch in the TPM's context on it.
 constexpr const char* kProvider = "tpm2";
 constexpr const char* kOnProvider = "provider=tpm2";
+// kReloadPause bounds how often a signer whose TPM is gone opens it again.
+constexpr auto kReloadPause = std::chrono::milliseconds(250);
 
 std::mutex& SettingsMutex() {
   static std::mutex mu;
@@ -107,24 +110,32 @@ class Tpm final {
   Tpm(const Tpm&) = delete;
   Tpm& operator=(const Tpm&) = delete;
 
-  // For is the TPM of the current TCTI setting, opened on first use.
+  // Current is the TPM of the current TCTI setting, opened on first use.
   static Result<std::shared_ptr<Tpm>> Current() {
     std::string tcti;
     {
       std::lock_guard lock(SettingsMutex());
       tcti = ProcessTcti();
     }
-    static std::mutex mu;
-    static std::map<std::string, std::weak_ptr<Tpm>> open;
-    std::lock_guard lock(mu);
-    if (auto tpm = open[tcti].lock()) {
+    std::lock_guard lock(CacheMutex());
+    if (auto tpm = Cache()[tcti].lock()) {
       return tpm;
     }
     ANCHOR_ASSIGN_OR_RETURN(std::shared_ptr<Tpm> tpm, Open(tcti));
-    open[tcti] = tpm;
+    Cache()[tcti] = tpm;
     return tpm;
   }
 
+  // Reopen opens the TPM at `tcti` again, over a new connection, for the keys that lost theirs
+  // (swtpm restarted, tpm2-abrmd restarted); keys opened from now on share it.
+  static Result<std::shared_ptr<Tpm>> Reopen(const std::string& tcti) {
+    std::lock_guard lock(CacheMutex());
+    ANCHOR_ASSIGN_OR_RETURN(std::shared_ptr<Tpm> tpm, Open(tcti));
+    Cache()[tcti] = tpm;
+    return tpm;
+  }
+
+  const std::string& tcti() const { return tcti_; }
   OSSL_LIB_CTX* libctx() const { return libctx_; }
   std::mutex& calls() const { return calls_; }
   std::string Describe() const {
@@ -132,6 +143,15 @@ class Tpm final {
   }
 
  private:
+  static std::mutex& CacheMutex() {
+    static std::mutex mu;
+    return mu;
+  }
+  static std::map<std::string, std::weak_ptr<Tpm>>& Cache() {
+    static std::map<std::string, std::weak_ptr<Tpm>> open;
+    return open;
+  }
+
   Tpm(std::string tcti, OSSL_LIB_CTX* libctx, OSSL_PROVIDER* tpm2, OSSL_PROVIDER* base)
       : tcti_(std::move(tcti)), libctx_(libctx), tpm2_(tpm2), base_(base) {}
 
@@ -208,15 +228,35 @@ const char* DigestName(size_t size) {
   }
 }
 
-// Tpm2Signer signs with one key loaded in the TPM, which it holds until it is destroyed.
+// Decode loads a TSS2 PRIVATE KEY into `tpm` (its calls() held by the caller): the provider
+// re-creates the parent from the TPM's seed, loads the key under it and flushes the parent.
+Result<EVP_PKEY*> Decode(const Tpm& tpm, std::string_view pem) {
+  EVP_PKEY* key = nullptr;
+  std::unique_ptr<OSSL_DECODER_CTX, DecoderFree> dec(::OSSL_DECODER_CTX_new_for_pkey(
+      &key, "PEM", nullptr, nullptr, EVP_PKEY_KEYPAIR, tpm.libctx(), kOnProvider));
+  const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
+  size_t len = pem.size();
+  if (!dec || ::OSSL_DECODER_from_data(dec.get(), &data, &len) != 1 || key == nullptr) {
+    ::EVP_PKEY_free(key);
+    return TpmError(Code::kInvalidArgument, "cannot load the TSS2 key into " + tpm.Describe(),
+                    "the key is damaged or was made by another TPM");
+  }
+  return key;
+}
+
+// Tpm2Signer signs with one key loaded in the TPM, which it holds until it is destroyed. A
+// signature that fails (the TPM gone, its connection lost) opens the TPM again over a new
+// connection, loads the key from its blob and tries once more, at most once every
+// kReloadPause: a TPM that comes back (swtpm or a resource manager restarted) is taken up
+// without a restart, as the PKCS#11 signer does with a token.
 class Tpm2Signer final : public KeySigner {
  public:
   Tpm2Signer(std::shared_ptr<Tpm> tpm, EVP_PKEY* key, std::string pem)
-      : tpm_(std::move(tpm)), key_(key), pem_(std::move(pem)) {}
-  ~Tpm2Signer() override {
-    std::lock_guard lock(tpm_->calls());
-    ::EVP_PKEY_free(key_);  // flushes the key's transient object from the TPM
-  }
+      : tpm_(std::move(tpm)),
+        key_(key),
+        pem_(std::move(pem)),
+        describe_("the key in " + tpm_->Describe()) {}
+  ~Tpm2Signer() override { Release(); }
 
   Result<std::vector<uint8_t>> SignDigest(std::span<const uint8_t> digest) const override {
     const char* hash = DigestName(digest.size());
@@ -224,6 +264,25 @@ class Tpm2Signer final : public KeySigner {
       return Error(Code::kInvalidArgument, "a TPM key signs SHA-256, -384 or -512 digests, not " +
                                                std::to_string(digest.size()) + " bytes");
     }
+    std::lock_guard lock(mu_);
+    auto sig = SignOnce(digest, hash);
+    if (sig || std::chrono::steady_clock::now() - last_reload_ < kReloadPause) {
+      return sig;
+    }
+    last_reload_ = std::chrono::steady_clock::now();
+    if (!Reload()) {
+      return sig;  // the first failure says what is wrong with the TPM
+    }
+    return SignOnce(digest, hash);
+  }
+
+  std::string Describe() const override { return describe_; }
+
+  const std::string& pem() const { return pem_; }
+
+ private:
+  // SignOnce signs `digest` with the key as loaded now (mu_ held).
+  Result<std::vector<uint8_t>> SignOnce(std::span<const uint8_t> digest, const char* hash) const {
     std::lock_guard lock(tpm_->calls());
     ossl::Ptr<EVP_PKEY_CTX> ctx(::EVP_PKEY_CTX_new_from_pkey(tpm_->libctx(), key_, kOnProvider));
     OSSL_PARAM params[] = {
@@ -232,25 +291,51 @@ class Tpm2Signer final : public KeySigner {
     size_t len = 0;
     if (!ctx || ::EVP_PKEY_sign_init_ex(ctx.get(), params) != 1 ||
         ::EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()) != 1) {
-      return TpmError(Code::kUnavailable, Describe() + " cannot sign", "");
+      return TpmError(Code::kUnavailable, describe_ + " cannot sign",
+                      "check that the TPM is there");
     }
     std::vector<uint8_t> sig(len);
     if (::EVP_PKEY_sign(ctx.get(), sig.data(), &len, digest.data(), digest.size()) != 1) {
-      return TpmError(Code::kUnavailable, Describe() + " cannot sign",
+      return TpmError(Code::kUnavailable, describe_ + " cannot sign",
                       "check that the TPM is there");
     }
     sig.resize(len);
     return sig;  // tpm2-openssl encodes the TPMS_SIGNATURE_ECDSA as ECDSA-Sig-Value DER
   }
 
-  std::string Describe() const override { return "the key in " + tpm_->Describe(); }
+  // Reload opens the TPM again and loads the key there (mu_ held); false leaves it as it was.
+  bool Reload() const {
+    auto tpm = Tpm::Reopen(tpm_->tcti());
+    if (!tpm) {
+      return false;
+    }
+    Result<EVP_PKEY*> key = Error(Code::kInternal, "");
+    {
+      std::lock_guard lock((*tpm)->calls());
+      key = Decode(**tpm, pem_);
+    }
+    if (!key) {
+      return false;
+    }
+    Release();
+    tpm_ = std::move(tpm).value();
+    key_ = *key;
+    return true;
+  }
 
-  const std::string& pem() const { return pem_; }
+  // Release frees the key, flushing its transient object from the TPM if it is still there.
+  void Release() const {
+    std::lock_guard lock(tpm_->calls());
+    ::EVP_PKEY_free(key_);
+    key_ = nullptr;
+  }
 
- private:
-  std::shared_ptr<Tpm> tpm_;
-  EVP_PKEY* key_;  // in tpm_'s library context; freed with tpm_->calls() held
-  std::string pem_;
+  mutable std::mutex mu_;  // one signature or reload at a time; taken before tpm_->calls()
+  mutable std::shared_ptr<Tpm> tpm_;
+  mutable EVP_PKEY* key_;  // in tpm_'s library context; freed with tpm_->calls() held
+  const std::string pem_;
+  const std::string describe_;
+  mutable std::chrono::steady_clock::time_point last_reload_{};
 };
 
 // PublicOf reads the public half of a provider key into the default context (calls() held).
@@ -341,14 +426,7 @@ Result<PrivateKey> LoadTpm2Key(std::string_view pem) {
   Result<PublicKey> pub = Error(Code::kInternal, "");
   {
     std::lock_guard lock(tpm->calls());
-    std::unique_ptr<OSSL_DECODER_CTX, DecoderFree> dec(::OSSL_DECODER_CTX_new_for_pkey(
-        &key, "PEM", nullptr, nullptr, EVP_PKEY_KEYPAIR, tpm->libctx(), kOnProvider));
-    const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
-    size_t len = pem.size();
-    if (!dec || ::OSSL_DECODER_from_data(dec.get(), &data, &len) != 1 || key == nullptr) {
-      return TpmError(Code::kInvalidArgument, "cannot load the TSS2 key into " + tpm->Describe(),
-                      "the key is damaged or was made by another TPM");
-    }
+    ANCHOR_ASSIGN_OR_RETURN(key, Decode(*tpm, pem));
     pub = PublicOf(key);
     if (!pub) {
       ::EVP_PKEY_free(key);

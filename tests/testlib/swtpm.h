@@ -22,14 +22,15 @@ class Swtpm final {
  public:
   // Start runs swtpm on a state directory `dir` (made empty by the caller: a new TPM, started
   // and cleared by swtpm itself, with no resource manager) and waits until it answers. nullopt
-  // when swtpm is not installed; `why` then says so.
-  static std::optional<Swtpm> Start(const std::string& dir, std::string* why) {
+  // when swtpm is not installed; `why` then says so. With `port`, on that port (and port + 1):
+  // the same TPM started again on the state it left in `dir`.
+  static std::optional<Swtpm> Start(const std::string& dir, std::string* why, int port_wanted = 0) {
     if (FindProgram("swtpm").empty()) {
       *why = "swtpm is not installed (apt-get install swtpm swtpm-tools)";
       return std::nullopt;
     }
     for (int attempt = 0; attempt < 10; ++attempt) {
-      const int port = FreePortPair();
+      const int port = port_wanted > 0 ? port_wanted : FreePortPair();
       if (port <= 0) {
         continue;
       }

@@ -181,7 +181,7 @@ TEST_F(Tpm2KeyTest, AnUnreachableTpmIsUnavailableInOneLine) {
   EXPECT_EQ(key.error().message().find('\n'), std::string::npos);
 }
 
-TEST_F(Tpm2KeyTest, SignaturesFailAsUnavailableWhenTheTpmIsGone) {
+TEST_F(Tpm2KeyTest, SignaturesFailAsUnavailableWhileTheTpmIsGoneThenRecover) {
   std::filesystem::create_directories(Path("second"));
   std::string why;
   auto second = testing::Swtpm::Start(Path("second"), &why);
@@ -196,6 +196,18 @@ TEST_F(Tpm2KeyTest, SignaturesFailAsUnavailableWhenTheTpmIsGone) {
   ASSERT_FALSE(csr);
   EXPECT_EQ(csr.error().code(), Code::kUnavailable) << csr.error().message();
   EXPECT_NE(csr.error().message().find(second->Tcti()), std::string::npos) << csr.error().message();
+
+  // The same TPM back on its port and state: the key is loaded again from its blob, over a new
+  // connection, at the first signature after the pause between attempts.
+  const int port = second->port();
+  second.reset();
+  second = testing::Swtpm::Start(Path("second"), &why, port);
+  ASSERT_TRUE(second.has_value()) << why;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto again = Csr::Create(*key, "again", {});
+  ASSERT_THAT(again, IsOk());
+  EXPECT_THAT(again->VerifySignature(), IsOk());
+  EXPECT_TRUE(again->GetPublicKey().Equals(key->Public()));
 }
 
 }  // namespace
