@@ -110,26 +110,21 @@ class Tpm final {
   Tpm(const Tpm&) = delete;
   Tpm& operator=(const Tpm&) = delete;
 
-  // Current is the TPM of the current TCTI setting, opened on first use.
+  // Current is the TPM of the current TCTI setting (For).
   static Result<std::shared_ptr<Tpm>> Current() {
-    std::string tcti;
-    {
-      std::lock_guard lock(SettingsMutex());
-      tcti = ProcessTcti();
-    }
+    std::lock_guard lock(SettingsMutex());
+    const std::string tcti = ProcessTcti();
+    return For(tcti);
+  }
+
+  // For is the TPM at `tcti` as this process has it open, or opened now. Never a second
+  // connection while one is open: a TPM without a resource manager serves one at a time
+  // (swtpm leaves a second waiting, /dev/tpm0 refuses it).
+  static Result<std::shared_ptr<Tpm>> For(const std::string& tcti) {
     std::lock_guard lock(CacheMutex());
     if (auto tpm = Cache()[tcti].lock()) {
       return tpm;
     }
-    ANCHOR_ASSIGN_OR_RETURN(std::shared_ptr<Tpm> tpm, Open(tcti));
-    Cache()[tcti] = tpm;
-    return tpm;
-  }
-
-  // Reopen opens the TPM at `tcti` again, over a new connection, for the keys that lost theirs
-  // (swtpm restarted, tpm2-abrmd restarted); keys opened from now on share it.
-  static Result<std::shared_ptr<Tpm>> Reopen(const std::string& tcti) {
-    std::lock_guard lock(CacheMutex());
     ANCHOR_ASSIGN_OR_RETURN(std::shared_ptr<Tpm> tpm, Open(tcti));
     Cache()[tcti] = tpm;
     return tpm;
@@ -244,15 +239,17 @@ Result<EVP_PKEY*> Decode(const Tpm& tpm, std::string_view pem) {
   return key;
 }
 
-// Tpm2Signer signs with one key loaded in the TPM, which it holds until it is destroyed. A
-// signature that fails (the TPM gone, its connection lost) opens the TPM again over a new
-// connection, loads the key from its blob and tries once more, at most once every
-// kReloadPause: a TPM that comes back (swtpm or a resource manager restarted) is taken up
-// without a restart, as the PKCS#11 signer does with a token.
+// Tpm2Signer signs with one key loaded in the TPM, which it holds until it is destroyed. After a
+// failed signature (the TPM gone, its connection lost) it lets go of the key and of its hold on
+// the connection, and loads the key again from its blob, over the process's connection to that
+// TPM or, once no key holds the old one, a new connection; at most once every kReloadPause. A
+// TPM that comes back (swtpm or a resource manager restarted) is taken up without a restart, as
+// the PKCS#11 signer does with a token.
 class Tpm2Signer final : public KeySigner {
  public:
   Tpm2Signer(std::shared_ptr<Tpm> tpm, EVP_PKEY* key, std::string pem)
-      : tpm_(std::move(tpm)),
+      : tcti_(tpm->tcti()),
+        tpm_(std::move(tpm)),
         key_(key),
         pem_(std::move(pem)),
         describe_("the key in " + tpm_->Describe()) {}
@@ -265,11 +262,19 @@ class Tpm2Signer final : public KeySigner {
                                                std::to_string(digest.size()) + " bytes");
     }
     std::lock_guard lock(mu_);
-    auto sig = SignOnce(digest, hash);
-    if (sig || std::chrono::steady_clock::now() - last_reload_ < kReloadPause) {
+    Result<std::vector<uint8_t>> sig =
+        Error(Code::kUnavailable, describe_ +
+                                      " cannot sign: the TPM was lost and could not be "
+                                      "opened again; check that it is there");
+    if (key_ != nullptr) {
+      sig = SignOnce(digest, hash);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (sig || now - last_reload_ < kReloadPause) {
       return sig;
     }
-    last_reload_ = std::chrono::steady_clock::now();
+    last_reload_ = now;
+    Release();
     if (!Reload()) {
       return sig;  // the first failure says what is wrong with the TPM
     }
@@ -281,7 +286,7 @@ class Tpm2Signer final : public KeySigner {
   const std::string& pem() const { return pem_; }
 
  private:
-  // SignOnce signs `digest` with the key as loaded now (mu_ held).
+  // SignOnce signs `digest` with the key as loaded now (mu_ held, key_ set).
   Result<std::vector<uint8_t>> SignOnce(std::span<const uint8_t> digest, const char* hash) const {
     std::lock_guard lock(tpm_->calls());
     ossl::Ptr<EVP_PKEY_CTX> ctx(::EVP_PKEY_CTX_new_from_pkey(tpm_->libctx(), key_, kOnProvider));
@@ -303,9 +308,10 @@ class Tpm2Signer final : public KeySigner {
     return sig;  // tpm2-openssl encodes the TPMS_SIGNATURE_ECDSA as ECDSA-Sig-Value DER
   }
 
-  // Reload opens the TPM again and loads the key there (mu_ held); false leaves it as it was.
+  // Reload loads the key from its blob into the TPM (mu_ held, nothing loaded); false when the
+  // TPM cannot be reached or refuses it, the signer then holding nothing until the next try.
   bool Reload() const {
-    auto tpm = Tpm::Reopen(tpm_->tcti());
+    auto tpm = Tpm::For(tcti_);
     if (!tpm) {
       return false;
     }
@@ -317,22 +323,29 @@ class Tpm2Signer final : public KeySigner {
     if (!key) {
       return false;
     }
-    Release();
     tpm_ = std::move(tpm).value();
     key_ = *key;
     return true;
   }
 
-  // Release frees the key, flushing its transient object from the TPM if it is still there.
+  // Release frees the key (flushing its transient object from the TPM if it is still there) and
+  // lets go of the connection, which closes when no other key holds it.
   void Release() const {
-    std::lock_guard lock(tpm_->calls());
-    ::EVP_PKEY_free(key_);
-    key_ = nullptr;
+    if (tpm_ == nullptr) {
+      return;
+    }
+    {
+      std::lock_guard lock(tpm_->calls());
+      ::EVP_PKEY_free(key_);
+      key_ = nullptr;
+    }
+    tpm_.reset();  // ~Tpm takes calls() itself
   }
 
+  const std::string tcti_;
   mutable std::mutex mu_;  // one signature or reload at a time; taken before tpm_->calls()
-  mutable std::shared_ptr<Tpm> tpm_;
-  mutable EVP_PKEY* key_;  // in tpm_'s library context; freed with tpm_->calls() held
+  mutable std::shared_ptr<Tpm> tpm_;  // null after a failed reload
+  mutable EVP_PKEY* key_;             // in tpm_'s library context; freed with tpm_->calls() held
   const std::string pem_;
   const std::string describe_;
   mutable std::chrono::steady_clock::time_point last_reload_{};
