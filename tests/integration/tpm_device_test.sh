@@ -70,6 +70,20 @@ tpm_pub=$(tpm_public dev.key) || { cat load.err; fail "the TPM cannot load the n
 [ "$(transient_handles)" = 0 ] || fail "the renewal left TPM objects loaded"
 pass "renewed over mTLS with the TPM key, the new key made in the TPM"
 
+# `anchor enroll --tpm` and `anchor renew --rekey`: the same flows from the CLI.
+anchor token create --cn tpm-dev2 -q > token2.txt
+anchor enroll --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --cn tpm-dev2 --key dev2.key \
+  --cert dev2.crt --token-file token2.txt --tpm "$TPM_TCTI" > enroll2.log 2>&1 \
+  || { cat enroll2.log; fail "anchor enroll --tpm"; }
+has "made in the TPM" enroll2.log || { cat enroll2.log; fail "anchor enroll does not say the key is in the TPM"; }
+anchor renew --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --cert dev2.crt --key dev2.key \
+  --rekey --tpm "$TPM_TCTI" > renew2.log 2>&1 || { cat renew2.log; fail "anchor renew --rekey with the TPM key"; }
+head -1 dev2.key | has -x -- "-----BEGIN TSS2 PRIVATE KEY-----" || fail "anchor renew --rekey made a file key"
+tpm_pub=$(tpm_public dev2.key) || { cat load.err; fail "the TPM cannot load dev2's key"; }
+[ "$tpm_pub" = "$(openssl x509 -in dev2.crt -noout -pubkey)" ] || fail "dev2's certificate is not for its TPM key"
+[ "$(transient_handles)" = 0 ] || fail "anchor enroll/renew left TPM objects loaded"
+pass "anchor enroll --tpm and anchor renew --rekey: the key made and renewed in the TPM"
+
 # Mosquitto with anchor's plugin; the device presents its certificate, the TPM signing the
 # handshake (libmosquitto's MOSQ_OPT_SSL_CTX with anchor's SSL_CTX).
 anchor issue --cn localhost --profile peer --cert broker.crt --key broker.key -q 2>/dev/null
