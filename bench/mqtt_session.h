@@ -39,18 +39,6 @@ class MqttSession final {
     ::mosquitto_int_option(m_, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
     ::mosquitto_void_option(m_, MOSQ_OPT_SSL_CTX, ssl_ctx);
   }
-  explicit MqttSession(const BrokerTarget& target)
-      : target_(target), m_(::mosquitto_new(nullptr, true, this)) {
-    ::mosquitto_connect_callback_set(
-        m_, [](mosquitto*, void* self, int rc) { static_cast<MqttSession*>(self)->connack_ = rc; });
-    ::mosquitto_subscribe_callback_set(m_, [](mosquitto*, void* self, int, int, const int*) {
-      static_cast<MqttSession*>(self)->subscribed_ = true;
-    });
-    ::mosquitto_disconnect_callback_set(m_, [](mosquitto*, void* self, int) {
-      auto* s = static_cast<MqttSession*>(self);
-      s->dropped_at_ns_ = Steady::now().time_since_epoch().count();
-    });
-  }
   ~MqttSession() {
     if (threaded_) {
       ::mosquitto_loop_stop(m_, true);
@@ -114,6 +102,20 @@ class MqttSession final {
   }
 
  private:
+  // The callbacks every session has; the constructors above add its TLS.
+  explicit MqttSession(const BrokerTarget& target)
+      : target_(target), m_(::mosquitto_new(nullptr, true, this)) {
+    ::mosquitto_connect_callback_set(
+        m_, [](mosquitto*, void* self, int rc) { static_cast<MqttSession*>(self)->connack_ = rc; });
+    ::mosquitto_subscribe_callback_set(m_, [](mosquitto*, void* self, int, int, const int*) {
+      static_cast<MqttSession*>(self)->subscribed_ = true;
+    });
+    ::mosquitto_disconnect_callback_set(m_, [](mosquitto*, void* self, int) {
+      auto* s = static_cast<MqttSession*>(self);
+      s->dropped_at_ns_ = Steady::now().time_since_epoch().count();
+    });
+  }
+
   BrokerTarget target_;
   mosquitto* m_;
   std::atomic<int> connack_{-1};
