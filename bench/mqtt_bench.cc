@@ -5,7 +5,10 @@
 //   anchor-mqtt-bench connect --port P --cafile F (--cert C --key K | --devices DIR --distinct M)
 //                             [--n N] [--concurrency C]
 //       full mTLS connections (TCP, TLS 1.3 handshake, CONNECT/CONNACK, DISCONNECT) per second,
-//       all with one certificate, or with DIR/dev-<i mod M>.crt (each seen first by the broker)
+//       all with one certificate, or with DIR/dev-<i mod M>.crt (each seen first by the broker);
+//       with --in-process (implied by --tpm), the key is loaded once by anchor's crypto layer
+//       into one SSL_CTX shared by every connection (MOSQ_OPT_SSL_CTX): the way a key in a TPM
+//       (--key holding its TSS2 PRIVATE KEY, --tpm TCTI) signs the handshakes there
 //   anchor-mqtt-bench drop --port P --cafile F --devices DIR --n N --ca-url URL
 //                          --admin-cert C --admin-key K [--reload CMD] [--wait-ms MS]
 //       for each device DIR/dev-<i>.crt: connect, subscribe, revoke it through the admin API,
@@ -17,6 +20,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -25,6 +30,8 @@
 #include "client/admin_client.h"
 #include "core/file_io.h"
 #include "crypto/key_file.h"
+#include "crypto/tls_identity.h"
+#include "crypto/tpm2_key.h"
 
 namespace {
 
@@ -41,9 +48,32 @@ struct Options {
   int wait_ms = 3000;
   int distinct = 0;
   bool verbose = false;
+  std::string tpm;          // TCTI of the TPM --key is in
+  bool in_process = false;  // one SSL_CTX from crypto/, shared by every connection
 };
 
+// SharedContext is the SSL_CTX of --in-process: the broker verified as "localhost" against
+// --cafile, --cert presented with --key (a file key, or a TPM's).
+anchor::Result<anchor::crypto::TlsClientContext> SharedContext(const Options& o) {
+  anchor::crypto::SetTpm2Tcti(o.tpm);
+  ANCHOR_ASSIGN_OR_RETURN(std::string ca_pem, anchor::ReadFile(o.target.cafile));
+  ANCHOR_ASSIGN_OR_RETURN(std::string chain_pem, anchor::ReadFile(o.cert));
+  ANCHOR_ASSIGN_OR_RETURN(auto chain, anchor::crypto::Certificate::ParseAll(chain_pem));
+  ANCHOR_ASSIGN_OR_RETURN(auto key, anchor::crypto::LoadPrivateKeyFile(o.key, nullptr));
+  return anchor::crypto::TlsClientContext::Create(
+      {.ca_pem = ca_pem, .server_name = o.target.host, .chain = chain, .key = key});
+}
+
 int Connect(const Options& o) {
+  std::optional<anchor::crypto::TlsClientContext> shared;
+  if (o.in_process || !o.tpm.empty()) {
+    auto ctx = SharedContext(o);
+    if (!ctx) {
+      std::fprintf(stderr, "anchor-mqtt-bench: %s\n", ctx.error().message().c_str());
+      return 2;
+    }
+    shared = std::move(ctx).value();
+  }
   std::atomic<int> next{0}, accepted{0}, refused{0}, failed{0};
   const auto start = Steady::now();
   std::vector<std::thread> workers;
@@ -51,12 +81,14 @@ int Connect(const Options& o) {
     workers.emplace_back([&] {
       for (int i = next++; i < o.n; i = next++) {
         const std::string base = o.devices + "/dev-" + std::to_string(i % std::max(o.distinct, 1));
-        MqttSession s(o.target, o.distinct > 0 ? base + ".crt" : o.cert,
-                      o.distinct > 0 ? base + ".key" : o.key);
-        const int rc = s.Connect();
+        auto s = shared ? std::make_unique<MqttSession>(o.target, shared->Native())
+                        : std::make_unique<MqttSession>(o.target,
+                                                        o.distinct > 0 ? base + ".crt" : o.cert,
+                                                        o.distinct > 0 ? base + ".key" : o.key);
+        const int rc = s->Connect();
         (rc == 0 ? accepted : rc > 0 ? refused : failed) += 1;
         if (rc == 0) {
-          s.Disconnect();
+          s->Disconnect();
         }
       }
     });
@@ -158,6 +190,11 @@ int main(int argc, char** argv) {
     cmd->add_option("--reload", o.reload, "command run after each revocation (drop)");
     cmd->add_option("--wait-ms", o.wait_ms, "how long to wait for each drop (drop)");
     cmd->add_flag("--verbose", o.verbose, "print each drop's time (drop)");
+    cmd->add_option("--tpm", o.tpm,
+                    "TCTI of the TPM that --key (a TSS2 PRIVATE KEY) is in; implies --in-process "
+                    "(connect)");
+    cmd->add_flag("--in-process", o.in_process,
+                  "load --key once into one SSL_CTX shared by every connection (connect)");
   }
   CLI11_PARSE(app, argc, argv);
   return app.got_subcommand("connect") ? Connect(o) : Drop(o);

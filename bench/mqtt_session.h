@@ -28,17 +28,16 @@ inline constexpr int kNoConnack = -1;
 class MqttSession final {
  public:
   MqttSession(const BrokerTarget& target, const std::string& cert, const std::string& key)
-      : target_(target), m_(::mosquitto_new(nullptr, true, this)) {
+      : MqttSession(target) {
     ::mosquitto_tls_set(m_, target.cafile.c_str(), nullptr, cert.c_str(), key.c_str(), nullptr);
-    ::mosquitto_connect_callback_set(
-        m_, [](mosquitto*, void* self, int rc) { static_cast<MqttSession*>(self)->connack_ = rc; });
-    ::mosquitto_subscribe_callback_set(m_, [](mosquitto*, void* self, int, int, const int*) {
-      static_cast<MqttSession*>(self)->subscribed_ = true;
-    });
-    ::mosquitto_disconnect_callback_set(m_, [](mosquitto*, void* self, int) {
-      auto* s = static_cast<MqttSession*>(self);
-      s->dropped_at_ns_ = Steady::now().time_since_epoch().count();
-    });
+  }
+  // With an OpenSSL SSL_CTX (crypto::TlsClientContext::Native) that verifies the broker and
+  // holds the client's certificate and key, a key in a TPM among them: libmosquitto takes its
+  // own reference (MOSQ_OPT_SSL_CTX) and, its defaults turned off (libmosquitto 2.0 has them
+  // on, and then wants a cafile of its own), adds nothing to it.
+  MqttSession(const BrokerTarget& target, void* ssl_ctx) : MqttSession(target) {
+    ::mosquitto_int_option(m_, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+    ::mosquitto_void_option(m_, MOSQ_OPT_SSL_CTX, ssl_ctx);
   }
   ~MqttSession() {
     if (threaded_) {
@@ -103,6 +102,20 @@ class MqttSession final {
   }
 
  private:
+  // The callbacks every session has; the constructors above add its TLS.
+  explicit MqttSession(const BrokerTarget& target)
+      : target_(target), m_(::mosquitto_new(nullptr, true, this)) {
+    ::mosquitto_connect_callback_set(
+        m_, [](mosquitto*, void* self, int rc) { static_cast<MqttSession*>(self)->connack_ = rc; });
+    ::mosquitto_subscribe_callback_set(m_, [](mosquitto*, void* self, int, int, const int*) {
+      static_cast<MqttSession*>(self)->subscribed_ = true;
+    });
+    ::mosquitto_disconnect_callback_set(m_, [](mosquitto*, void* self, int) {
+      auto* s = static_cast<MqttSession*>(self);
+      s->dropped_at_ns_ = Steady::now().time_since_epoch().count();
+    });
+  }
+
   BrokerTarget target_;
   mosquitto* m_;
   std::atomic<int> connack_{-1};

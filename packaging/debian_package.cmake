@@ -23,7 +23,8 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # `anchor demo` runs a broker and its clients, and the demo's HTTPS step uses curl; the plugin
 # is loaded by mosquitto. None is needed to run a CA.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "mosquitto, mosquitto-clients, curl")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "openssl")
+# anchor-agent --tpm reaches the TPM through OpenSSL's tpm2 provider, loaded at run time.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "openssl, tpm2-openssl")
 # Only what install() puts in the package: no build tree, no source.
 set(CPACK_STRIP_FILES ON)
 set(CPACK_SOURCE_IGNORE_FILES "/build.*/;/\\\\.git/")

@@ -13,7 +13,8 @@ PACKAGES=(
   bc time openssl curl nodejs python3 python3-cryptography gnutls-bin golang-cfssl nginx-light
   mosquitto mosquitto-clients python3-paho-mqtt python3-prometheus-client prometheus
   help2man dpkg-dev file sqlite3 postgresql
-  libp11-kit-dev softhsm2 opensc libtss2-dev swtpm swtpm-tools tpm2-tools
+  libp11-kit-dev softhsm2 opensc
+  swtpm swtpm-tools tpm2-openssl tpm2-tools libtss2-dev
 )
 
 # Only for `make bench`: gnuplot draws docs/store_growth.png (bench/plot_store_growth.sh).

@@ -21,6 +21,9 @@ struct AgentSettings {
   std::string key, cert, ca_out;
   std::string token, token_file, factory_cert, factory_key;
   std::string key_type = "ec-p256";
+  // tpm is the TCTI of the TPM the device's keys are made in (--tpm), e.g. device:/dev/tpmrm0;
+  // empty: key files (a key file that holds a TPM's blob still loads, from tpm2-tss's default).
+  std::string tpm;
   std::string on_renew;
   double renew_at = kDefaultRenewAt;
   bool rekey = true;

@@ -112,6 +112,7 @@ AttemptResult EnrollOnce(const AgentSettings& o, AgentState& state, const Clock&
   request.factory_cert = o.factory_cert;
   request.factory_key = o.factory_key;
   request.key_type = o.key_type;
+  request.in_tpm = !o.tpm.empty();
   Result<EnrollResult> enrolled = [&]() -> Result<EnrollResult> {
     ANCHOR_ASSIGN_OR_RETURN(request.trust, Trust(o, state, clock));
     for (const std::string& s : o.sans) {
@@ -130,8 +131,10 @@ AttemptResult EnrollOnce(const AgentSettings& o, AgentState& state, const Clock&
   Succeeded(state, o, enrolled->cert, rng);
   Persist(o, state, clock);
   LogLine(clock, "enrolled " + enrolled->cert.Subject() + " serial " + enrolled->cert.SerialHex() +
-                     (enrolled->generated_key ? " with a key made here" : "") + "; next renewal " +
-                     state.next_renewal);
+                     (enrolled->generated_key ? (o.tpm.empty() ? " with a key made here"
+                                                               : " with a key made in the TPM")
+                                              : "") +
+                     "; next renewal " + state.next_renewal);
   RunHook(o, enrolled->cert, clock);
   return Done();
 }
@@ -149,7 +152,7 @@ AttemptResult RenewIfDue(const AgentSettings& o, AgentState& state, const Clock&
   }
   auto renewed = [&]() -> Result<crypto::Certificate> {
     ANCHOR_ASSIGN_OR_RETURN(ServerTrust trust, Trust(o, state, clock));
-    auto result = Renew({trust, Files(o), o.rekey, o.key_type});
+    auto result = Renew({trust, Files(o), o.rekey, o.key_type, !o.tpm.empty()});
     state.server = trust.servers.Current();
     return result;
   }();

@@ -14,6 +14,7 @@
 #include "core/file_io.h"
 #include "crypto/csr.h"
 #include "crypto/key_file.h"
+#include "crypto/tpm2_key.h"
 
 namespace anchor::agent {
 namespace {
@@ -49,13 +50,18 @@ Result<ChainPems> FetchChainPems(client::EstClient& est, const crypto::Certifica
 }
 
 // Connect makes a client of the server verified with `ca_pem`, presenting `cert` and `key` as
-// its client certificate when they are given.
+// its client certificate when they are given; `loaded`, when given, is that key already loaded
+// (a TPM's, which signs the handshake there), and `key` is not read.
 Result<client::HttpsClient> Connect(const ServerTrust& trust, const std::string& ca_pem,
-                                    const std::string& cert, const std::string& key) {
+                                    const std::string& cert, const std::string& key,
+                                    const crypto::PrivateKey* loaded = nullptr) {
   client::TlsOptions tls;
   tls.ca_pem = ca_pem;
   tls.cert_file = cert;
   tls.key_file = key;
+  if (loaded != nullptr) {
+    tls.client_key = *loaded;
+  }
   tls.allow_tls12 = trust.allow_tls12;
   return client::HttpsClient::Create(std::move(tls));
 }
@@ -67,7 +73,7 @@ Result<client::HttpsClient> Connect(const ServerTrust& trust, const std::string&
 Status Install(const DeviceFiles& files, const crypto::PrivateKey* new_key, const ChainPems& pems) {
   std::vector<PendingFile> group;
   if (new_key != nullptr) {
-    ANCHOR_ASSIGN_OR_RETURN(std::string pem, new_key->ToPkcs8Pem(nullptr));
+    ANCHOR_ASSIGN_OR_RETURN(std::string pem, crypto::PrivateKeyFilePem(*new_key, nullptr));
     group.push_back({files.key, std::move(pem), kPrivateKeyMode});
   }
   group.push_back({files.cert, pems.chain, kPublicFileMode});
@@ -90,10 +96,16 @@ std::string Staged(const std::string& path) { return path + kStagedSuffix; }
 // refused (the token is used) and the device stranded.
 constexpr const char* kEnrollingSuffix = ".enrolling";
 
+// NewDeviceKey makes a key of `type` here, or inside the TPM.
+Result<crypto::PrivateKey> NewDeviceKey(const std::string& type, bool in_tpm) {
+  ANCHOR_ASSIGN_OR_RETURN(crypto::KeyType key_type, crypto::ParseKeyType(type));
+  return in_tpm ? crypto::GenerateTpm2Key(key_type) : crypto::PrivateKey::Generate(key_type);
+}
+
 // KeyForEnrollment loads the device's key, or the key of an unanswered enrollment, or makes
-// one and keeps it (0600, atomically) as that before anything is sent.
+// one and keeps it (0600, atomically; a TPM's sealed blob) as that before anything is sent.
 Result<crypto::PrivateKey> KeyForEnrollment(const std::string& path, const std::string& type,
-                                            bool generate) {
+                                            bool generate, bool in_tpm) {
   if (!generate) {
     return crypto::LoadPrivateKeyFile(path, nullptr);
   }
@@ -101,8 +113,7 @@ Result<crypto::PrivateKey> KeyForEnrollment(const std::string& path, const std::
   if (FileExists(enrolling)) {
     return crypto::LoadPrivateKeyFile(enrolling, nullptr);
   }
-  ANCHOR_ASSIGN_OR_RETURN(crypto::KeyType key_type, crypto::ParseKeyType(type));
-  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(key_type));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, NewDeviceKey(type, in_tpm));
   ANCHOR_TRY(crypto::WritePrivateKeyFile(enrolling, key, nullptr));
   return key;
 }
@@ -210,8 +221,9 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
                  "--factory-cert/--factory-key");
   }
   const bool generate = !FileExists(request.files.key);
-  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
-                          KeyForEnrollment(request.files.key, request.key_type, generate));
+  ANCHOR_ASSIGN_OR_RETURN(
+      crypto::PrivateKey key,
+      KeyForEnrollment(request.files.key, request.key_type, generate, request.in_tpm));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr,
                           crypto::Csr::Create(key, request.common_name, request.sans));
   ANCHOR_ASSIGN_OR_RETURN(const std::string ca_pem, ServerCaPem(request.trust));
@@ -252,8 +264,9 @@ Result<crypto::Certificate> Renew(const RenewRequest& request) {
   }
   crypto::PrivateKey key = old_key;
   if (request.rekey) {
-    ANCHOR_ASSIGN_OR_RETURN(crypto::KeyType type, crypto::ParseKeyType(request.key_type));
-    ANCHOR_ASSIGN_OR_RETURN(key, crypto::PrivateKey::Generate(type));
+    // A device whose key is in its TPM keeps its keys there.
+    const bool in_tpm = request.in_tpm || crypto::Tpm2KeyPem(old_key).has_value();
+    ANCHOR_ASSIGN_OR_RETURN(key, NewDeviceKey(request.key_type, in_tpm));
   }
   //= https://www.rfc-editor.org/rfc/rfc7030#section-4.2.2
   //# the Subject field and SubjectAltName extension MUST be identical to the corresponding
@@ -271,8 +284,9 @@ Result<crypto::Certificate> Renew(const RenewRequest& request) {
   }
   ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, current.CommonName(), sans));
   ANCHOR_ASSIGN_OR_RETURN(const std::string ca_pem, ServerCaPem(request.trust));
-  ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient http,
-                          Connect(request.trust, ca_pem, request.files.cert, request.files.key));
+  ANCHOR_ASSIGN_OR_RETURN(
+      client::HttpsClient http,
+      Connect(request.trust, ca_pem, request.files.cert, request.files.key, &old_key));
   client::EstClient est(http, request.trust.servers);
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate renewed, est.SimpleReenroll(csr));
   // cacerts is public, and is fetched without the client certificate: the one being renewed

@@ -48,6 +48,9 @@ struct EnrollRequest {
   std::string factory_cert;  // bootstrap: a factory certificate and key presented over mTLS
   std::string factory_key;
   std::string key_type = "ec-p256";  // of a key made here when `files.key` does not exist
+  // in_tpm makes that key inside the TPM (crypto::SetTpm2Tcti names it): `files.key` then holds
+  // the TPM's sealed blob (TSS2 PRIVATE KEY), and the CSR is signed in the TPM.
+  bool in_tpm = false;
 };
 
 struct EnrollResult {
@@ -65,11 +68,14 @@ struct RenewRequest {
   DeviceFiles files;
   bool rekey = false;
   std::string key_type = "ec-p256";
+  // in_tpm makes the new key of a rekey inside the TPM; so does a current key that is in one.
+  bool in_tpm = false;
 };
 
-// Renew renews `files.cert` over EST simplereenroll, presenting it (with `files.key`) as the
-// TLS client certificate, with the same subject and SANs. Nothing is written unless the new
-// certificate is in hand: a failed renewal leaves the working pair as it was.
+// Renew renews `files.cert` over EST simplereenroll, presenting it (with `files.key`, a TPM's
+// key signing in the TPM) as the TLS client certificate, with the same subject and SANs. Nothing is
+// written unless the new certificate is in hand: a failed renewal leaves the working pair as it
+// was.
 Result<crypto::Certificate> Renew(const RenewRequest& request);
 
 // RecoverInterruptedInstall finishes or undoes an installation that a crash cut off between

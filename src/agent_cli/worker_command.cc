@@ -20,6 +20,7 @@
 #include "core/exit_codes.h"
 #include "crypto/crypto_rng.h"
 #include "crypto/key_file.h"
+#include "crypto/tpm2_key.h"
 
 namespace anchor::agent_cli {
 namespace {
@@ -56,6 +57,8 @@ int RunOnce(const agent::AgentSettings& settings) {
   const int report_fd = ReportFd();
   const SystemClock clock;
   crypto::CryptoRng rng;
+  // Before any key is loaded: a key file may hold a TPM's blob.
+  crypto::SetTpm2Tcti(settings.tpm);
   agent::AgentState state;
   const agent::AttemptResult result = agent::RunAttempt(settings, state, clock, rng);
   if (report_fd >= 0 && state.next_attempt_unix > 0) {

@@ -3,6 +3,7 @@
 #include "agent/device_enrollment.h"
 #include "cli/context.h"
 #include "cli/remote.h"
+#include "crypto/tpm2_key.h"
 
 namespace anchor::cli {
 
@@ -17,6 +18,7 @@ void RegisterEnroll(CLI::App& app, Context& ctx, Action& action) {
     std::string cert;
     std::string ca_out;
     std::string key_type = "ec-p256";
+    std::string tpm;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
@@ -35,8 +37,12 @@ void RegisterEnroll(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--cert", o->cert, "certificate file to write (full chain)")->required();
   cmd->add_option("--ca-out", o->ca_out, "write the CA root(s) here, to verify peers with");
   cmd->add_option("--key-type", o->key_type, "type of a generated key (default ec-p256)");
+  cmd->add_option("--tpm", o->tpm,
+                  "make the key inside the TPM reached by this TCTI (device:/dev/tpmrm0, "
+                  "swtpm:host=H,port=P); --key then holds the TPM's sealed blob");
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
+      crypto::SetTpm2Tcti(o->tpm);
       agent::EnrollRequest request;
       ANCHOR_ASSIGN_OR_RETURN(request.trust, Trust(ctx, o->remote));
       request.files = agent::DeviceFiles{o->key, o->cert, o->ca_out};
@@ -46,11 +52,15 @@ void RegisterEnroll(CLI::App& app, Context& ctx, Action& action) {
       request.factory_cert = o->remote.cert;
       request.factory_key = o->remote.key;
       request.key_type = o->key_type;
+      request.in_tpm = !o->tpm.empty();
       ANCHOR_ASSIGN_OR_RETURN(agent::EnrollResult enrolled, agent::Enroll(request));
       ctx.Say("enrolled " + enrolled.cert.Subject() + " serial " + enrolled.cert.SerialHex() +
               ", valid until " + Iso8601(enrolled.cert.NotAfter()));
       ctx.Say("  certificate: " + o->cert + "\n  key:         " + o->key +
-              (enrolled.generated_key ? " (generated here; it never left this machine)" : ""));
+              (!enrolled.generated_key ? ""
+               : o->tpm.empty()        ? " (generated here; it never left this machine)"
+                                       : " (the TPM's sealed blob: the key was made in the TPM "
+                                         "and never leaves it)"));
       return OkStatus();
     };
   });

@@ -7,6 +7,7 @@
 #include "cli/remote.h"
 #include "core/file_io.h"
 #include "crypto/key_file.h"
+#include "crypto/tpm2_key.h"
 
 namespace anchor::cli {
 namespace {
@@ -37,6 +38,7 @@ void RegisterRenew(CLI::App& app, Context& ctx, Action& action) {
     RemoteFlags remote;
     bool rekey = false;
     std::string key_type = "ec-p256";
+    std::string tpm;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
@@ -47,13 +49,17 @@ void RegisterRenew(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--key", o->remote.key, "its key")->required();
   cmd->add_flag("--rekey", o->rekey, "make a new key for the new certificate");
   cmd->add_option("--key-type", o->key_type, "type of the new key with --rekey (default ec-p256)");
+  cmd->add_option("--tpm", o->tpm,
+                  "the TPM (TCTI) the key is in, and the new key with --rekey is made in; a key "
+                  "in a TPM keeps its new keys there anyway");
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
+      crypto::SetTpm2Tcti(o->tpm);
       ANCHOR_TRY(CheckRenewable(o->remote.cert));
       ANCHOR_ASSIGN_OR_RETURN(agent::ServerTrust trust, Trust(ctx, o->remote));
       const agent::RenewRequest request{std::move(trust),
                                         agent::DeviceFiles{o->remote.key, o->remote.cert, ""},
-                                        o->rekey, o->key_type};
+                                        o->rekey, o->key_type, !o->tpm.empty()};
       ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate renewed, agent::Renew(request));
       ctx.Say("renewed " + renewed.Subject() + ": serial " + renewed.SerialHex() +
               ", valid until " + Iso8601(renewed.NotAfter()) + (o->rekey ? " (new key)" : ""));

@@ -7,6 +7,8 @@
 
 #include <mutex>
 
+#include "core/file_io.h"
+#include "crypto/tls_identity.h"
 #include "http/http_message.h"
 
 namespace anchor::client {
@@ -71,6 +73,9 @@ struct HttpsClient::Impl {
   char error[CURL_ERROR_SIZE] = {};
   // alert is the fatal TLS alert the server sent during the last request; 0: none.
   int alert = 0;
+  // chain is the client certificate chain when TlsOptions::client_key is set: OnSslCtx puts it
+  // and the key on each connection's SSL_CTX, which libcurl cannot do with a key of no file.
+  std::vector<crypto::Certificate> chain;
 
   // OnSslCtx is libcurl's hook on each new connection's SSL_CTX: it asks OpenSSL to report
   // alerts, so that a refused client certificate can be told from a server that is down.
@@ -78,6 +83,14 @@ struct HttpsClient::Impl {
     auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
     ::SSL_CTX_set_ex_data(ctx, AlertSlot(), self);
     ::SSL_CTX_set_info_callback(ctx, &OnInfo);
+    auto* impl = static_cast<Impl*>(self);
+    if (impl->options.client_key) {
+      if (const Status st = crypto::UseTlsIdentity(ctx, impl->chain, *impl->options.client_key);
+          !st) {
+        std::snprintf(impl->error, sizeof impl->error, "%s", st.error().message().c_str());
+        return CURLE_SSL_CERTPROBLEM;
+      }
+    }
     return CURLE_OK;
   }
   static void OnInfo(const SSL* ssl, int where, int value) {
@@ -169,7 +182,14 @@ Result<HttpsClient> HttpsClient::Create(TlsOptions options) {
     ::curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &ca);
     ::curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);  // only the given CA, not the system store
   }
-  if (!o.cert_file.empty()) {
+  if (!o.cert_file.empty() && o.client_key) {
+    ANCHOR_ASSIGN_OR_RETURN(const std::string pem, ReadFile(o.cert_file));
+    auto chain = crypto::Certificate::ParseAll(pem);
+    if (!chain || chain->empty()) {
+      return Error(Code::kInvalidArgument, o.cert_file + ": holds no PEM certificate");
+    }
+    impl->chain = std::move(chain).value();
+  } else if (!o.cert_file.empty()) {
     ::curl_easy_setopt(h, CURLOPT_SSLCERT, o.cert_file.c_str());
     ::curl_easy_setopt(h, CURLOPT_SSLKEY, o.key_file.c_str());
   }

@@ -4,10 +4,13 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "crypto/certificate.h"
+#include "crypto/key.h"
 
 namespace anchor::client {
 
@@ -18,6 +21,9 @@ struct TlsOptions {
   std::string ca_pem;     // trust anchors, PEM
   std::string cert_file;  // client certificate chain (PEM), for mTLS; empty: none
   std::string key_file;   // its private key (PEM)
+  // client_key, when set, is that key already loaded, and `key_file` is not read: a key that no
+  // file holds in the clear (a TPM's, crypto/tpm2_key.h) signs the handshake where it lives.
+  std::optional<crypto::PrivateKey> client_key;
   bool allow_tls12 = false;
   bool verify_server = true;
   long timeout_seconds = 30;

@@ -5,6 +5,7 @@
 #include "core/file_io.h"
 #include "crypto/external_key.h"
 #include "crypto/pkcs11_key.h"
+#include "crypto/tpm2_key.h"
 
 namespace anchor::crypto {
 namespace {
@@ -21,7 +22,9 @@ Result<PrivateKey> OpenPkcs11FromFile(std::string_view text) {
 
 Result<PrivateKey> LoadPrivateKeyFile(const std::string& path, const SecretBytes* passphrase) {
   ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path, kMaxKeyFileBytes));
-  auto key = IsPkcs11Uri(pem) ? OpenPkcs11FromFile(pem) : PrivateKey::FromPem(pem, passphrase);
+  auto key = IsPkcs11Uri(pem)     ? OpenPkcs11FromFile(pem)
+             : IsTpm2KeyPem(pem) ? LoadTpm2Key(pem)
+                                 : PrivateKey::FromPem(pem, passphrase);
   if (!key) {
     return key.error().Prefixed(path);
   }
@@ -37,13 +40,18 @@ Result<Certificate> LoadCertificateFile(const std::string& path) {
   return cert;
 }
 
+Result<std::string> PrivateKeyFilePem(const PrivateKey& key, const SecretBytes* passphrase) {
+  if (const KeySigner* signer = ExternalSigner(key); signer != nullptr) {
+    // Where the key is holds no secret to encrypt: the passphrase of the home's other keys is
+    // not for it.
+    return signer->KeyFileText();
+  }
+  return key.ToPkcs8Pem(passphrase);
+}
+
 Status WritePrivateKeyFile(const std::string& path, const PrivateKey& key,
                            const SecretBytes* passphrase, bool exclusive) {
-  if (const KeySigner* signer = ExternalSigner(key); signer != nullptr) {
-    ANCHOR_ASSIGN_OR_RETURN(std::string where, signer->KeyFileText());
-    return WriteFileAtomic(path, where, kPrivateKeyMode, exclusive);
-  }
-  ANCHOR_ASSIGN_OR_RETURN(std::string pem, key.ToPkcs8Pem(passphrase));
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, PrivateKeyFilePem(key, passphrase));
   return WriteFileAtomic(path, pem, kPrivateKeyMode, exclusive);
 }
 

@@ -272,6 +272,48 @@ start_mosquitto() {
   fail "mosquitto did not start on port $port"
 }
 
+# start_swtpm DIR: a fresh software TPM 2.0 (swtpm, TPM state in DIR) on two free loopback
+# ports, the command port and the control port above it; ready when the control port answers.
+# Sets SWTPM_PID (stopped by cleanup, or by stop_pid), SWTPM_PORT and TPM_TCTI (the tpm2-tss TCTI
+# that reaches it), and exports TPM2TOOLS_TCTI for tpm2-tools. No resource manager: 3 transient
+# object slots, which a process that dies holding them leaves taken (tpm2_flushcontext -t).
+# Exits 77 (skip) when swtpm, tpm2-tools or OpenSSL's tpm2 provider is not installed. For
+# endorsement certificates, run swtpm_setup --tpm2 --tpmstate DIR --create-ek-cert ... first.
+start_swtpm() {
+  local dir=$1 modules attempt port
+  command -v swtpm >/dev/null || { echo "skip: swtpm is not installed (apt-get install swtpm)"; exit 77; }
+  command -v tpm2_load >/dev/null || { echo "skip: tpm2-tools is not installed"; exit 77; }
+  modules=$(openssl version -m | sed 's/^MODULESDIR: "\(.*\)"$/\1/')
+  [ -r "$modules/tpm2.so" ] || { echo "skip: OpenSSL's tpm2 provider is not installed (apt-get install tpm2-openssl)"; exit 77; }
+  mkdir -p "$dir"
+  for attempt in $(seq 1 10); do
+    port=$(free_port)
+    # The control port must be free too: swtpm takes port + 1.
+    /usr/bin/python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' \
+      $((port + 1)) 2>/dev/null || continue
+    swtpm socket --tpm2 --tpmstate dir="$dir" \
+      --server type=tcp,port=$port,bindaddr=127.0.0.1 \
+      --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
+      --flags not-need-init,startup-clear --log file="$dir/swtpm.log",level=1 &
+    SWTPM_PID=$!
+    PIDS+=($SWTPM_PID)
+    local i
+    for i in $(seq 1 100); do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$((port + 1))") 2>/dev/null; then
+        SWTPM_PORT=$port
+        TPM_TCTI="swtpm:host=127.0.0.1,port=$port"
+        export TPM2TOOLS_TCTI=$TPM_TCTI
+        return 0
+      fi
+      kill -0 "$SWTPM_PID" 2>/dev/null || break
+      sleep 0.05
+    done
+    stop_pid "$SWTPM_PID"
+  done
+  cat "$dir/swtpm.log" >&2 || true
+  fail "swtpm did not start"
+}
+
 # stop_pid PID: SIGTERM, wait, and forget it.
 stop_pid() {
   kill -TERM "$1" 2>/dev/null || true
