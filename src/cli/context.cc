@@ -79,6 +79,7 @@ Status Context::LoadPkcs11Pin() const {
     ::explicit_bzero(text.data(), text.size());
   } else if (const char* env = std::getenv("ANCHOR_PKCS11_PIN"); env != nullptr && *env != '\0') {
     crypto::SetPkcs11Pin(env);
+    ::unsetenv("ANCHOR_PKCS11_PIN");  // not handed on to what anchor runs (hooks, helpers)
   }
   return OkStatus();
 }

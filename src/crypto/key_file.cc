@@ -13,8 +13,16 @@ namespace {
 // kMaxKeyFileBytes bounds a key or certificate file: a few KiB, a chain a few more.
 constexpr size_t kMaxKeyFileBytes = 1u << 20;
 
+// OpenPkcs11FromFile opens the key a key file names: one URI on one line, nothing after it.
 Result<PrivateKey> OpenPkcs11FromFile(std::string_view text) {
-  ANCHOR_ASSIGN_OR_RETURN(Pkcs11KeyUri uri, ParsePkcs11KeyUri(text));
+  const size_t start = text.find_first_not_of(" \t\r\n");
+  const size_t eol = text.find_first_of("\r\n", start);
+  if (eol != std::string_view::npos &&
+      text.find_first_not_of(" \t\r\n", eol) != std::string_view::npos) {
+    return Error(Code::kInvalidArgument,
+                 "a key file naming a PKCS#11 key holds its URI on one line, and nothing else");
+  }
+  ANCHOR_ASSIGN_OR_RETURN(Pkcs11KeyUri uri, ParsePkcs11KeyUri(text.substr(0, eol)));
   return OpenPkcs11Key(uri);
 }
 
@@ -22,7 +30,7 @@ Result<PrivateKey> OpenPkcs11FromFile(std::string_view text) {
 
 Result<PrivateKey> LoadPrivateKeyFile(const std::string& path, const SecretBytes* passphrase) {
   ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(path, kMaxKeyFileBytes));
-  auto key = IsPkcs11Uri(pem)     ? OpenPkcs11FromFile(pem)
+  auto key = IsPkcs11Uri(pem)    ? OpenPkcs11FromFile(pem)
              : IsTpm2KeyPem(pem) ? LoadTpm2Key(pem)
                                  : PrivateKey::FromPem(pem, passphrase);
   if (!key) {

@@ -18,8 +18,10 @@
 #include <p11-kit/p11-kit.h>
 #include <p11-kit/pkcs11.h>
 #include <p11-kit/uri.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -93,13 +95,18 @@ Result<std::optional<Pin>> ResolvePin(const Pkcs11KeyUri& uri) {
     if (path.starts_with("file:")) {
       path = path.substr(5);
     }
-    auto text = ReadFile(path);
+    auto text = ReadFile(path, 4096);  // a PIN is a line, not a file's worth
     if (!text) {
       return text.error().Prefixed("the pin-source of " + uri.Describe());
     }
     // The first line, without its newline: a trailing newline in a PIN file is a wrong PIN.
     Pin pin{text->substr(0, text->find_first_of("\r\n")), "the pin-source file " + path};
     ::OPENSSL_cleanse(text->data(), text->size());
+    if (pin.value.empty()) {
+      // Not sent: an empty PIN is a wrong one, and each counts against the token.
+      return Error(Code::kInvalidArgument,
+                   path + ": the first line of the pin-source of " + uri.Describe() + " is empty");
+    }
     return std::optional<Pin>(std::move(pin));
   }
   std::lock_guard lock(PinMutex());
@@ -234,10 +241,16 @@ class Token final {
 
   // Find lists the objects of `cls` matching the URI's object label and id (either may be
   // empty: then it is not a condition, unless `label` and `id` are given to override).
-  Result<std::vector<CK_OBJECT_HANDLE>> Find(CK_SESSION_HANDLE session, CK_OBJECT_CLASS cls,
+  // Find lists the objects of class `cls` (any class when nullopt) with the label and id (each
+  // no condition when empty).
+  Result<std::vector<CK_OBJECT_HANDLE>> Find(CK_SESSION_HANDLE session,
+                                             std::optional<CK_OBJECT_CLASS> cls,
                                              const std::string& label,
                                              const std::vector<uint8_t>& id) const {
-    std::vector<CK_ATTRIBUTE> tmpl{{CKA_CLASS, &cls, sizeof cls}};
+    std::vector<CK_ATTRIBUTE> tmpl;
+    if (cls) {
+      tmpl.push_back({CKA_CLASS, &*cls, sizeof *cls});
+    }
     if (!label.empty()) {
       tmpl.push_back({CKA_LABEL, const_cast<char*>(label.data()), label.size()});
     }
@@ -297,6 +310,7 @@ class Token final {
     }
     slots.resize(n);
     std::vector<std::string> labels;
+    std::vector<std::pair<CK_SLOT_ID, CK_FLAGS>> matches;
     for (CK_SLOT_ID slot : slots) {
       CK_TOKEN_INFO info{};
       if (f()->C_GetTokenInfo(slot, &info) != CKR_OK) {
@@ -307,12 +321,21 @@ class Token final {
       const std::string serial = Padded(info.serialNumber, sizeof info.serialNumber);
       if ((uri_.token.empty() || uri_.token == label) &&
           (uri_.serial.empty() || uri_.serial == serial)) {
-        token_flags_ = info.flags;
-        return slot;
+        matches.emplace_back(slot, info.flags);
       }
       if ((info.flags & CKF_TOKEN_INITIALIZED) != 0) {
-        labels.push_back("'" + label + "'");
+        labels.push_back("'" + label + "' (serial " + serial + ")");
       }
+    }
+    if (matches.size() == 1) {
+      token_flags_ = matches.front().second;
+      return matches.front().first;
+    }
+    if (matches.size() > 1) {
+      return Error(Code::kInvalidArgument, std::to_string(matches.size()) + " tokens in " +
+                                               module_->path() + " match " + Where() + " (" +
+                                               Join(labels, ", ") +
+                                               "); add serial= to the URI to name one");
     }
     const std::string wanted =
         !uri_.token.empty() ? "'" + uri_.token + "'" : "serial " + uri_.serial;
@@ -440,11 +463,17 @@ class Signer final : public KeySigner {
 
   // Start connects and returns the key's public half, so errors at start-up are the token's own.
   Result<PublicKey> Start() {
-    std::shared_lock calls(token_.module().calls());
-    std::lock_guard lock(mu_);
-    ANCHOR_ASSIGN_OR_RETURN(CK_SESSION_HANDLE session, ConnectLocked());
-    auto pub = token_.ReadPublicKey(session);
-    idle_.push_back(session);
+    Result<PublicKey> pub = Error(Code::kInternal, "");
+    {
+      std::shared_lock calls(token_.module().calls());
+      std::lock_guard lock(mu_);
+      ANCHOR_ASSIGN_OR_RETURN(CK_SESSION_HANDLE session, ConnectLocked());
+      pub = token_.ReadPublicKey(session);
+      idle_.push_back(session);
+    }
+    if (pub) {
+      ANCHOR_TRY(CheckPair(*pub));
+    }
     return pub;
   }
 
@@ -474,6 +503,28 @@ class Signer final : public KeySigner {
   Result<std::string> KeyFileText() const override { return token_.uri().ToString() + "\n"; }
 
  private:
+  // CheckPair signs a random digest in the token and verifies it with `pub`, the public key
+  // object beside the key: a token whose objects were swapped (the public key of one pair, the
+  // private key of another) would otherwise sign what anchor's own checks then refuse, or, in
+  // OCSP, what no one checks before it leaves.
+  Status CheckPair(const PublicKey& pub) const {
+    uint8_t digest[32];
+    if (::RAND_bytes(digest, sizeof digest) != 1) {
+      return ossl::OsslError("RAND_bytes");
+    }
+    ANCHOR_ASSIGN_OR_RETURN(std::vector<uint8_t> sig, SignDigest(digest));
+    ossl::Ptr<EVP_PKEY_CTX> ctx(::EVP_PKEY_CTX_new(internal::Native(pub), nullptr));
+    if (!ctx || ::EVP_PKEY_verify_init(ctx.get()) != 1 ||
+        ::EVP_PKEY_verify(ctx.get(), sig.data(), sig.size(), digest, sizeof digest) != 1) {
+      ossl::ClearErrors();
+      return Error(Code::kFailedPrecondition,
+                   token_.Where() +
+                       " signs with a private key that is not its public key object's: the "
+                       "token's objects do not match; make the key again");
+    }
+    return OkStatus();
+  }
+
   // SignOnce makes one signature with a session of the pool (calls() held shared).
   Result<std::vector<uint8_t>> SignOnce(std::span<const uint8_t> digest) const {
     if (!token_.module().down().empty()) {
@@ -483,9 +534,30 @@ class Signer final : public KeySigner {
     CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
     {
       std::lock_guard lock(mu_);
+      if (pin_refused_) {
+        return *pin_refused_;  // never again: each try counts against the token's PIN
+      }
       if (epoch_ != token_.module().epoch() || key_ == CK_INVALID_HANDLE) {
-        idle_.clear();  // handles of a finalised module are gone with it
-        ANCHOR_ASSIGN_OR_RETURN(session, ConnectLocked());
+        if (epoch_ == token_.module().epoch()) {
+          for (CK_SESSION_HANDLE idle : idle_) {
+            token_.f()->C_CloseSession(idle);
+          }
+        }
+        idle_.clear();  // (handles of a finalised module are gone with it)
+        auto connected = ConnectLocked();
+        if (!connected) {
+          const Code code = connected.error().code();
+          if (code == Code::kUnauthenticated || code == Code::kPermissionDenied) {
+            // A refused PIN is not retried: a hardware token locks it after a few tries.
+            pin_refused_ =
+                Error(Code::kUnavailable, connected.error().message() +
+                                              "; anchor stops logging in to this token (each try "
+                                              "counts against its PIN): fix the PIN and restart");
+            return *pin_refused_;
+          }
+          return connected.error();
+        }
+        session = *connected;
       } else if (!idle_.empty()) {
         session = idle_.back();
         idle_.pop_back();
@@ -532,6 +604,7 @@ class Signer final : public KeySigner {
   mutable uint64_t epoch_ = 0;
   mutable CK_OBJECT_HANDLE key_ = CK_INVALID_HANDLE;
   mutable std::vector<CK_SESSION_HANDLE> idle_;
+  mutable std::optional<Error> pin_refused_;
 };
 
 std::string PercentEncode(std::span<const uint8_t> bytes) {
@@ -595,10 +668,19 @@ std::string Pkcs11KeyUri::Describe() const {
   return "PKCS#11 token " + where + " key " + key;
 }
 
-bool IsPkcs11Uri(std::string_view text) { return text.starts_with(kScheme); }
+bool IsPkcs11Uri(std::string_view text) {
+  const size_t start = text.find_first_not_of(" \t\r\n");
+  return start != std::string_view::npos && text.size() - start >= kScheme.size() &&
+         ::strncasecmp(text.data() + start, kScheme.data(), kScheme.size()) == 0;
+}
 
 Result<Pkcs11KeyUri> ParsePkcs11KeyUri(std::string_view text) {
-  const std::string s(TrimRight(text));
+  std::string s(TrimRight(text));
+  s.erase(0, std::min(s.size(), s.find_first_not_of(" \t\r\n")));
+  // RFC 3986 3.1: a scheme is case-insensitive; p11-kit reads only "pkcs11:".
+  if (s.size() >= kScheme.size() && ::strncasecmp(s.c_str(), kScheme.data(), kScheme.size()) == 0) {
+    s.replace(0, kScheme.size(), kScheme);
+  }
   if (!IsPkcs11Uri(s)) {
     return Error(
         Code::kInvalidArgument,
@@ -658,6 +740,26 @@ Result<Pkcs11KeyUri> ParsePkcs11KeyUri(std::string_view text) {
   }
   if (const char* p = ::p11_kit_uri_get_pin_source(uri.get())) {
     out.pin_source = p;
+  }
+  if (::p11_kit_uri_get_module_name(uri.get()) != nullptr) {
+    return Error(Code::kInvalidArgument, "the PKCS#11 URI '" + s +
+                                             "' names its module by module-name; anchor loads "
+                                             "the file module-path names: write that instead");
+  }
+  if (!out.pin_source.empty() && !out.pin_source.starts_with("/") &&
+      !out.pin_source.starts_with("file:/")) {
+    return Error(Code::kInvalidArgument,
+                 "the PKCS#11 URI's pin-source '" + out.pin_source +
+                     "' is not an absolute path; a relative one would depend on the directory "
+                     "each command runs in");
+  }
+  for (const std::string* value : {&out.token, &out.serial, &out.object}) {
+    if (std::any_of(value->begin(), value->end(),
+                    [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+      return Error(Code::kInvalidArgument,
+                   "the PKCS#11 URI '" + s +
+                       "' has a control character (%00 to %1F) in a label; use printable text");
+    }
   }
   if (out.token.empty() && out.serial.empty()) {
     return Error(Code::kInvalidArgument, "the PKCS#11 URI '" + s +
@@ -719,11 +821,14 @@ Result<GeneratedPkcs11Key> GeneratePkcs11Key(const Pkcs11KeyUri& uri, KeyType ty
     } close{token, session};
     for (const auto& [label, id] :
          {std::pair{made.object, std::vector<uint8_t>{}}, std::pair{std::string(), made.id}}) {
-      ANCHOR_ASSIGN_OR_RETURN(auto existing, token.Find(session, CKO_PRIVATE_KEY, label, id));
+      // Any object: a public key or certificate with that label or id is someone else's too,
+      // and the key anchor would make could be confused with it (or, undone, delete it).
+      ANCHOR_ASSIGN_OR_RETURN(auto existing, token.Find(session, std::nullopt, label, id));
       if (!existing.empty()) {
         return Error(Code::kAlreadyExists,
                      made.Describe() +
-                         " already exists (another CA's, perhaps): anchor makes its own keys "
+                         " already exists (an object with that label or id: another CA's, "
+                         "perhaps): anchor makes its own keys "
                          "and never takes one over; name another object=, unique in the token, "
                          "e.g. with the CA's name in it");
       }

@@ -282,6 +282,8 @@ class Tpm2Signer final : public KeySigner {
   }
 
   std::string Describe() const override { return describe_; }
+  // The TSS2 PRIVATE KEY the TPM sealed: only this TPM can load it.
+  Result<std::string> KeyFileText() const override { return pem_; }
 
   const std::string& pem() const { return pem_; }
 

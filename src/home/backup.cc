@@ -11,6 +11,7 @@
 #include "core/deferred_signals.h"
 #include "core/file_io.h"
 #include "crypto/key.h"
+#include "crypto/pkcs11_key.h"
 #include "home/ca_home.h"
 #include "home/home_files.h"
 #include "home/own_certificates.h"
@@ -23,6 +24,12 @@ namespace {
 bool IsPrivateKeyPem(std::string_view content) {
   return content.find("-----BEGIN") != std::string_view::npos &&
          content.find("PRIVATE KEY-----") != std::string_view::npos;
+}
+
+// IsTokenKeyFile tells whether the key file at `path` names a key in a PKCS#11 token.
+bool IsTokenKeyFile(const std::string& path) {
+  auto content = ReadFile(path, 4096);
+  return content && crypto::IsPkcs11Uri(*content);
 }
 
 // ArchiveKey re-encrypts a key of the home under `passphrase` (which also opens it when the
@@ -65,7 +72,11 @@ Status CheckCaHome(const std::string& home, const CaPaths& paths) {
 Status ArchiveFiles(const HomeListing& listing, const BackupOptions& options,
                     std::vector<store::ArchivedFile>& files, BackupReport& report) {
   for (const HomeFile& f : listing.files) {
-    if (f.kind == HomeFileKind::kKey && !options.with_keys) {
+    // A key file that names a key in a PKCS#11 token holds where the key is, not the key: it is
+    // kept as any file, with or without keys (the key stays in the token, backed up by its own
+    // means).
+    const bool token_key = f.kind == HomeFileKind::kKey && IsTokenKeyFile(f.path);
+    if (f.kind == HomeFileKind::kKey && !options.with_keys && !token_key) {
       report.keys_left_out.push_back(f.rel);
       continue;
     }
@@ -73,7 +84,9 @@ Status ArchiveFiles(const HomeListing& listing, const BackupOptions& options,
     (void)::stat(f.path.c_str(), &st);
     const auto mode = static_cast<uint32_t>(st.st_mode) & 0777;
     ANCHOR_ASSIGN_OR_RETURN(std::string content, ReadFile(f.path));
-    if (f.kind == HomeFileKind::kKey) {
+    if (token_key) {
+      files.push_back({f.rel, mode, std::move(content)});
+    } else if (f.kind == HomeFileKind::kKey) {
       ANCHOR_ASSIGN_OR_RETURN(store::ArchivedFile key,
                               ArchiveKey(f.rel, content, mode, *options.passphrase));
       files.push_back(std::move(key));

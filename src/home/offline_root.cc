@@ -13,6 +13,7 @@
 #include "core/file_io.h"
 #include "core/text.h"
 #include "crypto/key_file.h"
+#include "crypto/pkcs11_key.h"
 
 namespace anchor::home {
 namespace {
@@ -122,6 +123,13 @@ Status TakeRootOffline(const CaPaths& paths, const std::string& dir) {
                  "there is no root key in " + paths.home + " (already offline?); nothing to move");
   }
   ANCHOR_ASSIGN_OR_RETURN(std::string key_pem, ReadFile(paths.root_key));
+  if (crypto::IsPkcs11Uri(key_pem)) {
+    // Moving the URI would leave the key where it is, usable by anyone with the PIN.
+    return Error(Code::kFailedPrecondition,
+                 "the root key is in a PKCS#11 token (" + paths.root_key +
+                     " names it): moving the file takes nothing offline; take the token itself "
+                     "offline, or make a CA whose root is a file (anchor init --offline-root)");
+  }
   ANCHOR_ASSIGN_OR_RETURN(std::string cert_pem, ReadFile(paths.root_crt));
   const RootDir out = RootDir::In(dir);
   std::vector<PendingFile> files = {{out.key, key_pem, kPrivateKeyMode},

@@ -31,6 +31,7 @@
 #include "core/deferred_signals.h"
 #include "core/file_io.h"
 #include "crypto/key.h"
+#include "crypto/pkcs11_key.h"
 #include "home/backup.h"
 #include "home/home_files.h"
 #include "store/audit_chain.h"
@@ -168,7 +169,8 @@ Status CheckFiles(const store::BackupContents& contents, const std::string& back
       case HomeFileKind::kUnknown:
         return bad("it holds " + f.path + ", which is not a file of a CA home");
       case HomeFileKind::kKey:
-        if (!f.is_key) {
+        // A key file naming a key in a PKCS#11 token holds no secret and is kept as it is.
+        if (!f.is_key && !crypto::IsPkcs11Uri(f.content)) {
           return bad(f.path + " in it is not stored as an encrypted key");
         }
         break;

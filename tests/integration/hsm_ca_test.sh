@@ -105,15 +105,37 @@ grep -qi "^retry-after: [0-9]" dev-2.h || fail "the 503 has no Retry-After"
 has "PKCS#11 token 'anchor-ca'" "$WORK/serve.log" || { cat "$WORK/serve.log"; fail "no log line names the token"; }
 [ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$BASE/healthz")" = 200 ] || fail "healthz while the token is gone"
 [ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$BASE/crl?fresh" )" != 500 ] || fail "a 500 while the token is gone"
+# OCSP without a nonce (cacheable) while the token is gone: tryLater (RFC 6960 2.3), logged.
+openssl ocsp -issuer "$ANCHOR_HOME/intermediate.crt" -serial 0x0123 -no_nonce -reqout q.der > /dev/null 2>&1
+"${CURL[@]}" -H "Content-Type: application/ocsp-request" --data-binary @q.der "$BASE/ocsp" -o qa.der
+openssl ocsp -respin qa.der -resp_text -noverify > qa.txt 2>&1 || true  # exits 1 on an error status
+has -i "trylater" qa.txt || { cat qa.txt; fail "OCSP with the token gone: expected tryLater"; }
+wait_for_log "route=/ocsp status=200.*error=.*PKCS#11 token 'anchor-ca'" 5
 mv "$WORK/tokens.away" "$WORK/tokens"
 sleep 0.3  # past the pause between two looks for a gone token
+"${CURL[@]}" -H "Content-Type: application/ocsp-request" --data-binary @q.der "$BASE/ocsp" -o qb.der
+openssl ocsp -reqin q.der -respin qb.der -CAfile "$ANCHOR_HOME/root.crt" -resp_text 2>&1 \
+  | has "Response verify OK" || fail "OCSP after the token came back: the tryLater stayed cached"
 [ "$(enroll dev-2 "$token")" = 200 ] || { cat dev-2.p7; fail "the same token after the token came back"; }
 base64 -d dev-2.p7 | openssl pkcs7 -inform DER -print_certs -out dev-2.crt
 openssl verify -CAfile "$ANCHOR_HOME/root.crt" -untrusted "$ANCHOR_HOME/intermediate.crt" dev-2.crt \
   >/dev/null || fail "openssl: the certificate issued after the token came back"
 kill -0 "$SERVE_PID" || fail "anchor serve died"
-pass "token gone: 503 + Retry-After, token unspent, still serving; back: the same token enrolls, no restart"
+pass "token gone: 503 + Retry-After, OCSP tryLater (not cached), token unspent, still serving; back: the same token enrolls, no restart"
 stop_anchor_serve
+
+# A backup of a token CA carries the URI files (the keys stay in the token), and a restored home
+# issues with them; the root, in the token, cannot be "taken offline" by moving its file.
+echo backup-pass > bp
+anchor --passphrase-file bp backup --out ca.backup --with-keys -q || fail "backup --with-keys of a token CA"
+anchor --passphrase-file bp restore ca.backup --home "$WORK/restored" -q || fail "restore of a token CA"
+cmp "$ANCHOR_HOME/intermediate.key" "$WORK/restored/intermediate.key" || fail "the restored home names another key"
+ANCHOR_HOME="$WORK/restored" anchor --pin-file pin issue --cn restored-1 --profile device \
+  --cert r1.crt --key r1.key -q || fail "issuing from the restored home"
+expect_fail "take-root-offline with the root in a token" anchor --pin-file pin ca take-root-offline "$WORK/off"
+has "PKCS#11 token" "$WORK/last.err" || fail "take-root-offline does not say why"
+[ -e "$ANCHOR_HOME/root.key" ] && [ ! -e "$WORK/off/root.key" ] || fail "take-root-offline moved something"
+pass "backup --with-keys and restore of a token CA (URIs, keys stay in the token); take-root-offline refused"
 
 # Refusals: one line, non-zero, no home and no new key in the token.
 before=$(objects | grep -c "Object;")
@@ -133,7 +155,7 @@ refused() {  # refused DESCRIPTION EXPECTED_TEXT anchor-args...: nothing made
 echo 0000 > wrong.pin
 refused "a wrong PIN" "PIN" --pin-file wrong.pin init --no-passphrase --key-uri "${URI/intermediate/i2}"
 refused "no PIN" "--pin-file" init --no-passphrase --key-uri "${URI/intermediate/i2}"
-refused "a missing token" "tokens present: 'anchor-ca')" --pin-file pin init --no-passphrase \
+refused "a missing token" "tokens present: 'anchor-ca' (serial " --pin-file pin init --no-passphrase \
   --key-uri "${URI/anchor-ca/no-such-token}"
 refused "a label the token holds" "already exists" --pin-file pin init --no-passphrase --key-uri "$URI"
 refused "a PIN in the URI" "pin-value" --pin-file pin init --no-passphrase \

@@ -78,6 +78,14 @@ TEST(Pkcs11UriTest, ParsesTheKeyAndRoundTrips) {
             "pkcs11:token=My%20HSM;object=ca-key;id=%01%02;type=private?module-path=/usr/lib/m.so");
 }
 
+TEST(Pkcs11UriTest, TakesTheSchemeInAnyCaseAndBlanksAround) {
+  auto uri = ParsePkcs11KeyUri("  PKCS11:token=t;object=k\n");
+  ASSERT_TRUE(uri) << uri.error().message();
+  EXPECT_EQ(uri->object, "k");
+  EXPECT_TRUE(IsPkcs11Uri(" Pkcs11:token=t"));
+  EXPECT_FALSE(IsPkcs11Uri("-----BEGIN PRIVATE KEY-----"));
+}
+
 TEST(Pkcs11UriTest, RefusesWhatCannotNameOneKeySafely) {
   struct Case {
     const char* uri;
@@ -91,6 +99,12 @@ TEST(Pkcs11UriTest, RefusesWhatCannotNameOneKeySafely) {
       {"pkcs11:token=t;object=k;colour=blue", "does not know"},
       {"pkcs11:token=t;object=%zz", "cannot parse"},
       {"file:/etc/key.pem", "not a PKCS#11 URI"},
+      {"pkcs11:token=t;object=nul%00x", "control character"},
+      {"pkcs11:token=t;object=line%0Abreak", "control character"},
+      {"pkcs11:token=t;object=k?module-name=softhsm2", "module-name"},
+      {"pkcs11:token=t;object=k?pin-source=pin.txt", "absolute path"},
+      {"pkcs11:token=t;object=my key", "%20"},
+      {"pkcs11:token=t;object=k;module-path=/m.so", "belongs in the query"},
   };
   for (const Case& c : cases) {
     auto uri = ParsePkcs11KeyUri(c.uri);
@@ -230,6 +244,78 @@ TEST_F(SoftHsmTest, SignsFromManyThreads) {
     t.join();
   }
   EXPECT_EQ(failures.load(), 0);
+}
+
+// Tool runs pkcs11-tool (opensc) on the test's token, as an operator would.
+int Tool(const std::string& args) {
+  return std::system(("pkcs11-tool --module " + std::string(kModule) +
+                      " --token-label anchor-test --login --pin 1234 " + args + " >/dev/null 2>&1")
+                         .c_str());
+}
+
+TEST_F(SoftHsmTest, RefusesAKeyWhosePublicObjectIsAnotherKeys) {
+  // Two pairs made by pkcs11-tool; then pair b's public object is replaced by pair a's.
+  ASSERT_EQ(Tool("--keypairgen --key-type EC:prime256v1 --label a --id 01"), 0);
+  ASSERT_EQ(Tool("--keypairgen --key-type EC:prime256v1 --label b --id 02"), 0);
+  ASSERT_EQ(Tool("--read-object --type pubkey --id 01 -o " + Path("a.der")), 0);
+  ASSERT_EQ(Tool("--delete-object --type pubkey --id 02"), 0);
+  ASSERT_EQ(Tool("--write-object " + Path("a.der") + " --type pubkey --id 02 --label b"), 0);
+  auto swapped = OpenPkcs11Key(Uri("b"));
+  ASSERT_FALSE(swapped);
+  EXPECT_EQ(swapped.error().code(), Code::kFailedPrecondition);
+  EXPECT_NE(swapped.error().message().find("do not match"), std::string::npos)
+      << swapped.error().message();
+  EXPECT_TRUE(OpenPkcs11Key(Uri("a")));  // the untouched pair opens
+}
+
+TEST_F(SoftHsmTest, NeverMakesAKeyBesideAnotherObjectOfItsName) {
+  // A public key object labelled "foreign" (not made by anchor): generation is refused, and
+  // the object stays.
+  ASSERT_EQ(Tool("--keypairgen --key-type EC:prime256v1 --label donor --id 05"), 0);
+  ASSERT_EQ(Tool("--read-object --type pubkey --id 05 -o " + Path("p.der")), 0);
+  ASSERT_EQ(Tool("--write-object " + Path("p.der") + " --type pubkey --id 43 --label foreign"), 0);
+  auto made = GeneratePkcs11Key(Uri("foreign"), KeyType::kEcP256);
+  ASSERT_FALSE(made);
+  EXPECT_EQ(made.error().code(), Code::kAlreadyExists);
+  EXPECT_EQ(Tool("--read-object --type pubkey --label foreign -o " + Path("still.der")), 0);
+  EXPECT_TRUE(std::filesystem::exists(Path("still.der")));
+}
+
+TEST_F(SoftHsmTest, TwoTokensOfOneLabelAreNamedBySerial) {
+  ASSERT_EQ(std::system("softhsm2-util --init-token --free --label anchor-test --so-pin 5678 "
+                        "--pin 1234 >/dev/null"),
+            0);
+  auto ambiguous = GeneratePkcs11Key(Uri("ca"), KeyType::kEcP256);
+  ASSERT_FALSE(ambiguous);
+  EXPECT_NE(ambiguous.error().message().find("add serial="), std::string::npos)
+      << ambiguous.error().message();
+}
+
+TEST_F(SoftHsmTest, ARefusedPinIsNotTriedAgain) {
+  // The PIN comes from a pin-source file; while the token is away the file changes to a wrong
+  // PIN; back, the login is refused once and then no more (a hardware token would lock).
+  std::ofstream(Path("pin")) << "1234\n";
+  SetPkcs11Pin("");
+  Pkcs11KeyUri uri = Uri("ca");
+  uri.pin_source = Path("pin");
+  auto made = GeneratePkcs11Key(uri, KeyType::kEcP256);
+  ASSERT_TRUE(made) << made.error().message();
+  ASSERT_TRUE(SelfSign(made->key));
+  std::filesystem::rename(Path("tokens"), Path("tokens.away"));
+  EXPECT_FALSE(SelfSign(made->key));
+  std::ofstream(Path("pin")) << "0000\n";
+  std::filesystem::rename(Path("tokens.away"), Path("tokens"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto refused = SelfSign(made->key);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("stops logging in"), std::string::npos)
+      << refused.error().message();
+  // Even with the right PIN back in the file: no further login until a restart.
+  std::ofstream(Path("pin")) << "1234\n";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto still = SelfSign(made->key);
+  ASSERT_FALSE(still);
+  EXPECT_NE(still.error().message().find("stops logging in"), std::string::npos);
 }
 
 TEST_F(SoftHsmTest, DestroyRemovesBothHalves) {
