@@ -17,19 +17,19 @@
 #include <thread>
 
 #include "agent/device_enrollment.h"
-#include "bench/mqtt_session.h"
 #include "client/admin_client.h"
+#include "client/mqtt_session.h"
 #include "core/file_io.h"
 #include "crypto/key_file.h"
 
 namespace {
 
 using anchor::Status;
-using anchor::bench::Steady;
+using anchor::client::Steady;
 
 struct Options {
   std::string ca_url, ca_cert, admin_cert, admin_key, dir;
-  anchor::bench::BrokerTarget broker;
+  anchor::client::BrokerTarget broker;
   int n = 1000;
   int concurrency = 8;
   int revoke_every = 10;  // 10%
@@ -155,7 +155,7 @@ int Run(const Options& o) {
   const auto revoked_at = Steady::now();
   const int last = (revoked_count - 1) * o.revoke_every;
   for (;;) {
-    anchor::bench::MqttSession s(o.broker, DevicePath(o, last, "crt"), DevicePath(o, last, "key"));
+    anchor::client::MqttSession s(o.broker, DevicePath(o, last, "crt"), DevicePath(o, last, "key"));
     if (s.Connect() != 0) {
       break;
     }
@@ -170,7 +170,7 @@ int Run(const Options& o) {
       std::chrono::duration<double, std::milli>(Steady::now() - revoked_at).count();
   std::atomic<int> wrongly_admitted{0}, wrongly_refused{0};
   const double check_rate = Phase("connect", o.n, o.concurrency, [&](int i) -> Status {
-    anchor::bench::MqttSession s(o.broker, DevicePath(o, i, "crt"), DevicePath(o, i, "key"));
+    anchor::client::MqttSession s(o.broker, DevicePath(o, i, "crt"), DevicePath(o, i, "key"));
     const int rc = s.Connect();
     const bool should_be_refused = i % o.revoke_every == 0;
     if (should_be_refused && rc == 0) {
@@ -202,7 +202,7 @@ int Run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  anchor::bench::MqttLibrary library;
+  anchor::client::MqttLibrary library;
   Options o;
   CLI::App app{"anchor-fleet: enroll, renew, revoke 10% of and check a simulated fleet"};
   app.add_option("--ca-url", o.ca_url, "anchor serve; its replicas: URLs separated by commas")

@@ -26,8 +26,8 @@
 #include <thread>
 #include <vector>
 
-#include "bench/mqtt_session.h"
 #include "client/admin_client.h"
+#include "client/mqtt_session.h"
 #include "core/file_io.h"
 #include "crypto/key_file.h"
 #include "crypto/tls_identity.h"
@@ -35,9 +35,9 @@
 
 namespace {
 
-using anchor::bench::BrokerTarget;
-using anchor::bench::MqttSession;
-using anchor::bench::Steady;
+using anchor::client::BrokerTarget;
+using anchor::client::MqttSession;
+using anchor::client::Steady;
 using std::chrono::milliseconds;
 
 struct Options {
@@ -167,7 +167,7 @@ int Drop(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  anchor::bench::MqttLibrary library;
+  anchor::client::MqttLibrary library;
   Options o;
   CLI::App app{"anchor-mqtt-bench: the client of anchor's broker benchmarks"};
   app.require_subcommand(1);

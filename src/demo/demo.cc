@@ -21,12 +21,15 @@
 #include <thread>
 
 #include "ca/serial_number.h"
+#include "client/mqtt_session.h"
 #include "core/file_io.h"
 #include "core/subprocess.h"
 #include "core/text.h"
 #include "crypto/cert_builder.h"
 #include "crypto/crypto_rng.h"
 #include "crypto/key_file.h"
+#include "crypto/tls_identity.h"
+#include "crypto/tpm2_key.h"
 
 namespace anchor::demo {
 namespace {
@@ -152,6 +155,34 @@ Result<int> FreeLoopbackPort() {
   return static_cast<int>(ntohs(addr.sin_port));
 }
 
+// LoopbackPortFree tells whether `port` of 127.0.0.1 can be bound now.
+bool LoopbackPortFree(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  if (fd >= 0) {
+    ::close(fd);
+  }
+  return ok;
+}
+
+// LoopbackPortOpen tells whether something accepts connections on `port` of 127.0.0.1.
+bool LoopbackPortOpen(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  if (fd >= 0) {
+    ::close(fd);
+  }
+  return ok;
+}
+
 class Demo final {
  public:
   Demo(DemoOptions options, const Clock& clock) : o_(std::move(options)), clock_(clock) {}
@@ -191,6 +222,8 @@ class Demo final {
   }
   Status PrepareHardware();
   Status MakeToken();
+  Status StartTpm();
+  Status TpmDevice();
   std::string Program(const std::string& name) const;
   Result<CommandResult> Exec(const std::vector<std::string>& argv);
   Result<std::string> ExecOk(const std::vector<std::string>& argv);
@@ -211,6 +244,7 @@ class Demo final {
   std::deque<Process> processes_;  // a deque: the Subprocess* that Spawn hands out stay valid
   std::string ca_url_;
   std::string softhsm_module_;
+  std::string tcti_;  // the demo's software TPM
   int broker_port_ = 0;
   Subprocess* sub_a_ = nullptr;
 };
@@ -396,7 +430,15 @@ Status Demo::PrepareHardware() {
     return Error(Code::kFailedPrecondition,
                  "--hardware needs SoftHSM2: apt-get install softhsm2 (make setup installs it)");
   }
-  return MakeDirectories(Abs("hsm/tokens"), 0700);
+  if (FindProgram("swtpm").empty()) {
+    return Error(Code::kFailedPrecondition,
+                 "--hardware needs a software TPM: apt-get install swtpm tpm2-openssl (make setup "
+                 "installs them)");
+  }
+  for (const char* sub : {"hsm/tokens", "tpm", "client_t"}) {
+    ANCHOR_TRY(MakeDirectories(Abs(sub), 0700));
+  }
+  return OkStatus();
 }
 
 // MakeToken makes the demo's PKCS#11 token in hsm/ with a random user PIN in hsm/pin (0600), as
@@ -545,6 +587,87 @@ Status Demo::EnrollDevices() {
                       ", ") +
                   ", valid until " + Iso8601(cert.NotAfter()));
   }
+  return OkStatus();
+}
+
+// StartTpm starts a software TPM 2.0 (swtpm) on two free ports of 127.0.0.1 (commands, and
+// control on the next one), its state in tpm/, as a device's TPM.
+Status Demo::StartTpm() {
+  int port = 0;
+  for (int tries = 0; tries < 20 && port == 0; ++tries) {
+    ANCHOR_ASSIGN_OR_RETURN(const int candidate, FreeLoopbackPort());
+    if (candidate < 65535 && LoopbackPortFree(candidate + 1)) {
+      port = candidate;
+    }
+  }
+  if (port == 0) {
+    return StepFailed("no two free neighbouring ports on 127.0.0.1 for swtpm");
+  }
+  ANCHOR_ASSIGN_OR_RETURN(
+      Subprocess * tpm,
+      Spawn("swtpm", {"swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + Abs("tpm"), "--server",
+                      "type=tcp,port=" + std::to_string(port) + ",bindaddr=127.0.0.1", "--ctrl",
+                      "type=tcp,port=" + std::to_string(port + 1) + ",bindaddr=127.0.0.1",
+                      "--flags", "not-need-init,startup-clear"}));
+  const auto deadline = Steady::now() + kStartTimeout;
+  while (!LoopbackPortOpen(port)) {
+    if (Steady::now() > deadline || !tpm->Running()) {
+      return StepFailed("swtpm did not start (logs/swtpm.log)");
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  tcti_ = "swtpm:host=127.0.0.1,port=" + std::to_string(port);
+  return OkStatus();
+}
+
+// TpmDevice is a third device, client_t, whose key anchor-agent makes inside the TPM: the CSR is
+// signed there, the key file is the TPM's sealed blob, and its MQTT connection (made here with
+// libmosquitto, the TLS handshake signed by the TPM) is admitted by the broker's plugin.
+Status Demo::TpmDevice() {
+  ANCHOR_TRY(StartTpm());
+  ANCHOR_ASSIGN_OR_RETURN(std::string token,
+                          ExecOk({"anchor", "token", "create", "--cn", "client_t", "-q"}));
+  ANCHOR_TRY(WriteFileAtomic(Abs("client_t/token"), token, kPrivateKeyMode));
+  // --once: swtpm serves one connection at a time, and the MQTT client below needs the TPM.
+  ANCHOR_ASSIGN_OR_RETURN(
+      std::string enrolled,
+      ExecOk({"anchor-agent", "run", "--once", "--tpm", tcti_, "--server", ca_url_, "--ca-cert",
+              "ca/root.crt", "--cn", "client_t", "--key", "client_t/client_t.key", "--cert",
+              "client_t/client_t.crt", "--ca-out", "client_t/ca.pem", "--token-file",
+              "client_t/token"}));
+  console_.Line(enrolled.substr(0, enrolled.find_last_not_of('\n') + 1));
+  ANCHOR_ASSIGN_OR_RETURN(std::string blob, ReadFile(Abs("client_t/client_t.key")));
+  if (blob.find("-----BEGIN TSS2 PRIVATE KEY-----") != 0) {
+    return StepFailed("client_t/client_t.key is not a TPM key (TSS2 PRIVATE KEY)");
+  }
+  console_.Line(
+      "→ client_t/client_t.key is the TPM's sealed blob (TSS2 PRIVATE KEY): the key "
+      "itself never left the TPM, and only this TPM can load it");
+  crypto::SetTpm2Tcti(tcti_);
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key,
+                          crypto::LoadPrivateKeyFile(Abs("client_t/client_t.key"), nullptr));
+  ANCHOR_ASSIGN_OR_RETURN(std::string chain_pem, ReadFile(Abs("client_t/client_t.crt")));
+  ANCHOR_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain,
+                          crypto::Certificate::ParseAll(chain_pem));
+  ANCHOR_ASSIGN_OR_RETURN(std::string root_pem, ReadFile(Abs("ca/root.crt")));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::TlsClientContext tls,
+                          crypto::TlsClientContext::Create(
+                              {root_pem, "localhost", std::move(chain), std::move(key), false}));
+  console_.Line("(client_t connects with libmosquitto, its TLS key the TPM's)");
+  client::MqttLibrary library;
+  client::MqttSession session({"localhost", broker_port_, ""}, tls.Native());
+  if (const int connack = session.Connect(kStartTimeout); connack != 0) {
+    console_.Line(BrokerLogLines("client_t"));
+    return StepFailed("the broker did not admit client_t (CONNACK " + std::to_string(connack) +
+                      ")");
+  }
+  if (!session.Publish("devices/client_t/telemetry", kPayload)) {
+    return StepFailed("client_t's publish was not acknowledged");
+  }
+  session.Disconnect();
+  console_.Line(
+      "→ client_t connected over mTLS (its handshake signed inside the TPM), was "
+      "admitted by anchor's plugin and published to devices/client_t/telemetry");
   return OkStatus();
 }
 
@@ -718,6 +841,14 @@ void Demo::PrintKeepInstructions() {
     }
   }
   std::printf(" && rm -rf %s\n", dir_.c_str());
+  if (o_.hardware) {
+    std::printf(
+        "The CA's keys are in the SoftHSM2 token of hsm/ (export "
+        "SOFTHSM2_CONF=%s/hsm/softhsm2.conf "
+        "for anchor and pkcs11-tool; its PIN is in hsm/pin); client_t's key is in the swtpm above "
+        "(--tpm %s).\n",
+        dir_.c_str(), tcti_.c_str());
+  }
 }
 
 void Demo::StopAll() {
@@ -764,7 +895,15 @@ Status Demo::Run() {
       {"The HTTPS side (seeds 003/004): mTLS hello with curl; no certificate and TLS 1.2 refused",
        &Demo::HttpsHello},
   };
-  for (const DemoStep& step : kSteps) {
+  std::vector<DemoStep> steps(std::begin(kSteps), std::end(kSteps));
+  if (o_.hardware) {
+    // After the devices: a third one whose key is in a TPM.
+    steps.insert(steps.begin() + 3,
+                 DemoStep{"client_t: its key made inside a TPM 2.0 (swtpm) by anchor-agent --tpm; "
+                          "it connects to the broker with that key",
+                          &Demo::TpmDevice});
+  }
+  for (const DemoStep& step : steps) {
     ANCHOR_TRY(Step(step.title, [&] { return (this->*step.run)(); }));
   }
   console_.Done(Elapsed(started));
@@ -783,10 +922,14 @@ Status RunDemo(DemoOptions options, const Clock& clock) {
   g_interrupted = 0;
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);
+  // Output piped into `head` that exits: a write then fails instead of killing the demo before
+  // it stops the processes it started (they were left running).
+  std::signal(SIGPIPE, SIG_IGN);
   Demo demo(std::move(options), clock);
   Status st = demo.Run();
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGPIPE, SIG_DFL);
   return st;
 }
 

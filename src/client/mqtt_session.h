@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: mqtt_session.h: one MQTT client over mTLS through libmosquitto (Mosquitto's own client
-// library), for the broker benchmarks and the fleet simulation: connect and read the CONNACK,
-// subscribe, and time the moment the broker drops the connection.
+// library), for `anchor demo --hardware` (a device whose key is in a TPM), the broker benchmarks
+// and the fleet simulation: connect and read the CONNACK, subscribe, publish and wait for the
+// PUBACK, and time the moment the broker drops the connection. Header-only: what includes it
+// links libmosquitto.
 #pragma once
 
 #include <mosquitto.h>
@@ -11,7 +13,7 @@
 #include <optional>
 #include <string>
 
-namespace anchor::bench {
+namespace anchor::client {
 
 using Steady = std::chrono::steady_clock;
 
@@ -77,6 +79,25 @@ class MqttSession final {
     return subscribed_;
   }
 
+  // Publish sends `payload` to `topic` at QoS 1 and waits for the PUBACK. Whether the broker let
+  // it through is its ACL's business: MQTT 3.1.1 acknowledges a denied publish too (the broker's
+  // log says which); MQTT 5 would carry a reason code.
+  bool Publish(const std::string& topic, const std::string& payload,
+               std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    int mid = 0;
+    if (::mosquitto_publish(m_, &mid, topic.c_str(), static_cast<int>(payload.size()),
+                            payload.data(), 1, false) != MOSQ_ERR_SUCCESS) {
+      return false;
+    }
+    const auto deadline = Steady::now() + timeout;
+    while (published_ != mid && Steady::now() < deadline) {
+      if (::mosquitto_loop(m_, 10, 1) != MOSQ_ERR_SUCCESS) {
+        return false;
+      }
+    }
+    return published_ == mid;
+  }
+
   // Watch runs the network loop on libmosquitto's thread from now on, so that the moment of a
   // drop is taken when it happens, whatever the caller is doing. No reconnection is attempted.
   void Watch() {
@@ -110,6 +131,9 @@ class MqttSession final {
     ::mosquitto_subscribe_callback_set(m_, [](mosquitto*, void* self, int, int, const int*) {
       static_cast<MqttSession*>(self)->subscribed_ = true;
     });
+    ::mosquitto_publish_callback_set(m_, [](mosquitto*, void* self, int mid) {
+      static_cast<MqttSession*>(self)->published_ = mid;
+    });
     ::mosquitto_disconnect_callback_set(m_, [](mosquitto*, void* self, int) {
       auto* s = static_cast<MqttSession*>(self);
       s->dropped_at_ns_ = Steady::now().time_since_epoch().count();
@@ -120,6 +144,7 @@ class MqttSession final {
   mosquitto* m_;
   std::atomic<int> connack_{-1};
   std::atomic<bool> subscribed_{false};
+  std::atomic<int> published_{0};
   std::atomic<int64_t> dropped_at_ns_{0};
   bool threaded_ = false;
 };
@@ -130,4 +155,4 @@ struct MqttLibrary {
   ~MqttLibrary() { ::mosquitto_lib_cleanup(); }
 };
 
-}  // namespace anchor::bench
+}  // namespace anchor::client
