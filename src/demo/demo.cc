@@ -155,28 +155,17 @@ Result<int> FreeLoopbackPort() {
   return static_cast<int>(ntohs(addr.sin_port));
 }
 
-// LoopbackPortFree tells whether `port` of 127.0.0.1 can be bound now.
-bool LoopbackPortFree(int port) {
+// OnLoopback binds (`connect` false: is the port free?) or connects (true: does something
+// listen?) a TCP socket to `port` of 127.0.0.1, and tells whether it could.
+bool OnLoopback(int port, bool connect) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  if (fd >= 0) {
-    ::close(fd);
-  }
-  return ok;
-}
-
-// LoopbackPortOpen tells whether something accepts connections on `port` of 127.0.0.1.
-bool LoopbackPortOpen(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  const bool ok = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  const auto* a = reinterpret_cast<sockaddr*>(&addr);
+  const bool ok =
+      fd >= 0 && (connect ? ::connect(fd, a, sizeof addr) : ::bind(fd, a, sizeof addr)) == 0;
   if (fd >= 0) {
     ::close(fd);
   }
@@ -596,7 +585,7 @@ Status Demo::StartTpm() {
   int port = 0;
   for (int tries = 0; tries < 20 && port == 0; ++tries) {
     ANCHOR_ASSIGN_OR_RETURN(const int candidate, FreeLoopbackPort());
-    if (candidate < 65535 && LoopbackPortFree(candidate + 1)) {
+    if (candidate < 65535 && OnLoopback(candidate + 1, /*connect=*/false)) {
       port = candidate;
     }
   }
@@ -610,7 +599,7 @@ Status Demo::StartTpm() {
                       "type=tcp,port=" + std::to_string(port + 1) + ",bindaddr=127.0.0.1",
                       "--flags", "not-need-init,startup-clear"}));
   const auto deadline = Steady::now() + kStartTimeout;
-  while (!LoopbackPortOpen(port)) {
+  while (!OnLoopback(port, /*connect=*/true)) {
     if (Steady::now() > deadline || !tpm->Running()) {
       return StepFailed("swtpm did not start (logs/swtpm.log)");
     }

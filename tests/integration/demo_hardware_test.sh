@@ -10,15 +10,6 @@ source "$(dirname "$0")/lib.sh"
 : "${ANCHOR_AGENT:?}" "${ANCHOR_PLUGIN:?}"
 DEMO=(env TMPDIR="$WORK" "$ANCHOR" demo --hardware --agent "$ANCHOR_AGENT" --plugin "$ANCHOR_PLUGIN"
       --mosquitto "$(mosquitto_for_demo)")
-running_in() {  # PIDs of live processes whose working directory is under $1
-  local d
-  for d in /proc/[0-9]*; do
-    case "$(readlink "$d/cwd" 2>/dev/null)" in
-      "$1"*) grep -q '^State:.*Z' "$d/status" 2>/dev/null || echo "${d#/proc/}" ;;
-    esac
-  done
-  true
-}
 
 "${DEMO[@]}" --keep --dir "$WORK/hw" > demo.out 2>&1 || { cat demo.out; fail "anchor demo --hardware"; }
 has "All 9 steps passed" demo.out || { cat demo.out; fail "not every step passed"; }

@@ -10,17 +10,6 @@ source "$(dirname "$0")/lib.sh"
 DEMO=(env TMPDIR="$WORK" "$ANCHOR" demo --agent "$ANCHOR_AGENT" --plugin "$ANCHOR_PLUGIN"
       --mosquitto "$(mosquitto_for_demo)")
 
-# running_in PREFIX: PIDs of live processes whose working directory is under PREFIX (the demo
-# starts each of its processes in its directory).
-running_in() {
-  local d
-  for d in /proc/[0-9]*; do
-    case "$(readlink "$d/cwd" 2>/dev/null)" in
-      "$1"*) grep -q '^State:.*Z' "$d/status" 2>/dev/null || echo "${d#/proc/}" ;;
-    esac
-  done
-  true
-}
 alive() {  # alive PID...: prints the PIDs among its arguments that still run (not zombies)
   local p
   for p in "$@"; do

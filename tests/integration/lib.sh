@@ -388,3 +388,15 @@ hup_and_wait() {
   cat "$WORK/serve.log"
   fail "no reload line after SIGHUP"
 }
+
+# running_in PREFIX: PIDs of live processes whose working directory is under PREFIX (the demo
+# starts each of its processes in its directory).
+running_in() {
+  local d
+  for d in /proc/[0-9]*; do
+    case "$(readlink "$d/cwd" 2>/dev/null)" in
+      "$1"*) grep -q '^State:.*Z' "$d/status" 2>/dev/null || echo "${d#/proc/}" ;;
+    esac
+  done
+  true
+}
