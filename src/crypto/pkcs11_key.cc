@@ -460,6 +460,15 @@ class Signer final : public KeySigner {
  public:
   explicit Signer(std::shared_ptr<Module> module, Pkcs11KeyUri uri)
       : token_(std::move(module), std::move(uri)) {}
+  ~Signer() override {
+    // Other keys may keep the module: give the token back this key's sessions.
+    std::shared_lock calls(token_.module().calls());
+    if (epoch_ == token_.module().epoch()) {
+      for (CK_SESSION_HANDLE idle : idle_) {
+        token_.f()->C_CloseSession(idle);
+      }
+    }
+  }
 
   // Start connects and returns the key's public half, so errors at start-up are the token's own.
   Result<PublicKey> Start() {
