@@ -35,7 +35,8 @@ CLI::App* AddAgentCommands(CLI::App& app, AgentFlags& flags) {
   run->add_option("--tpm", o.tpm,
                   "make the keys inside the TPM reached by this TCTI (device:/dev/tpmrm0, "
                   "swtpm:host=H,port=P); --key then holds the TPM's sealed blob (TSS2 PRIVATE "
-                  "KEY), and the CSR and the TLS handshakes to the CA are signed in the TPM");
+                  "KEY), and the CSR and the TLS handshakes to the CA are signed in the TPM")
+      ->check(command_line::NonEmptyTcti());
   run->add_option(
       "--on-renew", o.on_renew,
       "shell command after each new certificate ($ANCHOR_CERT, $ANCHOR_KEY, $ANCHOR_SERIAL)");

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "agent/agent_scheduler.h"
 #include "agent/agent_state.h"
@@ -50,11 +51,34 @@ int ExitCodeOf(const agent::AttemptResult& result) {
   return kExitFailure;
 }
 
+// kAttemptLimit bounds one attempt: well above its requests' timeouts (a slow CA answers within
+// them), it ends an attempt stuck where nothing times out, such as a TPM or resource manager
+// that accepts the connection and never answers (tpm2-tss's TCTIs wait forever).
+constexpr std::chrono::seconds kAttemptLimit{300};
+
+// StartWatchdog ends the process with kExitTempFail and one line if the attempt has not ended
+// within kAttemptLimit: the next attempt (the resident agent's, or the caller's for --once)
+// takes up what this one staged, as after a crash.
+void StartWatchdog() {
+  std::thread([] {
+    std::this_thread::sleep_for(kAttemptLimit);
+    static constexpr char kLine[] =
+        "anchor-agent: the attempt did not end within 300 s (is the TPM or the CA answering?); "
+        "stopped, to be tried again\n";
+    (void)!::write(2, kLine, sizeof kLine - 1);
+    ::_exit(kExitTempFail);
+  }).detach();
+}
+
 int RunOnce(const agent::AgentSettings& settings) {
-  // The scheduler stops a worker with SIGTERM; one attempt is short, so it is let finish
-  // rather than leave files half-renewed.
-  std::signal(SIGTERM, SIG_IGN);
   const int report_fd = ReportFd();
+  if (report_fd >= 0) {
+    // Run by the resident agent, which stops a worker with SIGTERM: one attempt is short, so it
+    // is let finish rather than leave files half-renewed. `run --once` (no report descriptor) is
+    // the caller's to stop.
+    std::signal(SIGTERM, SIG_IGN);
+  }
+  StartWatchdog();
   const SystemClock clock;
   crypto::CryptoRng rng;
   // Before any key is loaded: a key file may hold a TPM's blob.

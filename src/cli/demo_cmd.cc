@@ -49,7 +49,7 @@ void RegisterDemo(CLI::App& app, Context& /*ctx: the demo makes a CA home of its
   cmd->add_option("--mosquitto", o->mosquitto, "the mosquitto binary (default: $PATH, /usr/sbin)");
   cmd->add_flag("--hardware", o->hardware,
                 "keep the CA's keys in a PKCS#11 token (SoftHSM2) made for the demo, never "
-                "extractable");
+                "extractable, and add client_t, a device whose key is made in a TPM 2.0 (swtpm)");
   cmd->callback([&action, o] {
     action = [o]() -> Status {
       demo::DemoOptions options = *o;

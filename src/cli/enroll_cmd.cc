@@ -3,6 +3,8 @@
 #include "agent/device_enrollment.h"
 #include "cli/context.h"
 #include "cli/remote.h"
+#include "command_line/value_checks.h"
+#include "core/file_io.h"
 #include "crypto/tpm2_key.h"
 
 namespace anchor::cli {
@@ -39,10 +41,21 @@ void RegisterEnroll(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--key-type", o->key_type, "type of a generated key (default ec-p256)");
   cmd->add_option("--tpm", o->tpm,
                   "make the key inside the TPM reached by this TCTI (device:/dev/tpmrm0, "
-                  "swtpm:host=H,port=P); --key then holds the TPM's sealed blob");
+                  "swtpm:host=H,port=P); --key then holds the TPM's sealed blob")
+      ->check(command_line::NonEmptyTcti());
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       crypto::SetTpm2Tcti(o->tpm);
+      if (!o->tpm.empty() && FileExists(o->key)) {
+        // An existing --key is used as it is: with --tpm it must be the TPM's already.
+        ANCHOR_ASSIGN_OR_RETURN(std::string existing, ReadFile(o->key));
+        if (!crypto::IsTpm2KeyPem(existing)) {
+          return Error(Code::kInvalidArgument,
+                       o->key +
+                           " holds a key outside the TPM, which enroll would use as it is; "
+                           "with --tpm, name a new --key file (the key is made in the TPM)");
+        }
+      }
       agent::EnrollRequest request;
       ANCHOR_ASSIGN_OR_RETURN(request.trust, Trust(ctx, o->remote));
       request.files = agent::DeviceFiles{o->key, o->cert, o->ca_out};

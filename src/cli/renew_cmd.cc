@@ -5,6 +5,7 @@
 #include "agent/device_enrollment.h"
 #include "cli/context.h"
 #include "cli/remote.h"
+#include "command_line/value_checks.h"
 #include "core/file_io.h"
 #include "crypto/key_file.h"
 #include "crypto/tpm2_key.h"
@@ -51,7 +52,8 @@ void RegisterRenew(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--key-type", o->key_type, "type of the new key with --rekey (default ec-p256)");
   cmd->add_option("--tpm", o->tpm,
                   "the TPM (TCTI) the key is in, and the new key with --rekey is made in; a key "
-                  "in a TPM keeps its new keys there anyway");
+                  "in a TPM keeps its new keys there anyway")
+      ->check(command_line::NonEmptyTcti());
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       crypto::SetTpm2Tcti(o->tpm);

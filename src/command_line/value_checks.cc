@@ -44,6 +44,17 @@ CLI::Validator NonEmptyPath() {
   });
 }
 
+CLI::Validator NonEmptyTcti() {
+  return ParsedBy("TCTI", [](const std::string& value) -> Status {
+    if (value.empty()) {
+      return Error(Code::kInvalidArgument,
+                   "an empty TCTI; name the TPM, e.g. device:/dev/tpmrm0 or "
+                   "swtpm:host=127.0.0.1,port=2321");
+    }
+    return OkStatus();
+  });
+}
+
 namespace {
 
 // NoEmptyUrl refuses a --server value with an empty item ("a,,b", "a,").

@@ -33,6 +33,10 @@ CLI::Validator Sha256Fingerprint();
 // standard output, nor `--home ''` the default home.
 CLI::Validator NonEmptyPath();
 
+// NonEmptyTcti refuses "" for --tpm: an unset variable in `--tpm "$TCTI"` must not silently mean
+// a key made outside the TPM.
+CLI::Validator NonEmptyTcti();
+
 // AddServerOption adds --server to `cmd`, bound to `servers`, the same for `anchor` and
 // `anchor-agent`: each occurrence takes one value, a URL of anchor serve or a comma-separated
 // list of them, and the option may be repeated; all the URLs together are the replicas of one

@@ -187,6 +187,13 @@ class Tpm final {
                      "OpenSSL's tpm2 provider (ossl-modules/tpm2.so) cannot be loaded: " +
                          why.reason + "; install tpm2-openssl");
       }
+      if (why.reason.find("not supported") != std::string::npos ||
+          why.reason.find("bad value") != std::string::npos) {
+        // A TCTI string tpm2-tss cannot use at all: no retry will help.
+        return Error(Code::kInvalidArgument,
+                     "the TCTI '" + tcti + "' is not one tpm2-tss can use (" + why.reason +
+                         "); write device:/dev/tpmrm0 or swtpm:host=HOST,port=PORT");
+      }
       return Error(Code::kUnavailable, "cannot reach " + where +
                                            (why.reason.empty() ? "" : ": " + why.reason) +
                                            "; check the TCTI (--tpm) and that the TPM is there");
@@ -233,8 +240,26 @@ Result<EVP_PKEY*> Decode(const Tpm& tpm, std::string_view pem) {
   size_t len = pem.size();
   if (!dec || ::OSSL_DECODER_from_data(dec.get(), &data, &len) != 1 || key == nullptr) {
     ::EVP_PKEY_free(key);
-    return TpmError(Code::kInvalidArgument, "cannot load the TSS2 key into " + tpm.Describe(),
-                    "the key is damaged or was made by another TPM");
+    const std::string reason = Drain().reason;
+    const std::string what =
+        "cannot load the TSS2 key into " + tpm.Describe() + (reason.empty() ? "" : ": " + reason);
+    if (reason.find("lockout") != std::string::npos) {
+      // TPM 2.0 Part 1 19.8.6: after failed authorisations, or unorderly shutdowns while a key
+      // without noDA was in use, the TPM refuses such keys until its recovery time has passed.
+      return Error(Code::kUnavailable,
+                   what +
+                       "; the TPM's dictionary-attack lockout is on: it lifts by itself after "
+                       "its recovery time (tpm2_getcap properties-variable), or clear it with "
+                       "the lockout authorisation (tpm2_dictionarylockout --clear-lockout)");
+    }
+    if (reason.find("tpm:warn") != std::string::npos) {
+      // A TPM warning (TPM_RC_WARN: out of object slots, busy, retry) passes: try again later.
+      return Error(Code::kUnavailable,
+                   what +
+                       "; the TPM is busy or has no free object slot (another program holds "
+                       "them); anchor tries again later");
+    }
+    return Error(Code::kInvalidArgument, what + "; the key is damaged or was made by another TPM");
   }
   return key;
 }

@@ -84,6 +84,62 @@ tpm_pub=$(tpm_public dev2.key) || { cat load.err; fail "the TPM cannot load dev2
 [ "$(transient_handles)" = 0 ] || fail "anchor enroll/renew left TPM objects loaded"
 pass "anchor enroll --tpm and anchor renew --rekey: the key made and renewed in the TPM"
 
+# What a careless script or a stuck TPM does (review): an empty TCTI is a usage error, not a key
+# made outside the TPM; a TCTI tpm2-tss cannot use is not retried; enroll --tpm does not take a
+# file key as if it were the TPM's; a TPM whose slots another program holds is "try again"
+# (exit 75), not "damaged key"; and `run --once` against a TPM that never answers stops on
+# SIGTERM.
+rc=0; "${AGENT[@]}" --once --tpm '' > empty.out 2>&1 || rc=$?
+[ "$rc" = 2 ] && has "an empty TCTI" empty.out || { cat empty.out; fail "--tpm '': exit $rc"; }
+rc=0; "$ANCHOR_AGENT" run --once --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --cn bogus \
+  --key bogus.key --cert bogus.crt --token-file token.txt --tpm bogus:xyz > bogus.out 2>&1 || rc=$?
+[ "$rc" = 1 ] && has "not one tpm2-tss can use" bogus.out || { cat bogus.out; fail "--tpm bogus:xyz: exit $rc"; }
+anchor key --out plain.key -q
+anchor token create --cn tpm-dev3 -q > token3.txt
+expect_fail "enroll --tpm with an existing file key" anchor enroll --server "$BASE" \
+  --ca-cert "$ANCHOR_HOME/root.crt" --cn tpm-dev3 --key plain.key --cert dev3.crt \
+  --token-file token3.txt --tpm "$TPM_TCTI"
+has "outside the TPM" "$WORK/last.err" || fail "enroll --tpm does not say why"
+for i in 1 2 3; do
+  tpm2_createprimary -C o -c "$WORK/fill$i.ctx" > /dev/null 2>&1 || true  # not flushed: slots taken
+done
+rc=0; "${AGENT[@]}" --once --renew-at 0 > slots.out 2>&1 || rc=$?
+tpm2_flushcontext -t > /dev/null
+[ "$rc" = 75 ] && has "no free object slot" slots.out || { cat slots.out; fail "slots taken: exit $rc"; }
+python3 -c '
+import select, socket
+# A "TPM" that accepts on its command port and its control port (the next one) and never
+# answers, as a hung swtpm or resource manager does.
+while True:
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); port = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        b.bind(("127.0.0.1", port + 1)); break
+    except OSError:
+        a.close(); b.close()
+a.listen(8); b.listen(8); print(port, flush=True)
+conns = []
+while True:
+    for s in select.select([a, b], [], [])[0]:
+        conns.append(s.accept()[0])
+' > silent.port &
+SILENT_PID=$!
+PIDS+=($SILENT_PID)
+for _ in $(seq 1 50); do [ -s silent.port ] && break; sleep 0.1; done
+"$ANCHOR_AGENT" run --once --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --cn tpm-dev \
+  --key dev.key --cert dev.crt --token-file token.txt --renew-at 0 \
+  --tpm "swtpm:host=127.0.0.1,port=$(cat silent.port)" > silent.out 2>&1 &
+HUNG=$!
+sleep 1
+kill -0 "$HUNG" || { cat silent.out; fail "run --once did not wait on the silent TPM"; }
+kill -TERM "$HUNG"
+t0=$(now_ms); rc=0; wait "$HUNG" || rc=$?; waited=$(( $(now_ms) - t0 ))
+[ "$waited" -lt 3000 ] || fail "run --once ignored SIGTERM while the TPM did not answer ($waited ms)"
+stop_pid "$SILENT_PID"
+openssl x509 -in dev.crt -noout -pubkey | cmp -s - <(tpm_public dev.key) \
+  || fail "the stopped attempt left the certificate and key apart"
+pass "an empty TCTI is a usage error, a bogus one is not retried, enroll --tpm refuses a file key, taken slots are exit 75, run --once stops on SIGTERM ($waited ms) with a TPM that never answers"
+
 # Mosquitto with anchor's plugin; the device presents its certificate, the TPM signing the
 # handshake (libmosquitto's MOSQ_OPT_SSL_CTX with anchor's SSL_CTX).
 anchor issue --cn localhost --profile peer --cert broker.crt --key broker.key -q 2>/dev/null
