@@ -8,6 +8,7 @@
 #include "core/text.h"
 #include "crypto/pem.h"
 #include "crypto/pkcs11_key.h"
+#include "crypto/tpm2_key.h"
 
 namespace anchor::cli {
 namespace {
@@ -69,6 +70,22 @@ Result<Item> DescribeTokenKey(const std::string& text) {
   return Item{"Private key in a PKCS#11 token (it never leaves it)", human, j};
 }
 
+// DescribeTpmKey shows a TSS2 PRIVATE KEY file (anchor-agent --tpm), with the key's public part
+// when the TPM that sealed it can be reached ($TPM2OPENSSL_TCTI, or tpm2-tss's default).
+Item DescribeTpmKey(const std::string& pem) {
+  nlohmann::json j = {{"type", "tpm2_key"}};
+  std::string human = "  a TSS2 PRIVATE KEY: sealed by a TPM 2.0, usable only in that TPM\n";
+  auto key = crypto::LoadTpm2Key(pem);
+  if (key) {
+    j.update(PublicKeyJson(key->Public()));
+    j["type"] = "tpm2_key";
+    human += FormatPublicKey(key->Public());
+  } else {
+    human += "  (not loaded: " + key.error().message() + ")\n";
+  }
+  return Item{"Private key in a TPM (it never leaves it)", human, j};
+}
+
 Result<Item> DecodeDer(std::span<const uint8_t> der, Clock::time_point now) {
   for (const char* label : {"CERTIFICATE", "CERTIFICATE REQUEST", "X509 CRL", "PUBLIC KEY"}) {
     auto item = DecodeBlock(label, der, nullptr, now);
@@ -99,6 +116,8 @@ void RegisterInspect(CLI::App& app, Context& ctx, Action& action) {
       if (crypto::IsPkcs11Uri(data)) {
         ANCHOR_ASSIGN_OR_RETURN(Item item, DescribeTokenKey(data));
         items.push_back(std::move(item));
+      } else if (crypto::IsTpm2KeyPem(data)) {
+        items.push_back(DescribeTpmKey(data));
       } else if (crypto::LooksLikePem(data)) {
         auto blocks = crypto::ParsePemBlocks(data);
         if (!blocks) {
