@@ -138,10 +138,7 @@ Result<std::string> ServerCaPem(const ServerTrust& trust) {
 
 Result<SecretBytes> ReadToken(const std::string& flag, const std::string& file) {
   if (!file.empty()) {
-    ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
-    SecretBytes token(text.substr(0, text.find_first_of("\r\n")));
-    ::explicit_bzero(text.data(), text.size());
-    return token;
+    return ReadSecretLine(file);
   }
   if (!flag.empty()) {
     return SecretBytes(flag);

@@ -47,10 +47,7 @@ Result<const SecretBytes*> Context::Passphrase() {
   if (!passphrase_loaded_) {
     passphrase_loaded_ = true;
     if (!passphrase_file.empty()) {
-      ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(passphrase_file));
-      const size_t eol = text.find_first_of("\r\n");
-      SecretBytes pass(std::string_view(text).substr(0, eol));
-      ::explicit_bzero(text.data(), text.size());
+      ANCHOR_ASSIGN_OR_RETURN(SecretBytes pass, ReadSecretLine(passphrase_file));
       if (pass.empty()) {
         return Error(Code::kInvalidArgument,
                      passphrase_file + ": the passphrase file's first line is empty");
@@ -65,18 +62,14 @@ Result<const SecretBytes*> Context::Passphrase() {
 
 Status Context::LoadPkcs11Pin() const {
   if (!pin_file.empty()) {
-    auto read = ReadFile(pin_file);
-    if (!read) {
-      return read.error().Prefixed("--pin-file");
+    auto pin = ReadSecretLine(pin_file, 4096);  // a PIN is a line, not a file's worth
+    if (!pin) {
+      return pin.error().Prefixed("--pin-file");
     }
-    std::string text = std::move(read).value();
-    const std::string_view pin = std::string_view(text).substr(0, text.find_first_of("\r\n"));
-    if (pin.empty()) {
-      ::explicit_bzero(text.data(), text.size());
+    if (pin->empty()) {
       return Error(Code::kInvalidArgument, pin_file + ": the PIN file's first line is empty");
     }
-    crypto::SetPkcs11Pin(pin);
-    ::explicit_bzero(text.data(), text.size());
+    crypto::SetPkcs11Pin(std::string_view(pin->data(), pin->size()));
   } else if (const char* env = std::getenv("ANCHOR_PKCS11_PIN"); env != nullptr && *env != '\0') {
     crypto::SetPkcs11Pin(env);
     ::unsetenv("ANCHOR_PKCS11_PIN");  // not handed on to what anchor runs (hooks, helpers)

@@ -49,41 +49,43 @@ Result<Item> DecodeBlock(const std::string& label, std::span<const uint8_t> der,
   return Error(Code::kInvalidArgument, "unsupported PEM block '" + label + "'");
 }
 
-// DescribeTokenKey shows a key file that names a key in a PKCS#11 token (anchor init --key-uri),
-// with the key's public part when the token can be reached with the PIN given.
-Result<Item> DescribeTokenKey(const std::string& text) {
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Pkcs11KeyUri uri, crypto::ParsePkcs11KeyUri(text));
-  nlohmann::json j = {{"type", "pkcs11_key"},    {"uri", uri.ToString()},
-                      {"token", uri.token},      {"object", uri.object},
-                      {"id", HexEncode(uri.id)}, {"module", uri.module_path}};
-  std::string human = "  where:  " + uri.Describe() + "\n  module: " +
-                      (uri.module_path.empty() ? "p11-kit's proxy" : uri.module_path) + "\n";
-  auto key = crypto::OpenPkcs11Key(uri);
+// DeviceKeyItem shows a key a device holds (a token, a TPM): where it is (`json`, `human`), and
+// its public part when `key` could be opened, else why not.
+Item DeviceKeyItem(std::string title, nlohmann::json json, std::string human,
+                   const Result<crypto::PrivateKey>& key) {
   if (key) {
-    nlohmann::json pub = PublicKeyJson(key->Public());
-    j.update(pub);
-    j["type"] = "pkcs11_key";
+    const std::string type = json["type"];
+    json.update(PublicKeyJson(key->Public()));
+    json["type"] = type;
     human += FormatPublicKey(key->Public());
   } else {
     human += "  (not opened: " + key.error().message() + ")\n";
   }
-  return Item{"Private key in a PKCS#11 token (it never leaves it)", human, j};
+  return Item{std::move(title), std::move(human), std::move(json)};
+}
+
+// DescribeTokenKey shows a key file that names a key in a PKCS#11 token (anchor init --key-uri),
+// with the key's public part when the token can be reached with the PIN given.
+Result<Item> DescribeTokenKey(const std::string& text) {
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Pkcs11KeyUri uri, crypto::ParsePkcs11KeyUri(text));
+  return DeviceKeyItem("Private key in a PKCS#11 token (it never leaves it)",
+                       {{"type", "pkcs11_key"},
+                        {"uri", uri.ToString()},
+                        {"token", uri.token},
+                        {"object", uri.object},
+                        {"id", HexEncode(uri.id)},
+                        {"module", uri.module_path}},
+                       "  where:  " + uri.Describe() + "\n  module: " +
+                           (uri.module_path.empty() ? "p11-kit's proxy" : uri.module_path) + "\n",
+                       crypto::OpenPkcs11Key(uri));
 }
 
 // DescribeTpmKey shows a TSS2 PRIVATE KEY file (anchor-agent --tpm), with the key's public part
 // when the TPM that sealed it can be reached ($TPM2OPENSSL_TCTI, or tpm2-tss's default).
 Item DescribeTpmKey(const std::string& pem) {
-  nlohmann::json j = {{"type", "tpm2_key"}};
-  std::string human = "  a TSS2 PRIVATE KEY: sealed by a TPM 2.0, usable only in that TPM\n";
-  auto key = crypto::LoadTpm2Key(pem);
-  if (key) {
-    j.update(PublicKeyJson(key->Public()));
-    j["type"] = "tpm2_key";
-    human += FormatPublicKey(key->Public());
-  } else {
-    human += "  (not loaded: " + key.error().message() + ")\n";
-  }
-  return Item{"Private key in a TPM (it never leaves it)", human, j};
+  return DeviceKeyItem("Private key in a TPM (it never leaves it)", {{"type", "tpm2_key"}},
+                       "  a TSS2 PRIVATE KEY: sealed by a TPM 2.0, usable only in that TPM\n",
+                       crypto::LoadTpm2Key(pem));
 }
 
 Result<Item> DecodeDer(std::span<const uint8_t> der, Clock::time_point now) {

@@ -79,6 +79,13 @@ std::string SizeText(size_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
+Result<SecretBytes> ReadSecretLine(const std::string& path, size_t max_bytes) {
+  ANCHOR_ASSIGN_OR_RETURN(std::string text, ReadFile(path, max_bytes));
+  SecretBytes line(std::string_view(text).substr(0, text.find_first_of("\r\n")));
+  ::explicit_bzero(text.data(), text.size());
+  return line;
+}
+
 Result<std::string> ReadBounded(int fd, size_t max_bytes, const std::string& what) {
   std::string out;
   char buf[65536];

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/secret_bytes.h"
 
 namespace anchor {
 
@@ -21,6 +22,11 @@ inline constexpr size_t kMaxFileBytes = 64u << 20;
 // A file larger than `max_bytes` is kInvalidArgument ("larger than N"), found without reading
 // more than `max_bytes` + 1 bytes of it, whatever it is (a pipe, a device, a growing file).
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes = kMaxFileBytes);
+
+// ReadSecretLine returns the first line of `path` (without its line end) as secret bytes and wipes
+// what it read: a passphrase, a PIN or a token kept in a file, whose trailing newline an editor or
+// `echo` adds and which must not count. Errors as ReadFile's.
+Result<SecretBytes> ReadSecretLine(const std::string& path, size_t max_bytes = kMaxFileBytes);
 
 // ReadBounded reads `fd` to its end, at most `max_bytes`; more is kInvalidArgument naming
 // `what`. It does not close `fd`.

@@ -48,6 +48,14 @@ int SignerIndex() {
   return index;
 }
 
+// KeyIndex is the EVP_PKEY ex_data slot that marks an external key with its signer (borrowed:
+// the EC_KEY inside owns it), so that telling one apart costs a lookup, not the export of a
+// legacy copy of every ordinary key it is asked about.
+int KeyIndex() {
+  static const int index = ::EVP_PKEY_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
 const KeySigner* SignerOf(const EC_KEY* ec) {
   const auto* ref = static_cast<const SignerRef*>(::EC_KEY_get_ex_data(ec, SignerIndex()));
   return ref == nullptr ? nullptr : ref->get();
@@ -116,25 +124,20 @@ Result<PrivateKey> MakeExternalKey(const PublicKey& public_key, SignerRef signer
       ::EC_KEY_set_ex_data(ec, SignerIndex(), ref.get()) != 1) {
     return ossl::OsslError("external EC key");
   }
+  const KeySigner* borrowed = ref->get();
   ref.release();  // the EC_KEY's ex_data frees it
   if (::EVP_PKEY_assign_EC_KEY(key.get(), ec) != 1) {
     return ossl::OsslError("EVP_PKEY_assign_EC_KEY");
   }
   owned.release();  // owned by `key` now
+  if (::EVP_PKEY_set_ex_data(key.get(), KeyIndex(), const_cast<KeySigner*>(borrowed)) != 1) {
+    return ossl::OsslError("EVP_PKEY_set_ex_data");
+  }
   return internal::Handles::WrapPrivate(std::move(key));
 }
 
 const KeySigner* ExternalSigner(const PrivateKey& key) {
-  EVP_PKEY* pkey = internal::Native(key);
-  if (::EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC) {
-    return nullptr;
-  }
-  const EC_KEY* ec = ::EVP_PKEY_get0_EC_KEY(pkey);
-  if (ec == nullptr) {
-    ossl::ClearErrors();  // a provider-side key has no legacy EC_KEY: it is anchor's own
-    return nullptr;
-  }
-  return ::EC_KEY_get_method(ec) == Method() ? SignerOf(ec) : nullptr;
+  return static_cast<const KeySigner*>(::EVP_PKEY_get_ex_data(internal::Native(key), KeyIndex()));
 }
 
 Result<std::vector<uint8_t>> EcdsaRawToDer(std::span<const uint8_t> raw) {

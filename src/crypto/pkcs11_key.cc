@@ -76,14 +76,14 @@ std::mutex& PinMutex() {
   static std::mutex mu;
   return mu;
 }
-std::string& ProcessPin() {
-  static std::string pin;
+SecretBytes& ProcessPin() {
+  static SecretBytes pin;
   return pin;
 }
 
 // Pin is the PIN to log in with and where it came from, for messages.
 struct Pin {
-  std::string value;
+  SecretBytes value;
   std::string source;  // "the pin-source file F", or "--pin-file or ANCHOR_PKCS11_PIN"
 };
 
@@ -95,13 +95,11 @@ Result<std::optional<Pin>> ResolvePin(const Pkcs11KeyUri& uri) {
     if (path.starts_with("file:")) {
       path = path.substr(5);
     }
-    auto text = ReadFile(path, 4096);  // a PIN is a line, not a file's worth
-    if (!text) {
-      return text.error().Prefixed("the pin-source of " + uri.Describe());
+    auto value = ReadSecretLine(path, 4096);  // a PIN is a line, not a file's worth
+    if (!value) {
+      return value.error().Prefixed("the pin-source of " + uri.Describe());
     }
-    // The first line, without its newline: a trailing newline in a PIN file is a wrong PIN.
-    Pin pin{text->substr(0, text->find_first_of("\r\n")), "the pin-source file " + path};
-    ::OPENSSL_cleanse(text->data(), text->size());
+    Pin pin{std::move(value).value(), "the pin-source file " + path};
     if (pin.value.empty()) {
       // Not sent: an empty PIN is a wrong one, and each counts against the token.
       return Error(Code::kInvalidArgument,
@@ -113,7 +111,9 @@ Result<std::optional<Pin>> ResolvePin(const Pkcs11KeyUri& uri) {
   if (ProcessPin().empty()) {
     return std::optional<Pin>();
   }
-  return std::optional<Pin>(Pin{ProcessPin(), "--pin-file or ANCHOR_PKCS11_PIN"});
+  const SecretBytes& process = ProcessPin();
+  return std::optional<Pin>(Pin{SecretBytes(std::string_view(process.data(), process.size())),
+                                "--pin-file or ANCHOR_PKCS11_PIN"});
 }
 
 // Module is one loaded PKCS#11 module, shared by every key of the process that lives in it
@@ -353,12 +353,14 @@ class Token final {
       return Error(Code::kFailedPrecondition,
                    Where() + " needs its user PIN: give --pin-file FILE or set ANCHOR_PKCS11_PIN");
     }
+    const std::string_view value(pin->value.data(), pin->value.size());  // wiped with pin
     const bool blank_around =
-        !pin->value.empty() && (std::isspace(static_cast<unsigned char>(pin->value.front())) ||
-                                std::isspace(static_cast<unsigned char>(pin->value.back())));
-    CK_RV rv = f()->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin->value.data()),
-                            pin->value.size());
-    ::OPENSSL_cleanse(pin->value.data(), pin->value.size());
+        !value.empty() && (std::isspace(static_cast<unsigned char>(value.front())) ||
+                           std::isspace(static_cast<unsigned char>(value.back())));
+    // C_Login takes a non-const pointer but only reads the PIN (PKCS#11 3.0 5.6).
+    CK_RV rv =
+        f()->C_Login(session, CKU_USER,
+                     reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(value.data())), value.size());
     switch (rv) {
       case CKR_OK:
       case CKR_USER_ALREADY_LOGGED_IN:  // PKCS#11 logins are per token, not per session
@@ -784,7 +786,7 @@ Result<Pkcs11KeyUri> ParsePkcs11KeyUri(std::string_view text) {
 
 void SetPkcs11Pin(std::string_view pin) {
   std::lock_guard lock(PinMutex());
-  ProcessPin().assign(pin);
+  ProcessPin() = SecretBytes(pin);
 }
 
 namespace {

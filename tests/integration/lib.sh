@@ -278,7 +278,7 @@ start_mosquitto() {
 # that reaches it), and exports TPM2TOOLS_TCTI for tpm2-tools. No resource manager: 3 transient
 # object slots, which a process that dies holding them leaves taken (tpm2_flushcontext -t).
 # Exits 77 (skip) when swtpm, tpm2-tools or OpenSSL's tpm2 provider is not installed. For
-# endorsement certificates, run swtpm_setup --tpm2 --tpmstate DIR --create-ek-cert ... first.
+# endorsement certificates, run tests/data/tpm/manufacture.sh DIR first.
 start_swtpm() {
   local dir=$1 modules attempt port
   command -v swtpm >/dev/null || { echo "skip: swtpm is not installed (apt-get install swtpm)"; exit 77; }

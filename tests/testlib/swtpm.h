@@ -85,25 +85,19 @@ class Swtpm final {
     }
     return port;
   }
-  static bool Bindable(int port) {
-    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(s);
-    return ok;
-  }
+  static bool Bindable(int port) { return OnLoopback(port, /*connect=*/false); }
   // Accepts probes the control port: the command port serves one client at a time, and a probe
   // there would be that client.
-  static bool Accepts(int port) {
+  static bool Accepts(int port) { return OnLoopback(port, /*connect=*/true); }
+  // OnLoopback binds (is `port` free?) or connects (does something listen?) on 127.0.0.1.
+  static bool OnLoopback(int port, bool connect) {
     const int s = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<uint16_t>(port));
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    const auto* addr = reinterpret_cast<sockaddr*>(&a);
+    const bool ok = (connect ? ::connect(s, addr, sizeof a) : ::bind(s, addr, sizeof a)) == 0;
     ::close(s);
     return ok;
   }

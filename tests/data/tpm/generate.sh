@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Makes the TPM 2.0 attestation fixtures of tests/unit/crypto/tpm_attestation_test.cc with a
-# software TPM (swtpm.sh: swtpm manufactured with an endorsement key certificate from a local
-# CA, as a TPM maker certifies its chips) and tpm2-tools as the device:
+# software TPM (manufacture.sh: swtpm's state made with an endorsement key certificate from a
+# local CA, as a TPM maker certifies its chips; started by lib.sh's start_swtpm) and tpm2-tools
+# as the device:
 #   manufacturer-root.pem, manufacturer-issuer.pem  the "TPM maker" CA (root, issuing CA)
 #   ek.crt.der        the EK certificate read from the TPM's NV index 0x01c00002 (RSA-2048 EK)
 #   ak.pub            the attestation key's TPM2B_PUBLIC (ECC P-256, restricted signing, made
@@ -15,11 +16,13 @@
 # Needs swtpm, swtpm-tools, tpm2-tools and openssl. Run from anywhere; writes beside itself.
 set -euo pipefail
 OUT=$(cd "$(dirname "$0")" && pwd)
-D=$(mktemp -d)
-trap 'bash "$OUT/swtpm.sh" stop "$D"; rm -rf "$D"' EXIT
-export TPM2TOOLS_TCTI=$(bash "$OUT/swtpm.sh" start "$D")
-cd "$D"
-cp localca/swtpm-localca-rootca-cert.pem "$OUT/manufacturer-root.pem"  # swtpm.sh's maker CA
+# lib.sh's scratch directory, its start_swtpm and its cleanup (swtpm stopped by PID).
+export ANCHOR=${ANCHOR:-/bin/true} TESTS_DIR="$OUT/../../integration"
+source "$OUT/../../integration/lib.sh"
+bash "$OUT/manufacture.sh" "$WORK/tpm"
+start_swtpm "$WORK/tpm"
+cd "$WORK/tpm"
+cp localca/swtpm-localca-rootca-cert.pem "$OUT/manufacturer-root.pem"  # the maker's CA
 cp localca/issuercert.pem "$OUT/manufacturer-issuer.pem"
 tpm2_nvread 0x1c00002 -o ek.nv 2> /dev/null
 # The NV index is larger than the certificate: keep the DER SEQUENCE alone.

@@ -13,6 +13,7 @@
 #include "crypto/certificate.h"
 #include "crypto/chain_verifier.h"
 #include "crypto/internal/handles.h"
+#include "testlib/swtpm.h"
 #include "testlib/temp_dir.h"
 
 namespace anchor::crypto {
@@ -161,18 +162,22 @@ TEST(MakeCredentialTest, ProtectsTheSecretForTheEndorsementKey) {
 }
 
 // SwtpmCredentialTest hands MakeCredential's output to a real TPM 2.0 (swtpm, manufactured with
-// an EK certificate by tests/data/tpm/swtpm.sh) and lets tpm2_activatecredential recover it.
+// an EK certificate by tests/data/tpm/manufacture.sh) and lets tpm2_activatecredential recover it.
 class SwtpmCredentialTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
     TempDirTest::SetUp();
-    if (!std::filesystem::exists("/usr/bin/swtpm") ||
+    if (!std::filesystem::exists("/usr/bin/swtpm_setup") ||
         !std::filesystem::exists("/usr/bin/tpm2_activatecredential")) {
-      GTEST_SKIP() << "swtpm or tpm2-tools is not installed (make setup installs them)";
+      GTEST_SKIP() << "swtpm-tools or tpm2-tools is not installed (make setup installs them)";
     }
-    ASSERT_EQ(Shell("bash " + Script() + " start " + Path("tpm") + " > " + Path("tcti")), 0);
-    std::ifstream in(Path("tcti"));
-    std::getline(in, tcti_);
+    ASSERT_EQ(std::system(("bash " + std::string(ANCHOR_TEST_DATA) + "/tpm/manufacture.sh " +
+                           Path("tpm") + " >/dev/null")
+                              .c_str()),
+              0);
+    std::string why;
+    tpm_ = testing::Swtpm::Start(Path("tpm"), &why);
+    ASSERT_TRUE(tpm_) << why;
     ASSERT_EQ(Shell("tpm2_nvread 0x1c00002 -o ek.nv 2>/dev/null && "
                     "openssl x509 -inform DER -in ek.nv -outform DER -out ek.der && "
                     "tpm2_createak -C 0x81010001 -c ak.ctx -G ecc -g sha256 -s ecdsa -u ak.pub "
@@ -180,13 +185,15 @@ class SwtpmCredentialTest : public testing::TempDirTest {
               0);
   }
   void TearDown() override {
-    Shell("bash " + Script() + " stop " + Path("tpm"));
+    if (tpm_) {
+      tpm_->Stop();
+    }
     TempDirTest::TearDown();
   }
-  static std::string Script() { return std::string(ANCHOR_TEST_DATA) + "/tpm/swtpm.sh"; }
   int Shell(const std::string& command) const {
     return std::system(
-        ("cd " + dir_.string() + " && export TPM2TOOLS_TCTI='" + tcti_ + "'; " + command).c_str());
+        ("cd " + dir_.string() + " && export TPM2TOOLS_TCTI='" + tpm_->Tcti() + "'; " + command)
+            .c_str());
   }
   std::vector<uint8_t> Read(const char* name) const {
     std::ifstream in(Path(name), std::ios::binary);
@@ -209,7 +216,7 @@ class SwtpmCredentialTest : public testing::TempDirTest {
         "-P session:s.ctx >/dev/null 2>&1; rc=$?; tpm2_flushcontext s.ctx; tpm2_flushcontext -t; "
         "exit $rc");
   }
-  std::string tcti_;
+  std::optional<testing::Swtpm> tpm_;
 };
 
 TEST_F(SwtpmCredentialTest, OnlyTheTpmWithTheEkReleasesTheSecretForItsAk) {
