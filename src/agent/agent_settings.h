@@ -24,6 +24,9 @@ struct AgentSettings {
   // tpm is the TCTI of the TPM the device's keys are made in (--tpm), e.g. device:/dev/tpmrm0;
   // empty: key files (a key file that holds a TPM's blob still loads, from tpm2-tss's default).
   std::string tpm;
+  // attest proves to the CA that each new key is in that TPM (--attest; docs/ARCHITECTURE.md
+  // "TPM attestation"): needed where the profile requires attestation.
+  bool attest = false;
   std::string on_renew;
   double renew_at = kDefaultRenewAt;
   bool rekey = true;

@@ -113,6 +113,7 @@ AttemptResult EnrollOnce(const AgentSettings& o, AgentState& state, const Clock&
   request.factory_key = o.factory_key;
   request.key_type = o.key_type;
   request.in_tpm = !o.tpm.empty();
+  request.attest = o.attest;
   Result<EnrollResult> enrolled = [&]() -> Result<EnrollResult> {
     ANCHOR_ASSIGN_OR_RETURN(request.trust, Trust(o, state, clock));
     for (const std::string& s : o.sans) {
@@ -152,7 +153,7 @@ AttemptResult RenewIfDue(const AgentSettings& o, AgentState& state, const Clock&
   }
   auto renewed = [&]() -> Result<crypto::Certificate> {
     ANCHOR_ASSIGN_OR_RETURN(ServerTrust trust, Trust(o, state, clock));
-    auto result = Renew({trust, Files(o), o.rekey, o.key_type, !o.tpm.empty()});
+    auto result = Renew({trust, Files(o), o.rekey, o.key_type, !o.tpm.empty(), o.attest});
     state.server = trust.servers.Current();
     return result;
   }();

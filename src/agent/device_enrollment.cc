@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <utility>
 
 #include "client/est_client.h"
 #include "core/exit_codes.h"
@@ -15,6 +17,8 @@
 #include "crypto/csr.h"
 #include "crypto/key_file.h"
 #include "crypto/tpm2_key.h"
+#include "crypto/tpm_attestor.h"
+#include "crypto/tpm_evidence.h"
 
 namespace anchor::agent {
 namespace {
@@ -118,6 +122,51 @@ Result<crypto::PrivateKey> KeyForEnrollment(const std::string& path, const std::
   return key;
 }
 
+// AttestedKey is a new key made in the TPM and the evidence that it is there: the TPM shows its
+// endorsement key certificate and attestation key to the CA, activates the credential the CA
+// answers with, and certifies the new key with the secret it held. The TPM is left (every object
+// flushed, the connection closed) before the key is loaded again to sign: a TPM without a
+// resource manager serves one connection at a time.
+struct Attested {
+  std::string key_pem;  // TSS2 PRIVATE KEY
+  crypto::TpmEvidence evidence;
+};
+Result<Attested> AttestedKey(client::EstClient& est, const std::string& type) {
+  ANCHOR_ASSIGN_OR_RETURN(const crypto::KeyType key_type, crypto::ParseKeyType(type));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::TpmAttestor tpm, crypto::TpmAttestor::Open(crypto::Tpm2Tcti()));
+  Attested out;
+  ANCHOR_ASSIGN_OR_RETURN(out.evidence.ek_certificate, tpm.EndorsementCertificate());
+  ANCHOR_ASSIGN_OR_RETURN(out.evidence.ak_public, tpm.AttestationKeyPublic());
+  ANCHOR_ASSIGN_OR_RETURN(const crypto::Credential credential,
+                          est.TpmChallenge(out.evidence.ek_certificate, out.evidence.ak_public));
+  ANCHOR_ASSIGN_OR_RETURN(const std::vector<uint8_t> secret, tpm.ActivateCredential(credential));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::CertifiedKey key, tpm.CreateCertifiedKey(key_type, secret));
+  out.key_pem = std::move(key.tss2_pem);
+  out.evidence.key_public = std::move(key.key_public);
+  out.evidence.certify_info = std::move(key.attest);
+  out.evidence.signature = std::move(key.signature);
+  return out;
+}
+
+// AttestedCsr is Enroll's request with an attested key: the key of an unanswered enrollment is
+// asked for again without evidence (the server answers a retry of a paid token with the
+// certificate it issued, which was attested); else a new attested key is made and kept as that
+// before anything else is sent.
+Result<std::pair<crypto::PrivateKey, crypto::Csr>> AttestedCsr(const EnrollRequest& request,
+                                                               client::EstClient& est) {
+  const std::string enrolling = request.files.key + kEnrollingSuffix;
+  std::vector<crypto::CsrAttribute> attributes;
+  if (!FileExists(enrolling)) {
+    ANCHOR_ASSIGN_OR_RETURN(const Attested made, AttestedKey(est, request.key_type));
+    ANCHOR_TRY(WriteFileAtomic(enrolling, made.key_pem, kPrivateKeyMode, /*exclusive=*/true));
+    attributes = crypto::TpmEvidenceAttributes(made.evidence);
+  }
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::LoadPrivateKeyFile(enrolling, nullptr));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, request.common_name,
+                                                               request.sans, attributes));
+  return std::pair(std::move(key), std::move(csr));
+}
+
 }  // namespace
 
 Result<std::string> ServerCaPem(const ServerTrust& trust) {
@@ -218,22 +267,39 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
                  "--factory-cert/--factory-key");
   }
   const bool generate = !FileExists(request.files.key);
-  ANCHOR_ASSIGN_OR_RETURN(
-      crypto::PrivateKey key,
-      KeyForEnrollment(request.files.key, request.key_type, generate, request.in_tpm));
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr,
-                          crypto::Csr::Create(key, request.common_name, request.sans));
+  if (request.attest && !generate) {
+    return Error(Code::kInvalidArgument,
+                 request.files.key +
+                     " exists; --attest proves a key made for this enrollment in the TPM: give "
+                     "a --key path where there is none");
+  }
   ANCHOR_ASSIGN_OR_RETURN(const std::string ca_pem, ServerCaPem(request.trust));
   ANCHOR_ASSIGN_OR_RETURN(
       client::HttpsClient http,
       Connect(request.trust, ca_pem, request.factory_cert, request.factory_key));
   client::EstClient est(http, request.trust.servers);
+  std::optional<crypto::PrivateKey> made;
+  std::optional<crypto::Csr> request_csr;
+  if (request.attest) {
+    ANCHOR_ASSIGN_OR_RETURN(auto attested, AttestedCsr(request, est));
+    made.emplace(std::move(attested.first));
+    request_csr.emplace(std::move(attested.second));
+  } else {
+    ANCHOR_ASSIGN_OR_RETURN(
+        crypto::PrivateKey key,
+        KeyForEnrollment(request.files.key, request.key_type, generate, request.in_tpm));
+    ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr,
+                            crypto::Csr::Create(key, request.common_name, request.sans));
+    made.emplace(std::move(key));
+    request_csr.emplace(std::move(csr));
+  }
+  const crypto::PrivateKey& key = *made;
   // With several replicas, a simpleenroll that one replica committed but whose answer was lost
   // (a timeout after the request was sent, a replica killed after its commit) goes to the next
   // with the same token and the same key: the database they share has the token as used by this
   // key, and the replica answers with the certificate issued then (Authority::IssuedBefore), so
   // a failover never spends a second token nor strands the device. A 4xx is not sent elsewhere.
-  auto enrolled = est.SimpleEnroll(csr, request.token);
+  auto enrolled = est.SimpleEnroll(*request_csr, request.token);
   if (!enrolled && generate && !IsTemporary(enrolled.error())) {
     // Refused for good (a bad or used token, policy): no certificate exists for this key, and
     // none will, so it is not kept; only an attempt that may have been answered keeps it.
@@ -253,6 +319,15 @@ Result<crypto::Certificate> Renew(const RenewRequest& request) {
   ANCHOR_TRY(RecoverInterruptedInstall(request.files));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate current,
                           crypto::LoadCertificateFile(request.files.cert));
+  ANCHOR_ASSIGN_OR_RETURN(const std::string ca_pem, ServerCaPem(request.trust));
+  // The attested key is made before the current key is loaded: the TPM may serve one
+  // connection at a time (AttestedKey). The challenge needs no client certificate.
+  std::optional<Attested> attested;
+  if (request.attest) {
+    ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient anonymous, Connect(request.trust, ca_pem, "", ""));
+    client::EstClient challenge(anonymous, request.trust.servers);
+    ANCHOR_ASSIGN_OR_RETURN(attested, AttestedKey(challenge, request.key_type));
+  }
   ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey old_key,
                           crypto::LoadPrivateKeyFile(request.files.key, nullptr));
   if (!old_key.Public().Equals(current.GetPublicKey())) {
@@ -260,7 +335,9 @@ Result<crypto::Certificate> Renew(const RenewRequest& request) {
                  request.files.key + " is not the key of " + request.files.cert);
   }
   crypto::PrivateKey key = old_key;
-  if (request.rekey) {
+  if (attested) {
+    ANCHOR_ASSIGN_OR_RETURN(key, crypto::LoadTpm2Key(attested->key_pem));
+  } else if (request.rekey) {
     // A device whose key is in its TPM keeps its keys there.
     const bool in_tpm = request.in_tpm || crypto::Tpm2KeyPem(old_key).has_value();
     ANCHOR_ASSIGN_OR_RETURN(key, NewDeviceKey(request.key_type, in_tpm));
@@ -279,8 +356,11 @@ Result<crypto::Certificate> Renew(const RenewRequest& request) {
     }
     sans.push_back(std::move(normal).value());
   }
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, current.CommonName(), sans));
-  ANCHOR_ASSIGN_OR_RETURN(const std::string ca_pem, ServerCaPem(request.trust));
+  ANCHOR_ASSIGN_OR_RETURN(
+      crypto::Csr csr,
+      crypto::Csr::Create(key, current.CommonName(), sans,
+                          attested ? crypto::TpmEvidenceAttributes(attested->evidence)
+                                   : std::vector<crypto::CsrAttribute>{}));
   ANCHOR_ASSIGN_OR_RETURN(
       client::HttpsClient http,
       Connect(request.trust, ca_pem, request.files.cert, request.files.key, &old_key));
@@ -292,7 +372,7 @@ Result<crypto::Certificate> Renew(const RenewRequest& request) {
   ANCHOR_ASSIGN_OR_RETURN(client::HttpsClient anonymous, Connect(request.trust, ca_pem, "", ""));
   client::EstClient public_est(anonymous, request.trust.servers);
   ANCHOR_ASSIGN_OR_RETURN(ChainPems pems, FetchChainPems(public_est, renewed));
-  ANCHOR_TRY(Install(request.files, request.rekey ? &key : nullptr, pems));
+  ANCHOR_TRY(Install(request.files, request.rekey || attested ? &key : nullptr, pems));
   return renewed;
 }
 

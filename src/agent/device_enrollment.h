@@ -51,6 +51,10 @@ struct EnrollRequest {
   // in_tpm makes that key inside the TPM (crypto::SetTpm2Tcti names it): `files.key` then holds
   // the TPM's sealed blob (TSS2 PRIVATE KEY), and the CSR is signed in the TPM.
   bool in_tpm = false;
+  // attest (with in_tpm) proves to the CA that the new key is in the TPM: a challenge round trip
+  // first, then the TPM's certification of the key in the CSR (docs/ARCHITECTURE.md "TPM
+  // attestation"). An existing `files.key` cannot be attested: it is refused.
+  bool attest = false;
 };
 
 struct EnrollResult {
@@ -70,6 +74,9 @@ struct RenewRequest {
   std::string key_type = "ec-p256";
   // in_tpm makes the new key of a rekey inside the TPM; so does a current key that is in one.
   bool in_tpm = false;
+  // attest renews with a new key made in the TPM and attested as Enroll's `attest` does (it
+  // implies rekey and in_tpm).
+  bool attest = false;
 };
 
 // Renew renews `files.cert` over EST simplereenroll, presenting it (with `files.key`, a TPM's

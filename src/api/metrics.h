@@ -22,7 +22,7 @@ class Metrics final {
   // kMetricsListenerRoute for whatever is asked of the plain metrics listener (--metrics-listen),
   // so that the routes of the main listener count only its requests.
   static constexpr std::string_view kMetricsListenerRoute = "metrics_listener";
-  static constexpr std::array<std::string_view, 16> kRoutes = {"/.well-known/est/cacerts",
+  static constexpr std::array<std::string_view, 17> kRoutes = {"/.well-known/est/cacerts",
                                                                "/.well-known/est/simpleenroll",
                                                                "/.well-known/est/simplereenroll",
                                                                "/.well-known/est/csrattrs",
@@ -33,6 +33,7 @@ class Metrics final {
                                                                "/api/v1/certificates",
                                                                "/api/v1/certificates/revoke",
                                                                "/api/v1/tokens",
+                                                               "/api/v1/attestation/challenge",
                                                                "/metrics",
                                                                "/hello",
                                                                "/healthz",

@@ -3,7 +3,9 @@
 #include "api/record_json.h"
 
 #include "core/clock.h"
+#include "crypto/certificate.h"
 #include "crypto/crl.h"
+#include "crypto/tpm_evidence.h"
 
 namespace anchor::api {
 
@@ -22,6 +24,19 @@ std::optional<store::StatusFilter> ParseStatusFilter(std::string_view status) {
   return std::nullopt;
 }
 
+bool KeyAttested(const store::CertificateRecord& r) {
+  const auto cert = crypto::Certificate::FromDer(r.der);
+  if (!cert) {
+    return false;
+  }
+  for (const std::string& oid : cert->PolicyOids()) {
+    if (oid == crypto::kTpmAttestedKeyPolicy) {
+      return true;
+    }
+  }
+  return false;
+}
+
 nlohmann::json RecordJson(const store::CertificateRecord& r, int64_t now) {
   nlohmann::json j = {{"serial", r.serial},
                       {"subject", r.subject},
@@ -38,6 +53,9 @@ nlohmann::json RecordJson(const store::CertificateRecord& r, int64_t now) {
   }
   if (!r.renews.empty()) {
     j["renews"] = r.renews;  // the certificate this renewal replaced: its lineage
+  }
+  if (KeyAttested(r)) {
+    j["key_attested"] = true;  // its key was shown to be in a TPM (ca/key_attestation.h)
   }
   return j;
 }

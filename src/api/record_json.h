@@ -17,7 +17,12 @@ std::string RecordState(const store::CertificateRecord& record, int64_t now);
 // `anchor list`'s --status); nullopt for anything else.
 std::optional<store::StatusFilter> ParseStatusFilter(std::string_view status);
 
-// RecordJson is the record's public fields (no DER, no token hash), times in ISO 8601.
+// KeyAttested tells whether the record's certificate carries crypto::kTpmAttestedKeyPolicy: its
+// key was shown to be in a TPM when it was issued.
+bool KeyAttested(const store::CertificateRecord& record);
+
+// RecordJson is the record's public fields (no DER, no token hash), times in ISO 8601;
+// "key_attested": true for a certificate whose key was attested (KeyAttested).
 nlohmann::json RecordJson(const store::CertificateRecord& record, int64_t now);
 
 }  // namespace anchor::api

@@ -3,11 +3,14 @@
 // for: a presented credential in, a `Grant` out.
 #pragma once
 
+#include <memory>
+
 #include <chrono>
 #include <variant>
 #include <vector>
 
 #include "ca/config.h"
+#include "ca/key_attestation.h"
 #include "ca/grant.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -39,9 +42,12 @@ using Presented =
 // FactoryTrust lets devices holding a factory (manufacturer) certificate enroll without a token:
 // a client certificate chaining to one of `roots` may obtain its own CN under `profile`. No
 // roots: factory certificates are no credential ([server] bootstrap_ca unset).
+// `tpm`, when set ([server] tpm_manufacturer_ca), is the trust in TPM manufacturers that key
+// attestation checks endorsement keys against: no credential, but evidence about a key.
 struct FactoryTrust {
   std::vector<crypto::Certificate> roots;
   Profile profile = Profile::kDevice;
+  std::shared_ptr<const KeyAttestation> tpm;
 };
 
 // ClientIdentity is a client certificate recognised as one this CA issued and still honours.
@@ -74,6 +80,8 @@ class Authenticator final {
 
   // AcceptsFactoryCertificates is true when factory trust is configured.
   bool AcceptsFactoryCertificates() const { return !factory_.roots.empty(); }
+  // key_attestation is the TPM attestation trust, or null when none is configured.
+  const KeyAttestation* key_attestation() const { return factory_.tpm.get(); }
 
   // IdentifyClient accepts `cert` (a TLS client certificate) only if the store holds it (same
   // serial, same SHA-256 of the DER: this CA issued it), it is not revoked, and it is valid now

@@ -11,6 +11,7 @@
 #include "core/text.h"
 #include "crypto/chain_verifier.h"
 #include "crypto/digest.h"
+#include "crypto/tpm_evidence.h"
 
 namespace anchor::ca {
 namespace {
@@ -96,9 +97,18 @@ Result<Authority::Prepared> Authority::Prepare(const IssueRequest& request,
     token_hash = grant.token() ? grant.token()->hash : "";
     renews = grant.renewing() ? grant.renewing()->SerialHex() : "";
   }
+  if (!request.key_attested && config_.PolicyFor(profile).require_attestation) {
+    return Error(Code::kPermissionDenied,
+                 "profile " + std::string(ProfileName(profile)) +
+                     " requires a key shown to be in a TPM: enroll with `anchor-agent run --tpm "
+                     "TCTI --attest` (or `anchor enroll --tpm TCTI --attest`)");
+  }
   const crypto::PublicKey key = request.csr.GetPublicKey();
   ANCHOR_ASSIGN_OR_RETURN(Decision decision,
                           policy_.Decide(key, std::move(names), profile, days, intermediate_, now));
+  if (request.key_attested) {
+    decision.tmpl.policy_oids.push_back(crypto::kTpmAttestedKeyPolicy);
+  }
   decision.warnings.insert(decision.warnings.begin(), warnings.begin(), warnings.end());
   return Prepared{std::move(decision), key, profile, std::move(token_hash), std::move(renews)};
 }

@@ -45,6 +45,10 @@ struct IssueRequest {
   std::variant<OperatorRequest, Grant> asker;
   // label names the request in errors (a file name); "request #N" when empty.
   std::string label;
+  // key_attested is set by est/ only once ca::KeyAttestation::Verify accepted the TPM evidence
+  // of `csr`: the certificate then carries crypto::kTpmAttestedKeyPolicy. A profile with
+  // require_attestation issues nothing without it.
+  bool key_attested = false;
 };
 
 // Issued is a certificate that is recorded in the store, and the warnings of its issuance.

@@ -25,6 +25,10 @@ struct ProfilePolicy {
   // default_minutes, when > 0, replaces default_days for requests that name no validity:
   // short-lived certificates (renewed by the agent at two thirds of their life), and tests.
   int default_minutes = 0;
+  // require_attestation: a certificate of this profile is issued only for a key a TPM was shown
+  // to hold (ca/key_attestation.h, through EST with `anchor-agent run --tpm TCTI --attest`); it
+  // carries crypto::kTpmAttestedKeyPolicy. Needs [server] tpm_manufacturer_ca.
+  bool require_attestation = false;
 };
 
 // ServerPolicy is the CA's part of the [server] table: how `anchor serve` enrolls (the renewal
@@ -36,11 +40,15 @@ struct ServerPolicy {
   // chains to one may enroll once under `bootstrap_profile` for the CN its certificate carries.
   std::string bootstrap_ca;
   std::string bootstrap_profile = "device";
+  // tpm_manufacturer_ca, when set, is a PEM file of TPM manufacturers' CA certificates (roots and
+  // the intermediates of their endorsement key certificates): TPM key attestation is then
+  // offered (POST /api/v1/attestation/challenge) and checked.
+  std::string tpm_manufacturer_ca;
 };
 
 // kServerPolicyKeys are the keys of [server] that ServerPolicy reads.
-inline constexpr std::string_view kServerPolicyKeys[] = {"renewal_grace_seconds", "bootstrap_ca",
-                                                         "bootstrap_profile"};
+inline constexpr std::string_view kServerPolicyKeys[] = {
+    "renewal_grace_seconds", "bootstrap_ca", "bootstrap_profile", "tpm_manufacturer_ca"};
 
 // The CA's tables and keys of anchor.toml (the transport's keys of [server] are
 // server::kServerSettingKeys). home::ConfigKeys lists them all; docs/CONFIG.md documents each.
@@ -50,7 +58,7 @@ inline constexpr std::string_view kCaKeys[] = {"name", "public_url", "key_type",
 inline constexpr std::string_view kUriTemplateKeys[] = {"uri_template"};  // [device], [service]
 inline constexpr std::string_view kProfileKeys[] = {
     "default_days", "max_days",  "default_minutes", "dns_suffixes",
-    "ip_ranges",    "key_types", "allow_wildcards"};
+    "ip_ranges",    "key_types", "allow_wildcards", "require_attestation"};
 
 // CaConfig is the content of anchor.toml.
 struct CaConfig {

@@ -21,6 +21,7 @@ void RegisterEnroll(CLI::App& app, Context& ctx, Action& action) {
     std::string ca_out;
     std::string key_type = "ec-p256";
     std::string tpm;
+    bool attest = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
@@ -39,10 +40,15 @@ void RegisterEnroll(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--cert", o->cert, "certificate file to write (full chain)")->required();
   cmd->add_option("--ca-out", o->ca_out, "write the CA root(s) here, to verify peers with");
   cmd->add_option("--key-type", o->key_type, "type of a generated key (default ec-p256)");
-  cmd->add_option("--tpm", o->tpm,
-                  "make the key inside the TPM reached by this TCTI (device:/dev/tpmrm0, "
-                  "swtpm:host=H,port=P); --key then holds the TPM's sealed blob")
-      ->check(command_line::NonEmptyTcti());
+  auto* tpm = cmd->add_option("--tpm", o->tpm,
+                              "make the key inside the TPM reached by this TCTI "
+                              "(device:/dev/tpmrm0, swtpm:host=H,port=P); --key then holds the "
+                              "TPM's sealed blob")
+                  ->check(command_line::NonEmptyTcti());
+  cmd->add_flag("--attest", o->attest,
+                "prove to the CA that the key is in the TPM (its endorsement certificate and a "
+                "certification of the key): what a profile with require_attestation needs")
+      ->needs(tpm);
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       crypto::SetTpm2Tcti(o->tpm);
@@ -66,6 +72,7 @@ void RegisterEnroll(CLI::App& app, Context& ctx, Action& action) {
       request.factory_key = o->remote.key;
       request.key_type = o->key_type;
       request.in_tpm = !o->tpm.empty();
+      request.attest = o->attest;
       ANCHOR_ASSIGN_OR_RETURN(agent::EnrollResult enrolled, agent::Enroll(request));
       ctx.Say("enrolled " + enrolled.cert.Subject() + " serial " + enrolled.cert.SerialHex() +
               ", valid until " + Iso8601(enrolled.cert.NotAfter()));

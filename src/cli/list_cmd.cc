@@ -20,6 +20,7 @@ struct ListOpts {
   std::string profile;
   std::string serial;
   bool pem = false;
+  bool attested = false;
   RemoteFlags remote;
 };
 
@@ -91,6 +92,8 @@ void RegisterList(CLI::App& app, Context& ctx, Action& action) {
       ->check(CLI::IsMember({"valid", "revoked", "expired", "any"}));
   cmd->add_option("--expiring-within", o->expiring_within, "only valid ones expiring within DAYS");
   cmd->add_option("--profile", o->profile, "only this profile");
+  cmd->add_flag("--attested", o->attested,
+                "only certificates whose key was shown to be in a TPM (key_attested)");
   AddJsonFlag(cmd, ctx);
   auto* serial = cmd->add_option("--serial", o->serial, "only the certificate with this serial");
   cmd->add_flag("--pem", o->pem,
@@ -111,6 +114,15 @@ void RegisterList(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(nlohmann::json records, o->remote.servers.empty()
                                                           ? ListLocally(ctx, *o)
                                                           : ListRemotely(ctx, *o));
+      if (o->attested) {
+        nlohmann::json kept = nlohmann::json::array();
+        for (auto& r : records) {
+          if (r.value("key_attested", false)) {
+            kept.push_back(std::move(r));
+          }
+        }
+        records = std::move(kept);
+      }
       if (ctx.json) {
         std::cout << records.dump(2) << "\n";
         return OkStatus();

@@ -40,6 +40,7 @@ void RegisterRenew(CLI::App& app, Context& ctx, Action& action) {
     bool rekey = false;
     std::string key_type = "ec-p256";
     std::string tpm;
+    bool attest = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
@@ -50,10 +51,13 @@ void RegisterRenew(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--key", o->remote.key, "its key")->required();
   cmd->add_flag("--rekey", o->rekey, "make a new key for the new certificate");
   cmd->add_option("--key-type", o->key_type, "type of the new key with --rekey (default ec-p256)");
-  cmd->add_option("--tpm", o->tpm,
-                  "the TPM (TCTI) the key is in, and the new key with --rekey is made in; a key "
-                  "in a TPM keeps its new keys there anyway")
-      ->check(command_line::NonEmptyTcti());
+  auto* tpm = cmd->add_option("--tpm", o->tpm,
+                              "the TPM (TCTI) the key is in, and the new key with --rekey is made "
+                              "in; a key in a TPM keeps its new keys there anyway")
+                  ->check(command_line::NonEmptyTcti());
+  cmd->add_flag("--attest", o->attest,
+                "renew with a new key made in the TPM and proved to be there (implies --rekey)")
+      ->needs(tpm);
   cmd->callback([&ctx, &action, o] {
     action = [&ctx, o]() -> Status {
       crypto::SetTpm2Tcti(o->tpm);
@@ -61,10 +65,11 @@ void RegisterRenew(CLI::App& app, Context& ctx, Action& action) {
       ANCHOR_ASSIGN_OR_RETURN(agent::ServerTrust trust, Trust(ctx, o->remote));
       const agent::RenewRequest request{std::move(trust),
                                         agent::DeviceFiles{o->remote.key, o->remote.cert, ""},
-                                        o->rekey, o->key_type, !o->tpm.empty()};
+                                        o->rekey || o->attest, o->key_type, !o->tpm.empty(),
+                                        o->attest};
       ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate renewed, agent::Renew(request));
       ctx.Say("renewed " + renewed.Subject() + ": serial " + renewed.SerialHex() +
-              ", valid until " + Iso8601(renewed.NotAfter()) + (o->rekey ? " (new key)" : ""));
+              ", valid until " + Iso8601(renewed.NotAfter()) + (o->attest ? " (new key, attested)" : o->rekey ? " (new key)" : ""));
       return OkStatus();
     };
   });

@@ -2,6 +2,8 @@
 // File: est_client.cc: EST requests and the PKCS#7 answers.
 #include "client/est_client.h"
 
+#include <nlohmann/json.hpp>
+
 #include "core/fingerprint.h"
 #include "crypto/base64.h"
 #include "crypto/chain_verifier.h"
@@ -69,6 +71,32 @@ Result<crypto::Certificate> EstClient::SimpleEnroll(const crypto::Csr& csr,
 
 Result<crypto::Certificate> EstClient::SimpleReenroll(const crypto::Csr& csr) {
   return Enroll("simplereenroll", csr, {});
+}
+
+Result<crypto::Credential> EstClient::TpmChallenge(std::span<const uint8_t> ek_certificate,
+                                                  std::span<const uint8_t> ak_public) {
+  const std::string body = nlohmann::json{{"ek_certificate", crypto::Base64Encode(ek_certificate)},
+                                          {"ak_public", crypto::Base64Encode(ak_public)}}
+                               .dump();
+  ANCHOR_ASSIGN_OR_RETURN(HttpResult r, servers_.Send([&](const std::string& base) {
+    return http_.Post(JoinUrl(base, "/api/v1/attestation/challenge"), "application/json", body,
+                      {});
+  }));
+  const std::string what = "the TPM attestation challenge";
+  if (r.status != 200) {
+    return ErrorFromResponse(what, r);
+  }
+  const nlohmann::json answer = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  const auto field = [&](const char* name) -> Result<std::vector<uint8_t>> {
+    if (!answer.is_object() || !answer.contains(name) || !answer[name].is_string()) {
+      return Error(Code::kUnavailable, what + ": the answer has no '" + name + "'");
+    }
+    return crypto::Base64Decode(answer[name].get<std::string>());
+  };
+  crypto::Credential credential;
+  ANCHOR_ASSIGN_OR_RETURN(credential.id_object, field("credential_blob"));
+  ANCHOR_ASSIGN_OR_RETURN(credential.encrypted_secret, field("encrypted_secret"));
+  return credential;
 }
 
 namespace {

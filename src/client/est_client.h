@@ -2,6 +2,7 @@
 // File: est_client.h: the EST (RFC 7030) client: cacerts, simpleenroll, simplereenroll.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "core/secret_bytes.h"
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
+#include "crypto/tpm_attestation.h"
 
 namespace anchor::client {
 
@@ -33,6 +35,12 @@ class EstClient final {
   Result<crypto::Certificate> SimpleEnroll(const crypto::Csr& csr, const SecretBytes& token);
   // SimpleReenroll renews the certificate `http` presents as its client certificate.
   Result<crypto::Certificate> SimpleReenroll(const crypto::Csr& csr);
+  // TpmChallenge asks for a TPM attestation challenge (api/attestation_challenge.h) for the
+  // TPM's endorsement key certificate `ek_certificate` (DER) and attestation key `ak_public` (a
+  // marshalled TPM2B_PUBLIC): the credential its TPM activates. A refusal is the server's error
+  // (403: an EK of no manufacturer the CA trusts; 404: the CA checks no attestation).
+  Result<crypto::Credential> TpmChallenge(std::span<const uint8_t> ek_certificate,
+                                          std::span<const uint8_t> ak_public);
 
  private:
   Result<crypto::Certificate> Enroll(const std::string& op, const crypto::Csr& csr,

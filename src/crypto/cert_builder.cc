@@ -208,6 +208,30 @@ Status AddOcspNoCheck(X509* x) {
   return OkStatus();
 }
 
+//= https://www.rfc-editor.org/rfc/rfc5280#section-4.2.1.4
+//# In an end entity certificate, these policy information terms indicate the policy under which
+//# the certificate has been issued and the purposes for which the certificate may be used.
+// Non-critical: a relying party that does not know anchor's policy still accepts the certificate.
+Status AddCertificatePolicies(X509* x, const std::vector<std::string>& oids) {
+  ossl::Ptr<CERTIFICATEPOLICIES> policies(sk_POLICYINFO_new_null());
+  if (!policies) {
+    return ossl::OsslError("sk_POLICYINFO_new_null");
+  }
+  for (const std::string& oid : oids) {
+    POLICYINFO* info = ::POLICYINFO_new();
+    if (info == nullptr) {
+      return ossl::OsslError("POLICYINFO_new");
+    }
+    ::ASN1_OBJECT_free(info->policyid);
+    info->policyid = ::OBJ_txt2obj(oid.c_str(), /*no_name=*/1);
+    if (info->policyid == nullptr || sk_POLICYINFO_push(policies.get(), info) == 0) {
+      ::POLICYINFO_free(info);
+      return ossl::OsslError("certificate policy " + oid, Code::kInvalidArgument);
+    }
+  }
+  return AddExtension(x, NID_certificate_policies, policies.get(), /*critical=*/false);
+}
+
 Status AddExtensions(X509* x, const CertTemplate& tmpl, const Certificate* issuer) {
   ANCHOR_TRY(AddBasicConstraints(x, tmpl));
   if (tmpl.key_usage != 0) {
@@ -233,6 +257,9 @@ Status AddExtensions(X509* x, const CertTemplate& tmpl, const Certificate* issue
   }
   if (tmpl.ocsp_no_check) {
     ANCHOR_TRY(AddOcspNoCheck(x));
+  }
+  if (!tmpl.policy_oids.empty()) {
+    ANCHOR_TRY(AddCertificatePolicies(x, tmpl.policy_oids));
   }
   return OkStatus();
 }

@@ -44,6 +44,9 @@ struct CertTemplate {
   std::vector<std::string> ca_issuer_urls;
   std::vector<std::string> permitted_dns;  // name constraints (CA certificates only)
   bool ocsp_no_check = false;              // id-pkix-ocsp-nocheck (delegated OCSP signers)
+  // policy_oids are certificatePolicies (RFC 5280 4.2.1.4), dotted, without qualifiers: e.g.
+  // crypto::kTpmAttestedKeyPolicy on a certificate whose key a TPM was shown to hold.
+  std::vector<std::string> policy_oids;
   bool authority_key_id = true;            // false for a self-signed root
 };
 

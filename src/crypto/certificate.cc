@@ -340,6 +340,17 @@ std::vector<std::string> Certificate::ExtendedKeyUsageNames() const {
   return out;
 }
 
+std::vector<std::string> Certificate::PolicyOids() const {
+  std::vector<std::string> out;
+  auto policies = GetExt<CERTIFICATEPOLICIES>(x509_.get(), NID_certificate_policies);
+  for (int i = 0; policies && i < sk_POLICYINFO_num(policies.get()); ++i) {
+    char buf[128];
+    ::OBJ_obj2txt(buf, sizeof buf, sk_POLICYINFO_value(policies.get(), i)->policyid, 1);
+    out.emplace_back(buf);
+  }
+  return out;
+}
+
 std::string Certificate::SubjectKeyIdHex() const {
   return OctetsHex(::X509_get0_subject_key_id(x509_.get()));
 }

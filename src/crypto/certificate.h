@@ -97,6 +97,8 @@ class Certificate final {
   bool KeyUsageCritical() const;
   // ExtendedKeyUsageNames are short names, e.g. {"serverAuth", "clientAuth"}.
   std::vector<std::string> ExtendedKeyUsageNames() const;
+  // PolicyOids are the certificatePolicies' policy identifiers (RFC 5280 4.2.1.4), dotted.
+  std::vector<std::string> PolicyOids() const;
   std::string SubjectKeyIdHex() const;
   std::string AuthorityKeyIdHex() const;
   std::vector<std::string> CrlDistributionPoints() const;

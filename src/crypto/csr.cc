@@ -179,8 +179,87 @@ Result<Csr> Csr::Parse(std::string_view data) {
                "no certificate request found (expected -----BEGIN CERTIFICATE REQUEST-----)");
 }
 
+namespace {
+
+// ObjectOf is the ASN.1 object of a dotted OID; kInvalidArgument when it is not one.
+Result<ossl::Ptr<ASN1_OBJECT>> ObjectOf(std::string_view oid) {
+  ossl::Ptr<ASN1_OBJECT> obj(::OBJ_txt2obj(std::string(oid).c_str(), /*no_name=*/1));
+  if (!obj) {
+    return ossl::OsslError("'" + std::string(oid) + "' is not an OID", Code::kInvalidArgument);
+  }
+  return obj;
+}
+
+//= https://www.rfc-editor.org/rfc/rfc2986#section-4.1
+//# attributes is a collection of attributes providing additional information about the
+//# subject of the certificate.
+Status AddAttributes(X509_REQ* req, const std::vector<CsrAttribute>& attributes) {
+  for (const CsrAttribute& a : attributes) {
+    ANCHOR_ASSIGN_OR_RETURN(const ossl::Ptr<ASN1_OBJECT> obj, ObjectOf(a.oid));
+    if (::X509_REQ_add1_attr_by_OBJ(req, obj.get(), V_ASN1_OCTET_STRING, a.value.data(),
+                                    static_cast<int>(a.value.size())) != 1) {
+      return ossl::OsslError("adding attribute " + a.oid + " to the request");
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+//= https://www.rfc-editor.org/rfc/rfc7030#section-4.5.2
+//# CsrAttrs ::= SEQUENCE SIZE (0..MAX) OF AttrOrOID
+//#
+//# AttrOrOID ::= CHOICE (oid OBJECT IDENTIFIER, attribute Attribute }
+Result<std::vector<uint8_t>> CsrAttrsDer(const std::vector<std::string>& oids) {
+  ossl::Ptr<STACK_OF(ASN1_TYPE)> seq(sk_ASN1_TYPE_new_null());
+  if (!seq) {
+    return ossl::OsslError("sk_ASN1_TYPE_new_null");
+  }
+  for (const std::string& oid : oids) {
+    ANCHOR_ASSIGN_OR_RETURN(ossl::Ptr<ASN1_OBJECT> obj, ObjectOf(oid));
+    ossl::Ptr<ASN1_TYPE> item(::ASN1_TYPE_new());
+    if (!item || sk_ASN1_TYPE_push(seq.get(), item.get()) == 0) {
+      return ossl::OsslError("building csrattrs");
+    }
+    ::ASN1_TYPE_set(item.release(), V_ASN1_OBJECT, obj.release());  // the stack owns both
+  }
+  unsigned char* der = nullptr;
+  const int len = ::i2d_ASN1_SEQUENCE_ANY(seq.get(), &der);
+  if (len <= 0) {
+    return ossl::OsslError("i2d_ASN1_SEQUENCE_ANY");
+  }
+  std::vector<uint8_t> out(der, der + len);
+  ::OPENSSL_free(der);
+  return out;
+}
+
+Result<std::optional<std::vector<uint8_t>>> Csr::OctetStringAttribute(std::string_view oid) const {
+  ANCHOR_ASSIGN_OR_RETURN(const ossl::Ptr<ASN1_OBJECT> obj, ObjectOf(oid));
+  const int at = ::X509_REQ_get_attr_by_OBJ(req_.get(), obj.get(), -1);
+  if (at < 0) {
+    return std::optional<std::vector<uint8_t>>();
+  }
+  const std::string what = "the request's attribute " + std::string(oid);
+  if (::X509_REQ_get_attr_by_OBJ(req_.get(), obj.get(), at) >= 0) {
+    return Error(Code::kInvalidArgument, what + " occurs twice");
+  }
+  X509_ATTRIBUTE* attr = ::X509_REQ_get_attr(req_.get(), at);
+  if (::X509_ATTRIBUTE_count(attr) != 1) {
+    return Error(Code::kInvalidArgument, what + " must hold exactly one value");
+  }
+  const ASN1_TYPE* value = ::X509_ATTRIBUTE_get0_type(attr, 0);
+  if (value == nullptr || value->type != V_ASN1_OCTET_STRING) {
+    return Error(Code::kInvalidArgument, what + " is not an OCTET STRING");
+  }
+  const ASN1_STRING* octets = value->value.octet_string;
+  const uint8_t* data = ::ASN1_STRING_get0_data(octets);
+  return std::optional<std::vector<uint8_t>>(
+      std::vector<uint8_t>(data, data + ::ASN1_STRING_length(octets)));
+}
+
 Result<Csr> Csr::Create(const PrivateKey& key, std::string_view common_name,
-                        const std::vector<GeneralName>& sans) {
+                        const std::vector<GeneralName>& sans,
+                        const std::vector<CsrAttribute>& attributes) {
   if (!common_name.empty()) {
     ANCHOR_TRY(names::CheckCommonName(common_name));
   }
@@ -219,6 +298,7 @@ Result<Csr> Csr::Create(const PrivateKey& key, std::string_view common_name,
       return ossl::OsslError("X509_REQ_add_extensions");
     }
   }
+  ANCHOR_TRY(AddAttributes(req.get(), attributes));
   if (::X509_REQ_sign(req.get(), internal::Native(key), internal::SigningDigest(key)) <= 0) {
     return ossl::OsslError("X509_REQ_sign");
   }

@@ -2,6 +2,7 @@
 // File: csr.h: PKCS#10 certificate signing requests: parse, check, create.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,17 @@ struct RequestedContent {
   bool requests_ca = false;                       // basicConstraints cA TRUE was asked for
 };
 
+// CsrAttribute is an RFC 2986 attribute of a request whose one value is an OCTET STRING: how a
+// device sends evidence beside its request (crypto/tpm_evidence.h). `oid` is dotted.
+struct CsrAttribute {
+  std::string oid;
+  std::vector<uint8_t> value;
+};
+
+// CsrAttrsDer is the DER of an EST CSR attributes answer (RFC 7030 4.5.2: CsrAttrs, a SEQUENCE
+// of AttrOrOID) that asks for the attributes `oids` (dotted) by OID alone.
+Result<std::vector<uint8_t>> CsrAttrsDer(const std::vector<std::string>& oids);
+
 // Csr is an immutable PKCS#10 request. Nothing in it is trusted until `VerifySignature` passes,
 // and even then only its public key and the names policy allows are used.
 class Csr final {
@@ -37,8 +49,15 @@ class Csr final {
   // request, signed by `key` (the device side: the key never leaves the caller). The names are
   // checked as the CA checks them (names/), so no request is written that the CA must refuse
   // for its syntax: a name not in normal form (`NormalizeGeneralName`) is kInvalidArgument.
+  // `attributes` are added to the request's attributes (RFC 2986 4.1), each once.
   static Result<Csr> Create(const PrivateKey& key, std::string_view common_name,
-                            const std::vector<GeneralName>& sans);
+                            const std::vector<GeneralName>& sans,
+                            const std::vector<CsrAttribute>& attributes = {});
+
+  // OctetStringAttribute is the value of attribute `oid` (dotted): nullopt when the request has
+  // none; kInvalidArgument naming it when it occurs twice, holds more or less than one value, or
+  // its value is not an OCTET STRING.
+  Result<std::optional<std::vector<uint8_t>>> OctetStringAttribute(std::string_view oid) const;
 
   // VerifySignature checks proof of possession: the request is signed by the key it carries.
   // The key's parameters are checked first (`CheckKeyParameters`): a signature by a malformed

@@ -23,6 +23,15 @@ std::string Sha256Hex(std::string_view data) {
   return HexEncode(digest);
 }
 
+Sha256Digest HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data) {
+  Sha256Digest out{};
+  size_t len = 0;
+  ANCHOR_CHECK(::EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
+                           data.data(), data.size(), out.data(), out.size(), &len) != nullptr &&
+               len == out.size());
+  return out;
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && ::CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -240,6 +240,20 @@ Result<PrivateKey> PrivateKey::Generate(KeyType type) {
   return PrivateKey(ossl::Ptr<EVP_PKEY>(key));
 }
 
+Result<SecretBytes> Ed25519Seed(const PrivateKey& key) {
+  EVP_PKEY* pkey = internal::Native(key);
+  std::array<unsigned char, 32> seed{};
+  size_t len = seed.size();
+  if (::EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519 ||
+      ::EVP_PKEY_get_raw_private_key(pkey, seed.data(), &len) != 1 || len != seed.size()) {
+    ossl::ClearErrors();
+    return Error(Code::kInvalidArgument, "not an Ed25519 private key");
+  }
+  SecretBytes out(std::string_view(reinterpret_cast<const char*>(seed.data()), seed.size()));
+  ::OPENSSL_cleanse(seed.data(), seed.size());
+  return out;
+}
+
 bool IsEncryptedPem(std::string_view pem) {
   return pem.find("ENCRYPTED PRIVATE KEY") != std::string_view::npos ||
          pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;

@@ -86,6 +86,11 @@ class PrivateKey final {
   ossl::Ptr<evp_pkey_st> key_;
 };
 
+// Ed25519Seed is the 32-byte private key of an Ed25519 key (RFC 8032 5.1.5): random bytes that
+// a CA home keeps, backs up and restores as it does its other keys, for keying a MAC
+// (ca/key_attestation.h). Another type of key is kInvalidArgument.
+Result<SecretBytes> Ed25519Seed(const PrivateKey& key);
+
 // IsEncryptedPem tells whether `pem` holds an encrypted private key.
 bool IsEncryptedPem(std::string_view pem);
 

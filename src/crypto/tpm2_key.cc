@@ -397,6 +397,11 @@ void SetTpm2Tcti(std::string_view tcti) {
   ProcessTcti().assign(tcti);
 }
 
+std::string Tpm2Tcti() {
+  std::lock_guard lock(SettingsMutex());
+  return ProcessTcti();
+}
+
 bool IsTpm2KeyPem(std::string_view pem) {
   const size_t start = pem.find_first_not_of(" \t\r\n");
   return start != std::string_view::npos && pem.substr(start).starts_with(kTss2PemLabel);

@@ -19,6 +19,8 @@ namespace anchor::crypto {
 // tpm2-tss's default search (tabrmd, /dev/tpmrm0, /dev/tpm0, a simulator on localhost:2321).
 // Keys opened before the change stay on their TPM.
 void SetTpm2Tcti(std::string_view tcti);
+// Tpm2Tcti is the TCTI SetTpm2Tcti set last (empty: the default search).
+std::string Tpm2Tcti();
 
 // IsTpm2KeyPem tells whether `pem` holds a "TSS2 PRIVATE KEY" (the form of tpm2-openssl,
 // tpm2-tss-engine and openssl_tpm2_engine: OID 2.23.133.10.1.3, the key's TPM2B_PUBLIC and its

@@ -2,9 +2,12 @@
 // File: est_service.cc: cacerts, simpleenroll, csrattrs.
 #include "est/est_service.h"
 
+#include <algorithm>
+
 #include "core/text.h"
 #include "crypto/base64.h"
 #include "crypto/pkcs7.h"
+#include "crypto/tpm_evidence.h"
 #include "est/credentials.h"
 #include "http/header_fields.h"
 
@@ -76,12 +79,41 @@ http::Response EstService::CaCerts() const {
   return http::Respond(CertsOnly(certs));
 }
 
+Result<bool> EstService::KeyAttested(const crypto::Csr& csr) const {
+  ANCHOR_ASSIGN_OR_RETURN(const std::optional<crypto::TpmEvidence> evidence,
+                          crypto::ReadTpmEvidence(csr));
+  if (!evidence) {
+    return false;
+  }
+  const ca::KeyAttestation* attestation = authenticator_.key_attestation();
+  if (attestation == nullptr) {
+    return Error(Code::kPermissionDenied,
+                 "the request carries TPM attestation, which this CA does not check ([server] "
+                 "tpm_manufacturer_ca is unset); enroll without --attest");
+  }
+  ANCHOR_TRY(attestation->Verify(*evidence, csr.GetPublicKey(), authority_.clock().Now()));
+  return true;
+}
+
 Result<http::Response> EstService::Enroll(crypto::Csr csr, const ca::Presented& credential) {
   ANCHOR_ASSIGN_OR_RETURN(auto grant, authenticator_.Authenticate(credential));
-  ANCHOR_ASSIGN_OR_RETURN(auto issued,
-                          authority_.Issue(ca::IssueRequest{std::move(csr), std::move(grant)}));
+  // The evidence is checked once the caller is known, and before anything is signed. A renewal
+  // that keeps an attested key needs none: the certificate it renews is the proof.
+  ANCHOR_ASSIGN_OR_RETURN(bool attested, KeyAttested(csr));
+  if (const auto& renewing = grant.renewing(); !attested && renewing) {
+    const std::vector<std::string> policies = renewing->PolicyOids();
+    attested = renewing->GetPublicKey().Equals(csr.GetPublicKey()) &&
+               std::find(policies.begin(), policies.end(), crypto::kTpmAttestedKeyPolicy) !=
+                   policies.end();
+  }
+  ca::IssueRequest request{std::move(csr), std::move(grant)};
+  request.key_attested = attested;
+  ANCHOR_ASSIGN_OR_RETURN(auto issued, authority_.Issue(request));
   ANCHOR_ASSIGN_OR_RETURN(http::Response response, CertsOnly({issued.cert}));
   response.log_fields.emplace_back("issued", issued.cert.SerialHex());
+  if (attested) {
+    response.log_fields.emplace_back("key", "tpm-attested");
+  }
   return response;
 }
 
@@ -110,6 +142,23 @@ http::Response EstService::SimpleReenroll(const http::Request& request) {
   return http::Respond(ReenrollFrom(request));
 }
 
-http::Response EstService::CsrAttrs() const { return http::Response{204, "text/plain", {}, ""}; }
+http::Response EstService::CsrAttrs() const {
+  if (authenticator_.key_attestation() == nullptr) {
+    return http::Response{204, "text/plain", {}, ""};
+  }
+  //= https://www.rfc-editor.org/rfc/rfc7030#section-4.5.2
+  //# Responses to attribute request messages MUST be encoded as the content-type of
+  //# "application/csrattrs", and are to be "base64" [RFC2045] encoded.
+  // A CA that checks TPM attestation names the attributes that carry it, for a client that asks.
+  auto der = crypto::CsrAttrsDer({crypto::kTpmEkCertificateOid, crypto::kTpmAkPublicOid,
+                                  crypto::kTpmKeyPublicOid, crypto::kTpmCertifyInfoOid,
+                                  crypto::kTpmCertifySignatureOid});
+  if (!der) {
+    return http::ErrorResponse(der.error());
+  }
+  http::Response r{200, "application/csrattrs", {{"Content-Transfer-Encoding", "base64"}},
+                   crypto::Base64Encode(*der, /*wrap=*/true)};
+  return r;
+}
 
 }  // namespace anchor::est

@@ -28,7 +28,8 @@ class EstService final {
   // certificate when a bootstrap CA is configured. Answers: 200 with the issued certificate
   // (certs-only PKCS#7, base64); 400 malformed body or CSR (bad base64, not a CSR, bad
   // signature); 401 no, unknown, used or expired token, or a factory certificate that does not
-  // verify; 403 names or key the token or policy refuse; 413 too large; 415 not
+  // verify; 403 names or key the token or policy refuse, TPM attestation that does not hold, or
+  // none where the profile requires it; 413 too large; 415 not
   // application/pkcs10. The token is consumed only with success.
   http::Response SimpleEnroll(const http::Request& request);
 
@@ -38,7 +39,9 @@ class EstService final {
   // Answers as SimpleEnroll; a missing, revoked or expired certificate is 401.
   http::Response SimpleReenroll(const http::Request& request);
 
-  // CsrAttrs is GET csrattrs: 204, anchor asks for nothing beyond a CN (RFC 7030 4.5.2 allows it).
+  // CsrAttrs is GET csrattrs: 204, anchor asks for nothing beyond a CN (RFC 7030 4.5.2 allows
+  // it); where TPM attestation is checked, 200 with the OIDs of its evidence attributes
+  // (crypto/tpm_evidence.h), which a profile with require_attestation needs.
   http::Response CsrAttrs() const;
 
  private:
@@ -46,7 +49,13 @@ class EstService final {
   // there is none; the public functions turn an error into its response (http::Respond).
   Result<http::Response> EnrollFrom(const http::Request& request);
   Result<http::Response> ReenrollFrom(const http::Request& request);
-  // Enroll authenticates `credential` and issues for `csr` under its grant.
+  // KeyAttested checks the TPM evidence `csr` carries (crypto/tpm_evidence.h): false when it
+  // carries none; kPermissionDenied (403) when it does not hold, naming why, or when this CA
+  // checks none.
+  Result<bool> KeyAttested(const crypto::Csr& csr) const;
+  // Enroll authenticates `credential` and issues for `csr` under its grant, marking the
+  // certificate when its key's TPM attestation holds, or when it renews an attested
+  // certificate for the same key.
   Result<http::Response> Enroll(crypto::Csr csr, const ca::Presented& credential);
 
   ca::Authority& authority_;

@@ -15,7 +15,9 @@
 #include "core/file_io.h"
 #include "core/text.h"
 #include "crypto/cert_builder.h"
+#include "crypto/key_file.h"
 #include "home/ca_key.h"
+#include "home/home_files.h"
 #include "home/intermediates.h"
 #include "home/offline_root.h"
 #include "names/dns_name.h"
@@ -569,8 +571,52 @@ Result<ca::FactoryTrust> LoadFactoryTrust(const CaHome& home) {
   return LoadFactoryTrust(home, home.config().server);
 }
 
+namespace {
+
+// AttestationChallengeKey is the MAC key of attestation challenges, from the home's
+// attestation.key, which is made (0600, exclusively: a concurrent server's wins) when missing.
+Result<SecretBytes> AttestationChallengeKey(const CaHome& home) {
+  const std::string path = (fs::path(home.paths().home) / kAttestationKey).string();
+  if (!FileExists(path)) {
+    ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey made,
+                            crypto::PrivateKey::Generate(crypto::KeyType::kEd25519));
+    if (Status written = crypto::WritePrivateKeyFile(path, made, nullptr, /*exclusive=*/true);
+        !written && written.error().code() != Code::kAlreadyExists) {
+      return written.error();
+    }
+  }
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::LoadPrivateKeyFile(path, nullptr));
+  auto seed = crypto::Ed25519Seed(key);
+  if (!seed) {
+    return seed.error().Prefixed(path);
+  }
+  return seed;
+}
+
+// LoadKeyAttestation reads the TPM manufacturers' CAs that `file` holds, and the challenge key.
+Result<std::shared_ptr<const ca::KeyAttestation>> LoadKeyAttestation(const CaHome& home,
+                                                                     const std::string& file) {
+  const std::string what = file + ": server.tpm_manufacturer_ca";
+  ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(file));
+  auto certs = crypto::Certificate::ParseAll(pem);
+  if (!certs || certs->empty()) {
+    return Error(Code::kInvalidArgument, what + " holds no PEM certificate");
+  }
+  ANCHOR_ASSIGN_OR_RETURN(SecretBytes key, AttestationChallengeKey(home));
+  auto made = ca::KeyAttestation::Make(std::move(certs).value(), std::move(key));
+  if (!made) {
+    return made.error().Prefixed(what);
+  }
+  return std::make_shared<const ca::KeyAttestation>(std::move(made).value());
+}
+
+}  // namespace
+
 Result<ca::FactoryTrust> LoadFactoryTrust(const CaHome& home, const ca::ServerPolicy& policy) {
   ca::FactoryTrust trust;
+  if (!policy.tpm_manufacturer_ca.empty()) {
+    ANCHOR_ASSIGN_OR_RETURN(trust.tpm, LoadKeyAttestation(home, policy.tpm_manufacturer_ca));
+  }
   if (policy.bootstrap_ca.empty()) {
     return trust;
   }

@@ -180,6 +180,8 @@ Result<std::optional<OcspSigner>> LoadOcspSigner(const CaHome& home, Clock::time
 // verifies the factory chain to it), and none may be this CA's root or intermediate or be issued
 // by them: anchor's own certificates would then enroll as factory certificates, revoked ones
 // included. Errors (kInvalidArgument) name the file and the certificate.
+// With [server] tpm_manufacturer_ca it also reads the TPM manufacturers' CAs of key attestation
+// (FactoryTrust::tpm) and the home's attestation.key, which it makes when there is none.
 Result<ca::FactoryTrust> LoadFactoryTrust(const CaHome& home);
 // LoadFactoryTrust reads the factory CAs that `policy` names (a [server] table read again on a
 // reload), with the same checks.

@@ -31,6 +31,9 @@ HomeFileKind ClassifyTopLevel(std::string_view name) {
   if (name == "anchor.toml" || name == "root.crl") {
     return HomeFileKind::kPublic;
   }
+  if (name == kAttestationKey) {
+    return HomeFileKind::kKey;
+  }
   if (name == kOwnCertificatesLock || name == kServingLock) {
     return HomeFileKind::kLock;
   }

@@ -24,6 +24,7 @@ enum class HomeFileKind {
 //   what `anchor init` and the CA's other commands write (CaPaths);
 // - root.crl: the root's CRL (`anchor crl --root` while the root key is in the home,
 //   home/offline_root.h): the root's revocations of intermediates live only there;
+// - attestation.key: the key of TPM attestation challenges (kAttestationKey), kKey;
 // - own-certificates.lock: the lock on server.* and ocsp.* (LockOwnCertificates), kLock;
 // - serving.lock: held (shared) by each running `anchor serve` (HoldServing), kLock;
 // - intermediates/current and intermediates/<N>/intermediate.crt|.key: the intermediate
@@ -34,6 +35,10 @@ HomeFileKind ClassifyHomeFile(std::string_view rel);
 
 // kOwnCertificatesLock is the lock file of LockOwnCertificates (home/own_certificates.h).
 inline constexpr const char* kOwnCertificatesLock = "own-certificates.lock";
+// kAttestationKey keys the MAC of TPM attestation challenges (ca/key_attestation.h): an Ed25519
+// key used for nothing else, made by the first `anchor serve` with [server] tpm_manufacturer_ca,
+// kept, backed up and restored as the home's other keys are. Replicas must share it.
+inline constexpr const char* kAttestationKey = "attestation.key";
 // kServingLock is the lock file each running `anchor serve` holds shared (HoldServing).
 inline constexpr const char* kServingLock = "serving.lock";
 

@@ -2,6 +2,7 @@
 // File: router.cc: the routing table.
 #include "server/router.h"
 
+#include "api/attestation_challenge.h"
 #include "api/hello.h"
 #include "api/revocation_feed.h"
 #include "ocsp/http_binding.h"
@@ -164,6 +165,9 @@ Result<http::Response> Router::Route(const http::Request& request) {
                                     std::memory_order_relaxed);
     }
     return answer;
+  }
+  if (path == api::kAttestationChallengePath && post) {
+    return api::AttestationChallenge(authenticator_.key_attestation(), authority_.clock(), request);
   }
   constexpr std::string_view kEst = "/.well-known/est/";
   if (path.rfind(kEst, 0) == 0) {

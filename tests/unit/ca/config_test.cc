@@ -46,6 +46,24 @@ TEST(ConfigTest, RoleUriTemplatesRoundTripAndNeedTheId) {
   EXPECT_NE(not_uri.error().message().find("valid URI"), std::string::npos);
 }
 
+TEST(ConfigTest, RequiredAttestationNeedsAManufacturerToTrust) {
+  CaConfig c = CaConfig::Defaults();
+  c.server.tpm_manufacturer_ca = "/etc/anchor/tpm-makers.pem";
+  c.profiles[Profile::kDevice].require_attestation = true;
+  const auto back = CaConfig::Parse(c.ToToml(), "anchor.toml");
+  ASSERT_THAT(back, IsOk());
+  EXPECT_TRUE(back->PolicyFor(Profile::kDevice).require_attestation);
+  EXPECT_FALSE(back->PolicyFor(Profile::kServer).require_attestation);
+  EXPECT_EQ(back->server.tpm_manufacturer_ca, "/etc/anchor/tpm-makers.pem");
+  const auto alone = CaConfig::Parse("[profiles.device]\nrequire_attestation = true\n", "t");
+  ASSERT_THAT(alone, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(alone.error().message().find("profiles.device.require_attestation"),
+            std::string::npos);
+  EXPECT_NE(alone.error().message().find("tpm_manufacturer_ca"), std::string::npos);
+  EXPECT_THAT(CaConfig::Parse("[profiles.device]\nrequire_attestation = \"yes\"\n", "t"),
+              ErrorIs(Code::kInvalidArgument));
+}
+
 TEST(ConfigTest, AUriClaimsTheRoleWhoseTemplateItFits) {
   CaConfig c = CaConfig::Defaults();
   c.service_uri_template = "spiffe://fleet/service/{id}";
