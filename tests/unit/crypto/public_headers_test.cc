@@ -21,6 +21,8 @@
 #include "crypto/pkcs7.h"
 #include "crypto/tls_identity.h"
 #include "crypto/tpm2_key.h"
+#include "crypto/tpm_attestation.h"
+#include "crypto/tpm_attestor.h"
 
 // Every OpenSSL header includes <openssl/e_os2.h> or <openssl/types.h>.
 #if defined(OPENSSL_E_OS2_H) || defined(OPENSSL_TYPES_H)
