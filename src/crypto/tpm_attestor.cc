@@ -96,12 +96,14 @@ class Out final {
   T* raw_ = nullptr;
 };
 
+// RcText is a response code (Part 2 6.6) as tpm2-tss's libtss2-rc decodes it, and in hex.
 std::string RcText(TSS2_RC rc) {
   char hex[16];
   std::snprintf(hex, sizeof hex, "0x%x", rc);
   return std::string(::Tss2_RC_Decode(rc)) + " (" + hex + ")";
 }
 
+// FromTpm: the code is the TPM's own response code (Part 2 6.6), not one of tpm2-tss's layers.
 bool FromTpm(TSS2_RC rc) { return (rc & TSS2_RC_LAYER_MASK) == TSS2_TPM_RC_LAYER; }
 // Part 2 6.6.3: a format-0 response code with TPM_RC_WARN is a warning: the command may succeed
 // later (no free slot, busy, lockout).
@@ -119,7 +121,8 @@ bool IsParameterError(TSS2_RC rc) {
 
 // TssError is a failed ESYS call `what` as one line, its code by what the caller should do: the
 // connection lost or a TPM warning (busy, no free slot, dictionary-attack lockout) may pass
-// (kUnavailable); anything else is the TPM refusing what anchor asked (kInternal).
+// (kUnavailable); anything else is the TPM refusing what anchor asked (kInternal). Response codes:
+// Part 2 6.6.
 Error TssError(const std::string& what, TSS2_RC rc) {
   const std::string line = what + ": " + RcText(rc);
   if ((rc & 0xffff) == TPM2_RC_LOCKOUT && FromTpm(rc)) {
@@ -271,7 +274,8 @@ TPM2B_PUBLIC DeviceKeyTemplate(KeyType type) {
   return t;
 }
 
-// Marshal is a TPM structure in its wire form (Part 1 18, with libtss2-mu).
+// Marshal is a Part 2 structure in its canonical wire form (big-endian base types, Part 2 4;
+// each sized buffer its size first, Part 2 10.4), marshalled by libtss2-mu.
 template <typename T, TSS2_RC (*Fn)(const T*, uint8_t[], size_t, size_t*)>
 Result<std::vector<uint8_t>> Marshal(const T& value, const char* what) {
   std::vector<uint8_t> out(sizeof(T) + 16);
@@ -433,6 +437,7 @@ Result<TpmAttestor> TpmAttestor::Open(std::string_view tcti) {
   return TpmAttestor(std::move(conf), tcti_ctx, esys);
 }
 
+// The moved-from attestor holds no connection (no TPM object lives across calls, Part 3 28.4).
 TpmAttestor::TpmAttestor(TpmAttestor&& other) noexcept
     : tcti_(std::move(other.tcti_)),
       tcti_ctx_(std::exchange(other.tcti_ctx_, nullptr)),
@@ -448,6 +453,7 @@ TpmAttestor& TpmAttestor::operator=(TpmAttestor&& other) noexcept {
   return *this;
 }
 
+// ~TpmAttestor: see Close.
 TpmAttestor::~TpmAttestor() { Close(); }
 
 // Close finalizes ESYS and then its TCTI, which closes the connection. No object is left
