@@ -36,7 +36,7 @@ TCTI="swtpm:host=127.0.0.1,port=$TPM_PORT"
 
 "$ANCHOR" init --name bench -q 2>/dev/null
 # Attestation offered (not required: plain enrollments stay possible for the comparison).
-sed -i "s|^tpm_manufacturer_ca = .*|tpm_manufacturer_ca = \"$WORK/tpmstate/manufacturer.pem\"|" \
+sed -i "s|^bootstrap_profile = .*|&\ntpm_manufacturer_ca = \"$WORK/tpmstate/manufacturer.pem\"|" \
   "$ANCHOR_HOME/anchor.toml"
 start_anchor_serve
 enroll() {  # enroll NAME [agent flags]: anchor-agent --once with a token; prints seconds

@@ -162,8 +162,8 @@ Result<std::pair<crypto::PrivateKey, crypto::Csr>> AttestedCsr(const EnrollReque
     attributes = crypto::TpmEvidenceAttributes(made.evidence);
   }
   ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::LoadPrivateKeyFile(enrolling, nullptr));
-  ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(key, request.common_name,
-                                                               request.sans, attributes));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr,
+                          crypto::Csr::Create(key, request.common_name, request.sans, attributes));
   return std::pair(std::move(key), std::move(csr));
 }
 

@@ -32,13 +32,13 @@ CLI::App* AddAgentCommands(CLI::App& app, AgentFlags& flags) {
   run->add_option("--factory-cert", o.factory_cert, "enroll with a factory certificate");
   run->add_option("--factory-key", o.factory_key, "its key");
   run->add_option("--key-type", o.key_type, "type of the keys made here (default ec-p256)");
-  auto* tpm = run->add_option(
-                      "--tpm", o.tpm,
+  auto* tpm =
+      run->add_option("--tpm", o.tpm,
                       "make the keys inside the TPM reached by this TCTI (device:/dev/tpmrm0, "
                       "swtpm:host=H,port=P); --key then holds the TPM's sealed blob (TSS2 "
                       "PRIVATE KEY), and the CSR and the TLS handshakes to the CA are signed in "
                       "the TPM")
-                  ->check(command_line::NonEmptyTcti());
+          ->check(command_line::NonEmptyTcti());
   run->add_flag("--attest", o.attest,
                 "prove to the CA that each new key is in the TPM (its endorsement certificate "
                 "and a certification of the key): what a profile with require_attestation needs")

@@ -3,15 +3,14 @@
 // for: a presented credential in, a `Grant` out.
 #pragma once
 
-#include <memory>
-
 #include <chrono>
+#include <memory>
 #include <variant>
 #include <vector>
 
 #include "ca/config.h"
-#include "ca/key_attestation.h"
 #include "ca/grant.h"
+#include "ca/key_attestation.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/secret_bytes.h"

@@ -96,9 +96,9 @@ Result<ServerPolicy> ParseServerPolicy(const toml::table& t, const std::string& 
   ANCHOR_ASSIGN_OR_RETURN(s.bootstrap_profile,
                           Scalar<std::string>(v["bootstrap_profile"], s.bootstrap_profile, origin,
                                               "server.bootstrap_profile"));
-  ANCHOR_ASSIGN_OR_RETURN(s.tpm_manufacturer_ca,
-                          Scalar<std::string>(v["tpm_manufacturer_ca"], "", origin,
-                                              "server.tpm_manufacturer_ca"));
+  ANCHOR_ASSIGN_OR_RETURN(
+      s.tpm_manufacturer_ca,
+      Scalar<std::string>(v["tpm_manufacturer_ca"], "", origin, "server.tpm_manufacturer_ca"));
   auto profile = ParseProfile(s.bootstrap_profile);
   if (!profile || !MayObtain(Credential::kFactory, *profile)) {
     return BadKey(origin, "server.bootstrap_profile",
@@ -208,7 +208,8 @@ Result<CaConfig> CaConfigFromToml(const toml::table& root, const std::string& or
   }
   for (const auto& [profile, policy] : c.profiles) {
     if (policy.require_attestation && c.server.tpm_manufacturer_ca.empty()) {
-      return BadKey(origin, "profiles." + std::string(ProfileName(profile)) + ".require_attestation",
+      return BadKey(origin,
+                    "profiles." + std::string(ProfileName(profile)) + ".require_attestation",
                     "needs [server] tpm_manufacturer_ca, the TPM manufacturers' CA certificates "
                     "that endorsement keys are checked against");
     }
@@ -240,10 +241,13 @@ std::string CaConfig::ToToml(std::string_view transport_keys) const {
       << "# A PEM file of factory CA certificates: a device holding a certificate from one may\n"
       << "# enroll for its own CN without a token. Empty: none.\n"
       << "bootstrap_ca = \"" << server.bootstrap_ca << "\"\n"
-      << "bootstrap_profile = \"" << server.bootstrap_profile << "\"\n"
-      << "# A PEM file of TPM manufacturers' CA certificates: devices may then prove that their\n"
-      << "# key is in a TPM (anchor-agent run --tpm TCTI --attest). Empty: no attestation.\n"
-      << "tpm_manufacturer_ca = \"" << server.tpm_manufacturer_ca << "\"\n";
+      << "bootstrap_profile = \"" << server.bootstrap_profile << "\"\n";
+  // The keys of TPM attestation are written only when set, so that the default file stays the
+  // one every earlier version wrote (docs/CONFIG.md documents them).
+  if (!server.tpm_manufacturer_ca.empty()) {
+    out << "# TPM manufacturers' CA certificates: devices may prove their key is in a TPM.\n"
+        << "tpm_manufacturer_ca = \"" << server.tpm_manufacturer_ca << "\"\n";
+  }
   for (const auto& [profile, p] : profiles) {
     std::vector<std::string> types;
     for (const auto t : p.key_types) {
@@ -258,9 +262,11 @@ std::string CaConfig::ToToml(std::string_view transport_keys) const {
         << "dns_suffixes = " << TomlList(p.dns_suffixes) << "\n"
         << "ip_ranges = " << TomlList(p.ip_ranges) << "\n"
         << "key_types = " << TomlList(types) << "\n"
-        << "allow_wildcards = " << (p.allow_wildcards ? "true" : "false") << "\n"
-        << "# true: only for a key shown to be in a TPM ([server] tpm_manufacturer_ca).\n"
-        << "require_attestation = " << (p.require_attestation ? "true" : "false") << "\n";
+        << "allow_wildcards = " << (p.allow_wildcards ? "true" : "false") << "\n";
+    if (p.require_attestation) {
+      out << "# Only for a key shown to be in a TPM ([server] tpm_manufacturer_ca).\n"
+          << "require_attestation = true\n";
+    }
   }
   return out.str();
 }

@@ -57,8 +57,9 @@ Result<KeyAttestation::Endorsement> KeyAttestation::Endorsed(
     Clock::time_point now) const {
   auto cert = crypto::Certificate::FromDer(ek_certificate);
   if (!cert) {
-    return Error(Code::kInvalidArgument, "TPM attestation: the endorsement key certificate is "
-                                         "not a DER X.509 certificate");
+    return Error(Code::kInvalidArgument,
+                 "TPM attestation: the endorsement key certificate is "
+                 "not a DER X.509 certificate");
   }
   // TCG EK Credential Profile 2.0 3.2: an EK certificate is issued by the TPM's manufacturer;
   // its subject is empty and its SAN a directoryName of the TPM model, which OpenSSL verifies.
@@ -67,9 +68,10 @@ Result<KeyAttestation::Endorsement> KeyAttestation::Endorsed(
   options.strict = false;  // manufacturers' EK certificates are not all RFC 5280 to the letter
   ANCHOR_ASSIGN_OR_RETURN(const crypto::ChainVerdict verdict, crypto::ValidatePath(*cert, options));
   if (!verdict.Ok()) {
-    return Refused("the endorsement key certificate does not verify to a configured TPM "
-                   "manufacturer CA ([server] tpm_manufacturer_ca): " +
-                   verdict.failure->Message());
+    return Refused(
+        "the endorsement key certificate does not verify to a configured TPM "
+        "manufacturer CA ([server] tpm_manufacturer_ca): " +
+        verdict.failure->Message());
   }
   crypto::PublicKey ek = cert->GetPublicKey();
   if (!ek.IsRsa() || ek.Bits() != 2048) {
@@ -81,8 +83,9 @@ Result<KeyAttestation::Endorsement> KeyAttestation::Endorsed(
     return ak.error().Prefixed("TPM attestation: the attestation key");
   }
   if (!ak->restricted) {
-    return Refused("the attestation key is not restricted, so it could sign anything, not only "
-                   "what the TPM made");
+    return Refused(
+        "the attestation key is not restricted, so it could sign anything, not only "
+        "what the TPM made");
   }
   ANCHOR_TRY(CheckOwnKey(*ak, "the attestation key"));
   return Endorsement{std::move(ek), std::move(ak).value()};
@@ -112,8 +115,9 @@ Result<TpmChallenge> KeyAttestation::Challenge(std::span<const uint8_t> ek_certi
   ANCHOR_ASSIGN_OR_RETURN(
       crypto::Credential credential,
       crypto::MakeCredential(endorsed.ek, name, Secret(window, name, ek_certificate)));
-  return TpmChallenge{std::move(credential),
-                      Clock::time_point(std::chrono::seconds((window + 2) * kChallengeWindow.count()))};
+  return TpmChallenge{
+      std::move(credential),
+      Clock::time_point(std::chrono::seconds((window + 2) * kChallengeWindow.count()))};
 }
 
 Status KeyAttestation::Verify(const crypto::TpmEvidence& evidence, const crypto::PublicKey& csr_key,
@@ -131,16 +135,23 @@ Status KeyAttestation::Verify(const crypto::TpmEvidence& evidence, const crypto:
   ANCHOR_TRY(CheckOwnKey(*key, "the certified key"));
   // The secret of this window or of the last: only a TPM that activated the credential knows
   // it (TPM 2.0 Part 1 24), and only for this AK beside this EK.
+  ANCHOR_ASSIGN_OR_RETURN(const std::vector<uint8_t> carried,
+                          crypto::CertifiedExtraData(evidence.certify_info));
+  const std::string_view carried_text(reinterpret_cast<const char*>(carried.data()),
+                                      carried.size());
   const int64_t window = WindowOf(now);
-  Status certified = OkStatus();
   for (const int64_t w : {window, window - 1}) {
-    certified = crypto::VerifyCertification(evidence.certify_info, evidence.signature, ak, *key,
-                                            Secret(w, ak.name, evidence.ek_certificate));
-    if (certified) {
-      return OkStatus();
+    const std::vector<uint8_t> secret = Secret(w, ak.name, evidence.ek_certificate);
+    if (crypto::ConstantTimeEquals(
+            carried_text,
+            std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()))) {
+      return crypto::VerifyCertification(evidence.certify_info, evidence.signature, ak, *key,
+                                         secret);
     }
   }
-  return certified;
+  return Refused(
+      "the certification does not carry a challenge of this CA for this attestation "
+      "key and TPM, or one older than 10 minutes; ask for a new challenge");
 }
 
 }  // namespace anchor::ca

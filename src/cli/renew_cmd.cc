@@ -63,13 +63,16 @@ void RegisterRenew(CLI::App& app, Context& ctx, Action& action) {
       crypto::SetTpm2Tcti(o->tpm);
       ANCHOR_TRY(CheckRenewable(o->remote.cert));
       ANCHOR_ASSIGN_OR_RETURN(agent::ServerTrust trust, Trust(ctx, o->remote));
-      const agent::RenewRequest request{std::move(trust),
-                                        agent::DeviceFiles{o->remote.key, o->remote.cert, ""},
-                                        o->rekey || o->attest, o->key_type, !o->tpm.empty(),
-                                        o->attest};
+      const agent::RenewRequest request{
+          std::move(trust),      agent::DeviceFiles{o->remote.key, o->remote.cert, ""},
+          o->rekey || o->attest, o->key_type,
+          !o->tpm.empty(),       o->attest};
       ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate renewed, agent::Renew(request));
       ctx.Say("renewed " + renewed.Subject() + ": serial " + renewed.SerialHex() +
-              ", valid until " + Iso8601(renewed.NotAfter()) + (o->attest ? " (new key, attested)" : o->rekey ? " (new key)" : ""));
+              ", valid until " + Iso8601(renewed.NotAfter()) +
+              (o->attest  ? " (new key, attested)"
+               : o->rekey ? " (new key)"
+                          : ""));
       return OkStatus();
     };
   });

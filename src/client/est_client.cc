@@ -74,13 +74,12 @@ Result<crypto::Certificate> EstClient::SimpleReenroll(const crypto::Csr& csr) {
 }
 
 Result<crypto::Credential> EstClient::TpmChallenge(std::span<const uint8_t> ek_certificate,
-                                                  std::span<const uint8_t> ak_public) {
+                                                   std::span<const uint8_t> ak_public) {
   const std::string body = nlohmann::json{{"ek_certificate", crypto::Base64Encode(ek_certificate)},
                                           {"ak_public", crypto::Base64Encode(ak_public)}}
                                .dump();
   ANCHOR_ASSIGN_OR_RETURN(HttpResult r, servers_.Send([&](const std::string& base) {
-    return http_.Post(JoinUrl(base, "/api/v1/attestation/challenge"), "application/json", body,
-                      {});
+    return http_.Post(JoinUrl(base, "/api/v1/attestation/challenge"), "application/json", body, {});
   }));
   const std::string what = "the TPM attestation challenge";
   if (r.status != 200) {

@@ -47,7 +47,7 @@ struct CertTemplate {
   // policy_oids are certificatePolicies (RFC 5280 4.2.1.4), dotted, without qualifiers: e.g.
   // crypto::kTpmAttestedKeyPolicy on a certificate whose key a TPM was shown to hold.
   std::vector<std::string> policy_oids;
-  bool authority_key_id = true;            // false for a self-signed root
+  bool authority_key_id = true;  // false for a self-signed root
 };
 
 // SignCertificate builds the certificate of `tmpl` for `subject_key`, issued by `issuer` and

@@ -155,6 +155,18 @@ Result<TpmPublic> ParseTpmPublic(std::span<const uint8_t> bytes) {
   return out;
 }
 
+Result<std::vector<uint8_t>> CertifiedExtraData(std::span<const uint8_t> attest_bytes) {
+  TPMS_ATTEST attest{};
+  size_t offset = 0;
+  if (::Tss2_MU_TPMS_ATTEST_Unmarshal(attest_bytes.data(), attest_bytes.size(), &offset, &attest) !=
+          TSS2_RC_SUCCESS ||
+      offset != attest_bytes.size()) {
+    return Refused("the certification is not a TPMS_ATTEST").error();
+  }
+  return std::vector<uint8_t>(attest.extraData.buffer,
+                              attest.extraData.buffer + attest.extraData.size);
+}
+
 Status VerifyCertification(std::span<const uint8_t> attest_bytes,
                            std::span<const uint8_t> signature_bytes, const TpmPublic& ak,
                            const TpmPublic& key, std::span<const uint8_t> qualifying_data) {

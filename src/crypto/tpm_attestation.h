@@ -44,6 +44,11 @@ Status VerifyCertification(std::span<const uint8_t> attest, std::span<const uint
                            const TpmPublic& ak, const TpmPublic& key,
                            std::span<const uint8_t> qualifying_data);
 
+// CertifiedExtraData is the qualifying data (extraData, Part 2 10.12.12) of a marshalled
+// TPMS_ATTEST, unverified: for a verifier that accepts one of several challenges, to choose the
+// one VerifyCertification then checks. Bytes that are no TPMS_ATTEST are kPermissionDenied.
+Result<std::vector<uint8_t>> CertifiedExtraData(std::span<const uint8_t> attest);
+
 // Credential is TPM2_MakeCredential's output (Part 3 12.6), marshalled as TPM2_ActivateCredential
 // takes it: a TPM2B_ID_OBJECT and a TPM2B_ENCRYPTED_SECRET.
 struct Credential {

@@ -156,7 +156,9 @@ http::Response EstService::CsrAttrs() const {
   if (!der) {
     return http::ErrorResponse(der.error());
   }
-  http::Response r{200, "application/csrattrs", {{"Content-Transfer-Encoding", "base64"}},
+  http::Response r{200,
+                   "application/csrattrs",
+                   {{"Content-Transfer-Encoding", "base64"}},
                    crypto::Base64Encode(*der, /*wrap=*/true)};
   return r;
 }

@@ -22,10 +22,9 @@ python3 - "$ANCHOR_HOME/anchor.toml" "$WORK/tpm/manufacturer.pem" <<'PY'
 import re, sys
 path, maker = sys.argv[1], sys.argv[2]
 text = open(path).read()
-text = text.replace('tpm_manufacturer_ca = ""', 'tpm_manufacturer_ca = "%s"' % maker)
-head, sep, rest = text.partition("[profiles.device]")
-rest = rest.replace("require_attestation = false", "require_attestation = true", 1)
-open(path, "w").write(head + sep + rest)
+text = re.sub(r'(?m)^(bootstrap_profile = .*)$', r'\1\ntpm_manufacturer_ca = "%s"' % maker, text)
+text = text.replace("[profiles.device]\n", "[profiles.device]\nrequire_attestation = true\n")
+open(path, "w").write(text)
 PY
 has "require_attestation = true" "$ANCHOR_HOME/anchor.toml" || fail "could not edit anchor.toml"
 start_anchor_serve
@@ -142,7 +141,7 @@ has -- "--tpm" last.err || fail "the usage error does not name --tpm: $(cat last
 # A profile that requires attestation needs a manufacturer to trust: a one-line configuration
 # error, naming both keys.
 stop_anchor_serve
-sed -i "s|^tpm_manufacturer_ca = .*|tpm_manufacturer_ca = \"\"|" "$ANCHOR_HOME/anchor.toml"
+sed -i "/^tpm_manufacturer_ca = /d" "$ANCHOR_HOME/anchor.toml"
 expect_fail "require_attestation without a manufacturer" anchor list
 has "profiles.device.require_attestation" last.err && has "tpm_manufacturer_ca" last.err \
   || fail "the configuration error: $(cat last.err)"

@@ -57,8 +57,7 @@ TEST(ConfigTest, RequiredAttestationNeedsAManufacturerToTrust) {
   EXPECT_EQ(back->server.tpm_manufacturer_ca, "/etc/anchor/tpm-makers.pem");
   const auto alone = CaConfig::Parse("[profiles.device]\nrequire_attestation = true\n", "t");
   ASSERT_THAT(alone, ErrorIs(Code::kInvalidArgument));
-  EXPECT_NE(alone.error().message().find("profiles.device.require_attestation"),
-            std::string::npos);
+  EXPECT_NE(alone.error().message().find("profiles.device.require_attestation"), std::string::npos);
   EXPECT_NE(alone.error().message().find("tpm_manufacturer_ca"), std::string::npos);
   EXPECT_THAT(CaConfig::Parse("[profiles.device]\nrequire_attestation = \"yes\"\n", "t"),
               ErrorIs(Code::kInvalidArgument));
