@@ -131,11 +131,13 @@ AttemptResult EnrollOnce(const AgentSettings& o, AgentState& state, const Clock&
   }
   Succeeded(state, o, enrolled->cert, rng);
   Persist(o, state, clock);
-  LogLine(clock, "enrolled " + enrolled->cert.Subject() + " serial " + enrolled->cert.SerialHex() +
-                     (enrolled->generated_key ? (o.tpm.empty() ? " with a key made here"
-                                                               : " with a key made in the TPM")
-                                              : "") +
-                     "; next renewal " + state.next_renewal);
+  LogLine(clock,
+          "enrolled " + enrolled->cert.Subject() + " serial " + enrolled->cert.SerialHex() +
+              (enrolled->generated_key ? (o.tpm.empty() ? " with a key made here"
+                                          : o.attest    ? " with a key made in the TPM, attested"
+                                                        : " with a key made in the TPM")
+                                       : "") +
+              "; next renewal " + state.next_renewal);
   RunHook(o, enrolled->cert, clock);
   return Done();
 }

@@ -207,6 +207,12 @@ Result<CaConfig> CaConfigFromToml(const toml::table& root, const std::string& or
     }
   }
   for (const auto& [profile, policy] : c.profiles) {
+    if (policy.require_attestation && profile == Profile::kAdmin) {
+      return BadKey(origin, "profiles.admin.require_attestation",
+                    "admin certificates are issued by the operator only, never through "
+                    "enrollment, so none could be issued; set it on the profiles devices enroll "
+                    "with");
+    }
     if (policy.require_attestation && c.server.tpm_manufacturer_ca.empty()) {
       return BadKey(origin,
                     "profiles." + std::string(ProfileName(profile)) + ".require_attestation",

@@ -68,10 +68,10 @@ Result<KeyAttestation::Endorsement> KeyAttestation::Endorsed(
   options.strict = false;  // manufacturers' EK certificates are not all RFC 5280 to the letter
   ANCHOR_ASSIGN_OR_RETURN(const crypto::ChainVerdict verdict, crypto::ValidatePath(*cert, options));
   if (!verdict.Ok()) {
-    return Refused(
-        "the endorsement key certificate does not verify to a configured TPM "
-        "manufacturer CA ([server] tpm_manufacturer_ca): " +
-        verdict.failure->Message());
+    return Refused("the endorsement key certificate (issued by " + cert->Issuer() +
+                   ") does not verify to a configured TPM manufacturer CA ([server] "
+                   "tpm_manufacturer_ca): " +
+                   verdict.failure->Message());
   }
   crypto::PublicKey ek = cert->GetPublicKey();
   if (!ek.IsRsa() || ek.Bits() != 2048) {

@@ -193,6 +193,14 @@ TPM2B_PUBLIC AkTemplate() {
   return t;
 }
 
+// Aes128Cfb is the symmetric algorithm of a storage key's children (and of the EK's): AES-128 in
+// CFB mode, as every template here has it.
+void Aes128Cfb(TPMT_SYM_DEF_OBJECT& symmetric) {
+  symmetric.algorithm = TPM2_ALG_AES;
+  symmetric.keyBits.aes = 128;
+  symmetric.mode.aes = TPM2_ALG_CFB;
+}
+
 // EkTemplate is the TCG default EK template L-1 (TCG EK Credential Profile 2.0, B.3.3): RSA-2048,
 // AES-128-CFB, a restricted decryption key usable only through its policy, PolicySecret of the
 // endorsement hierarchy (adminWithPolicy, no userWithAuth), unique: 256 zero bytes.
@@ -211,9 +219,7 @@ TPM2B_PUBLIC EkTemplate() {
                        TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
   p.authPolicy.size = sizeof kPolicy;
   std::memcpy(p.authPolicy.buffer, kPolicy, sizeof kPolicy);
-  p.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_AES;
-  p.parameters.rsaDetail.symmetric.keyBits.aes = 128;
-  p.parameters.rsaDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+  Aes128Cfb(p.parameters.rsaDetail.symmetric);
   p.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
   p.parameters.rsaDetail.keyBits = 2048;
   p.parameters.rsaDetail.exponent = 0;
@@ -236,16 +242,12 @@ TPM2B_PUBLIC SrkTemplate(bool ecc) {
                        TPMA_OBJECT_NODA | TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
                        TPMA_OBJECT_SENSITIVEDATAORIGIN;
   if (ecc) {
-    p.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
-    p.parameters.eccDetail.symmetric.keyBits.aes = 128;
-    p.parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+    Aes128Cfb(p.parameters.eccDetail.symmetric);
     p.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
     p.parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
     p.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
   } else {
-    p.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_AES;
-    p.parameters.rsaDetail.symmetric.keyBits.aes = 128;
-    p.parameters.rsaDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+    Aes128Cfb(p.parameters.rsaDetail.symmetric);
     p.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
     p.parameters.rsaDetail.keyBits = 2048;
     p.parameters.rsaDetail.exponent = 0;

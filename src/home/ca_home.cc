@@ -595,8 +595,15 @@ Result<SecretBytes> AttestationChallengeKey(const CaHome& home) {
 
 // LoadKeyAttestation reads the TPM manufacturers' CAs that `file` holds, and the challenge key.
 Result<std::shared_ptr<const ca::KeyAttestation>> LoadKeyAttestation(const CaHome& home,
-                                                                     const std::string& file) {
+                                                                     const std::string& named) {
+  // A relative path is the CA home's, wherever `anchor serve` was started from.
+  const std::string file = (fs::path(home.paths().home) / named).string();
   const std::string what = file + ": server.tpm_manufacturer_ca";
+  if (!FileExists(file)) {
+    return Error(Code::kInvalidArgument, what +
+                                             " does not exist; name the PEM file of the TPM "
+                                             "manufacturers' CA certificates");
+  }
   ANCHOR_ASSIGN_OR_RETURN(std::string pem, ReadFile(file));
   auto certs = crypto::Certificate::ParseAll(pem);
   if (!certs || certs->empty()) {

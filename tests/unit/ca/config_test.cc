@@ -61,6 +61,11 @@ TEST(ConfigTest, RequiredAttestationNeedsAManufacturerToTrust) {
   EXPECT_NE(alone.error().message().find("tpm_manufacturer_ca"), std::string::npos);
   EXPECT_THAT(CaConfig::Parse("[profiles.device]\nrequire_attestation = \"yes\"\n", "t"),
               ErrorIs(Code::kInvalidArgument));
+  const auto admin = CaConfig::Parse(
+      "[server]\ntpm_manufacturer_ca = \"m.pem\"\n[profiles.admin]\nrequire_attestation = true\n",
+      "t");
+  ASSERT_THAT(admin, ErrorIs(Code::kInvalidArgument));
+  EXPECT_NE(admin.error().message().find("operator only"), std::string::npos);
 }
 
 TEST(ConfigTest, AUriClaimsTheRoleWhoseTemplateItFits) {
