@@ -16,6 +16,7 @@
 # Usage: bash bench/tpm_bench.sh [BUILD_DIR] [N_CSR] [N_CONN]
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N_CSR=${2:-2000}
 N_CONN=${3:-1000}
 source "$(dirname "$0")/lib.sh"
@@ -26,7 +27,7 @@ PLUGIN=$BUILD/plugins/mosquitto/anchor_mosquitto.so
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 
 # swtpm on two free ports (command, control = command + 1); stopped by PID on exit.
-bash "$(dirname "$0")/../tests/data/tpm/manufacture.sh" "$WORK/tpmstate" > /dev/null
+bash "$ROOT/tests/data/tpm/manufacture.sh" "$WORK/tpmstate" > /dev/null
 TPM_PORT=$(free_port)
 swtpm socket --tpm2 --tpmstate dir="$WORK/tpmstate" --server type=tcp,port=$TPM_PORT,bindaddr=127.0.0.1 \
   --ctrl type=tcp,port=$((TPM_PORT + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear &

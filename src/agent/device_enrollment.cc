@@ -149,14 +149,19 @@ Result<Attested> AttestedKey(client::EstClient& est, const std::string& type) {
 }
 
 // AttestedCsr is Enroll's request with an attested key: the key of an unanswered enrollment is
-// asked for again without evidence (the server answers a retry of a paid token with the
+// asked for again without evidence (`retry`: the server answers a retry of a paid token with the
 // certificate it issued, which was attested); else a new attested key is made and kept as that
 // before anything else is sent.
-Result<std::pair<crypto::PrivateKey, crypto::Csr>> AttestedCsr(const EnrollRequest& request,
-                                                               client::EstClient& est) {
+struct AttestedRequest {
+  crypto::PrivateKey key;
+  crypto::Csr csr;
+  bool retry = false;
+};
+Result<AttestedRequest> AttestedCsr(const EnrollRequest& request, client::EstClient& est) {
   const std::string enrolling = request.files.key + kEnrollingSuffix;
   std::vector<crypto::CsrAttribute> attributes;
-  if (!FileExists(enrolling)) {
+  const bool retry = FileExists(enrolling);
+  if (!retry) {
     ANCHOR_ASSIGN_OR_RETURN(const Attested made, AttestedKey(est, request.key_type));
     ANCHOR_TRY(WriteFileAtomic(enrolling, made.key_pem, kPrivateKeyMode, /*exclusive=*/true));
     attributes = crypto::TpmEvidenceAttributes(made.evidence);
@@ -164,7 +169,7 @@ Result<std::pair<crypto::PrivateKey, crypto::Csr>> AttestedCsr(const EnrollReque
   ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::LoadPrivateKeyFile(enrolling, nullptr));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr,
                           crypto::Csr::Create(key, request.common_name, request.sans, attributes));
-  return std::pair(std::move(key), std::move(csr));
+  return AttestedRequest{std::move(key), std::move(csr), retry};
 }
 
 }  // namespace
@@ -280,10 +285,12 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
   client::EstClient est(http, request.trust.servers);
   std::optional<crypto::PrivateKey> made;
   std::optional<crypto::Csr> request_csr;
+  bool retry_without_evidence = false;
   if (request.attest) {
-    ANCHOR_ASSIGN_OR_RETURN(auto attested, AttestedCsr(request, est));
-    made.emplace(std::move(attested.first));
-    request_csr.emplace(std::move(attested.second));
+    ANCHOR_ASSIGN_OR_RETURN(AttestedRequest attested, AttestedCsr(request, est));
+    made.emplace(std::move(attested.key));
+    request_csr.emplace(std::move(attested.csr));
+    retry_without_evidence = attested.retry;
   } else {
     ANCHOR_ASSIGN_OR_RETURN(
         crypto::PrivateKey key,
@@ -293,13 +300,23 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
     made.emplace(std::move(key));
     request_csr.emplace(std::move(csr));
   }
-  const crypto::PrivateKey& key = *made;
   // With several replicas, a simpleenroll that one replica committed but whose answer was lost
   // (a timeout after the request was sent, a replica killed after its commit) goes to the next
   // with the same token and the same key: the database they share has the token as used by this
   // key, and the replica answers with the certificate issued then (Authority::IssuedBefore), so
   // a failover never spends a second token nor strands the device. A 4xx is not sent elsewhere.
   auto enrolled = est.SimpleEnroll(*request_csr, request.token);
+  if (!enrolled && retry_without_evidence && !IsTemporary(enrolled.error())) {
+    // The earlier attempt never reached a commit (a 5xx, a dropped connection before it): the
+    // token is unspent and the kept key has no certificate. Attest a new key now, once; the kept
+    // one is dropped first, and its TPM connection with it (AttestedKey opens its own).
+    made.reset();
+    (void)::unlink((request.files.key + kEnrollingSuffix).c_str());
+    ANCHOR_ASSIGN_OR_RETURN(AttestedRequest attested, AttestedCsr(request, est));
+    made.emplace(std::move(attested.key));
+    request_csr.emplace(std::move(attested.csr));
+    enrolled = est.SimpleEnroll(*request_csr, request.token);
+  }
   if (!enrolled && generate && !IsTemporary(enrolled.error())) {
     // Refused for good (a bad or used token, policy): no certificate exists for this key, and
     // none will, so it is not kept; only an attempt that may have been answered keeps it.
@@ -307,7 +324,7 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
   }
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, std::move(enrolled));
   ANCHOR_ASSIGN_OR_RETURN(ChainPems pems, FetchChainPems(est, cert));
-  ANCHOR_TRY(Install(request.files, generate ? &key : nullptr, pems));
+  ANCHOR_TRY(Install(request.files, generate ? &*made : nullptr, pems));
   if (generate) {
     (void)::unlink((request.files.key + kEnrollingSuffix).c_str());  // installed as the key
   }

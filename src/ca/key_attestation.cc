@@ -2,6 +2,7 @@
 // File: key_attestation.cc: TPM challenges and the check of TPM evidence.
 #include "ca/key_attestation.h"
 
+#include <algorithm>
 #include <string>
 
 #include "core/text.h"
@@ -72,6 +73,16 @@ Result<KeyAttestation::Endorsement> KeyAttestation::Endorsed(
                    ") does not verify to a configured TPM manufacturer CA ([server] "
                    "tpm_manufacturer_ca): " +
                    verdict.failure->Message());
+  }
+  // TCG EK Credential Profile 2.0 3.2: an EK certificate is an end entity's, and its extended
+  // key usage, when present, is tcg-kp-EKCertificate (2.23.133.8.1). Anything else from a
+  // manufacturer's CA (its TLS servers, its CAs) is no TPM's.
+  const std::vector<std::string> ekus = cert->ExtendedKeyUsageNames();
+  if (cert->IsCa() ||
+      (!ekus.empty() && std::find(ekus.begin(), ekus.end(), "2.23.133.8.1") == ekus.end())) {
+    return Refused(
+        "the endorsement key certificate is a CA's, or its extended key usage is not "
+        "tcg-kp-EKCertificate (2.23.133.8.1): it is no TPM's");
   }
   crypto::PublicKey ek = cert->GetPublicKey();
   if (!ek.IsRsa() || ek.Bits() != 2048) {

@@ -121,6 +121,10 @@ Result<TpmPublic> ParseTpmPublic(std::span<const uint8_t> bytes) {
         Code::kInvalidArgument,
         "not a TPM2B_PUBLIC (" + (rc != 0 ? "libtss2-mu " + RcText(rc) : "bytes left over") + ")");
   }
+  // Part 2 10.4.1: the size is that of the TPMT_PUBLIC after it, as a TPM would check.
+  if (pub.size + 2u != bytes.size()) {
+    return Error(Code::kInvalidArgument, "not a TPM2B_PUBLIC (its size is not its length)");
+  }
   const TPMT_PUBLIC& area = pub.publicArea;
   if (area.type != TPM2_ALG_ECC) {
     return Error(Code::kInvalidArgument, "TPM key: not an ECC key (anchor takes P-256 and P-384)");

@@ -269,6 +269,8 @@ TEST_F(KeyAttestationTest, RefusesAnEndorsementKeyOfNoConfiguredManufacturer) {
       strict->Verify(Evidence(ak, key, SecretFor(window, ak.name, ek)), key.key.Public(), now),
       "does not verify to a configured TPM manufacturer CA");
   ExpectRefused(strict->Challenge(ek, ak.tpm2b_public, now).error(), "manufacturer");
+  // A certificate of a trusted CA that is no TPM's (here the CA's own) is no EK certificate.
+  ExpectRefused(strict->Challenge(other_ca->ToDer(), ak.tpm2b_public, now).error(), "no TPM's");
   // Bytes that are no certificate at all are a malformed request.
   auto garbage = attestation->Challenge(std::vector<uint8_t>{1, 2, 3}, ak.tpm2b_public, now);
   ASSERT_FALSE(garbage);
