@@ -122,16 +122,18 @@ Result<crypto::PrivateKey> KeyForEnrollment(const std::string& path, const std::
   return key;
 }
 
-// AttestedKey is a new key made in the TPM and the evidence that it is there: the TPM shows its
+// AttestedKey is a key in the TPM and the evidence that it is there: the TPM shows its
 // endorsement key certificate and attestation key to the CA, activates the credential the CA
-// answers with, and certifies the new key with the secret it held. The TPM is left (every object
+// answers with, and certifies with the secret it held the key of `kept_pem` (a TSS2 PRIVATE KEY
+// kept from an earlier attempt), or else a new key of `type`. The TPM is left (every object
 // flushed, the connection closed) before the key is loaded again to sign: a TPM without a
 // resource manager serves one connection at a time.
 struct Attested {
   std::string key_pem;  // TSS2 PRIVATE KEY
   crypto::TpmEvidence evidence;
 };
-Result<Attested> AttestedKey(client::EstClient& est, const std::string& type) {
+Result<Attested> AttestedKey(client::EstClient& est, const std::string& type,
+                             const std::optional<std::string>& kept_pem = std::nullopt) {
   ANCHOR_ASSIGN_OR_RETURN(const crypto::KeyType key_type, crypto::ParseKeyType(type));
   ANCHOR_ASSIGN_OR_RETURN(crypto::TpmAttestor tpm, crypto::TpmAttestor::Open(crypto::Tpm2Tcti()));
   Attested out;
@@ -140,7 +142,9 @@ Result<Attested> AttestedKey(client::EstClient& est, const std::string& type) {
   ANCHOR_ASSIGN_OR_RETURN(const crypto::Credential credential,
                           est.TpmChallenge(out.evidence.ek_certificate, out.evidence.ak_public));
   ANCHOR_ASSIGN_OR_RETURN(const std::vector<uint8_t> secret, tpm.ActivateCredential(credential));
-  ANCHOR_ASSIGN_OR_RETURN(crypto::CertifiedKey key, tpm.CreateCertifiedKey(key_type, secret));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::CertifiedKey key, kept_pem
+                                                        ? tpm.CertifyKey(*kept_pem, secret)
+                                                        : tpm.CreateCertifiedKey(key_type, secret));
   out.key_pem = std::move(key.tss2_pem);
   out.evidence.key_public = std::move(key.key_public);
   out.evidence.certify_info = std::move(key.attest);
@@ -148,28 +152,46 @@ Result<Attested> AttestedKey(client::EstClient& est, const std::string& type) {
   return out;
 }
 
-// AttestedCsr is Enroll's request with an attested key: the key of an unanswered enrollment is
-// asked for again without evidence (`retry`: the server answers a retry of a paid token with the
-// certificate it issued, which was attested); else a new attested key is made and kept as that
-// before anything else is sent.
-struct AttestedRequest {
+// KeyAndCsr is the key an enrollment asks a certificate for, and its CSR.
+struct KeyAndCsr {
   crypto::PrivateKey key;
   crypto::Csr csr;
-  bool retry = false;
 };
-Result<AttestedRequest> AttestedCsr(const EnrollRequest& request, client::EstClient& est) {
+
+// AttestedRequest is Enroll's request with an attested key. The key of an unanswered
+// enrollment (kept as "<key>.enrolling", KeyForEnrollment) is attested again for a new
+// challenge: the server answers a retry of a paid token with the certificate it issued, and
+// issues one, attested, when the earlier attempt never reached it. Else a new key is made and
+// kept so before anything else is sent.
+Result<KeyAndCsr> AttestedRequest(const EnrollRequest& request, client::EstClient& est) {
   const std::string enrolling = request.files.key + kEnrollingSuffix;
-  std::vector<crypto::CsrAttribute> attributes;
-  const bool retry = FileExists(enrolling);
-  if (!retry) {
-    ANCHOR_ASSIGN_OR_RETURN(const Attested made, AttestedKey(est, request.key_type));
-    ANCHOR_TRY(WriteFileAtomic(enrolling, made.key_pem, kPrivateKeyMode, /*exclusive=*/true));
-    attributes = crypto::TpmEvidenceAttributes(made.evidence);
+  std::optional<std::string> kept;
+  if (FileExists(enrolling)) {
+    ANCHOR_ASSIGN_OR_RETURN(kept, ReadFile(enrolling));
   }
-  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::LoadPrivateKeyFile(enrolling, nullptr));
+  ANCHOR_ASSIGN_OR_RETURN(const Attested attested, AttestedKey(est, request.key_type, kept));
+  if (!kept) {
+    ANCHOR_TRY(WriteFileAtomic(enrolling, attested.key_pem, kPrivateKeyMode, /*exclusive=*/true));
+  }
+  ANCHOR_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::LoadTpm2Key(attested.key_pem));
   ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr,
-                          crypto::Csr::Create(key, request.common_name, request.sans, attributes));
-  return AttestedRequest{std::move(key), std::move(csr), retry};
+                          crypto::Csr::Create(key, request.common_name, request.sans,
+                                              crypto::TpmEvidenceAttributes(attested.evidence)));
+  return KeyAndCsr{std::move(key), std::move(csr)};
+}
+
+// RequestFor is Enroll's key and CSR: attested (AttestedRequest), or the key KeyForEnrollment
+// gives.
+Result<KeyAndCsr> RequestFor(const EnrollRequest& request, bool generate, client::EstClient& est) {
+  if (request.attest) {
+    return AttestedRequest(request, est);
+  }
+  ANCHOR_ASSIGN_OR_RETURN(
+      crypto::PrivateKey key,
+      KeyForEnrollment(request.files.key, request.key_type, generate, request.in_tpm));
+  ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr,
+                          crypto::Csr::Create(key, request.common_name, request.sans));
+  return KeyAndCsr{std::move(key), std::move(csr)};
 }
 
 }  // namespace
@@ -283,40 +305,13 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
       client::HttpsClient http,
       Connect(request.trust, ca_pem, request.factory_cert, request.factory_key));
   client::EstClient est(http, request.trust.servers);
-  std::optional<crypto::PrivateKey> made;
-  std::optional<crypto::Csr> request_csr;
-  bool retry_without_evidence = false;
-  if (request.attest) {
-    ANCHOR_ASSIGN_OR_RETURN(AttestedRequest attested, AttestedCsr(request, est));
-    made.emplace(std::move(attested.key));
-    request_csr.emplace(std::move(attested.csr));
-    retry_without_evidence = attested.retry;
-  } else {
-    ANCHOR_ASSIGN_OR_RETURN(
-        crypto::PrivateKey key,
-        KeyForEnrollment(request.files.key, request.key_type, generate, request.in_tpm));
-    ANCHOR_ASSIGN_OR_RETURN(crypto::Csr csr,
-                            crypto::Csr::Create(key, request.common_name, request.sans));
-    made.emplace(std::move(key));
-    request_csr.emplace(std::move(csr));
-  }
+  ANCHOR_ASSIGN_OR_RETURN(const KeyAndCsr asked, RequestFor(request, generate, est));
   // With several replicas, a simpleenroll that one replica committed but whose answer was lost
   // (a timeout after the request was sent, a replica killed after its commit) goes to the next
   // with the same token and the same key: the database they share has the token as used by this
   // key, and the replica answers with the certificate issued then (Authority::IssuedBefore), so
   // a failover never spends a second token nor strands the device. A 4xx is not sent elsewhere.
-  auto enrolled = est.SimpleEnroll(*request_csr, request.token);
-  if (!enrolled && retry_without_evidence && !IsTemporary(enrolled.error())) {
-    // The earlier attempt never reached a commit (a 5xx, a dropped connection before it): the
-    // token is unspent and the kept key has no certificate. Attest a new key now, once; the kept
-    // one is dropped first, and its TPM connection with it (AttestedKey opens its own).
-    made.reset();
-    (void)::unlink((request.files.key + kEnrollingSuffix).c_str());
-    ANCHOR_ASSIGN_OR_RETURN(AttestedRequest attested, AttestedCsr(request, est));
-    made.emplace(std::move(attested.key));
-    request_csr.emplace(std::move(attested.csr));
-    enrolled = est.SimpleEnroll(*request_csr, request.token);
-  }
+  auto enrolled = est.SimpleEnroll(asked.csr, request.token);
   if (!enrolled && generate && !IsTemporary(enrolled.error())) {
     // Refused for good (a bad or used token, policy): no certificate exists for this key, and
     // none will, so it is not kept; only an attempt that may have been answered keeps it.
@@ -324,7 +319,7 @@ Result<EnrollResult> Enroll(const EnrollRequest& request) {
   }
   ANCHOR_ASSIGN_OR_RETURN(crypto::Certificate cert, std::move(enrolled));
   ANCHOR_ASSIGN_OR_RETURN(ChainPems pems, FetchChainPems(est, cert));
-  ANCHOR_TRY(Install(request.files, generate ? &*made : nullptr, pems));
+  ANCHOR_TRY(Install(request.files, generate ? &asked.key : nullptr, pems));
   if (generate) {
     (void)::unlink((request.files.key + kEnrollingSuffix).c_str());  // installed as the key
   }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/json_body.h"
 #include "api/record_json.h"
 #include "ca/enrollment_token.h"
 #include "ca/serial_number.h"
@@ -19,53 +20,8 @@ namespace {
 constexpr std::string_view kCertificates = "/api/v1/certificates";
 constexpr std::string_view kTokens = "/api/v1/tokens";
 
-http::Response Json(int status, const nlohmann::json& body) {
-  return http::Response{
-      status, "application/json", {{"Cache-Control", "no-store"}}, body.dump(2) + "\n"};
-}
-
 http::Response Refuse(Code code, std::string message) {
   return http::ErrorResponse(Error(code, std::move(message)));
-}
-
-// ParseBody reads a JSON object body with only the `known` members; an empty body is an empty
-// object. A member it does not know is refused, naming it: a misspelt "profle" must not quietly
-// become the default profile.
-Result<nlohmann::json> ParseBody(const http::Request& request,
-                                 const std::vector<std::string>& known) {
-  if (request.body.empty()) {
-    return nlohmann::json::object();
-  }
-  //= https://www.rfc-editor.org/rfc/rfc8259#section-11
-  //# Type name:  application
-  //#
-  //# Subtype name:  json
-  if (!http::IsMediaType(request.Header("Content-Type"), "application/json")) {
-    return Error(Code::kInvalidArgument, "send the body as Content-Type: application/json");
-  }
-  nlohmann::json body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (!body.is_object()) {
-    return Error(Code::kInvalidArgument, "the body is not a JSON object");
-  }
-  for (const auto& [name, value] : body.items()) {
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      return Error(Code::kInvalidArgument,
-                   "unknown member '" + name + "' in the body; expected " + Join(known, ", "));
-    }
-  }
-  return body;
-}
-
-// StringField reads an optional string member; another type is an error naming the member.
-Result<std::string> StringField(const nlohmann::json& body, const char* name,
-                                std::string fallback) {
-  if (!body.contains(name)) {
-    return fallback;
-  }
-  if (!body[name].is_string()) {
-    return Error(Code::kInvalidArgument, std::string("'") + name + "' must be a string");
-  }
-  return body[name].get<std::string>();
 }
 
 }  // namespace

@@ -26,15 +26,7 @@ std::optional<store::StatusFilter> ParseStatusFilter(std::string_view status) {
 
 bool KeyAttested(const store::CertificateRecord& r) {
   const auto cert = crypto::Certificate::FromDer(r.der);
-  if (!cert) {
-    return false;
-  }
-  for (const std::string& oid : cert->PolicyOids()) {
-    if (oid == crypto::kTpmAttestedKeyPolicy) {
-      return true;
-    }
-  }
-  return false;
+  return cert && crypto::HasAttestedKeyPolicy(*cert);
 }
 
 nlohmann::json RecordJson(const store::CertificateRecord& r, int64_t now) {

@@ -174,17 +174,25 @@ class Loaded final {
   ESYS_TR handle_ = ESYS_TR_NONE;
 };
 
+// Template is a TPM2B_PUBLIC of `type` with SHA-256 names (Part 1 16) and `attributes`, the rest
+// zero, for the templates below to fill in.
+TPM2B_PUBLIC Template(TPMI_ALG_PUBLIC type, TPMA_OBJECT attributes) {
+  TPM2B_PUBLIC t{};
+  t.publicArea.type = type;
+  t.publicArea.nameAlg = TPM2_ALG_SHA256;
+  t.publicArea.objectAttributes = attributes;
+  return t;
+}
+
 // AkTemplate is the attestation key's TPMT_PUBLIC (Part 2 12.2.4): ECC P-256, ECDSA-SHA256,
 // restricted signing (Part 1 27.2: a restricted key signs only digests the TPM computed, so
 // its TPMS_ATTEST cannot be forged with it), bound to this TPM, no dictionary-attack counting.
 TPM2B_PUBLIC AkTemplate() {
-  TPM2B_PUBLIC t{};
+  TPM2B_PUBLIC t = Template(TPM2_ALG_ECC, TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                                              TPMA_OBJECT_SENSITIVEDATAORIGIN |
+                                              TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED |
+                                              TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_NODA);
   TPMT_PUBLIC& p = t.publicArea;
-  p.type = TPM2_ALG_ECC;
-  p.nameAlg = TPM2_ALG_SHA256;
-  p.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                       TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
-                       TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_NODA;
   p.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
   p.parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
   p.parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
@@ -210,13 +218,11 @@ TPM2B_PUBLIC EkTemplate() {
                                           0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5, 0xd7, 0x24,
                                           0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52, 0x0b, 0x64,
                                           0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa};
-  TPM2B_PUBLIC t{};
+  TPM2B_PUBLIC t =
+      Template(TPM2_ALG_RSA, TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                                 TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_ADMINWITHPOLICY |
+                                 TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT);
   TPMT_PUBLIC& p = t.publicArea;
-  p.type = TPM2_ALG_RSA;
-  p.nameAlg = TPM2_ALG_SHA256;
-  p.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                       TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_ADMINWITHPOLICY |
-                       TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
   p.authPolicy.size = sizeof kPolicy;
   std::memcpy(p.authPolicy.buffer, kPolicy, sizeof kPolicy);
   Aes128Cfb(p.parameters.rsaDetail.symmetric);
@@ -234,13 +240,11 @@ TPM2B_PUBLIC EkTemplate() {
 // ours loads under theirs. Byte for byte theirs: SHA-256 name, restricted decryption, noDA,
 // AES-128-CFB, no scheme, unique empty.
 TPM2B_PUBLIC SrkTemplate(bool ecc) {
-  TPM2B_PUBLIC t{};
+  TPM2B_PUBLIC t = Template(ecc ? TPM2_ALG_ECC : TPM2_ALG_RSA,
+                            TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED |
+                                TPMA_OBJECT_DECRYPT | TPMA_OBJECT_NODA | TPMA_OBJECT_FIXEDTPM |
+                                TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN);
   TPMT_PUBLIC& p = t.publicArea;
-  p.type = ecc ? TPM2_ALG_ECC : TPM2_ALG_RSA;
-  p.nameAlg = TPM2_ALG_SHA256;
-  p.objectAttributes = TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT |
-                       TPMA_OBJECT_NODA | TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                       TPMA_OBJECT_SENSITIVEDATAORIGIN;
   if (ecc) {
     Aes128Cfb(p.parameters.eccDetail.symmetric);
     p.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
@@ -261,13 +265,11 @@ TPM2B_PUBLIC SrkTemplate(bool ecc) {
 // guess, and without noDA an unorderly shutdown while it is loaded counts against the
 // dictionary-attack lockout (Part 1 19.8.6).
 TPM2B_PUBLIC DeviceKeyTemplate(KeyType type) {
-  TPM2B_PUBLIC t{};
+  TPM2B_PUBLIC t =
+      Template(TPM2_ALG_ECC, TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                                 TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+                                 TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_NODA);
   TPMT_PUBLIC& p = t.publicArea;
-  p.type = TPM2_ALG_ECC;
-  p.nameAlg = TPM2_ALG_SHA256;
-  p.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                       TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
-                       TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_NODA;
   p.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
   p.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
   p.parameters.eccDetail.curveID =
@@ -289,15 +291,14 @@ Result<std::vector<uint8_t>> Marshal(const T& value, const char* what) {
   return out;
 }
 
-// Unmarshal reads a TPM structure that must fill `bytes` exactly.
+// Unmarshal reads a TPM structure that must fill `bytes` exactly; `what` names the bytes.
 template <typename T, TSS2_RC (*Fn)(const uint8_t[], size_t, size_t*, T*)>
-Result<T> Unmarshal(std::span<const uint8_t> bytes, const char* what) {
+Result<T> Unmarshal(std::span<const uint8_t> bytes, const std::string& what) {
   T value{};
   size_t offset = 0;
   if (Fn(bytes.data(), bytes.size(), &offset, &value) != TSS2_RC_SUCCESS ||
       offset != bytes.size()) {
-    return Error(Code::kInvalidArgument,
-                 std::string("the credential's ") + what + " is not a marshalled " + what);
+    return Error(Code::kInvalidArgument, what + " is damaged (libtss2-mu cannot read it)");
   }
   return value;
 }
@@ -332,6 +333,43 @@ Result<std::string> Tss2PrivateKeyPem(const TPM2B_PUBLIC& pub, const TPM2B_PRIVA
   std::string pem = ToPem(kTss2PemLabel, std::span<const uint8_t>(der, static_cast<size_t>(len)));
   ::OPENSSL_free(der);
   return pem;
+}
+
+// Tss2Key is a key's public and private areas, as a TSS2 PRIVATE KEY holds them.
+struct Tss2Key {
+  TPM2B_PUBLIC pub;
+  TPM2B_PRIVATE priv;
+};
+
+// ReadTss2PrivateKey reads a TSS2 PRIVATE KEY of a loadable key under the owner hierarchy's
+// primary (what Tss2PrivateKeyPem and tpm2-openssl write); anything else is kInvalidArgument.
+Result<Tss2Key> ReadTss2PrivateKey(std::string_view pem) {
+  ANCHOR_ASSIGN_OR_RETURN(const std::vector<PemBlock> blocks, ParsePemBlocks(pem));
+  if (blocks.size() != 1 || blocks.front().label != kTss2PemLabel) {
+    return Error(Code::kInvalidArgument, "not a TSS2 PRIVATE KEY");
+  }
+  const std::vector<uint8_t>& der = blocks.front().der;
+  const unsigned char* p = der.data();
+  std::unique_ptr<TSSPRIVKEY, TssPrivKeyFree> key(reinterpret_cast<TSSPRIVKEY*>(
+      ::ASN1_item_d2i(nullptr, &p, static_cast<long>(der.size()), ASN1_ITEM_rptr(TSSPRIVKEY))));
+  uint64_t parent = 0;
+  if (!key || p != der.data() + der.size() ||
+      ::OBJ_cmp(key->type, ossl::Ptr<ASN1_OBJECT>(::OBJ_txt2obj(kLoadableKeyOid, 1)).get()) != 0 ||
+      ::ASN1_INTEGER_get_uint64(&parent, key->parent) != 1 || parent != TPM2_RH_OWNER) {
+    ossl::ClearErrors();
+    return Error(Code::kInvalidArgument,
+                 "not a TSS2 PRIVATE KEY of a loadable key under the owner hierarchy's primary");
+  }
+  const auto bytes = [](const ASN1_OCTET_STRING* s) {
+    return std::span<const uint8_t>(::ASN1_STRING_get0_data(s),
+                                    static_cast<size_t>(::ASN1_STRING_length(s)));
+  };
+  Tss2Key out;
+  ANCHOR_ASSIGN_OR_RETURN(out.pub, (Unmarshal<TPM2B_PUBLIC, ::Tss2_MU_TPM2B_PUBLIC_Unmarshal>(
+                                       bytes(key->pubkey), "the key file's TPM2B_PUBLIC")));
+  ANCHOR_ASSIGN_OR_RETURN(out.priv, (Unmarshal<TPM2B_PRIVATE, ::Tss2_MU_TPM2B_PRIVATE_Unmarshal>(
+                                        bytes(key->privkey), "the key file's TPM2B_PRIVATE")));
+  return out;
 }
 
 // CreatePrimary is TPM2_CreatePrimary (Part 3 24.1) in `hierarchy` (its auth empty) with an
@@ -542,11 +580,11 @@ Result<std::vector<uint8_t>> TpmAttestor::AttestationKeyPublic() {
 Result<std::vector<uint8_t>> TpmAttestor::ActivateCredential(const Credential& credential) {
   ANCHOR_ASSIGN_OR_RETURN(const TPM2B_ID_OBJECT id,
                           (Unmarshal<TPM2B_ID_OBJECT, ::Tss2_MU_TPM2B_ID_OBJECT_Unmarshal>(
-                              credential.id_object, "TPM2B_ID_OBJECT")));
+                              credential.id_object, "the credential's TPM2B_ID_OBJECT")));
   ANCHOR_ASSIGN_OR_RETURN(
       const TPM2B_ENCRYPTED_SECRET secret,
       (Unmarshal<TPM2B_ENCRYPTED_SECRET, ::Tss2_MU_TPM2B_ENCRYPTED_SECRET_Unmarshal>(
-          credential.encrypted_secret, "TPM2B_ENCRYPTED_SECRET")));
+          credential.encrypted_secret, "the credential's TPM2B_ENCRYPTED_SECRET")));
   Loaded ak(esys_, Loaded::Kind::kTransient);
   ANCHOR_TRY(CreateAk(esys_, ak, nullptr));
   // The EK as its maker persisted it (TCG Provisioning Guidance 7.8), else made again from its
@@ -599,6 +637,76 @@ Result<std::vector<uint8_t>> TpmAttestor::ActivateCredential(const Credential& c
   return out;
 }
 
+namespace {
+
+// QualifyingData is the verifier's challenge as TPM2_Certify takes it (at most 64 bytes).
+Result<TPM2B_DATA> QualifyingData(std::span<const uint8_t> data) {
+  TPM2B_DATA qualifying{};
+  if (data.size() > sizeof qualifying.buffer) {
+    return Error(Code::kInvalidArgument,
+                 "the qualifying data for TPM2_Certify is " + std::to_string(data.size()) +
+                     " bytes; a TPM takes at most " + std::to_string(sizeof qualifying.buffer));
+  }
+  qualifying.size = static_cast<UINT16>(data.size());
+  std::copy(data.begin(), data.end(), qualifying.buffer);
+  return qualifying;
+}
+
+// LoadOwnerKey is TPM2_Load (Part 3 12.2) of `key_file` under the owner hierarchy's storage key:
+// `srk_made` when the caller made it already, else made now (Part 3 24.1); it is flushed once
+// the key is in (Part 3 28.4).
+Status LoadOwnerKey(ESYS_CONTEXT* esys, const Tss2Key& key_file, Loaded& key, Loaded* srk_made) {
+  ANCHOR_ASSIGN_OR_RETURN(const bool ecc, SupportsEcc(esys));
+  Loaded own_srk(esys, Loaded::Kind::kTransient);
+  Loaded& srk = srk_made != nullptr ? *srk_made : own_srk;
+  if (srk.get() == ESYS_TR_NONE) {
+    ANCHOR_TRY(CreatePrimary(esys, ESYS_TR_RH_OWNER, SrkTemplate(ecc), srk, nullptr,
+                             "owner hierarchy's storage key"));
+  }
+  if (TSS2_RC rc = ::Esys_Load(esys, srk.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                               &key_file.priv, &key_file.pub, key.out());
+      rc != TSS2_RC_SUCCESS) {
+    if (IsParameterError(rc) || Fmt1Is(rc, TPM2_RC_INTEGRITY)) {
+      return Error(Code::kInvalidArgument,
+                   "the key file was sealed by another TPM (or is damaged): " + RcText(rc));
+    }
+    return TssError("cannot load the key into the TPM", rc);
+  }
+  srk.Release();  // its slot is the AK's
+  return OkStatus();
+}
+
+// Certify is TPM2_Certify (Part 3 18.2) of the loaded `key` by the AK, made for it (Part 3
+// 24.1), with `qualifying` as extraData; both are flushed before it returns.
+Result<CertifiedKey> Certify(ESYS_CONTEXT* esys, const Tss2Key& key_file, Loaded& key,
+                             const TPM2B_DATA& qualifying) {
+  Loaded ak(esys, Loaded::Kind::kTransient);
+  ANCHOR_TRY(CreateAk(esys, ak, nullptr));
+  const TPMT_SIG_SCHEME scheme{.scheme = TPM2_ALG_ECDSA,
+                               .details = {.ecdsa = {.hashAlg = TPM2_ALG_SHA256}}};
+  EsysOut<TPM2B_ATTEST> attest;
+  EsysOut<TPMT_SIGNATURE> signature;
+  if (TSS2_RC rc = ::Esys_Certify(esys, key.get(), ak.get(), ESYS_TR_PASSWORD, ESYS_TR_PASSWORD,
+                                  ESYS_TR_NONE, &qualifying, &scheme, Out(attest), Out(signature));
+      rc != TSS2_RC_SUCCESS) {
+    return TssError("TPM2_Certify of the key failed", rc);
+  }
+  key.Release();
+  ak.Release();
+
+  CertifiedKey out;
+  ANCHOR_ASSIGN_OR_RETURN(out.tss2_pem, Tss2PrivateKeyPem(key_file.pub, key_file.priv));
+  ANCHOR_ASSIGN_OR_RETURN(
+      out.key_public, (Marshal<TPM2B_PUBLIC, ::Tss2_MU_TPM2B_PUBLIC_Marshal>(key_file.pub, "key")));
+  // TPM2B_ATTEST's attestationData is the marshalled TPMS_ATTEST the AK signed (Part 2 10.12.13).
+  out.attest.assign(attest->attestationData, attest->attestationData + attest->size);
+  ANCHOR_ASSIGN_OR_RETURN(out.signature, (Marshal<TPMT_SIGNATURE, ::Tss2_MU_TPMT_SIGNATURE_Marshal>(
+                                             *signature, "certification's signature")));
+  return out;
+}
+
+}  // namespace
+
 // CreateCertifiedKey: TPM2_CreatePrimary (Part 3 24.1) of the owner's storage key,
 // TPM2_Create (Part 3 12.1) and TPM2_Load (Part 3 12.2) of the key under it, the storage key
 // flushed (Part 3 28.4), the AK made (24.1), and TPM2_Certify (Part 3 18.2) of the key by the
@@ -609,16 +717,7 @@ Result<CertifiedKey> TpmAttestor::CreateCertifiedKey(KeyType type,
     return Error(Code::kUnimplemented, "anchor certifies ec-p256 or ec-p384 keys in a TPM, not " +
                                            std::string(KeyTypeName(type)));
   }
-  TPM2B_DATA qualifying{};
-  if (qualifying_data.size() > sizeof qualifying.buffer) {
-    return Error(Code::kInvalidArgument, "the qualifying data for TPM2_Certify is " +
-                                             std::to_string(qualifying_data.size()) +
-                                             " bytes; a TPM takes at most " +
-                                             std::to_string(sizeof qualifying.buffer));
-  }
-  qualifying.size = static_cast<UINT16>(qualifying_data.size());
-  std::copy(qualifying_data.begin(), qualifying_data.end(), qualifying.buffer);
-
+  ANCHOR_ASSIGN_OR_RETURN(const TPM2B_DATA qualifying, QualifyingData(qualifying_data));
   ANCHOR_ASSIGN_OR_RETURN(const bool ecc, SupportsEcc(esys_));
   Loaded srk(esys_, Loaded::Kind::kTransient);
   ANCHOR_TRY(CreatePrimary(esys_, ESYS_TR_RH_OWNER, SrkTemplate(ecc), srk, nullptr,
@@ -639,36 +738,21 @@ Result<CertifiedKey> TpmAttestor::CreateCertifiedKey(KeyType type,
     }
     return TssError("cannot create the key in the TPM", rc);
   }
+  const Tss2Key made{*pub, *priv};
   Loaded key(esys_, Loaded::Kind::kTransient);
-  if (TSS2_RC rc = ::Esys_Load(esys_, srk.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                               priv.get(), pub.get(), key.out());
-      rc != TSS2_RC_SUCCESS) {
-    return TssError("cannot load the new key into the TPM", rc);
-  }
-  srk.Release();  // its slot is the AK's
-  Loaded ak(esys_, Loaded::Kind::kTransient);
-  ANCHOR_TRY(CreateAk(esys_, ak, nullptr));
-  const TPMT_SIG_SCHEME scheme{.scheme = TPM2_ALG_ECDSA,
-                               .details = {.ecdsa = {.hashAlg = TPM2_ALG_SHA256}}};
-  EsysOut<TPM2B_ATTEST> attest;
-  EsysOut<TPMT_SIGNATURE> signature;
-  if (TSS2_RC rc = ::Esys_Certify(esys_, key.get(), ak.get(), ESYS_TR_PASSWORD, ESYS_TR_PASSWORD,
-                                  ESYS_TR_NONE, &qualifying, &scheme, Out(attest), Out(signature));
-      rc != TSS2_RC_SUCCESS) {
-    return TssError("TPM2_Certify of the new key failed", rc);
-  }
-  key.Release();
-  ak.Release();
+  ANCHOR_TRY(LoadOwnerKey(esys_, made, key, &srk));
+  return Certify(esys_, made, key, qualifying);
+}
 
-  CertifiedKey out;
-  ANCHOR_ASSIGN_OR_RETURN(out.tss2_pem, Tss2PrivateKeyPem(*pub, *priv));
-  ANCHOR_ASSIGN_OR_RETURN(out.key_public,
-                          (Marshal<TPM2B_PUBLIC, ::Tss2_MU_TPM2B_PUBLIC_Marshal>(*pub, "key")));
-  // TPM2B_ATTEST's attestationData is the marshalled TPMS_ATTEST the AK signed (Part 2 10.12.13).
-  out.attest.assign(attest->attestationData, attest->attestationData + attest->size);
-  ANCHOR_ASSIGN_OR_RETURN(out.signature, (Marshal<TPMT_SIGNATURE, ::Tss2_MU_TPMT_SIGNATURE_Marshal>(
-                                             *signature, "certification's signature")));
-  return out;
+// CertifyKey: the key file loaded under the owner's storage key made again (Part 3 24.1, 12.2),
+// then certified as CreateCertifiedKey certifies a new key.
+Result<CertifiedKey> TpmAttestor::CertifyKey(std::string_view tss2_pem,
+                                             std::span<const uint8_t> qualifying_data) {
+  ANCHOR_ASSIGN_OR_RETURN(const TPM2B_DATA qualifying, QualifyingData(qualifying_data));
+  ANCHOR_ASSIGN_OR_RETURN(const Tss2Key key_file, ReadTss2PrivateKey(tss2_pem));
+  Loaded key(esys_, Loaded::Kind::kTransient);
+  ANCHOR_TRY(LoadOwnerKey(esys_, key_file, key, nullptr));
+  return Certify(esys_, key_file, key, qualifying);
 }
 
 }  // namespace anchor::crypto

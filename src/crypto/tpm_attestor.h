@@ -77,6 +77,13 @@ class TpmAttestor final {
   // verifier's challenge) as its extraData.
   Result<CertifiedKey> CreateCertifiedKey(KeyType type, std::span<const uint8_t> qualifying_data);
 
+  // CertifyKey has the AK certify a key this TPM made before (a TSS2 PRIVATE KEY under parent
+  // 0x40000001: CreateCertifiedKey's, or tpm2-openssl's), as CreateCertifiedKey certifies a new
+  // one: a device that kept its key across a failed enrollment proves it again for a new
+  // challenge. A file that is no such key, or that another TPM sealed, is kInvalidArgument.
+  Result<CertifiedKey> CertifyKey(std::string_view tss2_pem,
+                                  std::span<const uint8_t> qualifying_data);
+
   // Tcti is the TCTI configuration the attestor was opened with ("" for the default).
   const std::string& Tcti() const { return tcti_; }
 

@@ -2,6 +2,7 @@
 // File: tpm_evidence.cc: TPM evidence to and from request attributes.
 #include "crypto/tpm_evidence.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -24,6 +25,11 @@ constexpr Field kFields[] = {
 };
 
 }  // namespace
+
+bool HasAttestedKeyPolicy(const Certificate& cert) {
+  const std::vector<std::string> policies = cert.PolicyOids();
+  return std::find(policies.begin(), policies.end(), kTpmAttestedKeyPolicy) != policies.end();
+}
 
 std::vector<CsrAttribute> TpmEvidenceAttributes(const TpmEvidence& evidence) {
   std::vector<CsrAttribute> out;

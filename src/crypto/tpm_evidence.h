@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "crypto/certificate.h"
 #include "crypto/csr.h"
 
 namespace anchor::crypto {
@@ -33,6 +34,10 @@ inline constexpr const char* kTpmCertifySignatureOid =
 // endorsement key a configured manufacturer certified (docs/ARCHITECTURE.md "TPM attestation").
 inline constexpr const char* kTpmAttestedKeyPolicy =
     "2.25.258688376349271163816718884496956034002.2.1";
+
+// HasAttestedKeyPolicy tells whether `cert` carries kTpmAttestedKeyPolicy: its key was shown to
+// be in a TPM when it was issued.
+bool HasAttestedKeyPolicy(const Certificate& cert);
 
 // TpmEvidence is what a device shows of its new key: its TPM's endorsement certificate, its
 // attestation key (AK), and the AK's certification of the key (TPM 2.0 Part 3 18.2).

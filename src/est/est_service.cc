@@ -2,8 +2,6 @@
 // File: est_service.cc: cacerts, simpleenroll, csrattrs.
 #include "est/est_service.h"
 
-#include <algorithm>
-
 #include "core/text.h"
 #include "crypto/base64.h"
 #include "crypto/pkcs7.h"
@@ -101,10 +99,8 @@ Result<http::Response> EstService::Enroll(crypto::Csr csr, const ca::Presented& 
   // that keeps an attested key needs none: the certificate it renews is the proof.
   ANCHOR_ASSIGN_OR_RETURN(bool attested, KeyAttested(csr));
   if (const auto& renewing = grant.renewing(); !attested && renewing) {
-    const std::vector<std::string> policies = renewing->PolicyOids();
     attested = renewing->GetPublicKey().Equals(csr.GetPublicKey()) &&
-               std::find(policies.begin(), policies.end(), crypto::kTpmAttestedKeyPolicy) !=
-                   policies.end();
+               crypto::HasAttestedKeyPolicy(*renewing);
   }
   ca::IssueRequest request{std::move(csr), std::move(grant)};
   request.key_attested = attested;

@@ -25,9 +25,9 @@ namespace anchor::server {
 //                                              (ca/generation.h), while it still serves
 //   GET /api/v1/revocations?since=N                                    the revocation feed
 //   /api/v1/certificates..., /api/v1/tokens, /metrics                  admin API
-//   POST /api/v1/attestation/challenge            TPM key attestation's challenge
-//   (ca/key_attestation.h) GET /hello                                                         mTLS
-//   hello (seeds 003/004) GET /healthz
+//   POST /api/v1/attestation/challenge                  TPM attestation's challenge (api/)
+//   GET /hello                                                         mTLS hello (seeds 003/004)
+//   GET /healthz
 // A request whose client certificate has expired is refused (401) everywhere but
 // simplereenroll, where the renewal grace period decides. It is called from every server thread
 // at once, with no lock of its own: the Authority, the store and the caches are thread-safe. It

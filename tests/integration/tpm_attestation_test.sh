@@ -133,6 +133,22 @@ anchor enroll --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --cn dev-2 --ke
 openssl x509 -in dev2.crt -noout -text | has "Policy: $POLICY" || fail "anchor enroll --attest: not marked attested"
 pass "the token the refusal left enrolls the trusted TPM (anchor enroll --tpm --attest)"
 
+# A key kept from an attempt that never reached the CA ("KEY.enrolling"; here one that
+# tpm2-openssl made, `openssl genpkey -provider tpm2`) is certified again for a new challenge and
+# enrolled, not replaced.
+anchor token create --cn dev-3 -q > token3.txt
+TPM2OPENSSL_TCTI=$TRUSTED_TCTI openssl genpkey -provider tpm2 -provider default -algorithm EC \
+  -pkeyopt group:P-256 -out dev3.key.enrolling 2> genpkey.err || { cat genpkey.err; fail "openssl genpkey -provider tpm2"; }
+want=$(TPM2OPENSSL_TCTI=$TRUSTED_TCTI openssl pkey -provider tpm2 -provider default -in dev3.key.enrolling -pubout)
+anchor enroll --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" --cn dev-3 --key dev3.key \
+  --cert dev3.crt --token-file token3.txt --tpm "$TRUSTED_TCTI" --attest > enroll3.log 2>&1 \
+  || { cat enroll3.log; fail "enrollment with a kept key"; }
+[ "$(openssl x509 -in dev3.crt -noout -pubkey)" = "$want" ] || fail "the kept key was replaced"
+openssl x509 -in dev3.crt -noout -text | has "Policy: $POLICY" || fail "the kept key's certificate is not marked attested"
+[ ! -e dev3.key.enrolling ] || fail "the kept key is still staged"
+[ "$(tpm2_getcap handles-transient | grep -c 0x || true)" = 0 ] || fail "re-attestation left TPM objects loaded"
+pass "a key kept from an unanswered attempt (made by tpm2-openssl) is attested again and enrolled"
+
 # --attest without --tpm is a usage error; so is --attest with an existing key.
 expect_fail "--attest without --tpm" anchor enroll --server "$BASE" --ca-cert "$ANCHOR_HOME/root.crt" \
   --cn dev-2 --key dev3.key --cert dev3.crt --token-file token2.txt --attest

@@ -22,6 +22,7 @@
 #include "crypto/internal/handles.h"
 #include "crypto/ossl_ptr.h"
 #include "crypto/tpm_evidence.h"
+#include "testlib/soft_tpm_signature.h"
 
 namespace anchor::ca {
 namespace {
@@ -103,28 +104,7 @@ std::pair<std::vector<uint8_t>, std::vector<uint8_t>> Certify(
   EXPECT_EQ(::Tss2_MU_TPMS_ATTEST_Marshal(&attest, bytes.data(), bytes.size(), &offset), 0u);
   bytes.resize(offset);
 
-  ossl::Ptr<EVP_MD_CTX> ctx(::EVP_MD_CTX_new());
-  size_t len = 0;
-  EXPECT_EQ(::EVP_DigestSignInit(ctx.get(), nullptr, ::EVP_sha256(), nullptr,
-                                 crypto::internal::Native(signer)),
-            1);
-  EXPECT_EQ(::EVP_DigestSign(ctx.get(), nullptr, &len, bytes.data(), bytes.size()), 1);
-  std::vector<uint8_t> der(len);
-  EXPECT_EQ(::EVP_DigestSign(ctx.get(), der.data(), &len, bytes.data(), bytes.size()), 1);
-  const unsigned char* p = der.data();
-  ossl::Ptr<ECDSA_SIG> sig(::d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len)));
-  TPMT_SIGNATURE s{};
-  s.sigAlg = TPM2_ALG_ECDSA;
-  s.signature.ecdsa.hash = TPM2_ALG_SHA256;
-  s.signature.ecdsa.signatureR.size = static_cast<UINT16>(
-      ::BN_bn2binpad(::ECDSA_SIG_get0_r(sig.get()), s.signature.ecdsa.signatureR.buffer, 32));
-  s.signature.ecdsa.signatureS.size = static_cast<UINT16>(
-      ::BN_bn2binpad(::ECDSA_SIG_get0_s(sig.get()), s.signature.ecdsa.signatureS.buffer, 32));
-  std::vector<uint8_t> sig_bytes(sizeof s);
-  offset = 0;
-  EXPECT_EQ(::Tss2_MU_TPMT_SIGNATURE_Marshal(&s, sig_bytes.data(), sig_bytes.size(), &offset), 0u);
-  sig_bytes.resize(offset);
-  return {bytes, sig_bytes};
+  return {bytes, testing::SoftTpmSignature(signer, bytes)};
 }
 
 // kChallengeKey is the test's CA home attestation key; with it the test computes the secret a

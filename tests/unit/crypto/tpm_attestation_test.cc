@@ -13,6 +13,7 @@
 #include "crypto/certificate.h"
 #include "crypto/chain_verifier.h"
 #include "crypto/internal/handles.h"
+#include "testlib/soft_tpm_signature.h"
 #include "testlib/swtpm.h"
 #include "testlib/temp_dir.h"
 
@@ -95,29 +96,8 @@ TEST_F(TpmEvidenceTest, RefusesACertificationSignedBySoftware) {
   // presented with the real AK, the signature does not verify.
   auto soft = PrivateKey::Generate(KeyType::kEcP256);
   ASSERT_TRUE(soft);
-  ossl::Ptr<EVP_MD_CTX> ctx(::EVP_MD_CTX_new());
-  size_t len = 0;
-  ASSERT_EQ(
-      ::EVP_DigestSignInit(ctx.get(), nullptr, ::EVP_sha256(), nullptr, internal::Native(*soft)),
-      1);
-  ASSERT_EQ(::EVP_DigestSign(ctx.get(), nullptr, &len, attest.data(), attest.size()), 1);
-  std::vector<uint8_t> der(len);
-  ASSERT_EQ(::EVP_DigestSign(ctx.get(), der.data(), &len, attest.data(), attest.size()), 1);
-  der.resize(len);
-  const unsigned char* p = der.data();
-  ossl::Ptr<ECDSA_SIG> sig(::d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
-  ASSERT_TRUE(sig);
-  TPMT_SIGNATURE forged{};
-  forged.sigAlg = TPM2_ALG_ECDSA;
-  forged.signature.ecdsa.hash = TPM2_ALG_SHA256;
-  forged.signature.ecdsa.signatureR.size = static_cast<UINT16>(
-      ::BN_bn2binpad(::ECDSA_SIG_get0_r(sig.get()), forged.signature.ecdsa.signatureR.buffer, 32));
-  forged.signature.ecdsa.signatureS.size = static_cast<UINT16>(
-      ::BN_bn2binpad(::ECDSA_SIG_get0_s(sig.get()), forged.signature.ecdsa.signatureS.buffer, 32));
-  std::vector<uint8_t> bytes(sizeof forged);
-  size_t offset = 0;
-  ASSERT_EQ(::Tss2_MU_TPMT_SIGNATURE_Marshal(&forged, bytes.data(), bytes.size(), &offset), 0u);
-  bytes.resize(offset);
+  const std::vector<uint8_t> bytes = testing::SoftTpmSignature(*soft, attest);
+  ASSERT_FALSE(bytes.empty());
   Status st = VerifyCertification(attest, bytes, *ak, *key, kToolsQualifyingData);
   ASSERT_FALSE(st);
   EXPECT_NE(st.error().message().find("does not verify"), std::string::npos);

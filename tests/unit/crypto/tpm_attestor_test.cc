@@ -98,6 +98,24 @@ class TpmAttestorTest : public testing::TempDirTest {
     return out;
   }
 
+  // Endorsement is what the verifier sees of the TPM: its EK certificate and its AK.
+  struct Endorsement {
+    Certificate ek;
+    TpmPublic ak;
+  };
+  static std::optional<Endorsement> Endorsed(TpmAttestor& attestor) {
+    auto ek_der = attestor.EndorsementCertificate();
+    auto ak_public = attestor.AttestationKeyPublic();
+    EXPECT_TRUE(ek_der && ak_public);
+    auto ek = Certificate::FromDer(ek_der ? *ek_der : std::vector<uint8_t>{});
+    auto ak = ParseTpmPublic(ak_public ? *ak_public : std::vector<uint8_t>{});
+    EXPECT_TRUE(ek && ak);
+    if (!ek || !ak) {
+      return std::nullopt;
+    }
+    return Endorsement{*std::move(ek), *std::move(ak)};
+  }
+
   static std::vector<uint8_t> RandomBytes(size_t n) {
     std::vector<uint8_t> out(n);
     CryptoRng rng;
@@ -232,12 +250,40 @@ TEST_F(TpmAttestorTest, CertifiesP384KeysAndRefusesOtherTypes) {
               ErrorIs(Code::kInvalidArgument));
 }
 
+// A device that kept its key across a failed enrollment proves it again for a new challenge:
+// the same key, certified anew.
+TEST_F(TpmAttestorTest, CertifiesAKeyItMadeBeforeForANewChallenge) {
+  {
+    TpmAttestor attestor = Open();
+    auto ak = ParseTpmPublic(*attestor.AttestationKeyPublic());
+    ASSERT_TRUE(ak);
+    auto made = attestor.CreateCertifiedKey(KeyType::kEcP256, RandomBytes(32));
+    ASSERT_TRUE(made) << made.error().message();
+    const std::vector<uint8_t> challenge = RandomBytes(32);
+    auto again = attestor.CertifyKey(made->tss2_pem, challenge);
+    ASSERT_TRUE(again) << again.error().message();
+    EXPECT_EQ(again->key_public, made->key_public);
+    EXPECT_EQ(again->tss2_pem, made->tss2_pem);
+    auto key = ParseTpmPublic(again->key_public);
+    ASSERT_TRUE(key);
+    Status verified = VerifyCertification(again->attest, again->signature, *ak, *key, challenge);
+    EXPECT_TRUE(verified) << verified.error().message();
+    EXPECT_THAT(attestor.CertifyKey("-----BEGIN TSS2 PRIVATE KEY-----\nAAAA\n"
+                                    "-----END TSS2 PRIVATE KEY-----\n",
+                                    challenge),
+                ErrorIs(Code::kInvalidArgument));
+    EXPECT_THAT(attestor.CertifyKey(made->tss2_pem, RandomBytes(65)),
+                ErrorIs(Code::kInvalidArgument));
+  }
+  EXPECT_EQ(Leftovers(), "");
+}
+
 TEST_F(TpmAttestorTest, RefusesACredentialForAnotherName) {
   TpmAttestor attestor = Open();
-  auto ek = Certificate::FromDer(*attestor.EndorsementCertificate());
-  ASSERT_TRUE(ek);
-  auto ak = ParseTpmPublic(*attestor.AttestationKeyPublic());
-  ASSERT_TRUE(ak);
+  auto endorsed = Endorsed(attestor);
+  ASSERT_TRUE(endorsed);
+  const Certificate* ek = &endorsed->ek;
+  const TpmPublic* ak = &endorsed->ak;
   const std::vector<uint8_t> secret = RandomBytes(32);
   // Bound to another Name (a key in software claiming to be this TPM's AK).
   std::vector<uint8_t> other = ak->name;
@@ -304,12 +350,10 @@ TEST_F(TpmAttestorTest, ActivatesWithTheEkFromItsTemplateWhenNoneIsPersisted) {
   }
   ASSERT_EQ(evicted.exit_code, 0) << evicted.output;
   TpmAttestor attestor = Open();
-  auto ek = Certificate::FromDer(*attestor.EndorsementCertificate());
-  ASSERT_TRUE(ek);
-  auto ak = ParseTpmPublic(*attestor.AttestationKeyPublic());
-  ASSERT_TRUE(ak);
+  auto endorsed = Endorsed(attestor);
+  ASSERT_TRUE(endorsed);
   const std::vector<uint8_t> secret = RandomBytes(32);
-  auto cred = MakeCredential(ek->GetPublicKey(), ak->name, secret);
+  auto cred = MakeCredential(endorsed->ek.GetPublicKey(), endorsed->ak.name, secret);
   ASSERT_TRUE(cred);
   auto recovered = attestor.ActivateCredential(*cred);
   ASSERT_TRUE(recovered) << recovered.error().message();
